@@ -1,0 +1,84 @@
+//! The QAPI front end and Rust code generator behind the `qmp` crates.
+//!
+//! Data flows one way: schema text → tokens → [syntax tree](syntax::tree)
+//! (with spans) → checked [model] → (later) Rust source. Each layer reports
+//! problems through a [`Diagnostics`](diagnostic::Diagnostics) sink.
+//!
+//! ```no_run
+//! let checked = qmp_codegen::check_file("schema/qapi-schema.json".as_ref(), &Default::default());
+//! for diagnostic in &checked.diagnostics {
+//!     eprintln!("{}", diagnostic.render(&checked.sources, false));
+//! }
+//! if let Some(schema) = &checked.schema {
+//!     println!("{}", checked.summary(schema));
+//! }
+//! ```
+
+pub mod check;
+pub mod diagnostic;
+pub mod model;
+pub mod source;
+pub mod syntax;
+
+mod summary;
+
+use std::path::Path;
+
+pub use summary::Summary;
+
+use diagnostic::{Diagnostic, Diagnostics};
+use source::SourceMap;
+use syntax::FileLoader;
+
+/// How strictly to check.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Treat documentation rules as errors, as QEMU 10.0's generator does.
+    /// Off by default, so that schemas of older QEMU releases are accepted.
+    pub strict: bool,
+}
+
+/// The result of running the front end on a schema.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every file that was read.
+    pub sources: SourceMap,
+    /// Errors and warnings, in the order they were found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The checked model; `None` when there were errors.
+    pub schema: Option<model::Schema>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == diagnostic::Severity::Error)
+    }
+
+    /// The counts printed by `cargo xtask check`.
+    pub fn summary(&self, schema: &model::Schema) -> Summary {
+        Summary::of(schema, self.sources.len())
+    }
+}
+
+/// Reads the schema rooted at `path` (and what it includes) from disk and
+/// checks it.
+pub fn check_file(path: &Path, options: &Options) -> Checked {
+    check_with_loader(path, &mut syntax::FsLoader, options)
+}
+
+/// Like [`check_file`], reading files through `loader`.
+pub fn check_with_loader(path: &Path, loader: &mut dyn FileLoader, options: &Options) -> Checked {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Diagnostics::new(options.strict);
+    let tree = syntax::parse(path, loader, &mut sources, &mut diagnostics);
+    let schema = tree.map(|tree| check::check(&tree, &sources, &mut diagnostics));
+    let schema = if diagnostics.has_errors() { None } else { schema };
+    Checked {
+        sources,
+        diagnostics: diagnostics.into_vec(),
+        schema,
+    }
+}

@@ -1,0 +1,104 @@
+//! Doc comments: the `##` blocks written before definitions.
+//!
+//! A definition doc comment names its definition on its first line
+//! (`@name:`), then has an overview, one description per member (`@member:`),
+//! optionally a `Features:` list, and tagged sections (`Returns:`, `Errors:`,
+//! `Since:`, `TODO:`). A free-form doc comment is prose or a `=` heading.
+
+use crate::source::Span;
+
+/// What a section of a doc comment is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    /// Untagged prose.
+    Plain,
+    /// A member or argument description (`@name:`).
+    Member,
+    /// A feature description (`@name:` under `Features:`).
+    Feature,
+    /// `Returns:`
+    Returns,
+    /// `Errors:`
+    Errors,
+    /// `Since:`
+    Since,
+    /// `TODO:`
+    Todo,
+}
+
+impl SectionKind {
+    /// The tag as written in a doc comment, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            SectionKind::Plain => "Plain",
+            SectionKind::Member => "Member",
+            SectionKind::Feature => "Feature",
+            SectionKind::Returns => "Returns",
+            SectionKind::Errors => "Errors",
+            SectionKind::Since => "Since",
+            SectionKind::Todo => "TODO",
+        }
+    }
+}
+
+/// One section of a doc comment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// What it is.
+    pub kind: SectionKind,
+    /// For member and feature descriptions, the name described.
+    pub name: Option<String>,
+    /// The line where the section begins.
+    pub span: Span,
+    /// The text without the tag, lines joined with `\n`, trimmed of blank
+    /// lines at either end. Indentation inside is kept.
+    pub text: String,
+}
+
+/// A doc comment block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Doc {
+    /// The opening `##` line.
+    pub span: Span,
+    /// For a definition doc comment, the name after `@` on its first line,
+    /// and where it is written; `None` for free-form documentation.
+    pub symbol: Option<(String, Span)>,
+    /// All sections in textual order; the first is the untagged body.
+    pub sections: Vec<Section>,
+}
+
+impl Doc {
+    /// The body: the overview before any member description or tag.
+    pub fn body(&self) -> &Section {
+        &self.sections[0]
+    }
+
+    /// Member and argument descriptions, in order.
+    pub fn members(&self) -> impl Iterator<Item = &Section> {
+        self.sections
+            .iter()
+            .filter(|s| s.kind == SectionKind::Member)
+    }
+
+    /// Feature descriptions, in order.
+    pub fn features(&self) -> impl Iterator<Item = &Section> {
+        self.sections
+            .iter()
+            .filter(|s| s.kind == SectionKind::Feature)
+    }
+
+    /// The description of member `name`, if written.
+    pub fn member(&self, name: &str) -> Option<&Section> {
+        self.members().find(|s| s.name.as_deref() == Some(name))
+    }
+
+    /// The description of feature `name`, if written.
+    pub fn feature(&self, name: &str) -> Option<&Section> {
+        self.features().find(|s| s.name.as_deref() == Some(name))
+    }
+
+    /// The first section of this kind (`Returns`, `Errors`, `Since`).
+    pub fn tagged(&self, kind: SectionKind) -> Option<&Section> {
+        self.sections.iter().find(|s| s.kind == kind)
+    }
+}
