@@ -5,13 +5,14 @@
 //! problems through a [`Diagnostics`](diagnostic::Diagnostics) sink.
 //!
 //! ```no_run
-//! let checked = qmp_codegen::check_file("schema/qapi-schema.json".as_ref(), &Default::default());
+//! let checked = qmp_codegen::check_file("schema/qapi-schema.json".as_ref(), &Default::default())?;
 //! for diagnostic in &checked.diagnostics {
 //!     eprintln!("{}", diagnostic.render(&checked.sources, false));
 //! }
 //! if let Some(schema) = &checked.schema {
 //!     println!("{}", checked.summary(schema));
 //! }
+//! # Ok::<(), qmp_codegen::LoadError>(())
 //! ```
 
 pub mod check;
@@ -22,7 +23,9 @@ pub mod syntax;
 
 mod summary;
 
-use std::path::Path;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub use summary::Summary;
 
@@ -63,22 +66,48 @@ impl Checked {
     }
 }
 
+/// The root schema file could not be read.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The path given.
+    pub path: PathBuf,
+    /// Why it could not be read.
+    pub error: io::Error,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read schema '{}': {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 /// Reads the schema rooted at `path` (and what it includes) from disk and
-/// checks it.
-pub fn check_file(path: &Path, options: &Options) -> Checked {
+/// checks it. Problems in the schema are diagnostics in the result; only an
+/// unreadable root file is an `Err`.
+pub fn check_file(path: &Path, options: &Options) -> Result<Checked, LoadError> {
     check_with_loader(path, &mut syntax::FsLoader, options)
 }
 
 /// Like [`check_file`], reading files through `loader`.
-pub fn check_with_loader(path: &Path, loader: &mut dyn FileLoader, options: &Options) -> Checked {
+pub fn check_with_loader(
+    path: &Path,
+    loader: &mut dyn FileLoader,
+    options: &Options,
+) -> Result<Checked, LoadError> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new(options.strict);
-    let tree = syntax::parse(path, loader, &mut sources, &mut diagnostics);
-    let schema = tree.map(|tree| check::check(&tree, &sources, &mut diagnostics));
-    let schema = if diagnostics.has_errors() { None } else { schema };
-    Checked {
+    let tree = syntax::parse(path, loader, &mut sources, &mut diagnostics)?;
+    let schema = check::check(&tree, &sources, &mut diagnostics);
+    let schema = (!diagnostics.has_errors()).then_some(schema);
+    Ok(Checked {
         sources,
         diagnostics: diagnostics.into_vec(),
         schema,
-    }
+    })
 }

@@ -4,6 +4,7 @@ use std::io;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostics;
+use crate::LoadError;
 use crate::source::SourceMap;
 use crate::syntax::tree::SyntaxTree;
 
@@ -39,12 +40,13 @@ impl FileLoader for MemoryLoader {
     }
 }
 
-/// Parses the schema rooted at `path`; `None` when the root cannot be read.
+/// Parses the schema rooted at `path`. Problems are reported to
+/// `diagnostics`; only an unreadable root file is an `Err`.
 pub fn parse(
     _path: &Path,
     _loader: &mut dyn FileLoader,
     _sources: &mut SourceMap,
     _diagnostics: &mut Diagnostics,
-) -> Option<SyntaxTree> {
-    None
+) -> Result<SyntaxTree, LoadError> {
+    Ok(SyntaxTree::default())
 }
