@@ -100,7 +100,10 @@ impl Diagnostic {
             Severity::Warning => Level::Warning,
         };
         let title = match &self.context {
-            Some(context) => format!("{path}:{}:{}: in {context}: {}", pos.line, pos.col, self.message),
+            Some(context) => format!(
+                "{path}:{}:{}: in {context}: {}",
+                pos.line, pos.col, self.message
+            ),
             None => format!("{path}:{}:{}: {}", pos.line, pos.col, self.message),
         };
 
@@ -113,7 +116,11 @@ impl Diagnostic {
                 .filter(|(s, _)| s.file == self.span.file)
                 .map(|(s, _)| *s),
         );
-        let first_line = spans.iter().map(|s| file.line_index(s.start)).min().unwrap_or(0);
+        let first_line = spans
+            .iter()
+            .map(|s| file.line_index(s.start))
+            .min()
+            .unwrap_or(0);
         let last_line = spans
             .iter()
             .map(|s| file.line_index(s.end.max(s.start + 1) - 1))

@@ -77,7 +77,12 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read schema '{}': {}", self.path.display(), self.error)
+        write!(
+            f,
+            "cannot read schema '{}': {}",
+            self.path.display(),
+            self.error
+        )
     }
 }
 

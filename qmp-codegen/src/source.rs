@@ -74,7 +74,11 @@ impl SourceFile {
         let end = (offset as usize).min(self.text.len());
         let mut col = 1;
         for ch in self.text[line_start..end].chars() {
-            col = if ch == '\t' { (col - 1) / 8 * 8 + 9 } else { col + 1 };
+            col = if ch == '\t' {
+                (col - 1) / 8 * 8 + 9
+            } else {
+                col + 1
+            };
         }
         LineCol {
             line: line as u32 + 1,

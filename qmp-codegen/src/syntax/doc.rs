@@ -24,6 +24,11 @@ pub enum SectionKind {
     Since,
     /// `TODO:`
     Todo,
+    /// `Note:` or `Notes:`, written by QEMU releases before 9.1; QEMU 10.0
+    /// rejects it (strict mode too), the default mode keeps it.
+    Note,
+    /// `Example:` or `Examples:`, as [`SectionKind::Note`].
+    Example,
 }
 
 impl SectionKind {
@@ -37,6 +42,8 @@ impl SectionKind {
             SectionKind::Errors => "Errors",
             SectionKind::Since => "Since",
             SectionKind::Todo => "TODO",
+            SectionKind::Note => "Note",
+            SectionKind::Example => "Example",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! collecting `pragma`s and doc comments on the way.
 
 pub mod doc;
+mod docparse;
 mod lexer;
 mod parser;
 pub mod tree;

@@ -1,52 +1,562 @@
-//! Parser (placeholder).
+//! The parser: tokens to a [`SyntaxTree`], one file at a time, following
+//! `include` directives as they are met.
+//!
+//! A syntax error stops the parse of the expression it is in; the parser
+//! then skips to the next line that starts a top-level expression or doc
+//! comment and goes on, so several independent mistakes are reported in one
+//! run. Doc comments are parsed by [`super::docparse`] and never stop the
+//! parse.
 
 use std::io;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::doc::Doc;
+use crate::syntax::docparse;
+use crate::syntax::lexer::{LexError, Lexer, Token, TokenKind};
+use crate::syntax::tree::{Entry, Expr, Include, Node, Object, Pragmas, SyntaxTree, Value};
 use crate::LoadError;
-use crate::source::SourceMap;
-use crate::syntax::tree::SyntaxTree;
 
-/// Reads schema files.
+/// Values nest at most this deep; real schemas stay under ten.
+const MAX_DEPTH: usize = 64;
+/// `include` chains are at most this long.
+const MAX_INCLUDE_DEPTH: usize = 64;
+/// Larger files are refused (the whole QEMU schema is under 1 MiB).
+const MAX_FILE_SIZE: usize = 64 << 20;
+
+/// Reads schema files: from disk ([`FsLoader`]) or memory ([`MemoryLoader`]).
 pub trait FileLoader {
     /// The text of the file at `path`.
     fn load(&mut self, path: &Path) -> io::Result<String>;
 }
 
 /// Reads files from disk.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct FsLoader;
 
 impl FileLoader for FsLoader {
     fn load(&mut self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file is not valid UTF-8"))
     }
 }
 
-/// Serves files from memory.
-#[derive(Default)]
+/// Serves files from memory, by path.
+///
+/// ```
+/// use qmp_codegen::syntax::MemoryLoader;
+/// let mut loader = MemoryLoader::default();
+/// loader.add("main.json", "{ 'include': 'types.json' }\n");
+/// loader.add("types.json", "{ 'enum': 'Color', 'data': [ 'red' ] }\n");
+/// let checked = qmp_codegen::check_with_loader("main.json".as_ref(), &mut loader, &Default::default())?;
+/// assert!(!checked.has_errors());
+/// # Ok::<(), qmp_codegen::LoadError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
 pub struct MemoryLoader {
-    /// Path and text of each file.
-    pub files: Vec<(std::path::PathBuf, String)>,
+    files: Vec<(PathBuf, String)>,
+}
+
+impl MemoryLoader {
+    /// Adds (or replaces) a file.
+    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+        let path = normalize(&path.into());
+        self.files.retain(|(p, _)| *p != path);
+        self.files.push((path, text.into()));
+    }
 }
 
 impl FileLoader for MemoryLoader {
     fn load(&mut self, path: &Path) -> io::Result<String> {
+        let path = normalize(path);
         self.files
             .iter()
-            .find(|(p, _)| p == path)
+            .find(|(p, _)| *p == path)
             .map(|(_, t)| t.clone())
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
     }
 }
 
-/// Parses the schema rooted at `path`. Problems are reported to
-/// `diagnostics`; only an unreadable root file is an `Err`.
+/// Parses the schema rooted at `path` and everything it includes. Problems
+/// go to `diagnostics`; only an unreadable root file is an `Err`.
 pub fn parse(
-    _path: &Path,
-    _loader: &mut dyn FileLoader,
-    _sources: &mut SourceMap,
-    _diagnostics: &mut Diagnostics,
+    path: &Path,
+    loader: &mut dyn FileLoader,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
 ) -> Result<SyntaxTree, LoadError> {
-    Ok(SyntaxTree::default())
+    let text = read(loader, path).map_err(|error| LoadError {
+        path: path.to_owned(),
+        error,
+    })?;
+    let file = sources.add(path.to_owned(), text, None);
+    let mut parser = Parser {
+        loader,
+        sources,
+        diagnostics,
+        tree: SyntaxTree::default(),
+        seen: vec![normalize(path)],
+        chain: Vec::new(),
+    };
+    parser.file(file);
+    Ok(parser.tree)
+}
+
+fn read(loader: &mut dyn FileLoader, path: &Path) -> io::Result<String> {
+    let text = loader.load(path)?;
+    if text.len() > MAX_FILE_SIZE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+        ));
+    }
+    Ok(text)
+}
+
+/// An absolute path with `.` and `..` resolved lexically, as QEMU's
+/// generator compares included files.
+fn normalize(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// State shared across all files of one schema.
+struct Parser<'a> {
+    loader: &'a mut dyn FileLoader,
+    sources: &'a mut SourceMap,
+    diagnostics: &'a mut Diagnostics,
+    tree: SyntaxTree,
+    /// Normalized paths of every file read, so each is read once.
+    seen: Vec<PathBuf>,
+    /// Normalized paths of the files being included, outermost first.
+    chain: Vec<PathBuf>,
+}
+
+impl Parser<'_> {
+    fn file(&mut self, file: FileId) {
+        let path = normalize(&self.sources.file(file).path);
+        self.chain.push(path);
+        // The text is cloned out of the map because parsing an include
+        // adds files to it.
+        let text = self.sources.file(file).text.clone();
+        let mut reader = FileReader {
+            lexer: Lexer::new(&text),
+            token: Token {
+                kind: TokenKind::Eof,
+                range: 0..0,
+            },
+            file,
+            previous_end: 0,
+        };
+        let mut pending_doc: Option<Doc> = None;
+        let mut primed = reader.advance(false);
+        loop {
+            if let Err(diagnostic) = primed {
+                self.diagnostics.report(diagnostic);
+                pending_doc = None;
+                primed = reader.recover();
+                continue;
+            }
+            match reader.token.kind {
+                TokenKind::Eof => break,
+                TokenKind::Comment => {
+                    self.reject_dangling_doc(pending_doc.take());
+                    primed = docparse::parse_doc(&mut reader, self.diagnostics)
+                        .map(|doc| pending_doc = Some(doc));
+                    continue;
+                }
+                _ => {}
+            }
+            let node = match reader.value(0) {
+                Ok(node) => node,
+                Err(diagnostic) => {
+                    primed = Err(diagnostic);
+                    continue;
+                }
+            };
+            let span = node.span;
+            let doc = pending_doc.take();
+            let Value::Object(object) = node.value else {
+                self.diagnostics.report(Diagnostic::language(
+                    span,
+                    "a top-level expression must be an object ({ ... })",
+                ));
+                continue;
+            };
+            if object.contains("include") {
+                self.reject_dangling_doc(doc);
+                self.include(&object, span);
+            } else if object.contains("pragma") {
+                self.reject_dangling_doc(doc);
+                self.pragma(&object, span);
+            } else {
+                let doc = match doc {
+                    Some(doc) if doc.symbol.is_none() => {
+                        self.diagnostics.report(
+                            Diagnostic::documentation(
+                                doc.span,
+                                "a definition's doc comment must start with '@NAME:', naming the definition",
+                            )
+                            .with_label(span, "the definition it precedes"),
+                        );
+                        None
+                    }
+                    doc => doc,
+                };
+                self.tree.exprs.push(Expr { object, span, doc });
+            }
+        }
+        self.reject_dangling_doc(pending_doc);
+        self.chain.pop();
+    }
+
+    /// A definition doc comment must be followed by its definition; free-form
+    /// doc comments stand alone and are kept.
+    fn reject_dangling_doc(&mut self, doc: Option<Doc>) {
+        let Some(doc) = doc else { return };
+        match &doc.symbol {
+            Some((symbol, _)) => self.diagnostics.report(Diagnostic::documentation(
+                doc.span,
+                format!("the doc comment for '{symbol}' is not followed by the definition of '{symbol}'"),
+            )),
+            None => self.tree.free_docs.push(doc),
+        }
+    }
+
+    fn include(&mut self, object: &Object, span: Span) {
+        if object.len() != 1 {
+            self.diagnostics.report(
+                Diagnostic::language(span, "an 'include' directive must have no other keys")
+                    .with_help("write it as { 'include': 'FILE.json' }"),
+            );
+            return;
+        }
+        let entry = &object.entries[0];
+        let Value::Str(name) = &entry.value.value else {
+            self.diagnostics.report(
+                Diagnostic::language(span, "the value of 'include' must be a file name string")
+                    .with_label(entry.value.span, "not a string"),
+            );
+            return;
+        };
+        let including = &self.sources.file(span.file).path;
+        let path = including.parent().unwrap_or(Path::new("")).join(name);
+        let key = normalize(&path);
+        if self.chain.contains(&key) {
+            self.diagnostics.report(
+                Diagnostic::language(
+                    span,
+                    format!("'{name}' includes itself, directly or through other files"),
+                )
+                .with_label(entry.value.span, "this include closes the loop"),
+            );
+            return;
+        }
+        if self.seen.contains(&key) {
+            // Each file is read once, as in QEMU; a repeated include is a no-op.
+            return;
+        }
+        if self.chain.len() >= MAX_INCLUDE_DEPTH {
+            self.diagnostics.report(Diagnostic::language(
+                span,
+                format!("includes nest more than {MAX_INCLUDE_DEPTH} files deep"),
+            ));
+            return;
+        }
+        match read(self.loader, &path) {
+            Ok(text) => {
+                self.seen.push(key);
+                let file = self.sources.add(path, text, Some(span));
+                self.tree.includes.push(Include {
+                    span,
+                    file: Some(file),
+                });
+                self.file(file);
+            }
+            Err(error) => {
+                self.tree.includes.push(Include { span, file: None });
+                self.diagnostics.report(
+                    Diagnostic::language(
+                        span,
+                        format!(
+                            "cannot read included file '{}': {}",
+                            path.display(),
+                            io_reason(&error)
+                        ),
+                    )
+                    .with_label(entry.value.span, "included here"),
+                );
+            }
+        }
+    }
+
+    fn pragma(&mut self, object: &Object, span: Span) {
+        if object.len() != 1 {
+            self.diagnostics.report(
+                Diagnostic::language(span, "a 'pragma' directive must have no other keys")
+                    .with_help("write it as { 'pragma': { 'NAME': VALUE } }"),
+            );
+            return;
+        }
+        let value = &object.entries[0].value;
+        let Value::Object(settings) = &value.value else {
+            self.diagnostics.report(
+                Diagnostic::language(span, "the value of 'pragma' must be an object")
+                    .with_label(value.span, "not an object"),
+            );
+            return;
+        };
+        for entry in &settings.entries {
+            self.pragma_setting(entry, span);
+        }
+    }
+
+    fn pragma_setting(&mut self, entry: &Entry, span: Span) {
+        let pragmas: &mut Pragmas = &mut self.tree.pragmas;
+        let list = match entry.key.as_str() {
+            "doc-required" => {
+                match entry.value.value {
+                    Value::Bool(b) => pragmas.doc_required = b,
+                    _ => self.diagnostics.report(
+                        Diagnostic::language(span, "pragma 'doc-required' takes true or false")
+                            .with_label(entry.value.span, "not a boolean"),
+                    ),
+                }
+                return;
+            }
+            "command-name-exceptions" => &mut pragmas.command_name_exceptions,
+            "command-returns-exceptions" => &mut pragmas.command_returns_exceptions,
+            "documentation-exceptions" => &mut pragmas.documentation_exceptions,
+            "member-name-exceptions" => &mut pragmas.member_name_exceptions,
+            other => {
+                self.diagnostics.report(
+                    Diagnostic::language(span, format!("unknown pragma '{other}'"))
+                        .with_label(entry.key_span, "not a pragma")
+                        .with_help(
+                            "known pragmas: doc-required, command-name-exceptions, \
+                             command-returns-exceptions, documentation-exceptions, \
+                             member-name-exceptions",
+                        ),
+                );
+                return;
+            }
+        };
+        let names: Option<Vec<String>> = entry.value.value.as_list().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.value.as_str().map(str::to_owned))
+                .collect()
+        });
+        match names {
+            // Like QEMU, a later setting of the same pragma replaces the earlier.
+            Some(names) => *list = names,
+            None => self.diagnostics.report(
+                Diagnostic::language(
+                    span,
+                    format!("pragma '{}' takes a list of strings", entry.key),
+                )
+                .with_label(entry.value.span, "not a list of strings"),
+            ),
+        }
+    }
+}
+
+fn io_reason(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// Reads the tokens of one file.
+pub(crate) struct FileReader<'t> {
+    lexer: Lexer<'t>,
+    /// The current token.
+    pub token: Token,
+    pub file: FileId,
+    /// Where the token before the current one ended.
+    previous_end: usize,
+}
+
+impl<'t> FileReader<'t> {
+    /// Moves to the next token; comments are kept when `keep_comments`.
+    pub fn advance(&mut self, keep_comments: bool) -> Result<(), Diagnostic> {
+        self.previous_end = self.token.range.end;
+        match self.lexer.next_token(keep_comments) {
+            Ok(token) => {
+                self.token = token;
+                Ok(())
+            }
+            Err(LexError { message, range }) => {
+                let span = self.span(range.start, range.end);
+                // Skip past the bad bytes so recovery makes progress.
+                self.token = Token {
+                    kind: TokenKind::Eof,
+                    range,
+                };
+                Err(Diagnostic::language(span, message))
+            }
+        }
+    }
+
+    /// The span of the current token.
+    pub fn token_span(&self) -> Span {
+        self.span(self.token.range.start, self.token.range.end)
+    }
+
+    /// The text of the current token.
+    pub fn token_text(&self) -> &'t str {
+        &self.lexer.source()[self.token.range.clone()]
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    /// After a syntax error: skips to the next line that starts with `{` or
+    /// `#`, where the next top-level expression or doc comment probably is.
+    fn recover(&mut self) -> Result<(), Diagnostic> {
+        let src = self.lexer.source();
+        let from = self
+            .token
+            .range
+            .end
+            .max(self.token.range.start + 1)
+            .min(src.len());
+        let mut at = src.len();
+        let mut line_start = src[..from].rfind('\n').map_or(0, |i| i + 1);
+        while let Some(newline) = src[line_start..].find('\n') {
+            line_start += newline + 1;
+            if matches!(src.as_bytes().get(line_start), Some(b'{' | b'#')) {
+                at = line_start;
+                break;
+            }
+        }
+        self.lexer.seek(at);
+        self.advance(false)
+    }
+
+    fn error(&self, message: impl Into<String>) -> Diagnostic {
+        let mut span = self.token_span();
+        if self.token.kind == TokenKind::Eof {
+            span.end = span.start;
+        }
+        Diagnostic::language(span, message)
+    }
+
+    /// A value: object, list, string or boolean.
+    fn value(&mut self, depth: usize) -> Result<Node, Diagnostic> {
+        let start = self.token.range.start;
+        let value = match &self.token.kind {
+            TokenKind::LBrace | TokenKind::LBracket if depth >= MAX_DEPTH => {
+                return Err(self.error(format!("values nest more than {MAX_DEPTH} levels deep")));
+            }
+            TokenKind::LBrace => {
+                self.advance(false)?;
+                Value::Object(self.members(depth + 1)?)
+            }
+            TokenKind::LBracket => {
+                self.advance(false)?;
+                Value::List(self.elements(depth + 1)?)
+            }
+            TokenKind::Str(s) => {
+                let value = Value::Str(s.clone());
+                self.advance(false)?;
+                value
+            }
+            &TokenKind::Bool(b) => {
+                self.advance(false)?;
+                Value::Bool(b)
+            }
+            _ => return Err(self.error("expected a value: '{', '[', a string, or a boolean")),
+        };
+        // The value ends where the token before the current one ended.
+        let end = self.previous_end;
+        Ok(Node {
+            value,
+            span: self.span(start, end),
+        })
+    }
+
+    /// The members of an object, after its `{`.
+    fn members(&mut self, depth: usize) -> Result<Object, Diagnostic> {
+        let mut object = Object::default();
+        if self.token.kind == TokenKind::RBrace {
+            self.advance(false)?;
+            return Ok(object);
+        }
+        loop {
+            let TokenKind::Str(key) = &self.token.kind else {
+                return Err(if object.is_empty() {
+                    self.error("expected a string key or '}'")
+                } else {
+                    self.error("expected a string key")
+                });
+            };
+            let key = key.clone();
+            let key_span = self.token_span();
+            self.advance(false)?;
+            if self.token.kind != TokenKind::Colon {
+                return Err(self.error("expected ':' after the key"));
+            }
+            self.advance(false)?;
+            if let Some(first) = object.entry(&key) {
+                return Err(self
+                    .error(format!("duplicate key '{key}'"))
+                    .with_label(first.key_span, "first written here"));
+            }
+            let value = self.value(depth)?;
+            object.entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+            match self.token.kind {
+                TokenKind::RBrace => {
+                    self.advance(false)?;
+                    return Ok(object);
+                }
+                TokenKind::Comma => self.advance(false)?,
+                _ => return Err(self.error("expected ',' or '}'")),
+            }
+        }
+    }
+
+    /// The elements of a list, after its `[`.
+    fn elements(&mut self, depth: usize) -> Result<Vec<Node>, Diagnostic> {
+        let mut list = Vec::new();
+        if self.token.kind == TokenKind::RBracket {
+            self.advance(false)?;
+            return Ok(list);
+        }
+        if !matches!(
+            self.token.kind,
+            TokenKind::LBrace | TokenKind::LBracket | TokenKind::Str(_) | TokenKind::Bool(_)
+        ) {
+            return Err(self.error("expected a value or ']'"));
+        }
+        loop {
+            list.push(self.value(depth)?);
+            match self.token.kind {
+                TokenKind::RBracket => {
+                    self.advance(false)?;
+                    return Ok(list);
+                }
+                TokenKind::Comma => self.advance(false)?,
+                _ => return Err(self.error("expected ',' or ']'")),
+            }
+        }
+    }
 }

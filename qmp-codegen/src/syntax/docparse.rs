@@ -1,0 +1,415 @@
+//! Doc comment parsing: the lines of a `##` block to a [`Doc`].
+//!
+//! Every rule here concerns documentation only, so a broken doc comment is
+//! reported (a warning by default, an error in strict mode) and parsing goes
+//! on with the most sensible reading: an older QEMU's `Note:` section is
+//! kept as a section, a badly indented line as a continuation, and so on.
+//! Only a lexical error in the text after the block stops the parse.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::Span;
+use crate::syntax::doc::{Doc, Section, SectionKind};
+use crate::syntax::lexer::TokenKind;
+use crate::syntax::parser::FileReader;
+
+/// Parses the doc comment whose opening `##` line is the current token, and
+/// moves past it.
+pub(crate) fn parse_doc(
+    reader: &mut FileReader<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Result<Doc, Diagnostic> {
+    let span = reader.token_span();
+    let mut parser = DocParser {
+        reader,
+        diagnostics,
+        doc: Doc {
+            span,
+            symbol: None,
+            sections: vec![Section {
+                kind: SectionKind::Plain,
+                name: None,
+                span,
+                text: String::new(),
+            }],
+        },
+        ended: false,
+        interrupted: false,
+    };
+    if parser.reader.token_text() != "##" {
+        parser.warn("a doc comment must open with a line of just '##'");
+    }
+    let first = parser.next_line()?;
+    match first {
+        Some(line) if line.starts_with('@') => parser.definition(line)?,
+        first => parser.free_form(first)?,
+    }
+    if !parser.interrupted {
+        parser.reader.advance(false)?;
+    }
+    parser.finish();
+    Ok(parser.doc)
+}
+
+struct DocParser<'r, 't> {
+    reader: &'r mut FileReader<'t>,
+    diagnostics: &'r mut Diagnostics,
+    doc: Doc,
+    /// The closing line (or something that is not a comment) was reached.
+    ended: bool,
+    /// The block ended at a token that is not a comment.
+    interrupted: bool,
+}
+
+impl DocParser<'_, '_> {
+    /// Reports a documentation problem at the current line.
+    fn warn(&mut self, message: impl Into<String>) {
+        let span = self.reader.token_span();
+        self.warn_at(span, message);
+    }
+
+    fn warn_at(&mut self, span: Span, message: impl Into<String>) {
+        self.diagnostics
+            .report(Diagnostic::documentation(span, message));
+    }
+
+    /// The text of the next line of the block (without `# `), or `None` at
+    /// its end.
+    fn next_line(&mut self) -> Result<Option<String>, Diagnostic> {
+        if self.ended {
+            return Ok(None);
+        }
+        self.reader.advance(true)?;
+        if self.reader.token.kind != TokenKind::Comment {
+            self.warn("a doc comment must end with a line of just '##'");
+            self.ended = true;
+            self.interrupted = true;
+            return Ok(None);
+        }
+        let text = self.reader.token_text();
+        if text.starts_with("##") {
+            if text != "##" {
+                self.warn("the closing '##' of a doc comment must stand alone on its line");
+            }
+            self.ended = true;
+            return Ok(None);
+        }
+        if text == "#" {
+            return Ok(Some(String::new()));
+        }
+        let line = match text.strip_prefix("# ") {
+            Some(rest) => rest,
+            None => {
+                self.warn("doc comment lines must start with '# ' (a space after '#')");
+                &text[1..]
+            }
+        };
+        Ok(Some(line.trim_end().to_owned()))
+    }
+
+    fn section_mut(&mut self) -> &mut Section {
+        self.doc
+            .sections
+            .last_mut()
+            .expect("a doc always has its body section")
+    }
+
+    fn append(&mut self, line: &str) {
+        let section = self.section_mut();
+        section.text.push_str(line);
+        section.text.push('\n');
+    }
+
+    /// Continues the current untagged section, or starts one.
+    fn untagged(&mut self) {
+        let span = self.reader.token_span();
+        let section = self.section_mut();
+        if section.kind == SectionKind::Plain {
+            if section.text.is_empty() {
+                section.span = span;
+            }
+            section.text.push('\n');
+            return;
+        }
+        self.push(SectionKind::Plain, None);
+    }
+
+    fn push(&mut self, kind: SectionKind, name: Option<String>) {
+        let span = self.reader.token_span();
+        self.doc.sections.push(Section {
+            kind,
+            name,
+            span,
+            text: String::new(),
+        });
+    }
+
+    fn tagged(&mut self, kind: SectionKind) {
+        if matches!(
+            kind,
+            SectionKind::Returns | SectionKind::Errors | SectionKind::Since
+        ) && self.doc.tagged(kind).is_some()
+        {
+            self.warn(format!(
+                "a second '{}:' section; a doc comment may have only one",
+                kind.title()
+            ));
+        }
+        self.push(kind, None);
+    }
+
+    fn description(&mut self, kind: SectionKind, name: &str) {
+        let what = if kind == SectionKind::Feature {
+            "feature"
+        } else {
+            "member"
+        };
+        if name.is_empty() {
+            self.warn(format!("a {what} description needs a name after '@'"));
+        } else if self
+            .doc
+            .sections
+            .iter()
+            .any(|s| s.kind == kind && s.name.as_deref() == Some(name))
+        {
+            self.warn(format!("{what} '{name}' is described twice"));
+        }
+        self.push(kind, Some(name.to_owned()));
+    }
+
+    /// A definition doc comment, whose first line is `@NAME:`.
+    fn definition(&mut self, first: String) -> Result<(), Diagnostic> {
+        let symbol = match first.strip_suffix(':') {
+            Some(symbol) => &symbol[1..],
+            None => {
+                self.warn("the '@NAME' line that opens a doc comment must end with ':'");
+                first[1..].trim_end()
+            }
+        };
+        if symbol.is_empty() {
+            self.warn("the opening '@:' line of a doc comment needs the definition's name");
+        } else {
+            self.doc.symbol = Some((symbol.to_owned(), self.reader.token_span()));
+        }
+        let mut line = self.next_line()?;
+        let mut no_more_members = false;
+        loop {
+            while line.as_deref() == Some("") {
+                line = self.next_line()?;
+            }
+            let Some(text) = line else { break };
+            if text == "Features:" {
+                if self.doc.features().next().is_some() {
+                    self.warn("a second 'Features:' line; list all features under one");
+                }
+                line = self.next_line()?;
+                while line.as_deref() == Some("") {
+                    line = self.next_line()?;
+                }
+                let before = self.doc.sections.len();
+                line = self.descriptions(line, SectionKind::Feature)?;
+                if self.doc.sections.len() == before {
+                    self.warn("'Features:' must be followed by '@NAME: text' feature descriptions");
+                }
+                no_more_members = true;
+            } else if let Some((name, _)) = at_name_colon(&text) {
+                if no_more_members {
+                    self.warn(format!(
+                        "the description of '@{name}:' must come before the doc comment's other sections"
+                    ));
+                }
+                line = self.descriptions(Some(text), SectionKind::Member)?;
+                no_more_members = true;
+            } else if let Some((kind, rest)) = tag(&text) {
+                match kind {
+                    SectionKind::Note => self.warn(
+                        "'Note:' sections are no longer accepted; use an rST '.. note::' directive",
+                    ),
+                    SectionKind::Example => self.warn(
+                        "'Example:' sections are no longer accepted; use a '.. qmp-example::' directive",
+                    ),
+                    _ => {}
+                }
+                self.tagged(kind);
+                if !rest.is_empty() {
+                    self.append(rest);
+                }
+                line = self.indented()?;
+                no_more_members = true;
+            } else {
+                if text.starts_with('=') {
+                    self.warn(
+                        "'=' headings belong in free-form doc comments, not in a definition's",
+                    );
+                }
+                self.untagged();
+                self.append(&text);
+                line = self.paragraph()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A run of `@NAME: text` descriptions starting at `line`; returns the
+    /// first line after them.
+    fn descriptions(
+        &mut self,
+        mut line: Option<String>,
+        kind: SectionKind,
+    ) -> Result<Option<String>, Diagnostic> {
+        while let Some(text) = line.as_deref() {
+            let Some((name, rest)) = at_name_colon(text) else {
+                break;
+            };
+            let rest = rest.to_owned();
+            self.description(kind, name);
+            if !rest.is_empty() {
+                self.append(&rest);
+            }
+            line = self.indented()?;
+        }
+        Ok(line)
+    }
+
+    /// The indented continuation lines of a description or tagged section;
+    /// returns the first line that is not part of it.
+    fn indented(&mut self) -> Result<Option<String>, Diagnostic> {
+        let mut line = self.next_line()?;
+        while line.as_deref() == Some("") {
+            self.append("");
+            line = self.next_line()?;
+        }
+        let Some(first) = line else { return Ok(None) };
+        let indent = leading_spaces(&first);
+        if indent == 0 {
+            return Ok(Some(first));
+        }
+        self.append(&first);
+        // QEMU 10.0 accepts a shallower line once one continuation line has
+        // been read (it ends the section); only the line right after the
+        // first is an error. Strict mode follows it exactly.
+        let mut lenient = false;
+        loop {
+            let Some(text) = self.next_line()? else {
+                return Ok(None);
+            };
+            if at_name_colon(&text).is_some() {
+                return Ok(Some(text));
+            }
+            if !text.is_empty() && leading_spaces(&text) < indent {
+                if lenient {
+                    return Ok(Some(text));
+                }
+                self.warn(format!(
+                    "this line is indented less than the text it continues (at least {indent} spaces expected)"
+                ));
+            }
+            self.append(&text);
+            lenient = true;
+        }
+    }
+
+    /// The rest of a plain paragraph, up to a blank line.
+    fn paragraph(&mut self) -> Result<Option<String>, Diagnostic> {
+        loop {
+            match self.next_line()? {
+                None => return Ok(None),
+                Some(text) if text.is_empty() => return Ok(Some(text)),
+                Some(text) => self.append(&text),
+            }
+        }
+    }
+
+    /// A free-form doc comment: prose, possibly opening with a `=` heading.
+    fn free_form(&mut self, mut line: Option<String>) -> Result<(), Diagnostic> {
+        self.untagged();
+        let mut first = true;
+        while let Some(text) = line {
+            if let Some((name, _)) = at_name_colon(&text) {
+                self.warn(format!(
+                    "'@{name}:' describes a member, but this doc comment does not start with '@NAME:' naming a definition"
+                ));
+            }
+            if text.starts_with('=') && !first {
+                self.warn("a '=' heading must be the first line of its doc comment");
+            }
+            self.append(&text);
+            line = self.next_line()?;
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// Trims the sections and checks that tagged ones have text.
+    fn finish(&mut self) {
+        let mut empty = Vec::new();
+        for section in &mut self.doc.sections {
+            section.text = section.text.trim_matches('\n').to_owned();
+            if section.kind != SectionKind::Plain && section.text.is_empty() {
+                let what = match (&section.kind, &section.name) {
+                    (SectionKind::Member | SectionKind::Feature, Some(name)) => {
+                        format!("'@{name}:'")
+                    }
+                    (kind, _) => format!("'{}:'", kind.title()),
+                };
+                empty.push((section.span, format!("{what} needs text after it")));
+            }
+        }
+        for (span, message) in empty {
+            self.warn_at(span, message);
+        }
+    }
+}
+
+/// Splits `@name: text` into the name and the text.
+fn at_name_colon(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix('@')?;
+    let colon = rest.find(':')?;
+    Some((&rest[..colon], rest[colon + 1..].trim_start_matches(' ')))
+}
+
+/// Splits a tagged section's first line (`Since: 7.2`) into its kind and text.
+/// `Tag::` is rST markup, not a tag.
+fn tag(line: &str) -> Option<(SectionKind, &str)> {
+    const TAGS: [(&str, SectionKind); 8] = [
+        ("Returns", SectionKind::Returns),
+        ("Errors", SectionKind::Errors),
+        ("Since", SectionKind::Since),
+        ("Notes", SectionKind::Note),
+        ("Note", SectionKind::Note),
+        ("Examples", SectionKind::Example),
+        ("Example", SectionKind::Example),
+        ("TODO", SectionKind::Todo),
+    ];
+    TAGS.iter().find_map(|&(word, kind)| {
+        let rest = line.strip_prefix(word)?;
+        if rest.starts_with("::") {
+            return None;
+        }
+        Some((kind, rest.strip_prefix(':')?.trim_start_matches(' ')))
+    })
+}
+
+fn leading_spaces(line: &str) -> usize {
+    line.chars().take_while(|c| c.is_whitespace()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_colon_splits_name_and_text() {
+        assert_eq!(at_name_colon("@foo: bar"), Some(("foo", "bar")));
+        assert_eq!(at_name_colon("@: x"), Some(("", "x")));
+        assert_eq!(at_name_colon("@foo"), None);
+        assert_eq!(at_name_colon("foo: bar"), None);
+    }
+
+    #[test]
+    fn tags_exclude_rst_double_colon() {
+        assert_eq!(tag("Since: 7.2"), Some((SectionKind::Since, "7.2")));
+        assert_eq!(tag("Notes: x"), Some((SectionKind::Note, "x")));
+        assert_eq!(tag("Returns:: x"), None);
+        assert_eq!(tag("Returned: x"), None);
+    }
+}
