@@ -1,7 +1,7 @@
 //! `cargo xtask test [ARGS...]`: the project's one test command.
 //!
 //! Ensures every prerequisite ([`crate::prereq`]), then runs
-//! `cargo test --workspace ARGS...` with the environment the prerequisites
+//! `cargo test --workspace --no-fail-fast ARGS...` with the environment the prerequisites
 //! report, and exits with its status.
 
 use std::ffi::OsString;
@@ -41,7 +41,8 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let mut cmd = Command::new(crate::cargo());
     cmd.current_dir(&ctx.root)
-        .args(["test", "--workspace"])
+        // Report every failing test binary, not just the first.
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(args.verbatim());
     if ctx.required {
         // Tests that would skip without a prerequisite fail instead.
