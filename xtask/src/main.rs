@@ -6,6 +6,7 @@
 
 mod check;
 mod prereq;
+mod qemu;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -52,12 +53,13 @@ pub fn cargo() -> std::ffi::OsString {
 /// Whether this run is in CI, where every prerequisite is required.
 ///
 /// True when `CI` is set to anything but an empty string, `0` or `false`
-/// (CI services set `CI=true`), or when `QMP_REQUIRE_CORPUS=1`.
+/// (CI services set `CI=true`), or when `QMP_REQUIRE_CORPUS=1` or
+/// `QMP_REQUIRE_QEMU=1`.
 pub fn is_ci() -> bool {
     let set = |name: &str| {
         std::env::var(name)
             .map(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
             .unwrap_or(false)
     };
-    set("CI") || set("QMP_REQUIRE_CORPUS")
+    set("CI") || set("QMP_REQUIRE_CORPUS") || set(qemu::REQUIRE_ENV)
 }

@@ -8,9 +8,7 @@
 //! In CI ([`crate::is_ci`]) anything missing is an error; on a developer's
 //! machine it is a loud warning, and the tests that need it skip, saying so.
 //!
-//! Later steps go here, in order: QEMU 10.0 from Debian bookworm-backports
-//! (`apt-get install -t bookworm-backports qemu-system-x86 ...`), then a
-//! Python venv with `qemu.qmp` from PyPI.
+//! Later steps go here, in order: a Python venv with `qemu.qmp` from PyPI.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -50,10 +48,16 @@ pub struct Step {
 }
 
 /// Every prerequisite, in the order they are ensured.
-pub const STEPS: &[Step] = &[Step {
-    name: "QAPI corpus",
-    ensure: qapi_corpus,
-}];
+pub const STEPS: &[Step] = &[
+    Step {
+        name: "QAPI corpus",
+        ensure: qapi_corpus,
+    },
+    Step {
+        name: "QEMU 10.0",
+        ensure: crate::qemu::prerequisite,
+    },
+];
 
 /// QEMU's QAPI schemas and generator test cases: test input, read in place.
 ///

@@ -1,0 +1,168 @@
+//! The reference QMP servers: QEMU 10.0's `qemu-system-x86_64` and
+//! `qemu-storage-daemon`, from Debian bookworm-backports.
+//!
+//! [`prerequisite`] is the `cargo xtask test` step: it finds both binaries,
+//! runs `.ci/install-qemu` when either is missing (as root, or through
+//! `sudo` when that needs no password), and otherwise says the exact
+//! command to run. The tests find the binaries through the variables it
+//! reports ([`SYSTEM_ENV`], [`STORAGE_DAEMON_ENV`]) or on `PATH`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::prereq::{Context, Status};
+
+/// The QEMU release the project is verified against.
+pub const VERSION: &str = "10.0";
+
+/// Names the system emulator for the tests.
+pub const SYSTEM_ENV: &str = "QMP_QEMU_SYSTEM";
+
+/// Names the storage daemon for the tests.
+pub const STORAGE_DAEMON_ENV: &str = "QMP_QEMU_STORAGE_DAEMON";
+
+/// Set to `1` to make the tests that need QEMU fail instead of skipping.
+pub const REQUIRE_ENV: &str = "QMP_REQUIRE_QEMU";
+
+/// The binaries, by the name they have on `PATH`.
+const BINARIES: [&str; 2] = ["qemu-system-x86_64", "qemu-storage-daemon"];
+
+/// The `cargo xtask test` step for QEMU.
+pub fn prerequisite(ctx: &Context) -> Status {
+    if let Some(status) = ready(ctx) {
+        return status;
+    }
+    let script = ctx.root.join(".ci/install-qemu");
+    let fix = format!("sudo bash {}", script.display());
+    let as_root = if is_root() {
+        Some(false)
+    } else if sudo_without_password() {
+        Some(true)
+    } else {
+        None
+    };
+    let Some(sudo) = as_root else {
+        return Status::Missing {
+            problem: format!(
+                "{} not found at QEMU {VERSION}, and installing needs root (no password-less sudo)",
+                BINARIES.join(" or ")
+            ),
+            fix,
+        };
+    };
+    eprintln!(
+        "xtask: QEMU {VERSION} is missing; running {}",
+        script.display()
+    );
+    let mut cmd = if sudo {
+        let mut cmd = Command::new("sudo");
+        cmd.arg("-n").arg("bash");
+        cmd
+    } else {
+        Command::new("bash")
+    };
+    cmd.arg(&script).stdin(Stdio::null());
+    let installed = match cmd.status() {
+        Ok(status) if status.success() => None,
+        Ok(status) => Some(format!("{} failed ({status})", script.display())),
+        Err(error) => Some(format!("cannot run {}: {error}", script.display())),
+    };
+    match (installed, ready(ctx)) {
+        (None, Some(status)) => status,
+        (problem, _) => Status::Missing {
+            problem: problem.unwrap_or_else(|| {
+                format!("QEMU {VERSION} still not found after running the installer")
+            }),
+            fix,
+        },
+    }
+}
+
+/// `Ready` when both binaries are found at the right version.
+fn ready(ctx: &Context) -> Option<Status> {
+    let system = find(SYSTEM_ENV, BINARIES[0])?;
+    let daemon = find(STORAGE_DAEMON_ENV, BINARIES[1])?;
+    let mut env = vec![
+        (SYSTEM_ENV, system.path.clone().into_os_string()),
+        (STORAGE_DAEMON_ENV, daemon.path.clone().into_os_string()),
+    ];
+    if ctx.required {
+        env.push((REQUIRE_ENV, OsString::from("1")));
+    }
+    Some(Status::Ready {
+        detail: format!(
+            "{} ({}), {} ({})",
+            system.path.display(),
+            system.version,
+            daemon.path.display(),
+            daemon.version
+        ),
+        env,
+    })
+}
+
+/// A QEMU binary that runs.
+pub struct Found {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its version, e.g. `10.0.2`.
+    pub version: String,
+}
+
+/// The binary named by `$env_var`, else `name` on `PATH`, when it runs and
+/// reports QEMU [`VERSION`].
+pub fn find(env_var: &str, name: &str) -> Option<Found> {
+    let path = match std::env::var_os(env_var) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => on_path(name)?,
+    };
+    let version = version_of(&path)?;
+    let wanted = format!("{VERSION}.");
+    version
+        .starts_with(&wanted)
+        .then_some(Found { path, version })
+}
+
+/// The version a QEMU binary reports (`QEMU emulator version 10.0.2 (...)`).
+pub fn version_of(path: &Path) -> Option<String> {
+    let output = Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next()?;
+    let rest = &first[first.find("version ")? + "version ".len()..];
+    Some(rest.split_whitespace().next()?.to_string())
+}
+
+/// `name` found in a directory of `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Whether we run as root (per `id -u`; std has no safe geteuid).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Whether `sudo` works without asking for a password.
+fn sudo_without_password() -> bool {
+    Command::new("sudo")
+        .args(["-n", "true"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
