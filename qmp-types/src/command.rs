@@ -1,0 +1,31 @@
+//! The [`Command`] trait: what every typed command tells its executor.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::mode::Modes;
+
+/// A QMP command: its arguments are `Self`, serialized as the request's
+/// `arguments` object.
+///
+/// Implemented by generated code and by `#[derive(Command)]`. Which modes it
+/// may run in is also expressed as types, by
+/// [`HandshakeCommand`](crate::mode::HandshakeCommand) and
+/// [`OperationalCommand`](crate::mode::OperationalCommand), so that misuse
+/// fails to compile; [`Command::MODES`] is the same fact for run-time checks.
+pub trait Command: Serialize {
+    /// The command's name on the wire (`query-status`).
+    const NAME: &'static str;
+    /// The modes the command may run in.
+    const MODES: Modes;
+    /// Whether the command may be sent with `exec-oob`.
+    const ALLOW_OOB: bool;
+    /// What a successful execution returns.
+    type Returns: DeserializeOwned;
+}
+
+/// The return value of a command that returns nothing: QEMU answers `{}`.
+///
+/// Any members a newer server might add are ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Empty {}

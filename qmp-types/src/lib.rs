@@ -1,0 +1,15 @@
+//! Typed QEMU Machine Protocol messages.
+//!
+//! - [`Command`] and [`Event`]: what every typed command and event tells the
+//!   code that sends or receives it;
+//! - [`mode`]: the protocol's handshake and operational modes as types, so
+//!   that a command run in the wrong mode does not compile;
+//! - [`wire`]: the envelopes messages travel in.
+
+pub mod command;
+pub mod event;
+pub mod mode;
+pub mod wire;
+
+pub use command::{Command, Empty};
+pub use event::{Event, EventSet, RawEvent, Timestamp};
