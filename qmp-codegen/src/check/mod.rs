@@ -1,4 +1,23 @@
-//! The checker: syntax tree to model (placeholder).
+//! The checker: syntax tree to model.
+//!
+//! It follows QEMU 10.0's generator (`expr.py`, then `schema.py`) in what
+//! it accepts and in the order it looks at things, so that the first error
+//! we report is the one QEMU reports, at the same line: a problem inside a
+//! definition is reported at the start of the definition's expression,
+//! with a label at the exact key or value at fault; a doc comment problem
+//! at the doc comment section concerned.
+//!
+//! - [`shape`]: each expression on its own (keys, names, conditions,
+//!   features, flags, doc comment placement);
+//! - [`schema`]: everything that needs the whole schema, and the model.
+//!
+//! Unlike QEMU, checking goes on after an error, so one run shows every
+//! independent mistake; a definition with an error is left out of what
+//! follows, and whatever depends on it is not reported again.
+
+mod names;
+mod schema;
+mod shape;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::Schema;
@@ -6,6 +25,10 @@ use crate::source::SourceMap;
 use crate::syntax::tree::SyntaxTree;
 
 /// Checks a parsed schema and builds its model.
-pub fn check(_tree: &SyntaxTree, _sources: &SourceMap, _diagnostics: &mut Diagnostics) -> Schema {
-    Schema::default()
+///
+/// Problems are reported to `diagnostics`. When a language rule is broken
+/// the returned model is empty; documentation problems alone leave it whole.
+pub fn check(tree: &SyntaxTree, _sources: &SourceMap, diagnostics: &mut Diagnostics) -> Schema {
+    let (decls, rejected) = shape::check_exprs(&tree.exprs, &tree.pragmas, diagnostics);
+    schema::check_schema(&decls, &rejected, &tree.pragmas, diagnostics)
 }

@@ -1,0 +1,225 @@
+//! Naming rules: what a QAPI name may look like, and the C name QEMU
+//! derives from it (two names clash when their C names are equal).
+
+/// Splits off the optional downstream prefix (`__RFQDN_`) and experimental
+/// prefix (`x-`) and returns the stem, or `None` when `name` is not a
+/// valid QAPI name at all (also when it would be in the reserved `q_`
+/// namespace).
+pub fn stem(name: &str) -> Option<&str> {
+    if c_name(name, false).starts_with("q_") {
+        return None;
+    }
+    let mut rest = name;
+    if let Some(after) = rest.strip_prefix("__") {
+        let run = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'-')
+            .count();
+        if run == 0 || after.as_bytes().get(run) != Some(&b'_') {
+            return None;
+        }
+        rest = &after[run + 1..];
+    }
+    let experimental = rest.len() >= 2 && rest[..2].eq_ignore_ascii_case("x-");
+    if experimental && is_stem(&rest[2..]) {
+        return Some(&rest[2..]);
+    }
+    is_stem(rest).then_some(rest)
+}
+
+fn is_stem(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether a type name's stem is CamelCase: an upper-case letter first,
+/// letters and digits only, and at least one lower-case letter.
+pub fn is_camel(stem: &str) -> bool {
+    let b = stem.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_uppercase()
+        && b.iter().all(u8::is_ascii_alphanumeric)
+        && b[1..].iter().any(u8::is_ascii_lowercase)
+}
+
+const C_RESERVED: &[&str] = &[
+    // C89
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "int",
+    "long",
+    "register",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while", // C99
+    "inline",
+    "restrict",
+    "_Bool",
+    "_Complex",
+    "_Imaginary", // C11
+    "_Alignas",
+    "_Alignof",
+    "_Atomic",
+    "_Generic",
+    "_Noreturn",
+    "_Static_assert",
+    "_Thread_local", // GNU C
+    "asm",
+    "typeof", // C++
+    "bool",
+    "catch",
+    "class",
+    "const_cast",
+    "delete",
+    "dynamic_cast",
+    "explicit",
+    "false",
+    "friend",
+    "mutable",
+    "namespace",
+    "new",
+    "operator",
+    "private",
+    "protected",
+    "public",
+    "reinterpret_cast",
+    "static_cast",
+    "template",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeid",
+    "typename",
+    "using",
+    "virtual",
+    "wchar_t",
+    "and",
+    "and_eq",
+    "bitand",
+    "bitor",
+    "compl",
+    "not",
+    "not_eq",
+    "or",
+    "or_eq",
+    "xor",
+    "xor_eq", // predefined macros
+    "unix",
+    "errno",
+    "mips",
+    "sparc",
+    "i386",
+    "linux",
+];
+
+/// The C identifier QEMU's generator makes of a name: every character
+/// other than an ASCII letter, digit or `_` becomes `_`; with `protect`,
+/// C keywords and names starting with a digit get a `q_` prefix.
+pub fn c_name(name: &str, protect: bool) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let digit_first = mapped.chars().next().is_some_and(|c| c.is_ascii_digit());
+    if protect && (digit_first || C_RESERVED.contains(&mapped.as_str())) {
+        format!("q_{mapped}")
+    } else {
+        mapped
+    }
+}
+
+/// The built-in type names of QEMU's generator, including the internal
+/// empty object type and the arrays of every built-in, which a schema can
+/// no more define than `str` itself.
+pub fn is_builtin_name(name: &str) -> bool {
+    use crate::model::Builtin;
+    if name == "q_empty" || Builtin::from_name(name).is_some() {
+        return true;
+    }
+    name.strip_suffix("List")
+        .and_then(Builtin::from_name)
+        .is_some_and(|b| b != Builtin::QType)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems() {
+        assert_eq!(stem("foo"), Some("foo"));
+        assert_eq!(stem("x-foo"), Some("foo"));
+        assert_eq!(stem("X-foo"), Some("foo"));
+        assert_eq!(stem("x-9"), Some("x-9"));
+        assert_eq!(stem("__org.qemu_x-foo"), Some("foo"));
+        assert_eq!(stem("__org.qemu_foo-bar_baz"), Some("foo-bar_baz"));
+        assert_eq!(stem("__foo"), None);
+        assert_eq!(stem("___foo"), None);
+        assert_eq!(stem("9foo"), None);
+        assert_eq!(stem("q_foo"), None);
+        assert_eq!(stem("q-foo"), None);
+        assert_eq!(stem("Q_foo"), Some("Q_foo"));
+        assert_eq!(stem(""), None);
+        assert_eq!(stem("a b"), None);
+        assert_eq!(stem("é"), None);
+    }
+
+    #[test]
+    fn camel() {
+        assert!(is_camel("Foo"));
+        assert!(is_camel("FOOa"));
+        assert!(!is_camel("FOO"));
+        assert!(!is_camel("foo"));
+        assert!(!is_camel("Foo-bar"));
+    }
+
+    #[test]
+    fn c_names() {
+        assert_eq!(c_name("a-b.c", true), "a_b_c");
+        assert_eq!(c_name("int", true), "q_int");
+        assert_eq!(c_name("int", false), "int");
+        assert_eq!(c_name("1x", true), "q_1x");
+        assert_eq!(c_name("é", true), "_");
+    }
+
+    #[test]
+    fn builtins() {
+        assert!(is_builtin_name("str"));
+        assert!(is_builtin_name("QType"));
+        assert!(is_builtin_name("intList"));
+        assert!(!is_builtin_name("QTypeList"));
+        assert!(!is_builtin_name("Foo"));
+    }
+}

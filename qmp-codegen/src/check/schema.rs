@@ -1,0 +1,1644 @@
+//! The second phase: checks that need the whole schema, in the order QEMU's
+//! generator makes them, so that our first error is the one it reports.
+//!
+//! 1. Definitions are entered into one name table in schema order
+//!    (duplicates are rejected); arrays and implicit object types are
+//!    made where they are first used.
+//! 2. Each array, implicit type and definition is checked in that order:
+//!    names resolve, bases and branches are of the right kind, members do
+//!    not clash, unions and alternates are well formed, commands return
+//!    what they may. An object type checks the types its C struct would
+//!    contain (base, union branches) first. After each definition its doc
+//!    comment is matched against its members and features.
+//! 3. Doc comments are checked for descriptions of things that do not exist.
+//! 4. The number of distinct feature names is bounded.
+//!
+//! A definition with an error is marked failed; whatever depends on it
+//! fails silently, so one mistake is reported once.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
+use crate::source::Span;
+use crate::syntax::doc::Doc;
+use crate::syntax::tree::Pragmas;
+
+use super::names::{c_name, is_builtin_name};
+use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
+
+/// How deeply object types may contain one another (through bases and
+/// union branches). Real schemas stay under ten.
+const MAX_NESTING: usize = 64;
+/// QEMU's generated code keeps feature sets in a 64-bit mask.
+const MAX_FEATURES: usize = 64;
+
+/// A resolved type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ty {
+    Builtin(Builtin),
+    /// The array of a built-in type (`strList`), which always exists.
+    BuiltinArray(Builtin),
+    /// A type definition (an index into `defs`).
+    Def(usize),
+    /// An array made for a use of `[T]` (an index into `arrays`).
+    Array(usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Name {
+    Type(Ty),
+    /// A command or event.
+    NotType(usize),
+    /// A definition that failed its shape check.
+    Poisoned,
+}
+
+enum Lookup {
+    Found(Ty),
+    Unknown,
+    /// A command or event, named where a type is needed.
+    NotType(usize),
+    /// Something already reported.
+    Poisoned,
+}
+
+struct ArrayEntity {
+    element: String,
+    /// The definition that first used it, and where.
+    decl: usize,
+    span: Span,
+    /// The element type, once resolved.
+    element_ty: Option<Ty>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Unchecked,
+    InProgress,
+    Complete,
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DefKind {
+    Enum,
+    /// A struct, union or implicit object type.
+    Object,
+    Alternate,
+    Command,
+    Event,
+}
+
+/// A member of an object type after its check, with everything inherited.
+#[derive(Clone)]
+struct Flat {
+    name: String,
+    cname: String,
+    optional: bool,
+    ty: Ty,
+    conditional: bool,
+    /// The definition that wrote it.
+    defined_in: usize,
+}
+
+struct Variant {
+    name: String,
+    span: Span,
+    /// `None` for a branch not written (no members).
+    ty: Option<usize>,
+    condition: Option<Condition>,
+}
+
+struct DefEntity {
+    name: String,
+    kind: DefKind,
+    /// The declaration it comes from (the owner, for an implicit type).
+    decl: usize,
+    implicit: Option<ImplicitRole>,
+    state: State,
+    /// How many levels of object types it contains (objects only).
+    nesting: usize,
+    /// Resolved types of the local members (objects), or of the branches
+    /// (alternates).
+    member_tys: Vec<Ty>,
+    base: Option<usize>,
+    /// All members, base members first (objects).
+    flat: Vec<Flat>,
+    /// Union branches, the unwritten ones included.
+    variants: Vec<Variant>,
+    discriminator_ty: Option<Ty>,
+    /// A command's or event's data type.
+    arg: Option<usize>,
+    returns: Option<Ty>,
+}
+
+#[derive(Clone, Copy)]
+enum Entity {
+    Array(usize),
+    Def(usize),
+}
+
+/// Runs the whole-schema checks and builds the model. The model is empty
+/// when a language rule was broken.
+pub fn check_schema(
+    decls: &[Decl<'_>],
+    rejected: &[Rejected],
+    pragmas: &Pragmas,
+    diagnostics: &mut Diagnostics,
+) -> model::Schema {
+    let mut checker = Checker {
+        decls,
+        pragmas,
+        diagnostics,
+        names: HashMap::new(),
+        arrays: Vec::new(),
+        defs: Vec::new(),
+        entities: Vec::new(),
+        decl_def: vec![None; decls.len()],
+        decl_implicit: vec![None; decls.len()],
+        documented: vec![Connected::default(); decls.len()],
+        failed: false,
+    };
+    checker.define_all(rejected);
+    checker.check_all();
+    checker.check_docs();
+    checker.count_features();
+    if checker.failed {
+        return model::Schema::default();
+    }
+    checker.build()
+}
+
+/// Which described members and features of a doc comment were matched.
+#[derive(Clone, Default)]
+struct Connected {
+    /// Whether the definition was checked and its doc comment matched.
+    done: bool,
+    members: HashSet<String>,
+    features: HashSet<String>,
+}
+
+struct Checker<'c, 'a> {
+    decls: &'c [Decl<'a>],
+    pragmas: &'c Pragmas,
+    diagnostics: &'c mut Diagnostics,
+    names: HashMap<String, Name>,
+    arrays: Vec<ArrayEntity>,
+    defs: Vec<DefEntity>,
+    /// Arrays and definitions in the order they are checked.
+    entities: Vec<Entity>,
+    /// Each declaration's definition (`None` for a duplicate).
+    decl_def: Vec<Option<usize>>,
+    /// Each declaration's implicit object type, if it has one.
+    decl_implicit: Vec<Option<usize>>,
+    documented: Vec<Connected>,
+    /// Whether a language error was reported.
+    failed: bool,
+}
+
+fn type_names_of<'d>(decl: &'d Decl<'_>) -> Vec<&'d TypeName> {
+    fn inline(r: &Option<ObjectRef>) -> Vec<&MemberDecl> {
+        match r {
+            Some(ObjectRef::Inline(members)) => members.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+    match &decl.body {
+        DeclBody::Enum { .. } => Vec::new(),
+        DeclBody::Struct { members, .. } => members.iter().map(|m| &m.ty).collect(),
+        DeclBody::Union { base, .. } => match base {
+            ObjectRef::Inline(members) => members.iter().map(|m| &m.ty).collect(),
+            ObjectRef::Named(_) => Vec::new(),
+        },
+        DeclBody::Alternate { branches } => branches.iter().map(|b| &b.ty).collect(),
+        DeclBody::Command { data, returns, .. } => {
+            let mut v: Vec<&TypeName> = inline(data).into_iter().map(|m| &m.ty).collect();
+            v.extend(returns.iter());
+            v
+        }
+        DeclBody::Event { data, .. } => inline(data).into_iter().map(|m| &m.ty).collect(),
+    }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.failed = true;
+        self.diagnostics.report(diagnostic);
+    }
+
+    /// A language error in declaration `decl`, reported at its start.
+    fn error(&self, decl: usize, message: impl Into<String>) -> Diagnostic {
+        let d = &self.decls[decl];
+        Diagnostic::language(d.expr.span, message).in_definition(d.context())
+    }
+
+    fn doc_error(&self, decl: usize, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::documentation(span, message).in_definition(self.decls[decl].context())
+    }
+
+    // ---- Phase 1: the name table -------------------------------------
+
+    fn define_all(&mut self, rejected: &[Rejected]) {
+        for (index, decl) in self.decls.iter().enumerate() {
+            if is_builtin_name(&decl.name) {
+                let d = self
+                    .error(
+                        index,
+                        format!(
+                            "'{}' is a built-in type and cannot be defined again",
+                            decl.name
+                        ),
+                    )
+                    .with_label(decl.expr.span, "redefined here");
+                self.report(d);
+                continue;
+            }
+            if let Some(previous) = self.names.get(&decl.name) {
+                let previous_span = match previous {
+                    Name::Type(Ty::Def(i)) | Name::NotType(i) => {
+                        Some(self.decls[self.defs[*i].decl].expr.span)
+                    }
+                    _ => None,
+                };
+                let mut d = self.error(index, format!("'{}' is defined twice", decl.name));
+                if let Some(span) = previous_span {
+                    d = d.with_label(span, "first defined here");
+                }
+                self.report(d);
+                continue;
+            }
+            for ty in type_names_of(decl) {
+                if ty.array {
+                    self.make_array(&ty.name, index, ty.span);
+                }
+            }
+            let implicit = match &decl.body {
+                DeclBody::Union {
+                    base: ObjectRef::Inline(m),
+                    ..
+                } => Some((ImplicitRole::UnionBase, m, "base")),
+                DeclBody::Command {
+                    data: Some(ObjectRef::Inline(m)),
+                    ..
+                } => Some((ImplicitRole::CommandArguments, m, "arg")),
+                DeclBody::Event {
+                    data: Some(ObjectRef::Inline(m)),
+                    ..
+                } => Some((ImplicitRole::EventData, m, "arg")),
+                _ => None,
+            };
+            if let Some((role, members, suffix)) = implicit {
+                // QEMU makes no type for empty inline members.
+                if !members.is_empty() {
+                    let name = format!("q_obj_{}-{suffix}", decl.name);
+                    let id = self.add_def(name, DefKind::Object, index, Some(role));
+                    self.decl_implicit[index] = Some(id);
+                }
+            }
+            let kind = match decl.kind {
+                DefinitionKind::Enum => DefKind::Enum,
+                DefinitionKind::Struct | DefinitionKind::Union => DefKind::Object,
+                DefinitionKind::Alternate => DefKind::Alternate,
+                DefinitionKind::Command => DefKind::Command,
+                DefinitionKind::Event => DefKind::Event,
+            };
+            let id = self.add_def(decl.name.clone(), kind, index, None);
+            self.decl_def[index] = Some(id);
+        }
+        for r in rejected {
+            if !is_builtin_name(&r.name) {
+                self.names.entry(r.name.clone()).or_insert(Name::Poisoned);
+            }
+        }
+    }
+
+    fn add_def(
+        &mut self,
+        name: String,
+        kind: DefKind,
+        decl: usize,
+        implicit: Option<ImplicitRole>,
+    ) -> usize {
+        let id = self.defs.len();
+        let entry = match kind {
+            DefKind::Command | DefKind::Event => Name::NotType(id),
+            _ => Name::Type(Ty::Def(id)),
+        };
+        self.names.insert(name.clone(), entry);
+        self.defs.push(DefEntity {
+            name,
+            kind,
+            decl,
+            implicit,
+            state: State::Unchecked,
+            nesting: 0,
+            member_tys: Vec::new(),
+            base: None,
+            flat: Vec::new(),
+            variants: Vec::new(),
+            discriminator_ty: None,
+            arg: None,
+            returns: None,
+        });
+        self.entities.push(Entity::Def(id));
+        id
+    }
+
+    fn make_array(&mut self, element: &str, decl: usize, span: Span) {
+        if Builtin::from_name(element).is_some_and(|b| b != Builtin::QType) {
+            return;
+        }
+        let name = format!("{element}List");
+        if self.names.contains_key(&name) {
+            return;
+        }
+        let id = self.arrays.len();
+        self.arrays.push(ArrayEntity {
+            element: element.to_owned(),
+            decl,
+            span,
+            element_ty: None,
+        });
+        self.names.insert(name, Name::Type(Ty::Array(id)));
+        self.entities.push(Entity::Array(id));
+    }
+
+    fn lookup(&self, name: &str) -> Lookup {
+        if let Some(b) = Builtin::from_name(name) {
+            return Lookup::Found(Ty::Builtin(b));
+        }
+        if let Some(b) = name.strip_suffix("List").and_then(Builtin::from_name) {
+            if b != Builtin::QType {
+                return Lookup::Found(Ty::BuiltinArray(b));
+            }
+        }
+        match self.names.get(name) {
+            Some(Name::Type(ty)) => Lookup::Found(*ty),
+            Some(Name::NotType(id)) => Lookup::NotType(*id),
+            Some(Name::Poisoned) => Lookup::Poisoned,
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// Resolves a written type; reports unknown names in `decl`.
+    fn resolve(&mut self, ty: &TypeName, decl: usize, what: &str) -> Option<Ty> {
+        let name = if ty.array {
+            format!("{}List", ty.name)
+        } else {
+            ty.name.clone()
+        };
+        match self.lookup(&name) {
+            Lookup::Found(t) => Some(t),
+            Lookup::Poisoned => {
+                self.failed = true;
+                None
+            }
+            Lookup::Unknown => {
+                let d = self
+                    .error(decl, format!("{what} has the unknown type '{}'", ty.name))
+                    .with_label(ty.span, "no such type");
+                self.report(d);
+                None
+            }
+            Lookup::NotType(id) => {
+                let d = self
+                    .error(
+                        decl,
+                        format!(
+                            "{what} has the type '{}', which is {}, not a type",
+                            ty.name,
+                            self.describe_def(id)
+                        ),
+                    )
+                    .with_label(ty.span, "not a type");
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    fn describe_def(&self, id: usize) -> String {
+        let def = &self.defs[id];
+        let owner = &self.decls[def.decl];
+        match def.implicit {
+            Some(ImplicitRole::CommandArguments) => {
+                format!("the arguments of command '{}'", owner.name)
+            }
+            Some(ImplicitRole::EventData) => format!("the data of event '{}'", owner.name),
+            Some(ImplicitRole::UnionBase) => format!("the base of union '{}'", owner.name),
+            None => owner.context(),
+        }
+    }
+
+    fn describe_ty(&self, ty: Ty) -> String {
+        match ty {
+            Ty::Builtin(b) => format!("built-in type '{}'", b.name()),
+            Ty::BuiltinArray(b) => format!("array type ['{}']", b.name()),
+            Ty::Array(a) => format!("array type ['{}']", self.arrays[a].element),
+            Ty::Def(id) => self.describe_def(id),
+        }
+    }
+
+    fn json_type(&self, ty: Ty) -> JsonType {
+        match ty {
+            Ty::Builtin(b) => b.json_type(),
+            Ty::BuiltinArray(_) | Ty::Array(_) => JsonType::Array,
+            Ty::Def(id) => match self.defs[id].kind {
+                DefKind::Enum => JsonType::String,
+                DefKind::Object => JsonType::Object,
+                _ => JsonType::Value,
+            },
+        }
+    }
+
+    /// The values of an enum type (`None` if `ty` is no enum).
+    fn enum_values(&self, ty: Ty) -> Option<Vec<&str>> {
+        match ty {
+            Ty::Builtin(Builtin::QType) => Some(Builtin::QTYPE_VALUES.to_vec()),
+            Ty::Def(id) if self.defs[id].kind == DefKind::Enum => {
+                match &self.decls[self.defs[id].decl].body {
+                    DeclBody::Enum { values, .. } => {
+                        Some(values.iter().map(|v| v.name.as_str()).collect())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn object_def(&self, ty: Ty) -> Option<usize> {
+        match ty {
+            Ty::Def(id) if self.defs[id].kind == DefKind::Object => Some(id),
+            _ => None,
+        }
+    }
+
+    fn is_union(&self, id: usize) -> bool {
+        self.defs[id].implicit.is_none()
+            && self.decls[self.defs[id].decl].kind == DefinitionKind::Union
+    }
+
+    // ---- Phase 2: checking --------------------------------------------
+
+    fn check_all(&mut self) {
+        for index in 0..self.entities.len() {
+            match self.entities[index] {
+                Entity::Array(a) => self.check_array(a),
+                Entity::Def(id) => {
+                    let ok = match self.defs[id].kind {
+                        DefKind::Object => self.check_object(id, 0).is_ok(),
+                        _ => {
+                            let ok = self.check_other(id).is_ok();
+                            self.defs[id].state = if ok { State::Complete } else { State::Failed };
+                            ok
+                        }
+                    };
+                    if ok && self.defs[id].implicit.is_none() {
+                        self.connect_doc(id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_array(&mut self, a: usize) {
+        let element = self.arrays[a].element.clone();
+        let decl = self.arrays[a].decl;
+        let span = self.arrays[a].span;
+        match self.lookup(&element) {
+            Lookup::Found(Ty::Array(_) | Ty::BuiltinArray(_)) => {
+                let d = self
+                    .error(
+                        decl,
+                        format!("array of the array type '{element}': arrays cannot nest"),
+                    )
+                    .with_label(span, "array of an array");
+                self.report(d);
+            }
+            Lookup::Found(ty) => self.arrays[a].element_ty = Some(ty),
+            Lookup::Poisoned => self.failed = true,
+            Lookup::Unknown => {
+                let d = self
+                    .error(decl, format!("array of the unknown type '{element}'"))
+                    .with_label(span, "no such type");
+                self.report(d);
+            }
+            Lookup::NotType(id) => {
+                let d = self
+                    .error(
+                        decl,
+                        format!(
+                            "array of '{element}', which is {}, not a type",
+                            self.describe_def(id)
+                        ),
+                    )
+                    .with_label(span, "not a type");
+                self.report(d);
+            }
+        }
+    }
+
+    /// Checks an object type, and first the object types it contains.
+    /// `Err` when it (or something it needs) has an error, reported or not.
+    fn check_object(&mut self, id: usize, depth: usize) -> Result<(), ()> {
+        match self.defs[id].state {
+            State::Complete => return Ok(()),
+            State::Failed => return Err(()),
+            State::InProgress => {
+                let decl = self.defs[id].decl;
+                let d = self.error(
+                    decl,
+                    format!(
+                        "{} contains itself (through bases or union branches)",
+                        self.describe_def(id)
+                    ),
+                );
+                self.report(d);
+                return Err(());
+            }
+            State::Unchecked => {}
+        }
+        if depth > MAX_NESTING {
+            let decl = self.defs[id].decl;
+            let d = self.error(
+                decl,
+                format!("object types nest more than {MAX_NESTING} levels deep (through bases or union branches)"),
+            );
+            self.report(d);
+            self.defs[id].state = State::Failed;
+            return Err(());
+        }
+        self.defs[id].state = State::InProgress;
+        let result = self.check_object_inner(id, depth);
+        self.defs[id].state = if result.is_ok() {
+            State::Complete
+        } else {
+            State::Failed
+        };
+        result
+    }
+
+    fn check_definition_features(
+        &mut self,
+        id: usize,
+        features: &[FeatureDecl],
+        is_type: bool,
+    ) -> Result<(), ()> {
+        let decl = self.defs[id].decl;
+        self.check_feature_clash(decl, features)?;
+        if is_type {
+            if let Some(f) = features
+                .iter()
+                .find(|f| model::SpecialFeature::from_name(&f.name).is_some())
+            {
+                let d = self
+                    .error(
+                        decl,
+                        format!(
+                            "feature '{}' applies to commands, events and members, not to types",
+                            f.name
+                        ),
+                    )
+                    .with_label(f.span, "not allowed here");
+                self.report(d);
+                return Err(());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_feature_clash(&mut self, decl: usize, features: &[FeatureDecl]) -> Result<(), ()> {
+        let mut seen: HashMap<String, &FeatureDecl> = HashMap::new();
+        for f in features {
+            let c = c_name(&f.name, true);
+            if let Some(previous) = seen.get(&c) {
+                let message = if previous.name == f.name {
+                    format!("feature '{}' is listed twice", f.name)
+                } else {
+                    format!(
+                        "features '{}' and '{}' have the same C name '{c}'",
+                        previous.name, f.name
+                    )
+                };
+                let d = self
+                    .error(decl, message)
+                    .with_label(previous.span, "first")
+                    .with_label(f.span, "again");
+                self.report(d);
+                return Err(());
+            }
+            seen.insert(c, f);
+        }
+        Ok(())
+    }
+
+    fn describe_member(&self, m: &Flat, context: usize) -> String {
+        let role = match self.defs[m.defined_in].implicit {
+            Some(ImplicitRole::CommandArguments) => "argument",
+            Some(ImplicitRole::UnionBase) => "base member",
+            _ => "member",
+        };
+        if m.defined_in == context || self.defs[m.defined_in].decl == self.defs[context].decl {
+            format!("{role} '{}'", m.name)
+        } else {
+            format!("{role} '{}' of {}", m.name, self.describe_def(m.defined_in))
+        }
+    }
+
+    /// Adds `m` to `seen`, reporting a clash in definition `context`.
+    fn clash(&mut self, seen: &mut Vec<Flat>, m: Flat, context: usize) -> Result<(), ()> {
+        if let Some(previous) = seen.iter().find(|s| s.cname == m.cname) {
+            let message = if previous.name == m.name {
+                format!(
+                    "{} and {} have the same name",
+                    self.describe_member(previous, context),
+                    self.describe_member(&m, context)
+                )
+            } else {
+                format!(
+                    "{} and {} have the same C name '{}'",
+                    self.describe_member(previous, context),
+                    self.describe_member(&m, context),
+                    m.cname
+                )
+            };
+            let decl = self.defs[context].decl;
+            let d = self.error(decl, message);
+            self.report(d);
+            return Err(());
+        }
+        seen.push(m);
+        Ok(())
+    }
+
+    fn local_members(&self, id: usize) -> &'c [MemberDecl] {
+        let def = &self.defs[id];
+        let decls: &'c [Decl<'a>] = self.decls;
+        let decl = &decls[def.decl];
+        match (def.implicit, &decl.body) {
+            (
+                Some(_),
+                DeclBody::Union {
+                    base: ObjectRef::Inline(m),
+                    ..
+                },
+            )
+            | (
+                Some(_),
+                DeclBody::Command {
+                    data: Some(ObjectRef::Inline(m)),
+                    ..
+                },
+            )
+            | (
+                Some(_),
+                DeclBody::Event {
+                    data: Some(ObjectRef::Inline(m)),
+                    ..
+                },
+            ) => m,
+            (None, DeclBody::Struct { members, .. }) => members,
+            _ => &[],
+        }
+    }
+
+    fn check_object_inner(&mut self, id: usize, depth: usize) -> Result<(), ()> {
+        let decls: &'c [Decl<'a>] = self.decls;
+        let decl_index = self.defs[id].decl;
+        let decl = &decls[decl_index];
+        let explicit = self.defs[id].implicit.is_none();
+        if explicit {
+            self.check_definition_features(id, &decl.features, true)?;
+        }
+        let mut seen: Vec<Flat> = Vec::new();
+        let mut nesting = 0;
+
+        // The base.
+        let base = match (explicit, &decl.body) {
+            (true, DeclBody::Struct { base: Some(tn), .. })
+            | (
+                true,
+                DeclBody::Union {
+                    base: ObjectRef::Named(tn),
+                    ..
+                },
+            ) => {
+                let ty = self.resolve(tn, decl_index, "'base'").ok_or(())?;
+                match self.object_def(ty) {
+                    Some(b) if !self.is_union(b) => Some((b, Some(tn.span))),
+                    _ => {
+                        let d = self
+                            .error(
+                                decl_index,
+                                format!(
+                                    "the base must be a struct, but {} is not",
+                                    self.describe_ty(ty)
+                                ),
+                            )
+                            .with_label(tn.span, "not a struct");
+                        self.report(d);
+                        return Err(());
+                    }
+                }
+            }
+            (
+                true,
+                DeclBody::Union {
+                    base: ObjectRef::Inline(_),
+                    ..
+                },
+            ) => self.decl_implicit[decl_index].map(|b| (b, None)),
+            _ => None,
+        };
+        if let Some((b, _)) = base {
+            self.check_object(b, depth + 1)?;
+            nesting = nesting.max(self.defs[b].nesting + 1);
+            for m in self.defs[b].flat.clone() {
+                self.clash(&mut seen, m, id)?;
+            }
+            self.defs[id].base = Some(b);
+        }
+
+        // The members written here.
+        let members = self.local_members(id);
+        let mut tys = Vec::new();
+        for m in members {
+            let what = format!("member '{}'", m.name);
+            let ty = self.resolve(&m.ty, decl_index, &what).ok_or(())?;
+            self.check_feature_clash(decl_index, &m.features)?;
+            tys.push(ty);
+            let flat = Flat {
+                name: m.name.clone(),
+                cname: c_name(&m.name, true),
+                optional: m.optional,
+                ty,
+                conditional: m.condition.is_some(),
+                defined_in: id,
+            };
+            self.clash(&mut seen, flat, id)?;
+        }
+        self.defs[id].member_tys = tys;
+
+        // Union branches.
+        if let (
+            true,
+            DeclBody::Union {
+                discriminator,
+                discriminator_span,
+                branches,
+                ..
+            },
+        ) = (explicit, &decl.body)
+        {
+            let tag = seen
+                .iter()
+                .find(|m| m.cname == c_name(discriminator, true))
+                .filter(|m| m.name == *discriminator)
+                .cloned();
+            let Some(tag) = tag else {
+                let d = self
+                    .error(
+                        decl_index,
+                        format!("the discriminator '{discriminator}' is not a member of the base"),
+                    )
+                    .with_label(*discriminator_span, "not a base member");
+                self.report(d);
+                return Err(());
+            };
+            let where_ = if self.defs[tag.defined_in].implicit.is_some() {
+                "the base".to_owned()
+            } else {
+                format!("base type '{}'", self.defs[tag.defined_in].name)
+            };
+            let Some(values) = self.enum_values(tag.ty) else {
+                let d = self
+                    .error(
+                        decl_index,
+                        format!(
+                            "the discriminator '{discriminator}' must be of an enum type, but in {where_} it is of {}",
+                            self.describe_ty(tag.ty)
+                        ),
+                    )
+                    .with_label(*discriminator_span, "not an enum");
+                self.report(d);
+                return Err(());
+            };
+            let values: Vec<String> = values.into_iter().map(str::to_owned).collect();
+            if tag.optional {
+                let d = self
+                    .error(
+                        decl_index,
+                        format!("the discriminator '{discriminator}' is optional in {where_}; it must be required"),
+                    )
+                    .with_label(*discriminator_span, "optional");
+                self.report(d);
+                return Err(());
+            }
+            if tag.conditional {
+                let d = self
+                    .error(
+                        decl_index,
+                        format!("the discriminator '{discriminator}' has an 'if' condition in {where_}; it must be unconditional"),
+                    )
+                    .with_label(*discriminator_span, "conditional");
+                self.report(d);
+                return Err(());
+            }
+            self.defs[id].discriminator_ty = Some(tag.ty);
+
+            // Branches written, then one (without members) for each value
+            // not covered.
+            let mut variants = Vec::new();
+            let mut tys: Vec<Option<(Ty, &TypeName)>> = Vec::new();
+            for b in branches {
+                variants.push(Variant {
+                    name: b.name.clone(),
+                    span: b.span,
+                    ty: None,
+                    condition: b.condition.clone(),
+                });
+                tys.push(Some((Ty::Builtin(Builtin::Any), &b.ty)));
+            }
+            let enum_conditions = self.enum_value_conditions(tag.ty);
+            for (value, condition) in values.iter().zip(enum_conditions) {
+                if !branches.iter().any(|b| b.name == *value) {
+                    variants.push(Variant {
+                        name: value.clone(),
+                        span: decl.expr.span,
+                        ty: None,
+                        condition,
+                    });
+                    tys.push(None);
+                }
+            }
+            if variants.is_empty() {
+                let d = self.error(
+                    decl_index,
+                    "the union has no branches: its discriminator's enum has no values",
+                );
+                self.report(d);
+                return Err(());
+            }
+            for (i, v) in variants.iter_mut().enumerate() {
+                let Some((_, tn)) = tys[i] else {
+                    continue;
+                };
+                let what = format!("branch '{}'", v.name);
+                let ty = self.resolve(tn, decl_index, &what).ok_or(())?;
+                if !values.contains(&v.name) {
+                    let d = self
+                        .error(
+                            decl_index,
+                            format!(
+                                "branch '{}' is not a value of the discriminator's type, {}",
+                                v.name,
+                                self.describe_ty(tag.ty)
+                            ),
+                        )
+                        .with_label(v.span, "no such value");
+                    self.report(d);
+                    return Err(());
+                }
+                let Some(object) = self.object_def(ty) else {
+                    let d = self
+                        .error(
+                            decl_index,
+                            format!(
+                                "branch '{}' must be of a struct or union type, not of {}",
+                                v.name,
+                                self.describe_ty(ty)
+                            ),
+                        )
+                        .with_label(tn.span, "not an object type");
+                    self.report(d);
+                    return Err(());
+                };
+                self.check_object(object, depth + 1)?;
+                nesting = nesting.max(self.defs[object].nesting + 1);
+                v.ty = Some(object);
+            }
+            if nesting > MAX_NESTING {
+                return self.too_deep(id);
+            }
+            for v in &variants {
+                if let Some(object) = v.ty {
+                    let mut copy = seen.clone();
+                    self.clash_object(&mut copy, object, id, 0)?;
+                }
+            }
+            self.defs[id].variants = variants;
+        }
+        if nesting > MAX_NESTING {
+            return self.too_deep(id);
+        }
+        self.defs[id].nesting = nesting;
+        self.defs[id].flat = seen;
+        Ok(())
+    }
+
+    fn too_deep(&mut self, id: usize) -> Result<(), ()> {
+        let decl = self.defs[id].decl;
+        let d = self.error(
+            decl,
+            format!("object types nest more than {MAX_NESTING} levels deep (through bases or union branches)"),
+        );
+        self.report(d);
+        Err(())
+    }
+
+    /// Adds the members of object type `object`, and of each of its
+    /// branches in turn, to `seen`, reporting clashes in `context`.
+    fn clash_object(
+        &mut self,
+        seen: &mut Vec<Flat>,
+        object: usize,
+        context: usize,
+        depth: usize,
+    ) -> Result<(), ()> {
+        if depth > MAX_NESTING {
+            return Err(());
+        }
+        for m in self.defs[object].flat.clone() {
+            self.clash(seen, m, context)?;
+        }
+        let branch_types: Vec<usize> = self.defs[object]
+            .variants
+            .iter()
+            .filter_map(|v| v.ty)
+            .collect();
+        for b in branch_types {
+            let mut copy = seen.clone();
+            self.clash_object(&mut copy, b, context, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn enum_value_conditions(&self, ty: Ty) -> Vec<Option<Condition>> {
+        match ty {
+            Ty::Def(id) => match &self.decls[self.defs[id].decl].body {
+                DeclBody::Enum { values, .. } => {
+                    values.iter().map(|v| v.condition.clone()).collect()
+                }
+                _ => Vec::new(),
+            },
+            _ => vec![None; Builtin::QTYPE_VALUES.len()],
+        }
+    }
+
+    /// Checks an enum, alternate, command or event.
+    fn check_other(&mut self, id: usize) -> Result<(), ()> {
+        let decls: &'c [Decl<'a>] = self.decls;
+        let decl_index = self.defs[id].decl;
+        let decl = &decls[decl_index];
+        match &decl.body {
+            DeclBody::Enum { values, .. } => {
+                self.check_definition_features(id, &decl.features, true)?;
+                let mut seen: HashMap<String, &str> = HashMap::new();
+                for v in values {
+                    let c = c_name(&v.name, true);
+                    if let Some(previous) = seen.get(&c) {
+                        let message = if *previous == v.name {
+                            format!("value '{}' is listed twice", v.name)
+                        } else {
+                            format!(
+                                "values '{previous}' and '{}' have the same C name '{c}'",
+                                v.name
+                            )
+                        };
+                        let d = self.error(decl_index, message).with_label(v.span, "again");
+                        self.report(d);
+                        return Err(());
+                    }
+                    seen.insert(c, &v.name);
+                }
+            }
+            DeclBody::Alternate { branches } => {
+                self.check_definition_features(id, &decl.features, true)?;
+                let mut tys = Vec::new();
+                for b in branches {
+                    let what = format!("branch '{}'", b.name);
+                    tys.push(self.resolve(&b.ty, decl_index, &what).ok_or(())?);
+                }
+                let mut seen: HashMap<String, &str> = HashMap::new();
+                let mut by_json: Vec<(JsonType, &str)> = Vec::new();
+                for (b, &ty) in branches.iter().zip(&tys) {
+                    let c = c_name(&b.name, true);
+                    if let Some(previous) = seen.get(&c) {
+                        let d = self
+                            .error(
+                                decl_index,
+                                format!(
+                                    "branches '{previous}' and '{}' have the same C name '{c}'",
+                                    b.name
+                                ),
+                            )
+                            .with_label(b.span, "clashes");
+                        self.report(d);
+                        return Err(());
+                    }
+                    seen.insert(c, &b.name);
+                    let json = self.json_type(ty);
+                    // Integers and numbers are both JSON numbers.
+                    let json = if json == JsonType::Int {
+                        JsonType::Number
+                    } else {
+                        json
+                    };
+                    if json == JsonType::Value {
+                        let d = self
+                            .error(
+                                decl_index,
+                                format!(
+                                    "branch '{}' cannot be of {}: an alternate tells its branches apart by JSON type",
+                                    b.name,
+                                    self.describe_ty(ty)
+                                ),
+                            )
+                            .with_label(b.ty.span, "matches any JSON value");
+                        self.report(d);
+                        return Err(());
+                    }
+                    let mut conflicting = vec![json];
+                    if json == JsonType::String {
+                        match self.enum_values(ty) {
+                            Some(values) => {
+                                if values.iter().any(|v| *v == "on" || *v == "off") {
+                                    conflicting.push(JsonType::Boolean);
+                                }
+                                if values.iter().any(|v| {
+                                    v.starts_with(|c: char| {
+                                        matches!(c, '-' | '+' | '0'..='9' | '.')
+                                    })
+                                }) {
+                                    conflicting.push(JsonType::Number);
+                                }
+                            }
+                            None => {
+                                conflicting.push(JsonType::Number);
+                                conflicting.push(JsonType::Boolean);
+                            }
+                        }
+                    }
+                    for json in conflicting {
+                        if let Some((_, previous)) = by_json.iter().find(|(j, _)| *j == json) {
+                            let d = self
+                                .error(
+                                    decl_index,
+                                    format!(
+                                        "branches '{previous}' and '{}' cannot be told apart: both accept a JSON {}",
+                                        b.name,
+                                        json_word(json)
+                                    ),
+                                )
+                                .with_label(b.span, "ambiguous")
+                                .with_help("QEMU's parser reads a string as a number or boolean where the alternate needs one");
+                            self.report(d);
+                            return Err(());
+                        }
+                        by_json.push((json, &b.name));
+                    }
+                }
+                self.defs[id].member_tys = tys;
+            }
+            DeclBody::Command {
+                data,
+                returns,
+                boxed,
+                ..
+            } => {
+                self.check_definition_features(id, &decl.features, false)?;
+                self.check_arguments(id, data.as_ref(), *boxed, "command")?;
+                if let Some(tn) = returns {
+                    let ty = self.resolve(tn, decl_index, "'returns'").ok_or(())?;
+                    self.defs[id].returns = Some(ty);
+                    let excepted = self.pragmas.command_returns_exceptions.contains(&decl.name);
+                    if !excepted {
+                        let element = match ty {
+                            Ty::Array(a) => match self.arrays[a].element_ty {
+                                Some(t) => t,
+                                None => {
+                                    self.failed = true;
+                                    return Err(());
+                                }
+                            },
+                            Ty::BuiltinArray(b) => Ty::Builtin(b),
+                            t => t,
+                        };
+                        if self.object_def(element).is_none() {
+                            let d = self
+                                .error(
+                                    decl_index,
+                                    format!(
+                                        "a command must return an object or an array of objects, not {}",
+                                        self.describe_ty(ty)
+                                    ),
+                                )
+                                .with_label(tn.span, "not an object type")
+                                .with_help("pragma 'command-returns-exceptions' lists the commands excused from this rule");
+                            self.report(d);
+                            return Err(());
+                        }
+                    }
+                }
+            }
+            DeclBody::Event { data, boxed } => {
+                self.check_definition_features(id, &decl.features, false)?;
+                self.check_arguments(id, data.as_ref(), *boxed, "event")?;
+            }
+            DeclBody::Struct { .. } | DeclBody::Union { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The `'data'` of a command or event.
+    fn check_arguments(
+        &mut self,
+        id: usize,
+        data: Option<&ObjectRef>,
+        boxed: bool,
+        what: &str,
+    ) -> Result<(), ()> {
+        let decl_index = self.defs[id].decl;
+        let (arg, span) = match data {
+            None => return Ok(()),
+            Some(ObjectRef::Inline(_)) => match self.decl_implicit[decl_index] {
+                Some(a) => (a, None),
+                None => return Ok(()),
+            },
+            Some(ObjectRef::Named(tn)) => {
+                let ty = self.resolve(tn, decl_index, "'data'").ok_or(())?;
+                match self.object_def(ty) {
+                    Some(a) => (a, Some(tn.span)),
+                    None => {
+                        let d = self
+                            .error(
+                                decl_index,
+                                format!(
+                                    "the 'data' of a {what} must be a struct or union, not {}",
+                                    self.describe_ty(ty)
+                                ),
+                            )
+                            .with_label(tn.span, "not an object type");
+                        self.report(d);
+                        return Err(());
+                    }
+                }
+            }
+        };
+        let label_span = span.unwrap_or(self.decls[decl_index].expr.span);
+        if self.is_union(arg) && !boxed {
+            let d = self
+                .error(
+                    decl_index,
+                    format!("the 'data' of a {what} can be a union only with 'boxed': true"),
+                )
+                .with_label(label_span, "a union");
+            self.report(d);
+            return Err(());
+        }
+        self.check_object(arg, 0)?;
+        if !boxed && self.defs[arg].flat.iter().any(|m| m.conditional) {
+            let d = self
+                .error(
+                    decl_index,
+                    format!("the 'data' of a {what} has members with an 'if' condition, which needs 'boxed': true"),
+                )
+                .with_label(label_span, "has conditional members");
+            self.report(d);
+            return Err(());
+        }
+        self.defs[id].arg = Some(arg);
+        Ok(())
+    }
+
+    // ---- Doc comments -----------------------------------------------
+
+    /// Matches the definition's doc comment against its members and
+    /// features.
+    fn connect_doc(&mut self, id: usize) {
+        let decls: &'c [Decl<'a>] = self.decls;
+        let decl_index = self.defs[id].decl;
+        let decl = &decls[decl_index];
+        let Some(doc) = decl.doc else {
+            return;
+        };
+        let mut connected = Connected {
+            done: true,
+            ..Connected::default()
+        };
+        self.connect_features(decl_index, doc, &decl.features, &mut connected);
+        let implicit = self.decl_implicit[decl_index]
+            .map(|i| self.local_members(i))
+            .unwrap_or(&[]);
+        match &decl.body {
+            DeclBody::Enum { values, .. } => {
+                for v in values {
+                    self.connect_member(decl_index, doc, "value", &v.name, v.span, &mut connected);
+                    self.connect_features(decl_index, doc, &v.features, &mut connected);
+                }
+            }
+            DeclBody::Alternate { branches } => {
+                for b in branches {
+                    self.connect_member(decl_index, doc, "branch", &b.name, b.span, &mut connected);
+                }
+            }
+            DeclBody::Struct { members, .. } => {
+                self.connect_members(decl_index, doc, members, &mut connected)
+            }
+            DeclBody::Union { .. } | DeclBody::Command { .. } | DeclBody::Event { .. } => {
+                self.connect_members(decl_index, doc, implicit, &mut connected)
+            }
+        }
+        self.documented[decl_index] = connected;
+    }
+
+    fn connect_members(
+        &mut self,
+        decl: usize,
+        doc: &Doc,
+        members: &[MemberDecl],
+        connected: &mut Connected,
+    ) {
+        for m in members {
+            self.connect_member(decl, doc, "member", &m.name, m.span, connected);
+            self.connect_features(decl, doc, &m.features, connected);
+        }
+    }
+
+    fn connect_member(
+        &mut self,
+        decl: usize,
+        doc: &Doc,
+        role: &str,
+        name: &str,
+        span: Span,
+        connected: &mut Connected,
+    ) {
+        if doc.member(name).is_none() {
+            let symbol = &self.decls[decl].name;
+            if !self
+                .pragmas
+                .documentation_exceptions
+                .iter()
+                .any(|n| n == symbol)
+            {
+                let d = self
+                    .doc_error(
+                        decl,
+                        self.decls[decl].expr.span,
+                        format!("{role} '{name}' is not described in the doc comment"),
+                    )
+                    .with_label(span, "undocumented")
+                    .with_help(format!("add a line '# @{name}: ...' to the doc comment"));
+                self.diagnostics.report(d);
+            }
+        }
+        connected.members.insert(name.to_owned());
+    }
+
+    fn connect_features(
+        &mut self,
+        decl: usize,
+        doc: &Doc,
+        features: &[FeatureDecl],
+        connected: &mut Connected,
+    ) {
+        for f in features {
+            if doc.feature(&f.name).is_none() {
+                let d = self
+                    .doc_error(
+                        decl,
+                        self.decls[decl].expr.span,
+                        format!("feature '{}' is not described in the doc comment", f.name),
+                    )
+                    .with_label(f.span, "undocumented")
+                    .with_help(format!(
+                        "add '# @{}: ...' under 'Features:' in the doc comment",
+                        f.name
+                    ));
+                self.diagnostics.report(d);
+            }
+            connected.features.insert(f.name.clone());
+        }
+    }
+
+    /// Reports descriptions of members and features that do not exist.
+    fn check_docs(&mut self) {
+        for (index, decl) in self.decls.iter().enumerate() {
+            let Some(doc) = decl.doc else { continue };
+            if !self.documented[index].done {
+                continue;
+            }
+            let connected = &self.documented[index];
+            for (what, sections) in [
+                ("member", doc.members().collect::<Vec<_>>()),
+                ("feature", doc.features().collect()),
+            ] {
+                let set = if what == "member" {
+                    &connected.members
+                } else {
+                    &connected.features
+                };
+                let bogus: Vec<_> = sections
+                    .into_iter()
+                    .filter(|s| s.name.as_ref().is_some_and(|n| !set.contains(n)))
+                    .collect();
+                let Some(first) = bogus.first() else { continue };
+                let names = bogus
+                    .iter()
+                    .filter_map(|s| s.name.as_deref())
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = if bogus.len() == 1 {
+                    format!(
+                        "the doc comment describes {what} {names}, which {} '{}' does not have",
+                        decl.kind.keyword(),
+                        decl.name
+                    )
+                } else {
+                    format!(
+                        "the doc comment describes {what}s {names}, which {} '{}' does not have",
+                        decl.kind.keyword(),
+                        decl.name
+                    )
+                };
+                let mut d =
+                    Diagnostic::documentation(first.span, message).in_definition(decl.context());
+                for s in &bogus[1..] {
+                    d = d.with_label(s.span, "also");
+                }
+                if what == "member" {
+                    if let DeclBody::Command {
+                        data: Some(ObjectRef::Named(_)),
+                        ..
+                    }
+                    | DeclBody::Event {
+                        data: Some(ObjectRef::Named(_)),
+                        ..
+                    } = &decl.body
+                    {
+                        d = d.with_help("members of a named 'data' type are described in that type's doc comment");
+                    }
+                }
+                self.diagnostics.report(d);
+            }
+        }
+    }
+
+    /// QEMU numbers the feature names of a schema in a 64-bit mask.
+    fn count_features(&mut self) {
+        let mut names: Vec<&str> = vec!["deprecated", "unstable"];
+        let decls: &'c [Decl<'a>] = self.decls;
+        for (index, decl) in decls.iter().enumerate() {
+            if self.decl_def[index].is_none() {
+                continue;
+            }
+            let mut lists: Vec<&[FeatureDecl]> = vec![&decl.features];
+            match &decl.body {
+                DeclBody::Enum { values, .. } => {
+                    lists.extend(values.iter().map(|v| v.features.as_slice()))
+                }
+                DeclBody::Struct { members, .. }
+                | DeclBody::Union {
+                    base: ObjectRef::Inline(members),
+                    ..
+                }
+                | DeclBody::Command {
+                    data: Some(ObjectRef::Inline(members)),
+                    ..
+                }
+                | DeclBody::Event {
+                    data: Some(ObjectRef::Inline(members)),
+                    ..
+                } => lists.extend(members.iter().map(|m| m.features.as_slice())),
+                _ => {}
+            }
+            for f in lists.into_iter().flatten() {
+                if !names.contains(&f.name.as_str()) {
+                    names.push(&f.name);
+                    if names.len() == MAX_FEATURES + 1 {
+                        let d = self
+                            .error(index, format!("the schema uses more than {MAX_FEATURES} distinct feature names"))
+                            .with_label(f.span, "one too many");
+                        self.report(d);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- The model ------------------------------------------------------
+
+    fn build(&self) -> model::Schema {
+        let mut ids = vec![DefId(0); self.defs.len()];
+        let mut order = Vec::new();
+        for e in &self.entities {
+            if let Entity::Def(id) = *e {
+                ids[id] = DefId(order.len() as u32);
+                order.push(id);
+            }
+        }
+        let mut definitions = Vec::with_capacity(order.len());
+        for &id in &order {
+            definitions.push(self.build_definition(id, &ids));
+        }
+        let mut feature_names: Vec<String> = vec!["deprecated".into(), "unstable".into()];
+        let mut push = |features: &[FeatureDecl]| {
+            for f in features {
+                if !feature_names.contains(&f.name) {
+                    feature_names.push(f.name.clone());
+                }
+            }
+        };
+        for decl in self.decls.iter() {
+            push(&decl.features);
+            match &decl.body {
+                DeclBody::Enum { values, .. } => values.iter().for_each(|v| push(&v.features)),
+                DeclBody::Struct { members, .. }
+                | DeclBody::Union {
+                    base: ObjectRef::Inline(members),
+                    ..
+                }
+                | DeclBody::Command {
+                    data: Some(ObjectRef::Inline(members)),
+                    ..
+                }
+                | DeclBody::Event {
+                    data: Some(ObjectRef::Inline(members)),
+                    ..
+                } => members.iter().for_each(|m| push(&m.features)),
+                _ => {}
+            }
+        }
+        model::Schema {
+            definitions,
+            feature_names,
+        }
+    }
+
+    fn type_ref(&self, ty: Ty, ids: &[DefId]) -> model::TypeRef {
+        match ty {
+            Ty::Builtin(b) => model::TypeRef::Builtin(b),
+            Ty::BuiltinArray(b) => model::TypeRef::Array(Box::new(model::TypeRef::Builtin(b))),
+            Ty::Def(id) => model::TypeRef::Definition(ids[id]),
+            Ty::Array(a) => {
+                let element = match self.arrays[a].element_ty {
+                    Some(Ty::Builtin(b)) => model::TypeRef::Builtin(b),
+                    Some(Ty::Def(id)) => model::TypeRef::Definition(ids[id]),
+                    // Not reached: such arrays are errors.
+                    _ => model::TypeRef::Builtin(Builtin::Any),
+                };
+                model::TypeRef::Array(Box::new(element))
+            }
+        }
+    }
+
+    fn build_features(features: &[FeatureDecl], doc: Option<&Doc>) -> Vec<model::Feature> {
+        features
+            .iter()
+            .map(|f| model::Feature {
+                name: f.name.clone(),
+                span: f.span,
+                condition: f.condition.clone(),
+                special: model::SpecialFeature::from_name(&f.name),
+                doc: doc.and_then(|d| d.feature(&f.name)).map(|s| s.text.clone()),
+            })
+            .collect()
+    }
+
+    fn build_members(&self, id: usize, ids: &[DefId], doc: Option<&Doc>) -> Vec<model::Member> {
+        self.local_members(id)
+            .iter()
+            .zip(&self.defs[id].member_tys)
+            .map(|(m, &ty)| model::Member {
+                name: m.name.clone(),
+                span: m.span,
+                optional: m.optional,
+                ty: self.type_ref(ty, ids),
+                condition: m.condition.clone(),
+                features: Self::build_features(&m.features, doc),
+                doc: doc.and_then(|d| d.member(&m.name)).map(|s| s.text.clone()),
+            })
+            .collect()
+    }
+
+    fn build_definition(&self, id: usize, ids: &[DefId]) -> model::Definition {
+        let def = &self.defs[id];
+        let decl = &self.decls[def.decl];
+        let doc = decl.doc;
+        if let Some(role) = def.implicit {
+            return model::Definition {
+                name: def.name.clone(),
+                span: decl.expr.span,
+                implicit: Some(model::Implicit {
+                    owner: self.decl_def[def.decl].map_or(DefId(0), |o| ids[o]),
+                    role,
+                }),
+                doc: None,
+                condition: decl.condition.clone(),
+                features: Vec::new(),
+                body: model::Body::Struct(model::StructType {
+                    base: None,
+                    members: self.build_members(id, ids, doc),
+                }),
+            };
+        }
+        let body = match &decl.body {
+            DeclBody::Enum { values, prefix } => model::Body::Enum(model::EnumType {
+                values: values
+                    .iter()
+                    .map(|v| model::EnumValue {
+                        name: v.name.clone(),
+                        span: v.span,
+                        condition: v.condition.clone(),
+                        features: Self::build_features(&v.features, doc),
+                        doc: doc.and_then(|d| d.member(&v.name)).map(|s| s.text.clone()),
+                    })
+                    .collect(),
+                prefix: prefix.clone(),
+            }),
+            DeclBody::Struct { .. } => model::Body::Struct(model::StructType {
+                base: def.base.map(|b| ids[b]),
+                members: self.build_members(id, ids, doc),
+            }),
+            DeclBody::Union { discriminator, .. } => model::Body::Union(model::UnionType {
+                base: def.base.map_or(DefId(0), |b| ids[b]),
+                discriminator: discriminator.clone(),
+                discriminator_type: self.type_ref(
+                    def.discriminator_ty.unwrap_or(Ty::Builtin(Builtin::QType)),
+                    ids,
+                ),
+                branches: def
+                    .variants
+                    .iter()
+                    .map(|v| model::UnionBranch {
+                        name: v.name.clone(),
+                        span: v.span,
+                        ty: v.ty.map(|t| ids[t]),
+                        condition: v.condition.clone(),
+                    })
+                    .collect(),
+            }),
+            DeclBody::Alternate { branches } => model::Body::Alternate(model::AlternateType {
+                branches: branches
+                    .iter()
+                    .zip(&def.member_tys)
+                    .map(|(b, &ty)| model::AlternateBranch {
+                        name: b.name.clone(),
+                        span: b.span,
+                        ty: self.type_ref(ty, ids),
+                        condition: b.condition.clone(),
+                        doc: doc.and_then(|d| d.member(&b.name)).map(|s| s.text.clone()),
+                    })
+                    .collect(),
+            }),
+            DeclBody::Command {
+                boxed,
+                gen,
+                success_response,
+                allow_oob,
+                allow_preconfig,
+                coroutine,
+                ..
+            } => model::Body::Command(model::Command {
+                arguments: def.arg.map(|a| ids[a]),
+                boxed: *boxed,
+                returns: def.returns.map(|t| self.type_ref(t, ids)),
+                gen: *gen,
+                success_response: *success_response,
+                allow_oob: *allow_oob,
+                allow_preconfig: *allow_preconfig,
+                coroutine: *coroutine,
+            }),
+            DeclBody::Event { boxed, .. } => model::Body::Event(model::Event {
+                data: def.arg.map(|a| ids[a]),
+                boxed: *boxed,
+            }),
+        };
+        model::Definition {
+            name: def.name.clone(),
+            span: decl.expr.span,
+            implicit: None,
+            doc: doc.cloned(),
+            condition: decl.condition.clone(),
+            features: Self::build_features(&decl.features, doc),
+            body,
+        }
+    }
+}
+
+fn json_word(json: JsonType) -> &'static str {
+    match json {
+        JsonType::String => "string",
+        JsonType::Number | JsonType::Int => "number",
+        JsonType::Boolean => "boolean",
+        JsonType::Null => "null",
+        JsonType::Array => "array",
+        JsonType::Object => "object",
+        JsonType::Value => "value",
+    }
+}
