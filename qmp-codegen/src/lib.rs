@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod introspect;
 pub mod model;
 pub mod source;
 pub mod syntax;
