@@ -32,3 +32,6 @@ pub fn check(tree: &SyntaxTree, _sources: &SourceMap, diagnostics: &mut Diagnost
     let (decls, rejected) = shape::check_exprs(&tree.exprs, &tree.pragmas, diagnostics);
     schema::check_schema(&decls, &rejected, &tree.pragmas, diagnostics)
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,7 @@ pub fn stem(name: &str) -> Option<&str> {
         }
         rest = &after[run + 1..];
     }
-    let experimental = rest.len() >= 2 && rest[..2].eq_ignore_ascii_case("x-");
+    let experimental = rest.len() >= 2 && rest.as_bytes()[..2].eq_ignore_ascii_case(b"x-");
     if experimental && is_stem(&rest[2..]) {
         return Some(&rest[2..]);
     }
@@ -194,6 +194,8 @@ mod tests {
         assert_eq!(stem(""), None);
         assert_eq!(stem("a b"), None);
         assert_eq!(stem("é"), None);
+        assert_eq!(stem("xé"), None);
+        assert_eq!(stem("__a_xé"), None);
     }
 
     #[test]

@@ -102,6 +102,24 @@ struct Flat {
     defined_in: usize,
 }
 
+/// Members seen so far, found by C name.
+#[derive(Clone, Default)]
+struct Seen {
+    list: Vec<Flat>,
+    by_cname: HashMap<String, usize>,
+}
+
+impl Seen {
+    fn get(&self, cname: &str) -> Option<&Flat> {
+        self.by_cname.get(cname).map(|&i| &self.list[i])
+    }
+
+    fn push(&mut self, m: Flat) {
+        self.by_cname.insert(m.cname.clone(), self.list.len());
+        self.list.push(m);
+    }
+}
+
 struct Variant {
     name: String,
     span: Span,
@@ -648,8 +666,8 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// Adds `m` to `seen`, reporting a clash in definition `context`.
-    fn clash(&mut self, seen: &mut Vec<Flat>, m: Flat, context: usize) -> Result<(), ()> {
-        if let Some(previous) = seen.iter().find(|s| s.cname == m.cname) {
+    fn clash(&mut self, seen: &mut Seen, m: Flat, context: usize) -> Result<(), ()> {
+        if let Some(previous) = seen.get(&m.cname) {
             let message = if previous.name == m.name {
                 format!(
                     "{} and {} have the same name",
@@ -712,7 +730,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         if explicit {
             self.check_definition_features(id, &decl.features, true)?;
         }
-        let mut seen: Vec<Flat> = Vec::new();
+        let mut seen = Seen::default();
         let mut nesting = 0;
 
         // The base.
@@ -793,8 +811,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         ) = (explicit, &decl.body)
         {
             let tag = seen
-                .iter()
-                .find(|m| m.cname == c_name(discriminator, true))
+                .get(&c_name(discriminator, true))
                 .filter(|m| m.name == *discriminator)
                 .cloned();
             let Some(tag) = tag else {
@@ -826,6 +843,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return Err(());
             };
             let values: Vec<String> = values.into_iter().map(str::to_owned).collect();
+            let value_set: HashSet<&str> = values.iter().map(String::as_str).collect();
+            let written: HashSet<&str> = branches.iter().map(|b| b.name.as_str()).collect();
             if tag.optional {
                 let d = self
                     .error(
@@ -851,7 +870,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             // Branches written, then one (without members) for each value
             // not covered.
             let mut variants = Vec::new();
-            let mut tys: Vec<Option<(Ty, &TypeName)>> = Vec::new();
+            let mut written_types: Vec<Option<&TypeName>> = Vec::new();
             for b in branches {
                 variants.push(Variant {
                     name: b.name.clone(),
@@ -859,18 +878,18 @@ impl<'c, 'a> Checker<'c, 'a> {
                     ty: None,
                     condition: b.condition.clone(),
                 });
-                tys.push(Some((Ty::Builtin(Builtin::Any), &b.ty)));
+                written_types.push(Some(&b.ty));
             }
             let enum_conditions = self.enum_value_conditions(tag.ty);
             for (value, condition) in values.iter().zip(enum_conditions) {
-                if !branches.iter().any(|b| b.name == *value) {
+                if !written.contains(value.as_str()) {
                     variants.push(Variant {
                         name: value.clone(),
                         span: decl.expr.span,
                         ty: None,
                         condition,
                     });
-                    tys.push(None);
+                    written_types.push(None);
                 }
             }
             if variants.is_empty() {
@@ -882,12 +901,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                 return Err(());
             }
             for (i, v) in variants.iter_mut().enumerate() {
-                let Some((_, tn)) = tys[i] else {
+                let Some(tn) = written_types[i] else {
                     continue;
                 };
                 let what = format!("branch '{}'", v.name);
                 let ty = self.resolve(tn, decl_index, &what).ok_or(())?;
-                if !values.contains(&v.name) {
+                if !value_set.contains(v.name.as_str()) {
                     let d = self
                         .error(
                             decl_index,
@@ -934,7 +953,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return self.too_deep(id);
         }
         self.defs[id].nesting = nesting;
-        self.defs[id].flat = seen;
+        self.defs[id].flat = seen.list;
         Ok(())
     }
 
@@ -952,7 +971,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// branches in turn, to `seen`, reporting clashes in `context`.
     fn clash_object(
         &mut self,
-        seen: &mut Vec<Flat>,
+        seen: &mut Seen,
         object: usize,
         context: usize,
         depth: usize,

@@ -764,13 +764,19 @@ impl<'a> Shape<'a, '_> {
         }
     }
 
-    fn required<'o>(&self, object: &'o Object, key: &str) -> &'o Node {
-        // check_keys has made sure of it; fall back to something harmless.
-        object.get(key).unwrap_or_else(|| &object.entries[0].value)
+    /// A key `check_keys` has made sure of.
+    fn required<'o>(&self, object: &'o Object, key: &str) -> Result<&'o Node> {
+        object.get(key).ok_or_else(|| {
+            self.error(
+                self.expr.span,
+                "here",
+                format!("the key '{key}' is missing"),
+            )
+        })
     }
 
     fn check_enum(&self, name: &str, object: &Object) -> Result<DeclBody> {
-        let data = self.required(object, "data");
+        let data = self.required(object, "data")?;
         let Value::List(items) = &data.value else {
             return Err(self.error(
                 data.span,
@@ -852,7 +858,7 @@ impl<'a> Shape<'a, '_> {
     }
 
     fn check_struct(&self, name: &str, object: &Object) -> Result<DeclBody> {
-        let members = self.members(self.required(object, "data"), "'data'", Some(name))?;
+        let members = self.members(self.required(object, "data")?, "'data'", Some(name))?;
         let base = match object.get("base") {
             None => None,
             Some(node) => Some(self.type_name(node, "'base'")?),
@@ -861,8 +867,8 @@ impl<'a> Shape<'a, '_> {
     }
 
     fn check_union(&self, name: &str, object: &Object) -> Result<DeclBody> {
-        let base = self.object_ref(self.required(object, "base"), "'base'", Some(name))?;
-        let disc = self.required(object, "discriminator");
+        let base = self.object_ref(self.required(object, "base")?, "'base'", Some(name))?;
+        let disc = self.required(object, "discriminator")?;
         let Value::Str(discriminator) = &disc.value else {
             return Err(self.error(
                 disc.span,
@@ -873,7 +879,7 @@ impl<'a> Shape<'a, '_> {
                 ),
             ));
         };
-        let data = self.required(object, "data");
+        let data = self.required(object, "data")?;
         let Value::Object(data_object) = &data.value else {
             return Err(self.error(
                 data.span,
@@ -923,7 +929,7 @@ impl<'a> Shape<'a, '_> {
     }
 
     fn check_alternate(&self, object: &Object) -> Result<DeclBody> {
-        let data = self.required(object, "data");
+        let data = self.required(object, "data")?;
         if !truthy(&data.value) {
             return Err(self.error(data.span, "empty", "an alternate needs at least one branch"));
         }
