@@ -22,7 +22,8 @@
 //! schema does not say how. By default ([`Conditions::AllAbsent`]) anything
 //! with an `if` (definition, member, enum value, branch, feature) is taken
 //! as absent. [`Conditions::Defined`] evaluates conditions instead, with
-//! the given configuration symbols defined and all others undefined. A
+//! the given configuration symbols defined and all others undefined;
+//! [`Conditions::AllPresent`] takes everything as present. A
 //! conditional type that a present member still refers to is reported
 //! anyway (QEMU would not compile such a schema).
 //!
@@ -49,6 +50,9 @@ pub enum Conditions {
     /// Anything with an `if` is absent.
     #[default]
     AllAbsent,
+    /// Every condition holds: the union of all configurations (useful to
+    /// match against any build, not to describe one).
+    AllPresent,
     /// A configuration symbol holds exactly when it is in the set;
     /// `all`/`any`/`not` combine as usual.
     Defined(BTreeSet<String>),
@@ -60,6 +64,7 @@ impl Conditions {
         match (self, condition) {
             (_, None) => true,
             (Conditions::AllAbsent, Some(_)) => false,
+            (Conditions::AllPresent, Some(_)) => true,
             (Conditions::Defined(symbols), Some(c)) => eval(c, symbols),
         }
     }

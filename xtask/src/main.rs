@@ -7,7 +7,9 @@
 mod check;
 mod prereq;
 mod qemu;
+mod qmp;
 mod test;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,12 +30,15 @@ enum Task {
     Check(check::Args),
     /// Ensure what the tests need, then run the whole test suite.
     Test(test::Args),
+    /// Compare a schema with a live QEMU's `query-qmp-schema`.
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().task {
         Task::Check(args) => check::run(&args),
         Task::Test(args) => test::run(&args),
+        Task::Verify(args) => verify::run(&args),
     }
 }
 
