@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod emit;
 pub mod introspect;
 pub mod model;
 pub mod source;

@@ -20,6 +20,10 @@ pub trait Command: Serialize {
     const MODES: Modes;
     /// Whether the command may be sent with `exec-oob`.
     const ALLOW_OOB: bool;
+    /// Whether the server answers on success (`false` only for the few
+    /// commands whose success is seen otherwise, such as by the guest
+    /// shutting down).
+    const SUCCESS_RESPONSE: bool = true;
     /// What a successful execution returns.
     type Returns: DeserializeOwned;
 }

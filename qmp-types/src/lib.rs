@@ -9,6 +9,8 @@
 pub mod command;
 pub mod event;
 pub mod mode;
+#[doc(hidden)]
+pub mod support;
 pub mod wire;
 
 pub use command::{Command, Empty};

@@ -1,0 +1,845 @@
+//! One Rust item (or a few) per definition.
+
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::{Ident, Span as TokenSpan, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs::item_attrs;
+use super::names::{camel, snake, type_name};
+use super::{CommandModes, Config, Namespace, Tokens, ANY_MODE_FEATURE, HANDSHAKE_FEATURE};
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    AlternateType, Body, Builtin, DefId, Definition, EnumType, JsonType, Member, Schema, TypeRef,
+    UnionType,
+};
+
+/// Names in Rust's prelude that a schema type may shadow (QEMU's schema
+/// defines a `String` struct).
+const PRELUDE: [&str; 5] = ["String", "Option", "Vec", "Box", "Result"];
+
+/// The name of the variant that keeps what a newer QEMU adds.
+const FALLBACK: &str = "Unrecognized";
+
+pub(super) struct Emitter<'a> {
+    schema: &'a Schema,
+    config: &'a Config,
+    runtime: TokenStream,
+    /// Prelude names the schema shadows, written with full paths.
+    shadowed: HashSet<&'static str>,
+    errors: Vec<Diagnostic>,
+    /// Memo for [`Emitter::reaches`].
+    reach: HashMap<(DefId, DefId), bool>,
+    /// Whether items being emitted go to the `types` module; elsewhere,
+    /// types are written `types::Name`, because a command or event may have
+    /// the name of a type (`drive-backup` takes a `DriveBackup`).
+    in_types: bool,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(schema: &'a Schema, config: &'a Config) -> Self {
+        let runtime = config
+            .runtime
+            .parse()
+            .unwrap_or_else(|_| quote!(::qmp_types));
+        let shadowed = PRELUDE
+            .into_iter()
+            .filter(|name| {
+                schema.definitions.iter().any(|d| {
+                    d.implicit.is_none()
+                        && !matches!(d.body, Body::Command(_) | Body::Event(_))
+                        && d.name == *name
+                })
+            })
+            .collect();
+        Emitter {
+            schema,
+            config,
+            runtime,
+            shadowed,
+            errors: Vec::new(),
+            reach: HashMap::new(),
+            in_types: true,
+        }
+    }
+
+    pub fn emit(mut self) -> Result<Tokens, Vec<Diagnostic>> {
+        let mut types = Vec::new();
+        let mut commands = Vec::new();
+        let mut events = Vec::new();
+        let mut type_names = Namespace::default();
+        let mut command_names = Namespace::default();
+        let mut event_names = Namespace::default();
+        event_names.names.insert(
+            "AnyEvent".into(),
+            ("the enum of all events".into(), self.schema_span()),
+        );
+        let mut event_variants = Vec::new();
+
+        for (id, def) in self.schema.iter() {
+            if def.implicit.is_some() {
+                continue;
+            }
+            let what = format!("{} '{}'", def.kind().keyword(), def.name);
+            match &def.body {
+                Body::Command(_) => {
+                    self.in_types = false;
+                    let rust = camel(&def.name);
+                    self.claim(&mut command_names, &rust, what, def);
+                    commands.push(self.command(id, def, &rust));
+                }
+                Body::Event(_) => {
+                    self.in_types = false;
+                    let rust = camel(&def.name);
+                    self.claim(&mut event_names, &rust, what, def);
+                    events.push(self.event(id, def, &rust));
+                    event_variants.push((def, rust));
+                }
+                body => {
+                    self.in_types = true;
+                    let rust = type_name(&def.name);
+                    self.claim(&mut type_names, &rust, what.clone(), def);
+                    if let Body::Union(_) = body {
+                        let branch = format!("{rust}Branch");
+                        self.claim(
+                            &mut type_names,
+                            &branch,
+                            format!("the branches of {what}"),
+                            def,
+                        );
+                    }
+                    types.push(self.type_item(id, def, &rust));
+                }
+            }
+        }
+        events.push(self.any_event(&event_variants));
+
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        let allow = quote! {
+            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms)]
+        };
+        let runtime = &self.runtime;
+        Ok(Tokens {
+            types: quote! {
+                //! Types of the schema: enums, structs, unions and alternates.
+                #allow
+                #(#types)*
+            },
+            commands: quote! {
+                //! Commands of the schema: each struct holds a command's arguments.
+                #allow
+                #[allow(unused_imports)]
+                use super::types;
+                #[allow(unused_imports)]
+                use #runtime::mode::{HandshakeCommand, OperationalCommand};
+                #(#commands)*
+            },
+            events: quote! {
+                //! Events of the schema: each struct holds an event's data.
+                #allow
+                #[allow(unused_imports)]
+                use super::types;
+                #(#events)*
+            },
+        })
+    }
+
+    fn schema_span(&self) -> crate::source::Span {
+        self.schema.definitions.first().map_or(
+            crate::source::Span::new(crate::source::FileId(0), 0, 0),
+            |d| d.span,
+        )
+    }
+
+    fn claim(&mut self, namespace: &mut Namespace, rust: &str, what: String, def: &Definition) {
+        if let Err(error) = namespace.claim(rust, what, def.span) {
+            self.errors.push(error);
+        }
+    }
+
+    // ---- types --------------------------------------------------------
+
+    fn type_item(&mut self, id: DefId, def: &Definition, rust: &str) -> TokenStream {
+        let name = ident(rust);
+        let attrs = self.definition_attrs(def);
+        match &def.body {
+            Body::Enum(e) => self.enum_item(def, &name, attrs, e),
+            Body::Struct(_) => {
+                let members = self.schema.object_members(id);
+                self.struct_item(id, def, &name, attrs, &members)
+            }
+            Body::Union(u) => self.union_item(id, def, &name, attrs, u),
+            Body::Alternate(a) => self.alternate_item(def, &name, attrs, a),
+            Body::Command(_) | Body::Event(_) => unreachable!("not a type"),
+        }
+    }
+
+    fn definition_attrs(&self, def: &Definition) -> TokenStream {
+        let text = def.doc.as_ref().map(|d| d.body().text.as_str());
+        let fallback = format!("The QAPI {} `{}`.", def.kind().keyword(), def.name);
+        let text = match text {
+            Some(t) if !t.trim().is_empty() => t.to_owned(),
+            _ => fallback,
+        };
+        item_attrs(Some(&text), def.condition.as_ref(), &def.features)
+    }
+
+    fn enum_item(
+        &mut self,
+        def: &Definition,
+        name: &Ident,
+        attrs: TokenStream,
+        e: &EnumType,
+    ) -> TokenStream {
+        let mut seen = Namespace::default();
+        seen.names
+            .insert(FALLBACK.into(), ("the fallback variant".into(), def.span));
+        let mut variants = Vec::new();
+        let mut wire = Vec::new();
+        let mut idents = Vec::new();
+        for value in &e.values {
+            let rust = camel(&value.name);
+            if let Err(error) = seen.claim(
+                &rust,
+                format!("value '{}' of enum '{}'", value.name, def.name),
+                value.span,
+            ) {
+                self.errors.push(error);
+            }
+            let variant = ident(&rust);
+            let doc = value
+                .doc
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| format!("`{}`", value.name));
+            let attrs = item_attrs(Some(&doc), value.condition.as_ref(), &value.features);
+            variants.push(quote! { #attrs #variant, });
+            wire.push(value.name.clone());
+            idents.push(variant);
+        }
+        let fallback = ident(FALLBACK);
+        let string = self.std_string();
+        let runtime = &self.runtime;
+        quote! {
+            #attrs
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #name {
+                #(#variants)*
+                /// A value this version of the schema does not know, as sent.
+                #fallback(#string),
+            }
+
+            impl #name {
+                /// Every value the schema defines, in schema order.
+                pub const VALUES: &'static [#name] = &[#(#name::#idents),*];
+
+                /// The value as sent on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(#name::#idents => #wire,)*
+                        #name::#fallback(value) => value,
+                    }
+                }
+            }
+
+            impl ::core::convert::From<&str> for #name {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #(#wire => #name::#idents,)*
+                        other => #name::#fallback(other.into()),
+                    }
+                }
+            }
+
+            impl ::core::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    #runtime::support::deserialize_enum(deserializer)
+                }
+            }
+        }
+    }
+
+    /// A struct of members; used for structs, command arguments and event data.
+    fn struct_item(
+        &mut self,
+        owner: DefId,
+        def: &Definition,
+        name: &Ident,
+        attrs: TokenStream,
+        members: &[&Member],
+    ) -> TokenStream {
+        let fields = self.fields(owner, def, members, None);
+        let default = members.iter().all(|m| m.optional).then(|| quote!(Default,));
+        quote! {
+            #attrs
+            #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            pub struct #name {
+                #(#fields)*
+            }
+        }
+    }
+
+    /// The fields for `members`, leaving out the union discriminator `skip`.
+    fn fields(
+        &mut self,
+        owner: DefId,
+        def: &Definition,
+        members: &[&Member],
+        skip: Option<&str>,
+    ) -> Vec<TokenStream> {
+        let mut seen = Namespace::default();
+        let mut fields = Vec::new();
+        for member in members {
+            let rust = snake(&member.name);
+            if let Err(error) = seen.claim(
+                &rust,
+                format!("member '{}' of '{}'", member.name, def.name),
+                member.span,
+            ) {
+                self.errors.push(error);
+            }
+            if Some(member.name.as_str()) == skip {
+                continue;
+            }
+            let field = ident(&rust);
+            let mut ty = self.ty(&member.ty);
+            if self.type_reaches(&member.ty, owner) {
+                let boxed = self.prelude("Box");
+                ty = quote!(#boxed<#ty>);
+            }
+            let mut serde = Vec::new();
+            if rust != member.name {
+                let wire = &member.name;
+                serde.push(quote!(rename = #wire));
+            }
+            if member.optional {
+                let option = self.prelude("Option");
+                ty = quote!(#option<#ty>);
+                serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            }
+            let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+            let doc = member
+                .doc
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| format!("`{}`", member.name));
+            let attrs = item_attrs(Some(&doc), member.condition.as_ref(), &member.features);
+            fields.push(quote! { #attrs #serde pub #field: #ty, });
+        }
+        fields
+    }
+
+    fn union_item(
+        &mut self,
+        id: DefId,
+        def: &Definition,
+        name: &Ident,
+        attrs: TokenStream,
+        u: &UnionType,
+    ) -> TokenStream {
+        let members = self.schema.object_members(id);
+        let fields = self.fields(id, def, &members, Some(&u.discriminator));
+        let branch_name = format_ident!("{}Branch", name);
+        let tag_field = ident(&snake(&u.discriminator));
+        let tag_wire = &u.discriminator;
+        let tag_type = self.ty(&u.discriminator_type);
+        let runtime = self.runtime.clone();
+
+        let mut seen = Namespace::default();
+        seen.names
+            .insert(FALLBACK.into(), ("the fallback variant".into(), def.span));
+        let mut variants = Vec::new();
+        let mut decode_arms = Vec::new();
+        let mut tag_arms = Vec::new();
+        for branch in &u.branches {
+            let rust = camel(&branch.name);
+            if let Err(error) = seen.claim(
+                &rust,
+                format!("branch '{}' of union '{}'", branch.name, def.name),
+                branch.span,
+            ) {
+                self.errors.push(error);
+            }
+            let variant = ident(&rust);
+            let wire = &branch.name;
+            let doc = format!(" `{}`: `{}`", u.discriminator, branch.name);
+            let note = branch
+                .condition
+                .as_ref()
+                .map(super::docs::condition_note);
+            let note = note.map(|n| quote!(#[doc = ""] #[doc = #n]));
+            match branch.ty {
+                Some(ty) => {
+                    let ty = ident(&type_name(&self.schema.definition(ty).name));
+                    variants.push(quote! {
+                        #[doc = #doc] #note
+                        #[serde(rename = #wire)]
+                        #variant(#ty),
+                    });
+                    decode_arms.push(quote! {
+                        #tag_type::#variant => #branch_name::#variant(members.rest(#wire)?),
+                    });
+                }
+                None => {
+                    variants.push(quote! {
+                        #[doc = #doc] #note
+                        #[serde(rename = #wire)]
+                        #variant,
+                    });
+                    decode_arms.push(quote! {
+                        #tag_type::#variant => #branch_name::#variant,
+                    });
+                }
+            }
+            tag_arms.push(quote! {
+                #branch_name::#variant { .. } => #tag_type::#variant,
+            });
+        }
+        let fallback = ident(FALLBACK);
+        let map = quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>);
+        let field_names: Vec<Ident> = members
+            .iter()
+            .filter(|m| m.name != u.discriminator)
+            .map(|m| ident(&snake(&m.name)))
+            .collect();
+        let field_decode: Vec<TokenStream> = members
+            .iter()
+            .filter(|m| m.name != u.discriminator)
+            .map(|m| {
+                let wire = &m.name;
+                if m.optional {
+                    quote!(members.optional(#wire)?)
+                } else {
+                    quote!(members.required(#wire)?)
+                }
+            })
+            .collect();
+        let tag_doc = format!(
+            " The branch, chosen by `{}`, with its members.",
+            u.discriminator
+        );
+        let branch_doc = format!(
+            " The branches of [`{name}`], one per value of `{}`.",
+            u.discriminator
+        );
+        let expecting = format!("union {}", def.name);
+        quote! {
+            #attrs
+            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+            pub struct #name {
+                #(#fields)*
+                #[doc = #tag_doc]
+                #[serde(flatten)]
+                pub #tag_field: #branch_name,
+            }
+
+            #[doc = #branch_doc]
+            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+            #[serde(tag = #tag_wire)]
+            pub enum #branch_name {
+                #(#variants)*
+                /// A branch this schema does not know: every member outside
+                /// the base, the discriminator included.
+                #[serde(untagged)]
+                #fallback(#map),
+            }
+
+            impl #branch_name {
+                /// The discriminator value that selects this branch.
+                pub fn tag(&self) -> #tag_type {
+                    match self {
+                        #(#tag_arms)*
+                        #branch_name::#fallback(members) => members
+                            .get(#tag_wire)
+                            .and_then(|tag| tag.as_str())
+                            .map_or_else(|| #tag_type::#fallback(::std::string::String::new()), #tag_type::from),
+                    }
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    let mut members = #runtime::support::Members::deserialize(deserializer, #expecting)?;
+                    let tag: #tag_type = members.required(#tag_wire)?;
+                    #(let #field_names = #field_decode;)*
+                    let #tag_field = match tag {
+                        #(#decode_arms)*
+                        #tag_type::#fallback(tag) => {
+                            let mut rest = members.into_map();
+                            rest.insert(#tag_wire.into(), ::serde_json::Value::String(tag));
+                            #branch_name::#fallback(rest)
+                        }
+                    };
+                    ::core::result::Result::Ok(#name { #(#field_names,)* #tag_field })
+                }
+            }
+        }
+    }
+
+    fn alternate_item(
+        &mut self,
+        def: &Definition,
+        name: &Ident,
+        attrs: TokenStream,
+        a: &AlternateType,
+    ) -> TokenStream {
+        let mut seen = Namespace::default();
+        let mut variants = Vec::new();
+        let mut by_json: Vec<(JsonType, Ident)> = Vec::new();
+        for branch in &a.branches {
+            let rust = camel(&branch.name);
+            if let Err(error) = seen.claim(
+                &rust,
+                format!("branch '{}' of alternate '{}'", branch.name, def.name),
+                branch.span,
+            ) {
+                self.errors.push(error);
+            }
+            let variant = ident(&rust);
+            let ty = self.ty(&branch.ty);
+            let doc = branch
+                .doc
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| format!("`{}`", branch.name));
+            let attrs = item_attrs(Some(&doc), branch.condition.as_ref(), &[]);
+            variants.push(quote! { #attrs #variant(#ty), });
+            by_json.push((self.json_type(&branch.ty), variant));
+        }
+        let runtime = &self.runtime;
+        let expecting = format!("alternate {}", def.name);
+        let arm = |json: JsonType, pattern: TokenStream| {
+            by_json.iter().find(|(j, _)| *j == json).map(|(_, v)| {
+                let label = v.to_string();
+                quote! { #pattern => #runtime::support::decode(value, #expecting, #label).map(#name::#v), }
+            })
+        };
+        let object = arm(JsonType::Object, quote!(::serde_json::Value::Object(_)));
+        let array = arm(JsonType::Array, quote!(::serde_json::Value::Array(_)));
+        let string = arm(JsonType::String, quote!(::serde_json::Value::String(_)));
+        let boolean = arm(JsonType::Boolean, quote!(::serde_json::Value::Bool(_)));
+        let null = arm(JsonType::Null, quote!(::serde_json::Value::Null));
+        // QEMU takes an integer-looking number for an integer branch, and
+        // any other number for a number branch.
+        let int = arm(
+            JsonType::Int,
+            if by_json.iter().any(|(j, _)| *j == JsonType::Number) {
+                quote!(::serde_json::Value::Number(n) if n.is_i64() || n.is_u64())
+            } else {
+                quote!(::serde_json::Value::Number(_))
+            },
+        );
+        let number = arm(JsonType::Number, quote!(::serde_json::Value::Number(_)));
+        let expected: Vec<&str> = by_json.iter().map(|(j, _)| json_name(*j)).collect();
+        let expected = expected.join(" or ");
+        quote! {
+            #attrs
+            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variants)*
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                    match value {
+                        #object #array #string #boolean #null #int #number
+                        other => ::core::result::Result::Err(#runtime::support::unexpected(&other, #expecting, #expected)),
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- commands and events --------------------------------------------
+
+    fn command(&mut self, id: DefId, def: &Definition, rust: &str) -> TokenStream {
+        let Body::Command(command) = &def.body else {
+            unreachable!()
+        };
+        let name = ident(rust);
+        let attrs = self.definition_attrs(def);
+        let item = match (command.arguments, command.boxed) {
+            (Some(args), true) => {
+                let inner = self.type_path(args);
+                quote! {
+                    #attrs
+                    #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                    #[serde(transparent)]
+                    pub struct #name(pub #inner);
+                }
+            }
+            (Some(args), false) => {
+                let members = self.schema.object_members(args);
+                self.struct_item(id, def, &name, attrs, &members)
+            }
+            (None, _) => self.struct_item(id, def, &name, attrs, &[]),
+        };
+        let runtime = &self.runtime;
+        let wire = &def.name;
+        let returns = match &command.returns {
+            Some(ty) => self.ty(ty),
+            None => quote!(#runtime::Empty),
+        };
+        let allow_oob = command.allow_oob;
+        let modes = self.modes(def);
+        let modes_value = match modes {
+            CommandModes::Handshake => quote!(#runtime::mode::Modes::Handshake),
+            CommandModes::Operational => quote!(#runtime::mode::Modes::Operational),
+            CommandModes::Both => quote!(#runtime::mode::Modes::Both),
+        };
+        let handshake = matches!(modes, CommandModes::Handshake | CommandModes::Both)
+            .then(|| quote!(impl HandshakeCommand for #name {}));
+        let operational = matches!(modes, CommandModes::Operational | CommandModes::Both)
+            .then(|| quote!(impl OperationalCommand for #name {}));
+        let success = (!command.success_response).then(|| {
+            quote!(
+                const SUCCESS_RESPONSE: bool = false;
+            )
+        });
+        quote! {
+            #item
+
+            impl #runtime::Command for #name {
+                const NAME: &'static str = #wire;
+                const MODES: #runtime::mode::Modes = #modes_value;
+                const ALLOW_OOB: bool = #allow_oob;
+                #success
+                type Returns = #returns;
+            }
+            #handshake
+            #operational
+        }
+    }
+
+    fn modes(&self, def: &Definition) -> CommandModes {
+        if let Some((_, modes)) = self.config.modes.iter().find(|(n, _)| *n == def.name) {
+            return *modes;
+        }
+        let feature = |name: &str| def.features.iter().any(|f| f.name == name);
+        if feature(ANY_MODE_FEATURE) {
+            CommandModes::Both
+        } else if feature(HANDSHAKE_FEATURE) || def.name == "qmp_capabilities" {
+            CommandModes::Handshake
+        } else {
+            CommandModes::Operational
+        }
+    }
+
+    fn event(&mut self, id: DefId, def: &Definition, rust: &str) -> TokenStream {
+        let Body::Event(event) = &def.body else {
+            unreachable!()
+        };
+        let name = ident(rust);
+        let attrs = self.definition_attrs(def);
+        let item = match (event.data, event.boxed) {
+            (Some(data), true) => {
+                let inner = self.type_path(data);
+                quote! {
+                    #attrs
+                    #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                    #[serde(transparent)]
+                    pub struct #name(pub #inner);
+                }
+            }
+            (Some(data), false) => {
+                let members = self.schema.object_members(data);
+                self.struct_item(id, def, &name, attrs, &members)
+            }
+            (None, _) => self.struct_item(id, def, &name, attrs, &[]),
+        };
+        let runtime = &self.runtime;
+        let wire = &def.name;
+        quote! {
+            #item
+
+            impl #runtime::Event for #name {
+                const NAME: &'static str = #wire;
+            }
+        }
+    }
+
+    fn any_event(&mut self, events: &[(&Definition, String)]) -> TokenStream {
+        let runtime = &self.runtime;
+        let variants: Vec<Ident> = events.iter().map(|(_, rust)| ident(rust)).collect();
+        let wires: Vec<&str> = events.iter().map(|(d, _)| d.name.as_str()).collect();
+        let docs: Vec<String> = wires.iter().map(|w| format!(" `{w}`")).collect();
+        quote! {
+            /// Any event of the schema, or one it does not know.
+            #[derive(Clone, Debug, PartialEq)]
+            pub enum AnyEvent {
+                #(#[doc = #docs] #variants(#variants),)*
+                /// An event this schema does not describe, as it arrived.
+                Unknown(#runtime::RawEvent),
+            }
+
+            impl #runtime::EventSet for AnyEvent {
+                fn decode(name: &str, data: ::serde_json::Value) -> ::core::result::Result<Self, ::serde_json::Error> {
+                    ::core::result::Result::Ok(match name {
+                        #(#wires => AnyEvent::#variants(#runtime::support::event_data(data)?),)*
+                        _ => AnyEvent::Unknown(#runtime::RawEvent { name: name.into(), data }),
+                    })
+                }
+
+                fn name(&self) -> &str {
+                    match self {
+                        #(AnyEvent::#variants(_) => #wires,)*
+                        AnyEvent::Unknown(raw) => &raw.name,
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- type references ------------------------------------------------
+
+    fn prelude(&self, name: &'static str) -> TokenStream {
+        if !self.shadowed.contains(name) {
+            let name = ident(name);
+            return quote!(#name);
+        }
+        match name {
+            "String" => quote!(::std::string::String),
+            "Option" => quote!(::core::option::Option),
+            "Vec" => quote!(::std::vec::Vec),
+            "Box" => quote!(::std::boxed::Box),
+            _ => quote!(::core::result::Result),
+        }
+    }
+
+    fn std_string(&self) -> TokenStream {
+        self.prelude("String")
+    }
+
+    fn ty(&self, ty: &TypeRef) -> TokenStream {
+        match ty {
+            TypeRef::Builtin(builtin) => match builtin {
+                Builtin::Str | Builtin::QType => self.std_string(),
+                Builtin::Number => quote!(f64),
+                Builtin::Int | Builtin::Int64 => quote!(i64),
+                Builtin::Int8 => quote!(i8),
+                Builtin::Int16 => quote!(i16),
+                Builtin::Int32 => quote!(i32),
+                Builtin::Uint8 => quote!(u8),
+                Builtin::Uint16 => quote!(u16),
+                Builtin::Uint32 => quote!(u32),
+                Builtin::Uint64 | Builtin::Size => quote!(u64),
+                Builtin::Bool => quote!(bool),
+                Builtin::Null => quote!(()),
+                Builtin::Any => quote!(::serde_json::Value),
+            },
+            TypeRef::Definition(id) => self.type_path(*id),
+            TypeRef::Array(inner) => {
+                let inner = self.ty(inner);
+                let vec = self.prelude("Vec");
+                quote!(#vec<#inner>)
+            }
+        }
+    }
+
+    /// A named type, as written where the item being emitted goes.
+    fn type_path(&self, id: DefId) -> TokenStream {
+        let name = ident(&type_name(&self.schema.definition(id).name));
+        if self.in_types {
+            quote!(#name)
+        } else {
+            quote!(types::#name)
+        }
+    }
+
+    fn json_type(&self, ty: &TypeRef) -> JsonType {
+        match ty {
+            TypeRef::Builtin(b) => b.json_type(),
+            TypeRef::Array(_) => JsonType::Array,
+            TypeRef::Definition(id) => match self.schema.definition(*id).body {
+                Body::Enum(_) => JsonType::String,
+                Body::Alternate(_) => JsonType::Value,
+                _ => JsonType::Object,
+            },
+        }
+    }
+
+    /// Whether a member of type `ty` in `owner` makes `owner` contain
+    /// itself without an array in between, so the member must be boxed.
+    fn type_reaches(&mut self, ty: &TypeRef, owner: DefId) -> bool {
+        match ty {
+            TypeRef::Definition(id) => self.reaches(*id, owner),
+            _ => false,
+        }
+    }
+
+    fn reaches(&mut self, from: DefId, target: DefId) -> bool {
+        if let Some(&known) = self.reach.get(&(from, target)) {
+            return known;
+        }
+        let mut stack = vec![from];
+        let mut visited = HashSet::new();
+        let mut found = false;
+        while let Some(id) = stack.pop() {
+            if id == target {
+                found = true;
+                break;
+            }
+            if !visited.insert(id) {
+                continue;
+            }
+            let direct = |ty: &TypeRef| match ty {
+                TypeRef::Definition(id) => Some(*id),
+                _ => None,
+            };
+            match &self.schema.definition(id).body {
+                Body::Struct(_) => stack.extend(
+                    self.schema
+                        .object_members(id)
+                        .iter()
+                        .filter_map(|m| direct(&m.ty)),
+                ),
+                Body::Union(u) => {
+                    stack.extend(
+                        self.schema
+                            .object_members(id)
+                            .iter()
+                            .filter_map(|m| direct(&m.ty)),
+                    );
+                    stack.extend(u.branches.iter().filter_map(|b| b.ty));
+                }
+                Body::Alternate(a) => stack.extend(a.branches.iter().filter_map(|b| direct(&b.ty))),
+                _ => {}
+            }
+        }
+        self.reach.insert((from, target), found);
+        found
+    }
+}
+
+fn json_name(json: JsonType) -> &'static str {
+    match json {
+        JsonType::String => "a string",
+        JsonType::Number => "a number",
+        JsonType::Int => "an integer",
+        JsonType::Boolean => "a boolean",
+        JsonType::Null => "null",
+        JsonType::Array => "an array",
+        JsonType::Object => "an object",
+        JsonType::Value => "any value",
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, TokenSpan::call_site())
+}

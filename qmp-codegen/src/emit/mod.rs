@@ -1,0 +1,177 @@
+//! The emitter: checked model to Rust source.
+//!
+//! The output has three modules: `types` (enums, structs, unions,
+//! alternates), `commands` (one struct per command, implementing `Command`)
+//! and `events` (one struct per event, implementing `Event`, and the
+//! `AnyEvent` enum of them all). Commands and events get modules of their own
+//! because QAPI lets a command and an event share a name (`stop` and `STOP`).
+//!
+//! Forward compatibility, one rule everywhere: **decoding never fails on
+//! something a newer QEMU adds.** Unknown members are ignored; an unknown
+//! enum value is kept in the enum's `Unrecognized(String)` variant; an
+//! unknown union branch in the union's `Unrecognized(Map)` variant; an
+//! unknown event in `AnyEvent::Unknown`.
+//!
+//! Conditions (`if`) and the `unstable` feature: every definition is
+//! generated whatever its condition, with the condition (and instability)
+//! stated in its docs; a server without it answers with an error at run
+//! time. `deprecated` becomes `#[deprecated]`.
+//!
+//! The emitter reads only the model; it never looks at syntax and never
+//! re-checks the schema, except for what only Rust cares about: two QAPI
+//! names that become the same Rust name are an error naming both.
+
+mod docs;
+mod items;
+pub mod names;
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Schema;
+use crate::source::Span;
+
+/// In which protocol modes a command may run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandModes {
+    /// Capabilities negotiation only.
+    Handshake,
+    /// After negotiation only.
+    Operational,
+    /// Either.
+    Both,
+}
+
+/// Feature that marks a command as a negotiation command (handshake only).
+///
+/// QEMU's generator accepts any feature name, so a schema can say this
+/// without leaving QAPI.
+pub const HANDSHAKE_FEATURE: &str = "qmp-handshake";
+/// Feature that marks a command as allowed in both modes.
+pub const ANY_MODE_FEATURE: &str = "qmp-any-mode";
+
+/// What to generate, and how.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The path of the runtime crate in generated code: `::qmp_types` for
+    /// downstream crates, `crate` inside `qmp-types` itself.
+    pub runtime: String,
+    /// Commands (by wire name) whose modes differ from the default rule:
+    /// `qmp_capabilities` (or a command with the `qmp-handshake` feature) is
+    /// handshake-only, one with the `qmp-any-mode` feature runs in both,
+    /// every other command is operational-only.
+    pub modes: Vec<(String, CommandModes)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            runtime: "::qmp_types".to_owned(),
+            modes: Vec::new(),
+        }
+    }
+}
+
+/// Generated source, one string per module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// The `types` module.
+    pub types: String,
+    /// The `commands` module.
+    pub commands: String,
+    /// The `events` module.
+    pub events: String,
+}
+
+impl Generated {
+    /// The three modules inline in one file, for `include!` from `OUT_DIR`.
+    pub fn single_file(&self) -> String {
+        let mut out = String::new();
+        for (name, body) in [
+            ("types", &self.types),
+            ("commands", &self.commands),
+            ("events", &self.events),
+        ] {
+            out.push_str(&format!("pub mod {name} {{\n{body}}}\n"));
+        }
+        out
+    }
+}
+
+/// Token streams of the three modules, before formatting.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    /// The `types` module.
+    pub types: TokenStream,
+    /// The `commands` module.
+    pub commands: TokenStream,
+    /// The `events` module.
+    pub events: TokenStream,
+}
+
+impl Tokens {
+    /// The three modules as inline `pub mod`s.
+    pub fn inline_modules(&self) -> TokenStream {
+        let Tokens {
+            types,
+            commands,
+            events,
+        } = self;
+        quote::quote! {
+            pub mod types { #types }
+            pub mod commands { #commands }
+            pub mod events { #events }
+        }
+    }
+}
+
+/// Generates the token streams for a checked schema.
+pub fn tokens(schema: &Schema, config: &Config) -> Result<Tokens, Vec<Diagnostic>> {
+    items::Emitter::new(schema, config).emit()
+}
+
+/// Generates formatted source for a checked schema.
+pub fn generate(schema: &Schema, config: &Config) -> Result<Generated, Vec<Diagnostic>> {
+    let tokens = tokens(schema, config)?;
+    Ok(Generated {
+        types: format(tokens.types),
+        commands: format(tokens.commands),
+        events: format(tokens.events),
+    })
+}
+
+/// Formats a module body with prettyplease.
+fn format(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        // The emitter builds valid items; if it ever does not, the raw tokens
+        // still compile-fail with a pointer at the problem.
+        Err(_) => tokens.to_string(),
+    }
+}
+
+/// Records Rust names in one namespace and reports clashes.
+#[derive(Default)]
+struct Namespace {
+    names: HashMap<String, (String, Span)>,
+}
+
+impl Namespace {
+    /// Claims `rust` for the QAPI thing `what` (e.g. "command 'stop'").
+    fn claim(&mut self, rust: &str, what: String, span: Span) -> Result<(), Diagnostic> {
+        match self.names.get(rust) {
+            Some((other, other_span)) => Err(Diagnostic::language(
+                span,
+                format!("{what} and {other} both become the Rust name `{rust}`"),
+            )
+            .with_label(*other_span, format!("{other} is here"))
+            .with_help("rename one of them in the schema")),
+            None => {
+                self.names.insert(rust.to_owned(), (what, span));
+                Ok(())
+            }
+        }
+    }
+}
