@@ -15,6 +15,7 @@
 //! # Ok::<(), qmp_codegen::LoadError>(())
 //! ```
 
+pub mod builder;
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
@@ -29,6 +30,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use builder::Builder;
 pub use summary::Summary;
 
 use diagnostic::{Diagnostic, Diagnostics};

@@ -7,6 +7,8 @@
 //! - [`wire`]: the envelopes messages travel in.
 
 pub mod command;
+#[rustfmt::skip]
+mod generated;
 pub mod event;
 pub mod mode;
 #[doc(hidden)]
@@ -15,3 +17,4 @@ pub mod wire;
 
 pub use command::{Command, Empty};
 pub use event::{Event, EventSet, RawEvent, Timestamp};
+pub use generated::{commands, events, types};

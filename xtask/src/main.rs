@@ -5,6 +5,8 @@
 //! `run` function, and a variant to [`Task`].
 
 mod check;
+mod codegen;
+mod draft;
 mod prereq;
 mod qemu;
 mod qmp;
@@ -28,17 +30,23 @@ struct Cli {
 enum Task {
     /// Check a QAPI schema and print what it defines.
     Check(check::Args),
+    /// Regenerate qmp-types' bindings from schema/ (or check them).
+    Codegen(codegen::Args),
     /// Ensure what the tests need, then run the whole test suite.
     Test(test::Args),
     /// Compare a schema with a live QEMU's `query-qmp-schema`.
     Verify(verify::Args),
+    /// Draft QAPI definitions from a live QEMU's `query-qmp-schema`.
+    Draft(draft::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().task {
         Task::Check(args) => check::run(&args),
+        Task::Codegen(args) => codegen::run(&args),
         Task::Test(args) => test::run(&args),
         Task::Verify(args) => verify::run(&args),
+        Task::Draft(args) => draft::run(&args),
     }
 }
 

@@ -118,7 +118,7 @@ impl<'a> Emitter<'a> {
             return Err(self.errors);
         }
         let allow = quote! {
-            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms)]
+            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding)]
         };
         let runtime = &self.runtime;
         Ok(Tokens {
@@ -329,7 +329,12 @@ impl<'a> Emitter<'a> {
             if member.optional {
                 let option = self.prelude("Option");
                 ty = quote!(#option<#ty>);
-                serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
+                let is_none = if self.shadowed.contains("Option") {
+                    "::core::option::Option::is_none"
+                } else {
+                    "Option::is_none"
+                };
+                serde.push(quote!(default, skip_serializing_if = #is_none));
             }
             let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
             let doc = member
@@ -377,10 +382,7 @@ impl<'a> Emitter<'a> {
             let variant = ident(&rust);
             let wire = &branch.name;
             let doc = format!(" `{}`: `{}`", u.discriminator, branch.name);
-            let note = branch
-                .condition
-                .as_ref()
-                .map(super::docs::condition_note);
+            let note = branch.condition.as_ref().map(super::docs::condition_note);
             let note = note.map(|n| quote!(#[doc = ""] #[doc = #n]));
             match branch.ty {
                 Some(ty) => {

@@ -142,14 +142,30 @@ pub fn generate(schema: &Schema, config: &Config) -> Result<Generated, Vec<Diagn
     })
 }
 
-/// Formats a module body with prettyplease.
+/// Formats a module body with prettyplease, with a blank line between
+/// top-level items as a person would write them.
 fn format(tokens: TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
+    let formatted = match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         // The emitter builds valid items; if it ever does not, the raw tokens
         // still compile-fail with a pointer at the problem.
-        Err(_) => tokens.to_string(),
+        Err(_) => return tokens.to_string(),
+    };
+    let mut out = String::with_capacity(formatted.len() + formatted.len() / 16);
+    let mut previous = "";
+    for line in formatted.lines() {
+        let item_ended = previous == "}"
+            || previous == ")]"
+            || (previous.ends_with(';') && !previous.starts_with([' ', '/']));
+        let starts_item = !line.is_empty() && !line.starts_with([' ', '}', ')', ']']);
+        if item_ended && starts_item && !previous.starts_with("#!") {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = line;
     }
+    out
 }
 
 /// Records Rust names in one namespace and reports clashes.
