@@ -5,6 +5,7 @@
 //! `run` function, and a variant to [`Task`].
 
 mod check;
+mod codegen;
 mod draft;
 mod prereq;
 mod qemu;
@@ -29,6 +30,8 @@ struct Cli {
 enum Task {
     /// Check a QAPI schema and print what it defines.
     Check(check::Args),
+    /// Regenerate qmp-types' bindings from schema/ (or check them).
+    Codegen(codegen::Args),
     /// Ensure what the tests need, then run the whole test suite.
     Test(test::Args),
     /// Compare a schema with a live QEMU's `query-qmp-schema`.
@@ -40,6 +43,7 @@ enum Task {
 fn main() -> ExitCode {
     match Cli::parse().task {
         Task::Check(args) => check::run(&args),
+        Task::Codegen(args) => codegen::run(&args),
         Task::Test(args) => test::run(&args),
         Task::Verify(args) => verify::run(&args),
         Task::Draft(args) => draft::run(&args),
