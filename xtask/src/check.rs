@@ -39,7 +39,8 @@ pub fn run(args: &Args) -> ExitCode {
     let mut stderr = io::stderr().lock();
     for diagnostic in &checked.diagnostics {
         // A closed stderr is no reason to stop; the exit status still tells.
-        let _ = writeln!(stderr, "{}", diagnostic.render(&checked.sources, color));
+        // A blank line after each, as rustc does.
+        let _ = writeln!(stderr, "{}\n", diagnostic.render(&checked.sources, color));
     }
     let count = |severity| {
         checked

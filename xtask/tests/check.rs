@@ -33,7 +33,6 @@ fn scratch(name: &str, contents: &str) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs the checker, which is landing in issue 3"]
 fn our_schema_passes_strict_with_exactly_the_summary_line() {
     for strict in [true, false] {
         let mut args = vec!["check", "schema/qapi-schema.json"];
@@ -81,7 +80,6 @@ fn broken_schema_reports_and_counts_errors() {
 }
 
 #[test]
-#[ignore = "needs the checker, which is landing in issue 3"]
 fn documentation_rules_warn_by_default_and_fail_when_strict() {
     // Documentation is required, and this definition has none.
     let path = scratch(
