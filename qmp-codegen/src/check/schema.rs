@@ -100,6 +100,8 @@ struct Flat {
     conditional: bool,
     /// The definition that wrote it.
     defined_in: usize,
+    /// Where its key is written.
+    span: Span,
 }
 
 /// Members seen so far, found by C name.
@@ -653,20 +655,27 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn describe_member(&self, m: &Flat, context: usize) -> String {
-        let role = match self.defs[m.defined_in].implicit {
-            Some(ImplicitRole::CommandArguments) => "argument",
-            Some(ImplicitRole::UnionBase) => "base member",
-            _ => "member",
-        };
-        if m.defined_in == context || self.defs[m.defined_in].decl == self.defs[context].decl {
+        if self.defs[m.defined_in].decl == self.defs[context].decl {
+            let role = match self.defs[m.defined_in].implicit {
+                Some(ImplicitRole::CommandArguments) => "argument",
+                Some(ImplicitRole::UnionBase) => "base member",
+                _ => "member",
+            };
             format!("{role} '{}'", m.name)
         } else {
-            format!("{role} '{}' of {}", m.name, self.describe_def(m.defined_in))
+            format!("member '{}' of {}", m.name, self.describe_def(m.defined_in))
         }
     }
 
-    /// Adds `m` to `seen`, reporting a clash in definition `context`.
-    fn clash(&mut self, seen: &mut Seen, m: Flat, context: usize) -> Result<(), ()> {
+    /// Adds `m` to `seen`, reporting a clash in definition `context`;
+    /// `branch` is the union branch that brings `m` in, if any.
+    fn clash(
+        &mut self,
+        seen: &mut Seen,
+        m: Flat,
+        context: usize,
+        branch: Option<(Span, &str)>,
+    ) -> Result<(), ()> {
         if let Some(previous) = seen.get(&m.cname) {
             let message = if previous.name == m.name {
                 format!(
@@ -683,7 +692,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 )
             };
             let decl = self.defs[context].decl;
-            let d = self.error(decl, message);
+            let mut d = self
+                .error(decl, message)
+                .with_label(previous.span, "first")
+                .with_label(m.span, "clashes with the first");
+            if let Some((span, name)) = branch {
+                d = d.with_label(span, format!("through branch '{name}'"));
+            }
             self.report(d);
             return Err(());
         }
@@ -774,7 +789,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             self.check_object(b, depth + 1)?;
             nesting = nesting.max(self.defs[b].nesting + 1);
             for m in self.defs[b].flat.clone() {
-                self.clash(&mut seen, m, id)?;
+                self.clash(&mut seen, m, id, None)?;
             }
             self.defs[id].base = Some(b);
         }
@@ -794,8 +809,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ty,
                 conditional: m.condition.is_some(),
                 defined_in: id,
+                span: m.span,
             };
-            self.clash(&mut seen, flat, id)?;
+            self.clash(&mut seen, flat, id, None)?;
         }
         self.defs[id].member_tys = tys;
 
@@ -944,7 +960,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             for v in &variants {
                 if let Some(object) = v.ty {
                     let mut copy = seen.clone();
-                    self.clash_object(&mut copy, object, id, 0)?;
+                    self.clash_object(&mut copy, object, id, (v.span, &v.name), 0)?;
                 }
             }
             self.defs[id].variants = variants;
@@ -974,13 +990,14 @@ impl<'c, 'a> Checker<'c, 'a> {
         seen: &mut Seen,
         object: usize,
         context: usize,
+        branch: (Span, &str),
         depth: usize,
     ) -> Result<(), ()> {
         if depth > MAX_NESTING {
             return Err(());
         }
         for m in self.defs[object].flat.clone() {
-            self.clash(seen, m, context)?;
+            self.clash(seen, m, context, Some(branch))?;
         }
         let branch_types: Vec<usize> = self.defs[object]
             .variants
@@ -989,7 +1006,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             .collect();
         for b in branch_types {
             let mut copy = seen.clone();
-            self.clash_object(&mut copy, b, context, depth + 1)?;
+            self.clash_object(&mut copy, b, context, branch, depth + 1)?;
         }
         Ok(())
     }
@@ -1041,7 +1058,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     tys.push(self.resolve(&b.ty, decl_index, &what).ok_or(())?);
                 }
                 let mut seen: HashMap<String, &str> = HashMap::new();
-                let mut by_json: Vec<(JsonType, &str)> = Vec::new();
+                let mut by_json: Vec<(JsonType, &str, Span, bool)> = Vec::new();
                 for (b, &ty) in branches.iter().zip(&tys) {
                     let c = c_name(&b.name, true);
                     if let Some(previous) = seen.get(&c) {
@@ -1100,23 +1117,36 @@ impl<'c, 'a> Checker<'c, 'a> {
                             }
                         }
                     }
-                    for json in conflicting {
-                        if let Some((_, previous)) = by_json.iter().find(|(j, _)| *j == json) {
-                            let d = self
+                    for (k, json) in conflicting.into_iter().enumerate() {
+                        // The first is the branch's own JSON type; any other
+                        // comes from reading command-line strings.
+                        let own = k == 0;
+                        if let Some(&(_, previous, previous_span, previous_own)) =
+                            by_json.iter().find(|(j, ..)| *j == json)
+                        {
+                            let mut d = self
                                 .error(
                                     decl_index,
                                     format!(
-                                        "branches '{previous}' and '{}' cannot be told apart: both accept a JSON {}",
+                                        "branches '{previous}' and '{}' cannot be told apart: {} would match both",
                                         b.name,
                                         json_word(json)
                                     ),
                                 )
-                                .with_label(b.span, "ambiguous")
-                                .with_help("QEMU's parser reads a string as a number or boolean where the alternate needs one");
+                                .with_label(previous_span, "this branch")
+                                .with_label(b.span, "and this one");
+                            if !(own && previous_own) {
+                                d = d.with_help(
+                                    "in input from the command line every value is a string, so a 'str' branch \
+                                     also matches numbers and booleans, and an enum branch matches booleans if it \
+                                     has a value 'on' or 'off', numbers if it has a value starting with a digit, \
+                                     '+', '-' or '.'",
+                                );
+                            }
                             self.report(d);
                             return Err(());
                         }
-                        by_json.push((json, &b.name));
+                        by_json.push((json, &b.name, b.span, own));
                     }
                 }
                 self.defs[id].member_tys = tys;
@@ -1652,12 +1682,12 @@ impl<'c, 'a> Checker<'c, 'a> {
 
 fn json_word(json: JsonType) -> &'static str {
     match json {
-        JsonType::String => "string",
-        JsonType::Number | JsonType::Int => "number",
-        JsonType::Boolean => "boolean",
+        JsonType::String => "a string",
+        JsonType::Number | JsonType::Int => "a number",
+        JsonType::Boolean => "a boolean",
         JsonType::Null => "null",
-        JsonType::Array => "array",
-        JsonType::Object => "object",
-        JsonType::Value => "value",
+        JsonType::Array => "an array",
+        JsonType::Object => "an object",
+        JsonType::Value => "any value",
     }
 }
