@@ -17,6 +17,7 @@
 
 pub mod builder;
 pub mod check;
+pub mod derive;
 pub mod diagnostic;
 pub mod emit;
 pub mod introspect;

@@ -53,7 +53,7 @@ fn errors(checked: &Checked) -> String {
         .join("\n")
 }
 
-/// Counts definitions with a scan of its own: top-level lines that open an
+/// Counts definitions with a scan of its own: lines that open an
 /// expression with a definition keyword, in every file reached through
 /// `include` lines. It shares no code with the front end.
 fn count_independently(root: &Path) -> Summary {
@@ -68,7 +68,7 @@ fn count_independently(root: &Path) -> Summary {
         summary.files += 1;
         let text = fs::read_to_string(&path).unwrap();
         for line in text.lines() {
-            let Some(rest) = line.strip_prefix('{') else {
+            let Some(rest) = line.trim_start().strip_prefix('{') else {
                 continue;
             };
             let rest = rest.trim_start();

@@ -10,9 +10,8 @@ use crate::mode::Modes;
 ///
 /// Implemented by generated code and by `#[derive(Command)]`. Which modes it
 /// may run in is also expressed as types, by
-/// [`HandshakeCommand`](crate::mode::HandshakeCommand) and
-/// [`OperationalCommand`](crate::mode::OperationalCommand), so that misuse
-/// fails to compile; [`Command::MODES`] is the same fact for run-time checks.
+/// [`AllowedIn`](crate::mode::AllowedIn), so that misuse fails to compile;
+/// [`Command::MODES`] is the same fact for run-time checks.
 pub trait Command: Serialize {
     /// The command's name on the wire (`query-status`).
     const NAME: &'static str;

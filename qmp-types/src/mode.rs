@@ -3,10 +3,10 @@
 //! A QMP server starts in [`Handshake`] mode, where only capability
 //! negotiation is allowed, and switches to [`Operational`] mode when the
 //! negotiation command succeeds. Each command says in which modes it may run
-//! by implementing [`HandshakeCommand`], [`OperationalCommand`], or both; an
-//! executor for mode `M` bounds its commands on [`AllowedIn<M>`], so running
-//! a command in the wrong mode does not compile, and the compiler's message
-//! says what to do instead.
+//! by implementing [`AllowedIn<Handshake>`], [`AllowedIn<Operational>`], or
+//! both; an executor for mode `M` bounds its commands on [`AllowedIn<M>`],
+//! so running a command in the wrong mode does not compile, and the
+//! compiler's message says what to do instead.
 //!
 //! ```
 //! use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
@@ -54,36 +54,22 @@ impl Mode for Operational {
     const NAME: &'static str = "command";
 }
 
-/// A command that may run during capabilities negotiation.
+/// A command that may run in mode `M`: the bound an executor in mode `M`
+/// puts on its commands.
 ///
-/// QEMU allows only `qmp_capabilities` there; a schema can name other
-/// negotiation commands.
+/// Generated code and `#[derive(Command)]` implement it for the modes a
+/// command allows: `AllowedIn<Handshake>` for `qmp_capabilities` (and any
+/// other negotiation command), `AllowedIn<Operational>` for every other
+/// command, both for a command allowed in either mode.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot run during capabilities negotiation",
-    label = "not a negotiation command",
-    note = "this client is still in handshake mode: negotiate capabilities first \
-            (`client.negotiate(..)` gives a `Client<Operational>`), then run `{Self}` on that client"
+    message = "`{Self}` cannot run on a client in {M} mode",
+    label = "not allowed in {M} mode",
+    note = "before negotiation (`Client<Handshake>`) only negotiation commands such as \
+            `qmp_capabilities` run: call `.negotiate(..)` first, which gives a `Client<Operational>`",
+    note = "after negotiation (`Client<Operational>`) negotiation commands are refused: \
+            `.negotiate(..)` has already run `qmp_capabilities`"
 )]
-pub trait HandshakeCommand: Command {}
-
-/// A command that may run once capabilities are negotiated.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is a negotiation command and cannot run after negotiation",
-    label = "only allowed in handshake mode",
-    note = "capabilities are negotiated once, by the handshake client's `negotiate(..)`; \
-            a `Client<Operational>` has already done it"
-)]
-pub trait OperationalCommand: Command {}
-
-/// The bound an executor in mode `M` puts on its commands.
-///
-/// Implemented for every [`HandshakeCommand`] in [`Handshake`] mode and
-/// every [`OperationalCommand`] in [`Operational`] mode; never implement it
-/// by hand.
 pub trait AllowedIn<M: Mode>: Command {}
-
-impl<C: HandshakeCommand> AllowedIn<Handshake> for C {}
-impl<C: OperationalCommand> AllowedIn<Operational> for C {}
 
 /// The modes a command may run in, for code that checks at run time (a
 /// server, or a client's untyped escape hatch).

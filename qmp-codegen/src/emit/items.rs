@@ -133,7 +133,7 @@ impl<'a> Emitter<'a> {
                 #[allow(unused_imports)]
                 use super::types;
                 #[allow(unused_imports)]
-                use #runtime::mode::{HandshakeCommand, OperationalCommand};
+                use #runtime::mode::{AllowedIn, Handshake, Operational};
                 #(#commands)*
             },
             events: quote! {
@@ -606,9 +606,9 @@ impl<'a> Emitter<'a> {
             CommandModes::Both => quote!(#runtime::mode::Modes::Both),
         };
         let handshake = matches!(modes, CommandModes::Handshake | CommandModes::Both)
-            .then(|| quote!(impl HandshakeCommand for #name {}));
+            .then(|| quote!(impl AllowedIn<Handshake> for #name {}));
         let operational = matches!(modes, CommandModes::Operational | CommandModes::Both)
-            .then(|| quote!(impl OperationalCommand for #name {}));
+            .then(|| quote!(impl AllowedIn<Operational> for #name {}));
         let success = (!command.success_response).then(|| {
             quote!(
                 const SUCCESS_RESPONSE: bool = false;

@@ -15,7 +15,7 @@
 use super::types;
 
 #[allow(unused_imports)]
-use crate::mode::{HandshakeCommand, OperationalCommand};
+use crate::mode::{AllowedIn, Handshake, Operational};
 
 /// Leave capability negotiation and enter command mode.  A new
 /// connection accepts only this command until it has succeeded;
@@ -37,7 +37,7 @@ impl crate::Command for QmpCapabilities {
     type Returns = crate::Empty;
 }
 
-impl HandshakeCommand for QmpCapabilities {}
+impl AllowedIn<Handshake> for QmpCapabilities {}
 /// Ask the server which release it is.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryVersion {}
@@ -48,7 +48,7 @@ impl crate::Command for QueryVersion {
     type Returns = types::VersionInfo;
 }
 
-impl OperationalCommand for QueryVersion {}
+impl AllowedIn<Operational> for QueryVersion {}
 /// List the commands that the server accepts in its current mode.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryCommands {}
@@ -59,4 +59,4 @@ impl crate::Command for QueryCommands {
     type Returns = Vec<types::CommandInfo>;
 }
 
-impl OperationalCommand for QueryCommands {}
+impl AllowedIn<Operational> for QueryCommands {}

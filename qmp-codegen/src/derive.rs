@@ -1,0 +1,246 @@
+//! The work behind `qmp-macros`: `#[derive(Command)]`, `#[derive(Event)]`
+//! and `qapi_schema!`, from tokens to tokens.
+//!
+//! Attribute errors point at the offending key (syn spans). After an error
+//! the derives still emit a stand-in impl, so that one mistake gives one
+//! message rather than a cascade of "trait not implemented".
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{DeriveInput, Ident, LitStr, Path, Type};
+
+use crate::emit::{self, CommandModes, Config};
+use crate::{check_file, Options};
+
+const COMMAND_KEYS: &str = "name, returns, mode, allow_oob, crate";
+const EVENT_KEYS: &str = "name, crate";
+
+/// What `#[qmp(...)]` on a command or event says.
+struct Attributes {
+    name: Option<LitStr>,
+    returns: Option<Type>,
+    modes: CommandModes,
+    allow_oob: bool,
+    krate: Path,
+}
+
+fn parse_attributes(input: &DeriveInput, command: bool) -> syn::Result<Attributes> {
+    let mut attributes = Attributes {
+        name: None,
+        returns: None,
+        modes: CommandModes::Operational,
+        allow_oob: false,
+        krate: syn::parse_quote!(::qmp_types),
+    };
+    let keys = if command { COMMAND_KEYS } else { EVENT_KEYS };
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("qmp")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
+            match key.as_str() {
+                "name" => attributes.name = Some(meta.value()?.parse()?),
+                "crate" => attributes.krate = meta.value()?.parse::<LitStr>()?.parse()?,
+                "returns" if command => attributes.returns = Some(meta.value()?.parse()?),
+                "allow_oob" if command => attributes.allow_oob = true,
+                "mode" if command => {
+                    let mode: Ident = meta.value()?.parse()?;
+                    attributes.modes = match mode.to_string().as_str() {
+                        "handshake" => CommandModes::Handshake,
+                        "operational" => CommandModes::Operational,
+                        "both" => CommandModes::Both,
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                mode,
+                                "unknown mode: expected `handshake`, `operational` or `both`",
+                            ))
+                        }
+                    }
+                }
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown key `{}` in #[qmp(...)]: expected one of {keys}",
+                        meta.path.to_token_stream()
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attributes)
+}
+
+fn missing_name(input: &DeriveInput, what: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        &input.ident,
+        format!(
+            "#[derive({what})] needs #[qmp(name = \"...\")], the {}'s name on the wire",
+            what.to_lowercase()
+        ),
+    )
+}
+
+/// `#[derive(Command)]`.
+pub fn command(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let (attributes, error) = match parse_attributes(&input, true) {
+        Ok(a) if a.name.is_some() => (a, None),
+        Ok(a) => {
+            let error = missing_name(&input, "Command");
+            (a, Some(error))
+        }
+        Err(error) => (
+            Attributes {
+                name: None,
+                returns: None,
+                modes: CommandModes::Both,
+                allow_oob: false,
+                krate: syn::parse_quote!(::qmp_types),
+            },
+            Some(error),
+        ),
+    };
+    let krate = &attributes.krate;
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let name = attributes
+        .name
+        .unwrap_or_else(|| LitStr::new("", Span::call_site()));
+    let returns = attributes
+        .returns
+        .map_or_else(|| quote!(#krate::Empty), |t| t.into_token_stream());
+    // After an error, allow both modes so that uses compile and only the
+    // attribute error is reported.
+    let modes = if error.is_some() {
+        CommandModes::Both
+    } else {
+        attributes.modes
+    };
+    let modes_value = match modes {
+        CommandModes::Handshake => quote!(#krate::mode::Modes::Handshake),
+        CommandModes::Operational => quote!(#krate::mode::Modes::Operational),
+        CommandModes::Both => quote!(#krate::mode::Modes::Both),
+    };
+    let allow_oob = attributes.allow_oob;
+    let mode_impl = |mode: TokenStream| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::mode::AllowedIn<#krate::mode::#mode> for #ident #ty_generics #where_clause {}
+        }
+    };
+    let handshake = matches!(modes, CommandModes::Handshake | CommandModes::Both)
+        .then(|| mode_impl(quote!(Handshake)));
+    let operational = matches!(modes, CommandModes::Operational | CommandModes::Both)
+        .then(|| mode_impl(quote!(Operational)));
+    let error = error.map(|e| e.to_compile_error());
+    quote! {
+        #error
+
+        #[automatically_derived]
+        impl #impl_generics #krate::Command for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            const MODES: #krate::mode::Modes = #modes_value;
+            const ALLOW_OOB: bool = #allow_oob;
+            type Returns = #returns;
+        }
+
+        #handshake
+        #operational
+    }
+}
+
+/// `#[derive(Event)]`.
+pub fn event(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let (name, krate, error) = match parse_attributes(&input, false) {
+        Ok(Attributes {
+            name: Some(name),
+            krate,
+            ..
+        }) => (name, krate, None),
+        Ok(a) => (
+            LitStr::new("", Span::call_site()),
+            a.krate,
+            Some(missing_name(&input, "Event")),
+        ),
+        Err(error) => (
+            LitStr::new("", Span::call_site()),
+            syn::parse_quote!(::qmp_types),
+            Some(error),
+        ),
+    };
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let error = error.map(|e| e.to_compile_error());
+    quote! {
+        #error
+
+        #[automatically_derived]
+        impl #impl_generics #krate::Event for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+        }
+    }
+}
+
+/// `qapi_schema!("path")`: the bindings of a schema, read when the macro
+/// expands. A relative path is looked up in the crate's directory
+/// (`CARGO_MANIFEST_DIR`), then in `invoking_dir`, the directory of the
+/// source file that invokes the macro (as `include_str!` does).
+pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -> TokenStream {
+    let literal: LitStr = match syn::parse2(input) {
+        Ok(literal) => literal,
+        Err(error) => {
+            return syn::Error::new(
+                error.span(),
+                "expected the schema's path as a string literal",
+            )
+            .to_compile_error()
+        }
+    };
+    let base = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let mut path = std::path::Path::new(&base).join(literal.value());
+    if let Some(dir) = invoking_dir.filter(|_| !path.exists()) {
+        path = dir.join(literal.value());
+    }
+    let fail = |message: String| syn::Error::new(literal.span(), message).to_compile_error();
+    let checked = match check_file(&path, &Options::default()) {
+        Ok(checked) => checked,
+        Err(error) => return fail(error.to_string()),
+    };
+    let rendered = |diagnostics: &[crate::diagnostic::Diagnostic]| {
+        diagnostics
+            .iter()
+            .map(|d| d.render(&checked.sources, false))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let Some(schema) = &checked.schema else {
+        return fail(format!(
+            "the schema has errors:\n{}",
+            rendered(&checked.diagnostics)
+        ));
+    };
+    let tokens = match emit::tokens(schema, &Config::default()) {
+        Ok(tokens) => tokens.inline_modules(),
+        Err(errors) => return fail(format!("cannot generate bindings:\n{}", rendered(&errors))),
+    };
+    // Makes cargo rebuild when a schema file changes.
+    let files: Vec<String> = checked
+        .sources
+        .files()
+        .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    quote! {
+        const _: () = { #( let _ = include_bytes!(#files); )* };
+        #tokens
+    }
+}

@@ -1,0 +1,8 @@
+include!("../executor.rs");
+
+use qmp_types::commands::QueryVersion;
+
+fn main() {
+    let client = executor::Client::connect();
+    client.execute(QueryVersion {});
+}
