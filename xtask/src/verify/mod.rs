@@ -15,8 +15,14 @@
 //! *mismatches* every line except the `missing ...` ones. The exit status
 //! is 0 only when both coverages are complete and there are no mismatches.
 //!
-//! Conditional parts of our schema are absent unless `--define SYMBOL`
-//! names the configuration symbols that hold.
+//! Which root and which conditions: the kind of binary (told from its
+//! name or `--help`, or given with `--kind`) picks our root file
+//! (`schema/qapi-schema.json` for a system emulator,
+//! `schema/storage-daemon.json` for the storage daemon) and defines its
+//! condition symbol (`QMP_SYSTEM` or `QMP_STORAGE_DAEMON`, see the
+//! roots' header comments). `--schema` names another root; `--define
+//! SYMBOL` adds symbols that hold too. Conditional parts of the schema
+//! under any other symbol are absent.
 
 pub mod compare;
 pub mod live;
@@ -57,10 +63,13 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
-    /// The kind of binary, when one is started.
+    /// The kind of binary: the one started (`--kind`, else told from
+    /// the binary), or `--kind` for a saved introspection.
     pub fn kind(&self) -> Option<Kind> {
-        let binary = self.source.qemu.as_deref()?;
-        Some(self.kind.unwrap_or_else(|| Kind::detect(binary)))
+        match self.source.qemu.as_deref() {
+            Some(binary) => Some(self.kind.unwrap_or_else(|| Kind::detect(binary))),
+            None => self.kind,
+        }
     }
 
     /// Fetches (or reads) the live introspection, dumping it if asked.
@@ -88,13 +97,32 @@ impl LiveArgs {
 pub struct Args {
     #[command(flatten)]
     live: LiveArgs,
-    /// The root file of our schema.
-    #[arg(long, default_value = "schema/qapi-schema.json")]
-    schema: PathBuf,
-    /// A configuration symbol that holds for the binary (repeatable);
-    /// parts of our schema under other conditions are absent.
+    /// The root file of our schema; by default the kind's root in
+    /// `schema/` ([`default_root`]).
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// A configuration symbol that holds for the binary besides the
+    /// kind's own ([`kind_symbol`]) (repeatable); parts of our schema
+    /// under other conditions are absent.
     #[arg(long = "define", value_name = "SYMBOL")]
     defines: Vec<String>,
+}
+
+/// Our schema's root for a kind of binary, relative to the workspace.
+pub fn default_root(kind: Kind) -> &'static str {
+    match kind {
+        Kind::System => "schema/qapi-schema.json",
+        Kind::StorageDaemon => "schema/storage-daemon.json",
+    }
+}
+
+/// The condition symbol that holds for a kind of binary, as the header
+/// of `schema/qapi-schema.json` documents it.
+pub fn kind_symbol(kind: Kind) -> &'static str {
+    match kind {
+        Kind::System => "QMP_SYSTEM",
+        Kind::StorageDaemon => "QMP_STORAGE_DAEMON",
+    }
 }
 
 /// Runs the verification.
@@ -107,12 +135,15 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let conditions = if args.defines.is_empty() {
-        Conditions::AllAbsent
-    } else {
-        Conditions::Defined(args.defines.iter().cloned().collect())
-    };
-    let ours = match introspect_file(&args.schema, conditions) {
+    let kind = args.live.kind().unwrap_or(Kind::System);
+    let mut defines: Vec<String> = vec![kind_symbol(kind).to_string()];
+    defines.extend(args.defines.iter().cloned());
+    let conditions = Conditions::Defined(defines.into_iter().collect());
+    let schema = args
+        .schema
+        .clone()
+        .unwrap_or_else(|| crate::project_root().join(default_root(kind)));
+    let ours = match introspect_file(&schema, conditions) {
         Ok(ours) => ours,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,0 +1,3 @@
+//! Round-trip benchmarks (filled in by the next commit).
+
+fn main() {}

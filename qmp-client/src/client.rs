@@ -1,0 +1,423 @@
+//! [`Client`]: connecting, negotiating and executing commands.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
+use qmp_types::types::{QMPCapability, VersionInfo};
+use qmp_types::wire::{Greeting, GreetingBody, Request};
+use qmp_types::{commands, Command, EventSet};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tracing::debug;
+
+use crate::conn::{self, Shared};
+use crate::events::Subscription;
+use crate::Error;
+
+/// The greeting's content: the server's version and the capabilities it
+/// offers.
+pub type ServerGreeting = GreetingBody<VersionInfo, QMPCapability>;
+
+/// The size of the reader's buffer: `query-qmp-schema` answers are large.
+const READ_BUFFER: usize = 64 * 1024;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Whether the client negotiated out-of-band execution: [`InBand`] or
+/// [`OutOfBand`], the second type parameter of [`Client`].
+pub trait OobState: sealed::Sealed + Send + Sync + fmt::Debug + 'static {}
+
+/// A client without the `oob` capability: commands run in band only.
+#[derive(Clone, Copy, Debug)]
+pub struct InBand;
+
+/// A client that negotiated the `oob` capability: it can send commands
+/// that allow it with `exec-oob` ([`Client::execute_oob`]).
+#[derive(Clone, Copy, Debug)]
+pub struct OutOfBand;
+
+impl sealed::Sealed for InBand {}
+impl sealed::Sealed for OutOfBand {}
+impl OobState for InBand {}
+impl OobState for OutOfBand {}
+
+/// What the handles share; dropping the last handle stops the reader and
+/// lets the writer shut the connection's write half down.
+struct Inner {
+    shared: Arc<Shared>,
+    outgoing: mpsc::UnboundedSender<Vec<u8>>,
+    greeting: ServerGreeting,
+    reader: AbortHandle,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// A connection to a QMP server in mode `M` (`Handshake` right after
+/// connecting, `Operational` after [`Client::negotiate`]), with `O` telling
+/// whether out-of-band execution was negotiated.
+///
+/// Operational clients are cheap to clone; clones share the connection and
+/// may run commands concurrently (ids are generated and matched). A
+/// handshake client is not `Clone`: negotiation consumes it, so no handle
+/// is left in the wrong mode.
+///
+/// Dropping the last handle closes the connection and ends every event
+/// [`Subscription`].
+pub struct Client<M: Mode = Operational, O: OobState = InBand> {
+    inner: Arc<Inner>,
+    timeout: Option<Duration>,
+    _state: PhantomData<fn() -> (M, O)>,
+}
+
+impl<O: OobState> Clone for Client<Operational, O> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+            timeout: self.timeout,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl<M: Mode, O: OobState> fmt::Debug for Client<M, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("mode", &M::NAME)
+            .field("oob", &std::any::type_name::<O>())
+            .field("greeting", &self.inner.greeting)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client<Handshake> {
+    /// Connects to a QMP server listening on the Unix socket at `path`,
+    /// and reads its greeting.
+    pub async fn connect_unix(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let stream = tokio::net::UnixStream::connect(path).await?;
+        let (read, write) = stream.into_split();
+        Self::connect_io(read, write).await
+    }
+
+    /// Connects to a QMP server listening on TCP at `addr`, and reads its
+    /// greeting.
+    pub async fn connect_tcp(addr: impl tokio::net::ToSocketAddrs) -> Result<Self, Error> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (read, write) = stream.into_split();
+        Self::connect_io(read, write).await
+    }
+
+    /// Spawns `command` with QMP on its standard input and output (QEMU's
+    /// `-qmp stdio`, or the storage daemon's `--chardev stdio,id=m
+    /// --monitor chardev=m`), and reads the greeting.
+    ///
+    /// The child is returned for the caller to wait on or kill; standard
+    /// error is left as the command has it.
+    pub async fn spawn(
+        command: &mut tokio::process::Command,
+    ) -> Result<(Self, tokio::process::Child), Error> {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            unreachable!("both were piped");
+        };
+        let client = Self::connect_io(stdout, stdin).await?;
+        Ok((client, child))
+    }
+
+    /// Speaks QMP over any byte stream: reads the greeting from `read`,
+    /// then starts the reader and writer tasks on the current tokio
+    /// runtime.
+    ///
+    /// Waits for the greeting as long as it takes: wrap the call in
+    /// [`tokio::time::timeout`] to bound it.
+    pub async fn connect_io<R, W>(read: R, write: W) -> Result<Self, Error>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let mut reader = BufReader::with_capacity(READ_BUFFER, read);
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).await? == 0 {
+            return Err(Error::Disconnected);
+        }
+        let text = conn::trim(&line);
+        let greeting: Greeting<VersionInfo, QMPCapability> =
+            serde_json::from_slice(text).map_err(|e| Error::malformed(e, text))?;
+        let greeting = greeting.qmp;
+        debug!(
+            version = ?greeting.version.qemu,
+            capabilities = ?greeting.capabilities,
+            "greeting"
+        );
+        let shared = Arc::new(Shared::default());
+        let (outgoing, rx) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(conn::read_loop(reader, shared.clone())).abort_handle();
+        tokio::spawn(conn::write_loop(write, rx, shared.clone()));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                shared,
+                outgoing,
+                greeting,
+                reader,
+            }),
+            timeout: None,
+            _state: PhantomData,
+        })
+    }
+
+    /// Enables `capabilities` (each must be offered in the greeting:
+    /// otherwise [`Error::CapabilityNotOffered`], before anything is sent)
+    /// and switches to operational mode.
+    ///
+    /// Enabling `oob` here is allowed, but only [`Client::negotiate_oob`]
+    /// gives a client whose type offers [`Client::execute_oob`].
+    pub async fn negotiate(
+        self,
+        capabilities: &[QMPCapability],
+    ) -> Result<Client<Operational>, Error> {
+        self.negotiate_with(capabilities).await
+    }
+
+    /// Enables the `oob` capability (with `others`, if any) and switches to
+    /// operational mode, giving a client that can run commands out of band.
+    pub async fn negotiate_oob(
+        self,
+        others: &[QMPCapability],
+    ) -> Result<Client<Operational, OutOfBand>, Error> {
+        let mut capabilities = vec![QMPCapability::Oob];
+        capabilities.extend(others.iter().filter(|c| **c != QMPCapability::Oob).cloned());
+        self.negotiate_with(&capabilities).await
+    }
+
+    async fn negotiate_with<O: OobState>(
+        self,
+        capabilities: &[QMPCapability],
+    ) -> Result<Client<Operational, O>, Error> {
+        let offered = &self.inner.greeting.capabilities;
+        if let Some(missing) = capabilities.iter().find(|c| !offered.contains(c)) {
+            return Err(Error::CapabilityNotOffered {
+                capability: missing.clone(),
+                offered: offered.clone(),
+            });
+        }
+        let enable = (!capabilities.is_empty()).then(|| capabilities.to_vec());
+        self.execute(commands::QmpCapabilities { enable }).await?;
+        Ok(Client {
+            inner: self.inner,
+            timeout: self.timeout,
+            _state: PhantomData,
+        })
+    }
+}
+
+impl<M: Mode, O: OobState> Client<M, O> {
+    /// The server's greeting: its version and the capabilities it offered.
+    pub fn greeting(&self) -> &ServerGreeting {
+        &self.inner.greeting
+    }
+
+    /// The default timeout of this handle's calls (`None`: wait as long as
+    /// it takes, the default).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sets the default timeout of this handle's calls; clones made later
+    /// inherit it, other handles keep theirs.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
+    }
+
+    /// This handle with a default timeout for its calls.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether the connection has closed (the server went away, or a write
+    /// failed); every call on a closed client fails with
+    /// [`Error::Disconnected`].
+    pub fn is_closed(&self) -> bool {
+        self.inner.shared.is_closed()
+    }
+
+    /// Runs `command` and decodes its answer; bounded on the command being
+    /// allowed in this client's mode. Uses the handle's default timeout.
+    pub async fn execute<C: Command + AllowedIn<M>>(
+        &self,
+        command: C,
+    ) -> Result<C::Returns, Error> {
+        self.execute_with_timeout(command, self.timeout).await
+    }
+
+    /// [`Client::execute`] with this call's own timeout (`None`: none).
+    pub async fn execute_with_timeout<C: Command + AllowedIn<M>>(
+        &self,
+        command: C,
+        timeout: Option<Duration>,
+    ) -> Result<C::Returns, Error> {
+        self.typed(&command, false, timeout).await
+    }
+
+    /// Runs a command by name with `arguments` (an object, or `null` for
+    /// none) and returns its raw answer: the escape hatch for commands
+    /// outside the schema. The mode is not checked: the server answers a
+    /// command run in the wrong mode with its `CommandNotFound` error.
+    pub async fn execute_raw(&self, name: &str, arguments: Value) -> Result<Value, Error> {
+        self.execute_raw_with_timeout(name, arguments, self.timeout)
+            .await
+    }
+
+    /// [`Client::execute_raw`] with this call's own timeout.
+    pub async fn execute_raw_with_timeout(
+        &self,
+        name: &str,
+        arguments: Value,
+        timeout: Option<Duration>,
+    ) -> Result<Value, Error> {
+        #[derive(Serialize)]
+        struct RawRequest<'a> {
+            execute: &'a str,
+            #[serde(skip_serializing_if = "Value::is_null")]
+            arguments: Value,
+            id: u64,
+        }
+        let id = self.inner.shared.next_id();
+        let request = RawRequest {
+            execute: name,
+            arguments,
+            id,
+        };
+        let bytes = encode(&request)?;
+        let raw = self.call(id, name, bytes, timeout).await?;
+        serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
+    }
+
+    async fn typed<C: Command>(
+        &self,
+        command: &C,
+        oob: bool,
+        timeout: Option<Duration>,
+    ) -> Result<C::Returns, Error> {
+        let id = self.inner.shared.next_id();
+        let mut request = Request::new(command).with_id(id);
+        if oob {
+            request = request.out_of_band();
+        }
+        let bytes = encode(&request)?;
+        if !C::SUCCESS_RESPONSE {
+            // The server says nothing on success: send and return.
+            self.send(id, C::NAME, bytes)?;
+            return serde_json::from_str("{}").map_err(|e| Error::malformed(e, b"{}"));
+        }
+        let raw = self.call(id, C::NAME, bytes, timeout).await?;
+        serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
+    }
+
+    fn send(&self, id: u64, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
+        debug!(id, command = name, "execute");
+        self.inner
+            .outgoing
+            .send(bytes)
+            .map_err(|_| Error::Disconnected)
+    }
+
+    /// Sends a request with id `id` and waits for its answer. Cancel safe:
+    /// the request is queued whole, and dropping the future forgets the id
+    /// so that a late answer is discarded.
+    async fn call(
+        &self,
+        id: u64,
+        name: &str,
+        bytes: Vec<u8>,
+        timeout: Option<Duration>,
+    ) -> Result<Box<RawValue>, Error> {
+        struct Forget<'a>(&'a Shared, u64);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.forget(self.1);
+            }
+        }
+        let shared = &*self.inner.shared;
+        let answer = shared.register(id)?;
+        let _forget = Forget(shared, id);
+        self.send(id, name, bytes)?;
+        let answer = match timeout {
+            None => answer.await,
+            Some(limit) => match tokio::time::timeout(limit, answer).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    debug!(id, command = name, ?limit, "timed out");
+                    return Err(Error::Timeout(limit));
+                }
+            },
+        };
+        answer.unwrap_or(Err(Error::Disconnected))
+    }
+}
+
+impl<O: OobState> Client<Operational, O> {
+    /// A stream of every event the server sends from now on, decoded as
+    /// `E` (usually [`qmp_types::events::AnyEvent`]).
+    pub fn events<E: EventSet>(&self) -> Subscription<E> {
+        Subscription::new(self.inner.shared.subscribe(None))
+    }
+
+    /// A stream of the events named `names` (wire names, such as
+    /// `qmp_types::events::Stop::NAME`) the server sends from now on.
+    pub fn events_named<E: EventSet, S: Into<String>>(
+        &self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Subscription<E> {
+        let names = names.into_iter().map(Into::into).collect();
+        Subscription::new(self.inner.shared.subscribe(Some(names)))
+    }
+}
+
+impl Client<Operational, OutOfBand> {
+    /// Runs `command` out of band (`exec-oob`): the server runs it at once,
+    /// even while earlier in-band commands are still in progress, and its
+    /// answer may overtake theirs (answers are matched by id).
+    ///
+    /// Only for commands that allow it: a command whose
+    /// [`Command::ALLOW_OOB`] is `false` fails to build (the check is a
+    /// constant evaluated when the call is compiled to code, so `cargo
+    /// check` alone may not report it).
+    pub async fn execute_oob<C: Command + AllowedIn<Operational>>(
+        &self,
+        command: C,
+    ) -> Result<C::Returns, Error> {
+        const {
+            assert!(
+                C::ALLOW_OOB,
+                "this command does not allow out-of-band execution: use `execute`"
+            )
+        };
+        self.typed(&command, true, self.timeout).await
+    }
+}
+
+fn encode<T: Serialize>(request: &T) -> Result<Vec<u8>, Error> {
+    let mut bytes = serde_json::to_vec(request).map_err(Error::Encode)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

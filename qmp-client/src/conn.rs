@@ -1,0 +1,341 @@
+//! The connection's core: one reader task that routes answers by id and
+//! events to subscribers, one writer task that owns the write half, and the
+//! state they share with the handles.
+//!
+//! Invariants:
+//! - a request's id is registered in `pending` before its bytes are queued,
+//!   so an answer can never arrive for an id nobody waits on, except one
+//!   whose caller gave up (timeout, dropped future), which is discarded;
+//! - requests are queued whole on an unbounded channel and written by one
+//!   task, so dropping a call never leaves half a line on the wire;
+//! - once the reader stops, `closed` is set and every pending call gets
+//!   [`Error::Disconnected`]; later calls fail at once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use qmp_types::wire::ErrorBody;
+use qmp_types::Timestamp;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, trace, warn};
+
+use crate::Error;
+
+/// What a waiting call receives: the raw `return` value, or an error.
+pub(crate) type Answer = Result<Box<RawValue>, Error>;
+
+/// A server message, decoded only as far as routing needs: the payloads
+/// stay raw, so an answer is decoded once, straight into its return type.
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "return", borrow, default)]
+    ret: Option<&'a RawValue>,
+    #[serde(default)]
+    error: Option<ErrorBody>,
+    #[serde(borrow, default)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(default)]
+    timestamp: Option<Timestamp>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+}
+
+/// An event as received, shared by every subscriber that wants it.
+#[derive(Debug)]
+pub(crate) struct EventRecord {
+    pub(crate) name: String,
+    pub(crate) data: Value,
+    pub(crate) timestamp: Timestamp,
+}
+
+/// What subscribers are sent: events, and the messages that could be
+/// routed nowhere else, so that nothing is silently dropped.
+#[derive(Debug)]
+pub(crate) enum Notice {
+    Event(EventRecord),
+    /// A line that is not a QMP message, or an answer with an id this
+    /// client never sent.
+    Malformed {
+        reason: String,
+        bytes: Vec<u8>,
+    },
+    /// An error answer without an id (QEMU's reply to input it could not
+    /// parse as a request).
+    UnmatchedError(ErrorBody),
+}
+
+impl Notice {
+    pub(crate) fn to_error(&self) -> Option<Error> {
+        match self {
+            Notice::Event(_) => None,
+            Notice::Malformed { reason, bytes } => Some(Error::malformed(reason, bytes)),
+            Notice::UnmatchedError(body) => Some(Error::Server {
+                class: body.class.clone(),
+                desc: body.desc.clone(),
+            }),
+        }
+    }
+}
+
+pub(crate) struct Subscriber {
+    filter: Option<Box<[String]>>,
+    tx: mpsc::UnboundedSender<Arc<Notice>>,
+}
+
+#[derive(Default)]
+struct State {
+    pending: HashMap<u64, oneshot::Sender<Answer>>,
+    subscribers: Vec<Subscriber>,
+    closed: bool,
+}
+
+/// The state the handles, the reader and the writer share.
+#[derive(Default)]
+pub(crate) struct Shared {
+    next_id: AtomicU64,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the maps consistent: every
+        // operation on them is a single insert, remove or drain.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A fresh request id.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Waits for the answer to `id` from now on; `Disconnected` if the
+    /// connection is already closed.
+    pub(crate) fn register(&self, id: u64) -> Result<oneshot::Receiver<Answer>, Error> {
+        let (tx, rx) = oneshot::channel();
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Error::Disconnected);
+        }
+        state.pending.insert(id, tx);
+        Ok(rx)
+    }
+
+    /// Stops waiting for `id` (the call was dropped or timed out).
+    pub(crate) fn forget(&self, id: u64) {
+        self.lock().pending.remove(&id);
+    }
+
+    /// A new subscriber for events (all of them, or those named).
+    pub(crate) fn subscribe(
+        &self,
+        filter: Option<Box<[String]>>,
+    ) -> mpsc::UnboundedReceiver<Arc<Notice>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = self.lock();
+        // After close the sender is dropped at once: the stream is empty.
+        if !state.closed {
+            state.subscribers.push(Subscriber { filter, tx });
+        }
+        rx
+    }
+
+    /// Fails every pending call with `Disconnected` and ends every event
+    /// stream; later calls fail at once.
+    pub(crate) fn close(&self) {
+        let (pending, subscribers) = {
+            let mut state = self.lock();
+            state.closed = true;
+            (
+                std::mem::take(&mut state.pending),
+                std::mem::take(&mut state.subscribers),
+            )
+        };
+        debug!(
+            pending = pending.len(),
+            "connection closed: failing pending calls"
+        );
+        for (_, tx) in pending {
+            let _ = tx.send(Err(Error::Disconnected));
+        }
+        drop(subscribers);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    fn answer(&self, id: u64, answer: Answer) {
+        let waiter = self.lock().pending.remove(&id);
+        match waiter {
+            Some(tx) => {
+                if tx.send(answer).is_err() {
+                    debug!(id, "answer discarded: the call was dropped");
+                }
+            }
+            None => debug!(id, "answer discarded: the call was cancelled"),
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        let notice = Arc::new(notice);
+        let mut state = self.lock();
+        state.subscribers.retain(|sub| {
+            let wanted = match (&*notice, &sub.filter) {
+                (Notice::Event(event), Some(names)) => names.contains(&event.name),
+                _ => true,
+            };
+            // A subscriber whose receiver is gone is removed.
+            !wanted || sub.tx.send(notice.clone()).is_ok()
+        });
+    }
+
+    fn has_subscribers(&self) -> bool {
+        !self.lock().subscribers.is_empty()
+    }
+}
+
+/// The reader task: reads lines until end of file or an I/O error, routes
+/// each, then closes the connection.
+pub(crate) async fn read_loop<R: AsyncBufRead + Unpin>(mut reader: R, shared: Arc<Shared>) {
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) => {
+                debug!("end of stream from the server");
+                break;
+            }
+            Ok(_) => route(&shared, &line),
+            Err(error) => {
+                warn!(%error, "reading from the server failed");
+                break;
+            }
+        }
+    }
+    shared.close();
+}
+
+fn route(shared: &Shared, line: &[u8]) {
+    let text = trim(line);
+    if text.is_empty() {
+        return;
+    }
+    trace!(message = %String::from_utf8_lossy(text), "received");
+    let message: Incoming<'_> = match serde_json::from_slice(text) {
+        Ok(message) => message,
+        Err(error) => return malformed(shared, &error.to_string(), text),
+    };
+    if let Some(id) = message.id {
+        let Ok(id) = id.get().parse::<u64>() else {
+            return malformed(shared, "an answer with an id this client never sent", text);
+        };
+        let answer = match (message.ret, message.error) {
+            (Some(ret), None) => {
+                debug!(id, bytes = text.len(), "answer: return");
+                Ok(ret.to_owned())
+            }
+            (None, Some(error)) => {
+                debug!(id, class = %error.class, desc = %error.desc, "answer: error");
+                Err(Error::Server {
+                    class: error.class,
+                    desc: error.desc,
+                })
+            }
+            _ => Err(Error::malformed(
+                "an answer needs exactly one of `return` and `error`",
+                text,
+            )),
+        };
+        return shared.answer(id, answer);
+    }
+    if let Some(name) = message.event {
+        debug!(event = %name, "event");
+        if !shared.has_subscribers() {
+            return;
+        }
+        let data = match message.data {
+            Some(raw) => match serde_json::from_str(raw.get()) {
+                Ok(data) => data,
+                Err(error) => return malformed(shared, &error.to_string(), text),
+            },
+            None => Value::Null,
+        };
+        let Some(timestamp) = message.timestamp else {
+            return malformed(shared, "an event without a timestamp", text);
+        };
+        return shared.notify(Notice::Event(EventRecord {
+            name: name.into_owned(),
+            data,
+            timestamp,
+        }));
+    }
+    if let Some(error) = message.error {
+        warn!(class = %error.class, desc = %error.desc, "error answer without an id");
+        return shared.notify(Notice::UnmatchedError(error));
+    }
+    malformed(shared, "neither an answer with an id nor an event", text)
+}
+
+fn malformed(shared: &Shared, reason: &str, text: &[u8]) {
+    warn!(reason, "malformed message from the server");
+    let excerpt = &text[..text.len().min(crate::error::MALFORMED_EXCERPT)];
+    shared.notify(Notice::Malformed {
+        reason: reason.to_owned(),
+        bytes: excerpt.to_vec(),
+    });
+}
+
+/// `line` without its line ending and surrounding white space.
+pub(crate) fn trim(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &line[start..end]
+}
+
+/// The writer task: writes queued requests in order, several at a time
+/// when they queue up; on a write error, closes the connection. Ends when
+/// every handle is gone, shutting the write half down.
+pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    shared: Arc<Shared>,
+) {
+    let mut batch = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let result = if rx.is_empty() {
+            write(&mut writer, &first).await
+        } else {
+            batch.clear();
+            batch.extend_from_slice(&first);
+            while let Ok(more) = rx.try_recv() {
+                batch.extend_from_slice(&more);
+            }
+            write(&mut writer, &batch).await
+        };
+        if let Err(error) = result {
+            warn!(%error, "writing to the server failed");
+            shared.close();
+            return;
+        }
+    }
+    let _ = writer.shutdown().await;
+}
+
+async fn write<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> std::io::Result<()> {
+    writer.write_all(bytes).await?;
+    writer.flush().await
+}

@@ -1,0 +1,362 @@
+//! The client against the real servers: `qemu-system-x86_64 -machine none`
+//! and `qemu-storage-daemon`, QEMU 10.0.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Kind, Qemu, BOTH, HANG_GUARD};
+use qmp_client::types::commands::{QueryCommands, QueryVersion};
+use qmp_client::types::events::AnyEvent;
+use qmp_client::types::types::QMPCapability;
+use qmp_client::types::wire::ErrorClass;
+use qmp_client::{Client, Error, Operational};
+use serde_json::{json, Value};
+
+/// An event set that keeps every event raw: subscriptions are generic over
+/// the set, so a program can bring its own.
+#[derive(Debug)]
+struct Raw(qmp_client::types::RawEvent);
+
+impl qmp_client::types::EventSet for Raw {
+    fn decode(name: &str, data: Value) -> Result<Self, serde_json::Error> {
+        Ok(Raw(qmp_client::types::RawEvent {
+            name: name.to_owned(),
+            data,
+        }))
+    }
+
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+async fn operational(qemu: &Qemu) -> Client<Operational> {
+    qemu.connect()
+        .await
+        .negotiate(&[])
+        .await
+        .expect("negotiates")
+}
+
+/// Bounds `future` by the hang guard.
+async fn guard<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(HANG_GUARD, future)
+        .await
+        .expect("finished within the hang guard")
+}
+
+fn server_error(result: Result<Value, Error>) -> (ErrorClass, String) {
+    match result {
+        Err(Error::Server { class, desc }) => (class, desc),
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn handshake_then_operational_and_the_greeting_matches_query_version() {
+    for kind in BOTH {
+        let Some(qemu) = Qemu::start(kind) else {
+            return;
+        };
+        let client = qemu.connect().await;
+        let greeting = client.greeting().clone();
+        assert_eq!(greeting.version.qemu.major, 10, "{kind:?}");
+        assert!(
+            greeting.capabilities.contains(&QMPCapability::Oob),
+            "{kind:?} offers oob: {:?}",
+            greeting.capabilities
+        );
+        let client = guard(client.negotiate(&[])).await.unwrap();
+        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        assert_eq!(version, greeting.version, "{kind:?}");
+        let commands = guard(client.execute(QueryCommands {})).await.unwrap();
+        assert!(commands.iter().any(|c| c.name == "query-version"));
+    }
+}
+
+#[tokio::test]
+async fn a_capability_not_offered_is_refused_before_anything_is_sent() {
+    let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
+        return;
+    };
+    let client = qemu.connect().await;
+    let asked = QMPCapability::Unrecognized("no-such-capability".into());
+    match guard(client.negotiate(std::slice::from_ref(&asked))).await {
+        Err(Error::CapabilityNotOffered {
+            capability,
+            offered,
+        }) => {
+            assert_eq!(capability, asked);
+            assert!(offered.contains(&QMPCapability::Oob));
+        }
+        other => panic!("expected CapabilityNotOffered, got {other:?}"),
+    }
+    // Nothing was sent: a new connection negotiates as usual.
+    let client = operational(&qemu).await;
+    guard(client.execute(QueryVersion {})).await.unwrap();
+}
+
+#[tokio::test]
+async fn many_commands_in_flight_from_clones_get_their_own_answers() {
+    for kind in BOTH {
+        let Some(qemu) = Qemu::start(kind) else {
+            return;
+        };
+        let client = operational(&qemu).await;
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let v = client.execute(QueryVersion {}).await.unwrap();
+                    assert_eq!(v.qemu.major, 10);
+                } else {
+                    let commands = client.execute(QueryCommands {}).await.unwrap();
+                    assert!(commands.len() > 10);
+                }
+                i
+            }));
+        }
+        // And from one handle at once, by reference.
+        let (a, b, c) = guard(async {
+            tokio::join!(
+                client.execute(QueryVersion {}),
+                client.execute_raw("query-commands", Value::Null),
+                client.execute_raw("query-version", json!({})),
+            )
+        })
+        .await;
+        assert_eq!(a.unwrap().qemu.major, 10);
+        assert!(b.unwrap().as_array().unwrap().len() > 10);
+        assert_eq!(c.unwrap()["qemu"]["major"], 10);
+        for (i, task) in tasks.into_iter().enumerate() {
+            assert_eq!(guard(task).await.unwrap(), i);
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_errors_keep_their_class_and_text() {
+    for kind in BOTH {
+        let Some(qemu) = Qemu::start(kind) else {
+            return;
+        };
+        // A command in the wrong mode, sent raw before negotiation.
+        let client = qemu.connect().await;
+        let (class, desc) =
+            server_error(guard(client.execute_raw("query-version", json!({}))).await);
+        assert_eq!(class, ErrorClass::CommandNotFound);
+        assert_eq!(
+            desc,
+            "Expecting capabilities negotiation with 'qmp_capabilities'"
+        );
+
+        let client = guard(client.negotiate(&[])).await.unwrap();
+        // And after it.
+        let (class, desc) =
+            server_error(guard(client.execute_raw("qmp_capabilities", json!({}))).await);
+        assert_eq!(class, ErrorClass::CommandNotFound);
+        assert_eq!(
+            desc,
+            "Capabilities negotiation is already complete, command ignored"
+        );
+
+        // An unknown command.
+        let (class, desc) =
+            server_error(guard(client.execute_raw("no-such-command", json!({}))).await);
+        assert_eq!(class, ErrorClass::CommandNotFound);
+        assert_eq!(desc, "The command no-such-command has not been found");
+
+        // A wrong argument type.
+        let (class, desc) = server_error(
+            guard(client.execute_raw("query-commands", json!({"unexpected": 1}))).await,
+        );
+        assert_eq!(class, ErrorClass::GenericError);
+        assert_eq!(desc, "Parameter 'unexpected' is unexpected");
+        let (class, desc) = server_error(
+            guard(client.execute_raw("query-named-block-nodes", json!({"flat": "yes"}))).await,
+        );
+        assert_eq!(class, ErrorClass::GenericError);
+        assert_eq!(desc, "Invalid parameter type for 'flat', expected: boolean");
+
+        // The connection is still in step.
+        guard(client.execute(QueryVersion {})).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end() {
+    let Some(mut qemu) = Qemu::start(Kind::System) else {
+        return;
+    };
+    let client = operational(&qemu).await;
+    let mut all = client.events::<AnyEvent>();
+    let mut named = client.events_named::<AnyEvent, _>(["RESUME"]);
+    guard(client.execute_raw("stop", json!({}))).await.unwrap();
+    guard(client.execute_raw("cont", json!({}))).await.unwrap();
+    let names = |event: &AnyEvent| qmp_client::types::EventSet::name(event).to_owned();
+    let (stop, stop_time) = guard(all.next()).await.unwrap().unwrap();
+    assert_eq!(names(&stop), "STOP");
+    let (resume, resume_time) = guard(all.next()).await.unwrap().unwrap();
+    assert_eq!(names(&resume), "RESUME");
+    assert!(stop_time <= resume_time);
+    let (only, _) = guard(named.next()).await.unwrap().unwrap();
+    assert_eq!(names(&only), "RESUME");
+
+    guard(client.execute_raw("quit", json!({}))).await.unwrap();
+    let (shutdown, _) = guard(all.next()).await.unwrap().unwrap();
+    assert_eq!(names(&shutdown), "SHUTDOWN");
+    assert!(guard(all.next()).await.is_none(), "the stream ends");
+    assert!(guard(named.next()).await.is_none(), "every stream ends");
+    assert!(qemu.wait_exit().success());
+    assert!(matches!(
+        guard(client.execute(QueryVersion {})).await,
+        Err(Error::Disconnected)
+    ));
+}
+
+#[tokio::test]
+async fn a_block_job_on_the_storage_daemon_reports_job_status_changes() {
+    let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
+        return;
+    };
+    let client = operational(&qemu).await;
+    let mut jobs = client.events_named::<Raw, _>(["JOB_STATUS_CHANGE"]);
+    for node in ["src", "dst"] {
+        let args = json!({"driver": "null-co", "node-name": node, "size": 4 << 20});
+        guard(client.execute_raw("blockdev-add", args))
+            .await
+            .unwrap();
+    }
+    let backup = json!({"job-id": "job0", "device": "src", "target": "dst", "sync": "full"});
+    guard(client.execute_raw("blockdev-backup", backup))
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("null") {
+        let (Raw(raw), _) = guard(jobs.next()).await.unwrap().unwrap();
+        assert_eq!(raw.name, "JOB_STATUS_CHANGE");
+        assert_eq!(raw.data["id"], "job0");
+        statuses.push(raw.data["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(statuses.first().map(String::as_str), Some("created"));
+    assert!(statuses.iter().any(|s| s == "concluded"), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn killing_qemu_fails_every_pending_call_with_disconnected() {
+    for kind in BOTH {
+        let Some(qemu) = Qemu::start(kind) else {
+            return;
+        };
+        let client = operational(&qemu).await;
+        let mut events = client.events::<AnyEvent>();
+        // Frozen, the server answers nothing: these calls stay pending.
+        qemu.signal("STOP");
+        let calls: Vec<_> = (0..16)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.execute(QueryVersion {}).await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        qemu.signal("KILL");
+        for call in calls {
+            let result = guard(call).await.unwrap();
+            assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
+        }
+        assert!(
+            guard(events.next()).await.is_none(),
+            "the event stream ends"
+        );
+        assert!(client.is_closed());
+        assert!(matches!(
+            client.execute(QueryVersion {}).await,
+            Err(Error::Disconnected)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_timed_out_call_leaves_the_connection_in_step() {
+    let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
+        return;
+    };
+    let client = operational(&qemu).await;
+    qemu.signal("STOP");
+    let limit = Duration::from_millis(100);
+    let result = client
+        .execute_with_timeout(QueryCommands {}, Some(limit))
+        .await;
+    assert!(
+        matches!(result, Err(Error::Timeout(l)) if l == limit),
+        "{result:?}"
+    );
+    // A default timeout on a handle applies to its calls.
+    let hasty = client.clone().with_timeout(Some(limit));
+    let result = hasty.execute(QueryCommands {}).await;
+    assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    // A dropped call: cancelled by its future going away.
+    {
+        let call = client.execute(QueryCommands {});
+        let cancelled = tokio::time::timeout(limit, call).await;
+        assert!(cancelled.is_err());
+    }
+    qemu.signal("CONT");
+    // The late answers (query-commands lists) are discarded by id: this
+    // call gets its own answer.
+    let version = guard(client.execute(QueryVersion {})).await.unwrap();
+    assert_eq!(version.qemu.major, 10);
+    let raw = guard(client.execute_raw("query-version", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(raw["qemu"]["major"], 10);
+}
+
+#[tokio::test]
+async fn connects_over_tcp_and_over_a_spawned_childs_stdio() {
+    for kind in BOTH {
+        let Some(binary) = kind.binary() else { return };
+        // TCP.
+        let port = common::free_port();
+        let dir = common::temp_dir();
+        let mut child = std::process::Command::new(&binary)
+            .args(kind.args(&format!("tcp:127.0.0.1:{port}")))
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let client = guard(async {
+            loop {
+                match Client::connect_tcp(("127.0.0.1", port)).await {
+                    Ok(client) => break client,
+                    Err(Error::Io(_)) => tokio::time::sleep(Duration::from_millis(5)).await,
+                    Err(other) => panic!("{other}"),
+                }
+            }
+        })
+        .await;
+        let client = guard(client.negotiate(&[])).await.unwrap();
+        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        assert_eq!(version.qemu.major, 10);
+        let _ = child.kill();
+        let _ = child.wait();
+
+        // A child's stdio.
+        let mut command = tokio::process::Command::new(&binary);
+        command
+            .args(kind.args("stdio"))
+            .current_dir(&dir)
+            .kill_on_drop(true);
+        let (client, mut child) = guard(Client::spawn(&mut command)).await.unwrap();
+        let client = guard(client.negotiate(&[])).await.unwrap();
+        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        assert_eq!(version.qemu.major, 10);
+        guard(client.execute_raw("quit", json!({}))).await.unwrap();
+        let status = guard(child.wait()).await.unwrap();
+        assert!(status.success(), "{status}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,152 @@
+//! `schema/` against its two oracles:
+//!
+//! - the live servers: `cargo xtask verify --qemu BINARY`, with no other
+//!   flag, against `qemu-system-x86_64` and `qemu-storage-daemon` must
+//!   print full coverage and no mismatch (the binary's kind picks the root
+//!   and its condition symbol);
+//! - QEMU's own generator: `scripts/qapi-gen.py` from the QAPI corpus
+//!   accepts both roots, doc comments included.
+//!
+//! Without QEMU 10.0 (or the corpus, or `python3`) a test says SKIPPED
+//! and passes, unless `QMP_REQUIRE_QEMU=1` (or `QMP_REQUIRE_CORPUS=1`,
+//! which CI sets), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOTS: [&str; 2] = ["schema/qapi-schema.json", "schema/storage-daemon.json"];
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("xtask runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn required(vars: &[&str]) -> bool {
+    vars.iter()
+        .any(|v| std::env::var(v).is_ok_and(|v| v.trim() == "1"))
+}
+
+/// `$VAR`, else `name` on `PATH`.
+fn binary(var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn corpus() -> PathBuf {
+    std::env::var_os("QAPI_CORPUS")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().parent().unwrap().join("shared/qapi-corpus"))
+}
+
+/// `verify: commands H/L, events H/L, mismatches N` → (H, L, H, L, N).
+fn parse_summary(line: &str) -> (u32, u32, u32, u32, u32) {
+    let numbers: Vec<u32> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 5, "{line}");
+    (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4])
+}
+
+/// Verifies `schema/` against the binary named by `$var` or `name`.
+fn verify_against(var: &str, name: &str) {
+    let Some(qemu) = binary(var, name) else {
+        assert!(
+            !required(&["QMP_REQUIRE_QEMU"]),
+            "{name} is missing (set {var} or put it on PATH), and QMP_REQUIRE_QEMU=1"
+        );
+        eprintln!("SKIPPED: needs {name} (QEMU 10.0)");
+        return;
+    };
+    let verify = xtask(&["verify", "--qemu", qemu.to_str().unwrap()]);
+    let stdout = text(&verify.stdout);
+    let (have_c, live_c, have_e, live_e, mismatches) =
+        parse_summary(stdout.lines().last().unwrap_or_default());
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "only the summary line expected:\n{stdout}"
+    );
+    assert!(live_c > 0 && live_e > 0, "{stdout}");
+    assert_eq!(
+        (have_c, have_e, mismatches),
+        (live_c, live_e, 0),
+        "{stdout}"
+    );
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+}
+
+#[test]
+fn schema_verifies_against_the_system_emulator() {
+    verify_against("QMP_QEMU_SYSTEM", "qemu-system-x86_64");
+}
+
+#[test]
+fn schema_verifies_against_the_storage_daemon() {
+    verify_against("QMP_QEMU_STORAGE_DAEMON", "qemu-storage-daemon");
+}
+
+#[test]
+fn qemu_generator_accepts_both_roots() {
+    let script = corpus().join("qemu-10.0.0/scripts/qapi-gen.py");
+    let python = binary("PYTHON3", "python3");
+    let (Some(python), true) = (python, script.is_file()) else {
+        assert!(
+            !required(&["QMP_REQUIRE_CORPUS", "QMP_REQUIRE_QEMU"]),
+            "QEMU's qapi-gen.py ({}) or python3 is missing, and the test is required",
+            script.display()
+        );
+        eprintln!("SKIPPED: needs the QAPI corpus and python3");
+        return;
+    };
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("qapi-gen-schema");
+    for schema in ROOTS {
+        let dir = out.join(Path::new(schema).file_stem().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        let run = Command::new(&python)
+            .arg(&script)
+            .arg("-o")
+            .arg(&dir)
+            .arg(root().join(schema))
+            // Nothing may be written into the corpus.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            run.status.success(),
+            "qapi-gen.py rejects {schema}:\n{}{}",
+            text(&run.stdout),
+            text(&run.stderr)
+        );
+        assert!(dir.join("qapi-commands.c").is_file(), "{}", dir.display());
+    }
+}
+
+#[test]
+fn both_roots_pass_the_strict_check() {
+    for schema in ROOTS {
+        let check = xtask(&["check", "--strict", schema]);
+        assert!(check.status.success(), "{schema}: {}", text(&check.stderr));
+    }
+}
