@@ -7,7 +7,8 @@
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer};
-use serde::Deserialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Decodes a string into an enum that keeps unknown values.
@@ -115,4 +116,53 @@ pub fn event_data<T: DeserializeOwned>(data: Value) -> Result<T, serde_json::Err
         Value::Null => T::deserialize(Value::Object(Map::new())),
         data => T::deserialize(data),
     }
+}
+
+/// An object type that can write its members into a map being serialized,
+/// so that a union can write its base's and its branch's into one object.
+pub trait SerializeMembers {
+    /// Writes every member that is present.
+    fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// Serializes an object type as one JSON object.
+pub fn serialize_object<T: SerializeMembers, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    value.serialize_members(&mut map)?;
+    map.end()
+}
+
+/// Writes a member.
+pub fn member<M: SerializeMap, T: Serialize + ?Sized>(
+    map: &mut M,
+    key: &str,
+    value: &T,
+) -> Result<(), M::Error> {
+    map.serialize_entry(key, value)
+}
+
+/// Writes an optional member when it is present.
+pub fn optional_member<M: SerializeMap, T: Serialize>(
+    map: &mut M,
+    key: &str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(value) => map.serialize_entry(key, value),
+        None => Ok(()),
+    }
+}
+
+/// Writes every member of a JSON object (an unknown union branch).
+pub fn all_members<M: SerializeMap>(
+    map: &mut M,
+    members: &Map<String, Value>,
+) -> Result<(), M::Error> {
+    for (key, value) in members {
+        map.serialize_entry(key, value)?;
+    }
+    Ok(())
 }

@@ -284,11 +284,73 @@ impl<'a> Emitter<'a> {
     ) -> TokenStream {
         let fields = self.fields(owner, def, members, None);
         let default = members.iter().all(|m| m.optional).then(|| quote!(Default,));
+        let declarations = fields.iter().map(|f| &f.declaration);
+        let serialize = self.serialize_members(name, &fields, None);
+        let runtime = &self.runtime;
+        let what = format!("{} {}", def.kind().keyword(), def.name);
+        let (idents, decodes) = decode_fields(&fields);
+        // Members are read (and must form an object) even when none is kept.
+        let read_members = if fields.is_empty() {
+            quote!(#runtime::support::Members::deserialize(deserializer, #what)?;)
+        } else {
+            quote!(let mut members = #runtime::support::Members::deserialize(deserializer, #what)?;)
+        };
         quote! {
             #attrs
-            #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Clone, Debug, #default PartialEq)]
             pub struct #name {
-                #(#fields)*
+                #(#declarations)*
+            }
+
+            #serialize
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    #read_members
+                    ::core::result::Result::Ok(#name { #(#idents: #decodes,)* })
+                }
+            }
+        }
+    }
+
+    /// `Serialize` and `SerializeMembers` for an object type: its fields,
+    /// then, for a union, its branch (`branch`, the field holding it).
+    fn serialize_members(
+        &self,
+        name: &Ident,
+        fields: &[Field],
+        branch: Option<&Ident>,
+    ) -> TokenStream {
+        let runtime = &self.runtime;
+        let writes = fields.iter().map(|f| {
+            let (ident, wire) = (&f.ident, &f.wire);
+            if f.optional {
+                quote!(#runtime::support::optional_member(map, #wire, &self.#ident)?;)
+            } else {
+                quote!(#runtime::support::member(map, #wire, &self.#ident)?;)
+            }
+        });
+        let branch = branch.map(
+            |b| quote!(#runtime::support::SerializeMembers::serialize_members(&self.#b, map)?;),
+        );
+        let map = if fields.is_empty() && branch.is_none() {
+            quote!(_map)
+        } else {
+            quote!(map)
+        };
+        quote! {
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    #runtime::support::serialize_object(self, serializer)
+                }
+            }
+
+            impl #runtime::support::SerializeMembers for #name {
+                fn serialize_members<M: ::serde::ser::SerializeMap>(&self, #map: &mut M) -> ::core::result::Result<(), M::Error> {
+                    #(#writes)*
+                    #branch
+                    ::core::result::Result::Ok(())
+                }
             }
         }
     }
@@ -300,7 +362,7 @@ impl<'a> Emitter<'a> {
         def: &Definition,
         members: &[&Member],
         skip: Option<&str>,
-    ) -> Vec<TokenStream> {
+    ) -> Vec<Field> {
         let mut seen = Namespace::default();
         let mut fields = Vec::new();
         for member in members {
@@ -321,29 +383,22 @@ impl<'a> Emitter<'a> {
                 let boxed = self.prelude("Box");
                 ty = quote!(#boxed<#ty>);
             }
-            let mut serde = Vec::new();
-            if rust != member.name {
-                let wire = &member.name;
-                serde.push(quote!(rename = #wire));
-            }
             if member.optional {
                 let option = self.prelude("Option");
                 ty = quote!(#option<#ty>);
-                let is_none = if self.shadowed.contains("Option") {
-                    "::core::option::Option::is_none"
-                } else {
-                    "Option::is_none"
-                };
-                serde.push(quote!(default, skip_serializing_if = #is_none));
             }
-            let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
             let doc = member
                 .doc
                 .clone()
                 .filter(|d| !d.trim().is_empty())
                 .unwrap_or_else(|| format!("`{}`", member.name));
             let attrs = item_attrs(Some(&doc), member.condition.as_ref(), &member.features);
-            fields.push(quote! { #attrs #serde pub #field: #ty, });
+            fields.push(Field {
+                declaration: quote! { #attrs pub #field: #ty, },
+                ident: field,
+                wire: member.name.clone(),
+                optional: member.optional,
+            });
         }
         fields
     }
@@ -370,6 +425,7 @@ impl<'a> Emitter<'a> {
         let mut variants = Vec::new();
         let mut decode_arms = Vec::new();
         let mut tag_arms = Vec::new();
+        let mut serialize_arms = Vec::new();
         for branch in &u.branches {
             let rust = camel(&branch.name);
             if let Err(error) = seen.claim(
@@ -387,49 +443,39 @@ impl<'a> Emitter<'a> {
             match branch.ty {
                 Some(ty) => {
                     let ty = ident(&type_name(&self.schema.definition(ty).name));
-                    variants.push(quote! {
-                        #[doc = #doc] #note
-                        #[serde(rename = #wire)]
-                        #variant(#ty),
-                    });
+                    variants.push(quote! { #[doc = #doc] #note #variant(#ty), });
                     decode_arms.push(quote! {
                         #tag_type::#variant => #branch_name::#variant(members.rest(#wire)?),
                     });
+                    serialize_arms.push(quote! {
+                        #branch_name::#variant(branch) => {
+                            #runtime::support::member(map, #tag_wire, #wire)?;
+                            #runtime::support::SerializeMembers::serialize_members(branch, map)
+                        }
+                    });
                 }
                 None => {
-                    variants.push(quote! {
-                        #[doc = #doc] #note
-                        #[serde(rename = #wire)]
-                        #variant,
-                    });
+                    variants.push(quote! { #[doc = #doc] #note #variant, });
                     decode_arms.push(quote! {
                         #tag_type::#variant => #branch_name::#variant,
                     });
+                    serialize_arms.push(quote! {
+                        #branch_name::#variant => #runtime::support::member(map, #tag_wire, #wire),
+                    });
                 }
             }
-            tag_arms.push(quote! {
-                #branch_name::#variant { .. } => #tag_type::#variant,
-            });
+            let pattern = match branch.ty {
+                Some(_) => quote!(#branch_name::#variant(_)),
+                None => quote!(#branch_name::#variant),
+            };
+            tag_arms.push(quote! { #pattern => #tag_type::#variant, });
         }
         let fallback = ident(FALLBACK);
-        let map = quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>);
-        let field_names: Vec<Ident> = members
-            .iter()
-            .filter(|m| m.name != u.discriminator)
-            .map(|m| ident(&snake(&m.name)))
-            .collect();
-        let field_decode: Vec<TokenStream> = members
-            .iter()
-            .filter(|m| m.name != u.discriminator)
-            .map(|m| {
-                let wire = &m.name;
-                if m.optional {
-                    quote!(members.optional(#wire)?)
-                } else {
-                    quote!(members.required(#wire)?)
-                }
-            })
-            .collect();
+        let string = self.std_string();
+        let map = quote!(::serde_json::Map<#string, ::serde_json::Value>);
+        let declarations = fields.iter().map(|f| &f.declaration);
+        let serialize = self.serialize_members(name, &fields, Some(&tag_field));
+        let (idents, decodes) = decode_fields(&fields);
         let tag_doc = format!(
             " The branch, chosen by `{}`, with its members.",
             u.discriminator
@@ -438,25 +484,22 @@ impl<'a> Emitter<'a> {
             " The branches of [`{name}`], one per value of `{}`.",
             u.discriminator
         );
-        let expecting = format!("union {}", def.name);
+        let what = format!("union {}", def.name);
         quote! {
             #attrs
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+            #[derive(Clone, Debug, PartialEq)]
             pub struct #name {
-                #(#fields)*
+                #(#declarations)*
                 #[doc = #tag_doc]
-                #[serde(flatten)]
                 pub #tag_field: #branch_name,
             }
 
             #[doc = #branch_doc]
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
-            #[serde(tag = #tag_wire)]
+            #[derive(Clone, Debug, PartialEq)]
             pub enum #branch_name {
                 #(#variants)*
                 /// A branch this schema does not know: every member outside
                 /// the base, the discriminator included.
-                #[serde(untagged)]
                 #fallback(#map),
             }
 
@@ -468,16 +511,27 @@ impl<'a> Emitter<'a> {
                         #branch_name::#fallback(members) => members
                             .get(#tag_wire)
                             .and_then(|tag| tag.as_str())
-                            .map_or_else(|| #tag_type::#fallback(::std::string::String::new()), #tag_type::from),
+                            .map_or_else(|| #tag_type::#fallback(#string::new()), #tag_type::from),
+                    }
+                }
+            }
+
+            #serialize
+
+            impl #runtime::support::SerializeMembers for #branch_name {
+                fn serialize_members<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::core::result::Result<(), M::Error> {
+                    match self {
+                        #(#serialize_arms)*
+                        #branch_name::#fallback(members) => #runtime::support::all_members(map, members),
                     }
                 }
             }
 
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    let mut members = #runtime::support::Members::deserialize(deserializer, #expecting)?;
+                    let mut members = #runtime::support::Members::deserialize(deserializer, #what)?;
                     let tag: #tag_type = members.required(#tag_wire)?;
-                    #(let #field_names = #field_decode;)*
+                    #(let #idents = #decodes;)*
                     let #tag_field = match tag {
                         #(#decode_arms)*
                         #tag_type::#fallback(tag) => {
@@ -486,7 +540,7 @@ impl<'a> Emitter<'a> {
                             #branch_name::#fallback(rest)
                         }
                     };
-                    ::core::result::Result::Ok(#name { #(#field_names,)* #tag_field })
+                    ::core::result::Result::Ok(#name { #(#idents,)* #tag_field })
                 }
             }
         }
@@ -502,6 +556,7 @@ impl<'a> Emitter<'a> {
         let mut seen = Namespace::default();
         let mut variants = Vec::new();
         let mut by_json: Vec<(JsonType, Ident)> = Vec::new();
+        let mut variant_idents: Vec<Ident> = Vec::new();
         for branch in &a.branches {
             let rust = camel(&branch.name);
             if let Err(error) = seen.claim(
@@ -520,6 +575,7 @@ impl<'a> Emitter<'a> {
                 .unwrap_or_else(|| format!("`{}`", branch.name));
             let attrs = item_attrs(Some(&doc), branch.condition.as_ref(), &[]);
             variants.push(quote! { #attrs #variant(#ty), });
+            variant_idents.push(variant.clone());
             by_json.push((self.json_type(&branch.ty), variant));
         }
         let runtime = &self.runtime;
@@ -550,10 +606,17 @@ impl<'a> Emitter<'a> {
         let expected = expected.join(" or ");
         quote! {
             #attrs
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
-            #[serde(untagged)]
+            #[derive(Clone, Debug, PartialEq)]
             pub enum #name {
                 #(#variants)*
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    match self {
+                        #(#name::#variant_idents(value) => ::serde::Serialize::serialize(value, serializer),)*
+                    }
+                }
             }
 
             impl<'de> ::serde::Deserialize<'de> for #name {
@@ -579,12 +642,7 @@ impl<'a> Emitter<'a> {
         let item = match (command.arguments, command.boxed) {
             (Some(args), true) => {
                 let inner = self.type_path(args);
-                quote! {
-                    #attrs
-                    #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                    #[serde(transparent)]
-                    pub struct #name(pub #inner);
-                }
+                self.newtype_item(&name, attrs, inner)
             }
             (Some(args), false) => {
                 let members = self.schema.object_members(args);
@@ -629,6 +687,28 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// A struct wrapping one value, sent as that value (boxed arguments
+    /// and event data).
+    fn newtype_item(&self, name: &Ident, attrs: TokenStream, inner: TokenStream) -> TokenStream {
+        quote! {
+            #attrs
+            #[derive(Clone, Debug, PartialEq)]
+            pub struct #name(pub #inner);
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    ::serde::Serialize::serialize(&self.0, serializer)
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    ::serde::Deserialize::deserialize(deserializer).map(#name)
+                }
+            }
+        }
+    }
+
     fn modes(&self, def: &Definition) -> CommandModes {
         if let Some((_, modes)) = self.config.modes.iter().find(|(n, _)| *n == def.name) {
             return *modes;
@@ -652,12 +732,7 @@ impl<'a> Emitter<'a> {
         let item = match (event.data, event.boxed) {
             (Some(data), true) => {
                 let inner = self.type_path(data);
-                quote! {
-                    #attrs
-                    #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                    #[serde(transparent)]
-                    pub struct #name(pub #inner);
-                }
+                self.newtype_item(&name, attrs, inner)
             }
             (Some(data), false) => {
                 let members = self.schema.object_members(data);
@@ -827,6 +902,30 @@ impl<'a> Emitter<'a> {
         self.reach.insert((from, target), found);
         found
     }
+}
+
+/// A struct field: its declaration and what serialization needs.
+struct Field {
+    declaration: TokenStream,
+    ident: Ident,
+    wire: String,
+    optional: bool,
+}
+
+/// The field names and the expressions that decode them from `members`.
+fn decode_fields(fields: &[Field]) -> (Vec<&Ident>, Vec<TokenStream>) {
+    fields
+        .iter()
+        .map(|f| {
+            let wire = &f.wire;
+            let decode = if f.optional {
+                quote!(members.optional(#wire)?)
+            } else {
+                quote!(members.required(#wire)?)
+            };
+            (&f.ident, decode)
+        })
+        .unzip()
 }
 
 fn json_name(json: JsonType) -> &'static str {

@@ -21,13 +21,45 @@ use crate::mode::{AllowedIn, Handshake, Operational};
 /// connection accepts only this command until it has succeeded;
 /// after that, every other command is available and the server may
 /// send events, and this command is refused.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QmpCapabilities {
     /// The capabilities to switch on for this connection.  Each
     /// one must have been offered in the server's greeting.  None
     /// when absent.  (Since 2.12)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable: Option<Vec<types::QMPCapability>>,
+}
+
+impl ::serde::Serialize for QmpCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QmpCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "enable", &self.enable)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QmpCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qmp_capabilities",
+        )?;
+        ::core::result::Result::Ok(QmpCapabilities {
+            enable: members.optional("enable")?,
+        })
+    }
 }
 
 impl crate::Command for QmpCapabilities {
@@ -39,8 +71,35 @@ impl crate::Command for QmpCapabilities {
 
 impl AllowedIn<Handshake> for QmpCapabilities {}
 /// Ask the server which release it is.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVersion {}
+impl ::serde::Serialize for QueryVersion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryVersion {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryVersion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-version")?;
+        ::core::result::Result::Ok(QueryVersion {})
+    }
+}
+
 impl crate::Command for QueryVersion {
     const NAME: &'static str = "query-version";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -50,8 +109,35 @@ impl crate::Command for QueryVersion {
 
 impl AllowedIn<Operational> for QueryVersion {}
 /// List the commands that the server accepts in its current mode.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCommands {}
+impl ::serde::Serialize for QueryCommands {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCommands {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCommands {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-commands")?;
+        ::core::result::Result::Ok(QueryCommands {})
+    }
+}
+
 impl crate::Command for QueryCommands {
     const NAME: &'static str = "query-commands";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -61,8 +147,35 @@ impl crate::Command for QueryCommands {
 
 impl AllowedIn<Operational> for QueryCommands {}
 /// The QAPI command `quit`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Quit {}
+impl ::serde::Serialize for Quit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Quit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Quit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command quit")?;
+        ::core::result::Result::Ok(Quit {})
+    }
+}
+
 impl crate::Command for Quit {
     const NAME: &'static str = "quit";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -72,8 +185,35 @@ impl crate::Command for Quit {
 
 impl AllowedIn<Operational> for Quit {}
 /// The QAPI command `query-qmp-schema`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryQmpSchema {}
+impl ::serde::Serialize for QueryQmpSchema {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryQmpSchema {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryQmpSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-qmp-schema")?;
+        ::core::result::Result::Ok(QueryQmpSchema {})
+    }
+}
+
 impl crate::Command for QueryQmpSchema {
     const NAME: &'static str = "query-qmp-schema";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -83,10 +223,43 @@ impl crate::Command for QueryQmpSchema {
 
 impl AllowedIn<Operational> for QueryQmpSchema {}
 /// The QAPI command `qom-list`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QomList {
     /// `path`
     pub path: ::std::string::String,
+}
+
+impl ::serde::Serialize for QomList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QomList {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QomList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qom-list",
+        )?;
+        ::core::result::Result::Ok(QomList {
+            path: members.required("path")?,
+        })
+    }
 }
 
 impl crate::Command for QomList {
@@ -98,12 +271,47 @@ impl crate::Command for QomList {
 
 impl AllowedIn<Operational> for QomList {}
 /// The QAPI command `qom-get`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QomGet {
     /// `path`
     pub path: ::std::string::String,
     /// `property`
     pub property: ::std::string::String,
+}
+
+impl ::serde::Serialize for QomGet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QomGet {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "property", &self.property)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QomGet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qom-get",
+        )?;
+        ::core::result::Result::Ok(QomGet {
+            path: members.required("path")?,
+            property: members.required("property")?,
+        })
+    }
 }
 
 impl crate::Command for QomGet {
@@ -115,7 +323,7 @@ impl crate::Command for QomGet {
 
 impl AllowedIn<Operational> for QomGet {}
 /// The QAPI command `qom-set`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QomSet {
     /// `path`
     pub path: ::std::string::String,
@@ -123,6 +331,43 @@ pub struct QomSet {
     pub property: ::std::string::String,
     /// `value`
     pub value: ::serde_json::Value,
+}
+
+impl ::serde::Serialize for QomSet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QomSet {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "property", &self.property)?;
+        crate::support::member(map, "value", &self.value)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QomSet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qom-set",
+        )?;
+        ::core::result::Result::Ok(QomSet {
+            path: members.required("path")?,
+            property: members.required("property")?,
+            value: members.required("value")?,
+        })
+    }
 }
 
 impl crate::Command for QomSet {
@@ -134,14 +379,47 @@ impl crate::Command for QomSet {
 
 impl AllowedIn<Operational> for QomSet {}
 /// The QAPI command `qom-list-types`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QomListTypes {
     /// `implements`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implements: Option<::std::string::String>,
     /// `abstract`
-    #[serde(rename = "abstract", default, skip_serializing_if = "Option::is_none")]
     pub abstract_: Option<bool>,
+}
+
+impl ::serde::Serialize for QomListTypes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QomListTypes {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "implements", &self.implements)?;
+        crate::support::optional_member(map, "abstract", &self.abstract_)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QomListTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qom-list-types",
+        )?;
+        ::core::result::Result::Ok(QomListTypes {
+            implements: members.optional("implements")?,
+            abstract_: members.optional("abstract")?,
+        })
+    }
 }
 
 impl crate::Command for QomListTypes {
@@ -153,10 +431,43 @@ impl crate::Command for QomListTypes {
 
 impl AllowedIn<Operational> for QomListTypes {}
 /// The QAPI command `qom-list-properties`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QomListProperties {
     /// `typename`
     pub typename: ::std::string::String,
+}
+
+impl ::serde::Serialize for QomListProperties {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QomListProperties {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "typename", &self.typename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QomListProperties {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command qom-list-properties",
+        )?;
+        ::core::result::Result::Ok(QomListProperties {
+            typename: members.required("typename")?,
+        })
+    }
 }
 
 impl crate::Command for QomListProperties {
@@ -168,9 +479,25 @@ impl crate::Command for QomListProperties {
 
 impl AllowedIn<Operational> for QomListProperties {}
 /// The QAPI command `object-add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ObjectAdd(pub types::ObjectOptions);
+
+impl ::serde::Serialize for ObjectAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ObjectAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(ObjectAdd)
+    }
+}
 
 impl crate::Command for ObjectAdd {
     const NAME: &'static str = "object-add";
@@ -181,10 +508,43 @@ impl crate::Command for ObjectAdd {
 
 impl AllowedIn<Operational> for ObjectAdd {}
 /// The QAPI command `object-del`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ObjectDel {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for ObjectDel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ObjectDel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ObjectDel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command object-del",
+        )?;
+        ::core::result::Result::Ok(ObjectDel {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for ObjectDel {
@@ -196,10 +556,43 @@ impl crate::Command for ObjectDel {
 
 impl AllowedIn<Operational> for ObjectDel {}
 /// The QAPI command `job-cancel`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobCancel {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobCancel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobCancel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobCancel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-cancel",
+        )?;
+        ::core::result::Result::Ok(JobCancel {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobCancel {
@@ -211,10 +604,43 @@ impl crate::Command for JobCancel {
 
 impl AllowedIn<Operational> for JobCancel {}
 /// The QAPI command `job-complete`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobComplete {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobComplete {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobComplete {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobComplete {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-complete",
+        )?;
+        ::core::result::Result::Ok(JobComplete {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobComplete {
@@ -226,10 +652,43 @@ impl crate::Command for JobComplete {
 
 impl AllowedIn<Operational> for JobComplete {}
 /// The QAPI command `job-dismiss`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobDismiss {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobDismiss {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobDismiss {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobDismiss {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-dismiss",
+        )?;
+        ::core::result::Result::Ok(JobDismiss {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobDismiss {
@@ -241,10 +700,43 @@ impl crate::Command for JobDismiss {
 
 impl AllowedIn<Operational> for JobDismiss {}
 /// The QAPI command `job-finalize`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobFinalize {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobFinalize {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobFinalize {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobFinalize {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-finalize",
+        )?;
+        ::core::result::Result::Ok(JobFinalize {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobFinalize {
@@ -256,10 +748,43 @@ impl crate::Command for JobFinalize {
 
 impl AllowedIn<Operational> for JobFinalize {}
 /// The QAPI command `job-pause`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobPause {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobPause {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobPause {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobPause {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-pause",
+        )?;
+        ::core::result::Result::Ok(JobPause {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobPause {
@@ -271,10 +796,43 @@ impl crate::Command for JobPause {
 
 impl AllowedIn<Operational> for JobPause {}
 /// The QAPI command `job-resume`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobResume {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for JobResume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobResume {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobResume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command job-resume",
+        )?;
+        ::core::result::Result::Ok(JobResume {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for JobResume {
@@ -286,8 +844,35 @@ impl crate::Command for JobResume {
 
 impl AllowedIn<Operational> for JobResume {}
 /// The QAPI command `query-jobs`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryJobs {}
+impl ::serde::Serialize for QueryJobs {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryJobs {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryJobs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-jobs")?;
+        ::core::result::Result::Ok(QueryJobs {})
+    }
+}
+
 impl crate::Command for QueryJobs {
     const NAME: &'static str = "query-jobs";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -297,9 +882,25 @@ impl crate::Command for QueryJobs {
 
 impl AllowedIn<Operational> for QueryJobs {}
 /// The QAPI command `blockdev-add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevAdd(pub types::BlockdevOptions);
+
+impl ::serde::Serialize for BlockdevAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(BlockdevAdd)
+    }
+}
 
 impl crate::Command for BlockdevAdd {
     const NAME: &'static str = "blockdev-add";
@@ -310,10 +911,43 @@ impl crate::Command for BlockdevAdd {
 
 impl AllowedIn<Operational> for BlockdevAdd {}
 /// The QAPI command `blockdev-reopen`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevReopen {
     /// `options`
     pub options: Vec<types::BlockdevOptions>,
+}
+
+impl ::serde::Serialize for BlockdevReopen {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevReopen {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "options", &self.options)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevReopen {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-reopen",
+        )?;
+        ::core::result::Result::Ok(BlockdevReopen {
+            options: members.required("options")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevReopen {
@@ -325,11 +959,43 @@ impl crate::Command for BlockdevReopen {
 
 impl AllowedIn<Operational> for BlockdevReopen {}
 /// The QAPI command `blockdev-del`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevDel {
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockdevDel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevDel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node-name", &self.node_name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevDel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-del",
+        )?;
+        ::core::result::Result::Ok(BlockdevDel {
+            node_name: members.required("node-name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevDel {
@@ -341,13 +1007,47 @@ impl crate::Command for BlockdevDel {
 
 impl AllowedIn<Operational> for BlockdevDel {}
 /// The QAPI command `blockdev-set-active`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSetActive {
     /// `node-name`
-    #[serde(rename = "node-name", default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<::std::string::String>,
     /// `active`
     pub active: bool,
+}
+
+impl ::serde::Serialize for BlockdevSetActive {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevSetActive {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "active", &self.active)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevSetActive {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-set-active",
+        )?;
+        ::core::result::Result::Ok(BlockdevSetActive {
+            node_name: members.optional("node-name")?,
+            active: members.required("active")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevSetActive {
@@ -359,16 +1059,51 @@ impl crate::Command for BlockdevSetActive {
 
 impl AllowedIn<Operational> for BlockdevSetActive {}
 /// The QAPI command `block_resize`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockResize {
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `node-name`
-    #[serde(rename = "node-name", default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<::std::string::String>,
     /// `size`
     pub size: i64,
+}
+
+impl ::serde::Serialize for BlockResize {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockResize {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "size", &self.size)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockResize {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block_resize",
+        )?;
+        ::core::result::Result::Ok(BlockResize {
+            device: members.optional("device")?,
+            node_name: members.optional("node-name")?,
+            size: members.required("size")?,
+        })
+    }
 }
 
 impl crate::Command for BlockResize {
@@ -380,16 +1115,51 @@ impl crate::Command for BlockResize {
 
 impl AllowedIn<Operational> for BlockResize {}
 /// The QAPI command `change-backing-file`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChangeBackingFile {
     /// `device`
     pub device: ::std::string::String,
     /// `image-node-name`
-    #[serde(rename = "image-node-name")]
     pub image_node_name: ::std::string::String,
     /// `backing-file`
-    #[serde(rename = "backing-file")]
     pub backing_file: ::std::string::String,
+}
+
+impl ::serde::Serialize for ChangeBackingFile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChangeBackingFile {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "image-node-name", &self.image_node_name)?;
+        crate::support::member(map, "backing-file", &self.backing_file)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChangeBackingFile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command change-backing-file",
+        )?;
+        ::core::result::Result::Ok(ChangeBackingFile {
+            device: members.required("device")?,
+            image_node_name: members.required("image-node-name")?,
+            backing_file: members.required("backing-file")?,
+        })
+    }
 }
 
 impl crate::Command for ChangeBackingFile {
@@ -403,16 +1173,51 @@ impl AllowedIn<Operational> for ChangeBackingFile {}
 /// The QAPI command `x-blockdev-change`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevChange {
     /// `parent`
     pub parent: ::std::string::String,
     /// `child`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child: Option<::std::string::String>,
     /// `node`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for XBlockdevChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XBlockdevChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "parent", &self.parent)?;
+        crate::support::optional_member(map, "child", &self.child)?;
+        crate::support::optional_member(map, "node", &self.node)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XBlockdevChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-blockdev-change",
+        )?;
+        ::core::result::Result::Ok(XBlockdevChange {
+            parent: members.required("parent")?,
+            child: members.optional("child")?,
+            node: members.optional("node")?,
+        })
+    }
 }
 
 impl crate::Command for XBlockdevChange {
@@ -426,16 +1231,51 @@ impl AllowedIn<Operational> for XBlockdevChange {}
 /// The QAPI command `x-blockdev-set-iothread`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevSetIothread {
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
     /// `iothread`
     pub iothread: types::StrOrNull,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+impl ::serde::Serialize for XBlockdevSetIothread {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XBlockdevSetIothread {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "iothread", &self.iothread)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XBlockdevSetIothread {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-blockdev-set-iothread",
+        )?;
+        ::core::result::Result::Ok(XBlockdevSetIothread {
+            node_name: members.required("node-name")?,
+            iothread: members.required("iothread")?,
+            force: members.optional("force")?,
+        })
+    }
 }
 
 impl crate::Command for XBlockdevSetIothread {
@@ -447,14 +1287,47 @@ impl crate::Command for XBlockdevSetIothread {
 
 impl AllowedIn<Operational> for XBlockdevSetIothread {}
 /// The QAPI command `block-set-write-threshold`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockSetWriteThreshold {
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
     /// `write-threshold`
-    #[serde(rename = "write-threshold")]
     pub write_threshold: u64,
+}
+
+impl ::serde::Serialize for BlockSetWriteThreshold {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockSetWriteThreshold {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "write-threshold", &self.write_threshold)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockSetWriteThreshold {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-set-write-threshold",
+        )?;
+        ::core::result::Result::Ok(BlockSetWriteThreshold {
+            node_name: members.required("node-name")?,
+            write_threshold: members.required("write-threshold")?,
+        })
+    }
 }
 
 impl crate::Command for BlockSetWriteThreshold {
@@ -466,8 +1339,35 @@ impl crate::Command for BlockSetWriteThreshold {
 
 impl AllowedIn<Operational> for BlockSetWriteThreshold {}
 /// The QAPI command `query-block`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlock {}
+impl ::serde::Serialize for QueryBlock {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryBlock {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-block")?;
+        ::core::result::Result::Ok(QueryBlock {})
+    }
+}
+
 impl crate::Command for QueryBlock {
     const NAME: &'static str = "query-block";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -477,11 +1377,43 @@ impl crate::Command for QueryBlock {
 
 impl AllowedIn<Operational> for QueryBlock {}
 /// The QAPI command `query-named-block-nodes`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryNamedBlockNodes {
     /// `flat`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flat: Option<bool>,
+}
+
+impl ::serde::Serialize for QueryNamedBlockNodes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryNamedBlockNodes {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "flat", &self.flat)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryNamedBlockNodes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-named-block-nodes",
+        )?;
+        ::core::result::Result::Ok(QueryNamedBlockNodes {
+            flat: members.optional("flat")?,
+        })
+    }
 }
 
 impl crate::Command for QueryNamedBlockNodes {
@@ -495,8 +1427,38 @@ impl AllowedIn<Operational> for QueryNamedBlockNodes {}
 /// The QAPI command `x-debug-query-block-graph`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XDebugQueryBlockGraph {}
+impl ::serde::Serialize for XDebugQueryBlockGraph {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XDebugQueryBlockGraph {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XDebugQueryBlockGraph {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command x-debug-query-block-graph",
+        )?;
+        ::core::result::Result::Ok(XDebugQueryBlockGraph {})
+    }
+}
+
 impl crate::Command for XDebugQueryBlockGraph {
     const NAME: &'static str = "x-debug-query-block-graph";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -506,11 +1468,43 @@ impl crate::Command for XDebugQueryBlockGraph {
 
 impl AllowedIn<Operational> for XDebugQueryBlockGraph {}
 /// The QAPI command `query-blockstats`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockstats {
     /// `query-nodes`
-    #[serde(rename = "query-nodes", default, skip_serializing_if = "Option::is_none")]
     pub query_nodes: Option<bool>,
+}
+
+impl ::serde::Serialize for QueryBlockstats {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryBlockstats {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "query-nodes", &self.query_nodes)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryBlockstats {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-blockstats",
+        )?;
+        ::core::result::Result::Ok(QueryBlockstats {
+            query_nodes: members.optional("query-nodes")?,
+        })
+    }
 }
 
 impl crate::Command for QueryBlockstats {
@@ -522,13 +1516,47 @@ impl crate::Command for QueryBlockstats {
 
 impl AllowedIn<Operational> for QueryBlockstats {}
 /// The QAPI command `blockdev-create`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreate {
     /// `job-id`
-    #[serde(rename = "job-id")]
     pub job_id: ::std::string::String,
     /// `options`
     pub options: types::BlockdevCreateOptions,
+}
+
+impl ::serde::Serialize for BlockdevCreate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevCreate {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "options", &self.options)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-create",
+        )?;
+        ::core::result::Result::Ok(BlockdevCreate {
+            job_id: members.required("job-id")?,
+            options: members.required("options")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevCreate {
@@ -542,19 +1570,55 @@ impl AllowedIn<Operational> for BlockdevCreate {}
 /// The QAPI command `x-blockdev-amend`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevAmend {
     /// `job-id`
-    #[serde(rename = "job-id")]
     pub job_id: ::std::string::String,
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
     /// `options`
     pub options: types::BlockdevAmendOptions,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+impl ::serde::Serialize for XBlockdevAmend {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XBlockdevAmend {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "options", &self.options)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XBlockdevAmend {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-blockdev-amend",
+        )?;
+        ::core::result::Result::Ok(XBlockdevAmend {
+            job_id: members.required("job-id")?,
+            node_name: members.required("node-name")?,
+            options: members.required("options")?,
+            force: members.optional("force")?,
+        })
+    }
 }
 
 impl crate::Command for XBlockdevAmend {
@@ -566,21 +1630,59 @@ impl crate::Command for XBlockdevAmend {
 
 impl AllowedIn<Operational> for XBlockdevAmend {}
 /// The QAPI command `block-dirty-bitmap-add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapAdd {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
     /// `granularity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granularity: Option<u32>,
     /// `persistent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent: Option<bool>,
     /// `disabled`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapAdd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::optional_member(map, "granularity", &self.granularity)?;
+        crate::support::optional_member(map, "persistent", &self.persistent)?;
+        crate::support::optional_member(map, "disabled", &self.disabled)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-add",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapAdd {
+            node: members.required("node")?,
+            name: members.required("name")?,
+            granularity: members.optional("granularity")?,
+            persistent: members.optional("persistent")?,
+            disabled: members.optional("disabled")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapAdd {
@@ -592,12 +1694,47 @@ impl crate::Command for BlockDirtyBitmapAdd {
 
 impl AllowedIn<Operational> for BlockDirtyBitmapAdd {}
 /// The QAPI command `block-dirty-bitmap-clear`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapClear {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapClear {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapClear {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapClear {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-clear",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapClear {
+            node: members.required("node")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapClear {
@@ -609,12 +1746,47 @@ impl crate::Command for BlockDirtyBitmapClear {
 
 impl AllowedIn<Operational> for BlockDirtyBitmapClear {}
 /// The QAPI command `block-dirty-bitmap-disable`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapDisable {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapDisable {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapDisable {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapDisable {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-disable",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapDisable {
+            node: members.required("node")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapDisable {
@@ -626,12 +1798,47 @@ impl crate::Command for BlockDirtyBitmapDisable {
 
 impl AllowedIn<Operational> for BlockDirtyBitmapDisable {}
 /// The QAPI command `block-dirty-bitmap-enable`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapEnable {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapEnable {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapEnable {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapEnable {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-enable",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapEnable {
+            node: members.required("node")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapEnable {
@@ -643,7 +1850,7 @@ impl crate::Command for BlockDirtyBitmapEnable {
 
 impl AllowedIn<Operational> for BlockDirtyBitmapEnable {}
 /// The QAPI command `block-dirty-bitmap-merge`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapMerge {
     /// `node`
     pub node: ::std::string::String,
@@ -651,6 +1858,43 @@ pub struct BlockDirtyBitmapMerge {
     pub target: ::std::string::String,
     /// `bitmaps`
     pub bitmaps: Vec<types::BlockDirtyBitmapOrStr>,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapMerge {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapMerge {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "target", &self.target)?;
+        crate::support::member(map, "bitmaps", &self.bitmaps)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMerge {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-merge",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapMerge {
+            node: members.required("node")?,
+            target: members.required("target")?,
+            bitmaps: members.required("bitmaps")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapMerge {
@@ -662,12 +1906,47 @@ impl crate::Command for BlockDirtyBitmapMerge {
 
 impl AllowedIn<Operational> for BlockDirtyBitmapMerge {}
 /// The QAPI command `block-dirty-bitmap-remove`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapRemove {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockDirtyBitmapRemove {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockDirtyBitmapRemove {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapRemove {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-dirty-bitmap-remove",
+        )?;
+        ::core::result::Result::Ok(BlockDirtyBitmapRemove {
+            node: members.required("node")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockDirtyBitmapRemove {
@@ -681,12 +1960,47 @@ impl AllowedIn<Operational> for BlockDirtyBitmapRemove {}
 /// The QAPI command `x-debug-block-dirty-bitmap-sha256`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XDebugBlockDirtyBitmapSha256 {
     /// `node`
     pub node: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for XDebugBlockDirtyBitmapSha256 {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XDebugBlockDirtyBitmapSha256 {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XDebugBlockDirtyBitmapSha256 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-debug-block-dirty-bitmap-sha256",
+        )?;
+        ::core::result::Result::Ok(XDebugBlockDirtyBitmapSha256 {
+            node: members.required("node")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for XDebugBlockDirtyBitmapSha256 {
@@ -698,56 +2012,101 @@ impl crate::Command for XDebugBlockDirtyBitmapSha256 {
 
 impl AllowedIn<Operational> for XDebugBlockDirtyBitmapSha256 {}
 /// The QAPI command `block-commit`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockCommit {
     /// `job-id`
-    #[serde(rename = "job-id", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<::std::string::String>,
     /// `device`
     pub device: ::std::string::String,
     /// `base-node`
-    #[serde(rename = "base-node", default, skip_serializing_if = "Option::is_none")]
     pub base_node: Option<::std::string::String>,
     /// `base`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<::std::string::String>,
     /// `top-node`
-    #[serde(rename = "top-node", default, skip_serializing_if = "Option::is_none")]
     pub top_node: Option<::std::string::String>,
     /// `top`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top: Option<::std::string::String>,
     /// `backing-file`
-    #[serde(rename = "backing-file", default, skip_serializing_if = "Option::is_none")]
     pub backing_file: Option<::std::string::String>,
     /// `backing-mask-protocol`
-    #[serde(
-        rename = "backing-mask-protocol",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub backing_mask_protocol: Option<bool>,
     /// `speed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<i64>,
     /// `on-error`
-    #[serde(rename = "on-error", default, skip_serializing_if = "Option::is_none")]
     pub on_error: Option<types::BlockdevOnError>,
     /// `filter-node-name`
-    #[serde(
-        rename = "filter-node-name",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_node_name: Option<::std::string::String>,
     /// `auto-finalize`
-    #[serde(rename = "auto-finalize", default, skip_serializing_if = "Option::is_none")]
     pub auto_finalize: Option<bool>,
     /// `auto-dismiss`
-    #[serde(rename = "auto-dismiss", default, skip_serializing_if = "Option::is_none")]
     pub auto_dismiss: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockCommit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockCommit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "base-node", &self.base_node)?;
+        crate::support::optional_member(map, "base", &self.base)?;
+        crate::support::optional_member(map, "top-node", &self.top_node)?;
+        crate::support::optional_member(map, "top", &self.top)?;
+        crate::support::optional_member(map, "backing-file", &self.backing_file)?;
+        crate::support::optional_member(
+            map,
+            "backing-mask-protocol",
+            &self.backing_mask_protocol,
+        )?;
+        crate::support::optional_member(map, "speed", &self.speed)?;
+        crate::support::optional_member(map, "on-error", &self.on_error)?;
+        crate::support::optional_member(
+            map,
+            "filter-node-name",
+            &self.filter_node_name,
+        )?;
+        crate::support::optional_member(map, "auto-finalize", &self.auto_finalize)?;
+        crate::support::optional_member(map, "auto-dismiss", &self.auto_dismiss)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockCommit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-commit",
+        )?;
+        ::core::result::Result::Ok(BlockCommit {
+            job_id: members.optional("job-id")?,
+            device: members.required("device")?,
+            base_node: members.optional("base-node")?,
+            base: members.optional("base")?,
+            top_node: members.optional("top-node")?,
+            top: members.optional("top")?,
+            backing_file: members.optional("backing-file")?,
+            backing_mask_protocol: members.optional("backing-mask-protocol")?,
+            speed: members.optional("speed")?,
+            on_error: members.optional("on-error")?,
+            filter_node_name: members.optional("filter-node-name")?,
+            auto_finalize: members.optional("auto-finalize")?,
+            auto_dismiss: members.optional("auto-dismiss")?,
+        })
+    }
 }
 
 impl crate::Command for BlockCommit {
@@ -759,51 +2118,95 @@ impl crate::Command for BlockCommit {
 
 impl AllowedIn<Operational> for BlockCommit {}
 /// The QAPI command `block-stream`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockStream {
     /// `job-id`
-    #[serde(rename = "job-id", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<::std::string::String>,
     /// `device`
     pub device: ::std::string::String,
     /// `base`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<::std::string::String>,
     /// `base-node`
-    #[serde(rename = "base-node", default, skip_serializing_if = "Option::is_none")]
     pub base_node: Option<::std::string::String>,
     /// `backing-file`
-    #[serde(rename = "backing-file", default, skip_serializing_if = "Option::is_none")]
     pub backing_file: Option<::std::string::String>,
     /// `backing-mask-protocol`
-    #[serde(
-        rename = "backing-mask-protocol",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub backing_mask_protocol: Option<bool>,
     /// `bottom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bottom: Option<::std::string::String>,
     /// `speed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<i64>,
     /// `on-error`
-    #[serde(rename = "on-error", default, skip_serializing_if = "Option::is_none")]
     pub on_error: Option<types::BlockdevOnError>,
     /// `filter-node-name`
-    #[serde(
-        rename = "filter-node-name",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_node_name: Option<::std::string::String>,
     /// `auto-finalize`
-    #[serde(rename = "auto-finalize", default, skip_serializing_if = "Option::is_none")]
     pub auto_finalize: Option<bool>,
     /// `auto-dismiss`
-    #[serde(rename = "auto-dismiss", default, skip_serializing_if = "Option::is_none")]
     pub auto_dismiss: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockStream {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockStream {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "base", &self.base)?;
+        crate::support::optional_member(map, "base-node", &self.base_node)?;
+        crate::support::optional_member(map, "backing-file", &self.backing_file)?;
+        crate::support::optional_member(
+            map,
+            "backing-mask-protocol",
+            &self.backing_mask_protocol,
+        )?;
+        crate::support::optional_member(map, "bottom", &self.bottom)?;
+        crate::support::optional_member(map, "speed", &self.speed)?;
+        crate::support::optional_member(map, "on-error", &self.on_error)?;
+        crate::support::optional_member(
+            map,
+            "filter-node-name",
+            &self.filter_node_name,
+        )?;
+        crate::support::optional_member(map, "auto-finalize", &self.auto_finalize)?;
+        crate::support::optional_member(map, "auto-dismiss", &self.auto_dismiss)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockStream {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-stream",
+        )?;
+        ::core::result::Result::Ok(BlockStream {
+            job_id: members.optional("job-id")?,
+            device: members.required("device")?,
+            base: members.optional("base")?,
+            base_node: members.optional("base-node")?,
+            backing_file: members.optional("backing-file")?,
+            backing_mask_protocol: members.optional("backing-mask-protocol")?,
+            bottom: members.optional("bottom")?,
+            speed: members.optional("speed")?,
+            on_error: members.optional("on-error")?,
+            filter_node_name: members.optional("filter-node-name")?,
+            auto_finalize: members.optional("auto-finalize")?,
+            auto_dismiss: members.optional("auto-dismiss")?,
+        })
+    }
 }
 
 impl crate::Command for BlockStream {
@@ -816,9 +2219,25 @@ impl crate::Command for BlockStream {
 impl AllowedIn<Operational> for BlockStream {}
 /// The QAPI command `drive-backup`.
 #[deprecated]
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DriveBackup(pub types::DriveBackup);
+
+impl ::serde::Serialize for DriveBackup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DriveBackup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(DriveBackup)
+    }
+}
 
 impl crate::Command for DriveBackup {
     const NAME: &'static str = "drive-backup";
@@ -829,9 +2248,25 @@ impl crate::Command for DriveBackup {
 
 impl AllowedIn<Operational> for DriveBackup {}
 /// The QAPI command `blockdev-backup`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevBackup(pub types::BlockdevBackup);
+
+impl ::serde::Serialize for BlockdevBackup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevBackup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(BlockdevBackup)
+    }
+}
 
 impl crate::Command for BlockdevBackup {
     const NAME: &'static str = "blockdev-backup";
@@ -842,9 +2277,25 @@ impl crate::Command for BlockdevBackup {
 
 impl AllowedIn<Operational> for BlockdevBackup {}
 /// The QAPI command `drive-mirror`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DriveMirror(pub types::DriveMirror);
+
+impl ::serde::Serialize for DriveMirror {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DriveMirror {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(DriveMirror)
+    }
+}
 
 impl crate::Command for DriveMirror {
     const NAME: &'static str = "drive-mirror";
@@ -855,59 +2306,99 @@ impl crate::Command for DriveMirror {
 
 impl AllowedIn<Operational> for DriveMirror {}
 /// The QAPI command `blockdev-mirror`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevMirror {
     /// `job-id`
-    #[serde(rename = "job-id", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<::std::string::String>,
     /// `device`
     pub device: ::std::string::String,
     /// `target`
     pub target: ::std::string::String,
     /// `replaces`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<::std::string::String>,
     /// `sync`
     pub sync: types::MirrorSyncMode,
     /// `speed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<i64>,
     /// `granularity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granularity: Option<u32>,
     /// `buf-size`
-    #[serde(rename = "buf-size", default, skip_serializing_if = "Option::is_none")]
     pub buf_size: Option<i64>,
     /// `on-source-error`
-    #[serde(
-        rename = "on-source-error",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub on_source_error: Option<types::BlockdevOnError>,
     /// `on-target-error`
-    #[serde(
-        rename = "on-target-error",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub on_target_error: Option<types::BlockdevOnError>,
     /// `filter-node-name`
-    #[serde(
-        rename = "filter-node-name",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_node_name: Option<::std::string::String>,
     /// `copy-mode`
-    #[serde(rename = "copy-mode", default, skip_serializing_if = "Option::is_none")]
     pub copy_mode: Option<types::MirrorCopyMode>,
     /// `auto-finalize`
-    #[serde(rename = "auto-finalize", default, skip_serializing_if = "Option::is_none")]
     pub auto_finalize: Option<bool>,
     /// `auto-dismiss`
-    #[serde(rename = "auto-dismiss", default, skip_serializing_if = "Option::is_none")]
     pub auto_dismiss: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockdevMirror {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevMirror {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "target", &self.target)?;
+        crate::support::optional_member(map, "replaces", &self.replaces)?;
+        crate::support::member(map, "sync", &self.sync)?;
+        crate::support::optional_member(map, "speed", &self.speed)?;
+        crate::support::optional_member(map, "granularity", &self.granularity)?;
+        crate::support::optional_member(map, "buf-size", &self.buf_size)?;
+        crate::support::optional_member(map, "on-source-error", &self.on_source_error)?;
+        crate::support::optional_member(map, "on-target-error", &self.on_target_error)?;
+        crate::support::optional_member(
+            map,
+            "filter-node-name",
+            &self.filter_node_name,
+        )?;
+        crate::support::optional_member(map, "copy-mode", &self.copy_mode)?;
+        crate::support::optional_member(map, "auto-finalize", &self.auto_finalize)?;
+        crate::support::optional_member(map, "auto-dismiss", &self.auto_dismiss)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevMirror {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-mirror",
+        )?;
+        ::core::result::Result::Ok(BlockdevMirror {
+            job_id: members.optional("job-id")?,
+            device: members.required("device")?,
+            target: members.required("target")?,
+            replaces: members.optional("replaces")?,
+            sync: members.required("sync")?,
+            speed: members.optional("speed")?,
+            granularity: members.optional("granularity")?,
+            buf_size: members.optional("buf-size")?,
+            on_source_error: members.optional("on-source-error")?,
+            on_target_error: members.optional("on-target-error")?,
+            filter_node_name: members.optional("filter-node-name")?,
+            copy_mode: members.optional("copy-mode")?,
+            auto_finalize: members.optional("auto-finalize")?,
+            auto_dismiss: members.optional("auto-dismiss")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevMirror {
@@ -919,8 +2410,35 @@ impl crate::Command for BlockdevMirror {
 
 impl AllowedIn<Operational> for BlockdevMirror {}
 /// The QAPI command `query-block-jobs`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockJobs {}
+impl ::serde::Serialize for QueryBlockJobs {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryBlockJobs {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryBlockJobs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-block-jobs")?;
+        ::core::result::Result::Ok(QueryBlockJobs {})
+    }
+}
+
 impl crate::Command for QueryBlockJobs {
     const NAME: &'static str = "query-block-jobs";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -930,13 +2448,47 @@ impl crate::Command for QueryBlockJobs {
 
 impl AllowedIn<Operational> for QueryBlockJobs {}
 /// The QAPI command `block-job-cancel`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCancel {
     /// `device`
     pub device: ::std::string::String,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockJobCancel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobCancel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobCancel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-cancel",
+        )?;
+        ::core::result::Result::Ok(BlockJobCancel {
+            device: members.required("device")?,
+            force: members.optional("force")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobCancel {
@@ -948,9 +2500,25 @@ impl crate::Command for BlockJobCancel {
 
 impl AllowedIn<Operational> for BlockJobCancel {}
 /// The QAPI command `block-job-change`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChange(pub types::BlockJobChangeOptions);
+
+impl ::serde::Serialize for BlockJobChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(BlockJobChange)
+    }
+}
 
 impl crate::Command for BlockJobChange {
     const NAME: &'static str = "block-job-change";
@@ -961,10 +2529,43 @@ impl crate::Command for BlockJobChange {
 
 impl AllowedIn<Operational> for BlockJobChange {}
 /// The QAPI command `block-job-complete`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobComplete {
     /// `device`
     pub device: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobComplete {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobComplete {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobComplete {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-complete",
+        )?;
+        ::core::result::Result::Ok(BlockJobComplete {
+            device: members.required("device")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobComplete {
@@ -976,10 +2577,43 @@ impl crate::Command for BlockJobComplete {
 
 impl AllowedIn<Operational> for BlockJobComplete {}
 /// The QAPI command `block-job-dismiss`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobDismiss {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobDismiss {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobDismiss {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobDismiss {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-dismiss",
+        )?;
+        ::core::result::Result::Ok(BlockJobDismiss {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobDismiss {
@@ -991,10 +2625,43 @@ impl crate::Command for BlockJobDismiss {
 
 impl AllowedIn<Operational> for BlockJobDismiss {}
 /// The QAPI command `block-job-finalize`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobFinalize {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobFinalize {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobFinalize {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobFinalize {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-finalize",
+        )?;
+        ::core::result::Result::Ok(BlockJobFinalize {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobFinalize {
@@ -1006,10 +2673,43 @@ impl crate::Command for BlockJobFinalize {
 
 impl AllowedIn<Operational> for BlockJobFinalize {}
 /// The QAPI command `block-job-pause`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobPause {
     /// `device`
     pub device: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobPause {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobPause {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobPause {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-pause",
+        )?;
+        ::core::result::Result::Ok(BlockJobPause {
+            device: members.required("device")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobPause {
@@ -1021,10 +2721,43 @@ impl crate::Command for BlockJobPause {
 
 impl AllowedIn<Operational> for BlockJobPause {}
 /// The QAPI command `block-job-resume`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobResume {
     /// `device`
     pub device: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobResume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobResume {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobResume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-resume",
+        )?;
+        ::core::result::Result::Ok(BlockJobResume {
+            device: members.required("device")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobResume {
@@ -1036,12 +2769,47 @@ impl crate::Command for BlockJobResume {
 
 impl AllowedIn<Operational> for BlockJobResume {}
 /// The QAPI command `block-job-set-speed`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobSetSpeed {
     /// `device`
     pub device: ::std::string::String,
     /// `speed`
     pub speed: i64,
+}
+
+impl ::serde::Serialize for BlockJobSetSpeed {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobSetSpeed {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "speed", &self.speed)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobSetSpeed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-job-set-speed",
+        )?;
+        ::core::result::Result::Ok(BlockJobSetSpeed {
+            device: members.required("device")?,
+            speed: members.required("speed")?,
+        })
+    }
 }
 
 impl crate::Command for BlockJobSetSpeed {
@@ -1053,30 +2821,67 @@ impl crate::Command for BlockJobSetSpeed {
 
 impl AllowedIn<Operational> for BlockJobSetSpeed {}
 /// The QAPI command `blockdev-snapshot-sync`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotSync {
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `node-name`
-    #[serde(rename = "node-name", default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<::std::string::String>,
     /// `snapshot-file`
-    #[serde(rename = "snapshot-file")]
     pub snapshot_file: ::std::string::String,
     /// `snapshot-node-name`
-    #[serde(
-        rename = "snapshot-node-name",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub snapshot_node_name: Option<::std::string::String>,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<::std::string::String>,
     /// `mode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<types::NewImageMode>,
+}
+
+impl ::serde::Serialize for BlockdevSnapshotSync {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevSnapshotSync {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "snapshot-file", &self.snapshot_file)?;
+        crate::support::optional_member(
+            map,
+            "snapshot-node-name",
+            &self.snapshot_node_name,
+        )?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        crate::support::optional_member(map, "mode", &self.mode)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSync {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-snapshot-sync",
+        )?;
+        ::core::result::Result::Ok(BlockdevSnapshotSync {
+            device: members.optional("device")?,
+            node_name: members.optional("node-name")?,
+            snapshot_file: members.required("snapshot-file")?,
+            snapshot_node_name: members.optional("snapshot-node-name")?,
+            format: members.optional("format")?,
+            mode: members.optional("mode")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevSnapshotSync {
@@ -1090,12 +2895,47 @@ impl AllowedIn<Operational> for BlockdevSnapshotSync {}
 /// The QAPI command `blockdev-snapshot`.
 ///
 /// Features: `allow-write-only-overlay`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshot {
     /// `node`
     pub node: ::std::string::String,
     /// `overlay`
     pub overlay: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockdevSnapshot {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevSnapshot {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node", &self.node)?;
+        crate::support::member(map, "overlay", &self.overlay)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshot {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-snapshot",
+        )?;
+        ::core::result::Result::Ok(BlockdevSnapshot {
+            node: members.required("node")?,
+            overlay: members.required("overlay")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevSnapshot {
@@ -1107,12 +2947,47 @@ impl crate::Command for BlockdevSnapshot {
 
 impl AllowedIn<Operational> for BlockdevSnapshot {}
 /// The QAPI command `blockdev-snapshot-internal-sync`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotInternalSync {
     /// `device`
     pub device: ::std::string::String,
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockdevSnapshotInternalSync {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevSnapshotInternalSync {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternalSync {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-snapshot-internal-sync",
+        )?;
+        ::core::result::Result::Ok(BlockdevSnapshotInternalSync {
+            device: members.required("device")?,
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevSnapshotInternalSync {
@@ -1124,16 +2999,51 @@ impl crate::Command for BlockdevSnapshotInternalSync {
 
 impl AllowedIn<Operational> for BlockdevSnapshotInternalSync {}
 /// The QAPI command `blockdev-snapshot-delete-internal-sync`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotDeleteInternalSync {
     /// `device`
     pub device: ::std::string::String,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
     /// `name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for BlockdevSnapshotDeleteInternalSync {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevSnapshotDeleteInternalSync {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        crate::support::optional_member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotDeleteInternalSync {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-snapshot-delete-internal-sync",
+        )?;
+        ::core::result::Result::Ok(BlockdevSnapshotDeleteInternalSync {
+            device: members.required("device")?,
+            id: members.optional("id")?,
+            name: members.optional("name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevSnapshotDeleteInternalSync {
@@ -1145,13 +3055,47 @@ impl crate::Command for BlockdevSnapshotDeleteInternalSync {
 
 impl AllowedIn<Operational> for BlockdevSnapshotDeleteInternalSync {}
 /// The QAPI command `transaction`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
     /// `actions`
     pub actions: Vec<types::TransactionAction>,
     /// `properties`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<types::TransactionProperties>,
+}
+
+impl ::serde::Serialize for Transaction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Transaction {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "actions", &self.actions)?;
+        crate::support::optional_member(map, "properties", &self.properties)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Transaction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command transaction",
+        )?;
+        ::core::result::Result::Ok(Transaction {
+            actions: members.required("actions")?,
+            properties: members.optional("properties")?,
+        })
+    }
 }
 
 impl crate::Command for Transaction {
@@ -1164,9 +3108,25 @@ impl crate::Command for Transaction {
 impl AllowedIn<Operational> for Transaction {}
 /// The QAPI command `nbd-server-add`.
 #[deprecated]
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerAdd(pub types::NbdServerAddOptions);
+
+impl ::serde::Serialize for NbdServerAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NbdServerAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(NbdServerAdd)
+    }
+}
 
 impl crate::Command for NbdServerAdd {
     const NAME: &'static str = "nbd-server-add";
@@ -1178,13 +3138,47 @@ impl crate::Command for NbdServerAdd {
 impl AllowedIn<Operational> for NbdServerAdd {}
 /// The QAPI command `nbd-server-remove`.
 #[deprecated]
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerRemove {
     /// `name`
     pub name: ::std::string::String,
     /// `mode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<types::BlockExportRemoveMode>,
+}
+
+impl ::serde::Serialize for NbdServerRemove {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NbdServerRemove {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::optional_member(map, "mode", &self.mode)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NbdServerRemove {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command nbd-server-remove",
+        )?;
+        ::core::result::Result::Ok(NbdServerRemove {
+            name: members.required("name")?,
+            mode: members.optional("mode")?,
+        })
+    }
 }
 
 impl crate::Command for NbdServerRemove {
@@ -1196,30 +3190,63 @@ impl crate::Command for NbdServerRemove {
 
 impl AllowedIn<Operational> for NbdServerRemove {}
 /// The QAPI command `nbd-server-start`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerStart {
     /// `handshake-max-seconds`
-    #[serde(
-        rename = "handshake-max-seconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub handshake_max_seconds: Option<u32>,
     /// `tls-creds`
-    #[serde(rename = "tls-creds", default, skip_serializing_if = "Option::is_none")]
     pub tls_creds: Option<::std::string::String>,
     /// `tls-authz`
-    #[serde(rename = "tls-authz", default, skip_serializing_if = "Option::is_none")]
     pub tls_authz: Option<::std::string::String>,
     /// `max-connections`
-    #[serde(
-        rename = "max-connections",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_connections: Option<u32>,
     /// `addr`
     pub addr: types::SocketAddressLegacy,
+}
+
+impl ::serde::Serialize for NbdServerStart {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NbdServerStart {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(
+            map,
+            "handshake-max-seconds",
+            &self.handshake_max_seconds,
+        )?;
+        crate::support::optional_member(map, "tls-creds", &self.tls_creds)?;
+        crate::support::optional_member(map, "tls-authz", &self.tls_authz)?;
+        crate::support::optional_member(map, "max-connections", &self.max_connections)?;
+        crate::support::member(map, "addr", &self.addr)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NbdServerStart {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command nbd-server-start",
+        )?;
+        ::core::result::Result::Ok(NbdServerStart {
+            handshake_max_seconds: members.optional("handshake-max-seconds")?,
+            tls_creds: members.optional("tls-creds")?,
+            tls_authz: members.optional("tls-authz")?,
+            max_connections: members.optional("max-connections")?,
+            addr: members.required("addr")?,
+        })
+    }
 }
 
 impl crate::Command for NbdServerStart {
@@ -1231,8 +3258,35 @@ impl crate::Command for NbdServerStart {
 
 impl AllowedIn<Operational> for NbdServerStart {}
 /// The QAPI command `nbd-server-stop`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NbdServerStop {}
+impl ::serde::Serialize for NbdServerStop {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NbdServerStop {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NbdServerStop {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command nbd-server-stop")?;
+        ::core::result::Result::Ok(NbdServerStop {})
+    }
+}
+
 impl crate::Command for NbdServerStop {
     const NAME: &'static str = "nbd-server-stop";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1242,9 +3296,25 @@ impl crate::Command for NbdServerStop {
 
 impl AllowedIn<Operational> for NbdServerStop {}
 /// The QAPI command `block-export-add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportAdd(pub types::BlockExportOptions);
+
+impl ::serde::Serialize for BlockExportAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockExportAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(BlockExportAdd)
+    }
+}
 
 impl crate::Command for BlockExportAdd {
     const NAME: &'static str = "block-export-add";
@@ -1255,13 +3325,47 @@ impl crate::Command for BlockExportAdd {
 
 impl AllowedIn<Operational> for BlockExportAdd {}
 /// The QAPI command `block-export-del`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportDel {
     /// `id`
     pub id: ::std::string::String,
     /// `mode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<types::BlockExportRemoveMode>,
+}
+
+impl ::serde::Serialize for BlockExportDel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockExportDel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::optional_member(map, "mode", &self.mode)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockExportDel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-export-del",
+        )?;
+        ::core::result::Result::Ok(BlockExportDel {
+            id: members.required("id")?,
+            mode: members.optional("mode")?,
+        })
+    }
 }
 
 impl crate::Command for BlockExportDel {
@@ -1273,8 +3377,38 @@ impl crate::Command for BlockExportDel {
 
 impl AllowedIn<Operational> for BlockExportDel {}
 /// The QAPI command `query-block-exports`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockExports {}
+impl ::serde::Serialize for QueryBlockExports {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryBlockExports {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryBlockExports {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-block-exports",
+        )?;
+        ::core::result::Result::Ok(QueryBlockExports {})
+    }
+}
+
 impl crate::Command for QueryBlockExports {
     const NAME: &'static str = "query-block-exports";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1284,8 +3418,35 @@ impl crate::Command for QueryBlockExports {
 
 impl AllowedIn<Operational> for QueryBlockExports {}
 /// The QAPI command `query-chardev`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryChardev {}
+impl ::serde::Serialize for QueryChardev {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryChardev {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryChardev {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-chardev")?;
+        ::core::result::Result::Ok(QueryChardev {})
+    }
+}
+
 impl crate::Command for QueryChardev {
     const NAME: &'static str = "query-chardev";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1295,8 +3456,38 @@ impl crate::Command for QueryChardev {
 
 impl AllowedIn<Operational> for QueryChardev {}
 /// The QAPI command `query-chardev-backends`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryChardevBackends {}
+impl ::serde::Serialize for QueryChardevBackends {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryChardevBackends {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryChardevBackends {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-chardev-backends",
+        )?;
+        ::core::result::Result::Ok(QueryChardevBackends {})
+    }
+}
+
 impl crate::Command for QueryChardevBackends {
     const NAME: &'static str = "query-chardev-backends";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1306,12 +3497,47 @@ impl crate::Command for QueryChardevBackends {
 
 impl AllowedIn<Operational> for QueryChardevBackends {}
 /// The QAPI command `chardev-add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChardevAdd {
     /// `id`
     pub id: ::std::string::String,
     /// `backend`
     pub backend: types::ChardevBackend,
+}
+
+impl ::serde::Serialize for ChardevAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChardevAdd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "backend", &self.backend)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChardevAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command chardev-add",
+        )?;
+        ::core::result::Result::Ok(ChardevAdd {
+            id: members.required("id")?,
+            backend: members.required("backend")?,
+        })
+    }
 }
 
 impl crate::Command for ChardevAdd {
@@ -1323,12 +3549,47 @@ impl crate::Command for ChardevAdd {
 
 impl AllowedIn<Operational> for ChardevAdd {}
 /// The QAPI command `chardev-change`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChardevChange {
     /// `id`
     pub id: ::std::string::String,
     /// `backend`
     pub backend: types::ChardevBackend,
+}
+
+impl ::serde::Serialize for ChardevChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChardevChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "backend", &self.backend)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChardevChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command chardev-change",
+        )?;
+        ::core::result::Result::Ok(ChardevChange {
+            id: members.required("id")?,
+            backend: members.required("backend")?,
+        })
+    }
 }
 
 impl crate::Command for ChardevChange {
@@ -1340,10 +3601,43 @@ impl crate::Command for ChardevChange {
 
 impl AllowedIn<Operational> for ChardevChange {}
 /// The QAPI command `chardev-remove`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChardevRemove {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for ChardevRemove {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChardevRemove {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChardevRemove {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command chardev-remove",
+        )?;
+        ::core::result::Result::Ok(ChardevRemove {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for ChardevRemove {
@@ -1355,10 +3649,43 @@ impl crate::Command for ChardevRemove {
 
 impl AllowedIn<Operational> for ChardevRemove {}
 /// The QAPI command `chardev-send-break`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSendBreak {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for ChardevSendBreak {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChardevSendBreak {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChardevSendBreak {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command chardev-send-break",
+        )?;
+        ::core::result::Result::Ok(ChardevSendBreak {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for ChardevSendBreak {
@@ -1370,15 +3697,51 @@ impl crate::Command for ChardevSendBreak {
 
 impl AllowedIn<Operational> for ChardevSendBreak {}
 /// The QAPI command `ringbuf-read`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RingbufRead {
     /// `device`
     pub device: ::std::string::String,
     /// `size`
     pub size: i64,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<types::DataFormat>,
+}
+
+impl ::serde::Serialize for RingbufRead {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RingbufRead {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "size", &self.size)?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RingbufRead {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command ringbuf-read",
+        )?;
+        ::core::result::Result::Ok(RingbufRead {
+            device: members.required("device")?,
+            size: members.required("size")?,
+            format: members.optional("format")?,
+        })
+    }
 }
 
 impl crate::Command for RingbufRead {
@@ -1390,15 +3753,51 @@ impl crate::Command for RingbufRead {
 
 impl AllowedIn<Operational> for RingbufRead {}
 /// The QAPI command `ringbuf-write`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RingbufWrite {
     /// `device`
     pub device: ::std::string::String,
     /// `data`
     pub data: ::std::string::String,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<types::DataFormat>,
+}
+
+impl ::serde::Serialize for RingbufWrite {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RingbufWrite {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "data", &self.data)?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RingbufWrite {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command ringbuf-write",
+        )?;
+        ::core::result::Result::Ok(RingbufWrite {
+            device: members.required("device")?,
+            data: members.required("data")?,
+            format: members.optional("format")?,
+        })
+    }
 }
 
 impl crate::Command for RingbufWrite {
@@ -1410,8 +3809,35 @@ impl crate::Command for RingbufWrite {
 
 impl AllowedIn<Operational> for RingbufWrite {}
 /// The QAPI command `query-status`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatus {}
+impl ::serde::Serialize for QueryStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-status")?;
+        ::core::result::Result::Ok(QueryStatus {})
+    }
+}
+
 impl crate::Command for QueryStatus {
     const NAME: &'static str = "query-status";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1421,8 +3847,35 @@ impl crate::Command for QueryStatus {
 
 impl AllowedIn<Operational> for QueryStatus {}
 /// The QAPI command `stop`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stop {}
+impl ::serde::Serialize for Stop {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Stop {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Stop {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command stop")?;
+        ::core::result::Result::Ok(Stop {})
+    }
+}
+
 impl crate::Command for Stop {
     const NAME: &'static str = "stop";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1432,8 +3885,35 @@ impl crate::Command for Stop {
 
 impl AllowedIn<Operational> for Stop {}
 /// The QAPI command `cont`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cont {}
+impl ::serde::Serialize for Cont {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Cont {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Cont {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command cont")?;
+        ::core::result::Result::Ok(Cont {})
+    }
+}
+
 impl crate::Command for Cont {
     const NAME: &'static str = "cont";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1445,8 +3925,35 @@ impl AllowedIn<Operational> for Cont {}
 /// The QAPI command `x-exit-preconfig`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XExitPreconfig {}
+impl ::serde::Serialize for XExitPreconfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XExitPreconfig {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XExitPreconfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-exit-preconfig")?;
+        ::core::result::Result::Ok(XExitPreconfig {})
+    }
+}
+
 impl crate::Command for XExitPreconfig {
     const NAME: &'static str = "x-exit-preconfig";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1456,8 +3963,35 @@ impl crate::Command for XExitPreconfig {
 
 impl AllowedIn<Operational> for XExitPreconfig {}
 /// The QAPI command `system_reset`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemReset {}
+impl ::serde::Serialize for SystemReset {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SystemReset {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SystemReset {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command system_reset")?;
+        ::core::result::Result::Ok(SystemReset {})
+    }
+}
+
 impl crate::Command for SystemReset {
     const NAME: &'static str = "system_reset";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1467,8 +4001,35 @@ impl crate::Command for SystemReset {
 
 impl AllowedIn<Operational> for SystemReset {}
 /// The QAPI command `system_powerdown`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemPowerdown {}
+impl ::serde::Serialize for SystemPowerdown {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SystemPowerdown {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SystemPowerdown {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command system_powerdown")?;
+        ::core::result::Result::Ok(SystemPowerdown {})
+    }
+}
+
 impl crate::Command for SystemPowerdown {
     const NAME: &'static str = "system_powerdown";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1478,8 +4039,35 @@ impl crate::Command for SystemPowerdown {
 
 impl AllowedIn<Operational> for SystemPowerdown {}
 /// The QAPI command `system_wakeup`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemWakeup {}
+impl ::serde::Serialize for SystemWakeup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SystemWakeup {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SystemWakeup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command system_wakeup")?;
+        ::core::result::Result::Ok(SystemWakeup {})
+    }
+}
+
 impl crate::Command for SystemWakeup {
     const NAME: &'static str = "system_wakeup";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1489,8 +4077,35 @@ impl crate::Command for SystemWakeup {
 
 impl AllowedIn<Operational> for SystemWakeup {}
 /// The QAPI command `inject-nmi`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InjectNmi {}
+impl ::serde::Serialize for InjectNmi {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for InjectNmi {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InjectNmi {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command inject-nmi")?;
+        ::core::result::Result::Ok(InjectNmi {})
+    }
+}
+
 impl crate::Command for InjectNmi {
     const NAME: &'static str = "inject-nmi";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1500,20 +4115,55 @@ impl crate::Command for InjectNmi {
 
 impl AllowedIn<Operational> for InjectNmi {}
 /// The QAPI command `set-action`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetAction {
     /// `reboot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reboot: Option<types::RebootAction>,
     /// `shutdown`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shutdown: Option<types::ShutdownAction>,
     /// `panic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panic: Option<types::PanicAction>,
     /// `watchdog`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watchdog: Option<types::WatchdogAction>,
+}
+
+impl ::serde::Serialize for SetAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SetAction {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "reboot", &self.reboot)?;
+        crate::support::optional_member(map, "shutdown", &self.shutdown)?;
+        crate::support::optional_member(map, "panic", &self.panic)?;
+        crate::support::optional_member(map, "watchdog", &self.watchdog)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command set-action",
+        )?;
+        ::core::result::Result::Ok(SetAction {
+            reboot: members.optional("reboot")?,
+            shutdown: members.optional("shutdown")?,
+            panic: members.optional("panic")?,
+            watchdog: members.optional("watchdog")?,
+        })
+    }
 }
 
 impl crate::Command for SetAction {
@@ -1525,10 +4175,43 @@ impl crate::Command for SetAction {
 
 impl AllowedIn<Operational> for SetAction {}
 /// The QAPI command `watchdog-set-action`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WatchdogSetAction {
     /// `action`
     pub action: types::WatchdogAction,
+}
+
+impl ::serde::Serialize for WatchdogSetAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for WatchdogSetAction {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "action", &self.action)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for WatchdogSetAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command watchdog-set-action",
+        )?;
+        ::core::result::Result::Ok(WatchdogSetAction {
+            action: members.required("action")?,
+        })
+    }
 }
 
 impl crate::Command for WatchdogSetAction {
@@ -1540,13 +4223,45 @@ impl crate::Command for WatchdogSetAction {
 
 impl AllowedIn<Operational> for WatchdogSetAction {}
 /// The QAPI command `query-machines`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMachines {
     /// `compat-props`
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
-    #[serde(rename = "compat-props", default, skip_serializing_if = "Option::is_none")]
     pub compat_props: Option<bool>,
+}
+
+impl ::serde::Serialize for QueryMachines {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMachines {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "compat-props", &self.compat_props)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMachines {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-machines",
+        )?;
+        ::core::result::Result::Ok(QueryMachines {
+            compat_props: members.optional("compat-props")?,
+        })
+    }
 }
 
 impl crate::Command for QueryMachines {
@@ -1558,8 +4273,38 @@ impl crate::Command for QueryMachines {
 
 impl AllowedIn<Operational> for QueryMachines {}
 /// The QAPI command `query-current-machine`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCurrentMachine {}
+impl ::serde::Serialize for QueryCurrentMachine {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCurrentMachine {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCurrentMachine {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-current-machine",
+        )?;
+        ::core::result::Result::Ok(QueryCurrentMachine {})
+    }
+}
+
 impl crate::Command for QueryCurrentMachine {
     const NAME: &'static str = "query-current-machine";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1569,8 +4314,35 @@ impl crate::Command for QueryCurrentMachine {
 
 impl AllowedIn<Operational> for QueryCurrentMachine {}
 /// The QAPI command `query-target`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTarget {}
+impl ::serde::Serialize for QueryTarget {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryTarget {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryTarget {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-target")?;
+        ::core::result::Result::Ok(QueryTarget {})
+    }
+}
+
 impl crate::Command for QueryTarget {
     const NAME: &'static str = "query-target";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1580,8 +4352,35 @@ impl crate::Command for QueryTarget {
 
 impl AllowedIn<Operational> for QueryTarget {}
 /// The QAPI command `query-name`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryName {}
+impl ::serde::Serialize for QueryName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryName {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-name")?;
+        ::core::result::Result::Ok(QueryName {})
+    }
+}
+
 impl crate::Command for QueryName {
     const NAME: &'static str = "query-name";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1591,8 +4390,35 @@ impl crate::Command for QueryName {
 
 impl AllowedIn<Operational> for QueryName {}
 /// The QAPI command `query-uuid`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryUuid {}
+impl ::serde::Serialize for QueryUuid {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryUuid {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryUuid {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-uuid")?;
+        ::core::result::Result::Ok(QueryUuid {})
+    }
+}
+
 impl crate::Command for QueryUuid {
     const NAME: &'static str = "query-uuid";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1602,8 +4428,38 @@ impl crate::Command for QueryUuid {
 
 impl AllowedIn<Operational> for QueryUuid {}
 /// The QAPI command `query-vm-generation-id`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVmGenerationId {}
+impl ::serde::Serialize for QueryVmGenerationId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryVmGenerationId {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryVmGenerationId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-vm-generation-id",
+        )?;
+        ::core::result::Result::Ok(QueryVmGenerationId {})
+    }
+}
+
 impl crate::Command for QueryVmGenerationId {
     const NAME: &'static str = "query-vm-generation-id";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1613,8 +4469,35 @@ impl crate::Command for QueryVmGenerationId {
 
 impl AllowedIn<Operational> for QueryVmGenerationId {}
 /// The QAPI command `query-kvm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryKvm {}
+impl ::serde::Serialize for QueryKvm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryKvm {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryKvm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-kvm")?;
+        ::core::result::Result::Ok(QueryKvm {})
+    }
+}
+
 impl crate::Command for QueryKvm {
     const NAME: &'static str = "query-kvm";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1624,8 +4507,35 @@ impl crate::Command for QueryKvm {
 
 impl AllowedIn<Operational> for QueryKvm {}
 /// The QAPI command `query-iothreads`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryIothreads {}
+impl ::serde::Serialize for QueryIothreads {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryIothreads {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryIothreads {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-iothreads")?;
+        ::core::result::Result::Ok(QueryIothreads {})
+    }
+}
+
 impl crate::Command for QueryIothreads {
     const NAME: &'static str = "query-iothreads";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1635,8 +4545,38 @@ impl crate::Command for QueryIothreads {
 
 impl AllowedIn<Operational> for QueryIothreads {}
 /// The QAPI command `rtc-reset-reinjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RtcResetReinjection {}
+impl ::serde::Serialize for RtcResetReinjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RtcResetReinjection {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RtcResetReinjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command rtc-reset-reinjection",
+        )?;
+        ::core::result::Result::Ok(RtcResetReinjection {})
+    }
+}
+
 impl crate::Command for RtcResetReinjection {
     const NAME: &'static str = "rtc-reset-reinjection";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1646,10 +4586,43 @@ impl crate::Command for RtcResetReinjection {
 
 impl AllowedIn<Operational> for RtcResetReinjection {}
 /// The QAPI command `dumpdtb`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dumpdtb {
     /// `filename`
     pub filename: ::std::string::String,
+}
+
+impl ::serde::Serialize for Dumpdtb {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Dumpdtb {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "filename", &self.filename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Dumpdtb {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command dumpdtb",
+        )?;
+        ::core::result::Result::Ok(Dumpdtb {
+            filename: members.required("filename")?,
+        })
+    }
 }
 
 impl crate::Command for Dumpdtb {
@@ -1661,8 +4634,38 @@ impl crate::Command for Dumpdtb {
 
 impl AllowedIn<Operational> for Dumpdtb {}
 /// The QAPI command `query-acpi-ospm-status`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAcpiOspmStatus {}
+impl ::serde::Serialize for QueryAcpiOspmStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryAcpiOspmStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryAcpiOspmStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-acpi-ospm-status",
+        )?;
+        ::core::result::Result::Ok(QueryAcpiOspmStatus {})
+    }
+}
+
 impl crate::Command for QueryAcpiOspmStatus {
     const NAME: &'static str = "query-acpi-ospm-status";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1672,8 +4675,35 @@ impl crate::Command for QueryAcpiOspmStatus {
 
 impl AllowedIn<Operational> for QueryAcpiOspmStatus {}
 /// The QAPI command `query-cpus-fast`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCpusFast {}
+impl ::serde::Serialize for QueryCpusFast {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCpusFast {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCpusFast {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-cpus-fast")?;
+        ::core::result::Result::Ok(QueryCpusFast {})
+    }
+}
+
 impl crate::Command for QueryCpusFast {
     const NAME: &'static str = "query-cpus-fast";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1683,8 +4713,38 @@ impl crate::Command for QueryCpusFast {
 
 impl AllowedIn<Operational> for QueryCpusFast {}
 /// The QAPI command `query-hotpluggable-cpus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryHotpluggableCpus {}
+impl ::serde::Serialize for QueryHotpluggableCpus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryHotpluggableCpus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryHotpluggableCpus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-hotpluggable-cpus",
+        )?;
+        ::core::result::Result::Ok(QueryHotpluggableCpus {})
+    }
+}
+
 impl crate::Command for QueryHotpluggableCpus {
     const NAME: &'static str = "query-hotpluggable-cpus";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1694,8 +4754,38 @@ impl crate::Command for QueryHotpluggableCpus {
 
 impl AllowedIn<Operational> for QueryHotpluggableCpus {}
 /// The QAPI command `query-cpu-definitions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCpuDefinitions {}
+impl ::serde::Serialize for QueryCpuDefinitions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCpuDefinitions {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCpuDefinitions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-cpu-definitions",
+        )?;
+        ::core::result::Result::Ok(QueryCpuDefinitions {})
+    }
+}
+
 impl crate::Command for QueryCpuDefinitions {
     const NAME: &'static str = "query-cpu-definitions";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1705,13 +4795,47 @@ impl crate::Command for QueryCpuDefinitions {
 
 impl AllowedIn<Operational> for QueryCpuDefinitions {}
 /// The QAPI command `query-cpu-model-expansion`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryCpuModelExpansion {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::CpuModelExpansionType,
     /// `model`
     pub model: types::CpuModelInfo,
+}
+
+impl ::serde::Serialize for QueryCpuModelExpansion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCpuModelExpansion {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "model", &self.model)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCpuModelExpansion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-cpu-model-expansion",
+        )?;
+        ::core::result::Result::Ok(QueryCpuModelExpansion {
+            type_: members.required("type")?,
+            model: members.required("model")?,
+        })
+    }
 }
 
 impl crate::Command for QueryCpuModelExpansion {
@@ -1723,7 +4847,7 @@ impl crate::Command for QueryCpuModelExpansion {
 
 impl AllowedIn<Operational> for QueryCpuModelExpansion {}
 /// The QAPI command `memsave`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Memsave {
     /// `val`
     pub val: u64,
@@ -1732,8 +4856,46 @@ pub struct Memsave {
     /// `filename`
     pub filename: ::std::string::String,
     /// `cpu-index`
-    #[serde(rename = "cpu-index", default, skip_serializing_if = "Option::is_none")]
     pub cpu_index: Option<i64>,
+}
+
+impl ::serde::Serialize for Memsave {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Memsave {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "val", &self.val)?;
+        crate::support::member(map, "size", &self.size)?;
+        crate::support::member(map, "filename", &self.filename)?;
+        crate::support::optional_member(map, "cpu-index", &self.cpu_index)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Memsave {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command memsave",
+        )?;
+        ::core::result::Result::Ok(Memsave {
+            val: members.required("val")?,
+            size: members.required("size")?,
+            filename: members.required("filename")?,
+            cpu_index: members.optional("cpu-index")?,
+        })
+    }
 }
 
 impl crate::Command for Memsave {
@@ -1745,7 +4907,7 @@ impl crate::Command for Memsave {
 
 impl AllowedIn<Operational> for Memsave {}
 /// The QAPI command `pmemsave`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pmemsave {
     /// `val`
     pub val: u64,
@@ -1753,6 +4915,43 @@ pub struct Pmemsave {
     pub size: u64,
     /// `filename`
     pub filename: ::std::string::String,
+}
+
+impl ::serde::Serialize for Pmemsave {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Pmemsave {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "val", &self.val)?;
+        crate::support::member(map, "size", &self.size)?;
+        crate::support::member(map, "filename", &self.filename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Pmemsave {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command pmemsave",
+        )?;
+        ::core::result::Result::Ok(Pmemsave {
+            val: members.required("val")?,
+            size: members.required("size")?,
+            filename: members.required("filename")?,
+        })
+    }
 }
 
 impl crate::Command for Pmemsave {
@@ -1764,8 +4963,35 @@ impl crate::Command for Pmemsave {
 
 impl AllowedIn<Operational> for Pmemsave {}
 /// The QAPI command `query-memdev`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemdev {}
+impl ::serde::Serialize for QueryMemdev {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMemdev {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMemdev {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-memdev")?;
+        ::core::result::Result::Ok(QueryMemdev {})
+    }
+}
+
 impl crate::Command for QueryMemdev {
     const NAME: &'static str = "query-memdev";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1775,8 +5001,38 @@ impl crate::Command for QueryMemdev {
 
 impl AllowedIn<Operational> for QueryMemdev {}
 /// The QAPI command `query-memory-size-summary`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemorySizeSummary {}
+impl ::serde::Serialize for QueryMemorySizeSummary {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMemorySizeSummary {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMemorySizeSummary {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-memory-size-summary",
+        )?;
+        ::core::result::Result::Ok(QueryMemorySizeSummary {})
+    }
+}
+
 impl crate::Command for QueryMemorySizeSummary {
     const NAME: &'static str = "query-memory-size-summary";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1786,8 +5042,38 @@ impl crate::Command for QueryMemorySizeSummary {
 
 impl AllowedIn<Operational> for QueryMemorySizeSummary {}
 /// The QAPI command `query-memory-devices`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemoryDevices {}
+impl ::serde::Serialize for QueryMemoryDevices {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMemoryDevices {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMemoryDevices {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-memory-devices",
+        )?;
+        ::core::result::Result::Ok(QueryMemoryDevices {})
+    }
+}
+
 impl crate::Command for QueryMemoryDevices {
     const NAME: &'static str = "query-memory-devices";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1797,9 +5083,25 @@ impl crate::Command for QueryMemoryDevices {
 
 impl AllowedIn<Operational> for QueryMemoryDevices {}
 /// The QAPI command `set-numa-node`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetNumaNode(pub types::NumaOptions);
+
+impl ::serde::Serialize for SetNumaNode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetNumaNode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(SetNumaNode)
+    }
+}
 
 impl crate::Command for SetNumaNode {
     const NAME: &'static str = "set-numa-node";
@@ -1810,10 +5112,43 @@ impl crate::Command for SetNumaNode {
 
 impl AllowedIn<Operational> for SetNumaNode {}
 /// The QAPI command `balloon`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Balloon {
     /// `value`
     pub value: i64,
+}
+
+impl ::serde::Serialize for Balloon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Balloon {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "value", &self.value)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Balloon {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command balloon",
+        )?;
+        ::core::result::Result::Ok(Balloon {
+            value: members.required("value")?,
+        })
+    }
 }
 
 impl crate::Command for Balloon {
@@ -1825,8 +5160,35 @@ impl crate::Command for Balloon {
 
 impl AllowedIn<Operational> for Balloon {}
 /// The QAPI command `query-balloon`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBalloon {}
+impl ::serde::Serialize for QueryBalloon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryBalloon {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryBalloon {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-balloon")?;
+        ::core::result::Result::Ok(QueryBalloon {})
+    }
+}
+
 impl crate::Command for QueryBalloon {
     const NAME: &'static str = "query-balloon";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1836,8 +5198,38 @@ impl crate::Command for QueryBalloon {
 
 impl AllowedIn<Operational> for QueryBalloon {}
 /// The QAPI command `query-hv-balloon-status-report`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryHvBalloonStatusReport {}
+impl ::serde::Serialize for QueryHvBalloonStatusReport {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryHvBalloonStatusReport {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryHvBalloonStatusReport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-hv-balloon-status-report",
+        )?;
+        ::core::result::Result::Ok(QueryHvBalloonStatusReport {})
+    }
+}
+
 impl crate::Command for QueryHvBalloonStatusReport {
     const NAME: &'static str = "query-hv-balloon-status-report";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1847,8 +5239,35 @@ impl crate::Command for QueryHvBalloonStatusReport {
 
 impl AllowedIn<Operational> for QueryHvBalloonStatusReport {}
 /// The QAPI command `query-sev`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySev {}
+impl ::serde::Serialize for QuerySev {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySev {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySev {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-sev")?;
+        ::core::result::Result::Ok(QuerySev {})
+    }
+}
+
 impl crate::Command for QuerySev {
     const NAME: &'static str = "query-sev";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1858,10 +5277,43 @@ impl crate::Command for QuerySev {
 
 impl AllowedIn<Operational> for QuerySev {}
 /// The QAPI command `query-sev-attestation-report`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuerySevAttestationReport {
     /// `mnonce`
     pub mnonce: ::std::string::String,
+}
+
+impl ::serde::Serialize for QuerySevAttestationReport {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySevAttestationReport {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "mnonce", &self.mnonce)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySevAttestationReport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-sev-attestation-report",
+        )?;
+        ::core::result::Result::Ok(QuerySevAttestationReport {
+            mnonce: members.required("mnonce")?,
+        })
+    }
 }
 
 impl crate::Command for QuerySevAttestationReport {
@@ -1873,8 +5325,38 @@ impl crate::Command for QuerySevAttestationReport {
 
 impl AllowedIn<Operational> for QuerySevAttestationReport {}
 /// The QAPI command `query-sev-capabilities`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySevCapabilities {}
+impl ::serde::Serialize for QuerySevCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySevCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySevCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-sev-capabilities",
+        )?;
+        ::core::result::Result::Ok(QuerySevCapabilities {})
+    }
+}
+
 impl crate::Command for QuerySevCapabilities {
     const NAME: &'static str = "query-sev-capabilities";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1884,8 +5366,38 @@ impl crate::Command for QuerySevCapabilities {
 
 impl AllowedIn<Operational> for QuerySevCapabilities {}
 /// The QAPI command `query-sev-launch-measure`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySevLaunchMeasure {}
+impl ::serde::Serialize for QuerySevLaunchMeasure {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySevLaunchMeasure {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySevLaunchMeasure {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-sev-launch-measure",
+        )?;
+        ::core::result::Result::Ok(QuerySevLaunchMeasure {})
+    }
+}
+
 impl crate::Command for QuerySevLaunchMeasure {
     const NAME: &'static str = "query-sev-launch-measure";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1895,16 +5407,51 @@ impl crate::Command for QuerySevLaunchMeasure {
 
 impl AllowedIn<Operational> for QuerySevLaunchMeasure {}
 /// The QAPI command `sev-inject-launch-secret`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SevInjectLaunchSecret {
     /// `packet-header`
-    #[serde(rename = "packet-header")]
     pub packet_header: ::std::string::String,
     /// `secret`
     pub secret: ::std::string::String,
     /// `gpa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpa: Option<u64>,
+}
+
+impl ::serde::Serialize for SevInjectLaunchSecret {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SevInjectLaunchSecret {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "packet-header", &self.packet_header)?;
+        crate::support::member(map, "secret", &self.secret)?;
+        crate::support::optional_member(map, "gpa", &self.gpa)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SevInjectLaunchSecret {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command sev-inject-launch-secret",
+        )?;
+        ::core::result::Result::Ok(SevInjectLaunchSecret {
+            packet_header: members.required("packet-header")?,
+            secret: members.required("secret")?,
+            gpa: members.optional("gpa")?,
+        })
+    }
 }
 
 impl crate::Command for SevInjectLaunchSecret {
@@ -1916,8 +5463,35 @@ impl crate::Command for SevInjectLaunchSecret {
 
 impl AllowedIn<Operational> for SevInjectLaunchSecret {}
 /// The QAPI command `query-sgx`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgx {}
+impl ::serde::Serialize for QuerySgx {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySgx {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySgx {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-sgx")?;
+        ::core::result::Result::Ok(QuerySgx {})
+    }
+}
+
 impl crate::Command for QuerySgx {
     const NAME: &'static str = "query-sgx";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1927,8 +5501,38 @@ impl crate::Command for QuerySgx {
 
 impl AllowedIn<Operational> for QuerySgx {}
 /// The QAPI command `query-sgx-capabilities`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgxCapabilities {}
+impl ::serde::Serialize for QuerySgxCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySgxCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySgxCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-sgx-capabilities",
+        )?;
+        ::core::result::Result::Ok(QuerySgxCapabilities {})
+    }
+}
+
 impl crate::Command for QuerySgxCapabilities {
     const NAME: &'static str = "query-sgx-capabilities";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -1938,10 +5542,43 @@ impl crate::Command for QuerySgxCapabilities {
 
 impl AllowedIn<Operational> for QuerySgxCapabilities {}
 /// The QAPI command `device-list-properties`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceListProperties {
     /// `typename`
     pub typename: ::std::string::String,
+}
+
+impl ::serde::Serialize for DeviceListProperties {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceListProperties {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "typename", &self.typename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceListProperties {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command device-list-properties",
+        )?;
+        ::core::result::Result::Ok(DeviceListProperties {
+            typename: members.required("typename")?,
+        })
+    }
 }
 
 impl crate::Command for DeviceListProperties {
@@ -1955,16 +5592,51 @@ impl AllowedIn<Operational> for DeviceListProperties {}
 /// The QAPI command `device_add`.
 ///
 /// Features: `json-cli`, `json-cli-hotplug`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceAdd {
     /// `driver`
     pub driver: ::std::string::String,
     /// `bus`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bus: Option<::std::string::String>,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for DeviceAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceAdd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "driver", &self.driver)?;
+        crate::support::optional_member(map, "bus", &self.bus)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command device_add",
+        )?;
+        ::core::result::Result::Ok(DeviceAdd {
+            driver: members.required("driver")?,
+            bus: members.optional("bus")?,
+            id: members.optional("id")?,
+        })
+    }
 }
 
 impl crate::Command for DeviceAdd {
@@ -1976,10 +5648,43 @@ impl crate::Command for DeviceAdd {
 
 impl AllowedIn<Operational> for DeviceAdd {}
 /// The QAPI command `device_del`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceDel {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for DeviceDel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceDel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceDel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command device_del",
+        )?;
+        ::core::result::Result::Ok(DeviceDel {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for DeviceDel {
@@ -1993,10 +5698,43 @@ impl AllowedIn<Operational> for DeviceDel {}
 /// The QAPI command `device-sync-config`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceSyncConfig {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for DeviceSyncConfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceSyncConfig {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceSyncConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command device-sync-config",
+        )?;
+        ::core::result::Result::Ok(DeviceSyncConfig {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for DeviceSyncConfig {
@@ -2008,8 +5746,35 @@ impl crate::Command for DeviceSyncConfig {
 
 impl AllowedIn<Operational> for DeviceSyncConfig {}
 /// The QAPI command `query-pci`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPci {}
+impl ::serde::Serialize for QueryPci {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryPci {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryPci {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-pci")?;
+        ::core::result::Result::Ok(QueryPci {})
+    }
+}
+
 impl crate::Command for QueryPci {
     const NAME: &'static str = "query-pci";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2019,8 +5784,35 @@ impl crate::Command for QueryPci {
 
 impl AllowedIn<Operational> for QueryPci {}
 /// The QAPI command `query-tpm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpm {}
+impl ::serde::Serialize for QueryTpm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryTpm {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryTpm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-tpm")?;
+        ::core::result::Result::Ok(QueryTpm {})
+    }
+}
+
 impl crate::Command for QueryTpm {
     const NAME: &'static str = "query-tpm";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2030,8 +5822,35 @@ impl crate::Command for QueryTpm {
 
 impl AllowedIn<Operational> for QueryTpm {}
 /// The QAPI command `query-tpm-models`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmModels {}
+impl ::serde::Serialize for QueryTpmModels {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryTpmModels {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryTpmModels {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-tpm-models")?;
+        ::core::result::Result::Ok(QueryTpmModels {})
+    }
+}
+
 impl crate::Command for QueryTpmModels {
     const NAME: &'static str = "query-tpm-models";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2041,8 +5860,35 @@ impl crate::Command for QueryTpmModels {
 
 impl AllowedIn<Operational> for QueryTpmModels {}
 /// The QAPI command `query-tpm-types`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmTypes {}
+impl ::serde::Serialize for QueryTpmTypes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryTpmTypes {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryTpmTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-tpm-types")?;
+        ::core::result::Result::Ok(QueryTpmTypes {})
+    }
+}
+
 impl crate::Command for QueryTpmTypes {
     const NAME: &'static str = "query-tpm-types";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2052,8 +5898,35 @@ impl crate::Command for QueryTpmTypes {
 
 impl AllowedIn<Operational> for QueryTpmTypes {}
 /// The QAPI command `query-cryptodev`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCryptodev {}
+impl ::serde::Serialize for QueryCryptodev {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCryptodev {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCryptodev {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-cryptodev")?;
+        ::core::result::Result::Ok(QueryCryptodev {})
+    }
+}
+
 impl crate::Command for QueryCryptodev {
     const NAME: &'static str = "query-cryptodev";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2065,8 +5938,35 @@ impl AllowedIn<Operational> for QueryCryptodev {}
 /// The QAPI command `x-query-virtio`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryVirtio {}
+impl ::serde::Serialize for XQueryVirtio {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryVirtio {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryVirtio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-virtio")?;
+        ::core::result::Result::Ok(XQueryVirtio {})
+    }
+}
+
 impl crate::Command for XQueryVirtio {
     const NAME: &'static str = "x-query-virtio";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2078,15 +5978,51 @@ impl AllowedIn<Operational> for XQueryVirtio {}
 /// The QAPI command `x-query-virtio-queue-element`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioQueueElement {
     /// `path`
     pub path: ::std::string::String,
     /// `queue`
     pub queue: u16,
     /// `index`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u16>,
+}
+
+impl ::serde::Serialize for XQueryVirtioQueueElement {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryVirtioQueueElement {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "queue", &self.queue)?;
+        crate::support::optional_member(map, "index", &self.index)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryVirtioQueueElement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-query-virtio-queue-element",
+        )?;
+        ::core::result::Result::Ok(XQueryVirtioQueueElement {
+            path: members.required("path")?,
+            queue: members.required("queue")?,
+            index: members.optional("index")?,
+        })
+    }
 }
 
 impl crate::Command for XQueryVirtioQueueElement {
@@ -2100,12 +6036,47 @@ impl AllowedIn<Operational> for XQueryVirtioQueueElement {}
 /// The QAPI command `x-query-virtio-queue-status`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioQueueStatus {
     /// `path`
     pub path: ::std::string::String,
     /// `queue`
     pub queue: u16,
+}
+
+impl ::serde::Serialize for XQueryVirtioQueueStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryVirtioQueueStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "queue", &self.queue)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryVirtioQueueStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-query-virtio-queue-status",
+        )?;
+        ::core::result::Result::Ok(XQueryVirtioQueueStatus {
+            path: members.required("path")?,
+            queue: members.required("queue")?,
+        })
+    }
 }
 
 impl crate::Command for XQueryVirtioQueueStatus {
@@ -2119,10 +6090,43 @@ impl AllowedIn<Operational> for XQueryVirtioQueueStatus {}
 /// The QAPI command `x-query-virtio-status`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioStatus {
     /// `path`
     pub path: ::std::string::String,
+}
+
+impl ::serde::Serialize for XQueryVirtioStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryVirtioStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryVirtioStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-query-virtio-status",
+        )?;
+        ::core::result::Result::Ok(XQueryVirtioStatus {
+            path: members.required("path")?,
+        })
+    }
 }
 
 impl crate::Command for XQueryVirtioStatus {
@@ -2136,12 +6140,47 @@ impl AllowedIn<Operational> for XQueryVirtioStatus {}
 /// The QAPI command `x-query-virtio-vhost-queue-status`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioVhostQueueStatus {
     /// `path`
     pub path: ::std::string::String,
     /// `queue`
     pub queue: u16,
+}
+
+impl ::serde::Serialize for XQueryVirtioVhostQueueStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryVirtioVhostQueueStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "queue", &self.queue)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryVirtioVhostQueueStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command x-query-virtio-vhost-queue-status",
+        )?;
+        ::core::result::Result::Ok(XQueryVirtioVhostQueueStatus {
+            path: members.required("path")?,
+            queue: members.required("queue")?,
+        })
+    }
 }
 
 impl crate::Command for XQueryVirtioVhostQueueStatus {
@@ -2153,13 +6192,47 @@ impl crate::Command for XQueryVirtioVhostQueueStatus {
 
 impl AllowedIn<Operational> for XQueryVirtioVhostQueueStatus {}
 /// The QAPI command `cxl-inject-correctable-error`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectCorrectableError {
     /// `path`
     pub path: ::std::string::String,
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::CxlCorErrorType,
+}
+
+impl ::serde::Serialize for CxlInjectCorrectableError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectCorrectableError {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "type", &self.type_)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectCorrectableError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-correctable-error",
+        )?;
+        ::core::result::Result::Ok(CxlInjectCorrectableError {
+            path: members.required("path")?,
+            type_: members.required("type")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectCorrectableError {
@@ -2171,7 +6244,7 @@ impl crate::Command for CxlInjectCorrectableError {
 
 impl AllowedIn<Operational> for CxlInjectCorrectableError {}
 /// The QAPI command `cxl-inject-dram-event`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectDramEvent {
     /// `path`
     pub path: ::std::string::String,
@@ -2184,39 +6257,86 @@ pub struct CxlInjectDramEvent {
     /// `descriptor`
     pub descriptor: u8,
     /// `type`
-    #[serde(rename = "type")]
     pub type_: u8,
     /// `transaction-type`
-    #[serde(rename = "transaction-type")]
     pub transaction_type: u8,
     /// `channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<u8>,
     /// `rank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<u8>,
     /// `nibble-mask`
-    #[serde(rename = "nibble-mask", default, skip_serializing_if = "Option::is_none")]
     pub nibble_mask: Option<u32>,
     /// `bank-group`
-    #[serde(rename = "bank-group", default, skip_serializing_if = "Option::is_none")]
     pub bank_group: Option<u8>,
     /// `bank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank: Option<u8>,
     /// `row`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<u32>,
     /// `column`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u16>,
     /// `correction-mask`
-    #[serde(
-        rename = "correction-mask",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub correction_mask: Option<Vec<u64>>,
+}
+
+impl ::serde::Serialize for CxlInjectDramEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectDramEvent {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "log", &self.log)?;
+        crate::support::member(map, "flags", &self.flags)?;
+        crate::support::member(map, "dpa", &self.dpa)?;
+        crate::support::member(map, "descriptor", &self.descriptor)?;
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "transaction-type", &self.transaction_type)?;
+        crate::support::optional_member(map, "channel", &self.channel)?;
+        crate::support::optional_member(map, "rank", &self.rank)?;
+        crate::support::optional_member(map, "nibble-mask", &self.nibble_mask)?;
+        crate::support::optional_member(map, "bank-group", &self.bank_group)?;
+        crate::support::optional_member(map, "bank", &self.bank)?;
+        crate::support::optional_member(map, "row", &self.row)?;
+        crate::support::optional_member(map, "column", &self.column)?;
+        crate::support::optional_member(map, "correction-mask", &self.correction_mask)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectDramEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-dram-event",
+        )?;
+        ::core::result::Result::Ok(CxlInjectDramEvent {
+            path: members.required("path")?,
+            log: members.required("log")?,
+            flags: members.required("flags")?,
+            dpa: members.required("dpa")?,
+            descriptor: members.required("descriptor")?,
+            type_: members.required("type")?,
+            transaction_type: members.required("transaction-type")?,
+            channel: members.optional("channel")?,
+            rank: members.optional("rank")?,
+            nibble_mask: members.optional("nibble-mask")?,
+            bank_group: members.optional("bank-group")?,
+            bank: members.optional("bank")?,
+            row: members.optional("row")?,
+            column: members.optional("column")?,
+            correction_mask: members.optional("correction-mask")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectDramEvent {
@@ -2228,7 +6348,7 @@ impl crate::Command for CxlInjectDramEvent {
 
 impl AllowedIn<Operational> for CxlInjectDramEvent {}
 /// The QAPI command `cxl-inject-general-media-event`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectGeneralMediaEvent {
     /// `path`
     pub path: ::std::string::String,
@@ -2241,23 +6361,70 @@ pub struct CxlInjectGeneralMediaEvent {
     /// `descriptor`
     pub descriptor: u8,
     /// `type`
-    #[serde(rename = "type")]
     pub type_: u8,
     /// `transaction-type`
-    #[serde(rename = "transaction-type")]
     pub transaction_type: u8,
     /// `channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<u8>,
     /// `rank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<u8>,
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<u32>,
     /// `component-id`
-    #[serde(rename = "component-id", default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for CxlInjectGeneralMediaEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectGeneralMediaEvent {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "log", &self.log)?;
+        crate::support::member(map, "flags", &self.flags)?;
+        crate::support::member(map, "dpa", &self.dpa)?;
+        crate::support::member(map, "descriptor", &self.descriptor)?;
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "transaction-type", &self.transaction_type)?;
+        crate::support::optional_member(map, "channel", &self.channel)?;
+        crate::support::optional_member(map, "rank", &self.rank)?;
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "component-id", &self.component_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectGeneralMediaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-general-media-event",
+        )?;
+        ::core::result::Result::Ok(CxlInjectGeneralMediaEvent {
+            path: members.required("path")?,
+            log: members.required("log")?,
+            flags: members.required("flags")?,
+            dpa: members.required("dpa")?,
+            descriptor: members.required("descriptor")?,
+            type_: members.required("type")?,
+            transaction_type: members.required("transaction-type")?,
+            channel: members.optional("channel")?,
+            rank: members.optional("rank")?,
+            device: members.optional("device")?,
+            component_id: members.optional("component-id")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectGeneralMediaEvent {
@@ -2269,7 +6436,7 @@ impl crate::Command for CxlInjectGeneralMediaEvent {
 
 impl AllowedIn<Operational> for CxlInjectGeneralMediaEvent {}
 /// The QAPI command `cxl-inject-memory-module-event`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectMemoryModuleEvent {
     /// `path`
     pub path: ::std::string::String,
@@ -2278,31 +6445,88 @@ pub struct CxlInjectMemoryModuleEvent {
     /// `flags`
     pub flags: u8,
     /// `type`
-    #[serde(rename = "type")]
     pub type_: u8,
     /// `health-status`
-    #[serde(rename = "health-status")]
     pub health_status: u8,
     /// `media-status`
-    #[serde(rename = "media-status")]
     pub media_status: u8,
     /// `additional-status`
-    #[serde(rename = "additional-status")]
     pub additional_status: u8,
     /// `life-used`
-    #[serde(rename = "life-used")]
     pub life_used: u8,
     /// `temperature`
     pub temperature: i16,
     /// `dirty-shutdown-count`
-    #[serde(rename = "dirty-shutdown-count")]
     pub dirty_shutdown_count: u32,
     /// `corrected-volatile-error-count`
-    #[serde(rename = "corrected-volatile-error-count")]
     pub corrected_volatile_error_count: u32,
     /// `corrected-persistent-error-count`
-    #[serde(rename = "corrected-persistent-error-count")]
     pub corrected_persistent_error_count: u32,
+}
+
+impl ::serde::Serialize for CxlInjectMemoryModuleEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectMemoryModuleEvent {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "log", &self.log)?;
+        crate::support::member(map, "flags", &self.flags)?;
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "health-status", &self.health_status)?;
+        crate::support::member(map, "media-status", &self.media_status)?;
+        crate::support::member(map, "additional-status", &self.additional_status)?;
+        crate::support::member(map, "life-used", &self.life_used)?;
+        crate::support::member(map, "temperature", &self.temperature)?;
+        crate::support::member(map, "dirty-shutdown-count", &self.dirty_shutdown_count)?;
+        crate::support::member(
+            map,
+            "corrected-volatile-error-count",
+            &self.corrected_volatile_error_count,
+        )?;
+        crate::support::member(
+            map,
+            "corrected-persistent-error-count",
+            &self.corrected_persistent_error_count,
+        )?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectMemoryModuleEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-memory-module-event",
+        )?;
+        ::core::result::Result::Ok(CxlInjectMemoryModuleEvent {
+            path: members.required("path")?,
+            log: members.required("log")?,
+            flags: members.required("flags")?,
+            type_: members.required("type")?,
+            health_status: members.required("health-status")?,
+            media_status: members.required("media-status")?,
+            additional_status: members.required("additional-status")?,
+            life_used: members.required("life-used")?,
+            temperature: members.required("temperature")?,
+            dirty_shutdown_count: members.required("dirty-shutdown-count")?,
+            corrected_volatile_error_count: members
+                .required("corrected-volatile-error-count")?,
+            corrected_persistent_error_count: members
+                .required("corrected-persistent-error-count")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectMemoryModuleEvent {
@@ -2314,7 +6538,7 @@ impl crate::Command for CxlInjectMemoryModuleEvent {
 
 impl AllowedIn<Operational> for CxlInjectMemoryModuleEvent {}
 /// The QAPI command `cxl-inject-poison`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectPoison {
     /// `path`
     pub path: ::std::string::String,
@@ -2322,6 +6546,43 @@ pub struct CxlInjectPoison {
     pub start: u64,
     /// `length`
     pub length: u64,
+}
+
+impl ::serde::Serialize for CxlInjectPoison {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectPoison {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "start", &self.start)?;
+        crate::support::member(map, "length", &self.length)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectPoison {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-poison",
+        )?;
+        ::core::result::Result::Ok(CxlInjectPoison {
+            path: members.required("path")?,
+            start: members.required("start")?,
+            length: members.required("length")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectPoison {
@@ -2333,12 +6594,47 @@ impl crate::Command for CxlInjectPoison {
 
 impl AllowedIn<Operational> for CxlInjectPoison {}
 /// The QAPI command `cxl-inject-uncorrectable-errors`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectUncorrectableErrors {
     /// `path`
     pub path: ::std::string::String,
     /// `errors`
     pub errors: Vec<types::CXLUncorErrorRecord>,
+}
+
+impl ::serde::Serialize for CxlInjectUncorrectableErrors {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlInjectUncorrectableErrors {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "errors", &self.errors)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlInjectUncorrectableErrors {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-inject-uncorrectable-errors",
+        )?;
+        ::core::result::Result::Ok(CxlInjectUncorrectableErrors {
+            path: members.required("path")?,
+            errors: members.required("errors")?,
+        })
+    }
 }
 
 impl crate::Command for CxlInjectUncorrectableErrors {
@@ -2352,23 +6648,63 @@ impl AllowedIn<Operational> for CxlInjectUncorrectableErrors {}
 /// The QAPI command `cxl-add-dynamic-capacity`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlAddDynamicCapacity {
     /// `path`
     pub path: ::std::string::String,
     /// `host-id`
-    #[serde(rename = "host-id")]
     pub host_id: u16,
     /// `selection-policy`
-    #[serde(rename = "selection-policy")]
     pub selection_policy: types::CxlExtentSelectionPolicy,
     /// `region`
     pub region: u8,
     /// `tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<::std::string::String>,
     /// `extents`
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
+}
+
+impl ::serde::Serialize for CxlAddDynamicCapacity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlAddDynamicCapacity {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "host-id", &self.host_id)?;
+        crate::support::member(map, "selection-policy", &self.selection_policy)?;
+        crate::support::member(map, "region", &self.region)?;
+        crate::support::optional_member(map, "tag", &self.tag)?;
+        crate::support::member(map, "extents", &self.extents)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlAddDynamicCapacity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-add-dynamic-capacity",
+        )?;
+        ::core::result::Result::Ok(CxlAddDynamicCapacity {
+            path: members.required("path")?,
+            host_id: members.required("host-id")?,
+            selection_policy: members.required("selection-policy")?,
+            region: members.required("region")?,
+            tag: members.optional("tag")?,
+            extents: members.required("extents")?,
+        })
+    }
 }
 
 impl crate::Command for CxlAddDynamicCapacity {
@@ -2382,33 +6718,75 @@ impl AllowedIn<Operational> for CxlAddDynamicCapacity {}
 /// The QAPI command `cxl-release-dynamic-capacity`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CxlReleaseDynamicCapacity {
     /// `path`
     pub path: ::std::string::String,
     /// `host-id`
-    #[serde(rename = "host-id")]
     pub host_id: u16,
     /// `removal-policy`
-    #[serde(rename = "removal-policy")]
     pub removal_policy: types::CxlExtentRemovalPolicy,
     /// `forced-removal`
-    #[serde(rename = "forced-removal", default, skip_serializing_if = "Option::is_none")]
     pub forced_removal: Option<bool>,
     /// `sanitize-on-release`
-    #[serde(
-        rename = "sanitize-on-release",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub sanitize_on_release: Option<bool>,
     /// `region`
     pub region: u8,
     /// `tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<::std::string::String>,
     /// `extents`
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
+}
+
+impl ::serde::Serialize for CxlReleaseDynamicCapacity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CxlReleaseDynamicCapacity {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "path", &self.path)?;
+        crate::support::member(map, "host-id", &self.host_id)?;
+        crate::support::member(map, "removal-policy", &self.removal_policy)?;
+        crate::support::optional_member(map, "forced-removal", &self.forced_removal)?;
+        crate::support::optional_member(
+            map,
+            "sanitize-on-release",
+            &self.sanitize_on_release,
+        )?;
+        crate::support::member(map, "region", &self.region)?;
+        crate::support::optional_member(map, "tag", &self.tag)?;
+        crate::support::member(map, "extents", &self.extents)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CxlReleaseDynamicCapacity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cxl-release-dynamic-capacity",
+        )?;
+        ::core::result::Result::Ok(CxlReleaseDynamicCapacity {
+            path: members.required("path")?,
+            host_id: members.required("host-id")?,
+            removal_policy: members.required("removal-policy")?,
+            forced_removal: members.optional("forced-removal")?,
+            sanitize_on_release: members.optional("sanitize-on-release")?,
+            region: members.required("region")?,
+            tag: members.optional("tag")?,
+            extents: members.required("extents")?,
+        })
+    }
 }
 
 impl crate::Command for CxlReleaseDynamicCapacity {
@@ -2420,18 +6798,52 @@ impl crate::Command for CxlReleaseDynamicCapacity {
 
 impl AllowedIn<Operational> for CxlReleaseDynamicCapacity {}
 /// The QAPI command `eject`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Eject {
     /// `device`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+impl ::serde::Serialize for Eject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Eject {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Eject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command eject",
+        )?;
+        ::core::result::Result::Ok(Eject {
+            device: members.optional("device")?,
+            id: members.optional("id")?,
+            force: members.optional("force")?,
+        })
+    }
 }
 
 impl crate::Command for Eject {
@@ -2443,18 +6855,52 @@ impl crate::Command for Eject {
 
 impl AllowedIn<Operational> for Eject {}
 /// The QAPI command `blockdev-open-tray`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevOpenTray {
     /// `device`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+}
+
+impl ::serde::Serialize for BlockdevOpenTray {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevOpenTray {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevOpenTray {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-open-tray",
+        )?;
+        ::core::result::Result::Ok(BlockdevOpenTray {
+            device: members.optional("device")?,
+            id: members.optional("id")?,
+            force: members.optional("force")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevOpenTray {
@@ -2466,15 +6912,48 @@ impl crate::Command for BlockdevOpenTray {
 
 impl AllowedIn<Operational> for BlockdevOpenTray {}
 /// The QAPI command `blockdev-close-tray`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevCloseTray {
     /// `device`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for BlockdevCloseTray {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevCloseTray {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevCloseTray {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-close-tray",
+        )?;
+        ::core::result::Result::Ok(BlockdevCloseTray {
+            device: members.optional("device")?,
+            id: members.optional("id")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevCloseTray {
@@ -2486,10 +6965,43 @@ impl crate::Command for BlockdevCloseTray {
 
 impl AllowedIn<Operational> for BlockdevCloseTray {}
 /// The QAPI command `blockdev-remove-medium`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevRemoveMedium {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockdevRemoveMedium {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevRemoveMedium {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevRemoveMedium {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-remove-medium",
+        )?;
+        ::core::result::Result::Ok(BlockdevRemoveMedium {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevRemoveMedium {
@@ -2501,13 +7013,47 @@ impl crate::Command for BlockdevRemoveMedium {
 
 impl AllowedIn<Operational> for BlockdevRemoveMedium {}
 /// The QAPI command `blockdev-insert-medium`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevInsertMedium {
     /// `id`
     pub id: ::std::string::String,
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockdevInsertMedium {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevInsertMedium {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "node-name", &self.node_name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevInsertMedium {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-insert-medium",
+        )?;
+        ::core::result::Result::Ok(BlockdevInsertMedium {
+            id: members.required("id")?,
+            node_name: members.required("node-name")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevInsertMedium {
@@ -2519,26 +7065,64 @@ impl crate::Command for BlockdevInsertMedium {
 
 impl AllowedIn<Operational> for BlockdevInsertMedium {}
 /// The QAPI command `blockdev-change-medium`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevChangeMedium {
     /// `device`
     #[deprecated]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
     /// `filename`
     pub filename: ::std::string::String,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<::std::string::String>,
     /// `force`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
     /// `read-only-mode`
-    #[serde(rename = "read-only-mode", default, skip_serializing_if = "Option::is_none")]
     pub read_only_mode: Option<types::BlockdevChangeReadOnlyMode>,
+}
+
+impl ::serde::Serialize for BlockdevChangeMedium {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockdevChangeMedium {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "id", &self.id)?;
+        crate::support::member(map, "filename", &self.filename)?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        crate::support::optional_member(map, "force", &self.force)?;
+        crate::support::optional_member(map, "read-only-mode", &self.read_only_mode)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockdevChangeMedium {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command blockdev-change-medium",
+        )?;
+        ::core::result::Result::Ok(BlockdevChangeMedium {
+            device: members.optional("device")?,
+            id: members.optional("id")?,
+            filename: members.required("filename")?,
+            format: members.optional("format")?,
+            force: members.optional("force")?,
+            read_only_mode: members.optional("read-only-mode")?,
+        })
+    }
 }
 
 impl crate::Command for BlockdevChangeMedium {
@@ -2550,9 +7134,25 @@ impl crate::Command for BlockdevChangeMedium {
 
 impl AllowedIn<Operational> for BlockdevChangeMedium {}
 /// The QAPI command `block_set_io_throttle`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockSetIoThrottle(pub types::BlockIOThrottle);
+
+impl ::serde::Serialize for BlockSetIoThrottle {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockSetIoThrottle {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(BlockSetIoThrottle)
+    }
+}
 
 impl crate::Command for BlockSetIoThrottle {
     const NAME: &'static str = "block_set_io_throttle";
@@ -2563,37 +7163,71 @@ impl crate::Command for BlockSetIoThrottle {
 
 impl AllowedIn<Operational> for BlockSetIoThrottle {}
 /// The QAPI command `block-latency-histogram-set`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockLatencyHistogramSet {
     /// `id`
     pub id: ::std::string::String,
     /// `boundaries`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundaries: Option<Vec<u64>>,
     /// `boundaries-read`
-    #[serde(
-        rename = "boundaries-read",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub boundaries_read: Option<Vec<u64>>,
     /// `boundaries-write`
-    #[serde(
-        rename = "boundaries-write",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub boundaries_write: Option<Vec<u64>>,
     /// `boundaries-zap`
-    #[serde(rename = "boundaries-zap", default, skip_serializing_if = "Option::is_none")]
     pub boundaries_zap: Option<Vec<u64>>,
     /// `boundaries-flush`
-    #[serde(
-        rename = "boundaries-flush",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub boundaries_flush: Option<Vec<u64>>,
+}
+
+impl ::serde::Serialize for BlockLatencyHistogramSet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockLatencyHistogramSet {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::optional_member(map, "boundaries", &self.boundaries)?;
+        crate::support::optional_member(map, "boundaries-read", &self.boundaries_read)?;
+        crate::support::optional_member(
+            map,
+            "boundaries-write",
+            &self.boundaries_write,
+        )?;
+        crate::support::optional_member(map, "boundaries-zap", &self.boundaries_zap)?;
+        crate::support::optional_member(
+            map,
+            "boundaries-flush",
+            &self.boundaries_flush,
+        )?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockLatencyHistogramSet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command block-latency-histogram-set",
+        )?;
+        ::core::result::Result::Ok(BlockLatencyHistogramSet {
+            id: members.required("id")?,
+            boundaries: members.optional("boundaries")?,
+            boundaries_read: members.optional("boundaries-read")?,
+            boundaries_write: members.optional("boundaries-write")?,
+            boundaries_zap: members.optional("boundaries-zap")?,
+            boundaries_flush: members.optional("boundaries-flush")?,
+        })
+    }
 }
 
 impl crate::Command for BlockLatencyHistogramSet {
@@ -2605,8 +7239,35 @@ impl crate::Command for BlockLatencyHistogramSet {
 
 impl AllowedIn<Operational> for BlockLatencyHistogramSet {}
 /// The QAPI command `query-pr-managers`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPrManagers {}
+impl ::serde::Serialize for QueryPrManagers {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryPrManagers {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryPrManagers {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-pr-managers")?;
+        ::core::result::Result::Ok(QueryPrManagers {})
+    }
+}
+
 impl crate::Command for QueryPrManagers {
     const NAME: &'static str = "query-pr-managers";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2616,9 +7277,25 @@ impl crate::Command for QueryPrManagers {
 
 impl AllowedIn<Operational> for QueryPrManagers {}
 /// The QAPI command `netdev_add`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevAdd(pub types::Netdev);
+
+impl ::serde::Serialize for NetdevAdd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevAdd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(NetdevAdd)
+    }
+}
 
 impl crate::Command for NetdevAdd {
     const NAME: &'static str = "netdev_add";
@@ -2629,10 +7306,43 @@ impl crate::Command for NetdevAdd {
 
 impl AllowedIn<Operational> for NetdevAdd {}
 /// The QAPI command `netdev_del`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevDel {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for NetdevDel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NetdevDel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevDel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command netdev_del",
+        )?;
+        ::core::result::Result::Ok(NetdevDel {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for NetdevDel {
@@ -2644,12 +7354,47 @@ impl crate::Command for NetdevDel {
 
 impl AllowedIn<Operational> for NetdevDel {}
 /// The QAPI command `set_link`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetLink {
     /// `name`
     pub name: ::std::string::String,
     /// `up`
     pub up: bool,
+}
+
+impl ::serde::Serialize for SetLink {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SetLink {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::member(map, "up", &self.up)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetLink {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command set_link",
+        )?;
+        ::core::result::Result::Ok(SetLink {
+            name: members.required("name")?,
+            up: members.required("up")?,
+        })
+    }
 }
 
 impl crate::Command for SetLink {
@@ -2661,11 +7406,43 @@ impl crate::Command for SetLink {
 
 impl AllowedIn<Operational> for SetLink {}
 /// The QAPI command `query-rx-filter`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryRxFilter {
     /// `name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for QueryRxFilter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryRxFilter {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryRxFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-rx-filter",
+        )?;
+        ::core::result::Result::Ok(QueryRxFilter {
+            name: members.optional("name")?,
+        })
+    }
 }
 
 impl crate::Command for QueryRxFilter {
@@ -2677,9 +7454,25 @@ impl crate::Command for QueryRxFilter {
 
 impl AllowedIn<Operational> for QueryRxFilter {}
 /// The QAPI command `announce-self`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AnnounceSelf(pub types::AnnounceParameters);
+
+impl ::serde::Serialize for AnnounceSelf {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AnnounceSelf {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(AnnounceSelf)
+    }
+}
 
 impl crate::Command for AnnounceSelf {
     const NAME: &'static str = "announce-self";
@@ -2690,10 +7483,43 @@ impl crate::Command for AnnounceSelf {
 
 impl AllowedIn<Operational> for AnnounceSelf {}
 /// The QAPI command `request-ebpf`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RequestEbpf {
     /// `id`
     pub id: types::EbpfProgramID,
+}
+
+impl ::serde::Serialize for RequestEbpf {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RequestEbpf {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestEbpf {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command request-ebpf",
+        )?;
+        ::core::result::Result::Ok(RequestEbpf {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Command for RequestEbpf {
@@ -2705,10 +7531,43 @@ impl crate::Command for RequestEbpf {
 
 impl AllowedIn<Operational> for RequestEbpf {}
 /// The QAPI command `query-rocker`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryRocker {
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for QueryRocker {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryRocker {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryRocker {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-rocker",
+        )?;
+        ::core::result::Result::Ok(QueryRocker {
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for QueryRocker {
@@ -2720,13 +7579,47 @@ impl crate::Command for QueryRocker {
 
 impl AllowedIn<Operational> for QueryRocker {}
 /// The QAPI command `query-rocker-of-dpa-flows`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaFlows {
     /// `name`
     pub name: ::std::string::String,
     /// `tbl-id`
-    #[serde(rename = "tbl-id", default, skip_serializing_if = "Option::is_none")]
     pub tbl_id: Option<u32>,
+}
+
+impl ::serde::Serialize for QueryRockerOfDpaFlows {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryRockerOfDpaFlows {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::optional_member(map, "tbl-id", &self.tbl_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryRockerOfDpaFlows {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-rocker-of-dpa-flows",
+        )?;
+        ::core::result::Result::Ok(QueryRockerOfDpaFlows {
+            name: members.required("name")?,
+            tbl_id: members.optional("tbl-id")?,
+        })
+    }
 }
 
 impl crate::Command for QueryRockerOfDpaFlows {
@@ -2738,13 +7631,47 @@ impl crate::Command for QueryRockerOfDpaFlows {
 
 impl AllowedIn<Operational> for QueryRockerOfDpaFlows {}
 /// The QAPI command `query-rocker-of-dpa-groups`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaGroups {
     /// `name`
     pub name: ::std::string::String,
     /// `type`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<u8>,
+}
+
+impl ::serde::Serialize for QueryRockerOfDpaGroups {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryRockerOfDpaGroups {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::optional_member(map, "type", &self.type_)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryRockerOfDpaGroups {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-rocker-of-dpa-groups",
+        )?;
+        ::core::result::Result::Ok(QueryRockerOfDpaGroups {
+            name: members.required("name")?,
+            type_: members.optional("type")?,
+        })
+    }
 }
 
 impl crate::Command for QueryRockerOfDpaGroups {
@@ -2756,10 +7683,43 @@ impl crate::Command for QueryRockerOfDpaGroups {
 
 impl AllowedIn<Operational> for QueryRockerOfDpaGroups {}
 /// The QAPI command `query-rocker-ports`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerPorts {
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for QueryRockerPorts {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryRockerPorts {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryRockerPorts {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-rocker-ports",
+        )?;
+        ::core::result::Result::Ok(QueryRockerPorts {
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for QueryRockerPorts {
@@ -2771,10 +7731,43 @@ impl crate::Command for QueryRockerPorts {
 
 impl AllowedIn<Operational> for QueryRockerPorts {}
 /// The QAPI command `migrate-set-capabilities`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MigrateSetCapabilities {
     /// `capabilities`
     pub capabilities: Vec<types::MigrationCapabilityStatus>,
+}
+
+impl ::serde::Serialize for MigrateSetCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateSetCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "capabilities", &self.capabilities)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateSetCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command migrate-set-capabilities",
+        )?;
+        ::core::result::Result::Ok(MigrateSetCapabilities {
+            capabilities: members.required("capabilities")?,
+        })
+    }
 }
 
 impl crate::Command for MigrateSetCapabilities {
@@ -2786,8 +7779,38 @@ impl crate::Command for MigrateSetCapabilities {
 
 impl AllowedIn<Operational> for MigrateSetCapabilities {}
 /// The QAPI command `query-migrate-capabilities`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateCapabilities {}
+impl ::serde::Serialize for QueryMigrateCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMigrateCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMigrateCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-migrate-capabilities",
+        )?;
+        ::core::result::Result::Ok(QueryMigrateCapabilities {})
+    }
+}
+
 impl crate::Command for QueryMigrateCapabilities {
     const NAME: &'static str = "query-migrate-capabilities";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2797,9 +7820,25 @@ impl crate::Command for QueryMigrateCapabilities {
 
 impl AllowedIn<Operational> for QueryMigrateCapabilities {}
 /// The QAPI command `migrate-set-parameters`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MigrateSetParameters(pub types::MigrateSetParameters);
+
+impl ::serde::Serialize for MigrateSetParameters {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateSetParameters {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(MigrateSetParameters)
+    }
+}
 
 impl crate::Command for MigrateSetParameters {
     const NAME: &'static str = "migrate-set-parameters";
@@ -2810,8 +7849,38 @@ impl crate::Command for MigrateSetParameters {
 
 impl AllowedIn<Operational> for MigrateSetParameters {}
 /// The QAPI command `query-migrate-parameters`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateParameters {}
+impl ::serde::Serialize for QueryMigrateParameters {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMigrateParameters {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMigrateParameters {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-migrate-parameters",
+        )?;
+        ::core::result::Result::Ok(QueryMigrateParameters {})
+    }
+}
+
 impl crate::Command for QueryMigrateParameters {
     const NAME: &'static str = "query-migrate-parameters";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2821,20 +7890,55 @@ impl crate::Command for QueryMigrateParameters {
 
 impl AllowedIn<Operational> for QueryMigrateParameters {}
 /// The QAPI command `migrate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Migrate {
     /// `uri`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<::std::string::String>,
     /// `channels`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// `detach`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detach: Option<bool>,
     /// `resume`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<bool>,
+}
+
+impl ::serde::Serialize for Migrate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Migrate {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "uri", &self.uri)?;
+        crate::support::optional_member(map, "channels", &self.channels)?;
+        crate::support::optional_member(map, "detach", &self.detach)?;
+        crate::support::optional_member(map, "resume", &self.resume)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Migrate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command migrate",
+        )?;
+        ::core::result::Result::Ok(Migrate {
+            uri: members.optional("uri")?,
+            channels: members.optional("channels")?,
+            detach: members.optional("detach")?,
+            resume: members.optional("resume")?,
+        })
+    }
 }
 
 impl crate::Command for Migrate {
@@ -2846,17 +7950,51 @@ impl crate::Command for Migrate {
 
 impl AllowedIn<Operational> for Migrate {}
 /// The QAPI command `migrate-incoming`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateIncoming {
     /// `uri`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<::std::string::String>,
     /// `channels`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// `exit-on-error`
-    #[serde(rename = "exit-on-error", default, skip_serializing_if = "Option::is_none")]
     pub exit_on_error: Option<bool>,
+}
+
+impl ::serde::Serialize for MigrateIncoming {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateIncoming {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "uri", &self.uri)?;
+        crate::support::optional_member(map, "channels", &self.channels)?;
+        crate::support::optional_member(map, "exit-on-error", &self.exit_on_error)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateIncoming {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command migrate-incoming",
+        )?;
+        ::core::result::Result::Ok(MigrateIncoming {
+            uri: members.optional("uri")?,
+            channels: members.optional("channels")?,
+            exit_on_error: members.optional("exit-on-error")?,
+        })
+    }
 }
 
 impl crate::Command for MigrateIncoming {
@@ -2868,10 +8006,43 @@ impl crate::Command for MigrateIncoming {
 
 impl AllowedIn<Operational> for MigrateIncoming {}
 /// The QAPI command `migrate-recover`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MigrateRecover {
     /// `uri`
     pub uri: ::std::string::String,
+}
+
+impl ::serde::Serialize for MigrateRecover {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateRecover {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "uri", &self.uri)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateRecover {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command migrate-recover",
+        )?;
+        ::core::result::Result::Ok(MigrateRecover {
+            uri: members.required("uri")?,
+        })
+    }
 }
 
 impl crate::Command for MigrateRecover {
@@ -2883,8 +8054,35 @@ impl crate::Command for MigrateRecover {
 
 impl AllowedIn<Operational> for MigrateRecover {}
 /// The QAPI command `migrate_cancel`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateCancel {}
+impl ::serde::Serialize for MigrateCancel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateCancel {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateCancel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command migrate_cancel")?;
+        ::core::result::Result::Ok(MigrateCancel {})
+    }
+}
+
 impl crate::Command for MigrateCancel {
     const NAME: &'static str = "migrate_cancel";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2894,10 +8092,43 @@ impl crate::Command for MigrateCancel {
 
 impl AllowedIn<Operational> for MigrateCancel {}
 /// The QAPI command `migrate-continue`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MigrateContinue {
     /// `state`
     pub state: types::MigrationStatus,
+}
+
+impl ::serde::Serialize for MigrateContinue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateContinue {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "state", &self.state)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateContinue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command migrate-continue",
+        )?;
+        ::core::result::Result::Ok(MigrateContinue {
+            state: members.required("state")?,
+        })
+    }
 }
 
 impl crate::Command for MigrateContinue {
@@ -2909,8 +8140,35 @@ impl crate::Command for MigrateContinue {
 
 impl AllowedIn<Operational> for MigrateContinue {}
 /// The QAPI command `migrate-pause`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigratePause {}
+impl ::serde::Serialize for MigratePause {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigratePause {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigratePause {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command migrate-pause")?;
+        ::core::result::Result::Ok(MigratePause {})
+    }
+}
+
 impl crate::Command for MigratePause {
     const NAME: &'static str = "migrate-pause";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2920,8 +8178,38 @@ impl crate::Command for MigratePause {
 
 impl AllowedIn<Operational> for MigratePause {}
 /// The QAPI command `migrate-start-postcopy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateStartPostcopy {}
+impl ::serde::Serialize for MigrateStartPostcopy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrateStartPostcopy {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrateStartPostcopy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command migrate-start-postcopy",
+        )?;
+        ::core::result::Result::Ok(MigrateStartPostcopy {})
+    }
+}
+
 impl crate::Command for MigrateStartPostcopy {
     const NAME: &'static str = "migrate-start-postcopy";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2931,8 +8219,35 @@ impl crate::Command for MigrateStartPostcopy {
 
 impl AllowedIn<Operational> for MigrateStartPostcopy {}
 /// The QAPI command `query-migrate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrate {}
+impl ::serde::Serialize for QueryMigrate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMigrate {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMigrate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-migrate")?;
+        ::core::result::Result::Ok(QueryMigrate {})
+    }
+}
+
 impl crate::Command for QueryMigrate {
     const NAME: &'static str = "query-migrate";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2943,8 +8258,38 @@ impl crate::Command for QueryMigrate {
 impl AllowedIn<Operational> for QueryMigrate {}
 /// The QAPI command `query-migrationthreads`.
 #[deprecated]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrationthreads {}
+impl ::serde::Serialize for QueryMigrationthreads {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMigrationthreads {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMigrationthreads {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-migrationthreads",
+        )?;
+        ::core::result::Result::Ok(QueryMigrationthreads {})
+    }
+}
+
 impl crate::Command for QueryMigrationthreads {
     const NAME: &'static str = "query-migrationthreads";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -2954,20 +8299,55 @@ impl crate::Command for QueryMigrationthreads {
 
 impl AllowedIn<Operational> for QueryMigrationthreads {}
 /// The QAPI command `calc-dirty-rate`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CalcDirtyRate {
     /// `calc-time`
-    #[serde(rename = "calc-time")]
     pub calc_time: i64,
     /// `calc-time-unit`
-    #[serde(rename = "calc-time-unit", default, skip_serializing_if = "Option::is_none")]
     pub calc_time_unit: Option<types::TimeUnit>,
     /// `sample-pages`
-    #[serde(rename = "sample-pages", default, skip_serializing_if = "Option::is_none")]
     pub sample_pages: Option<i64>,
     /// `mode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<types::DirtyRateMeasureMode>,
+}
+
+impl ::serde::Serialize for CalcDirtyRate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CalcDirtyRate {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "calc-time", &self.calc_time)?;
+        crate::support::optional_member(map, "calc-time-unit", &self.calc_time_unit)?;
+        crate::support::optional_member(map, "sample-pages", &self.sample_pages)?;
+        crate::support::optional_member(map, "mode", &self.mode)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CalcDirtyRate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command calc-dirty-rate",
+        )?;
+        ::core::result::Result::Ok(CalcDirtyRate {
+            calc_time: members.required("calc-time")?,
+            calc_time_unit: members.optional("calc-time-unit")?,
+            sample_pages: members.optional("sample-pages")?,
+            mode: members.optional("mode")?,
+        })
+    }
 }
 
 impl crate::Command for CalcDirtyRate {
@@ -2979,11 +8359,43 @@ impl crate::Command for CalcDirtyRate {
 
 impl AllowedIn<Operational> for CalcDirtyRate {}
 /// The QAPI command `query-dirty-rate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDirtyRate {
     /// `calc-time-unit`
-    #[serde(rename = "calc-time-unit", default, skip_serializing_if = "Option::is_none")]
     pub calc_time_unit: Option<types::TimeUnit>,
+}
+
+impl ::serde::Serialize for QueryDirtyRate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryDirtyRate {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "calc-time-unit", &self.calc_time_unit)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryDirtyRate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-dirty-rate",
+        )?;
+        ::core::result::Result::Ok(QueryDirtyRate {
+            calc_time_unit: members.optional("calc-time-unit")?,
+        })
+    }
 }
 
 impl crate::Command for QueryDirtyRate {
@@ -2995,14 +8407,47 @@ impl crate::Command for QueryDirtyRate {
 
 impl AllowedIn<Operational> for QueryDirtyRate {}
 /// The QAPI command `set-vcpu-dirty-limit`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetVcpuDirtyLimit {
     /// `cpu-index`
-    #[serde(rename = "cpu-index", default, skip_serializing_if = "Option::is_none")]
     pub cpu_index: Option<i64>,
     /// `dirty-rate`
-    #[serde(rename = "dirty-rate")]
     pub dirty_rate: u64,
+}
+
+impl ::serde::Serialize for SetVcpuDirtyLimit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SetVcpuDirtyLimit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "cpu-index", &self.cpu_index)?;
+        crate::support::member(map, "dirty-rate", &self.dirty_rate)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetVcpuDirtyLimit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command set-vcpu-dirty-limit",
+        )?;
+        ::core::result::Result::Ok(SetVcpuDirtyLimit {
+            cpu_index: members.optional("cpu-index")?,
+            dirty_rate: members.required("dirty-rate")?,
+        })
+    }
 }
 
 impl crate::Command for SetVcpuDirtyLimit {
@@ -3014,11 +8459,43 @@ impl crate::Command for SetVcpuDirtyLimit {
 
 impl AllowedIn<Operational> for SetVcpuDirtyLimit {}
 /// The QAPI command `cancel-vcpu-dirty-limit`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelVcpuDirtyLimit {
     /// `cpu-index`
-    #[serde(rename = "cpu-index", default, skip_serializing_if = "Option::is_none")]
     pub cpu_index: Option<i64>,
+}
+
+impl ::serde::Serialize for CancelVcpuDirtyLimit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CancelVcpuDirtyLimit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "cpu-index", &self.cpu_index)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CancelVcpuDirtyLimit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command cancel-vcpu-dirty-limit",
+        )?;
+        ::core::result::Result::Ok(CancelVcpuDirtyLimit {
+            cpu_index: members.optional("cpu-index")?,
+        })
+    }
 }
 
 impl crate::Command for CancelVcpuDirtyLimit {
@@ -3030,8 +8507,38 @@ impl crate::Command for CancelVcpuDirtyLimit {
 
 impl AllowedIn<Operational> for CancelVcpuDirtyLimit {}
 /// The QAPI command `query-vcpu-dirty-limit`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVcpuDirtyLimit {}
+impl ::serde::Serialize for QueryVcpuDirtyLimit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryVcpuDirtyLimit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryVcpuDirtyLimit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-vcpu-dirty-limit",
+        )?;
+        ::core::result::Result::Ok(QueryVcpuDirtyLimit {})
+    }
+}
+
 impl crate::Command for QueryVcpuDirtyLimit {
     const NAME: &'static str = "query-vcpu-dirty-limit";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3041,8 +8548,35 @@ impl crate::Command for QueryVcpuDirtyLimit {
 
 impl AllowedIn<Operational> for QueryVcpuDirtyLimit {}
 /// The QAPI command `query-colo-status`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryColoStatus {}
+impl ::serde::Serialize for QueryColoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryColoStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryColoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-colo-status")?;
+        ::core::result::Result::Ok(QueryColoStatus {})
+    }
+}
+
 impl crate::Command for QueryColoStatus {
     const NAME: &'static str = "query-colo-status";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3054,8 +8588,38 @@ impl AllowedIn<Operational> for QueryColoStatus {}
 /// The QAPI command `x-colo-lost-heartbeat`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XColoLostHeartbeat {}
+impl ::serde::Serialize for XColoLostHeartbeat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XColoLostHeartbeat {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XColoLostHeartbeat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command x-colo-lost-heartbeat",
+        )?;
+        ::core::result::Result::Ok(XColoLostHeartbeat {})
+    }
+}
+
 impl crate::Command for XColoLostHeartbeat {
     const NAME: &'static str = "x-colo-lost-heartbeat";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3065,8 +8629,38 @@ impl crate::Command for XColoLostHeartbeat {
 
 impl AllowedIn<Operational> for XColoLostHeartbeat {}
 /// The QAPI command `xen-colo-do-checkpoint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenColoDoCheckpoint {}
+impl ::serde::Serialize for XenColoDoCheckpoint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenColoDoCheckpoint {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenColoDoCheckpoint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command xen-colo-do-checkpoint",
+        )?;
+        ::core::result::Result::Ok(XenColoDoCheckpoint {})
+    }
+}
+
 impl crate::Command for XenColoDoCheckpoint {
     const NAME: &'static str = "xen-colo-do-checkpoint";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3076,15 +8670,51 @@ impl crate::Command for XenColoDoCheckpoint {
 
 impl AllowedIn<Operational> for XenColoDoCheckpoint {}
 /// The QAPI command `xen-set-replication`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XenSetReplication {
     /// `enable`
     pub enable: bool,
     /// `primary`
     pub primary: bool,
     /// `failover`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failover: Option<bool>,
+}
+
+impl ::serde::Serialize for XenSetReplication {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenSetReplication {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "enable", &self.enable)?;
+        crate::support::member(map, "primary", &self.primary)?;
+        crate::support::optional_member(map, "failover", &self.failover)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenSetReplication {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command xen-set-replication",
+        )?;
+        ::core::result::Result::Ok(XenSetReplication {
+            enable: members.required("enable")?,
+            primary: members.required("primary")?,
+            failover: members.optional("failover")?,
+        })
+    }
 }
 
 impl crate::Command for XenSetReplication {
@@ -3096,8 +8726,38 @@ impl crate::Command for XenSetReplication {
 
 impl AllowedIn<Operational> for XenSetReplication {}
 /// The QAPI command `query-xen-replication-status`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryXenReplicationStatus {}
+impl ::serde::Serialize for QueryXenReplicationStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryXenReplicationStatus {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryXenReplicationStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-xen-replication-status",
+        )?;
+        ::core::result::Result::Ok(QueryXenReplicationStatus {})
+    }
+}
+
 impl crate::Command for QueryXenReplicationStatus {
     const NAME: &'static str = "query-xen-replication-status";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3107,13 +8767,47 @@ impl crate::Command for QueryXenReplicationStatus {
 
 impl AllowedIn<Operational> for QueryXenReplicationStatus {}
 /// The QAPI command `xen-save-devices-state`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XenSaveDevicesState {
     /// `filename`
     pub filename: ::std::string::String,
     /// `live`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<bool>,
+}
+
+impl ::serde::Serialize for XenSaveDevicesState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenSaveDevicesState {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "filename", &self.filename)?;
+        crate::support::optional_member(map, "live", &self.live)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenSaveDevicesState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command xen-save-devices-state",
+        )?;
+        ::core::result::Result::Ok(XenSaveDevicesState {
+            filename: members.required("filename")?,
+            live: members.optional("live")?,
+        })
+    }
 }
 
 impl crate::Command for XenSaveDevicesState {
@@ -3125,10 +8819,43 @@ impl crate::Command for XenSaveDevicesState {
 
 impl AllowedIn<Operational> for XenSaveDevicesState {}
 /// The QAPI command `xen-load-devices-state`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XenLoadDevicesState {
     /// `filename`
     pub filename: ::std::string::String,
+}
+
+impl ::serde::Serialize for XenLoadDevicesState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenLoadDevicesState {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "filename", &self.filename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenLoadDevicesState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command xen-load-devices-state",
+        )?;
+        ::core::result::Result::Ok(XenLoadDevicesState {
+            filename: members.required("filename")?,
+        })
+    }
 }
 
 impl crate::Command for XenLoadDevicesState {
@@ -3140,10 +8867,43 @@ impl crate::Command for XenLoadDevicesState {
 
 impl AllowedIn<Operational> for XenLoadDevicesState {}
 /// The QAPI command `xen-set-global-dirty-log`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XenSetGlobalDirtyLog {
     /// `enable`
     pub enable: bool,
+}
+
+impl ::serde::Serialize for XenSetGlobalDirtyLog {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenSetGlobalDirtyLog {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "enable", &self.enable)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenSetGlobalDirtyLog {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command xen-set-global-dirty-log",
+        )?;
+        ::core::result::Result::Ok(XenSetGlobalDirtyLog {
+            enable: members.required("enable")?,
+        })
+    }
 }
 
 impl crate::Command for XenSetGlobalDirtyLog {
@@ -3155,8 +8915,35 @@ impl crate::Command for XenSetGlobalDirtyLog {
 
 impl AllowedIn<Operational> for XenSetGlobalDirtyLog {}
 /// The QAPI command `xen-event-list`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenEventList {}
+impl ::serde::Serialize for XenEventList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenEventList {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenEventList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command xen-event-list")?;
+        ::core::result::Result::Ok(XenEventList {})
+    }
+}
+
 impl crate::Command for XenEventList {
     const NAME: &'static str = "xen-event-list";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3166,10 +8953,43 @@ impl crate::Command for XenEventList {
 
 impl AllowedIn<Operational> for XenEventList {}
 /// The QAPI command `xen-event-inject`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct XenEventInject {
     /// `port`
     pub port: u32,
+}
+
+impl ::serde::Serialize for XenEventInject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XenEventInject {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "port", &self.port)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XenEventInject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command xen-event-inject",
+        )?;
+        ::core::result::Result::Ok(XenEventInject {
+            port: members.required("port")?,
+        })
+    }
 }
 
 impl crate::Command for XenEventInject {
@@ -3181,10 +9001,9 @@ impl crate::Command for XenEventInject {
 
 impl AllowedIn<Operational> for XenEventInject {}
 /// The QAPI command `snapshot-save`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotSave {
     /// `job-id`
-    #[serde(rename = "job-id")]
     pub job_id: ::std::string::String,
     /// `tag`
     pub tag: ::std::string::String,
@@ -3192,6 +9011,45 @@ pub struct SnapshotSave {
     pub vmstate: ::std::string::String,
     /// `devices`
     pub devices: Vec<::std::string::String>,
+}
+
+impl ::serde::Serialize for SnapshotSave {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SnapshotSave {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "tag", &self.tag)?;
+        crate::support::member(map, "vmstate", &self.vmstate)?;
+        crate::support::member(map, "devices", &self.devices)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SnapshotSave {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command snapshot-save",
+        )?;
+        ::core::result::Result::Ok(SnapshotSave {
+            job_id: members.required("job-id")?,
+            tag: members.required("tag")?,
+            vmstate: members.required("vmstate")?,
+            devices: members.required("devices")?,
+        })
+    }
 }
 
 impl crate::Command for SnapshotSave {
@@ -3203,10 +9061,9 @@ impl crate::Command for SnapshotSave {
 
 impl AllowedIn<Operational> for SnapshotSave {}
 /// The QAPI command `snapshot-load`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotLoad {
     /// `job-id`
-    #[serde(rename = "job-id")]
     pub job_id: ::std::string::String,
     /// `tag`
     pub tag: ::std::string::String,
@@ -3214,6 +9071,45 @@ pub struct SnapshotLoad {
     pub vmstate: ::std::string::String,
     /// `devices`
     pub devices: Vec<::std::string::String>,
+}
+
+impl ::serde::Serialize for SnapshotLoad {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SnapshotLoad {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "tag", &self.tag)?;
+        crate::support::member(map, "vmstate", &self.vmstate)?;
+        crate::support::member(map, "devices", &self.devices)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SnapshotLoad {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command snapshot-load",
+        )?;
+        ::core::result::Result::Ok(SnapshotLoad {
+            job_id: members.required("job-id")?,
+            tag: members.required("tag")?,
+            vmstate: members.required("vmstate")?,
+            devices: members.required("devices")?,
+        })
+    }
 }
 
 impl crate::Command for SnapshotLoad {
@@ -3225,15 +9121,51 @@ impl crate::Command for SnapshotLoad {
 
 impl AllowedIn<Operational> for SnapshotLoad {}
 /// The QAPI command `snapshot-delete`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotDelete {
     /// `job-id`
-    #[serde(rename = "job-id")]
     pub job_id: ::std::string::String,
     /// `tag`
     pub tag: ::std::string::String,
     /// `devices`
     pub devices: Vec<::std::string::String>,
+}
+
+impl ::serde::Serialize for SnapshotDelete {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SnapshotDelete {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "job-id", &self.job_id)?;
+        crate::support::member(map, "tag", &self.tag)?;
+        crate::support::member(map, "devices", &self.devices)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SnapshotDelete {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command snapshot-delete",
+        )?;
+        ::core::result::Result::Ok(SnapshotDelete {
+            job_id: members.required("job-id")?,
+            tag: members.required("tag")?,
+            devices: members.required("devices")?,
+        })
+    }
 }
 
 impl crate::Command for SnapshotDelete {
@@ -3245,24 +9177,63 @@ impl crate::Command for SnapshotDelete {
 
 impl AllowedIn<Operational> for SnapshotDelete {}
 /// The QAPI command `dump-guest-memory`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DumpGuestMemory {
     /// `paging`
     pub paging: bool,
     /// `protocol`
     pub protocol: ::std::string::String,
     /// `detach`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detach: Option<bool>,
     /// `begin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin: Option<i64>,
     /// `length`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<types::DumpGuestMemoryFormat>,
+}
+
+impl ::serde::Serialize for DumpGuestMemory {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DumpGuestMemory {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "paging", &self.paging)?;
+        crate::support::member(map, "protocol", &self.protocol)?;
+        crate::support::optional_member(map, "detach", &self.detach)?;
+        crate::support::optional_member(map, "begin", &self.begin)?;
+        crate::support::optional_member(map, "length", &self.length)?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DumpGuestMemory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command dump-guest-memory",
+        )?;
+        ::core::result::Result::Ok(DumpGuestMemory {
+            paging: members.required("paging")?,
+            protocol: members.required("protocol")?,
+            detach: members.optional("detach")?,
+            begin: members.optional("begin")?,
+            length: members.optional("length")?,
+            format: members.optional("format")?,
+        })
+    }
 }
 
 impl crate::Command for DumpGuestMemory {
@@ -3274,8 +9245,35 @@ impl crate::Command for DumpGuestMemory {
 
 impl AllowedIn<Operational> for DumpGuestMemory {}
 /// The QAPI command `query-dump`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDump {}
+impl ::serde::Serialize for QueryDump {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryDump {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryDump {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-dump")?;
+        ::core::result::Result::Ok(QueryDump {})
+    }
+}
+
 impl crate::Command for QueryDump {
     const NAME: &'static str = "query-dump";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3285,8 +9283,38 @@ impl crate::Command for QueryDump {
 
 impl AllowedIn<Operational> for QueryDump {}
 /// The QAPI command `query-dump-guest-memory-capability`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDumpGuestMemoryCapability {}
+impl ::serde::Serialize for QueryDumpGuestMemoryCapability {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryDumpGuestMemoryCapability {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryDumpGuestMemoryCapability {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-dump-guest-memory-capability",
+        )?;
+        ::core::result::Result::Ok(QueryDumpGuestMemoryCapability {})
+    }
+}
+
 impl crate::Command for QueryDumpGuestMemoryCapability {
     const NAME: &'static str = "query-dump-guest-memory-capability";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3296,8 +9324,38 @@ impl crate::Command for QueryDumpGuestMemoryCapability {
 
 impl AllowedIn<Operational> for QueryDumpGuestMemoryCapability {}
 /// The QAPI command `query-display-options`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDisplayOptions {}
+impl ::serde::Serialize for QueryDisplayOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryDisplayOptions {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryDisplayOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command query-display-options",
+        )?;
+        ::core::result::Result::Ok(QueryDisplayOptions {})
+    }
+}
+
 impl crate::Command for QueryDisplayOptions {
     const NAME: &'static str = "query-display-options";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3307,9 +9365,25 @@ impl crate::Command for QueryDisplayOptions {
 
 impl AllowedIn<Operational> for QueryDisplayOptions {}
 /// The QAPI command `display-reload`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DisplayReload(pub types::DisplayReloadOptions);
+
+impl ::serde::Serialize for DisplayReload {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DisplayReload {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(DisplayReload)
+    }
+}
 
 impl crate::Command for DisplayReload {
     const NAME: &'static str = "display-reload";
@@ -3320,9 +9394,25 @@ impl crate::Command for DisplayReload {
 
 impl AllowedIn<Operational> for DisplayReload {}
 /// The QAPI command `display-update`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DisplayUpdate(pub types::DisplayUpdateOptions);
+
+impl ::serde::Serialize for DisplayUpdate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DisplayUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(DisplayUpdate)
+    }
+}
 
 impl crate::Command for DisplayUpdate {
     const NAME: &'static str = "display-update";
@@ -3333,19 +9423,55 @@ impl crate::Command for DisplayUpdate {
 
 impl AllowedIn<Operational> for DisplayUpdate {}
 /// The QAPI command `screendump`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Screendump {
     /// `filename`
     pub filename: ::std::string::String,
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `head`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<i64>,
     /// `format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<types::ImageFormat>,
+}
+
+impl ::serde::Serialize for Screendump {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Screendump {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "filename", &self.filename)?;
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "head", &self.head)?;
+        crate::support::optional_member(map, "format", &self.format)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Screendump {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command screendump",
+        )?;
+        ::core::result::Result::Ok(Screendump {
+            filename: members.required("filename")?,
+            device: members.optional("device")?,
+            head: members.optional("head")?,
+            format: members.optional("format")?,
+        })
+    }
 }
 
 impl crate::Command for Screendump {
@@ -3357,9 +9483,25 @@ impl crate::Command for Screendump {
 
 impl AllowedIn<Operational> for Screendump {}
 /// The QAPI command `set_password`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetPassword(pub types::SetPasswordOptions);
+
+impl ::serde::Serialize for SetPassword {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetPassword {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(SetPassword)
+    }
+}
 
 impl crate::Command for SetPassword {
     const NAME: &'static str = "set_password";
@@ -3370,9 +9512,25 @@ impl crate::Command for SetPassword {
 
 impl AllowedIn<Operational> for SetPassword {}
 /// The QAPI command `expire_password`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExpirePassword(pub types::ExpirePasswordOptions);
+
+impl ::serde::Serialize for ExpirePassword {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ExpirePassword {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(ExpirePassword)
+    }
+}
 
 impl crate::Command for ExpirePassword {
     const NAME: &'static str = "expire_password";
@@ -3383,21 +9541,59 @@ impl crate::Command for ExpirePassword {
 
 impl AllowedIn<Operational> for ExpirePassword {}
 /// The QAPI command `client_migrate_info`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientMigrateInfo {
     /// `protocol`
     pub protocol: ::std::string::String,
     /// `hostname`
     pub hostname: ::std::string::String,
     /// `port`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// `tls-port`
-    #[serde(rename = "tls-port", default, skip_serializing_if = "Option::is_none")]
     pub tls_port: Option<i64>,
     /// `cert-subject`
-    #[serde(rename = "cert-subject", default, skip_serializing_if = "Option::is_none")]
     pub cert_subject: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for ClientMigrateInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ClientMigrateInfo {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "protocol", &self.protocol)?;
+        crate::support::member(map, "hostname", &self.hostname)?;
+        crate::support::optional_member(map, "port", &self.port)?;
+        crate::support::optional_member(map, "tls-port", &self.tls_port)?;
+        crate::support::optional_member(map, "cert-subject", &self.cert_subject)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ClientMigrateInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command client_migrate_info",
+        )?;
+        ::core::result::Result::Ok(ClientMigrateInfo {
+            protocol: members.required("protocol")?,
+            hostname: members.required("hostname")?,
+            port: members.optional("port")?,
+            tls_port: members.optional("tls-port")?,
+            cert_subject: members.optional("cert-subject")?,
+        })
+    }
 }
 
 impl crate::Command for ClientMigrateInfo {
@@ -3409,8 +9605,35 @@ impl crate::Command for ClientMigrateInfo {
 
 impl AllowedIn<Operational> for ClientMigrateInfo {}
 /// The QAPI command `query-vnc`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVnc {}
+impl ::serde::Serialize for QueryVnc {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryVnc {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryVnc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-vnc")?;
+        ::core::result::Result::Ok(QueryVnc {})
+    }
+}
+
 impl crate::Command for QueryVnc {
     const NAME: &'static str = "query-vnc";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3420,8 +9643,35 @@ impl crate::Command for QueryVnc {
 
 impl AllowedIn<Operational> for QueryVnc {}
 /// The QAPI command `query-vnc-servers`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVncServers {}
+impl ::serde::Serialize for QueryVncServers {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryVncServers {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryVncServers {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-vnc-servers")?;
+        ::core::result::Result::Ok(QueryVncServers {})
+    }
+}
+
 impl crate::Command for QueryVncServers {
     const NAME: &'static str = "query-vnc-servers";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3431,10 +9681,43 @@ impl crate::Command for QueryVncServers {
 
 impl AllowedIn<Operational> for QueryVncServers {}
 /// The QAPI command `change-vnc-password`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChangeVncPassword {
     /// `password`
     pub password: ::std::string::String,
+}
+
+impl ::serde::Serialize for ChangeVncPassword {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ChangeVncPassword {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "password", &self.password)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChangeVncPassword {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command change-vnc-password",
+        )?;
+        ::core::result::Result::Ok(ChangeVncPassword {
+            password: members.required("password")?,
+        })
+    }
 }
 
 impl crate::Command for ChangeVncPassword {
@@ -3446,8 +9729,35 @@ impl crate::Command for ChangeVncPassword {
 
 impl AllowedIn<Operational> for ChangeVncPassword {}
 /// The QAPI command `query-spice`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySpice {}
+impl ::serde::Serialize for QuerySpice {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuerySpice {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuerySpice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-spice")?;
+        ::core::result::Result::Ok(QuerySpice {})
+    }
+}
+
 impl crate::Command for QuerySpice {
     const NAME: &'static str = "query-spice";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3457,8 +9767,35 @@ impl crate::Command for QuerySpice {
 
 impl AllowedIn<Operational> for QuerySpice {}
 /// The QAPI command `query-mice`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMice {}
+impl ::serde::Serialize for QueryMice {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryMice {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryMice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-mice")?;
+        ::core::result::Result::Ok(QueryMice {})
+    }
+}
+
 impl crate::Command for QueryMice {
     const NAME: &'static str = "query-mice";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3468,13 +9805,47 @@ impl crate::Command for QueryMice {
 
 impl AllowedIn<Operational> for QueryMice {}
 /// The QAPI command `send-key`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SendKey {
     /// `keys`
     pub keys: Vec<types::KeyValue>,
     /// `hold-time`
-    #[serde(rename = "hold-time", default, skip_serializing_if = "Option::is_none")]
     pub hold_time: Option<i64>,
+}
+
+impl ::serde::Serialize for SendKey {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SendKey {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "keys", &self.keys)?;
+        crate::support::optional_member(map, "hold-time", &self.hold_time)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SendKey {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command send-key",
+        )?;
+        ::core::result::Result::Ok(SendKey {
+            keys: members.required("keys")?,
+            hold_time: members.optional("hold-time")?,
+        })
+    }
 }
 
 impl crate::Command for SendKey {
@@ -3486,16 +9857,51 @@ impl crate::Command for SendKey {
 
 impl AllowedIn<Operational> for SendKey {}
 /// The QAPI command `input-send-event`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InputSendEvent {
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `head`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<i64>,
     /// `events`
     pub events: Vec<types::InputEvent>,
+}
+
+impl ::serde::Serialize for InputSendEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for InputSendEvent {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "head", &self.head)?;
+        crate::support::member(map, "events", &self.events)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputSendEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command input-send-event",
+        )?;
+        ::core::result::Result::Ok(InputSendEvent {
+            device: members.optional("device")?,
+            head: members.optional("head")?,
+            events: members.required("events")?,
+        })
+    }
 }
 
 impl crate::Command for InputSendEvent {
@@ -3507,8 +9913,35 @@ impl crate::Command for InputSendEvent {
 
 impl AllowedIn<Operational> for InputSendEvent {}
 /// The QAPI command `query-audiodevs`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAudiodevs {}
+impl ::serde::Serialize for QueryAudiodevs {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryAudiodevs {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryAudiodevs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-audiodevs")?;
+        ::core::result::Result::Ok(QueryAudiodevs {})
+    }
+}
+
 impl crate::Command for QueryAudiodevs {
     const NAME: &'static str = "query-audiodevs";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3520,14 +9953,47 @@ impl AllowedIn<Operational> for QueryAudiodevs {}
 /// The QAPI command `human-monitor-command`.
 ///
 /// Features: `savevm-monitor-nodes`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HumanMonitorCommand {
     /// `command-line`
-    #[serde(rename = "command-line")]
     pub command_line: ::std::string::String,
     /// `cpu-index`
-    #[serde(rename = "cpu-index", default, skip_serializing_if = "Option::is_none")]
     pub cpu_index: Option<i64>,
+}
+
+impl ::serde::Serialize for HumanMonitorCommand {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for HumanMonitorCommand {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "command-line", &self.command_line)?;
+        crate::support::optional_member(map, "cpu-index", &self.cpu_index)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for HumanMonitorCommand {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command human-monitor-command",
+        )?;
+        ::core::result::Result::Ok(HumanMonitorCommand {
+            command_line: members.required("command-line")?,
+            cpu_index: members.optional("cpu-index")?,
+        })
+    }
 }
 
 impl crate::Command for HumanMonitorCommand {
@@ -3539,10 +10005,43 @@ impl crate::Command for HumanMonitorCommand {
 
 impl AllowedIn<Operational> for HumanMonitorCommand {}
 /// The QAPI command `getfd`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Getfd {
     /// `fdname`
     pub fdname: ::std::string::String,
+}
+
+impl ::serde::Serialize for Getfd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Getfd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "fdname", &self.fdname)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Getfd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command getfd",
+        )?;
+        ::core::result::Result::Ok(Getfd {
+            fdname: members.required("fdname")?,
+        })
+    }
 }
 
 impl crate::Command for Getfd {
@@ -3554,10 +10053,43 @@ impl crate::Command for Getfd {
 
 impl AllowedIn<Operational> for Getfd {}
 /// The QAPI command `closefd`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Closefd {
     /// `fdname`
     pub fdname: ::std::string::String,
+}
+
+impl ::serde::Serialize for Closefd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Closefd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "fdname", &self.fdname)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Closefd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command closefd",
+        )?;
+        ::core::result::Result::Ok(Closefd {
+            fdname: members.required("fdname")?,
+        })
+    }
 }
 
 impl crate::Command for Closefd {
@@ -3569,14 +10101,47 @@ impl crate::Command for Closefd {
 
 impl AllowedIn<Operational> for Closefd {}
 /// The QAPI command `add-fd`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddFd {
     /// `fdset-id`
-    #[serde(rename = "fdset-id", default, skip_serializing_if = "Option::is_none")]
     pub fdset_id: Option<i64>,
     /// `opaque`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opaque: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for AddFd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for AddFd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "fdset-id", &self.fdset_id)?;
+        crate::support::optional_member(map, "opaque", &self.opaque)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddFd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command add-fd",
+        )?;
+        ::core::result::Result::Ok(AddFd {
+            fdset_id: members.optional("fdset-id")?,
+            opaque: members.optional("opaque")?,
+        })
+    }
 }
 
 impl crate::Command for AddFd {
@@ -3588,14 +10153,47 @@ impl crate::Command for AddFd {
 
 impl AllowedIn<Operational> for AddFd {}
 /// The QAPI command `remove-fd`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RemoveFd {
     /// `fdset-id`
-    #[serde(rename = "fdset-id")]
     pub fdset_id: i64,
     /// `fd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fd: Option<i64>,
+}
+
+impl ::serde::Serialize for RemoveFd {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RemoveFd {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "fdset-id", &self.fdset_id)?;
+        crate::support::optional_member(map, "fd", &self.fd)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RemoveFd {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command remove-fd",
+        )?;
+        ::core::result::Result::Ok(RemoveFd {
+            fdset_id: members.required("fdset-id")?,
+            fd: members.optional("fd")?,
+        })
+    }
 }
 
 impl crate::Command for RemoveFd {
@@ -3607,8 +10205,35 @@ impl crate::Command for RemoveFd {
 
 impl AllowedIn<Operational> for RemoveFd {}
 /// The QAPI command `query-fdsets`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryFdsets {}
+impl ::serde::Serialize for QueryFdsets {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryFdsets {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryFdsets {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-fdsets")?;
+        ::core::result::Result::Ok(QueryFdsets {})
+    }
+}
+
 impl crate::Command for QueryFdsets {
     const NAME: &'static str = "query-fdsets";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3618,18 +10243,55 @@ impl crate::Command for QueryFdsets {
 
 impl AllowedIn<Operational> for QueryFdsets {}
 /// The QAPI command `add_client`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AddClient {
     /// `protocol`
     pub protocol: ::std::string::String,
     /// `fdname`
     pub fdname: ::std::string::String,
     /// `skipauth`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipauth: Option<bool>,
     /// `tls`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
+}
+
+impl ::serde::Serialize for AddClient {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for AddClient {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "protocol", &self.protocol)?;
+        crate::support::member(map, "fdname", &self.fdname)?;
+        crate::support::optional_member(map, "skipauth", &self.skipauth)?;
+        crate::support::optional_member(map, "tls", &self.tls)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddClient {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command add_client",
+        )?;
+        ::core::result::Result::Ok(AddClient {
+            protocol: members.required("protocol")?,
+            fdname: members.required("fdname")?,
+            skipauth: members.optional("skipauth")?,
+            tls: members.optional("tls")?,
+        })
+    }
 }
 
 impl crate::Command for AddClient {
@@ -3641,11 +10303,43 @@ impl crate::Command for AddClient {
 
 impl AllowedIn<Operational> for AddClient {}
 /// The QAPI command `query-command-line-options`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCommandLineOptions {
     /// `option`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for QueryCommandLineOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCommandLineOptions {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "option", &self.option)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCommandLineOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-command-line-options",
+        )?;
+        ::core::result::Result::Ok(QueryCommandLineOptions {
+            option: members.optional("option")?,
+        })
+    }
 }
 
 impl crate::Command for QueryCommandLineOptions {
@@ -3657,10 +10351,43 @@ impl crate::Command for QueryCommandLineOptions {
 
 impl AllowedIn<Operational> for QueryCommandLineOptions {}
 /// The QAPI command `trace-event-get-state`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventGetState {
     /// `name`
     pub name: ::std::string::String,
+}
+
+impl ::serde::Serialize for TraceEventGetState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for TraceEventGetState {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TraceEventGetState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command trace-event-get-state",
+        )?;
+        ::core::result::Result::Ok(TraceEventGetState {
+            name: members.required("name")?,
+        })
+    }
 }
 
 impl crate::Command for TraceEventGetState {
@@ -3672,19 +10399,55 @@ impl crate::Command for TraceEventGetState {
 
 impl AllowedIn<Operational> for TraceEventGetState {}
 /// The QAPI command `trace-event-set-state`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventSetState {
     /// `name`
     pub name: ::std::string::String,
     /// `enable`
     pub enable: bool,
     /// `ignore-unavailable`
-    #[serde(
-        rename = "ignore-unavailable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ignore_unavailable: Option<bool>,
+}
+
+impl ::serde::Serialize for TraceEventSetState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for TraceEventSetState {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "name", &self.name)?;
+        crate::support::member(map, "enable", &self.enable)?;
+        crate::support::optional_member(
+            map,
+            "ignore-unavailable",
+            &self.ignore_unavailable,
+        )?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TraceEventSetState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command trace-event-set-state",
+        )?;
+        ::core::result::Result::Ok(TraceEventSetState {
+            name: members.required("name")?,
+            enable: members.required("enable")?,
+            ignore_unavailable: members.optional("ignore-unavailable")?,
+        })
+    }
 }
 
 impl crate::Command for TraceEventSetState {
@@ -3696,9 +10459,25 @@ impl crate::Command for TraceEventSetState {
 
 impl AllowedIn<Operational> for TraceEventSetState {}
 /// The QAPI command `query-stats`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryStats(pub types::StatsFilter);
+
+impl ::serde::Serialize for QueryStats {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryStats {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(QueryStats)
+    }
+}
 
 impl crate::Command for QueryStats {
     const NAME: &'static str = "query-stats";
@@ -3709,11 +10488,43 @@ impl crate::Command for QueryStats {
 
 impl AllowedIn<Operational> for QueryStats {}
 /// The QAPI command `query-stats-schemas`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatsSchemas {
     /// `provider`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<types::StatsProvider>,
+}
+
+impl ::serde::Serialize for QueryStatsSchemas {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryStatsSchemas {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "provider", &self.provider)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryStatsSchemas {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command query-stats-schemas",
+        )?;
+        ::core::result::Result::Ok(QueryStatsSchemas {
+            provider: members.optional("provider")?,
+        })
+    }
 }
 
 impl crate::Command for QueryStatsSchemas {
@@ -3727,8 +10538,38 @@ impl AllowedIn<Operational> for QueryStatsSchemas {}
 /// The QAPI command `x-query-interrupt-controllers`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryInterruptControllers {}
+impl ::serde::Serialize for XQueryInterruptControllers {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryInterruptControllers {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryInterruptControllers {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command x-query-interrupt-controllers",
+        )?;
+        ::core::result::Result::Ok(XQueryInterruptControllers {})
+    }
+}
+
 impl crate::Command for XQueryInterruptControllers {
     const NAME: &'static str = "x-query-interrupt-controllers";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3740,8 +10581,35 @@ impl AllowedIn<Operational> for XQueryInterruptControllers {}
 /// The QAPI command `x-query-irq`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryIrq {}
+impl ::serde::Serialize for XQueryIrq {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryIrq {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryIrq {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-irq")?;
+        ::core::result::Result::Ok(XQueryIrq {})
+    }
+}
+
 impl crate::Command for XQueryIrq {
     const NAME: &'static str = "x-query-irq";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3753,8 +10621,35 @@ impl AllowedIn<Operational> for XQueryIrq {}
 /// The QAPI command `x-query-jit`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryJit {}
+impl ::serde::Serialize for XQueryJit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryJit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryJit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-jit")?;
+        ::core::result::Result::Ok(XQueryJit {})
+    }
+}
+
 impl crate::Command for XQueryJit {
     const NAME: &'static str = "x-query-jit";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3766,8 +10661,35 @@ impl AllowedIn<Operational> for XQueryJit {}
 /// The QAPI command `x-query-numa`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryNuma {}
+impl ::serde::Serialize for XQueryNuma {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryNuma {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryNuma {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-numa")?;
+        ::core::result::Result::Ok(XQueryNuma {})
+    }
+}
+
 impl crate::Command for XQueryNuma {
     const NAME: &'static str = "x-query-numa";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3779,8 +10701,35 @@ impl AllowedIn<Operational> for XQueryNuma {}
 /// The QAPI command `x-query-opcount`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryOpcount {}
+impl ::serde::Serialize for XQueryOpcount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryOpcount {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryOpcount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-opcount")?;
+        ::core::result::Result::Ok(XQueryOpcount {})
+    }
+}
+
 impl crate::Command for XQueryOpcount {
     const NAME: &'static str = "x-query-opcount";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3792,8 +10741,35 @@ impl AllowedIn<Operational> for XQueryOpcount {}
 /// The QAPI command `x-query-ramblock`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryRamblock {}
+impl ::serde::Serialize for XQueryRamblock {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryRamblock {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryRamblock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-ramblock")?;
+        ::core::result::Result::Ok(XQueryRamblock {})
+    }
+}
+
 impl crate::Command for XQueryRamblock {
     const NAME: &'static str = "x-query-ramblock";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3805,8 +10781,35 @@ impl AllowedIn<Operational> for XQueryRamblock {}
 /// The QAPI command `x-query-roms`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryRoms {}
+impl ::serde::Serialize for XQueryRoms {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryRoms {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryRoms {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-roms")?;
+        ::core::result::Result::Ok(XQueryRoms {})
+    }
+}
+
 impl crate::Command for XQueryRoms {
     const NAME: &'static str = "x-query-roms";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3818,8 +10821,35 @@ impl AllowedIn<Operational> for XQueryRoms {}
 /// The QAPI command `x-query-usb`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XQueryUsb {}
+impl ::serde::Serialize for XQueryUsb {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for XQueryUsb {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for XQueryUsb {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command x-query-usb")?;
+        ::core::result::Result::Ok(XQueryUsb {})
+    }
+}
+
 impl crate::Command for XQueryUsb {
     const NAME: &'static str = "x-query-usb";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3829,8 +10859,35 @@ impl crate::Command for XQueryUsb {
 
 impl AllowedIn<Operational> for XQueryUsb {}
 /// The QAPI command `query-replay`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryReplay {}
+impl ::serde::Serialize for QueryReplay {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryReplay {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryReplay {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-replay")?;
+        ::core::result::Result::Ok(QueryReplay {})
+    }
+}
+
 impl crate::Command for QueryReplay {
     const NAME: &'static str = "query-replay";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3840,10 +10897,43 @@ impl crate::Command for QueryReplay {
 
 impl AllowedIn<Operational> for QueryReplay {}
 /// The QAPI command `replay-break`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReplayBreak {
     /// `icount`
     pub icount: i64,
+}
+
+impl ::serde::Serialize for ReplayBreak {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ReplayBreak {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "icount", &self.icount)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReplayBreak {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command replay-break",
+        )?;
+        ::core::result::Result::Ok(ReplayBreak {
+            icount: members.required("icount")?,
+        })
+    }
 }
 
 impl crate::Command for ReplayBreak {
@@ -3855,8 +10945,38 @@ impl crate::Command for ReplayBreak {
 
 impl AllowedIn<Operational> for ReplayBreak {}
 /// The QAPI command `replay-delete-break`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayDeleteBreak {}
+impl ::serde::Serialize for ReplayDeleteBreak {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ReplayDeleteBreak {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReplayDeleteBreak {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "command replay-delete-break",
+        )?;
+        ::core::result::Result::Ok(ReplayDeleteBreak {})
+    }
+}
+
 impl crate::Command for ReplayDeleteBreak {
     const NAME: &'static str = "replay-delete-break";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
@@ -3866,10 +10986,43 @@ impl crate::Command for ReplayDeleteBreak {
 
 impl AllowedIn<Operational> for ReplayDeleteBreak {}
 /// The QAPI command `replay-seek`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReplaySeek {
     /// `icount`
     pub icount: i64,
+}
+
+impl ::serde::Serialize for ReplaySeek {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ReplaySeek {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "icount", &self.icount)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReplaySeek {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command replay-seek",
+        )?;
+        ::core::result::Result::Ok(ReplaySeek {
+            icount: members.required("icount")?,
+        })
+    }
 }
 
 impl crate::Command for ReplaySeek {
@@ -3881,10 +11034,43 @@ impl crate::Command for ReplaySeek {
 
 impl AllowedIn<Operational> for ReplaySeek {}
 /// The QAPI command `yank`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Yank {
     /// `instances`
     pub instances: Vec<types::YankInstance>,
+}
+
+impl ::serde::Serialize for Yank {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Yank {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "instances", &self.instances)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Yank {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "command yank",
+        )?;
+        ::core::result::Result::Ok(Yank {
+            instances: members.required("instances")?,
+        })
+    }
 }
 
 impl crate::Command for Yank {
@@ -3896,8 +11082,35 @@ impl crate::Command for Yank {
 
 impl AllowedIn<Operational> for Yank {}
 /// The QAPI command `query-yank`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryYank {}
+impl ::serde::Serialize for QueryYank {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryYank {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryYank {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "command query-yank")?;
+        ::core::result::Result::Ok(QueryYank {})
+    }
+}
+
 impl crate::Command for QueryYank {
     const NAME: &'static str = "query-yank";
     const MODES: crate::mode::Modes = crate::mode::Modes::Operational;

@@ -15,7 +15,7 @@
 use super::types;
 
 /// The QAPI event `JOB_STATUS_CHANGE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobStatusChange {
     /// `id`
     pub id: ::std::string::String,
@@ -23,22 +23,91 @@ pub struct JobStatusChange {
     pub status: types::JobStatus,
 }
 
+impl ::serde::Serialize for JobStatusChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for JobStatusChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "status", &self.status)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobStatusChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event JOB_STATUS_CHANGE",
+        )?;
+        ::core::result::Result::Ok(JobStatusChange {
+            id: members.required("id")?,
+            status: members.required("status")?,
+        })
+    }
+}
+
 impl crate::Event for JobStatusChange {
     const NAME: &'static str = "JOB_STATUS_CHANGE";
 }
 
 /// The QAPI event `BLOCK_WRITE_THRESHOLD`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockWriteThreshold {
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
     /// `amount-exceeded`
-    #[serde(rename = "amount-exceeded")]
     pub amount_exceeded: u64,
     /// `write-threshold`
-    #[serde(rename = "write-threshold")]
     pub write_threshold: u64,
+}
+
+impl ::serde::Serialize for BlockWriteThreshold {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockWriteThreshold {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "amount-exceeded", &self.amount_exceeded)?;
+        crate::support::member(map, "write-threshold", &self.write_threshold)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockWriteThreshold {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_WRITE_THRESHOLD",
+        )?;
+        ::core::result::Result::Ok(BlockWriteThreshold {
+            node_name: members.required("node-name")?,
+            amount_exceeded: members.required("amount-exceeded")?,
+            write_threshold: members.required("write-threshold")?,
+        })
+    }
 }
 
 impl crate::Event for BlockWriteThreshold {
@@ -46,25 +115,67 @@ impl crate::Event for BlockWriteThreshold {
 }
 
 /// The QAPI event `BLOCK_IO_ERROR`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockIoError {
     /// `qom-path`
-    #[serde(rename = "qom-path")]
     pub qom_path: ::std::string::String,
     /// `device`
     pub device: ::std::string::String,
     /// `node-name`
-    #[serde(rename = "node-name", default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<::std::string::String>,
     /// `operation`
     pub operation: types::IoOperationType,
     /// `action`
     pub action: types::BlockErrorAction,
     /// `nospace`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nospace: Option<bool>,
     /// `reason`
     pub reason: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockIoError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockIoError {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "qom-path", &self.qom_path)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "operation", &self.operation)?;
+        crate::support::member(map, "action", &self.action)?;
+        crate::support::optional_member(map, "nospace", &self.nospace)?;
+        crate::support::member(map, "reason", &self.reason)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockIoError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_IO_ERROR",
+        )?;
+        ::core::result::Result::Ok(BlockIoError {
+            qom_path: members.required("qom-path")?,
+            device: members.required("device")?,
+            node_name: members.optional("node-name")?,
+            operation: members.required("operation")?,
+            action: members.required("action")?,
+            nospace: members.optional("nospace")?,
+            reason: members.required("reason")?,
+        })
+    }
 }
 
 impl crate::Event for BlockIoError {
@@ -72,23 +183,63 @@ impl crate::Event for BlockIoError {
 }
 
 /// The QAPI event `BLOCK_IMAGE_CORRUPTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockImageCorrupted {
     /// `device`
     pub device: ::std::string::String,
     /// `node-name`
-    #[serde(rename = "node-name", default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<::std::string::String>,
     /// `msg`
     pub msg: ::std::string::String,
     /// `offset`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// `size`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// `fatal`
     pub fatal: bool,
+}
+
+impl ::serde::Serialize for BlockImageCorrupted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockImageCorrupted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::optional_member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "msg", &self.msg)?;
+        crate::support::optional_member(map, "offset", &self.offset)?;
+        crate::support::optional_member(map, "size", &self.size)?;
+        crate::support::member(map, "fatal", &self.fatal)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockImageCorrupted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_IMAGE_CORRUPTED",
+        )?;
+        ::core::result::Result::Ok(BlockImageCorrupted {
+            device: members.required("device")?,
+            node_name: members.optional("node-name")?,
+            msg: members.required("msg")?,
+            offset: members.optional("offset")?,
+            size: members.optional("size")?,
+            fatal: members.required("fatal")?,
+        })
+    }
 }
 
 impl crate::Event for BlockImageCorrupted {
@@ -96,16 +247,51 @@ impl crate::Event for BlockImageCorrupted {
 }
 
 /// The QAPI event `QUORUM_FAILURE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuorumFailure {
     /// `reference`
     pub reference: ::std::string::String,
     /// `sector-num`
-    #[serde(rename = "sector-num")]
     pub sector_num: i64,
     /// `sectors-count`
-    #[serde(rename = "sectors-count")]
     pub sectors_count: i64,
+}
+
+impl ::serde::Serialize for QuorumFailure {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuorumFailure {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "reference", &self.reference)?;
+        crate::support::member(map, "sector-num", &self.sector_num)?;
+        crate::support::member(map, "sectors-count", &self.sectors_count)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuorumFailure {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event QUORUM_FAILURE",
+        )?;
+        ::core::result::Result::Ok(QuorumFailure {
+            reference: members.required("reference")?,
+            sector_num: members.required("sector-num")?,
+            sectors_count: members.required("sectors-count")?,
+        })
+    }
 }
 
 impl crate::Event for QuorumFailure {
@@ -113,23 +299,59 @@ impl crate::Event for QuorumFailure {
 }
 
 /// The QAPI event `QUORUM_REPORT_BAD`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuorumReportBad {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::QuorumOpType,
     /// `error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<::std::string::String>,
     /// `node-name`
-    #[serde(rename = "node-name")]
     pub node_name: ::std::string::String,
     /// `sector-num`
-    #[serde(rename = "sector-num")]
     pub sector_num: i64,
     /// `sectors-count`
-    #[serde(rename = "sectors-count")]
     pub sectors_count: i64,
+}
+
+impl ::serde::Serialize for QuorumReportBad {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QuorumReportBad {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::optional_member(map, "error", &self.error)?;
+        crate::support::member(map, "node-name", &self.node_name)?;
+        crate::support::member(map, "sector-num", &self.sector_num)?;
+        crate::support::member(map, "sectors-count", &self.sectors_count)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QuorumReportBad {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event QUORUM_REPORT_BAD",
+        )?;
+        ::core::result::Result::Ok(QuorumReportBad {
+            type_: members.required("type")?,
+            error: members.optional("error")?,
+            node_name: members.required("node-name")?,
+            sector_num: members.required("sector-num")?,
+            sectors_count: members.required("sectors-count")?,
+        })
+    }
 }
 
 impl crate::Event for QuorumReportBad {
@@ -137,10 +359,9 @@ impl crate::Event for QuorumReportBad {
 }
 
 /// The QAPI event `BLOCK_JOB_CANCELLED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCancelled {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::JobType,
     /// `device`
     pub device: ::std::string::String,
@@ -152,15 +373,55 @@ pub struct BlockJobCancelled {
     pub speed: i64,
 }
 
+impl ::serde::Serialize for BlockJobCancelled {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobCancelled {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "len", &self.len)?;
+        crate::support::member(map, "offset", &self.offset)?;
+        crate::support::member(map, "speed", &self.speed)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobCancelled {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_JOB_CANCELLED",
+        )?;
+        ::core::result::Result::Ok(BlockJobCancelled {
+            type_: members.required("type")?,
+            device: members.required("device")?,
+            len: members.required("len")?,
+            offset: members.required("offset")?,
+            speed: members.required("speed")?,
+        })
+    }
+}
+
 impl crate::Event for BlockJobCancelled {
     const NAME: &'static str = "BLOCK_JOB_CANCELLED";
 }
 
 /// The QAPI event `BLOCK_JOB_COMPLETED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCompleted {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::JobType,
     /// `device`
     pub device: ::std::string::String,
@@ -171,8 +432,50 @@ pub struct BlockJobCompleted {
     /// `speed`
     pub speed: i64,
     /// `error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for BlockJobCompleted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobCompleted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "len", &self.len)?;
+        crate::support::member(map, "offset", &self.offset)?;
+        crate::support::member(map, "speed", &self.speed)?;
+        crate::support::optional_member(map, "error", &self.error)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobCompleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_JOB_COMPLETED",
+        )?;
+        ::core::result::Result::Ok(BlockJobCompleted {
+            type_: members.required("type")?,
+            device: members.required("device")?,
+            len: members.required("len")?,
+            offset: members.required("offset")?,
+            speed: members.required("speed")?,
+            error: members.optional("error")?,
+        })
+    }
 }
 
 impl crate::Event for BlockJobCompleted {
@@ -180,7 +483,7 @@ impl crate::Event for BlockJobCompleted {
 }
 
 /// The QAPI event `BLOCK_JOB_ERROR`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobError {
     /// `device`
     pub device: ::std::string::String,
@@ -190,18 +493,89 @@ pub struct BlockJobError {
     pub action: types::BlockErrorAction,
 }
 
+impl ::serde::Serialize for BlockJobError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobError {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "operation", &self.operation)?;
+        crate::support::member(map, "action", &self.action)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_JOB_ERROR",
+        )?;
+        ::core::result::Result::Ok(BlockJobError {
+            device: members.required("device")?,
+            operation: members.required("operation")?,
+            action: members.required("action")?,
+        })
+    }
+}
+
 impl crate::Event for BlockJobError {
     const NAME: &'static str = "BLOCK_JOB_ERROR";
 }
 
 /// The QAPI event `BLOCK_JOB_PENDING`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobPending {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::JobType,
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockJobPending {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobPending {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobPending {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_JOB_PENDING",
+        )?;
+        ::core::result::Result::Ok(BlockJobPending {
+            type_: members.required("type")?,
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Event for BlockJobPending {
@@ -209,10 +583,9 @@ impl crate::Event for BlockJobPending {
 }
 
 /// The QAPI event `BLOCK_JOB_READY`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobReady {
     /// `type`
-    #[serde(rename = "type")]
     pub type_: types::JobType,
     /// `device`
     pub device: ::std::string::String,
@@ -224,15 +597,89 @@ pub struct BlockJobReady {
     pub speed: i64,
 }
 
+impl ::serde::Serialize for BlockJobReady {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockJobReady {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "type", &self.type_)?;
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "len", &self.len)?;
+        crate::support::member(map, "offset", &self.offset)?;
+        crate::support::member(map, "speed", &self.speed)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockJobReady {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_JOB_READY",
+        )?;
+        ::core::result::Result::Ok(BlockJobReady {
+            type_: members.required("type")?,
+            device: members.required("device")?,
+            len: members.required("len")?,
+            offset: members.required("offset")?,
+            speed: members.required("speed")?,
+        })
+    }
+}
+
 impl crate::Event for BlockJobReady {
     const NAME: &'static str = "BLOCK_JOB_READY";
 }
 
 /// The QAPI event `BLOCK_EXPORT_DELETED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportDeleted {
     /// `id`
     pub id: ::std::string::String,
+}
+
+impl ::serde::Serialize for BlockExportDeleted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BlockExportDeleted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BlockExportDeleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BLOCK_EXPORT_DELETED",
+        )?;
+        ::core::result::Result::Ok(BlockExportDeleted {
+            id: members.required("id")?,
+        })
+    }
 }
 
 impl crate::Event for BlockExportDeleted {
@@ -240,7 +687,7 @@ impl crate::Event for BlockExportDeleted {
 }
 
 /// The QAPI event `VSERPORT_CHANGE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VserportChange {
     /// `id`
     pub id: ::std::string::String,
@@ -248,26 +695,115 @@ pub struct VserportChange {
     pub open: bool,
 }
 
+impl ::serde::Serialize for VserportChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VserportChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "open", &self.open)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VserportChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VSERPORT_CHANGE",
+        )?;
+        ::core::result::Result::Ok(VserportChange {
+            id: members.required("id")?,
+            open: members.required("open")?,
+        })
+    }
+}
+
 impl crate::Event for VserportChange {
     const NAME: &'static str = "VSERPORT_CHANGE";
 }
 
 /// The QAPI event `STOP`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stop {}
+impl ::serde::Serialize for Stop {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Stop {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Stop {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event STOP")?;
+        ::core::result::Result::Ok(Stop {})
+    }
+}
+
 impl crate::Event for Stop {
     const NAME: &'static str = "STOP";
 }
 
 /// The QAPI event `RESUME`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resume {}
+impl ::serde::Serialize for Resume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Resume {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Resume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event RESUME")?;
+        ::core::result::Result::Ok(Resume {})
+    }
+}
+
 impl crate::Event for Resume {
     const NAME: &'static str = "RESUME";
 }
 
 /// The QAPI event `SHUTDOWN`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Shutdown {
     /// `guest`
     pub guest: bool,
@@ -275,19 +811,81 @@ pub struct Shutdown {
     pub reason: types::ShutdownCause,
 }
 
+impl ::serde::Serialize for Shutdown {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Shutdown {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "guest", &self.guest)?;
+        crate::support::member(map, "reason", &self.reason)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Shutdown {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event SHUTDOWN",
+        )?;
+        ::core::result::Result::Ok(Shutdown {
+            guest: members.required("guest")?,
+            reason: members.required("reason")?,
+        })
+    }
+}
+
 impl crate::Event for Shutdown {
     const NAME: &'static str = "SHUTDOWN";
 }
 
 /// The QAPI event `POWERDOWN`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Powerdown {}
+impl ::serde::Serialize for Powerdown {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Powerdown {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Powerdown {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event POWERDOWN")?;
+        ::core::result::Result::Ok(Powerdown {})
+    }
+}
+
 impl crate::Event for Powerdown {
     const NAME: &'static str = "POWERDOWN";
 }
 
 /// The QAPI event `RESET`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Reset {
     /// `guest`
     pub guest: bool,
@@ -295,36 +893,185 @@ pub struct Reset {
     pub reason: types::ShutdownCause,
 }
 
+impl ::serde::Serialize for Reset {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Reset {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "guest", &self.guest)?;
+        crate::support::member(map, "reason", &self.reason)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Reset {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event RESET",
+        )?;
+        ::core::result::Result::Ok(Reset {
+            guest: members.required("guest")?,
+            reason: members.required("reason")?,
+        })
+    }
+}
+
 impl crate::Event for Reset {
     const NAME: &'static str = "RESET";
 }
 
 /// The QAPI event `SUSPEND`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Suspend {}
+impl ::serde::Serialize for Suspend {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Suspend {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Suspend {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event SUSPEND")?;
+        ::core::result::Result::Ok(Suspend {})
+    }
+}
+
 impl crate::Event for Suspend {
     const NAME: &'static str = "SUSPEND";
 }
 
 /// The QAPI event `SUSPEND_DISK`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuspendDisk {}
+impl ::serde::Serialize for SuspendDisk {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SuspendDisk {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SuspendDisk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event SUSPEND_DISK")?;
+        ::core::result::Result::Ok(SuspendDisk {})
+    }
+}
+
 impl crate::Event for SuspendDisk {
     const NAME: &'static str = "SUSPEND_DISK";
 }
 
 /// The QAPI event `WAKEUP`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wakeup {}
+impl ::serde::Serialize for Wakeup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Wakeup {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Wakeup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event WAKEUP")?;
+        ::core::result::Result::Ok(Wakeup {})
+    }
+}
+
 impl crate::Event for Wakeup {
     const NAME: &'static str = "WAKEUP";
 }
 
 /// The QAPI event `WATCHDOG`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Watchdog {
     /// `action`
     pub action: types::WatchdogAction,
+}
+
+impl ::serde::Serialize for Watchdog {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Watchdog {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "action", &self.action)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Watchdog {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event WATCHDOG",
+        )?;
+        ::core::result::Result::Ok(Watchdog {
+            action: members.required("action")?,
+        })
+    }
 }
 
 impl crate::Event for Watchdog {
@@ -332,13 +1079,47 @@ impl crate::Event for Watchdog {
 }
 
 /// The QAPI event `GUEST_PANICKED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GuestPanicked {
     /// `action`
     pub action: types::GuestPanicAction,
     /// `info`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<types::GuestPanicInformation>,
+}
+
+impl ::serde::Serialize for GuestPanicked {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for GuestPanicked {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "action", &self.action)?;
+        crate::support::optional_member(map, "info", &self.info)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GuestPanicked {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event GUEST_PANICKED",
+        )?;
+        ::core::result::Result::Ok(GuestPanicked {
+            action: members.required("action")?,
+            info: members.optional("info")?,
+        })
+    }
 }
 
 impl crate::Event for GuestPanicked {
@@ -346,13 +1127,47 @@ impl crate::Event for GuestPanicked {
 }
 
 /// The QAPI event `GUEST_CRASHLOADED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GuestCrashloaded {
     /// `action`
     pub action: types::GuestPanicAction,
     /// `info`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<types::GuestPanicInformation>,
+}
+
+impl ::serde::Serialize for GuestCrashloaded {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for GuestCrashloaded {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "action", &self.action)?;
+        crate::support::optional_member(map, "info", &self.info)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GuestCrashloaded {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event GUEST_CRASHLOADED",
+        )?;
+        ::core::result::Result::Ok(GuestCrashloaded {
+            action: members.required("action")?,
+            info: members.optional("info")?,
+        })
+    }
 }
 
 impl crate::Event for GuestCrashloaded {
@@ -360,14 +1175,41 @@ impl crate::Event for GuestCrashloaded {
 }
 
 /// The QAPI event `GUEST_PVSHUTDOWN`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestPvshutdown {}
+impl ::serde::Serialize for GuestPvshutdown {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for GuestPvshutdown {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GuestPvshutdown {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "event GUEST_PVSHUTDOWN")?;
+        ::core::result::Result::Ok(GuestPvshutdown {})
+    }
+}
+
 impl crate::Event for GuestPvshutdown {
     const NAME: &'static str = "GUEST_PVSHUTDOWN";
 }
 
 /// The QAPI event `MEMORY_FAILURE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MemoryFailure {
     /// `recipient`
     pub recipient: types::MemoryFailureRecipient,
@@ -377,18 +1219,89 @@ pub struct MemoryFailure {
     pub flags: types::MemoryFailureFlags,
 }
 
+impl ::serde::Serialize for MemoryFailure {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MemoryFailure {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "recipient", &self.recipient)?;
+        crate::support::member(map, "action", &self.action)?;
+        crate::support::member(map, "flags", &self.flags)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MemoryFailure {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event MEMORY_FAILURE",
+        )?;
+        ::core::result::Result::Ok(MemoryFailure {
+            recipient: members.required("recipient")?,
+            action: members.required("action")?,
+            flags: members.required("flags")?,
+        })
+    }
+}
+
 impl crate::Event for MemoryFailure {
     const NAME: &'static str = "MEMORY_FAILURE";
 }
 
 /// The QAPI event `RTC_CHANGE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RtcChange {
     /// `offset`
     pub offset: i64,
     /// `qom-path`
-    #[serde(rename = "qom-path")]
     pub qom_path: ::std::string::String,
+}
+
+impl ::serde::Serialize for RtcChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for RtcChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "offset", &self.offset)?;
+        crate::support::member(map, "qom-path", &self.qom_path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RtcChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event RTC_CHANGE",
+        )?;
+        ::core::result::Result::Ok(RtcChange {
+            offset: members.required("offset")?,
+            qom_path: members.required("qom-path")?,
+        })
+    }
 }
 
 impl crate::Event for RtcChange {
@@ -396,10 +1309,43 @@ impl crate::Event for RtcChange {
 }
 
 /// The QAPI event `ACPI_DEVICE_OST`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AcpiDeviceOst {
     /// `info`
     pub info: types::ACPIOSTInfo,
+}
+
+impl ::serde::Serialize for AcpiDeviceOst {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for AcpiDeviceOst {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "info", &self.info)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AcpiDeviceOst {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event ACPI_DEVICE_OST",
+        )?;
+        ::core::result::Result::Ok(AcpiDeviceOst {
+            info: members.required("info")?,
+        })
+    }
 }
 
 impl crate::Event for AcpiDeviceOst {
@@ -407,16 +1353,51 @@ impl crate::Event for AcpiDeviceOst {
 }
 
 /// The QAPI event `MEMORY_DEVICE_SIZE_CHANGE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MemoryDeviceSizeChange {
     /// `id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::std::string::String>,
     /// `size`
     pub size: u64,
     /// `qom-path`
-    #[serde(rename = "qom-path")]
     pub qom_path: ::std::string::String,
+}
+
+impl ::serde::Serialize for MemoryDeviceSizeChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MemoryDeviceSizeChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "id", &self.id)?;
+        crate::support::member(map, "size", &self.size)?;
+        crate::support::member(map, "qom-path", &self.qom_path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MemoryDeviceSizeChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event MEMORY_DEVICE_SIZE_CHANGE",
+        )?;
+        ::core::result::Result::Ok(MemoryDeviceSizeChange {
+            id: members.optional("id")?,
+            size: members.required("size")?,
+            qom_path: members.required("qom-path")?,
+        })
+    }
 }
 
 impl crate::Event for MemoryDeviceSizeChange {
@@ -424,10 +1405,43 @@ impl crate::Event for MemoryDeviceSizeChange {
 }
 
 /// The QAPI event `BALLOON_CHANGE`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BalloonChange {
     /// `actual`
     pub actual: i64,
+}
+
+impl ::serde::Serialize for BalloonChange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for BalloonChange {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "actual", &self.actual)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BalloonChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event BALLOON_CHANGE",
+        )?;
+        ::core::result::Result::Ok(BalloonChange {
+            actual: members.required("actual")?,
+        })
+    }
 }
 
 impl crate::Event for BalloonChange {
@@ -435,7 +1449,7 @@ impl crate::Event for BalloonChange {
 }
 
 /// The QAPI event `HV_BALLOON_STATUS_REPORT`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonStatusReport {
     /// `committed`
     pub committed: u64,
@@ -443,18 +1457,87 @@ pub struct HvBalloonStatusReport {
     pub available: u64,
 }
 
+impl ::serde::Serialize for HvBalloonStatusReport {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for HvBalloonStatusReport {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "committed", &self.committed)?;
+        crate::support::member(map, "available", &self.available)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for HvBalloonStatusReport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event HV_BALLOON_STATUS_REPORT",
+        )?;
+        ::core::result::Result::Ok(HvBalloonStatusReport {
+            committed: members.required("committed")?,
+            available: members.required("available")?,
+        })
+    }
+}
+
 impl crate::Event for HvBalloonStatusReport {
     const NAME: &'static str = "HV_BALLOON_STATUS_REPORT";
 }
 
 /// The QAPI event `DEVICE_DELETED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceDeleted {
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `path`
     pub path: ::std::string::String,
+}
+
+impl ::serde::Serialize for DeviceDeleted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceDeleted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::member(map, "path", &self.path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceDeleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event DEVICE_DELETED",
+        )?;
+        ::core::result::Result::Ok(DeviceDeleted {
+            device: members.optional("device")?,
+            path: members.required("path")?,
+        })
+    }
 }
 
 impl crate::Event for DeviceDeleted {
@@ -462,13 +1545,47 @@ impl crate::Event for DeviceDeleted {
 }
 
 /// The QAPI event `DEVICE_UNPLUG_GUEST_ERROR`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceUnplugGuestError {
     /// `device`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<::std::string::String>,
     /// `path`
     pub path: ::std::string::String,
+}
+
+impl ::serde::Serialize for DeviceUnplugGuestError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceUnplugGuestError {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "device", &self.device)?;
+        crate::support::member(map, "path", &self.path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceUnplugGuestError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event DEVICE_UNPLUG_GUEST_ERROR",
+        )?;
+        ::core::result::Result::Ok(DeviceUnplugGuestError {
+            device: members.optional("device")?,
+            path: members.required("path")?,
+        })
+    }
 }
 
 impl crate::Event for DeviceUnplugGuestError {
@@ -476,17 +1593,51 @@ impl crate::Event for DeviceUnplugGuestError {
 }
 
 /// The QAPI event `VFIO_MIGRATION`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VfioMigration {
     /// `device-id`
-    #[serde(rename = "device-id")]
     pub device_id: ::std::string::String,
     /// `qom-path`
-    #[serde(rename = "qom-path")]
     pub qom_path: ::std::string::String,
     /// `device-state`
-    #[serde(rename = "device-state")]
     pub device_state: types::QapiVfioMigrationState,
+}
+
+impl ::serde::Serialize for VfioMigration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VfioMigration {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device-id", &self.device_id)?;
+        crate::support::member(map, "qom-path", &self.qom_path)?;
+        crate::support::member(map, "device-state", &self.device_state)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VfioMigration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VFIO_MIGRATION",
+        )?;
+        ::core::result::Result::Ok(VfioMigration {
+            device_id: members.required("device-id")?,
+            qom_path: members.required("qom-path")?,
+            device_state: members.required("device-state")?,
+        })
+    }
 }
 
 impl crate::Event for VfioMigration {
@@ -494,20 +1645,55 @@ impl crate::Event for VfioMigration {
 }
 
 /// The QAPI event `VFU_CLIENT_HANGUP`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VfuClientHangup {
     /// `vfu-id`
-    #[serde(rename = "vfu-id")]
     pub vfu_id: ::std::string::String,
     /// `vfu-qom-path`
-    #[serde(rename = "vfu-qom-path")]
     pub vfu_qom_path: ::std::string::String,
     /// `dev-id`
-    #[serde(rename = "dev-id")]
     pub dev_id: ::std::string::String,
     /// `dev-qom-path`
-    #[serde(rename = "dev-qom-path")]
     pub dev_qom_path: ::std::string::String,
+}
+
+impl ::serde::Serialize for VfuClientHangup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VfuClientHangup {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "vfu-id", &self.vfu_id)?;
+        crate::support::member(map, "vfu-qom-path", &self.vfu_qom_path)?;
+        crate::support::member(map, "dev-id", &self.dev_id)?;
+        crate::support::member(map, "dev-qom-path", &self.dev_qom_path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VfuClientHangup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VFU_CLIENT_HANGUP",
+        )?;
+        ::core::result::Result::Ok(VfuClientHangup {
+            vfu_id: members.required("vfu-id")?,
+            vfu_qom_path: members.required("vfu-qom-path")?,
+            dev_id: members.required("dev-id")?,
+            dev_qom_path: members.required("dev-qom-path")?,
+        })
+    }
 }
 
 impl crate::Event for VfuClientHangup {
@@ -515,15 +1701,51 @@ impl crate::Event for VfuClientHangup {
 }
 
 /// The QAPI event `DEVICE_TRAY_MOVED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceTrayMoved {
     /// `device`
     pub device: ::std::string::String,
     /// `id`
     pub id: ::std::string::String,
     /// `tray-open`
-    #[serde(rename = "tray-open")]
     pub tray_open: bool,
+}
+
+impl ::serde::Serialize for DeviceTrayMoved {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DeviceTrayMoved {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device", &self.device)?;
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "tray-open", &self.tray_open)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceTrayMoved {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event DEVICE_TRAY_MOVED",
+        )?;
+        ::core::result::Result::Ok(DeviceTrayMoved {
+            device: members.required("device")?,
+            id: members.required("id")?,
+            tray_open: members.required("tray-open")?,
+        })
+    }
 }
 
 impl crate::Event for DeviceTrayMoved {
@@ -531,7 +1753,7 @@ impl crate::Event for DeviceTrayMoved {
 }
 
 /// The QAPI event `PR_MANAGER_STATUS_CHANGED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PrManagerStatusChanged {
     /// `id`
     pub id: ::std::string::String,
@@ -539,18 +1761,87 @@ pub struct PrManagerStatusChanged {
     pub connected: bool,
 }
 
+impl ::serde::Serialize for PrManagerStatusChanged {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for PrManagerStatusChanged {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "id", &self.id)?;
+        crate::support::member(map, "connected", &self.connected)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PrManagerStatusChanged {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event PR_MANAGER_STATUS_CHANGED",
+        )?;
+        ::core::result::Result::Ok(PrManagerStatusChanged {
+            id: members.required("id")?,
+            connected: members.required("connected")?,
+        })
+    }
+}
+
 impl crate::Event for PrManagerStatusChanged {
     const NAME: &'static str = "PR_MANAGER_STATUS_CHANGED";
 }
 
 /// The QAPI event `NETDEV_STREAM_CONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevStreamConnected {
     /// `netdev-id`
-    #[serde(rename = "netdev-id")]
     pub netdev_id: ::std::string::String,
     /// `addr`
     pub addr: types::SocketAddress,
+}
+
+impl ::serde::Serialize for NetdevStreamConnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NetdevStreamConnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "netdev-id", &self.netdev_id)?;
+        crate::support::member(map, "addr", &self.addr)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevStreamConnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event NETDEV_STREAM_CONNECTED",
+        )?;
+        ::core::result::Result::Ok(NetdevStreamConnected {
+            netdev_id: members.required("netdev-id")?,
+            addr: members.required("addr")?,
+        })
+    }
 }
 
 impl crate::Event for NetdevStreamConnected {
@@ -558,11 +1849,43 @@ impl crate::Event for NetdevStreamConnected {
 }
 
 /// The QAPI event `NETDEV_STREAM_DISCONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevStreamDisconnected {
     /// `netdev-id`
-    #[serde(rename = "netdev-id")]
     pub netdev_id: ::std::string::String,
+}
+
+impl ::serde::Serialize for NetdevStreamDisconnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NetdevStreamDisconnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "netdev-id", &self.netdev_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevStreamDisconnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event NETDEV_STREAM_DISCONNECTED",
+        )?;
+        ::core::result::Result::Ok(NetdevStreamDisconnected {
+            netdev_id: members.required("netdev-id")?,
+        })
+    }
 }
 
 impl crate::Event for NetdevStreamDisconnected {
@@ -570,14 +1893,47 @@ impl crate::Event for NetdevStreamDisconnected {
 }
 
 /// The QAPI event `NETDEV_VHOST_USER_CONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserConnected {
     /// `netdev-id`
-    #[serde(rename = "netdev-id")]
     pub netdev_id: ::std::string::String,
     /// `chardev-id`
-    #[serde(rename = "chardev-id")]
     pub chardev_id: ::std::string::String,
+}
+
+impl ::serde::Serialize for NetdevVhostUserConnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NetdevVhostUserConnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "netdev-id", &self.netdev_id)?;
+        crate::support::member(map, "chardev-id", &self.chardev_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserConnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event NETDEV_VHOST_USER_CONNECTED",
+        )?;
+        ::core::result::Result::Ok(NetdevVhostUserConnected {
+            netdev_id: members.required("netdev-id")?,
+            chardev_id: members.required("chardev-id")?,
+        })
+    }
 }
 
 impl crate::Event for NetdevVhostUserConnected {
@@ -585,11 +1941,43 @@ impl crate::Event for NetdevVhostUserConnected {
 }
 
 /// The QAPI event `NETDEV_VHOST_USER_DISCONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserDisconnected {
     /// `netdev-id`
-    #[serde(rename = "netdev-id")]
     pub netdev_id: ::std::string::String,
+}
+
+impl ::serde::Serialize for NetdevVhostUserDisconnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NetdevVhostUserDisconnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "netdev-id", &self.netdev_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserDisconnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event NETDEV_VHOST_USER_DISCONNECTED",
+        )?;
+        ::core::result::Result::Ok(NetdevVhostUserDisconnected {
+            netdev_id: members.required("netdev-id")?,
+        })
+    }
 }
 
 impl crate::Event for NetdevVhostUserDisconnected {
@@ -597,13 +1985,47 @@ impl crate::Event for NetdevVhostUserDisconnected {
 }
 
 /// The QAPI event `NIC_RX_FILTER_CHANGED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NicRxFilterChanged {
     /// `name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::std::string::String>,
     /// `path`
     pub path: ::std::string::String,
+}
+
+impl ::serde::Serialize for NicRxFilterChanged {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for NicRxFilterChanged {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::optional_member(map, "name", &self.name)?;
+        crate::support::member(map, "path", &self.path)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NicRxFilterChanged {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event NIC_RX_FILTER_CHANGED",
+        )?;
+        ::core::result::Result::Ok(NicRxFilterChanged {
+            name: members.optional("name")?,
+            path: members.required("path")?,
+        })
+    }
 }
 
 impl crate::Event for NicRxFilterChanged {
@@ -611,11 +2033,43 @@ impl crate::Event for NicRxFilterChanged {
 }
 
 /// The QAPI event `FAILOVER_NEGOTIATED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FailoverNegotiated {
     /// `device-id`
-    #[serde(rename = "device-id")]
     pub device_id: ::std::string::String,
+}
+
+impl ::serde::Serialize for FailoverNegotiated {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for FailoverNegotiated {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device-id", &self.device_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for FailoverNegotiated {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event FAILOVER_NEGOTIATED",
+        )?;
+        ::core::result::Result::Ok(FailoverNegotiated {
+            device_id: members.required("device-id")?,
+        })
+    }
 }
 
 impl crate::Event for FailoverNegotiated {
@@ -623,10 +2077,43 @@ impl crate::Event for FailoverNegotiated {
 }
 
 /// The QAPI event `MIGRATION`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Migration {
     /// `status`
     pub status: types::MigrationStatus,
+}
+
+impl ::serde::Serialize for Migration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Migration {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "status", &self.status)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Migration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event MIGRATION",
+        )?;
+        ::core::result::Result::Ok(Migration {
+            status: members.required("status")?,
+        })
+    }
 }
 
 impl crate::Event for Migration {
@@ -634,10 +2121,43 @@ impl crate::Event for Migration {
 }
 
 /// The QAPI event `MIGRATION_PASS`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MigrationPass {
     /// `pass`
     pub pass: i64,
+}
+
+impl ::serde::Serialize for MigrationPass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for MigrationPass {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "pass", &self.pass)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MigrationPass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event MIGRATION_PASS",
+        )?;
+        ::core::result::Result::Ok(MigrationPass {
+            pass: members.required("pass")?,
+        })
+    }
 }
 
 impl crate::Event for MigrationPass {
@@ -645,11 +2165,43 @@ impl crate::Event for MigrationPass {
 }
 
 /// The QAPI event `UNPLUG_PRIMARY`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnplugPrimary {
     /// `device-id`
-    #[serde(rename = "device-id")]
     pub device_id: ::std::string::String,
+}
+
+impl ::serde::Serialize for UnplugPrimary {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for UnplugPrimary {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "device-id", &self.device_id)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UnplugPrimary {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event UNPLUG_PRIMARY",
+        )?;
+        ::core::result::Result::Ok(UnplugPrimary {
+            device_id: members.required("device-id")?,
+        })
+    }
 }
 
 impl crate::Event for UnplugPrimary {
@@ -657,7 +2209,7 @@ impl crate::Event for UnplugPrimary {
 }
 
 /// The QAPI event `COLO_EXIT`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ColoExit {
     /// `mode`
     pub mode: types::COLOMode,
@@ -665,18 +2217,87 @@ pub struct ColoExit {
     pub reason: types::COLOExitReason,
 }
 
+impl ::serde::Serialize for ColoExit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for ColoExit {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "mode", &self.mode)?;
+        crate::support::member(map, "reason", &self.reason)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ColoExit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event COLO_EXIT",
+        )?;
+        ::core::result::Result::Ok(ColoExit {
+            mode: members.required("mode")?,
+            reason: members.required("reason")?,
+        })
+    }
+}
+
 impl crate::Event for ColoExit {
     const NAME: &'static str = "COLO_EXIT";
 }
 
 /// The QAPI event `DUMP_COMPLETED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DumpCompleted {
     /// `result`
     pub result: types::DumpQueryResult,
     /// `error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<::std::string::String>,
+}
+
+impl ::serde::Serialize for DumpCompleted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DumpCompleted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "result", &self.result)?;
+        crate::support::optional_member(map, "error", &self.error)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DumpCompleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event DUMP_COMPLETED",
+        )?;
+        ::core::result::Result::Ok(DumpCompleted {
+            result: members.required("result")?,
+            error: members.optional("error")?,
+        })
+    }
 }
 
 impl crate::Event for DumpCompleted {
@@ -684,7 +2305,7 @@ impl crate::Event for DumpCompleted {
 }
 
 /// The QAPI event `VNC_CONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VncConnected {
     /// `server`
     pub server: types::VncServerInfo,
@@ -692,12 +2313,47 @@ pub struct VncConnected {
     pub client: types::VncBasicInfo,
 }
 
+impl ::serde::Serialize for VncConnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VncConnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VncConnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VNC_CONNECTED",
+        )?;
+        ::core::result::Result::Ok(VncConnected {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for VncConnected {
     const NAME: &'static str = "VNC_CONNECTED";
 }
 
 /// The QAPI event `VNC_DISCONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VncDisconnected {
     /// `server`
     pub server: types::VncServerInfo,
@@ -705,12 +2361,47 @@ pub struct VncDisconnected {
     pub client: types::VncClientInfo,
 }
 
+impl ::serde::Serialize for VncDisconnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VncDisconnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VncDisconnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VNC_DISCONNECTED",
+        )?;
+        ::core::result::Result::Ok(VncDisconnected {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for VncDisconnected {
     const NAME: &'static str = "VNC_DISCONNECTED";
 }
 
 /// The QAPI event `VNC_INITIALIZED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VncInitialized {
     /// `server`
     pub server: types::VncServerInfo,
@@ -718,12 +2409,47 @@ pub struct VncInitialized {
     pub client: types::VncClientInfo,
 }
 
+impl ::serde::Serialize for VncInitialized {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for VncInitialized {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VncInitialized {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event VNC_INITIALIZED",
+        )?;
+        ::core::result::Result::Ok(VncInitialized {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for VncInitialized {
     const NAME: &'static str = "VNC_INITIALIZED";
 }
 
 /// The QAPI event `SPICE_CONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SpiceConnected {
     /// `server`
     pub server: types::SpiceBasicInfo,
@@ -731,12 +2457,47 @@ pub struct SpiceConnected {
     pub client: types::SpiceBasicInfo,
 }
 
+impl ::serde::Serialize for SpiceConnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SpiceConnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpiceConnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event SPICE_CONNECTED",
+        )?;
+        ::core::result::Result::Ok(SpiceConnected {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for SpiceConnected {
     const NAME: &'static str = "SPICE_CONNECTED";
 }
 
 /// The QAPI event `SPICE_DISCONNECTED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SpiceDisconnected {
     /// `server`
     pub server: types::SpiceBasicInfo,
@@ -744,12 +2505,47 @@ pub struct SpiceDisconnected {
     pub client: types::SpiceBasicInfo,
 }
 
+impl ::serde::Serialize for SpiceDisconnected {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SpiceDisconnected {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpiceDisconnected {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event SPICE_DISCONNECTED",
+        )?;
+        ::core::result::Result::Ok(SpiceDisconnected {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for SpiceDisconnected {
     const NAME: &'static str = "SPICE_DISCONNECTED";
 }
 
 /// The QAPI event `SPICE_INITIALIZED`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SpiceInitialized {
     /// `server`
     pub server: types::SpiceServerInfo,
@@ -757,13 +2553,78 @@ pub struct SpiceInitialized {
     pub client: types::SpiceChannel,
 }
 
+impl ::serde::Serialize for SpiceInitialized {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SpiceInitialized {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "server", &self.server)?;
+        crate::support::member(map, "client", &self.client)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpiceInitialized {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let mut members = crate::support::Members::deserialize(
+            deserializer,
+            "event SPICE_INITIALIZED",
+        )?;
+        ::core::result::Result::Ok(SpiceInitialized {
+            server: members.required("server")?,
+            client: members.required("client")?,
+        })
+    }
+}
+
 impl crate::Event for SpiceInitialized {
     const NAME: &'static str = "SPICE_INITIALIZED";
 }
 
 /// The QAPI event `SPICE_MIGRATE_COMPLETED`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpiceMigrateCompleted {}
+impl ::serde::Serialize for SpiceMigrateCompleted {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for SpiceMigrateCompleted {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpiceMigrateCompleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::Members::deserialize(
+            deserializer,
+            "event SPICE_MIGRATE_COMPLETED",
+        )?;
+        ::core::result::Result::Ok(SpiceMigrateCompleted {})
+    }
+}
+
 impl crate::Event for SpiceMigrateCompleted {
     const NAME: &'static str = "SPICE_MIGRATE_COMPLETED";
 }
