@@ -240,8 +240,10 @@ impl<E: EventSet> Subscription<E> {
     /// Waits at most `timeout` for the next item: `Err(Error::Timeout)` if
     /// none came.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<EventItem<E>>, Error> {
+        // The timer is made inside the runtime, which it needs.
+        let next = self.inner.next();
         self.runtime
-            .block_on(tokio::time::timeout(timeout, self.inner.next()))
+            .block_on(async { tokio::time::timeout(timeout, next).await })
             .map_err(|_| Error::Timeout(timeout))
     }
 
