@@ -17,7 +17,7 @@ fn the_blocking_client_runs_commands_and_reads_events() {
     let Some(mut qemu) = Qemu::start(Kind::System) else {
         return;
     };
-    let mut client = Client::connect_unix(&qemu.socket).unwrap();
+    let mut client = qemu.connect_blocking();
     client.set_timeout(Some(common::HANG_GUARD));
     let greeting = client.greeting().clone();
     let client = client.negotiate(&[]).unwrap();

@@ -6,10 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::{Kind, Qemu, BOTH, HANG_GUARD};
-use qmp_client::types::commands::{QueryCommands, QueryVersion};
-use qmp_client::types::events::AnyEvent;
-use qmp_client::types::types::QMPCapability;
+use qmp_client::types::commands::{self, QueryCommands, QueryVersion};
+use qmp_client::types::events::{self, AnyEvent};
+use qmp_client::types::types::{JobStatus, QMPCapability, RunState, ShutdownCause};
 use qmp_client::types::wire::ErrorClass;
+use qmp_client::types::Event;
 use qmp_client::{Client, Error, Operational};
 use serde_json::{json, Value};
 
@@ -192,21 +193,35 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
     };
     let client = operational(&qemu).await;
     let mut all = client.events::<AnyEvent>();
-    let mut named = client.events_named::<AnyEvent, _>(["RESUME"]);
-    guard(client.execute_raw("stop", json!({}))).await.unwrap();
-    guard(client.execute_raw("cont", json!({}))).await.unwrap();
-    let names = |event: &AnyEvent| qmp_client::types::EventSet::name(event).to_owned();
+    let mut named = client.events_named::<AnyEvent, _>([events::Resume::NAME]);
+    let status = guard(client.execute(commands::QueryStatus {}))
+        .await
+        .unwrap();
+    assert!(status.running);
+    assert_eq!(status.status, RunState::Running);
+    guard(client.execute(commands::Stop {})).await.unwrap();
+    let status = guard(client.execute(commands::QueryStatus {}))
+        .await
+        .unwrap();
+    assert_eq!(status.status, RunState::Paused);
+    guard(client.execute(commands::Cont {})).await.unwrap();
+
     let (stop, stop_time) = guard(all.next()).await.unwrap().unwrap();
-    assert_eq!(names(&stop), "STOP");
+    assert!(matches!(stop, AnyEvent::Stop(events::Stop {})), "{stop:?}");
     let (resume, resume_time) = guard(all.next()).await.unwrap().unwrap();
-    assert_eq!(names(&resume), "RESUME");
+    assert!(matches!(resume, AnyEvent::Resume(_)), "{resume:?}");
     assert!(stop_time <= resume_time);
     let (only, _) = guard(named.next()).await.unwrap().unwrap();
-    assert_eq!(names(&only), "RESUME");
+    assert!(matches!(only, AnyEvent::Resume(_)), "{only:?}");
 
-    guard(client.execute_raw("quit", json!({}))).await.unwrap();
-    let (shutdown, _) = guard(all.next()).await.unwrap().unwrap();
-    assert_eq!(names(&shutdown), "SHUTDOWN");
+    guard(client.execute(commands::Quit {})).await.unwrap();
+    match guard(all.next()).await.unwrap().unwrap() {
+        (AnyEvent::Shutdown(shutdown), _) => {
+            assert!(!shutdown.guest);
+            assert_eq!(shutdown.reason, ShutdownCause::HostQmpQuit);
+        }
+        other => panic!("expected SHUTDOWN, got {other:?}"),
+    }
     assert!(guard(all.next()).await.is_none(), "the stream ends");
     assert!(guard(named.next()).await.is_none(), "every stream ends");
     assert!(qemu.wait_exit().success());
@@ -217,12 +232,14 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
 }
 
 #[tokio::test]
-async fn a_block_job_on_the_storage_daemon_reports_job_status_changes() {
+async fn a_block_job_on_the_storage_daemon_reports_typed_job_status_changes() {
     let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
         return;
     };
     let client = operational(&qemu).await;
-    let mut jobs = client.events_named::<Raw, _>(["JOB_STATUS_CHANGE"]);
+    let mut jobs = client.events_named::<AnyEvent, _>([events::JobStatusChange::NAME]);
+    // Every event, kept raw by an event set of the test's own.
+    let mut raw = client.events::<Raw>();
     for node in ["src", "dst"] {
         let args = json!({"driver": "null-co", "node-name": node, "size": 4 << 20});
         guard(client.execute_raw("blockdev-add", args))
@@ -234,14 +251,27 @@ async fn a_block_job_on_the_storage_daemon_reports_job_status_changes() {
         .await
         .unwrap();
     let mut statuses = Vec::new();
-    while statuses.last().map(String::as_str) != Some("null") {
-        let (Raw(raw), _) = guard(jobs.next()).await.unwrap().unwrap();
-        assert_eq!(raw.name, "JOB_STATUS_CHANGE");
-        assert_eq!(raw.data["id"], "job0");
-        statuses.push(raw.data["status"].as_str().unwrap().to_owned());
+    while statuses.last() != Some(&JobStatus::Null) {
+        match guard(jobs.next()).await.unwrap().unwrap() {
+            (AnyEvent::JobStatusChange(change), _) => {
+                assert_eq!(change.id, "job0");
+                statuses.push(change.status);
+            }
+            other => panic!("filtered to JOB_STATUS_CHANGE, got {other:?}"),
+        }
     }
-    assert_eq!(statuses.first().map(String::as_str), Some("created"));
-    assert!(statuses.iter().any(|s| s == "concluded"), "{statuses:?}");
+    assert_eq!(statuses.first(), Some(&JobStatus::Created));
+    assert!(statuses.contains(&JobStatus::Concluded), "{statuses:?}");
+    // The raw subscriber saw the same changes among the block job events.
+    let mut raw_statuses = Vec::new();
+    while raw_statuses.len() < statuses.len() {
+        let (Raw(event), _) = guard(raw.next()).await.unwrap().unwrap();
+        if event.name == "JOB_STATUS_CHANGE" {
+            raw_statuses.push(event.data["status"].as_str().unwrap().to_owned());
+        }
+    }
+    let typed: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    assert_eq!(raw_statuses, typed);
 }
 
 #[tokio::test]

@@ -162,11 +162,41 @@ impl Qemu {
     }
 
     /// Connects to the socket (handshake mode).
+    ///
+    /// The socket file appears a moment before QEMU listens on it: a
+    /// refused connection is retried until the hang guard.
     pub async fn connect(&self) -> Client<Handshake> {
-        tokio::time::timeout(HANG_GUARD, Client::connect_unix(&self.socket))
+        let connect = async {
+            loop {
+                match Client::connect_unix(&self.socket).await {
+                    Err(qmp_client::Error::Io(e))
+                        if e.kind() == std::io::ErrorKind::ConnectionRefused =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(5)).await
+                    }
+                    result => break result.expect("connects"),
+                }
+            }
+        };
+        tokio::time::timeout(HANG_GUARD, connect)
             .await
             .expect("greeting within the hang guard")
-            .expect("connects")
+    }
+
+    /// [`Qemu::connect`] for the blocking client.
+    pub fn connect_blocking(&self) -> qmp_client::blocking::Client<Handshake> {
+        let start = Instant::now();
+        loop {
+            match qmp_client::blocking::Client::connect_unix(&self.socket) {
+                Err(qmp_client::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::ConnectionRefused
+                        && start.elapsed() < HANG_GUARD =>
+                {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                result => return result.expect("connects"),
+            }
+        }
     }
 
     /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the process.
