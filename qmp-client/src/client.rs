@@ -1,6 +1,7 @@
 //! [`Client`]: connecting, negotiating and executing commands.
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::process::Stdio;
@@ -402,17 +403,20 @@ impl Client<Operational, OutOfBand> {
     /// [`Command::ALLOW_OOB`] is `false` fails to build (the check is a
     /// constant evaluated when the call is compiled to code, so `cargo
     /// check` alone may not report it).
-    pub async fn execute_oob<C: Command + AllowedIn<Operational>>(
-        &self,
+    pub fn execute_oob<'a, C: Command + AllowedIn<Operational> + 'a>(
+        &'a self,
         command: C,
-    ) -> Result<C::Returns, Error> {
+    ) -> impl Future<Output = Result<C::Returns, Error>> + 'a {
+        // In a plain function, not the async body, so that the check runs
+        // wherever the call is compiled.
         const {
             assert!(
                 C::ALLOW_OOB,
                 "this command does not allow out-of-band execution: use `execute`"
             )
         };
-        self.typed(&command, true, self.timeout).await
+        let timeout = self.timeout;
+        async move { self.typed(&command, true, timeout).await }
     }
 }
 

@@ -1,0 +1,11 @@
+use qmp_client::types::commands::QueryVersion;
+use qmp_client::{Client, Handshake};
+
+fn check(client: Client<Handshake>) {
+    let _ = client.execute(QueryVersion {});
+}
+
+fn main() {
+    // Taking its address makes `check` reachable, so it is compiled to code.
+    let _ = check as fn(_);
+}
