@@ -56,7 +56,7 @@ fn full_qemu_schema_builds_without_warnings() {
         krate.join("Cargo.toml"),
         format!(
             "[package]\nname = \"qemu-bindings\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\nqmp-types = {{ path = {:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+             [dependencies]\nqmp-types = {{ path = {:?} }}\nserde = \"1\"\n\
              serde_json = \"1\"\n\n[workspace]\n",
             workspace.join("qmp-types")
         ),

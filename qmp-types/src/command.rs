@@ -30,5 +30,24 @@ pub trait Command: Serialize {
 /// The return value of a command that returns nothing: QEMU answers `{}`.
 ///
 /// Any members a newer server might add are ignored.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Empty {}
+
+impl Serialize for Empty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for Empty {
+    fn serialize_members<M: serde::ser::SerializeMap>(&self, _map: &mut M) -> Result<(), M::Error> {
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Empty {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::Members::deserialize(deserializer, "empty object")?;
+        Ok(Empty {})
+    }
+}

@@ -1,7 +1,7 @@
 //! The [`Event`] trait and the set of events a schema defines.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// One kind of asynchronous event: its data is `Self`.
@@ -23,9 +23,7 @@ pub trait EventSet: Sized {
 
 /// When the server emitted an event, as seconds and microseconds since the
 /// Unix epoch (QEMU sends `-1` for both when the clock is unavailable).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     /// Whole seconds.
     pub seconds: i64,
@@ -35,10 +33,13 @@ pub struct Timestamp {
 
 /// An event this schema does not describe, kept as it arrived, so that a
 /// newer server's events never break the event stream.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RawEvent {
     /// The event's name.
     pub name: String,
     /// Its data, `null` when it had none.
     pub data: Value,
 }
+
+object_serde!(Timestamp, "timestamp" { seconds: "seconds", microseconds: "microseconds" });
+object_serde!(RawEvent, "event" { name: "event", data: "data" });

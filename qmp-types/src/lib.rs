@@ -6,6 +6,9 @@
 //!   that a command run in the wrong mode does not compile;
 //! - [`wire`]: the envelopes messages travel in.
 
+#[macro_use]
+mod macros;
+
 pub mod command;
 #[rustfmt::skip]
 mod generated;

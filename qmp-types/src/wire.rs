@@ -14,15 +14,14 @@ use crate::Command;
 /// The server's first message: `{"QMP": {"version": ..., "capabilities": [...]}}`.
 ///
 /// Generic over the version and capability types, which the schema defines.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Greeting<V, C> {
-    /// The greeting's only member.
-    #[serde(rename = "QMP")]
+    /// The greeting's only member, `QMP`.
     pub qmp: GreetingBody<V, C>,
 }
 
 /// What the greeting says.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GreetingBody<V, C> {
     /// The server's version.
     pub version: V,
@@ -93,7 +92,7 @@ impl<C: Command> Serialize for Request<'_, C> {
 }
 
 /// The server's error: `{"class": ..., "desc": ...}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorBody {
     /// The kind of error.
     pub class: ErrorClass,
@@ -180,34 +179,37 @@ impl<'de> Deserialize<'de> for ErrorClass {
 }
 
 /// A successful answer: `{"return": VALUE, "id": ID}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Success<T> {
-    /// What the command returned.
-    #[serde(rename = "return")]
+    /// What the command returned (`return`).
     pub value: T,
     /// The request's id, if it had one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
 }
 
 /// A failed answer: `{"error": {"class": ..., "desc": ...}, "id": ID}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
     /// What went wrong.
     pub error: ErrorBody,
     /// The request's id, if it had one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
 }
 
 /// An asynchronous event: `{"event": NAME, "data": {...}, "timestamp": {...}}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EventMessage<D = Value> {
     /// The event's name.
     pub event: String,
     /// Its data; absent for events without data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<D>,
     /// When the server emitted it.
     pub timestamp: Timestamp,
 }
+
+object_serde!([V, C] Greeting<V, C>, "greeting" { qmp: "QMP" });
+object_serde!([V, C] GreetingBody<V, C>, "greeting" { version: "version", capabilities: "capabilities" });
+object_serde!(ErrorBody, "error" { class: "class", desc: "desc" });
+object_serde!([T] Success<T>, "success response" { value: "return", ?id: "id" });
+object_serde!(Failure, "error response" { error: "error", ?id: "id" });
+object_serde!([D] EventMessage<D>, "event" { event: "event", ?data: "data", timestamp: "timestamp" });
