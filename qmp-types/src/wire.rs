@@ -33,14 +33,8 @@ pub struct GreetingBody<V, C> {
 /// `{"execute": NAME, "arguments": {...}, "id": ID}`.
 ///
 /// ```
-/// # use qmp_types::{wire::Request, Command, Empty, mode::Modes};
-/// # #[derive(serde::Serialize)] struct QueryStatus {}
-/// # impl Command for QueryStatus {
-/// #     const NAME: &'static str = "query-status";
-/// #     const MODES: Modes = Modes::Operational;
-/// #     const ALLOW_OOB: bool = false;
-/// #     type Returns = Empty;
-/// # }
+/// use qmp_types::{commands::QueryStatus, wire::Request};
+///
 /// let request = Request::new(&QueryStatus {}).with_id(7);
 /// assert_eq!(
 ///     serde_json::to_string(&request).unwrap(),

@@ -146,7 +146,9 @@ impl crate::Command for QueryCommands {
 }
 
 impl AllowedIn<Operational> for QueryCommands {}
-/// The QAPI command `quit`.
+/// Stop the server process.  The server answers first, then exits;
+/// a client sees the connection close right after the answer (and,
+/// from the system emulator, a SHUTDOWN event before it).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Quit {}
 impl ::serde::Serialize for Quit {
@@ -184,7 +186,9 @@ impl crate::Command for Quit {
 }
 
 impl AllowedIn<Operational> for Quit {}
-/// The QAPI command `query-qmp-schema`.
+/// Describe the QMP interface that the server offers: its commands,
+/// its events and all the types they use.  Clients use it to find out
+/// what the server supports, rather than testing the version.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryQmpSchema {}
 impl ::serde::Serialize for QueryQmpSchema {
@@ -222,10 +226,12 @@ impl crate::Command for QueryQmpSchema {
 }
 
 impl AllowedIn<Operational> for QueryQmpSchema {}
-/// The QAPI command `qom-list`.
+/// List the properties of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomList {
-    /// `path`
+    /// The object's path in the QOM composition tree: either an
+    /// absolute path, such as /machine/unattached, or a partial path
+    /// that matches the end of exactly one absolute path.
     pub path: ::std::string::String,
 }
 
@@ -270,12 +276,13 @@ impl crate::Command for QomList {
 }
 
 impl AllowedIn<Operational> for QomList {}
-/// The QAPI command `qom-get`.
+/// Read a property of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomGet {
-    /// `path`
+    /// The object's path in the QOM composition tree: absolute, or
+    /// partial as in qom-list.
     pub path: ::std::string::String,
-    /// `property`
+    /// The name of the property.
     pub property: ::std::string::String,
 }
 
@@ -322,14 +329,15 @@ impl crate::Command for QomGet {
 }
 
 impl AllowedIn<Operational> for QomGet {}
-/// The QAPI command `qom-set`.
+/// Write a property of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomSet {
-    /// `path`
+    /// The object's path in the QOM composition tree: absolute, or
+    /// partial as in qom-list.
     pub path: ::std::string::String,
-    /// `property`
+    /// The name of the property.
     pub property: ::std::string::String,
-    /// `value`
+    /// The new value, in the JSON form of the property's type.
     pub value: ::serde_json::Value,
 }
 
@@ -378,12 +386,13 @@ impl crate::Command for QomSet {
 }
 
 impl AllowedIn<Operational> for QomSet {}
-/// The QAPI command `qom-list-types`.
+/// List QOM types.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QomListTypes {
-    /// `implements`
+    /// Only list the types that are this type, derive from it
+    /// or implement it as an interface.  All types when absent.
     pub implements: Option<::std::string::String>,
-    /// `abstract`
+    /// Whether to list abstract types too.  False when absent.
     pub abstract_: Option<bool>,
 }
 
@@ -430,10 +439,12 @@ impl crate::Command for QomListTypes {
 }
 
 impl AllowedIn<Operational> for QomListTypes {}
-/// The QAPI command `qom-list-properties`.
+/// List the properties that objects of a type have.  Properties that
+/// an object only gets later, after it has been set up, are not
+/// listed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomListProperties {
-    /// `typename`
+    /// The name of the type.
     pub typename: ::std::string::String,
 }
 
@@ -478,7 +489,7 @@ impl crate::Command for QomListProperties {
 }
 
 impl AllowedIn<Operational> for QomListProperties {}
-/// The QAPI command `object-add`.
+/// Create an object of a user-creatable type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectAdd(pub types::ObjectOptions);
 
@@ -507,10 +518,10 @@ impl crate::Command for ObjectAdd {
 }
 
 impl AllowedIn<Operational> for ObjectAdd {}
-/// The QAPI command `object-del`.
+/// Delete an object that object-add or the command line created.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectDel {
-    /// `id`
+    /// The ID of the object.
     pub id: ::std::string::String,
 }
 
@@ -555,10 +566,11 @@ impl crate::Command for ObjectDel {
 }
 
 impl AllowedIn<Operational> for ObjectDel {}
-/// The QAPI command `job-cancel`.
+/// Cancel a job.  It stops its work, cleans up in the aborting state
+/// and ends without its result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobCancel {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
 }
 
@@ -603,10 +615,11 @@ impl crate::Command for JobCancel {
 }
 
 impl AllowedIn<Operational> for JobCancel {}
-/// The QAPI command `job-complete`.
+/// Complete a job in the ready state, such as a mirror job, which then
+/// finishes its work (for a mirror, switches to the target).
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobComplete {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
 }
 
@@ -651,10 +664,12 @@ impl crate::Command for JobComplete {
 }
 
 impl AllowedIn<Operational> for JobComplete {}
-/// The QAPI command `job-dismiss`.
+/// Remove a concluded job, which then goes to the null state and is
+/// gone.  Only needed for jobs created with automatic dismissal turned
+/// off.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobDismiss {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
 }
 
@@ -699,10 +714,12 @@ impl crate::Command for JobDismiss {
 }
 
 impl AllowedIn<Operational> for JobDismiss {}
-/// The QAPI command `job-finalize`.
+/// Finalize a pending job, together with all jobs of its transaction:
+/// they make their changes to the block graph and conclude.  Only
+/// needed for jobs created with automatic finalization turned off.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobFinalize {
-    /// `id`
+    /// The ID of a job of the transaction.
     pub id: ::std::string::String,
 }
 
@@ -747,10 +764,11 @@ impl crate::Command for JobFinalize {
 }
 
 impl AllowedIn<Operational> for JobFinalize {}
-/// The QAPI command `job-pause`.
+/// Pause a job.  The job stops at its next opportunity and stays
+/// paused until job-resume.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobPause {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
 }
 
@@ -795,10 +813,10 @@ impl crate::Command for JobPause {
 }
 
 impl AllowedIn<Operational> for JobPause {}
-/// The QAPI command `job-resume`.
+/// Resume a job that job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobResume {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
 }
 
@@ -843,7 +861,8 @@ impl crate::Command for JobResume {
 }
 
 impl AllowedIn<Operational> for JobResume {}
-/// The QAPI command `query-jobs`.
+/// List the background jobs, including those that have ended and not
+/// yet been dismissed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryJobs {}
 impl ::serde::Serialize for QueryJobs {
@@ -881,7 +900,8 @@ impl crate::Command for QueryJobs {
 }
 
 impl AllowedIn<Operational> for QueryJobs {}
-/// The QAPI command `blockdev-add`.
+/// Open a block node, together with any child nodes defined within
+/// its options.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevAdd(pub types::BlockdevOptions);
 
@@ -910,10 +930,14 @@ impl crate::Command for BlockdevAdd {
 }
 
 impl AllowedIn<Operational> for BlockdevAdd {}
-/// The QAPI command `blockdev-reopen`.
+/// Reopen block nodes with new options, all at once: either every
+/// node gets its new options or none does.  Each entry describes a
+/// node that exists, named by its node name, and gives all of its
+/// options again: an option left out gets its default, not its old
+/// value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevReopen {
-    /// `options`
+    /// The new options of each node.
     pub options: Vec<types::BlockdevOptions>,
 }
 
@@ -958,10 +982,11 @@ impl crate::Command for BlockdevReopen {
 }
 
 impl AllowedIn<Operational> for BlockdevReopen {}
-/// The QAPI command `blockdev-del`.
+/// Close a block node that blockdev-add opened.  Nothing else may be
+/// using it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevDel {
-    /// `node-name`
+    /// The node's name.
     pub node_name: ::std::string::String,
 }
 
@@ -1006,12 +1031,15 @@ impl crate::Command for BlockdevDel {
 }
 
 impl AllowedIn<Operational> for BlockdevDel {}
-/// The QAPI command `blockdev-set-active`.
+/// Activate or inactivate block nodes.  An inactive node cannot be
+/// written to and keeps no cached metadata, so that another process
+/// can take its image over, as in migration.  The change applies to
+/// the node's children too.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSetActive {
-    /// `node-name`
+    /// The node to change; all nodes if absent.
     pub node_name: Option<::std::string::String>,
-    /// `active`
+    /// True to activate, false to inactivate.
     pub active: bool,
 }
 
@@ -1058,14 +1086,15 @@ impl crate::Command for BlockdevSetActive {
 }
 
 impl AllowedIn<Operational> for BlockdevSetActive {}
-/// The QAPI command `block_resize`.
+/// Change the size of a disk.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockResize {
-    /// `device`
+    /// The name of the block backend to resize.  Give either
+    /// `device` or `node-name`.
     pub device: Option<::std::string::String>,
-    /// `node-name`
+    /// The node to resize.
     pub node_name: Option<::std::string::String>,
-    /// `size`
+    /// The new size in bytes.
     pub size: i64,
 }
 
@@ -1114,14 +1143,18 @@ impl crate::Command for BlockResize {
 }
 
 impl AllowedIn<Operational> for BlockResize {}
-/// The QAPI command `change-backing-file`.
+/// Change the backing file name recorded in an image of a backing
+/// chain.  Only the image's header changes; the nodes that are open
+/// stay as they are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChangeBackingFile {
-    /// `device`
+    /// The node at the top of the chain, or the name of its
+    /// block backend.
     pub device: ::std::string::String,
-    /// `image-node-name`
+    /// The node, within the chain, whose image to
+    /// change.
     pub image_node_name: ::std::string::String,
-    /// `backing-file`
+    /// The backing file name to record.
     pub backing_file: ::std::string::String,
 }
 
@@ -1170,16 +1203,18 @@ impl crate::Command for ChangeBackingFile {
 }
 
 impl AllowedIn<Operational> for ChangeBackingFile {}
-/// The QAPI command `x-blockdev-change`.
+/// Add a child to a block node or remove one from it, while the node
+/// is in use; only quorum nodes support this.  Give either `child` or
+/// `node`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevChange {
-    /// `parent`
+    /// The node to change.
     pub parent: ::std::string::String,
-    /// `child`
+    /// The name of the child to remove, as the parent knows it.
     pub child: Option<::std::string::String>,
-    /// `node`
+    /// The node to add as a new child.
     pub node: Option<::std::string::String>,
 }
 
@@ -1228,16 +1263,18 @@ impl crate::Command for XBlockdevChange {
 }
 
 impl AllowedIn<Operational> for XBlockdevChange {}
-/// The QAPI command `x-blockdev-set-iothread`.
+/// Move a root block node, and the nodes below it, to an I/O thread.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevSetIothread {
-    /// `node-name`
+    /// The root node.
     pub node_name: ::std::string::String,
-    /// `iothread`
+    /// The ID of the I/O thread object, or null for the main
+    /// loop.
     pub iothread: types::StrOrNull,
-    /// `force`
+    /// Whether to move the nodes even if a device is attached to
+    /// them.  Default false.
     pub force: Option<bool>,
 }
 
@@ -1286,12 +1323,15 @@ impl crate::Command for XBlockdevSetIothread {
 }
 
 impl AllowedIn<Operational> for XBlockdevSetIothread {}
-/// The QAPI command `block-set-write-threshold`.
+/// Ask to be told when the guest writes beyond a given offset of a
+/// block node.  The first such write emits BLOCK_WRITE_THRESHOLD and
+/// clears the threshold.  Useful to grow thinly provisioned storage
+/// in time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockSetWriteThreshold {
-    /// `node-name`
+    /// The node to watch.
     pub node_name: ::std::string::String,
-    /// `write-threshold`
+    /// The offset in bytes; 0 clears the threshold.
     pub write_threshold: u64,
 }
 
@@ -1338,7 +1378,7 @@ impl crate::Command for BlockSetWriteThreshold {
 }
 
 impl AllowedIn<Operational> for BlockSetWriteThreshold {}
-/// The QAPI command `query-block`.
+/// List the block backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlock {}
 impl ::serde::Serialize for QueryBlock {
@@ -1376,10 +1416,12 @@ impl crate::Command for QueryBlock {
 }
 
 impl AllowedIn<Operational> for QueryBlock {}
-/// The QAPI command `query-named-block-nodes`.
+/// List the block nodes that have a node name.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryNamedBlockNodes {
-    /// `flat`
+    /// If true, each entry's image information leaves out the
+    /// backing images (they have entries of their own).  Default
+    /// false.
     pub flat: Option<bool>,
 }
 
@@ -1424,7 +1466,7 @@ impl crate::Command for QueryNamedBlockNodes {
 }
 
 impl AllowedIn<Operational> for QueryNamedBlockNodes {}
-/// The QAPI command `x-debug-query-block-graph`.
+/// Dump the block graph, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1467,10 +1509,12 @@ impl crate::Command for XDebugQueryBlockGraph {
 }
 
 impl AllowedIn<Operational> for XDebugQueryBlockGraph {}
-/// The QAPI command `query-blockstats`.
+/// Report I/O statistics.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockstats {
-    /// `query-nodes`
+    /// If true, report every named block node, each in an
+    /// entry of its own, instead of the block backends and the nodes
+    /// below them.  Default false.
     pub query_nodes: Option<bool>,
 }
 
@@ -1515,12 +1559,14 @@ impl crate::Command for QueryBlockstats {
 }
 
 impl AllowedIn<Operational> for QueryBlockstats {}
-/// The QAPI command `blockdev-create`.
+/// Start a job that creates an image.  The new image is not opened;
+/// use blockdev-add for that once the job has concluded, then remove
+/// the job with job-dismiss.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreate {
-    /// `job-id`
+    /// An identifier for the job.
     pub job_id: ::std::string::String,
-    /// `options`
+    /// What to create.
     pub options: types::BlockdevCreateOptions,
 }
 
@@ -1567,18 +1613,21 @@ impl crate::Command for BlockdevCreate {
 }
 
 impl AllowedIn<Operational> for BlockdevCreate {}
-/// The QAPI command `x-blockdev-amend`.
+/// Start a job that changes options of an image that is in use, such
+/// as its encryption keys.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XBlockdevAmend {
-    /// `job-id`
+    /// An identifier for the job.
     pub job_id: ::std::string::String,
-    /// `node-name`
+    /// The node of the image.
     pub node_name: ::std::string::String,
-    /// `options`
+    /// What to change.
     pub options: types::BlockdevAmendOptions,
-    /// `force`
+    /// Whether to allow changes that may be unsafe, such as
+    /// erasing the last passphrase or overwriting an active key slot.
+    /// Default false.
     pub force: Option<bool>,
 }
 
@@ -1629,18 +1678,25 @@ impl crate::Command for XBlockdevAmend {
 }
 
 impl AllowedIn<Operational> for XBlockdevAmend {}
-/// The QAPI command `block-dirty-bitmap-add`.
+/// Create a dirty bitmap for a node; unless disabled, it starts
+/// recording writes at once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapAdd {
-    /// `node`
+    /// The node to track writes to, or the name of its block
+    /// backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name; the node must not have a bitmap of that
+    /// name yet.
     pub name: ::std::string::String,
-    /// `granularity`
+    /// How many bytes of the disk each bit stands for; a
+    /// power of 2.  Default: chosen from the node's cluster size.
     pub granularity: Option<u32>,
-    /// `persistent`
+    /// Whether to store the bitmap in the image when the
+    /// node is closed; the image's format must support it.  Default
+    /// false.
     pub persistent: Option<bool>,
-    /// `disabled`
+    /// If true, the bitmap starts out not recording writes.
+    /// Default false.
     pub disabled: Option<bool>,
 }
 
@@ -1693,12 +1749,12 @@ impl crate::Command for BlockDirtyBitmapAdd {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapAdd {}
-/// The QAPI command `block-dirty-bitmap-clear`.
+/// Clear every bit of a dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapClear {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -1745,12 +1801,12 @@ impl crate::Command for BlockDirtyBitmapClear {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapClear {}
-/// The QAPI command `block-dirty-bitmap-disable`.
+/// Stop a dirty bitmap from recording writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapDisable {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -1797,12 +1853,12 @@ impl crate::Command for BlockDirtyBitmapDisable {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapDisable {}
-/// The QAPI command `block-dirty-bitmap-enable`.
+/// Make a dirty bitmap record writes again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapEnable {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -1849,14 +1905,16 @@ impl crate::Command for BlockDirtyBitmapEnable {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapEnable {}
-/// The QAPI command `block-dirty-bitmap-merge`.
+/// Set in a dirty bitmap every bit that is set in any of the given
+/// bitmaps.  The bitmaps must all have the same size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapMerge {
-    /// `node`
+    /// The node of the target bitmap, or the name of its block
+    /// backend.
     pub node: ::std::string::String,
-    /// `target`
+    /// The name of the bitmap to merge into.
     pub target: ::std::string::String,
-    /// `bitmaps`
+    /// The bitmaps to merge from.
     pub bitmaps: Vec<types::BlockDirtyBitmapOrStr>,
 }
 
@@ -1905,12 +1963,13 @@ impl crate::Command for BlockDirtyBitmapMerge {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapMerge {}
-/// The QAPI command `block-dirty-bitmap-remove`.
+/// Delete a dirty bitmap; a persistent bitmap is removed from the
+/// image too.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapRemove {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -1957,14 +2016,14 @@ impl crate::Command for BlockDirtyBitmapRemove {
 }
 
 impl AllowedIn<Operational> for BlockDirtyBitmapRemove {}
-/// The QAPI command `x-debug-block-dirty-bitmap-sha256`.
+/// Compute a digest of the contents of a dirty bitmap, for testing.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XDebugBlockDirtyBitmapSha256 {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -2011,36 +2070,52 @@ impl crate::Command for XDebugBlockDirtyBitmapSha256 {
 }
 
 impl AllowedIn<Operational> for XDebugBlockDirtyBitmapSha256 {}
-/// The QAPI command `block-commit`.
+/// Start a job that merges the data of a range of images in a
+/// backing chain into the image below them (the base), then drops
+/// them from the chain.  If the top of the range is the active layer,
+/// the job does not finish by itself: it emits BLOCK_JOB_READY and
+/// then waits for block-job-complete, which switches the device over
+/// to the base.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockCommit {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The active layer of the chain, or the name of its block
+    /// backend.
     pub device: ::std::string::String,
-    /// `base-node`
+    /// The node to merge into.  Default: the bottom of the
+    /// chain.
     pub base_node: Option<::std::string::String>,
-    /// `base`
+    /// The file name of the image to merge into.
     #[deprecated]
     pub base: Option<::std::string::String>,
-    /// `top-node`
+    /// The topmost node to merge.  Default: the active layer.
     pub top_node: Option<::std::string::String>,
-    /// `top`
+    /// The file name of the topmost image to merge.
     #[deprecated]
     pub top: Option<::std::string::String>,
-    /// `backing-file`
+    /// The backing file name to record in the image above
+    /// the range once the job is done.  Not allowed when the top is
+    /// the active layer.
     pub backing_file: Option<::std::string::String>,
-    /// `backing-mask-protocol`
+    /// If true, and the base is a protocol node
+    /// (such as "file"), record its format as "raw" rather than the
+    /// protocol's name.  Default false.
     pub backing_mask_protocol: Option<bool>,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `on-error`
+    /// What to do on an I/O error.  Default "report".
     pub on_error: Option<types::BlockdevOnError>,
-    /// `filter-node-name`
+    /// The name to give the filter node that the job
+    /// inserts; generated if absent.
     pub filter_node_name: Option<::std::string::String>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
 }
 
@@ -2117,32 +2192,49 @@ impl crate::Command for BlockCommit {
 }
 
 impl AllowedIn<Operational> for BlockCommit {}
-/// The QAPI command `block-stream`.
+/// Start a job that copies the data that a node reads from its
+/// backing chain into the node's own image, then drops the copied
+/// images from the chain.  The guest can keep using the node
+/// meanwhile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockStream {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The node to copy into, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `base`
+    /// The file name of the image that becomes the new backing
+    /// file; data from it and below is not copied.  If none of `base`,
+    /// `base-node` and `bottom` is given, everything is copied and the
+    /// node ends up without a backing file.
     pub base: Option<::std::string::String>,
-    /// `base-node`
+    /// The node that becomes the new backing node; the same
+    /// as `base`, but by node name.
     pub base_node: Option<::std::string::String>,
-    /// `backing-file`
+    /// The backing file name to record in the image of
+    /// `device`.  Default: the file name of the new backing node.
     pub backing_file: Option<::std::string::String>,
-    /// `backing-mask-protocol`
+    /// If true, and the new backing node is a
+    /// protocol node (such as "file"), record its format as "raw"
+    /// rather than the protocol's name.  Default false.
     pub backing_mask_protocol: Option<bool>,
-    /// `bottom`
+    /// The lowest node to copy from; the node below it becomes
+    /// the new backing node.  Cannot be combined with `base` or
+    /// `base-node`.
     pub bottom: Option<::std::string::String>,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `on-error`
+    /// What to do on an I/O error.  Default "report".
     pub on_error: Option<types::BlockdevOnError>,
-    /// `filter-node-name`
+    /// The name to give the filter node that the job
+    /// inserts; generated if absent.
     pub filter_node_name: Option<::std::string::String>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
 }
 
@@ -2217,7 +2309,8 @@ impl crate::Command for BlockStream {
 }
 
 impl AllowedIn<Operational> for BlockStream {}
-/// The QAPI command `drive-backup`.
+/// Start a backup job whose target is an image file, which the
+/// command may create.
 #[deprecated]
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriveBackup(pub types::DriveBackup);
@@ -2247,7 +2340,8 @@ impl crate::Command for DriveBackup {
 }
 
 impl AllowedIn<Operational> for DriveBackup {}
-/// The QAPI command `blockdev-backup`.
+/// Start a backup job: copy a point-in-time view of a node to an
+/// existing target node while the guest keeps writing to the source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevBackup(pub types::BlockdevBackup);
 
@@ -2276,7 +2370,11 @@ impl crate::Command for BlockdevBackup {
 }
 
 impl AllowedIn<Operational> for BlockdevBackup {}
-/// The QAPI command `drive-mirror`.
+/// Start a mirror job whose target is an image file, which the
+/// command may create.  Once the target is in sync, the job emits
+/// BLOCK_JOB_READY and keeps the target in sync until
+/// block-job-complete switches the device over to it, or
+/// block-job-cancel ends the job without switching.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriveMirror(pub types::DriveMirror);
 
@@ -2305,36 +2403,50 @@ impl crate::Command for DriveMirror {
 }
 
 impl AllowedIn<Operational> for DriveMirror {}
-/// The QAPI command `blockdev-mirror`.
+/// Start a mirror job whose target is an existing node.  Once the
+/// target is in sync, the job emits BLOCK_JOB_READY and keeps the
+/// target in sync until block-job-complete switches the device over
+/// to it, or block-job-cancel ends the job without switching.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevMirror {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The node to mirror, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `target`
+    /// The node to mirror to.
     pub target: ::std::string::String,
-    /// `replaces`
+    /// The node that the target takes the place of when the
+    /// job completes.  Default: `device` itself.
     pub replaces: Option<::std::string::String>,
-    /// `sync`
+    /// What to copy.
     pub sync: types::MirrorSyncMode,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `granularity`
+    /// The size in bytes that one bit of the job's dirty
+    /// bitmap stands for; a power of 2 from 512 bytes to 64 MiB.
+    /// Default: chosen from the target's cluster size.
     pub granularity: Option<u32>,
-    /// `buf-size`
+    /// How many bytes of data may be in flight at once.
     pub buf_size: Option<i64>,
-    /// `on-source-error`
+    /// What to do on an error reading the source.
+    /// Default "report".
     pub on_source_error: Option<types::BlockdevOnError>,
-    /// `on-target-error`
+    /// What to do on an error writing the target.
+    /// Default "report".
     pub on_target_error: Option<types::BlockdevOnError>,
-    /// `filter-node-name`
+    /// The name to give the filter node that the job
+    /// inserts above `device`; generated if absent.
     pub filter_node_name: Option<::std::string::String>,
-    /// `copy-mode`
+    /// How new writes reach the target.  Default
+    /// "background".
     pub copy_mode: Option<types::MirrorCopyMode>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
 }
 
@@ -2409,7 +2521,7 @@ impl crate::Command for BlockdevMirror {
 }
 
 impl AllowedIn<Operational> for BlockdevMirror {}
-/// The QAPI command `query-block-jobs`.
+/// List the block jobs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockJobs {}
 impl ::serde::Serialize for QueryBlockJobs {
@@ -2447,12 +2559,17 @@ impl crate::Command for QueryBlockJobs {
 }
 
 impl AllowedIn<Operational> for QueryBlockJobs {}
-/// The QAPI command `block-job-cancel`.
+/// Cancel a block job.  A job that is not ready stops as soon as it
+/// can, leaving its target incomplete, and emits BLOCK_JOB_CANCELLED.
+/// A job that is ready (such as a mirror job) instead brings the
+/// target fully in sync, ends without switching the device over to
+/// it, and emits BLOCK_JOB_COMPLETED.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCancel {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `force`
+    /// If true, a job that is ready is abandoned at once, as one
+    /// that is not ready would be.  Default false.
     pub force: Option<bool>,
 }
 
@@ -2499,7 +2616,7 @@ impl crate::Command for BlockJobCancel {
 }
 
 impl AllowedIn<Operational> for BlockJobCancel {}
-/// The QAPI command `block-job-change`.
+/// Change options of a running block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChange(pub types::BlockJobChangeOptions);
 
@@ -2528,10 +2645,11 @@ impl crate::Command for BlockJobChange {
 }
 
 impl AllowedIn<Operational> for BlockJobChange {}
-/// The QAPI command `block-job-complete`.
+/// Tell a block job that is ready to finish its work, such as a
+/// mirror job switching the device over to its target.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobComplete {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
 }
 
@@ -2576,10 +2694,11 @@ impl crate::Command for BlockJobComplete {
 }
 
 impl AllowedIn<Operational> for BlockJobComplete {}
-/// The QAPI command `block-job-dismiss`.
+/// Remove a concluded block job whose `auto-dismiss` was false, so
+/// that it is no longer listed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobDismiss {
-    /// `id`
+    /// The job's identifier.
     pub id: ::std::string::String,
 }
 
@@ -2624,10 +2743,12 @@ impl crate::Command for BlockJobDismiss {
 }
 
 impl AllowedIn<Operational> for BlockJobDismiss {}
-/// The QAPI command `block-job-finalize`.
+/// Let a pending block job whose `auto-finalize` was false make its
+/// changes to the block graph and conclude.  For a job that belongs
+/// to a transaction, this finalizes all the transaction's jobs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobFinalize {
-    /// `id`
+    /// The job's identifier.
     pub id: ::std::string::String,
 }
 
@@ -2672,10 +2793,11 @@ impl crate::Command for BlockJobFinalize {
 }
 
 impl AllowedIn<Operational> for BlockJobFinalize {}
-/// The QAPI command `block-job-pause`.
+/// Pause a block job.  The job stops as soon as it can; no event
+/// tells when it has.  Cancelling the job resumes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobPause {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
 }
 
@@ -2720,10 +2842,10 @@ impl crate::Command for BlockJobPause {
 }
 
 impl AllowedIn<Operational> for BlockJobPause {}
-/// The QAPI command `block-job-resume`.
+/// Resume a block job that block-job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobResume {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
 }
 
@@ -2768,12 +2890,12 @@ impl crate::Command for BlockJobResume {
 }
 
 impl AllowedIn<Operational> for BlockJobResume {}
-/// The QAPI command `block-job-set-speed`.
+/// Change the rate limit of a running block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobSetSpeed {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `speed`
+    /// The new limit, in bytes per second; 0 means no limit.
     pub speed: i64,
 }
 
@@ -2820,20 +2942,24 @@ impl crate::Command for BlockJobSetSpeed {
 }
 
 impl AllowedIn<Operational> for BlockJobSetSpeed {}
-/// The QAPI command `blockdev-snapshot-sync`.
+/// Take an external snapshot: open an overlay image file, which the
+/// command may create, and put it in the place of a node, with the
+/// node as its backing file.  From then on, writes go to the overlay.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotSync {
-    /// `device`
+    /// The name of the block backend to take the snapshot of.
+    /// Give either `device` or `node-name`.
     pub device: Option<::std::string::String>,
-    /// `node-name`
+    /// The node to take the snapshot of.
     pub node_name: Option<::std::string::String>,
-    /// `snapshot-file`
+    /// The file name of the overlay image.
     pub snapshot_file: ::std::string::String,
-    /// `snapshot-node-name`
+    /// The node name to give the overlay's node.
     pub snapshot_node_name: Option<::std::string::String>,
-    /// `format`
+    /// The overlay's image format.  Default "qcow2".
     pub format: Option<::std::string::String>,
-    /// `mode`
+    /// Whether to create the overlay or use an existing file.
+    /// Default "absolute-paths".
     pub mode: Option<types::NewImageMode>,
 }
 
@@ -2892,14 +3018,18 @@ impl crate::Command for BlockdevSnapshotSync {
 }
 
 impl AllowedIn<Operational> for BlockdevSnapshotSync {}
-/// The QAPI command `blockdev-snapshot`.
+/// Take an external snapshot with an overlay node made by
+/// blockdev-add: put the overlay in the place of a node, with the
+/// node as its backing node.  From then on, writes go to the overlay.
 ///
 /// Features: `allow-write-only-overlay`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshot {
-    /// `node`
+    /// The node to take the snapshot of; it becomes the backing
+    /// node of `overlay`.
     pub node: ::std::string::String,
-    /// `overlay`
+    /// The node that takes the place of `node`, with `node` as
+    /// its backing node; it must have no backing node yet.
     pub overlay: ::std::string::String,
 }
 
@@ -2946,12 +3076,15 @@ impl crate::Command for BlockdevSnapshot {
 }
 
 impl AllowedIn<Operational> for BlockdevSnapshot {}
-/// The QAPI command `blockdev-snapshot-internal-sync`.
+/// Take an internal snapshot of a node, stored in its own image; the
+/// image's format must support internal snapshots.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotInternalSync {
-    /// `device`
+    /// The node to take the snapshot of, or the name of its
+    /// block backend.
     pub device: ::std::string::String,
-    /// `name`
+    /// The name of the new snapshot; the image must not have a
+    /// snapshot of that name yet.
     pub name: ::std::string::String,
 }
 
@@ -2998,14 +3131,15 @@ impl crate::Command for BlockdevSnapshotInternalSync {
 }
 
 impl AllowedIn<Operational> for BlockdevSnapshotInternalSync {}
-/// The QAPI command `blockdev-snapshot-delete-internal-sync`.
+/// Delete an internal snapshot from a node's image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotDeleteInternalSync {
-    /// `device`
+    /// The node, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `id`
+    /// The identifier of the snapshot.
     pub id: Option<::std::string::String>,
-    /// `name`
+    /// The name of the snapshot.  Give `id`, `name` or both; if
+    /// both, the snapshot must match both.
     pub name: Option<::std::string::String>,
 }
 
@@ -3054,12 +3188,15 @@ impl crate::Command for BlockdevSnapshotDeleteInternalSync {
 }
 
 impl AllowedIn<Operational> for BlockdevSnapshotDeleteInternalSync {}
-/// The QAPI command `transaction`.
+/// Carry out several actions at once, all or nothing: if one of them
+/// fails, none takes effect.  Block jobs that the actions start go on
+/// running after the command returns; `properties` says whether they
+/// end together.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
-    /// `actions`
+    /// The actions, carried out in order.
     pub actions: Vec<types::TransactionAction>,
-    /// `properties`
+    /// Options of the transaction as a whole.
     pub properties: Option<types::TransactionProperties>,
 }
 
@@ -3106,7 +3243,8 @@ impl crate::Command for Transaction {
 }
 
 impl AllowedIn<Operational> for Transaction {}
-/// The QAPI command `nbd-server-add`.
+/// Export a block node through the NBD server that nbd-server-start
+/// started.
 #[deprecated]
 #[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerAdd(pub types::NbdServerAddOptions);
@@ -3136,13 +3274,14 @@ impl crate::Command for NbdServerAdd {
 }
 
 impl AllowedIn<Operational> for NbdServerAdd {}
-/// The QAPI command `nbd-server-remove`.
+/// Remove an export from the NBD server.
 #[deprecated]
 #[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerRemove {
-    /// `name`
+    /// The export's name.
     pub name: ::std::string::String,
-    /// `mode`
+    /// What to do if clients still use the export.  Default
+    /// "safe".
     pub mode: Option<types::BlockExportRemoveMode>,
 }
 
@@ -3189,18 +3328,24 @@ impl crate::Command for NbdServerRemove {
 }
 
 impl AllowedIn<Operational> for NbdServerRemove {}
-/// The QAPI command `nbd-server-start`.
+/// Start the NBD server, which serves the exports of type "nbd".
+/// Only one NBD server can run at a time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerStart {
-    /// `handshake-max-seconds`
+    /// How long a client may take to complete
+    /// the handshake before it is disconnected, in seconds; 0 means
+    /// no limit.
     pub handshake_max_seconds: Option<u32>,
-    /// `tls-creds`
+    /// The ID of the TLS credentials object; if given,
+    /// clients must use TLS.
     pub tls_creds: Option<::std::string::String>,
-    /// `tls-authz`
+    /// The ID of an authorization object that checks the
+    /// name in a client's certificate; only with `tls-creds`.
     pub tls_authz: Option<::std::string::String>,
-    /// `max-connections`
+    /// How many clients may be connected at once; 0
+    /// means no limit.
     pub max_connections: Option<u32>,
-    /// `addr`
+    /// The address to listen on.
     pub addr: types::SocketAddressLegacy,
 }
 
@@ -3257,7 +3402,7 @@ impl crate::Command for NbdServerStart {
 }
 
 impl AllowedIn<Operational> for NbdServerStart {}
-/// The QAPI command `nbd-server-stop`.
+/// Stop the NBD server and remove all its exports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NbdServerStop {}
 impl ::serde::Serialize for NbdServerStop {
@@ -3295,7 +3440,7 @@ impl crate::Command for NbdServerStop {
 }
 
 impl AllowedIn<Operational> for NbdServerStop {}
-/// The QAPI command `block-export-add`.
+/// Export a block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportAdd(pub types::BlockExportOptions);
 
@@ -3324,12 +3469,14 @@ impl crate::Command for BlockExportAdd {
 }
 
 impl AllowedIn<Operational> for BlockExportAdd {}
-/// The QAPI command `block-export-del`.
+/// Remove an export.  Removal may finish only after the command
+/// returns; BLOCK_EXPORT_DELETED tells when it has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportDel {
-    /// `id`
+    /// The export's identifier.
     pub id: ::std::string::String,
-    /// `mode`
+    /// What to do if clients still use the export.  Default
+    /// "safe".
     pub mode: Option<types::BlockExportRemoveMode>,
 }
 
@@ -3376,7 +3523,7 @@ impl crate::Command for BlockExportDel {
 }
 
 impl AllowedIn<Operational> for BlockExportDel {}
-/// The QAPI command `query-block-exports`.
+/// List the block exports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockExports {}
 impl ::serde::Serialize for QueryBlockExports {
@@ -3417,7 +3564,7 @@ impl crate::Command for QueryBlockExports {
 }
 
 impl AllowedIn<Operational> for QueryBlockExports {}
-/// The QAPI command `query-chardev`.
+/// List the character devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryChardev {}
 impl ::serde::Serialize for QueryChardev {
@@ -3455,7 +3602,8 @@ impl crate::Command for QueryChardev {
 }
 
 impl AllowedIn<Operational> for QueryChardev {}
-/// The QAPI command `query-chardev-backends`.
+/// List the kinds of character device back end that this binary
+/// supports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryChardevBackends {}
 impl ::serde::Serialize for QueryChardevBackends {
@@ -3496,12 +3644,12 @@ impl crate::Command for QueryChardevBackends {
 }
 
 impl AllowedIn<Operational> for QueryChardevBackends {}
-/// The QAPI command `chardev-add`.
+/// Create a character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevAdd {
-    /// `id`
+    /// The id of the new chardev.
     pub id: ::std::string::String,
-    /// `backend`
+    /// Its back end.
     pub backend: types::ChardevBackend,
 }
 
@@ -3548,12 +3696,13 @@ impl crate::Command for ChardevAdd {
 }
 
 impl AllowedIn<Operational> for ChardevAdd {}
-/// The QAPI command `chardev-change`.
+/// Replace the back end of a character device, while its front end
+/// stays connected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevChange {
-    /// `id`
+    /// The id of the chardev.
     pub id: ::std::string::String,
-    /// `backend`
+    /// The new back end.
     pub backend: types::ChardevBackend,
 }
 
@@ -3600,10 +3749,10 @@ impl crate::Command for ChardevChange {
 }
 
 impl AllowedIn<Operational> for ChardevChange {}
-/// The QAPI command `chardev-remove`.
+/// Remove a character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevRemove {
-    /// `id`
+    /// The id of the chardev.
     pub id: ::std::string::String,
 }
 
@@ -3648,10 +3797,11 @@ impl crate::Command for ChardevRemove {
 }
 
 impl AllowedIn<Operational> for ChardevRemove {}
-/// The QAPI command `chardev-send-break`.
+/// Send a break to the front end of a character device, as a serial
+/// line break.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSendBreak {
-    /// `id`
+    /// The id of the chardev.
     pub id: ::std::string::String,
 }
 
@@ -3696,14 +3846,14 @@ impl crate::Command for ChardevSendBreak {
 }
 
 impl AllowedIn<Operational> for ChardevSendBreak {}
-/// The QAPI command `ringbuf-read`.
+/// Read and remove data from a ring buffer character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RingbufRead {
-    /// `device`
+    /// The id of the ring buffer chardev.
     pub device: ::std::string::String,
-    /// `size`
+    /// The largest number of bytes to read.
     pub size: i64,
-    /// `format`
+    /// How to encode the data.  utf8 when absent.
     pub format: Option<types::DataFormat>,
 }
 
@@ -3752,14 +3902,15 @@ impl crate::Command for RingbufRead {
 }
 
 impl AllowedIn<Operational> for RingbufRead {}
-/// The QAPI command `ringbuf-write`.
+/// Write data to a ring buffer character device, as if its front end
+/// had written it; the oldest data is dropped when the buffer is full.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RingbufWrite {
-    /// `device`
+    /// The id of the ring buffer chardev.
     pub device: ::std::string::String,
-    /// `data`
+    /// The data to write.
     pub data: ::std::string::String,
-    /// `format`
+    /// How `data` is encoded.  utf8 when absent.
     pub format: Option<types::DataFormat>,
 }
 
@@ -3808,7 +3959,7 @@ impl crate::Command for RingbufWrite {
 }
 
 impl AllowedIn<Operational> for RingbufWrite {}
-/// The QAPI command `query-status`.
+/// Ask in which state the virtual machine is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatus {}
 impl ::serde::Serialize for QueryStatus {
@@ -3846,7 +3997,10 @@ impl crate::Command for QueryStatus {
 }
 
 impl AllowedIn<Operational> for QueryStatus {}
-/// The QAPI command `stop`.
+/// Pause the virtual machine: its virtual CPUs stop executing guest
+/// code until cont resumes them.  The STOP event follows.  During an
+/// incoming migration, the guest instead stays paused once the
+/// migration has completed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stop {}
 impl ::serde::Serialize for Stop {
@@ -3884,7 +4038,9 @@ impl crate::Command for Stop {
 }
 
 impl AllowedIn<Operational> for Stop {}
-/// The QAPI command `cont`.
+/// Resume a paused virtual machine, the counterpart of stop.  The
+/// RESUME event follows.  During an incoming migration, the guest is
+/// instead set to start once the migration has completed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cont {}
 impl ::serde::Serialize for Cont {
@@ -3922,7 +4078,11 @@ impl crate::Command for Cont {
 }
 
 impl AllowedIn<Operational> for Cont {}
-/// The QAPI command `x-exit-preconfig`.
+/// Leave the preconfig state that --preconfig starts QEMU in: finish
+/// building the machine with the configuration given so far, then go
+/// on as QEMU would without --preconfig (starting the guest unless -S
+/// was given).  Only meaningful, and only accepted, in preconfig
+/// state.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -3962,7 +4122,9 @@ impl crate::Command for XExitPreconfig {
 }
 
 impl AllowedIn<Operational> for XExitPreconfig {}
-/// The QAPI command `system_reset`.
+/// Reset the whole machine, as the reset button of a real computer
+/// would.  What happens depends on RebootAction, as for a reset the
+/// guest asks for.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemReset {}
 impl ::serde::Serialize for SystemReset {
@@ -4000,7 +4162,10 @@ impl crate::Command for SystemReset {
 }
 
 impl AllowedIn<Operational> for SystemReset {}
-/// The QAPI command `system_powerdown`.
+/// Press the machine's power button: the guest is asked to shut down
+/// (through ACPI, on machines that have it) and may do so at its own
+/// pace, or ignore the request.  The POWERDOWN event follows at once;
+/// SHUTDOWN only comes if the guest complies.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemPowerdown {}
 impl ::serde::Serialize for SystemPowerdown {
@@ -4038,7 +4203,7 @@ impl crate::Command for SystemPowerdown {
 }
 
 impl AllowedIn<Operational> for SystemPowerdown {}
-/// The QAPI command `system_wakeup`.
+/// Wake up a guest that has suspended itself to RAM.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemWakeup {}
 impl ::serde::Serialize for SystemWakeup {
@@ -4076,7 +4241,8 @@ impl crate::Command for SystemWakeup {
 }
 
 impl AllowedIn<Operational> for SystemWakeup {}
-/// The QAPI command `inject-nmi`.
+/// Inject a non-maskable interrupt into the guest.  What exactly that
+/// is depends on the target: on x86 every virtual CPU receives an NMI.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InjectNmi {}
 impl ::serde::Serialize for InjectNmi {
@@ -4114,16 +4280,20 @@ impl crate::Command for InjectNmi {
 }
 
 impl AllowedIn<Operational> for InjectNmi {}
-/// The QAPI command `set-action`.
+/// Choose how QEMU reacts to resets, shutdowns, panics and watchdog
+/// expiry, as the -action option does on the command line.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetAction {
-    /// `reboot`
+    /// What to do when the machine is asked to reset.  Unchanged
+    /// when absent.
     pub reboot: Option<types::RebootAction>,
-    /// `shutdown`
+    /// What to do when the machine shuts down.  Unchanged when
+    /// absent.
     pub shutdown: Option<types::ShutdownAction>,
-    /// `panic`
+    /// What to do when the guest panics.  Unchanged when absent.
     pub panic: Option<types::PanicAction>,
-    /// `watchdog`
+    /// What to do when a watchdog expires.  Unchanged when
+    /// absent.
     pub watchdog: Option<types::WatchdogAction>,
 }
 
@@ -4174,10 +4344,11 @@ impl crate::Command for SetAction {
 }
 
 impl AllowedIn<Operational> for SetAction {}
-/// The QAPI command `watchdog-set-action`.
+/// Choose what to do when a watchdog device expires.  set-action can
+/// do the same among other things.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WatchdogSetAction {
-    /// `action`
+    /// The action to take.
     pub action: types::WatchdogAction,
 }
 
@@ -4222,10 +4393,11 @@ impl crate::Command for WatchdogSetAction {
 }
 
 impl AllowedIn<Operational> for WatchdogSetAction {}
-/// The QAPI command `query-machines`.
+/// List the machine types the emulator offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMachines {
-    /// `compat-props`
+    /// Whether to include each machine type's compatibility
+    /// properties.  False when absent.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<bool>,
@@ -4272,7 +4444,7 @@ impl crate::Command for QueryMachines {
 }
 
 impl AllowedIn<Operational> for QueryMachines {}
-/// The QAPI command `query-current-machine`.
+/// Ask about the machine that is running.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCurrentMachine {}
 impl ::serde::Serialize for QueryCurrentMachine {
@@ -4313,7 +4485,7 @@ impl crate::Command for QueryCurrentMachine {
 }
 
 impl AllowedIn<Operational> for QueryCurrentMachine {}
-/// The QAPI command `query-target`.
+/// Ask which target the emulator emulates.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTarget {}
 impl ::serde::Serialize for QueryTarget {
@@ -4351,7 +4523,7 @@ impl crate::Command for QueryTarget {
 }
 
 impl AllowedIn<Operational> for QueryTarget {}
-/// The QAPI command `query-name`.
+/// Ask for the name of the virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryName {}
 impl ::serde::Serialize for QueryName {
@@ -4389,7 +4561,8 @@ impl crate::Command for QueryName {
 }
 
 impl AllowedIn<Operational> for QueryName {}
-/// The QAPI command `query-uuid`.
+/// Ask for the UUID of the virtual machine, the one its firmware
+/// reports to the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryUuid {}
 impl ::serde::Serialize for QueryUuid {
@@ -4427,7 +4600,9 @@ impl crate::Command for QueryUuid {
 }
 
 impl AllowedIn<Operational> for QueryUuid {}
-/// The QAPI command `query-vm-generation-id`.
+/// Ask for the VM generation ID that the vmgenid device shows the
+/// guest.  The guest uses a change of it to notice that it was, for
+/// instance, restored from a snapshot.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVmGenerationId {}
 impl ::serde::Serialize for QueryVmGenerationId {
@@ -4468,7 +4643,7 @@ impl crate::Command for QueryVmGenerationId {
 }
 
 impl AllowedIn<Operational> for QueryVmGenerationId {}
-/// The QAPI command `query-kvm`.
+/// Ask whether KVM acceleration is available and in use.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryKvm {}
 impl ::serde::Serialize for QueryKvm {
@@ -4506,7 +4681,7 @@ impl crate::Command for QueryKvm {
 }
 
 impl AllowedIn<Operational> for QueryKvm {}
-/// The QAPI command `query-iothreads`.
+/// List the I/O threads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryIothreads {}
 impl ::serde::Serialize for QueryIothreads {
@@ -4544,7 +4719,11 @@ impl crate::Command for QueryIothreads {
 }
 
 impl AllowedIn<Operational> for QueryIothreads {}
-/// The QAPI command `rtc-reset-reinjection`.
+/// Drop the clock interrupts that the real-time clock still owes the
+/// guest.  When the clock's lost-tick policy is to catch up, ticks
+/// missed while the guest could not run are delivered later; this
+/// command forgets them, for instance after the guest's clock has been
+/// set by other means.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RtcResetReinjection {}
 impl ::serde::Serialize for RtcResetReinjection {
@@ -4585,10 +4764,11 @@ impl crate::Command for RtcResetReinjection {
 }
 
 impl AllowedIn<Operational> for RtcResetReinjection {}
-/// The QAPI command `dumpdtb`.
+/// Write the machine's flattened device tree, in binary form, to a
+/// file.  Only machine types that build a device tree have one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dumpdtb {
-    /// `filename`
+    /// The file to write.
     pub filename: ::std::string::String,
 }
 
@@ -4633,7 +4813,8 @@ impl crate::Command for Dumpdtb {
 }
 
 impl AllowedIn<Operational> for Dumpdtb {}
-/// The QAPI command `query-acpi-ospm-status`.
+/// Ask what the guest's operating system last reported about each
+/// hot-plug slot.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAcpiOspmStatus {}
 impl ::serde::Serialize for QueryAcpiOspmStatus {
@@ -4674,7 +4855,8 @@ impl crate::Command for QueryAcpiOspmStatus {
 }
 
 impl AllowedIn<Operational> for QueryAcpiOspmStatus {}
-/// The QAPI command `query-cpus-fast`.
+/// List the virtual CPUs.  Unlike the removed query-cpus, this does
+/// not interrupt the CPUs to ask them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCpusFast {}
 impl ::serde::Serialize for QueryCpusFast {
@@ -4712,7 +4894,9 @@ impl crate::Command for QueryCpusFast {
 }
 
 impl AllowedIn<Operational> for QueryCpusFast {}
-/// The QAPI command `query-hotpluggable-cpus`.
+/// List the places where CPU devices can be plugged, empty or not.
+/// Before the machine is built (in preconfig state), this shows the
+/// topology to refer to in set-numa-node.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryHotpluggableCpus {}
 impl ::serde::Serialize for QueryHotpluggableCpus {
@@ -4753,7 +4937,7 @@ impl crate::Command for QueryHotpluggableCpus {
 }
 
 impl AllowedIn<Operational> for QueryHotpluggableCpus {}
-/// The QAPI command `query-cpu-definitions`.
+/// List the CPU models of the target.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCpuDefinitions {}
 impl ::serde::Serialize for QueryCpuDefinitions {
@@ -4794,12 +4978,14 @@ impl crate::Command for QueryCpuDefinitions {
 }
 
 impl AllowedIn<Operational> for QueryCpuDefinitions {}
-/// The QAPI command `query-cpu-model-expansion`.
+/// Spell out a CPU model as a base model and its properties, for
+/// instance to learn which features the "host" or "max" model has on
+/// this host with the current accelerator.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryCpuModelExpansion {
-    /// `type`
+    /// How completely to spell it out.
     pub type_: types::CpuModelExpansionType,
-    /// `model`
+    /// The model to expand, with any changes to apply first.
     pub model: types::CpuModelInfo,
 }
 
@@ -4846,16 +5032,18 @@ impl crate::Command for QueryCpuModelExpansion {
 }
 
 impl AllowedIn<Operational> for QueryCpuModelExpansion {}
-/// The QAPI command `memsave`.
+/// Write a range of guest virtual memory, as one virtual CPU sees it,
+/// to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Memsave {
-    /// `val`
+    /// The virtual address where the range starts.
     pub val: u64,
-    /// `size`
+    /// The length of the range, in bytes.
     pub size: u64,
-    /// `filename`
+    /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
-    /// `cpu-index`
+    /// The index of the virtual CPU whose view of memory to
+    /// use.  CPU 0 when absent.
     pub cpu_index: Option<i64>,
 }
 
@@ -4906,14 +5094,14 @@ impl crate::Command for Memsave {
 }
 
 impl AllowedIn<Operational> for Memsave {}
-/// The QAPI command `pmemsave`.
+/// Write a range of guest physical memory to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pmemsave {
-    /// `val`
+    /// The physical address where the range starts.
     pub val: u64,
-    /// `size`
+    /// The length of the range, in bytes.
     pub size: u64,
-    /// `filename`
+    /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
 }
 
@@ -4962,7 +5150,7 @@ impl crate::Command for Pmemsave {
 }
 
 impl AllowedIn<Operational> for Pmemsave {}
-/// The QAPI command `query-memdev`.
+/// List the memory backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemdev {}
 impl ::serde::Serialize for QueryMemdev {
@@ -5000,7 +5188,8 @@ impl crate::Command for QueryMemdev {
 }
 
 impl AllowedIn<Operational> for QueryMemdev {}
-/// The QAPI command `query-memory-size-summary`.
+/// Ask how much memory the guest has, in its base memory and in memory
+/// devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemorySizeSummary {}
 impl ::serde::Serialize for QueryMemorySizeSummary {
@@ -5041,7 +5230,7 @@ impl crate::Command for QueryMemorySizeSummary {
 }
 
 impl AllowedIn<Operational> for QueryMemorySizeSummary {}
-/// The QAPI command `query-memory-devices`.
+/// List the memory devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemoryDevices {}
 impl ::serde::Serialize for QueryMemoryDevices {
@@ -5082,7 +5271,8 @@ impl crate::Command for QueryMemoryDevices {
 }
 
 impl AllowedIn<Operational> for QueryMemoryDevices {}
-/// The QAPI command `set-numa-node`.
+/// Add a NUMA setting, as the -numa option does.  Only allowed before
+/// the machine is built, that is in the preconfig state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetNumaNode(pub types::NumaOptions);
 
@@ -5111,10 +5301,12 @@ impl crate::Command for SetNumaNode {
 }
 
 impl AllowedIn<Operational> for SetNumaNode {}
-/// The QAPI command `balloon`.
+/// Ask the guest, through its memory balloon device, to give up or
+/// take back memory until it has the given amount.  The guest's driver
+/// carries this out, at its own pace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Balloon {
-    /// `value`
+    /// The amount of memory the guest should have, in bytes.
     pub value: i64,
 }
 
@@ -5159,7 +5351,7 @@ impl crate::Command for Balloon {
 }
 
 impl AllowedIn<Operational> for Balloon {}
-/// The QAPI command `query-balloon`.
+/// Ask how much memory the guest has, according to its balloon device.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBalloon {}
 impl ::serde::Serialize for QueryBalloon {
@@ -5197,7 +5389,8 @@ impl crate::Command for QueryBalloon {
 }
 
 impl AllowedIn<Operational> for QueryBalloon {}
-/// The QAPI command `query-hv-balloon-status-report`.
+/// Ask for the latest memory figures the guest reported to its
+/// Hyper-V dynamic memory device.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryHvBalloonStatusReport {}
 impl ::serde::Serialize for QueryHvBalloonStatusReport {
@@ -5238,7 +5431,7 @@ impl crate::Command for QueryHvBalloonStatusReport {
 }
 
 impl AllowedIn<Operational> for QueryHvBalloonStatusReport {}
-/// The QAPI command `query-sev`.
+/// Ask about AMD SEV for the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySev {}
 impl ::serde::Serialize for QuerySev {
@@ -5276,10 +5469,12 @@ impl crate::Command for QuerySev {
 }
 
 impl AllowedIn<Operational> for QuerySev {}
-/// The QAPI command `query-sev-attestation-report`.
+/// Ask the firmware for an attestation report of the guest (not for
+/// SEV-SNP guests, whose reports are requested from inside).
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuerySevAttestationReport {
-    /// `mnonce`
+    /// A nonce of 16 bytes, base64-encoded, that the report
+    /// includes to prove that it is fresh.
     pub mnonce: ::std::string::String,
 }
 
@@ -5324,7 +5519,7 @@ impl crate::Command for QuerySevAttestationReport {
 }
 
 impl AllowedIn<Operational> for QuerySevAttestationReport {}
-/// The QAPI command `query-sev-capabilities`.
+/// Ask what the host's AMD SEV platform offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySevCapabilities {}
 impl ::serde::Serialize for QuerySevCapabilities {
@@ -5365,7 +5560,9 @@ impl crate::Command for QuerySevCapabilities {
 }
 
 impl AllowedIn<Operational> for QuerySevCapabilities {}
-/// The QAPI command `query-sev-launch-measure`.
+/// Ask for the measurement of the guest's initial memory, taken when
+/// it was launched, so that its owner can check it before providing
+/// secrets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySevLaunchMeasure {}
 impl ::serde::Serialize for QuerySevLaunchMeasure {
@@ -5406,14 +5603,16 @@ impl crate::Command for QuerySevLaunchMeasure {
 }
 
 impl AllowedIn<Operational> for QuerySevLaunchMeasure {}
-/// The QAPI command `sev-inject-launch-secret`.
+/// Put a secret into the memory of an SEV guest before it runs, after
+/// its launch measurement has been checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevInjectLaunchSecret {
-    /// `packet-header`
+    /// The header of the secret packet, base64-encoded.
     pub packet_header: ::std::string::String,
-    /// `secret`
+    /// The encrypted secret, base64-encoded.
     pub secret: ::std::string::String,
-    /// `gpa`
+    /// The guest physical address to put it at.  When absent, the
+    /// address the guest firmware announces for secrets.
     pub gpa: Option<u64>,
 }
 
@@ -5462,7 +5661,7 @@ impl crate::Command for SevInjectLaunchSecret {
 }
 
 impl AllowedIn<Operational> for SevInjectLaunchSecret {}
-/// The QAPI command `query-sgx`.
+/// Ask about the Intel SGX support that the guest has.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgx {}
 impl ::serde::Serialize for QuerySgx {
@@ -5500,7 +5699,7 @@ impl crate::Command for QuerySgx {
 }
 
 impl AllowedIn<Operational> for QuerySgx {}
-/// The QAPI command `query-sgx-capabilities`.
+/// Ask about the Intel SGX support that the host offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgxCapabilities {}
 impl ::serde::Serialize for QuerySgxCapabilities {
@@ -5541,10 +5740,11 @@ impl crate::Command for QuerySgxCapabilities {
 }
 
 impl AllowedIn<Operational> for QuerySgxCapabilities {}
-/// The QAPI command `device-list-properties`.
+/// List the properties that a device type has, the ones device_add
+/// and -device accept.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceListProperties {
-    /// `typename`
+    /// The device type.
     pub typename: ::std::string::String,
 }
 
@@ -5589,16 +5789,20 @@ impl crate::Command for DeviceListProperties {
 }
 
 impl AllowedIn<Operational> for DeviceListProperties {}
-/// The QAPI command `device_add`.
+/// Create a device and plug it in, as -device does on the command
+/// line.  Besides the members below, the device type's properties (see
+/// device-list-properties) are given as further members.
 ///
 /// Features: `json-cli`, `json-cli-hotplug`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceAdd {
-    /// `driver`
+    /// The device type.
     pub driver: ::std::string::String,
-    /// `bus`
+    /// The bus to plug it into, by id or QOM path.  Chosen by QEMU
+    /// when absent, where the device type allows that.
     pub bus: Option<::std::string::String>,
-    /// `id`
+    /// The id of the new device, which later commands use to refer
+    /// to it.  It gets no id when absent.
     pub id: Option<::std::string::String>,
 }
 
@@ -5647,10 +5851,12 @@ impl crate::Command for DeviceAdd {
 }
 
 impl AllowedIn<Operational> for DeviceAdd {}
-/// The QAPI command `device_del`.
+/// Ask for a device to be unplugged and removed.  For many buses the
+/// guest has to agree to the unplug, so it may be done later, or not
+/// at all; DEVICE_DELETED is emitted once the device is gone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceDel {
-    /// `id`
+    /// The device's id or QOM path.
     pub id: ::std::string::String,
 }
 
@@ -5695,12 +5901,14 @@ impl crate::Command for DeviceDel {
 }
 
 impl AllowedIn<Operational> for DeviceDel {}
-/// The QAPI command `device-sync-config`.
+/// Make a device fetch its configuration again from its backend and
+/// tell the guest about the change, for backends whose configuration
+/// can change on their own (such as vhost-user-blk).
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceSyncConfig {
-    /// `id`
+    /// The device's id or QOM path.
     pub id: ::std::string::String,
 }
 
@@ -5745,7 +5953,7 @@ impl crate::Command for DeviceSyncConfig {
 }
 
 impl AllowedIn<Operational> for DeviceSyncConfig {}
-/// The QAPI command `query-pci`.
+/// List the PCI buses and their devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPci {}
 impl ::serde::Serialize for QueryPci {
@@ -5783,7 +5991,7 @@ impl crate::Command for QueryPci {
 }
 
 impl AllowedIn<Operational> for QueryPci {}
-/// The QAPI command `query-tpm`.
+/// List the TPM devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpm {}
 impl ::serde::Serialize for QueryTpm {
@@ -5821,7 +6029,7 @@ impl crate::Command for QueryTpm {
 }
 
 impl AllowedIn<Operational> for QueryTpm {}
-/// The QAPI command `query-tpm-models`.
+/// List the TPM device models that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmModels {}
 impl ::serde::Serialize for QueryTpmModels {
@@ -5859,7 +6067,7 @@ impl crate::Command for QueryTpmModels {
 }
 
 impl AllowedIn<Operational> for QueryTpmModels {}
-/// The QAPI command `query-tpm-types`.
+/// List the kinds of TPM backends that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmTypes {}
 impl ::serde::Serialize for QueryTpmTypes {
@@ -5897,7 +6105,7 @@ impl crate::Command for QueryTpmTypes {
 }
 
 impl AllowedIn<Operational> for QueryTpmTypes {}
-/// The QAPI command `query-cryptodev`.
+/// List the crypto backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCryptodev {}
 impl ::serde::Serialize for QueryCryptodev {
@@ -5935,7 +6143,7 @@ impl crate::Command for QueryCryptodev {
 }
 
 impl AllowedIn<Operational> for QueryCryptodev {}
-/// The QAPI command `x-query-virtio`.
+/// List the virtio devices, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5975,16 +6183,17 @@ impl crate::Command for XQueryVirtio {
 }
 
 impl AllowedIn<Operational> for XQueryVirtio {}
-/// The QAPI command `x-query-virtio-queue-element`.
+/// Show an element of a virtqueue of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioQueueElement {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `queue`
+    /// The number of the virtqueue.
     pub queue: u16,
-    /// `index`
+    /// Which entry of the available ring to show.  The one the
+    /// device will take next when absent.
     pub index: Option<u16>,
 }
 
@@ -6033,14 +6242,14 @@ impl crate::Command for XQueryVirtioQueueElement {
 }
 
 impl AllowedIn<Operational> for XQueryVirtioQueueElement {}
-/// The QAPI command `x-query-virtio-queue-status`.
+/// Show the state of a virtqueue of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioQueueStatus {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `queue`
+    /// The number of the virtqueue.
     pub queue: u16,
 }
 
@@ -6087,12 +6296,12 @@ impl crate::Command for XQueryVirtioQueueStatus {
 }
 
 impl AllowedIn<Operational> for XQueryVirtioQueueStatus {}
-/// The QAPI command `x-query-virtio-status`.
+/// Show the state of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioStatus {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
 }
 
@@ -6137,14 +6346,15 @@ impl crate::Command for XQueryVirtioStatus {
 }
 
 impl AllowedIn<Operational> for XQueryVirtioStatus {}
-/// The QAPI command `x-query-virtio-vhost-queue-status`.
+/// Show the state of a virtqueue that a vhost backend handles, for
+/// debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XQueryVirtioVhostQueueStatus {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `queue`
+    /// The number of the virtqueue.
     pub queue: u16,
 }
 
@@ -6191,12 +6401,14 @@ impl crate::Command for XQueryVirtioVhostQueueStatus {
 }
 
 impl AllowedIn<Operational> for XQueryVirtioVhostQueueStatus {}
-/// The QAPI command `cxl-inject-correctable-error`.
+/// Make an emulated CXL memory device (cxl-type3) record a correctable
+/// error in its RAS capability and report it to the guest, for testing
+/// the guest's error handling.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectCorrectableError {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `type`
+    /// The kind of error.
     pub type_: types::CxlCorErrorType,
 }
 
@@ -6243,38 +6455,45 @@ impl crate::Command for CxlInjectCorrectableError {
 }
 
 impl AllowedIn<Operational> for CxlInjectCorrectableError {}
-/// The QAPI command `cxl-inject-dram-event`.
+/// Add a DRAM event record, which the CXL specification defines, to an
+/// event log of an emulated CXL memory device (cxl-type3) and tell the
+/// guest, for testing the guest's error handling.  The numbers are put
+/// into the record's fields as given; see the CXL specification for
+/// their encodings.  Each optional location member that is absent is
+/// marked as not valid in the record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectDramEvent {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `log`
+    /// The event log to add the record to.
     pub log: types::CxlEventLog,
-    /// `flags`
+    /// The flags of the record's header.
     pub flags: u8,
-    /// `dpa`
+    /// The device physical address of the affected memory; its
+    /// lowest bits hold flags, as the specification says.
     pub dpa: u64,
-    /// `descriptor`
+    /// The memory event descriptor.
     pub descriptor: u8,
-    /// `type`
+    /// The memory event type.
     pub type_: u8,
-    /// `transaction-type`
+    /// The kind of memory transaction that met the
+    /// event.
     pub transaction_type: u8,
-    /// `channel`
+    /// The memory channel.
     pub channel: Option<u8>,
-    /// `rank`
+    /// The memory rank.
     pub rank: Option<u8>,
-    /// `nibble-mask`
+    /// Which nibbles were affected.
     pub nibble_mask: Option<u32>,
-    /// `bank-group`
+    /// The bank group.
     pub bank_group: Option<u8>,
-    /// `bank`
+    /// The bank.
     pub bank: Option<u8>,
-    /// `row`
+    /// The row.
     pub row: Option<u32>,
-    /// `column`
+    /// The column.
     pub column: Option<u16>,
-    /// `correction-mask`
+    /// The correction masks, one 64-bit value each.
     pub correction_mask: Option<Vec<u64>>,
 }
 
@@ -6347,30 +6566,39 @@ impl crate::Command for CxlInjectDramEvent {
 }
 
 impl AllowedIn<Operational> for CxlInjectDramEvent {}
-/// The QAPI command `cxl-inject-general-media-event`.
+/// Add a general media event record, which the CXL specification
+/// defines, to an event log of an emulated CXL memory device
+/// (cxl-type3) and tell the guest, for testing the guest's error
+/// handling.  The numbers are put into the record's fields as given;
+/// see the CXL specification for their encodings.  Each optional
+/// location member that is absent is marked as not valid in the record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectGeneralMediaEvent {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `log`
+    /// The event log to add the record to.
     pub log: types::CxlEventLog,
-    /// `flags`
+    /// The flags of the record's header.
     pub flags: u8,
-    /// `dpa`
+    /// The device physical address of the affected memory; its
+    /// lowest bits hold flags, as the specification says.
     pub dpa: u64,
-    /// `descriptor`
+    /// The memory event descriptor.
     pub descriptor: u8,
-    /// `type`
+    /// The memory event type.
     pub type_: u8,
-    /// `transaction-type`
+    /// The kind of memory transaction that met the
+    /// event.
     pub transaction_type: u8,
-    /// `channel`
+    /// The memory channel.
     pub channel: Option<u8>,
-    /// `rank`
+    /// The memory rank.
     pub rank: Option<u8>,
-    /// `device`
+    /// Which memory components of the rank were affected, as a
+    /// bit mask.
     pub device: Option<u32>,
-    /// `component-id`
+    /// An identifier of the affected component, in a form
+    /// the device chooses.
     pub component_id: Option<::std::string::String>,
 }
 
@@ -6435,32 +6663,40 @@ impl crate::Command for CxlInjectGeneralMediaEvent {
 }
 
 impl AllowedIn<Operational> for CxlInjectGeneralMediaEvent {}
-/// The QAPI command `cxl-inject-memory-module-event`.
+/// Add a memory module event record, which the CXL specification
+/// defines, to an event log of an emulated CXL memory device
+/// (cxl-type3) and tell the guest, for testing the guest's error
+/// handling.  The numbers are put into the record's fields as given;
+/// see the CXL specification for their encodings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectMemoryModuleEvent {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `log`
+    /// The event log to add the record to.
     pub log: types::CxlEventLog,
-    /// `flags`
+    /// The flags of the record's header.
     pub flags: u8,
-    /// `type`
+    /// The device event type.
     pub type_: u8,
-    /// `health-status`
+    /// The device's health status bits.
     pub health_status: u8,
-    /// `media-status`
+    /// The status of the device's media.
     pub media_status: u8,
-    /// `additional-status`
+    /// Further status bits.
     pub additional_status: u8,
-    /// `life-used`
+    /// How much of the device's expected life is used up, in
+    /// percent.
     pub life_used: u8,
-    /// `temperature`
+    /// The device's temperature, in degrees Celsius.
     pub temperature: i16,
-    /// `dirty-shutdown-count`
+    /// How often the device was shut down without
+    /// saving its state properly.
     pub dirty_shutdown_count: u32,
-    /// `corrected-volatile-error-count`
+    /// How many errors in volatile
+    /// memory were corrected.
     pub corrected_volatile_error_count: u32,
-    /// `corrected-persistent-error-count`
+    /// How many errors in persistent
+    /// memory were corrected.
     pub corrected_persistent_error_count: u32,
 }
 
@@ -6537,14 +6773,17 @@ impl crate::Command for CxlInjectMemoryModuleEvent {
 }
 
 impl AllowedIn<Operational> for CxlInjectMemoryModuleEvent {}
-/// The QAPI command `cxl-inject-poison`.
+/// Mark a range of the memory of an emulated CXL memory device
+/// (cxl-type3) as poisoned, so that it appears in the device's poison
+/// list, for testing the guest's error handling.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectPoison {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `start`
+    /// The device physical address where the range starts; a
+    /// multiple of 64.
     pub start: u64,
-    /// `length`
+    /// The length of the range, in bytes; a multiple of 64.
     pub length: u64,
 }
 
@@ -6593,12 +6832,14 @@ impl crate::Command for CxlInjectPoison {
 }
 
 impl AllowedIn<Operational> for CxlInjectPoison {}
-/// The QAPI command `cxl-inject-uncorrectable-errors`.
+/// Make an emulated CXL memory device (cxl-type3) record uncorrectable
+/// errors in its RAS capability and report them to the guest, for
+/// testing the guest's error handling.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectUncorrectableErrors {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `errors`
+    /// The errors, first one first.
     pub errors: Vec<types::CXLUncorErrorRecord>,
 }
 
@@ -6645,22 +6886,24 @@ impl crate::Command for CxlInjectUncorrectableErrors {
 }
 
 impl AllowedIn<Operational> for CxlInjectUncorrectableErrors {}
-/// The QAPI command `cxl-add-dynamic-capacity`.
+/// Offer more dynamic capacity to the guest from an emulated CXL
+/// memory device (cxl-type3), as the device's fabric manager would.
+/// The guest is told and decides whether to accept it.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlAddDynamicCapacity {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `host-id`
+    /// The host the capacity is offered to.
     pub host_id: u16,
-    /// `selection-policy`
+    /// How the device chooses the extents.
     pub selection_policy: types::CxlExtentSelectionPolicy,
-    /// `region`
+    /// The number of the dynamic capacity region.
     pub region: u8,
-    /// `tag`
+    /// A tag to attach to the extents.  None when absent.
     pub tag: Option<::std::string::String>,
-    /// `extents`
+    /// The extents to add.
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
 }
 
@@ -6715,26 +6958,29 @@ impl crate::Command for CxlAddDynamicCapacity {
 }
 
 impl AllowedIn<Operational> for CxlAddDynamicCapacity {}
-/// The QAPI command `cxl-release-dynamic-capacity`.
+/// Ask the guest to give back dynamic capacity of an emulated CXL
+/// memory device (cxl-type3), as the device's fabric manager would.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlReleaseDynamicCapacity {
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
-    /// `host-id`
+    /// The host the capacity is taken from.
     pub host_id: u16,
-    /// `removal-policy`
+    /// How the device chooses the extents.
     pub removal_policy: types::CxlExtentRemovalPolicy,
-    /// `forced-removal`
+    /// Whether to take the capacity away without waiting
+    /// for the guest to release it.  False when absent.
     pub forced_removal: Option<bool>,
-    /// `sanitize-on-release`
+    /// Whether the device clears the memory once it
+    /// is released.  False when absent.
     pub sanitize_on_release: Option<bool>,
-    /// `region`
+    /// The number of the dynamic capacity region.
     pub region: u8,
-    /// `tag`
+    /// The tag of the extents to release.  None when absent.
     pub tag: Option<::std::string::String>,
-    /// `extents`
+    /// The extents to release.
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
 }
 
@@ -6797,15 +7043,19 @@ impl crate::Command for CxlReleaseDynamicCapacity {
 }
 
 impl AllowedIn<Operational> for CxlReleaseDynamicCapacity {}
-/// The QAPI command `eject`.
+/// Eject the medium from a guest device with removable media.  If the
+/// guest has locked the tray, and `force` is not set, QEMU asks the
+/// guest to open it and the command fails; try again once the tray is
+/// open.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Eject {
-    /// `device`
+    /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
-    /// `force`
+    /// Eject even if the guest has locked the tray.  False when
+    /// absent.
     pub force: Option<bool>,
 }
 
@@ -6854,15 +7104,20 @@ impl crate::Command for Eject {
 }
 
 impl AllowedIn<Operational> for Eject {}
-/// The QAPI command `blockdev-open-tray`.
+/// Open the tray of a guest device with removable media.  If the guest
+/// has locked the tray, and `force` is not set, QEMU only asks the
+/// guest to open it, and the command succeeds before it is open;
+/// DEVICE_TRAY_MOVED tells when it opens.  Nothing happens if the
+/// tray is open already or the device has none.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevOpenTray {
-    /// `device`
+    /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
-    /// `force`
+    /// Open the tray even if the guest has locked it.  False when
+    /// absent.
     pub force: Option<bool>,
 }
 
@@ -6911,13 +7166,14 @@ impl crate::Command for BlockdevOpenTray {
 }
 
 impl AllowedIn<Operational> for BlockdevOpenTray {}
-/// The QAPI command `blockdev-close-tray`.
+/// Close the tray of a guest device with removable media.  Nothing
+/// happens if the tray is closed already or the device has none.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevCloseTray {
-    /// `device`
+    /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
 }
 
@@ -6964,10 +7220,11 @@ impl crate::Command for BlockdevCloseTray {
 }
 
 impl AllowedIn<Operational> for BlockdevCloseTray {}
-/// The QAPI command `blockdev-remove-medium`.
+/// Take the medium out of a guest device whose tray is open: its block
+/// node is detached from the device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevRemoveMedium {
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
 }
 
@@ -7012,12 +7269,14 @@ impl crate::Command for BlockdevRemoveMedium {
 }
 
 impl AllowedIn<Operational> for BlockdevRemoveMedium {}
-/// The QAPI command `blockdev-insert-medium`.
+/// Put a block node into a guest device whose tray is open and which
+/// holds no medium.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevInsertMedium {
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
-    /// `node-name`
+    /// The node name of the node to insert.  It must not be in
+    /// use by another device.
     pub node_name: ::std::string::String,
 }
 
@@ -7064,21 +7323,26 @@ impl crate::Command for BlockdevInsertMedium {
 }
 
 impl AllowedIn<Operational> for BlockdevInsertMedium {}
-/// The QAPI command `blockdev-change-medium`.
+/// Replace the medium of a guest device with removable media by an
+/// image that this command opens: it opens the tray, takes the old
+/// medium out, puts the new one in and closes the tray.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevChangeMedium {
-    /// `device`
+    /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
-    /// `filename`
+    /// The file name of the new image.
     pub filename: ::std::string::String,
-    /// `format`
+    /// The format driver to open the image with.  Probed from
+    /// the image when absent.
     pub format: Option<::std::string::String>,
-    /// `force`
+    /// Open the tray even if the guest has locked it.  False when
+    /// absent.
     pub force: Option<bool>,
-    /// `read-only-mode`
+    /// Whether the new medium is read-only.  retain when
+    /// absent.
     pub read_only_mode: Option<types::BlockdevChangeReadOnlyMode>,
 }
 
@@ -7133,7 +7397,8 @@ impl crate::Command for BlockdevChangeMedium {
 }
 
 impl AllowedIn<Operational> for BlockdevChangeMedium {}
-/// The QAPI command `block_set_io_throttle`.
+/// Set the I/O limits of a guest block device, replacing those it had.
+/// When all limits are 0, throttling is switched off for the device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockSetIoThrottle(pub types::BlockIOThrottle);
 
@@ -7162,20 +7427,27 @@ impl crate::Command for BlockSetIoThrottle {
 }
 
 impl AllowedIn<Operational> for BlockSetIoThrottle {}
-/// The QAPI command `block-latency-histogram-set`.
+/// Set up histograms of the latency of a guest device's requests, one
+/// per kind of request, or remove them.  A histogram's intervals lie
+/// between its boundaries: given boundaries b1 to bN, the intervals
+/// are from 0 to b1, from b1 to b2 and so on, and from bN up.  Setting
+/// a histogram resets its counts.  When no boundaries are given at
+/// all, every histogram of the device is removed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockLatencyHistogramSet {
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
-    /// `boundaries`
+    /// Boundaries, in nanoseconds, for every kind of request
+    /// that has none of its own below.
     pub boundaries: Option<Vec<u64>>,
-    /// `boundaries-read`
+    /// Boundaries for read requests, in nanoseconds.
     pub boundaries_read: Option<Vec<u64>>,
-    /// `boundaries-write`
+    /// Boundaries for write requests, in nanoseconds.
     pub boundaries_write: Option<Vec<u64>>,
-    /// `boundaries-zap`
+    /// Boundaries for zone append requests, in
+    /// nanoseconds.
     pub boundaries_zap: Option<Vec<u64>>,
-    /// `boundaries-flush`
+    /// Boundaries for flush requests, in nanoseconds.
     pub boundaries_flush: Option<Vec<u64>>,
 }
 
@@ -7238,7 +7510,7 @@ impl crate::Command for BlockLatencyHistogramSet {
 }
 
 impl AllowedIn<Operational> for BlockLatencyHistogramSet {}
-/// The QAPI command `query-pr-managers`.
+/// List the persistent reservation managers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPrManagers {}
 impl ::serde::Serialize for QueryPrManagers {
@@ -7276,7 +7548,7 @@ impl crate::Command for QueryPrManagers {
 }
 
 impl AllowedIn<Operational> for QueryPrManagers {}
-/// The QAPI command `netdev_add`.
+/// Create a network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevAdd(pub types::Netdev);
 
@@ -7305,10 +7577,10 @@ impl crate::Command for NetdevAdd {
 }
 
 impl AllowedIn<Operational> for NetdevAdd {}
-/// The QAPI command `netdev_del`.
+/// Remove a network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevDel {
-    /// `id`
+    /// The id of the back end.
     pub id: ::std::string::String,
 }
 
@@ -7353,12 +7625,14 @@ impl crate::Command for NetdevDel {
 }
 
 impl AllowedIn<Operational> for NetdevDel {}
-/// The QAPI command `set_link`.
+/// Set the link state of a network interface card or back end, as if
+/// its cable were plugged in or pulled out.  Changing a back end's link
+/// also changes that of the card it is connected to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetLink {
-    /// `name`
+    /// The id of the card or back end.
     pub name: ::std::string::String,
-    /// `up`
+    /// True to bring the link up, false to take it down.
     pub up: bool,
 }
 
@@ -7405,10 +7679,11 @@ impl crate::Command for SetLink {
 }
 
 impl AllowedIn<Operational> for SetLink {}
-/// The QAPI command `query-rx-filter`.
+/// Report the receive filter of network interface cards.  Only some
+/// card models, such as virtio-net, support it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryRxFilter {
-    /// `name`
+    /// The id of one card; all cards that support it when absent.
     pub name: Option<::std::string::String>,
 }
 
@@ -7453,7 +7728,8 @@ impl crate::Command for QueryRxFilter {
 }
 
 impl AllowedIn<Operational> for QueryRxFilter {}
-/// The QAPI command `announce-self`.
+/// Announce the guest on the network through its network interface
+/// cards, as happens after migration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnnounceSelf(pub types::AnnounceParameters);
 
@@ -7482,10 +7758,11 @@ impl crate::Command for AnnounceSelf {
 }
 
 impl AllowedIn<Operational> for AnnounceSelf {}
-/// The QAPI command `request-ebpf`.
+/// Get one of QEMU's eBPF programs, so that a privileged management
+/// application can load it into the kernel on QEMU's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestEbpf {
-    /// `id`
+    /// Which program.
     pub id: types::EbpfProgramID,
 }
 
@@ -7530,10 +7807,10 @@ impl crate::Command for RequestEbpf {
 }
 
 impl AllowedIn<Operational> for RequestEbpf {}
-/// The QAPI command `query-rocker`.
+/// Report a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRocker {
-    /// `name`
+    /// The name of the switch.
     pub name: ::std::string::String,
 }
 
@@ -7578,12 +7855,13 @@ impl crate::Command for QueryRocker {
 }
 
 impl AllowedIn<Operational> for QueryRocker {}
-/// The QAPI command `query-rocker-of-dpa-flows`.
+/// Report the OF-DPA flows of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaFlows {
-    /// `name`
+    /// The name of the switch.
     pub name: ::std::string::String,
-    /// `tbl-id`
+    /// Report only the flows of this flow table; all tables when
+    /// absent.
     pub tbl_id: Option<u32>,
 }
 
@@ -7630,12 +7908,12 @@ impl crate::Command for QueryRockerOfDpaFlows {
 }
 
 impl AllowedIn<Operational> for QueryRockerOfDpaFlows {}
-/// The QAPI command `query-rocker-of-dpa-groups`.
+/// Report the OF-DPA groups of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaGroups {
-    /// `name`
+    /// The name of the switch.
     pub name: ::std::string::String,
-    /// `type`
+    /// Report only the groups of this type; all groups when absent.
     pub type_: Option<u8>,
 }
 
@@ -7682,10 +7960,10 @@ impl crate::Command for QueryRockerOfDpaGroups {
 }
 
 impl AllowedIn<Operational> for QueryRockerOfDpaGroups {}
-/// The QAPI command `query-rocker-ports`.
+/// Report the ports of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerPorts {
-    /// `name`
+    /// The name of the switch.
     pub name: ::std::string::String,
 }
 
@@ -7730,10 +8008,12 @@ impl crate::Command for QueryRockerPorts {
 }
 
 impl AllowedIn<Operational> for QueryRockerPorts {}
-/// The QAPI command `migrate-set-capabilities`.
+/// Switch migration capabilities on or off.  Capabilities not listed
+/// keep their state.  Most of them can only be changed while no
+/// migration is running.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrateSetCapabilities {
-    /// `capabilities`
+    /// The capabilities to set, with their new states.
     pub capabilities: Vec<types::MigrationCapabilityStatus>,
 }
 
@@ -7778,7 +8058,7 @@ impl crate::Command for MigrateSetCapabilities {
 }
 
 impl AllowedIn<Operational> for MigrateSetCapabilities {}
-/// The QAPI command `query-migrate-capabilities`.
+/// Report the state of every migration capability.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateCapabilities {}
 impl ::serde::Serialize for QueryMigrateCapabilities {
@@ -7819,7 +8099,8 @@ impl crate::Command for QueryMigrateCapabilities {
 }
 
 impl AllowedIn<Operational> for QueryMigrateCapabilities {}
-/// The QAPI command `migrate-set-parameters`.
+/// Change migration parameters.  Parameters that are not given keep
+/// their values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrateSetParameters(pub types::MigrateSetParameters);
 
@@ -7848,7 +8129,7 @@ impl crate::Command for MigrateSetParameters {
 }
 
 impl AllowedIn<Operational> for MigrateSetParameters {}
-/// The QAPI command `query-migrate-parameters`.
+/// Report the current migration parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateParameters {}
 impl ::serde::Serialize for QueryMigrateParameters {
@@ -7889,16 +8170,24 @@ impl crate::Command for QueryMigrateParameters {
 }
 
 impl AllowedIn<Operational> for QueryMigrateParameters {}
-/// The QAPI command `migrate`.
+/// Start migrating the guest to the destination.  The command returns
+/// once migration has started; follow its progress with query-migrate
+/// or the MIGRATION event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Migrate {
-    /// `uri`
+    /// Where to send the migration stream, as a URI such as
+    /// "tcp:HOST:PORT", "unix:PATH", "exec:COMMAND", "rdma:HOST:PORT"
+    /// or "file:PATH".  Exactly one of `uri` and `channels` must be
+    /// given.
     pub uri: Option<::std::string::String>,
-    /// `channels`
+    /// Where to send the migration stream, as structured
+    /// addresses: one main channel, plus a cpr channel in cpr-transfer
+    /// mode.  (Since 8.2)
     pub channels: Option<Vec<types::MigrationChannel>>,
-    /// `detach`
+    /// Ignored; kept for compatibility.
     pub detach: Option<bool>,
-    /// `resume`
+    /// Resume a paused postcopy migration instead of starting a
+    /// new one.  Default false.  (Since 3.0)
     pub resume: Option<bool>,
 }
 
@@ -7949,14 +8238,20 @@ impl crate::Command for Migrate {
 }
 
 impl AllowedIn<Operational> for Migrate {}
-/// The QAPI command `migrate-incoming`.
+/// Start listening for an incoming migration.  Only possible if QEMU
+/// was started with "-incoming defer".
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateIncoming {
-    /// `uri`
+    /// Where to receive the migration stream from, in the same forms
+    /// as migrate's `uri`.  Exactly one of `uri` and `channels` must be
+    /// given.
     pub uri: Option<::std::string::String>,
-    /// `channels`
+    /// Where to receive the migration stream from, as
+    /// structured addresses.  (Since 8.2)
     pub channels: Option<Vec<types::MigrationChannel>>,
-    /// `exit-on-error`
+    /// Whether QEMU exits when the incoming migration
+    /// fails.  If false, QEMU keeps running and the error can be read
+    /// with query-migrate.  Default true.  (Since 9.1)
     pub exit_on_error: Option<bool>,
 }
 
@@ -8005,10 +8300,13 @@ impl crate::Command for MigrateIncoming {
 }
 
 impl AllowedIn<Operational> for MigrateIncoming {}
-/// The QAPI command `migrate-recover`.
+/// On the destination, listen on a new address to resume a paused
+/// postcopy migration.  The source then resumes by running migrate
+/// with resume set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrateRecover {
-    /// `uri`
+    /// The address to listen on, in the same forms as migrate's
+    /// `uri`.
     pub uri: ::std::string::String,
 }
 
@@ -8053,7 +8351,7 @@ impl crate::Command for MigrateRecover {
 }
 
 impl AllowedIn<Operational> for MigrateRecover {}
-/// The QAPI command `migrate_cancel`.
+/// Cancel the migration in progress, if there is one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateCancel {}
 impl ::serde::Serialize for MigrateCancel {
@@ -8091,10 +8389,11 @@ impl crate::Command for MigrateCancel {
 }
 
 impl AllowedIn<Operational> for MigrateCancel {}
-/// The QAPI command `migrate-continue`.
+/// Let a migration that waits in a paused state go on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrateContinue {
-    /// `state`
+    /// The state migration is waiting in; must match the current
+    /// state, which is pre-switchover.
     pub state: types::MigrationStatus,
 }
 
@@ -8139,7 +8438,8 @@ impl crate::Command for MigrateContinue {
 }
 
 impl AllowedIn<Operational> for MigrateContinue {}
-/// The QAPI command `migrate-pause`.
+/// Pause a postcopy migration, as if its connection had failed, so
+/// that it can be recovered later, possibly over another network.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigratePause {}
 impl ::serde::Serialize for MigratePause {
@@ -8177,7 +8477,8 @@ impl crate::Command for MigratePause {
 }
 
 impl AllowedIn<Operational> for MigratePause {}
-/// The QAPI command `migrate-start-postcopy`.
+/// Switch the running migration to postcopy mode.  The postcopy-ram
+/// capability must be on, on both sides.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateStartPostcopy {}
 impl ::serde::Serialize for MigrateStartPostcopy {
@@ -8218,7 +8519,8 @@ impl crate::Command for MigrateStartPostcopy {
 }
 
 impl AllowedIn<Operational> for MigrateStartPostcopy {}
-/// The QAPI command `query-migrate`.
+/// Report the state and progress of the current or last migration;
+/// on a destination, of the incoming migration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrate {}
 impl ::serde::Serialize for QueryMigrate {
@@ -8256,7 +8558,7 @@ impl crate::Command for QueryMigrate {
 }
 
 impl AllowedIn<Operational> for QueryMigrate {}
-/// The QAPI command `query-migrationthreads`.
+/// List the host threads of the running migration.
 #[deprecated]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrationthreads {}
@@ -8298,16 +8600,20 @@ impl crate::Command for QueryMigrationthreads {
 }
 
 impl AllowedIn<Operational> for QueryMigrationthreads {}
-/// The QAPI command `calc-dirty-rate`.
+/// Start measuring how fast the guest dirties its memory.  The
+/// command returns at once; query-dirty-rate reports the result when
+/// the measurement is done.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CalcDirtyRate {
-    /// `calc-time`
+    /// How long to measure, in `calc-time-unit`.
     pub calc_time: i64,
-    /// `calc-time-unit`
+    /// The unit of `calc-time`.  Default second.
+    /// (Since 8.2)
     pub calc_time_unit: Option<types::TimeUnit>,
-    /// `sample-pages`
+    /// With `mode` page-sampling: how many pages to sample
+    /// per GiB of guest memory.  Default 512.  (Since 6.1)
     pub sample_pages: Option<i64>,
-    /// `mode`
+    /// How to measure.  Default page-sampling.  (Since 6.2)
     pub mode: Option<types::DirtyRateMeasureMode>,
 }
 
@@ -8358,10 +8664,12 @@ impl crate::Command for CalcDirtyRate {
 }
 
 impl AllowedIn<Operational> for CalcDirtyRate {}
-/// The QAPI command `query-dirty-rate`.
+/// Report the state and result of the last dirty rate measurement,
+/// started with calc-dirty-rate.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDirtyRate {
-    /// `calc-time-unit`
+    /// The unit in which to report calc-time.  Default
+    /// second.  (Since 8.2)
     pub calc_time_unit: Option<types::TimeUnit>,
 }
 
@@ -8406,12 +8714,13 @@ impl crate::Command for QueryDirtyRate {
 }
 
 impl AllowedIn<Operational> for QueryDirtyRate {}
-/// The QAPI command `set-vcpu-dirty-limit`.
+/// Limit how fast vCPUs may dirty memory, by slowing them down when
+/// they exceed the limit.  Needs KVM's dirty ring.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetVcpuDirtyLimit {
-    /// `cpu-index`
+    /// The vCPU to limit.  All vCPUs when absent.
     pub cpu_index: Option<i64>,
-    /// `dirty-rate`
+    /// The limit, in MB/s.
     pub dirty_rate: u64,
 }
 
@@ -8458,10 +8767,11 @@ impl crate::Command for SetVcpuDirtyLimit {
 }
 
 impl AllowedIn<Operational> for SetVcpuDirtyLimit {}
-/// The QAPI command `cancel-vcpu-dirty-limit`.
+/// Remove the dirty rate limit of vCPUs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelVcpuDirtyLimit {
-    /// `cpu-index`
+    /// The vCPU whose limit to remove.  All vCPUs when
+    /// absent.
     pub cpu_index: Option<i64>,
 }
 
@@ -8506,7 +8816,7 @@ impl crate::Command for CancelVcpuDirtyLimit {
 }
 
 impl AllowedIn<Operational> for CancelVcpuDirtyLimit {}
-/// The QAPI command `query-vcpu-dirty-limit`.
+/// Report the dirty rate limits in force.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVcpuDirtyLimit {}
 impl ::serde::Serialize for QueryVcpuDirtyLimit {
@@ -8547,7 +8857,7 @@ impl crate::Command for QueryVcpuDirtyLimit {
 }
 
 impl AllowedIn<Operational> for QueryVcpuDirtyLimit {}
-/// The QAPI command `query-colo-status`.
+/// Report the state of COLO on this side.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryColoStatus {}
 impl ::serde::Serialize for QueryColoStatus {
@@ -8585,7 +8895,9 @@ impl crate::Command for QueryColoStatus {
 }
 
 impl AllowedIn<Operational> for QueryColoStatus {}
-/// The QAPI command `x-colo-lost-heartbeat`.
+/// Tell COLO that the other side has stopped answering, so that this
+/// side fails over: a primary carries on alone, a secondary takes
+/// over.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -8628,7 +8940,8 @@ impl crate::Command for XColoLostHeartbeat {
 }
 
 impl AllowedIn<Operational> for XColoLostHeartbeat {}
-/// The QAPI command `xen-colo-do-checkpoint`.
+/// For Xen's COLO: tell block replication that a checkpoint is being
+/// taken.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenColoDoCheckpoint {}
 impl ::serde::Serialize for XenColoDoCheckpoint {
@@ -8669,14 +8982,15 @@ impl crate::Command for XenColoDoCheckpoint {
 }
 
 impl AllowedIn<Operational> for XenColoDoCheckpoint {}
-/// The QAPI command `xen-set-replication`.
+/// For Xen's COLO: start or stop block replication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenSetReplication {
-    /// `enable`
+    /// True to start replication, false to stop it.
     pub enable: bool,
-    /// `primary`
+    /// True if this side is the primary.
     pub primary: bool,
-    /// `failover`
+    /// When stopping: true to fail over,
+    /// false to just stop.  Only with `enable` false.  Default false.
     pub failover: Option<bool>,
 }
 
@@ -8725,7 +9039,7 @@ impl crate::Command for XenSetReplication {
 }
 
 impl AllowedIn<Operational> for XenSetReplication {}
-/// The QAPI command `query-xen-replication-status`.
+/// For Xen's COLO: report the state of block replication.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryXenReplicationStatus {}
 impl ::serde::Serialize for QueryXenReplicationStatus {
@@ -8766,12 +9080,16 @@ impl crate::Command for QueryXenReplicationStatus {
 }
 
 impl AllowedIn<Operational> for QueryXenReplicationStatus {}
-/// The QAPI command `xen-save-devices-state`.
+/// Write the state of the devices (without guest memory, which Xen
+/// handles itself) to a file, for saving or migrating a Xen guest.  The
+/// guest is stopped while the state is written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenSaveDevicesState {
-    /// `filename`
+    /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
-    /// `live`
+    /// Whether this is part of a live migration, in which case QEMU
+    /// also releases the guest's disk images for the destination to
+    /// take over, if the guest was stopped before.  True when absent.
     pub live: Option<bool>,
 }
 
@@ -8818,10 +9136,12 @@ impl crate::Command for XenSaveDevicesState {
 }
 
 impl AllowedIn<Operational> for XenSaveDevicesState {}
-/// The QAPI command `xen-load-devices-state`.
+/// Read the state of the devices from a file that
+/// xen-save-devices-state wrote, on the receiving side of a Xen save or
+/// migration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenLoadDevicesState {
-    /// `filename`
+    /// The file to read, opened by QEMU on the host.
     pub filename: ::std::string::String,
 }
 
@@ -8866,10 +9186,11 @@ impl crate::Command for XenLoadDevicesState {
 }
 
 impl AllowedIn<Operational> for XenLoadDevicesState {}
-/// The QAPI command `xen-set-global-dirty-log`.
+/// Switch tracking of the guest memory that QEMU writes on or off, as
+/// Xen needs it while migrating a guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenSetGlobalDirtyLog {
-    /// `enable`
+    /// True to switch it on, false to switch it off.
     pub enable: bool,
 }
 
@@ -8914,7 +9235,7 @@ impl crate::Command for XenSetGlobalDirtyLog {
 }
 
 impl AllowedIn<Operational> for XenSetGlobalDirtyLog {}
-/// The QAPI command `xen-event-list`.
+/// List the event channel ports of a guest under Xen emulation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenEventList {}
 impl ::serde::Serialize for XenEventList {
@@ -8952,10 +9273,11 @@ impl crate::Command for XenEventList {
 }
 
 impl AllowedIn<Operational> for XenEventList {}
-/// The QAPI command `xen-event-inject`.
+/// Raise an event on an event channel port of a guest under Xen
+/// emulation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenEventInject {
-    /// `port`
+    /// The port number.
     pub port: u32,
 }
 
@@ -9000,16 +9322,23 @@ impl crate::Command for XenEventInject {
 }
 
 impl AllowedIn<Operational> for XenEventInject {}
-/// The QAPI command `snapshot-save`.
+/// Save a snapshot of the whole virtual machine: an internal snapshot
+/// of each block device listed, and the guest's memory and device
+/// state.  The command only starts a job with ID `job-id`; the guest
+/// is paused while the job saves, and query-jobs tells how the job
+/// ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotSave {
-    /// `job-id`
+    /// The ID of the job to create.
     pub job_id: ::std::string::String,
-    /// `tag`
+    /// The name of the snapshot.  No listed device may already
+    /// have a snapshot of that name.
     pub tag: ::std::string::String,
-    /// `vmstate`
+    /// The node name of the block device that receives the
+    /// memory and device state.
     pub vmstate: ::std::string::String,
-    /// `devices`
+    /// The node names of the block devices to take a snapshot
+    /// of.  Each must support internal snapshots.
     pub devices: Vec<::std::string::String>,
 }
 
@@ -9060,16 +9389,20 @@ impl crate::Command for SnapshotSave {
 }
 
 impl AllowedIn<Operational> for SnapshotSave {}
-/// The QAPI command `snapshot-load`.
+/// Restore the whole virtual machine from a snapshot taken with
+/// snapshot-save or savevm.  The command only starts a job with ID
+/// `job-id`; query-jobs tells how the job ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotLoad {
-    /// `job-id`
+    /// The ID of the job to create.
     pub job_id: ::std::string::String,
-    /// `tag`
+    /// The name of the snapshot to restore.
     pub tag: ::std::string::String,
-    /// `vmstate`
+    /// The node name of the block device that holds the memory
+    /// and device state.
     pub vmstate: ::std::string::String,
-    /// `devices`
+    /// The node names of the block devices to revert.  Each
+    /// must have a snapshot named `tag`.
     pub devices: Vec<::std::string::String>,
 }
 
@@ -9120,14 +9453,17 @@ impl crate::Command for SnapshotLoad {
 }
 
 impl AllowedIn<Operational> for SnapshotLoad {}
-/// The QAPI command `snapshot-delete`.
+/// Delete a snapshot of the whole virtual machine from block devices.
+/// The command only starts a job with ID `job-id`; query-jobs tells
+/// how the job ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotDelete {
-    /// `job-id`
+    /// The ID of the job to create.
     pub job_id: ::std::string::String,
-    /// `tag`
+    /// The name of the snapshot to delete.
     pub tag: ::std::string::String,
-    /// `devices`
+    /// The node names of the block devices to delete the
+    /// snapshot from.
     pub devices: Vec<::std::string::String>,
 }
 
@@ -9176,20 +9512,29 @@ impl crate::Command for SnapshotDelete {
 }
 
 impl AllowedIn<Operational> for SnapshotDelete {}
-/// The QAPI command `dump-guest-memory`.
+/// Write the guest's memory to a file, for analysis with tools such
+/// as crash or gdb.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DumpGuestMemory {
-    /// `paging`
+    /// With format elf: walk the guest's page tables, so that
+    /// the dump shows memory at the guest's virtual addresses.  The
+    /// guest's own state decides what gets dumped, so do not use this
+    /// on an untrusted guest.
     pub paging: bool,
-    /// `protocol`
+    /// Where to write: "file:PATH" for a file, or "fd:NAME"
+    /// for a file descriptor passed with getfd.
     pub protocol: ::std::string::String,
-    /// `detach`
+    /// Return at once and dump in the background; follow its
+    /// progress with query-dump and wait for DUMP_COMPLETED.  Default
+    /// false.  (Since 2.6)
     pub detach: Option<bool>,
-    /// `begin`
+    /// With format elf: the guest physical address where the
+    /// dump starts.  Needs `length`.
     pub begin: Option<i64>,
-    /// `length`
+    /// With format elf: how many bytes to dump from `begin`.
+    /// Needs `begin`.
     pub length: Option<i64>,
-    /// `format`
+    /// The file format.  Default elf.  (Since 2.0)
     pub format: Option<types::DumpGuestMemoryFormat>,
 }
 
@@ -9244,7 +9589,8 @@ impl crate::Command for DumpGuestMemory {
 }
 
 impl AllowedIn<Operational> for DumpGuestMemory {}
-/// The QAPI command `query-dump`.
+/// Report the state and progress of the current or last guest memory
+/// dump.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDump {}
 impl ::serde::Serialize for QueryDump {
@@ -9282,7 +9628,8 @@ impl crate::Command for QueryDump {
 }
 
 impl AllowedIn<Operational> for QueryDump {}
-/// The QAPI command `query-dump-guest-memory-capability`.
+/// Report which file formats dump-guest-memory can write, which
+/// depends on how QEMU was built and on the target.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDumpGuestMemoryCapability {}
 impl ::serde::Serialize for QueryDumpGuestMemoryCapability {
@@ -9323,7 +9670,7 @@ impl crate::Command for QueryDumpGuestMemoryCapability {
 }
 
 impl AllowedIn<Operational> for QueryDumpGuestMemoryCapability {}
-/// The QAPI command `query-display-options`.
+/// Report the options of the user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDisplayOptions {}
 impl ::serde::Serialize for QueryDisplayOptions {
@@ -9364,7 +9711,8 @@ impl crate::Command for QueryDisplayOptions {
 }
 
 impl AllowedIn<Operational> for QueryDisplayOptions {}
-/// The QAPI command `display-reload`.
+/// Reload parts of a display's configuration, such as its TLS
+/// certificates after they were renewed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayReload(pub types::DisplayReloadOptions);
 
@@ -9393,7 +9741,7 @@ impl crate::Command for DisplayReload {
 }
 
 impl AllowedIn<Operational> for DisplayReload {}
-/// The QAPI command `display-update`.
+/// Change a display's configuration while it runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayUpdate(pub types::DisplayUpdateOptions);
 
@@ -9422,16 +9770,18 @@ impl crate::Command for DisplayUpdate {
 }
 
 impl AllowedIn<Operational> for DisplayUpdate {}
-/// The QAPI command `screendump`.
+/// Save an image of a display's current content to a file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Screendump {
-    /// `filename`
+    /// The host file to write.
     pub filename: ::std::string::String,
-    /// `device`
+    /// The id of the display device; the primary display when
+    /// absent.
     pub device: Option<::std::string::String>,
-    /// `head`
+    /// The head of `device`, for a device with several.  0 when
+    /// absent.
     pub head: Option<i64>,
-    /// `format`
+    /// The image format.  ppm when absent.
     pub format: Option<types::ImageFormat>,
 }
 
@@ -9482,7 +9832,8 @@ impl crate::Command for Screendump {
 }
 
 impl AllowedIn<Operational> for Screendump {}
-/// The QAPI command `set_password`.
+/// Set the password that clients of a remote display must give.  The
+/// display must have been configured for password authentication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetPassword(pub types::SetPasswordOptions);
 
@@ -9511,7 +9862,8 @@ impl crate::Command for SetPassword {
 }
 
 impl AllowedIn<Operational> for SetPassword {}
-/// The QAPI command `expire_password`.
+/// Set when the password of a remote display expires; new clients
+/// cannot log in with it after that.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpirePassword(pub types::ExpirePasswordOptions);
 
@@ -9540,18 +9892,21 @@ impl crate::Command for ExpirePassword {
 }
 
 impl AllowedIn<Operational> for ExpirePassword {}
-/// The QAPI command `client_migrate_info`.
+/// Tell the clients of the remote display where the migration
+/// destination is, so that they can connect to it in advance and switch
+/// to it when migration ends.  Only SPICE supports it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientMigrateInfo {
-    /// `protocol`
+    /// The remote display protocol; must be "spice".
     pub protocol: ::std::string::String,
-    /// `hostname`
+    /// The destination's host name or address.
     pub hostname: ::std::string::String,
-    /// `port`
+    /// The destination's plain port.
     pub port: Option<i64>,
-    /// `tls-port`
+    /// The destination's TLS port.
     pub tls_port: Option<i64>,
-    /// `cert-subject`
+    /// The subject of the destination's TLS certificate, if
+    /// it differs from what `hostname` leads clients to expect.
     pub cert_subject: Option<::std::string::String>,
 }
 
@@ -9604,7 +9959,7 @@ impl crate::Command for ClientMigrateInfo {
 }
 
 impl AllowedIn<Operational> for ClientMigrateInfo {}
-/// The QAPI command `query-vnc`.
+/// Report the state of the default VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVnc {}
 impl ::serde::Serialize for QueryVnc {
@@ -9642,7 +9997,7 @@ impl crate::Command for QueryVnc {
 }
 
 impl AllowedIn<Operational> for QueryVnc {}
-/// The QAPI command `query-vnc-servers`.
+/// List the VNC servers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVncServers {}
 impl ::serde::Serialize for QueryVncServers {
@@ -9680,10 +10035,11 @@ impl crate::Command for QueryVncServers {
 }
 
 impl AllowedIn<Operational> for QueryVncServers {}
-/// The QAPI command `change-vnc-password`.
+/// Set the password of the default VNC server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChangeVncPassword {
-    /// `password`
+    /// The new password; VNC authentication uses at most its
+    /// first 8 characters.
     pub password: ::std::string::String,
 }
 
@@ -9728,7 +10084,7 @@ impl crate::Command for ChangeVncPassword {
 }
 
 impl AllowedIn<Operational> for ChangeVncPassword {}
-/// The QAPI command `query-spice`.
+/// Report the state of the SPICE server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySpice {}
 impl ::serde::Serialize for QuerySpice {
@@ -9766,7 +10122,7 @@ impl crate::Command for QuerySpice {
 }
 
 impl AllowedIn<Operational> for QuerySpice {}
-/// The QAPI command `query-mice`.
+/// List the pointing devices that can receive mouse input.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMice {}
 impl ::serde::Serialize for QueryMice {
@@ -9804,12 +10160,14 @@ impl crate::Command for QueryMice {
 }
 
 impl AllowedIn<Operational> for QueryMice {}
-/// The QAPI command `send-key`.
+/// Press a combination of keys on the guest's keyboard: the keys are
+/// pressed in the given order, held, then released in reverse order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendKey {
-    /// `keys`
+    /// The keys to press.
     pub keys: Vec<types::KeyValue>,
-    /// `hold-time`
+    /// How long to hold the keys, in milliseconds.  100 when
+    /// absent.
     pub hold_time: Option<i64>,
 }
 
@@ -9856,14 +10214,19 @@ impl crate::Command for SendKey {
 }
 
 impl AllowedIn<Operational> for SendKey {}
-/// The QAPI command `input-send-event`.
+/// Send input events to the guest, as if they came from the user
+/// interface.  Key and button presses need matching releases, sent by
+/// the client.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputSendEvent {
-    /// `device`
+    /// The id of a display device; the events go to the input
+    /// devices bound to that display, or to the default ones when none
+    /// are bound.  To the default input devices when absent.
     pub device: Option<::std::string::String>,
-    /// `head`
+    /// The head of `device`, for a device with several.  0 when
+    /// absent.
     pub head: Option<i64>,
-    /// `events`
+    /// The events, handled in order.
     pub events: Vec<types::InputEvent>,
 }
 
@@ -9912,7 +10275,7 @@ impl crate::Command for InputSendEvent {
 }
 
 impl AllowedIn<Operational> for InputSendEvent {}
-/// The QAPI command `query-audiodevs`.
+/// List the audio back ends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAudiodevs {}
 impl ::serde::Serialize for QueryAudiodevs {
@@ -9950,14 +10313,18 @@ impl crate::Command for QueryAudiodevs {
 }
 
 impl AllowedIn<Operational> for QueryAudiodevs {}
-/// The QAPI command `human-monitor-command`.
+/// Run a command of the human monitor (HMP) and return its output.
+/// Meant for commands that QMP lacks; HMP's commands and their output
+/// change without notice, so programs should not rely on them.
 ///
 /// Features: `savevm-monitor-nodes`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HumanMonitorCommand {
-    /// `command-line`
+    /// The command, with its arguments, as typed at the
+    /// human monitor.
     pub command_line: ::std::string::String,
-    /// `cpu-index`
+    /// The CPU that commands acting on the current CPU use.
+    /// By default the human monitor's current CPU.
     pub cpu_index: Option<i64>,
 }
 
@@ -10004,10 +10371,12 @@ impl crate::Command for HumanMonitorCommand {
 }
 
 impl AllowedIn<Operational> for HumanMonitorCommand {}
-/// The QAPI command `getfd`.
+/// Take the file descriptor passed with this command over a Unix
+/// domain socket (SCM_RIGHTS), and keep it under a name.  A
+/// descriptor that already had the name is closed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Getfd {
-    /// `fdname`
+    /// The name to keep it under.
     pub fdname: ::std::string::String,
 }
 
@@ -10052,10 +10421,10 @@ impl crate::Command for Getfd {
 }
 
 impl AllowedIn<Operational> for Getfd {}
-/// The QAPI command `closefd`.
+/// Close a file descriptor that getfd took.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Closefd {
-    /// `fdname`
+    /// The name it was kept under.
     pub fdname: ::std::string::String,
 }
 
@@ -10100,12 +10469,17 @@ impl crate::Command for Closefd {
 }
 
 impl AllowedIn<Operational> for Closefd {}
-/// The QAPI command `add-fd`.
+/// Add the file descriptor passed with this command over a Unix
+/// domain socket (SCM_RIGHTS) to a file descriptor set.  When QEMU is
+/// asked to open "/dev/fdset/ID", it uses a descriptor of set ID with
+/// suitable access flags instead of opening a file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddFd {
-    /// `fdset-id`
+    /// The set to add to; it is created if it does not exist
+    /// yet.  A new set with a fresh ID when absent.
     pub fdset_id: Option<i64>,
-    /// `opaque`
+    /// Free text to keep with the descriptor, for the client's
+    /// own use.
     pub opaque: Option<::std::string::String>,
 }
 
@@ -10152,12 +10526,14 @@ impl crate::Command for AddFd {
 }
 
 impl AllowedIn<Operational> for AddFd {}
-/// The QAPI command `remove-fd`.
+/// Remove file descriptors from a file descriptor set.  QEMU closes
+/// them once nothing uses them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoveFd {
-    /// `fdset-id`
+    /// The set to remove from.
     pub fdset_id: i64,
-    /// `fd`
+    /// The descriptor to remove, by its number in QEMU.  All of the
+    /// set's descriptors when absent.
     pub fd: Option<i64>,
 }
 
@@ -10204,7 +10580,7 @@ impl crate::Command for RemoveFd {
 }
 
 impl AllowedIn<Operational> for RemoveFd {}
-/// The QAPI command `query-fdsets`.
+/// List the file descriptor sets and their descriptors.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryFdsets {}
 impl ::serde::Serialize for QueryFdsets {
@@ -10242,16 +10618,20 @@ impl crate::Command for QueryFdsets {
 }
 
 impl AllowedIn<Operational> for QueryFdsets {}
-/// The QAPI command `add_client`.
+/// Hand a connection that the client opened to one of QEMU's servers,
+/// as if it had connected there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddClient {
-    /// `protocol`
+    /// The server to hand it to: "vnc", "spice",
+    /// "`dbus-display`", or the ID of a socket character device, such
+    /// as a QMP monitor's.
     pub protocol: ::std::string::String,
-    /// `fdname`
+    /// The name of the connection's socket, taken with getfd.
     pub fdname: ::std::string::String,
-    /// `skipauth`
+    /// For "vnc" and "spice": skip authentication.  Default
+    /// false.
     pub skipauth: Option<bool>,
-    /// `tls`
+    /// For "vnc" and "spice": use TLS.  Default false.
     pub tls: Option<bool>,
 }
 
@@ -10302,10 +10682,11 @@ impl crate::Command for AddClient {
 }
 
 impl AllowedIn<Operational> for AddClient {}
-/// The QAPI command `query-command-line-options`.
+/// Describe QEMU's command line options that take parameters in the
+/// form "name=value,...".  Not every option is covered.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCommandLineOptions {
-    /// `option`
+    /// Describe only this option.  All of them when absent.
     pub option: Option<::std::string::String>,
 }
 
@@ -10350,10 +10731,11 @@ impl crate::Command for QueryCommandLineOptions {
 }
 
 impl AllowedIn<Operational> for QueryCommandLineOptions {}
-/// The QAPI command `trace-event-get-state`.
+/// Report the state of trace events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventGetState {
-    /// `name`
+    /// The name of an event, or a pattern in which "*" matches
+    /// any text.
     pub name: ::std::string::String,
 }
 
@@ -10398,14 +10780,16 @@ impl crate::Command for TraceEventGetState {
 }
 
 impl AllowedIn<Operational> for TraceEventGetState {}
-/// The QAPI command `trace-event-set-state`.
+/// Enable or disable trace events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventSetState {
-    /// `name`
+    /// The name of an event, or a pattern in which "*" matches
+    /// any text.
     pub name: ::std::string::String,
-    /// `enable`
+    /// True to enable the events, false to disable them.
     pub enable: bool,
-    /// `ignore-unavailable`
+    /// Skip events that cannot be enabled, rather
+    /// than fail.  Default false.
     pub ignore_unavailable: Option<bool>,
 }
 
@@ -10458,7 +10842,7 @@ impl crate::Command for TraceEventSetState {
 }
 
 impl AllowedIn<Operational> for TraceEventSetState {}
-/// The QAPI command `query-stats`.
+/// Fetch statistics about the virtual machine and its parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryStats(pub types::StatsFilter);
 
@@ -10487,10 +10871,11 @@ impl crate::Command for QueryStats {
 }
 
 impl AllowedIn<Operational> for QueryStats {}
-/// The QAPI command `query-stats-schemas`.
+/// Describe the statistics that query-stats can return.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatsSchemas {
-    /// `provider`
+    /// Describe only this provider's statistics.  All
+    /// providers when absent.
     pub provider: Option<types::StatsProvider>,
 }
 
@@ -10535,7 +10920,8 @@ impl crate::Command for QueryStatsSchemas {
 }
 
 impl AllowedIn<Operational> for QueryStatsSchemas {}
-/// The QAPI command `x-query-interrupt-controllers`.
+/// Report the state of the machine's interrupt controllers, for
+/// debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10578,7 +10964,8 @@ impl crate::Command for XQueryInterruptControllers {
 }
 
 impl AllowedIn<Operational> for XQueryInterruptControllers {}
-/// The QAPI command `x-query-irq`.
+/// Report interrupt counts kept by the machine's interrupt
+/// controllers, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10618,7 +11005,8 @@ impl crate::Command for XQueryIrq {
 }
 
 impl AllowedIn<Operational> for XQueryIrq {}
-/// The QAPI command `x-query-jit`.
+/// Report statistics of the TCG translator's code buffer, for
+/// debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10658,7 +11046,8 @@ impl crate::Command for XQueryJit {
 }
 
 impl AllowedIn<Operational> for XQueryJit {}
-/// The QAPI command `x-query-numa`.
+/// Report the guest's NUMA nodes with their vCPUs and memory, for
+/// debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10698,7 +11087,8 @@ impl crate::Command for XQueryNuma {
 }
 
 impl AllowedIn<Operational> for XQueryNuma {}
-/// The QAPI command `x-query-opcount`.
+/// Report how many TCG operations of each kind have been generated,
+/// for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10738,7 +11128,7 @@ impl crate::Command for XQueryOpcount {
 }
 
 impl AllowedIn<Operational> for XQueryOpcount {}
-/// The QAPI command `x-query-ramblock`.
+/// Report the RAM blocks of the machine, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10778,7 +11168,8 @@ impl crate::Command for XQueryRamblock {
 }
 
 impl AllowedIn<Operational> for XQueryRamblock {}
-/// The QAPI command `x-query-roms`.
+/// Report the ROM images and firmware blobs loaded into the machine,
+/// for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10818,7 +11209,7 @@ impl crate::Command for XQueryRoms {
 }
 
 impl AllowedIn<Operational> for XQueryRoms {}
-/// The QAPI command `x-query-usb`.
+/// Report the USB devices attached to the guest, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10858,7 +11249,7 @@ impl crate::Command for XQueryUsb {
 }
 
 impl AllowedIn<Operational> for XQueryUsb {}
-/// The QAPI command `query-replay`.
+/// Report the state of record and replay.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryReplay {}
 impl ::serde::Serialize for QueryReplay {
@@ -10896,10 +11287,13 @@ impl crate::Command for QueryReplay {
 }
 
 impl AllowedIn<Operational> for QueryReplay {}
-/// The QAPI command `replay-break`.
+/// While replaying, stop the guest when it reaches an instruction
+/// count.  There is at most one such breakpoint: setting one
+/// replaces the one set before.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplayBreak {
-    /// `icount`
+    /// The instruction count to stop at; must be later than
+    /// the current one.
     pub icount: i64,
 }
 
@@ -10944,7 +11338,7 @@ impl crate::Command for ReplayBreak {
 }
 
 impl AllowedIn<Operational> for ReplayBreak {}
-/// The QAPI command `replay-delete-break`.
+/// Remove the breakpoint set with replay-break.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayDeleteBreak {}
 impl ::serde::Serialize for ReplayDeleteBreak {
@@ -10985,10 +11379,12 @@ impl crate::Command for ReplayDeleteBreak {
 }
 
 impl AllowedIn<Operational> for ReplayDeleteBreak {}
-/// The QAPI command `replay-seek`.
+/// While replaying, go to an instruction count, forward or backward:
+/// QEMU loads the nearest snapshot before it and replays from there.
+/// Needs snapshots in the recording.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplaySeek {
-    /// `icount`
+    /// The instruction count to go to.
     pub icount: i64,
 }
 
@@ -11033,10 +11429,14 @@ impl crate::Command for ReplaySeek {
 }
 
 impl AllowedIn<Operational> for ReplaySeek {}
-/// The QAPI command `yank`.
+/// Shut down the network connections of the given instances at once,
+/// without waiting for the other side.  Use it when a peer has become
+/// unreachable and QEMU would otherwise wait on it; the instances
+/// then recover or fail as they would after a network error.  Can be
+/// run out of band, so that it works even while QEMU is stuck.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Yank {
-    /// `instances`
+    /// What to yank.
     pub instances: Vec<types::YankInstance>,
 }
 
@@ -11081,7 +11481,7 @@ impl crate::Command for Yank {
 }
 
 impl AllowedIn<Operational> for Yank {}
-/// The QAPI command `query-yank`.
+/// List what can be yanked at present.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryYank {}
 impl ::serde::Serialize for QueryYank {

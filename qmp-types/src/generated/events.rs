@@ -14,12 +14,12 @@
 #[allow(unused_imports)]
 use super::types;
 
-/// The QAPI event `JOB_STATUS_CHANGE`.
+/// Emitted whenever a background job moves to another state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobStatusChange {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
-    /// `status`
+    /// The state it is now in.
     pub status: types::JobStatus,
 }
 
@@ -62,14 +62,16 @@ impl crate::Event for JobStatusChange {
     const NAME: &'static str = "JOB_STATUS_CHANGE";
 }
 
-/// The QAPI event `BLOCK_WRITE_THRESHOLD`.
+/// Emitted when a write goes beyond the threshold set with
+/// block-set-write-threshold.  The threshold is then cleared.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockWriteThreshold {
-    /// `node-name`
+    /// The node written to.
     pub node_name: ::std::string::String,
-    /// `amount-exceeded`
+    /// How many bytes the write reached beyond the
+    /// threshold.
     pub amount_exceeded: u64,
-    /// `write-threshold`
+    /// The threshold that was crossed, in bytes.
     pub write_threshold: u64,
 }
 
@@ -114,22 +116,26 @@ impl crate::Event for BlockWriteThreshold {
     const NAME: &'static str = "BLOCK_WRITE_THRESHOLD";
 }
 
-/// The QAPI event `BLOCK_IO_ERROR`.
+/// Emitted when an I/O operation of a guest device fails.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockIoError {
-    /// `qom-path`
+    /// The QOM path of the guest device.
     pub qom_path: ::std::string::String,
-    /// `device`
+    /// The name of the device's block backend; empty if it has
+    /// none.
     pub device: ::std::string::String,
-    /// `node-name`
+    /// The name of the node where the error occurred, if it
+    /// is known and the node has a name.
     pub node_name: Option<::std::string::String>,
-    /// `operation`
+    /// The kind of operation that failed.
     pub operation: types::IoOperationType,
-    /// `action`
+    /// What was done about the error, as the device's error
+    /// policy says.
     pub action: types::BlockErrorAction,
-    /// `nospace`
+    /// True if the error is that the host ran out of space.
     pub nospace: Option<bool>,
-    /// `reason`
+    /// A description of the error for people to read; clients
+    /// should not parse it.
     pub reason: ::std::string::String,
 }
 
@@ -182,20 +188,25 @@ impl crate::Event for BlockIoError {
     const NAME: &'static str = "BLOCK_IO_ERROR";
 }
 
-/// The QAPI event `BLOCK_IMAGE_CORRUPTED`.
+/// Emitted when the metadata of an image is found to be corrupt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockImageCorrupted {
-    /// `device`
+    /// The name of the block backend above the image; empty if
+    /// there is none.
     pub device: ::std::string::String,
-    /// `node-name`
+    /// The name of the node of the image, if it has one.
     pub node_name: Option<::std::string::String>,
-    /// `msg`
+    /// A description of the corruption for people to read;
+    /// clients should not parse it.
     pub msg: ::std::string::String,
-    /// `offset`
+    /// Where the corrupt data is in the image file, in bytes,
+    /// if known.
     pub offset: Option<i64>,
-    /// `size`
+    /// How many bytes the corrupt data takes, if known.
     pub size: Option<i64>,
-    /// `fatal`
+    /// If true, the image has been marked corrupt and cannot be
+    /// used any further until it is repaired; if false, only the
+    /// access that found the corruption failed.
     pub fatal: bool,
 }
 
@@ -246,14 +257,15 @@ impl crate::Event for BlockImageCorrupted {
     const NAME: &'static str = "BLOCK_IMAGE_CORRUPTED";
 }
 
-/// The QAPI event `QUORUM_FAILURE`.
+/// Emitted when a quorum node cannot find enough children that
+/// agree, so that the request fails.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuorumFailure {
-    /// `reference`
+    /// The name of the quorum node, or of its backend.
     pub reference: ::std::string::String,
-    /// `sector-num`
+    /// The first sector (of 512 bytes) of the request.
     pub sector_num: i64,
-    /// `sectors-count`
+    /// How many sectors the request covers.
     pub sectors_count: i64,
 }
 
@@ -298,18 +310,20 @@ impl crate::Event for QuorumFailure {
     const NAME: &'static str = "QUORUM_FAILURE";
 }
 
-/// The QAPI event `QUORUM_REPORT_BAD`.
+/// Emitted when a child of a quorum node fails a request or returns
+/// data that disagrees with the others.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuorumReportBad {
-    /// `type`
+    /// The kind of request.
     pub type_: types::QuorumOpType,
-    /// `error`
+    /// A description of the error for people to read; absent if
+    /// the child did not fail but returned different data.
     pub error: Option<::std::string::String>,
-    /// `node-name`
+    /// The name of the child node.
     pub node_name: ::std::string::String,
-    /// `sector-num`
+    /// The first sector (of 512 bytes) of the request.
     pub sector_num: i64,
-    /// `sectors-count`
+    /// How many sectors the request covers.
     pub sectors_count: i64,
 }
 
@@ -358,18 +372,18 @@ impl crate::Event for QuorumReportBad {
     const NAME: &'static str = "QUORUM_REPORT_BAD";
 }
 
-/// The QAPI event `BLOCK_JOB_CANCELLED`.
+/// Emitted when a block job ends because it was cancelled.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCancelled {
-    /// `type`
+    /// What kind of job it was.
     pub type_: types::JobType,
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `len`
+    /// The value that `offset` was expected to reach.
     pub len: i64,
-    /// `offset`
+    /// How far the job had got.
     pub offset: i64,
-    /// `speed`
+    /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
 }
 
@@ -418,20 +432,23 @@ impl crate::Event for BlockJobCancelled {
     const NAME: &'static str = "BLOCK_JOB_CANCELLED";
 }
 
-/// The QAPI event `BLOCK_JOB_COMPLETED`.
+/// Emitted when a block job ends other than by being cancelled: it
+/// succeeded or failed.  A ready job that block-job-cancel ends
+/// without `force` counts as completed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobCompleted {
-    /// `type`
+    /// What kind of job it was.
     pub type_: types::JobType,
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `len`
+    /// The value that `offset` was expected to reach.
     pub len: i64,
-    /// `offset`
+    /// How far the job had got.
     pub offset: i64,
-    /// `speed`
+    /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
-    /// `error`
+    /// A description of the error for people to read; present
+    /// if the job failed.
     pub error: Option<::std::string::String>,
 }
 
@@ -482,14 +499,15 @@ impl crate::Event for BlockJobCompleted {
     const NAME: &'static str = "BLOCK_JOB_COMPLETED";
 }
 
-/// The QAPI event `BLOCK_JOB_ERROR`.
+/// Emitted when a block job meets an I/O error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobError {
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `operation`
+    /// The kind of operation that failed.
     pub operation: types::IoOperationType,
-    /// `action`
+    /// What was done about the error, as the job's error policy
+    /// says.
     pub action: types::BlockErrorAction,
 }
 
@@ -534,12 +552,13 @@ impl crate::Event for BlockJobError {
     const NAME: &'static str = "BLOCK_JOB_ERROR";
 }
 
-/// The QAPI event `BLOCK_JOB_PENDING`.
+/// Emitted when a block job whose `auto-finalize` was false has done
+/// its work and waits for block-job-finalize.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobPending {
-    /// `type`
+    /// What kind of job it is.
     pub type_: types::JobType,
-    /// `id`
+    /// The job's identifier.
     pub id: ::std::string::String,
 }
 
@@ -582,18 +601,18 @@ impl crate::Event for BlockJobPending {
     const NAME: &'static str = "BLOCK_JOB_PENDING";
 }
 
-/// The QAPI event `BLOCK_JOB_READY`.
+/// Emitted when a block job is ready for block-job-complete.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobReady {
-    /// `type`
+    /// What kind of job it is.
     pub type_: types::JobType,
-    /// `device`
+    /// The job's identifier.
     pub device: ::std::string::String,
-    /// `len`
+    /// The value that `offset` is expected to reach.
     pub len: i64,
-    /// `offset`
+    /// How far the job has got.
     pub offset: i64,
-    /// `speed`
+    /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
 }
 
@@ -642,10 +661,11 @@ impl crate::Event for BlockJobReady {
     const NAME: &'static str = "BLOCK_JOB_READY";
 }
 
-/// The QAPI event `BLOCK_EXPORT_DELETED`.
+/// Emitted when an export has gone away and its node is no longer
+/// in use by it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportDeleted {
-    /// `id`
+    /// The export's identifier.
     pub id: ::std::string::String,
 }
 
@@ -686,12 +706,12 @@ impl crate::Event for BlockExportDeleted {
     const NAME: &'static str = "BLOCK_EXPORT_DELETED";
 }
 
-/// The QAPI event `VSERPORT_CHANGE`.
+/// Emitted when the guest opens or closes a virtio serial port.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VserportChange {
-    /// `id`
+    /// The id of the port device.
     pub id: ::std::string::String,
-    /// `open`
+    /// Whether the guest now has the port open.
     pub open: bool,
 }
 
@@ -734,7 +754,8 @@ impl crate::Event for VserportChange {
     const NAME: &'static str = "VSERPORT_CHANGE";
 }
 
-/// The QAPI event `STOP`.
+/// Emitted when the virtual machine stops executing guest code,
+/// whatever the reason.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stop {}
 impl ::serde::Serialize for Stop {
@@ -768,7 +789,8 @@ impl crate::Event for Stop {
     const NAME: &'static str = "STOP";
 }
 
-/// The QAPI event `RESUME`.
+/// Emitted when the virtual machine starts or resumes executing guest
+/// code.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resume {}
 impl ::serde::Serialize for Resume {
@@ -802,12 +824,15 @@ impl crate::Event for Resume {
     const NAME: &'static str = "RESUME";
 }
 
-/// The QAPI event `SHUTDOWN`.
+/// Emitted when the machine has been asked to shut down and does so.
+/// QEMU then exits, unless ShutdownAction says to pause, in which case
+/// the machine stays in the `shutdown` run state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shutdown {
-    /// `guest`
+    /// True if the guest caused the shutdown, false if the host
+    /// side did (a command, a signal, a user interface).
     pub guest: bool,
-    /// `reason`
+    /// What exactly caused it.
     pub reason: types::ShutdownCause,
 }
 
@@ -850,7 +875,9 @@ impl crate::Event for Shutdown {
     const NAME: &'static str = "SHUTDOWN";
 }
 
-/// The QAPI event `POWERDOWN`.
+/// Emitted when the guest has been asked to power down (by
+/// system_powerdown), before the guest reacts.  It does not mean that
+/// the guest has shut down.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Powerdown {}
 impl ::serde::Serialize for Powerdown {
@@ -884,12 +911,13 @@ impl crate::Event for Powerdown {
     const NAME: &'static str = "POWERDOWN";
 }
 
-/// The QAPI event `RESET`.
+/// Emitted when the machine is reset.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reset {
-    /// `guest`
+    /// True if the guest caused the reset, false if the host side
+    /// did.
     pub guest: bool,
-    /// `reason`
+    /// What exactly caused it.
     pub reason: types::ShutdownCause,
 }
 
@@ -932,7 +960,7 @@ impl crate::Event for Reset {
     const NAME: &'static str = "RESET";
 }
 
-/// The QAPI event `SUSPEND`.
+/// Emitted when the guest has suspended itself to RAM (ACPI S3).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Suspend {}
 impl ::serde::Serialize for Suspend {
@@ -966,7 +994,8 @@ impl crate::Event for Suspend {
     const NAME: &'static str = "SUSPEND";
 }
 
-/// The QAPI event `SUSPEND_DISK`.
+/// Emitted when the guest has suspended itself to disk (ACPI S4).  The
+/// guest then powers off; resuming it is up to the guest's next boot.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuspendDisk {}
 impl ::serde::Serialize for SuspendDisk {
@@ -1000,7 +1029,7 @@ impl crate::Event for SuspendDisk {
     const NAME: &'static str = "SUSPEND_DISK";
 }
 
-/// The QAPI event `WAKEUP`.
+/// Emitted when a guest suspended to RAM wakes up.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wakeup {}
 impl ::serde::Serialize for Wakeup {
@@ -1034,10 +1063,11 @@ impl crate::Event for Wakeup {
     const NAME: &'static str = "WAKEUP";
 }
 
-/// The QAPI event `WATCHDOG`.
+/// Emitted when a watchdog device expires, right before its action is
+/// taken.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Watchdog {
-    /// `action`
+    /// The action being taken.
     pub action: types::WatchdogAction,
 }
 
@@ -1078,12 +1108,14 @@ impl crate::Event for Watchdog {
     const NAME: &'static str = "WATCHDOG";
 }
 
-/// The QAPI event `GUEST_PANICKED`.
+/// Emitted when the guest reports that it panicked, through a
+/// paravirtual panic device or a hypervisor interface.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuestPanicked {
-    /// `action`
+    /// What QEMU does about it, according to PanicAction.
     pub action: types::GuestPanicAction,
-    /// `info`
+    /// Details of the panic.  Absent when the guest's way of
+    /// reporting gives none.
     pub info: Option<types::GuestPanicInformation>,
 }
 
@@ -1126,12 +1158,14 @@ impl crate::Event for GuestPanicked {
     const NAME: &'static str = "GUEST_PANICKED";
 }
 
-/// The QAPI event `GUEST_CRASHLOADED`.
+/// Emitted when the guest reports, through the pvpanic device, that it
+/// crashed and is loading a crash kernel (to write a dump, for
+/// instance) instead of stopping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuestCrashloaded {
-    /// `action`
+    /// What QEMU does about it; the guest is left running.
     pub action: types::GuestPanicAction,
-    /// `info`
+    /// Details of the crash.  Absent when none are available.
     pub info: Option<types::GuestPanicInformation>,
 }
 
@@ -1174,7 +1208,8 @@ impl crate::Event for GuestCrashloaded {
     const NAME: &'static str = "GUEST_CRASHLOADED";
 }
 
-/// The QAPI event `GUEST_PVSHUTDOWN`.
+/// Emitted when the guest announces through the pvpanic device that it
+/// is shutting down normally.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestPvshutdown {}
 impl ::serde::Serialize for GuestPvshutdown {
@@ -1208,14 +1243,15 @@ impl crate::Event for GuestPvshutdown {
     const NAME: &'static str = "GUEST_PVSHUTDOWN";
 }
 
-/// The QAPI event `MEMORY_FAILURE`.
+/// Emitted when the host reports a hardware memory error in memory that
+/// QEMU or the guest uses.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryFailure {
-    /// `recipient`
+    /// Whom the error concerns.
     pub recipient: types::MemoryFailureRecipient,
-    /// `action`
+    /// What QEMU did about it.
     pub action: types::MemoryFailureAction,
-    /// `flags`
+    /// Further facts about the error.
     pub flags: types::MemoryFailureFlags,
 }
 
@@ -1260,12 +1296,13 @@ impl crate::Event for MemoryFailure {
     const NAME: &'static str = "MEMORY_FAILURE";
 }
 
-/// The QAPI event `RTC_CHANGE`.
+/// Emitted when the guest sets the time of a real-time clock.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RtcChange {
-    /// `offset`
+    /// The new difference, in seconds, between the clock's time
+    /// and the base time that -rtc sets.
     pub offset: i64,
-    /// `qom-path`
+    /// The QOM path of the real-time clock device.
     pub qom_path: ::std::string::String,
 }
 
@@ -1308,10 +1345,11 @@ impl crate::Event for RtcChange {
     const NAME: &'static str = "RTC_CHANGE";
 }
 
-/// The QAPI event `ACPI_DEVICE_OST`.
+/// Emitted when the guest's operating system reports, through the ACPI
+/// _OST method, on a hot-plug or unplug request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AcpiDeviceOst {
-    /// `info`
+    /// The report.
     pub info: types::ACPIOSTInfo,
 }
 
@@ -1352,14 +1390,16 @@ impl crate::Event for AcpiDeviceOst {
     const NAME: &'static str = "ACPI_DEVICE_OST";
 }
 
-/// The QAPI event `MEMORY_DEVICE_SIZE_CHANGE`.
+/// Emitted when the amount of memory that a memory device provides to
+/// the guest changes, as when the guest plugs or unplugs memory of a
+/// virtio-mem device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryDeviceSizeChange {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `size`
+    /// The new amount of memory, in bytes.
     pub size: u64,
-    /// `qom-path`
+    /// The QOM path of the device.
     pub qom_path: ::std::string::String,
 }
 
@@ -1404,10 +1444,11 @@ impl crate::Event for MemoryDeviceSizeChange {
     const NAME: &'static str = "MEMORY_DEVICE_SIZE_CHANGE";
 }
 
-/// The QAPI event `BALLOON_CHANGE`.
+/// Emitted when the guest's memory balloon grows or shrinks.  QEMU
+/// limits how often it is emitted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BalloonChange {
-    /// `actual`
+    /// The guest's memory now, in bytes, as in BalloonInfo.
     pub actual: i64,
 }
 
@@ -1448,12 +1489,14 @@ impl crate::Event for BalloonChange {
     const NAME: &'static str = "BALLOON_CHANGE";
 }
 
-/// The QAPI event `HV_BALLOON_STATUS_REPORT`.
+/// Emitted when the guest reports its memory figures to a Hyper-V
+/// dynamic memory device that has status reports enabled.  The members
+/// are those of HvBalloonInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonStatusReport {
-    /// `committed`
+    /// The memory the guest has committed, in bytes.
     pub committed: u64,
-    /// `available`
+    /// The memory the guest has available, in bytes.
     pub available: u64,
 }
 
@@ -1496,12 +1539,12 @@ impl crate::Event for HvBalloonStatusReport {
     const NAME: &'static str = "HV_BALLOON_STATUS_REPORT";
 }
 
-/// The QAPI event `DEVICE_DELETED`.
+/// Emitted when a device has been removed and its removal is complete.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceDeleted {
-    /// `device`
+    /// The device's id.  Absent if it had none.
     pub device: Option<::std::string::String>,
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
 }
 
@@ -1544,12 +1587,13 @@ impl crate::Event for DeviceDeleted {
     const NAME: &'static str = "DEVICE_DELETED";
 }
 
-/// The QAPI event `DEVICE_UNPLUG_GUEST_ERROR`.
+/// Emitted when the guest reports that it failed to unplug a device
+/// that it was asked to release.  The device stays.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceUnplugGuestError {
-    /// `device`
+    /// The device's id.  Absent if it has none.
     pub device: Option<::std::string::String>,
-    /// `path`
+    /// The device's QOM path.
     pub path: ::std::string::String,
 }
 
@@ -1592,14 +1636,15 @@ impl crate::Event for DeviceUnplugGuestError {
     const NAME: &'static str = "DEVICE_UNPLUG_GUEST_ERROR";
 }
 
-/// The QAPI event `VFIO_MIGRATION`.
+/// Emitted when the migration state of a VFIO device changes, if the
+/// device has been set up to report that.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VfioMigration {
-    /// `device-id`
+    /// The device's id.
     pub device_id: ::std::string::String,
-    /// `qom-path`
+    /// The device's QOM path.
     pub qom_path: ::std::string::String,
-    /// `device-state`
+    /// The new state.
     pub device_state: types::QapiVfioMigrationState,
 }
 
@@ -1644,16 +1689,16 @@ impl crate::Event for VfioMigration {
     const NAME: &'static str = "VFIO_MIGRATION";
 }
 
-/// The QAPI event `VFU_CLIENT_HANGUP`.
+/// Emitted when the client of a vfio-user server disconnects.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VfuClientHangup {
-    /// `vfu-id`
+    /// The id of the vfio-user server object.
     pub vfu_id: ::std::string::String,
-    /// `vfu-qom-path`
+    /// The QOM path of the vfio-user server object.
     pub vfu_qom_path: ::std::string::String,
-    /// `dev-id`
+    /// The id of the device the server exports.
     pub dev_id: ::std::string::String,
-    /// `dev-qom-path`
+    /// The QOM path of the device the server exports.
     pub dev_qom_path: ::std::string::String,
 }
 
@@ -1700,14 +1745,16 @@ impl crate::Event for VfuClientHangup {
     const NAME: &'static str = "VFU_CLIENT_HANGUP";
 }
 
-/// The QAPI event `DEVICE_TRAY_MOVED`.
+/// Emitted when the tray of a guest device with removable media opens
+/// or closes, whether the guest or a command moved it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceTrayMoved {
-    /// `device`
+    /// Name of the block backend of the device; empty if it has
+    /// none.
     pub device: ::std::string::String,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
-    /// `tray-open`
+    /// Whether the tray is now open.
     pub tray_open: bool,
 }
 
@@ -1752,12 +1799,13 @@ impl crate::Event for DeviceTrayMoved {
     const NAME: &'static str = "DEVICE_TRAY_MOVED";
 }
 
-/// The QAPI event `PR_MANAGER_STATUS_CHANGED`.
+/// Emitted when a persistent reservation manager connects to its
+/// helper process or loses the connection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrManagerStatusChanged {
-    /// `id`
+    /// The ID of the pr-manager object.
     pub id: ::std::string::String,
-    /// `connected`
+    /// Whether it is now connected.
     pub connected: bool,
 }
 
@@ -1800,12 +1848,12 @@ impl crate::Event for PrManagerStatusChanged {
     const NAME: &'static str = "PR_MANAGER_STATUS_CHANGED";
 }
 
-/// The QAPI event `NETDEV_STREAM_CONNECTED`.
+/// Emitted when a stream network back end gets connected to its peer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevStreamConnected {
-    /// `netdev-id`
+    /// The id of the back end.
     pub netdev_id: ::std::string::String,
-    /// `addr`
+    /// The address of the peer.
     pub addr: types::SocketAddress,
 }
 
@@ -1848,10 +1896,10 @@ impl crate::Event for NetdevStreamConnected {
     const NAME: &'static str = "NETDEV_STREAM_CONNECTED";
 }
 
-/// The QAPI event `NETDEV_STREAM_DISCONNECTED`.
+/// Emitted when a stream network back end loses its connection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevStreamDisconnected {
-    /// `netdev-id`
+    /// The id of the back end.
     pub netdev_id: ::std::string::String,
 }
 
@@ -1892,12 +1940,13 @@ impl crate::Event for NetdevStreamDisconnected {
     const NAME: &'static str = "NETDEV_STREAM_DISCONNECTED";
 }
 
-/// The QAPI event `NETDEV_VHOST_USER_CONNECTED`.
+/// Emitted when a vhost-user network back end gets connected to its
+/// back-end process.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserConnected {
-    /// `netdev-id`
+    /// The id of the back end.
     pub netdev_id: ::std::string::String,
-    /// `chardev-id`
+    /// The id of the chardev that the connection uses.
     pub chardev_id: ::std::string::String,
 }
 
@@ -1940,10 +1989,11 @@ impl crate::Event for NetdevVhostUserConnected {
     const NAME: &'static str = "NETDEV_VHOST_USER_CONNECTED";
 }
 
-/// The QAPI event `NETDEV_VHOST_USER_DISCONNECTED`.
+/// Emitted when a vhost-user network back end loses the connection to
+/// its back-end process.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserDisconnected {
-    /// `netdev-id`
+    /// The id of the back end.
     pub netdev_id: ::std::string::String,
 }
 
@@ -1984,12 +2034,14 @@ impl crate::Event for NetdevVhostUserDisconnected {
     const NAME: &'static str = "NETDEV_VHOST_USER_DISCONNECTED";
 }
 
-/// The QAPI event `NIC_RX_FILTER_CHANGED`.
+/// Emitted when the guest changes the receive filter of a network
+/// interface card.  It is not emitted again for that card until
+/// query-rx-filter has reported the card.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NicRxFilterChanged {
-    /// `name`
+    /// The id of the card, when it has one.
     pub name: Option<::std::string::String>,
-    /// `path`
+    /// The QOM path of the card.
     pub path: ::std::string::String,
 }
 
@@ -2032,10 +2084,12 @@ impl crate::Event for NicRxFilterChanged {
     const NAME: &'static str = "NIC_RX_FILTER_CHANGED";
 }
 
-/// The QAPI event `FAILOVER_NEGOTIATED`.
+/// Emitted when the guest's virtio-net driver accepts the standby
+/// (failover) feature of a device, so that its primary device may now
+/// be plugged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FailoverNegotiated {
-    /// `device-id`
+    /// The id of the virtio-net device.
     pub device_id: ::std::string::String,
 }
 
@@ -2076,10 +2130,11 @@ impl crate::Event for FailoverNegotiated {
     const NAME: &'static str = "FAILOVER_NEGOTIATED";
 }
 
-/// The QAPI event `MIGRATION`.
+/// Emitted when a migration changes state.  Only with the events
+/// capability.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Migration {
-    /// `status`
+    /// The new state.
     pub status: types::MigrationStatus,
 }
 
@@ -2120,10 +2175,11 @@ impl crate::Event for Migration {
     const NAME: &'static str = "MIGRATION";
 }
 
-/// The QAPI event `MIGRATION_PASS`.
+/// Emitted when the migration of guest memory starts a new pass over
+/// the dirty pages.  Only with the events capability.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationPass {
-    /// `pass`
+    /// The number of the pass.
     pub pass: i64,
 }
 
@@ -2164,10 +2220,11 @@ impl crate::Event for MigrationPass {
     const NAME: &'static str = "MIGRATION_PASS";
 }
 
-/// The QAPI event `UNPLUG_PRIMARY`.
+/// Emitted on the source when the guest has unplugged the primary
+/// device of a failover pair, so that migration can proceed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnplugPrimary {
-    /// `device-id`
+    /// The ID of the device.
     pub device_id: ::std::string::String,
 }
 
@@ -2208,12 +2265,12 @@ impl crate::Event for UnplugPrimary {
     const NAME: &'static str = "UNPLUG_PRIMARY";
 }
 
-/// The QAPI event `COLO_EXIT`.
+/// Emitted when COLO ends on this side.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColoExit {
-    /// `mode`
+    /// The role QEMU had in COLO.
     pub mode: types::COLOMode,
-    /// `reason`
+    /// Why COLO ended.
     pub reason: types::COLOExitReason,
 }
 
@@ -2256,12 +2313,12 @@ impl crate::Event for ColoExit {
     const NAME: &'static str = "COLO_EXIT";
 }
 
-/// The QAPI event `DUMP_COMPLETED`.
+/// Emitted when a guest memory dump has ended, successfully or not.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DumpCompleted {
-    /// `result`
+    /// The final state and progress.
     pub result: types::DumpQueryResult,
-    /// `error`
+    /// What went wrong, if the dump failed.
     pub error: Option<::std::string::String>,
 }
 
@@ -2304,12 +2361,13 @@ impl crate::Event for DumpCompleted {
     const NAME: &'static str = "DUMP_COMPLETED";
 }
 
-/// The QAPI event `VNC_CONNECTED`.
+/// Emitted when a client connects to a VNC server, before it
+/// authenticates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncConnected {
-    /// `server`
+    /// The server.
     pub server: types::VncServerInfo,
-    /// `client`
+    /// The client.
     pub client: types::VncBasicInfo,
 }
 
@@ -2352,12 +2410,12 @@ impl crate::Event for VncConnected {
     const NAME: &'static str = "VNC_CONNECTED";
 }
 
-/// The QAPI event `VNC_DISCONNECTED`.
+/// Emitted when a client's connection to a VNC server ends.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncDisconnected {
-    /// `server`
+    /// The server.
     pub server: types::VncServerInfo,
-    /// `client`
+    /// The client.
     pub client: types::VncClientInfo,
 }
 
@@ -2400,12 +2458,13 @@ impl crate::Event for VncDisconnected {
     const NAME: &'static str = "VNC_DISCONNECTED";
 }
 
-/// The QAPI event `VNC_INITIALIZED`.
+/// Emitted when a VNC client has authenticated and its session is set
+/// up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncInitialized {
-    /// `server`
+    /// The server.
     pub server: types::VncServerInfo,
-    /// `client`
+    /// The client.
     pub client: types::VncClientInfo,
 }
 
@@ -2448,12 +2507,12 @@ impl crate::Event for VncInitialized {
     const NAME: &'static str = "VNC_INITIALIZED";
 }
 
-/// The QAPI event `SPICE_CONNECTED`.
+/// Emitted when a SPICE client connects, before it authenticates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceConnected {
-    /// `server`
+    /// The server.
     pub server: types::SpiceBasicInfo,
-    /// `client`
+    /// The client.
     pub client: types::SpiceBasicInfo,
 }
 
@@ -2496,12 +2555,12 @@ impl crate::Event for SpiceConnected {
     const NAME: &'static str = "SPICE_CONNECTED";
 }
 
-/// The QAPI event `SPICE_DISCONNECTED`.
+/// Emitted when a SPICE client's connection ends.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceDisconnected {
-    /// `server`
+    /// The server.
     pub server: types::SpiceBasicInfo,
-    /// `client`
+    /// The client.
     pub client: types::SpiceBasicInfo,
 }
 
@@ -2544,12 +2603,13 @@ impl crate::Event for SpiceDisconnected {
     const NAME: &'static str = "SPICE_DISCONNECTED";
 }
 
-/// The QAPI event `SPICE_INITIALIZED`.
+/// Emitted when a channel of a SPICE client has authenticated and is
+/// set up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceInitialized {
-    /// `server`
+    /// The server.
     pub server: types::SpiceServerInfo,
-    /// `client`
+    /// The client's channel.
     pub client: types::SpiceChannel,
 }
 
@@ -2592,7 +2652,8 @@ impl crate::Event for SpiceInitialized {
     const NAME: &'static str = "SPICE_INITIALIZED";
 }
 
-/// The QAPI event `SPICE_MIGRATE_COMPLETED`.
+/// Emitted when the SPICE clients have been switched to the migration
+/// destination.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpiceMigrateCompleted {}
 impl ::serde::Serialize for SpiceMigrateCompleted {

@@ -204,22 +204,23 @@ impl<'de> ::serde::Deserialize<'de> for CommandInfo {
     }
 }
 
-/// The QAPI enum `SchemaMetaType`.
+/// The kinds of entity that query-qmp-schema describes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SchemaMetaType {
-    /// `builtin`
+    /// A predefined type, such as "str" or "int".
     Builtin,
-    /// `enum`
+    /// An enumeration type.
     Enum,
-    /// `array`
+    /// An array type.
     Array,
-    /// `object`
+    /// A JSON object type: a struct or a union.
     Object,
-    /// `alternate`
+    /// An alternate type: a value that may have one of
+    /// several JSON types.
     Alternate,
-    /// `command`
+    /// A command.
     Command,
-    /// `event`
+    /// An event.
     Event,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -289,24 +290,24 @@ impl<'de> ::serde::Deserialize<'de> for SchemaMetaType {
     }
 }
 
-/// The QAPI enum `JSONType`.
+/// The JSON types that a builtin type may stand for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JSONType {
-    /// `string`
+    /// A JSON string.
     String,
-    /// `number`
+    /// A JSON number, integer or not.
     Number,
-    /// `int`
+    /// A JSON number that is an integer.
     Int,
-    /// `boolean`
+    /// A JSON true or false.
     Boolean,
-    /// `null`
+    /// JSON null.
     Null,
-    /// `object`
+    /// A JSON object.
     Object,
-    /// `array`
+    /// A JSON array.
     Array,
-    /// `value`
+    /// Any JSON value.
     Value,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -379,10 +380,10 @@ impl<'de> ::serde::Deserialize<'de> for JSONType {
     }
 }
 
-/// The QAPI struct `SchemaInfoBuiltin`.
+/// What query-qmp-schema tells about a builtin type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoBuiltin {
-    /// `json-type`
+    /// The JSON type that values of this type have.
     pub json_type: JSONType,
 }
 
@@ -419,12 +420,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoBuiltin {
     }
 }
 
-/// The QAPI struct `SchemaInfoEnumMember`.
+/// One value of an enumeration type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoEnumMember {
-    /// `name`
+    /// The value.
     pub name: ::std::string::String,
-    /// `features`
+    /// The value's features, if it has any.
     pub features: Option<Vec<::std::string::String>>,
 }
 
@@ -463,12 +464,13 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEnumMember {
     }
 }
 
-/// The QAPI struct `SchemaInfoEnum`.
+/// What query-qmp-schema tells about an enumeration type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoEnum {
-    /// `members`
+    /// The values, with their features.  (Since 8.0)
     pub members: Vec<SchemaInfoEnumMember>,
-    /// `values`
+    /// The values' names only; the same as the names in
+    /// `members`.
     #[deprecated]
     pub values: Vec<::std::string::String>,
 }
@@ -508,10 +510,10 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEnum {
     }
 }
 
-/// The QAPI struct `SchemaInfoArray`.
+/// What query-qmp-schema tells about an array type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoArray {
-    /// `element-type`
+    /// The name of the type of the array's elements.
     pub element_type: ::std::string::String,
 }
 
@@ -548,16 +550,18 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoArray {
     }
 }
 
-/// The QAPI struct `SchemaInfoObjectMember`.
+/// One member of an object type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoObjectMember {
-    /// `name`
+    /// The member's name.
     pub name: ::std::string::String,
-    /// `type`
+    /// The name of the member's type.
     pub type_: ::std::string::String,
-    /// `default`
+    /// Present, and null, if the member is optional; absent if
+    /// the member is required.  The value does not tell the default
+    /// that applies when the member is omitted.
     pub default: Option<::serde_json::Value>,
-    /// `features`
+    /// The member's features, if it has any.  (Since 4.1)
     pub features: Option<Vec<::std::string::String>>,
 }
 
@@ -600,12 +604,14 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObjectMember {
     }
 }
 
-/// The QAPI struct `SchemaInfoObjectVariant`.
+/// One variant of a union: the members that are present when the
+/// tag member has a given value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoObjectVariant {
-    /// `case`
+    /// The tag value that selects this variant.
     pub case: ::std::string::String,
-    /// `type`
+    /// The name of the object type whose members the variant
+    /// adds.
     pub type_: ::std::string::String,
 }
 
@@ -644,14 +650,16 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObjectVariant {
     }
 }
 
-/// The QAPI struct `SchemaInfoObject`.
+/// What query-qmp-schema tells about a JSON object type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoObject {
-    /// `members`
+    /// The members common to all such objects.
     pub members: Vec<SchemaInfoObjectMember>,
-    /// `tag`
+    /// For a union: the name of the member, among `members`, whose
+    /// value selects the variant.
     pub tag: Option<::std::string::String>,
-    /// `variants`
+    /// For a union: the variants, each adding members when
+    /// `tag` has a given value.  Present only with `tag`.
     pub variants: Option<Vec<SchemaInfoObjectVariant>>,
 }
 
@@ -692,10 +700,10 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObject {
     }
 }
 
-/// The QAPI struct `SchemaInfoAlternateMember`.
+/// One alternative of an alternate type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoAlternateMember {
-    /// `type`
+    /// The name of the alternative's type.
     pub type_: ::std::string::String,
 }
 
@@ -732,10 +740,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoAlternateMember {
     }
 }
 
-/// The QAPI struct `SchemaInfoAlternate`.
+/// What query-qmp-schema tells about an alternate type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoAlternate {
-    /// `members`
+    /// The alternatives; a value of the alternate is a value of
+    /// exactly one of them.
     pub members: Vec<SchemaInfoAlternateMember>,
 }
 
@@ -772,14 +781,16 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoAlternate {
     }
 }
 
-/// The QAPI struct `SchemaInfoCommand`.
+/// What query-qmp-schema tells about a command.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoCommand {
-    /// `arg-type`
+    /// The name of the object type that holds the command's
+    /// arguments.
     pub arg_type: ::std::string::String,
-    /// `ret-type`
+    /// The name of the type of the command's return value.
     pub ret_type: ::std::string::String,
-    /// `allow-oob`
+    /// True if the command may be run out of band.  Absent
+    /// means false.  (Since 2.12)
     pub allow_oob: Option<bool>,
 }
 
@@ -820,10 +831,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoCommand {
     }
 }
 
-/// The QAPI struct `SchemaInfoEvent`.
+/// What query-qmp-schema tells about an event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfoEvent {
-    /// `arg-type`
+    /// The name of the object type that holds the event's
+    /// data.
     pub arg_type: ::std::string::String,
 }
 
@@ -860,12 +872,15 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEvent {
     }
 }
 
-/// The QAPI union `SchemaInfo`.
+/// One entity of the QMP schema: a type, a command or an event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaInfo {
-    /// `name`
+    /// The entity's name.  Commands, events and builtin types
+    /// carry their real names; other types carry made-up names that
+    /// may change from one QEMU release to the next, and only serve
+    /// to refer to the type within the same answer.
     pub name: ::std::string::String,
-    /// `features`
+    /// The entity's features, if it has any.  (Since 4.1)
     pub features: Option<Vec<::std::string::String>>,
     /// The branch, chosen by `meta-type`, with its members.
     pub meta_type: SchemaInfoBranch,
@@ -1018,14 +1033,15 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfo {
     }
 }
 
-/// The QAPI enum `OnOffAuto`.
+/// A three-way switch: force a feature on or off, or let QEMU decide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OnOffAuto {
-    /// `auto`
+    /// QEMU decides, usually by what the host and the
+    /// configuration support.
     Auto,
-    /// `on`
+    /// The feature is enabled; failing that is an error.
     On,
-    /// `off`
+    /// The feature is disabled.
     Off,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -1083,12 +1099,14 @@ impl<'de> ::serde::Deserialize<'de> for OnOffAuto {
     }
 }
 
-/// The QAPI alternate `StrOrNull`.
+/// A string, or JSON null.  Where a property takes this type, null
+/// usually means "clear the value", which is not always the same as
+/// an empty string.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrOrNull {
-    /// `s`
+    /// The string value.
     S(::std::string::String),
-    /// `n`
+    /// JSON null.
     N(()),
 }
 
@@ -1133,10 +1151,13 @@ impl<'de> ::serde::Deserialize<'de> for StrOrNull {
     }
 }
 
-/// The QAPI struct `FdSocketAddress`.
+/// A socket passed to QEMU as an open file descriptor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FdSocketAddress {
-    /// `str`
+    /// If a decimal number, the number of a file descriptor that
+    /// QEMU already has open; this form is for contexts without a
+    /// monitor, such as the command line.  Otherwise, the name of a
+    /// file descriptor passed to the monitor with getfd.
     pub str: ::std::string::String,
 }
 
@@ -1173,10 +1194,10 @@ impl<'de> ::serde::Deserialize<'de> for FdSocketAddress {
     }
 }
 
-/// The QAPI struct `FdSocketAddressWrapper`.
+/// Wraps an FdSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FdSocketAddressWrapper {
-    /// `data`
+    /// The file descriptor socket.
     pub data: FdSocketAddress,
 }
 
@@ -1213,24 +1234,31 @@ impl<'de> ::serde::Deserialize<'de> for FdSocketAddressWrapper {
     }
 }
 
-/// The QAPI struct `InetSocketAddress`.
+/// An IP (TCP) socket address, with options on how to resolve and
+/// use it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InetSocketAddress {
-    /// `host`
+    /// Host name or IP address.
     pub host: ::std::string::String,
-    /// `port`
+    /// Port number or service name.
     pub port: ::std::string::String,
-    /// `numeric`
+    /// True if `host` and `port` are already numeric, so that
+    /// no name resolution is attempted.  Default false.
     pub numeric: Option<bool>,
-    /// `to`
+    /// For a listening socket: the last port to try.  QEMU binds to
+    /// the first free port from `port` up to `to`.
     pub to: Option<u16>,
-    /// `ipv4`
+    /// Whether IPv4 may be used.  By default both IPv4 and IPv6
+    /// are allowed.
     pub ipv4: Option<bool>,
-    /// `ipv6`
+    /// Whether IPv6 may be used.  By default both IPv4 and IPv6
+    /// are allowed.
     pub ipv6: Option<bool>,
-    /// `keep-alive`
+    /// Enable TCP keep-alive on the connection.  Default
+    /// false.  (Since 4.2)
     pub keep_alive: Option<bool>,
-    /// `mptcp`
+    /// Use Multipath TCP, where the host supports it.  Default
+    /// false.  (Since 6.1)
     pub mptcp: Option<bool>,
 }
 
@@ -1281,12 +1309,12 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddress {
     }
 }
 
-/// The QAPI struct `InetSocketAddressBase`.
+/// An IP socket address without any options.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InetSocketAddressBase {
-    /// `host`
+    /// Host name or IP address.
     pub host: ::std::string::String,
-    /// `port`
+    /// Port number or service name.
     pub port: ::std::string::String,
 }
 
@@ -1325,10 +1353,10 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddressBase {
     }
 }
 
-/// The QAPI struct `InetSocketAddressWrapper`.
+/// Wraps an InetSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InetSocketAddressWrapper {
-    /// `data`
+    /// The IP socket address.
     pub data: InetSocketAddress,
 }
 
@@ -1365,16 +1393,16 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddressWrapper {
     }
 }
 
-/// The QAPI enum `SocketAddressType`.
+/// The kinds of socket address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SocketAddressType {
-    /// `inet`
+    /// An IP (TCP) socket.
     Inet,
-    /// `unix`
+    /// A Unix domain socket.
     Unix,
-    /// `vsock`
+    /// A VMCI/virtio vsock socket.
     Vsock,
-    /// `fd`
+    /// A socket passed to QEMU as a file descriptor.
     Fd,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -1435,14 +1463,18 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressType {
     }
 }
 
-/// The QAPI struct `UnixSocketAddress`.
+/// The address of a Unix domain socket.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnixSocketAddress {
-    /// `path`
+    /// The file system path of the socket, or its name when
+    /// `abstract` is true.
     pub path: ::std::string::String,
-    /// `abstract`
+    /// Place the socket in Linux's abstract namespace instead
+    /// of the file system.  Default false.  (Since 5.1)
     pub abstract_: Option<bool>,
-    /// `tight`
+    /// Only for `abstract` sockets: true if the address length
+    /// covers just the name, false if it spans the whole sun_path
+    /// field padded with zero bytes.  Default true.  (Since 5.1)
     pub tight: Option<bool>,
 }
 
@@ -1483,12 +1515,14 @@ impl<'de> ::serde::Deserialize<'de> for UnixSocketAddress {
     }
 }
 
-/// The QAPI struct `VsockSocketAddress`.
+/// The address of a vsock socket, for talking between a host and its
+/// virtual machines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VsockSocketAddress {
-    /// `cid`
+    /// The context identifier (CID) of the endpoint, as a decimal
+    /// number.
     pub cid: ::std::string::String,
-    /// `port`
+    /// The vsock port number, as a decimal number.
     pub port: ::std::string::String,
 }
 
@@ -1527,7 +1561,7 @@ impl<'de> ::serde::Deserialize<'de> for VsockSocketAddress {
     }
 }
 
-/// The QAPI union `SocketAddress`.
+/// The address of a socket, of any kind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SocketAddress {
     /// The branch, chosen by `type`, with its members.
@@ -1645,10 +1679,10 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddress {
     }
 }
 
-/// The QAPI struct `UnixSocketAddressWrapper`.
+/// Wraps a UnixSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnixSocketAddressWrapper {
-    /// `data`
+    /// The Unix domain socket address.
     pub data: UnixSocketAddress,
 }
 
@@ -1685,10 +1719,10 @@ impl<'de> ::serde::Deserialize<'de> for UnixSocketAddressWrapper {
     }
 }
 
-/// The QAPI struct `VsockSocketAddressWrapper`.
+/// Wraps a VsockSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VsockSocketAddressWrapper {
-    /// `data`
+    /// The vsock socket address.
     pub data: VsockSocketAddress,
 }
 
@@ -1725,7 +1759,9 @@ impl<'de> ::serde::Deserialize<'de> for VsockSocketAddressWrapper {
     }
 }
 
-/// The QAPI union `SocketAddressLegacy`.
+/// The address of a socket, in the older form that some commands
+/// still take: the address proper is nested in a "data" member.  New
+/// interfaces use SocketAddress instead.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SocketAddressLegacy {
     /// The branch, chosen by `type`, with its members.
@@ -1847,34 +1883,36 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressLegacy {
     }
 }
 
-/// The QAPI enum `QCryptoCipherAlgo`.
+/// Block cipher algorithms, each with its key size in bits where the
+/// cipher allows several.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoCipherAlgo {
-    /// `aes-128`
+    /// AES with a 128-bit key.
     Aes128,
-    /// `aes-192`
+    /// AES with a 192-bit key.
     Aes192,
-    /// `aes-256`
+    /// AES with a 256-bit key.
     Aes256,
-    /// `des`
+    /// Single DES, with a 56-bit key.  Too weak for new uses.
     Des,
-    /// `3des`
+    /// Triple DES, with three 56-bit keys.
     _3des,
-    /// `cast5-128`
+    /// CAST5 with a 128-bit key.
     Cast5_128,
-    /// `serpent-128`
+    /// Serpent with a 128-bit key.
     Serpent128,
-    /// `serpent-192`
+    /// Serpent with a 192-bit key.
     Serpent192,
-    /// `serpent-256`
+    /// Serpent with a 256-bit key.
     Serpent256,
-    /// `twofish-128`
+    /// Twofish with a 128-bit key.
     Twofish128,
-    /// `twofish-192`
+    /// Twofish with a 192-bit key.
     Twofish192,
-    /// `twofish-256`
+    /// Twofish with a 256-bit key.
     Twofish256,
-    /// `sm4`
+    /// SM4, the Chinese national standard cipher, with a 128-bit
+    /// key.
     Sm4,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -1962,24 +2000,24 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoCipherAlgo {
     }
 }
 
-/// The QAPI enum `QCryptoHashAlgo`.
+/// Cryptographic hash algorithms.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoHashAlgo {
-    /// `md5`
+    /// MD5.
     Md5,
-    /// `sha1`
+    /// SHA-1.
     Sha1,
-    /// `sha224`
+    /// SHA-224.
     Sha224,
-    /// `sha256`
+    /// SHA-256.
     Sha256,
-    /// `sha384`
+    /// SHA-384.
     Sha384,
-    /// `sha512`
+    /// SHA-512.
     Sha512,
-    /// `ripemd160`
+    /// RIPEMD-160.
     Ripemd160,
-    /// `sm3`
+    /// SM3, the Chinese national standard hash.
     Sm3,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2052,14 +2090,16 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoHashAlgo {
     }
 }
 
-/// The QAPI enum `QCryptoIVGenAlgo`.
+/// Ways to derive the initialization vector of each sector of an
+/// encrypted disk from the sector's number.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoIVGenAlgo {
-    /// `plain`
+    /// The sector number, truncated to 32 bits.
     Plain,
-    /// `plain64`
+    /// The full 64-bit sector number.
     Plain64,
-    /// `essiv`
+    /// The sector number encrypted with a hash of the key
+    /// (ESSIV).
     Essiv,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2117,16 +2157,17 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoIVGenAlgo {
     }
 }
 
-/// The QAPI enum `QCryptoCipherMode`.
+/// Block cipher modes of operation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoCipherMode {
-    /// `ecb`
+    /// Electronic codebook.
     Ecb,
-    /// `cbc`
+    /// Cipher block chaining.
     Cbc,
-    /// `xts`
+    /// XEX with ciphertext stealing, the usual mode for disk
+    /// encryption.
     Xts,
-    /// `ctr`
+    /// Counter mode.
     Ctr,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2187,12 +2228,13 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoCipherMode {
     }
 }
 
-/// The QAPI enum `QCryptoSecretFormat`.
+/// How the value of a secret is written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoSecretFormat {
-    /// `raw`
+    /// The bytes of the secret as they are.  Suitable only for
+    /// secrets that are valid UTF-8 text.
     Raw,
-    /// `base64`
+    /// The secret encoded in base64; use this for binary data.
     Base64,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2247,16 +2289,20 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoSecretFormat {
     }
 }
 
-/// The QAPI struct `SecretKeyringProperties`.
+/// Properties of a secret_keyring object: a secret held in the Linux
+/// kernel's key retention service.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SecretKeyringProperties {
-    /// `format`
+    /// How the secret's data is encoded.  Default raw.
     pub format: Option<QCryptoSecretFormat>,
-    /// `keyid`
+    /// The ID of another secret object holding the key that the
+    /// secret's data is encrypted with (AES-256-CBC).  Absent if the
+    /// data is not encrypted.
     pub keyid: Option<::std::string::String>,
-    /// `iv`
+    /// The initialization vector used to encrypt the data, in
+    /// base64.  Required with `keyid`.
     pub iv: Option<::std::string::String>,
-    /// `serial`
+    /// The serial number of the key in the kernel's keyring.
     pub serial: i32,
 }
 
@@ -2299,18 +2345,23 @@ impl<'de> ::serde::Deserialize<'de> for SecretKeyringProperties {
     }
 }
 
-/// The QAPI struct `SecretProperties`.
+/// Properties of a secret object: a password, key or other secret
+/// that other objects and devices refer to by its ID.  Exactly one of
+/// `data` and `file` must be given.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretProperties {
-    /// `format`
+    /// How the secret's data is encoded.  Default raw.
     pub format: Option<QCryptoSecretFormat>,
-    /// `keyid`
+    /// The ID of another secret object holding the key that the
+    /// secret's data is encrypted with (AES-256-CBC).  Absent if the
+    /// data is not encrypted.
     pub keyid: Option<::std::string::String>,
-    /// `iv`
+    /// The initialization vector used to encrypt the data, in
+    /// base64.  Required with `keyid`.
     pub iv: Option<::std::string::String>,
-    /// `data`
+    /// The secret's data, given inline.
     pub data: Option<::std::string::String>,
-    /// `file`
+    /// The name of a file to read the secret's data from.
     pub file: Option<::std::string::String>,
 }
 
@@ -2355,12 +2406,12 @@ impl<'de> ::serde::Deserialize<'de> for SecretProperties {
     }
 }
 
-/// The QAPI enum `QCryptoTLSCredsEndpoint`.
+/// Which side of a TLS connection a set of credentials is for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoTLSCredsEndpoint {
-    /// `client`
+    /// QEMU connects to a server.
     Client,
-    /// `server`
+    /// QEMU accepts connections from clients.
     Server,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2415,16 +2466,19 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoTLSCredsEndpoint {
     }
 }
 
-/// The QAPI struct `TlsCredsAnonProperties`.
+/// Properties of a tls-creds-anon object: anonymous TLS, which
+/// encrypts the connection but does not authenticate either side.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsCredsAnonProperties {
-    /// `verify-peer`
+    /// Has no effect for anonymous credentials.
     pub verify_peer: Option<bool>,
-    /// `dir`
+    /// The directory that holds the credential files; for a server,
+    /// it may hold Diffie-Hellman parameters in dh-params.pem.
     pub dir: Option<::std::string::String>,
-    /// `endpoint`
+    /// Which side of the connection QEMU is.  Default client.
     pub endpoint: Option<QCryptoTLSCredsEndpoint>,
-    /// `priority`
+    /// A GnuTLS priority string that overrides the default
+    /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
 }
 
@@ -2467,16 +2521,20 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsAnonProperties {
     }
 }
 
-/// The QAPI struct `TlsCredsProperties`.
+/// Properties that all TLS credentials objects have; also the
+/// properties of a tls-cipher-suites object, which lists the cipher
+/// suites that a priority string allows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsCredsProperties {
-    /// `verify-peer`
+    /// Whether to check the peer's credentials.  Default
+    /// true.
     pub verify_peer: Option<bool>,
-    /// `dir`
+    /// The directory that holds the credential files.
     pub dir: Option<::std::string::String>,
-    /// `endpoint`
+    /// Which side of the connection QEMU is.  Default client.
     pub endpoint: Option<QCryptoTLSCredsEndpoint>,
-    /// `priority`
+    /// A GnuTLS priority string that overrides the default
+    /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
 }
 
@@ -2519,18 +2577,22 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsProperties {
     }
 }
 
-/// The QAPI struct `TlsCredsPskProperties`.
+/// Properties of a tls-creds-psk object: TLS authenticated with a
+/// pre-shared key.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsCredsPskProperties {
-    /// `verify-peer`
+    /// Whether to check the peer's credentials.  Default
+    /// true.
     pub verify_peer: Option<bool>,
-    /// `dir`
+    /// The directory that holds the key file, keys.psk.
     pub dir: Option<::std::string::String>,
-    /// `endpoint`
+    /// Which side of the connection QEMU is.  Default client.
     pub endpoint: Option<QCryptoTLSCredsEndpoint>,
-    /// `priority`
+    /// A GnuTLS priority string that overrides the default
+    /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
-    /// `username`
+    /// For a client: the user name whose key to present.
+    /// Default "qemu".
     pub username: Option<::std::string::String>,
 }
 
@@ -2575,20 +2637,27 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsPskProperties {
     }
 }
 
-/// The QAPI struct `TlsCredsX509Properties`.
+/// Properties of a tls-creds-x509 object: TLS authenticated with X.509
+/// certificates.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsCredsX509Properties {
-    /// `verify-peer`
+    /// Whether to require and check the peer's certificate.
+    /// Default true.
     pub verify_peer: Option<bool>,
-    /// `dir`
+    /// The directory that holds the certificate files: ca-cert.pem,
+    /// and server-cert.pem with server-key.pem or client-cert.pem with
+    /// client-key.pem.
     pub dir: Option<::std::string::String>,
-    /// `endpoint`
+    /// Which side of the connection QEMU is.  Default client.
     pub endpoint: Option<QCryptoTLSCredsEndpoint>,
-    /// `priority`
+    /// A GnuTLS priority string that overrides the default
+    /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
-    /// `sanity-check`
+    /// Whether to check the certificates for common
+    /// mistakes when loading them.  Default true.
     pub sanity_check: Option<bool>,
-    /// `passwordid`
+    /// The ID of a secret object holding the password that
+    /// decrypts the private key.  Absent if the key is not encrypted.
     pub passwordid: Option<::std::string::String>,
 }
 
@@ -2635,12 +2704,13 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsX509Properties {
     }
 }
 
-/// The QAPI enum `QAuthZListFormat`.
+/// How the match string of an authorization rule is compared with an
+/// identity.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QAuthZListFormat {
-    /// `exact`
+    /// The identity must equal the string.
     Exact,
-    /// `glob`
+    /// The string is a shell-style wildcard pattern.
     Glob,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2695,12 +2765,12 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListFormat {
     }
 }
 
-/// The QAPI enum `QAuthZListPolicy`.
+/// Whether an identity is let in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QAuthZListPolicy {
-    /// `deny`
+    /// Refuse access.
     Deny,
-    /// `allow`
+    /// Grant access.
     Allow,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2755,14 +2825,14 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListPolicy {
     }
 }
 
-/// The QAPI struct `QAuthZListRule`.
+/// One rule of an authorization list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QAuthZListRule {
-    /// `match`
+    /// The string or pattern that identities are compared with.
     pub match_: ::std::string::String,
-    /// `policy`
+    /// What to do with an identity that matches.
     pub policy: QAuthZListPolicy,
-    /// `format`
+    /// How `match` is compared.  Default exact.
     pub format: Option<QAuthZListFormat>,
 }
 
@@ -2803,12 +2873,16 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListRule {
     }
 }
 
-/// The QAPI struct `AuthZListFileProperties`.
+/// Properties of an authz-list-file object: an authorization list
+/// read from a JSON file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthZListFileProperties {
-    /// `filename`
+    /// The file, holding a JSON object with the members of
+    /// AuthZListProperties.
     pub filename: ::std::string::String,
-    /// `refresh`
+    /// Whether to reload the file whenever it changes.  While a
+    /// reload fails, every access is refused.  Default true where the
+    /// host can watch files for changes.
     pub refresh: Option<bool>,
 }
 
@@ -2847,12 +2921,14 @@ impl<'de> ::serde::Deserialize<'de> for AuthZListFileProperties {
     }
 }
 
-/// The QAPI struct `AuthZListProperties`.
+/// Properties of an authz-list object: an ordered list of rules; the
+/// first rule that matches an identity decides.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthZListProperties {
-    /// `policy`
+    /// What to do with an identity that no rule matches.
+    /// Default deny.
     pub policy: Option<QAuthZListPolicy>,
-    /// `rules`
+    /// The rules, in the order they are tried.  None when absent.
     pub rules: Option<Vec<QAuthZListRule>>,
 }
 
@@ -2891,10 +2967,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthZListProperties {
     }
 }
 
-/// The QAPI struct `AuthZPAMProperties`.
+/// Properties of an authz-pam object: authorization by a PAM service
+/// of the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthZPAMProperties {
-    /// `service`
+    /// The name of the PAM service to ask.
     pub service: ::std::string::String,
 }
 
@@ -2931,10 +3008,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthZPAMProperties {
     }
 }
 
-/// The QAPI struct `AuthZSimpleProperties`.
+/// Properties of an authz-simple object: only one identity is let in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthZSimpleProperties {
-    /// `identity`
+    /// The identity that is allowed access.
     pub identity: ::std::string::String,
 }
 
@@ -2971,16 +3048,19 @@ impl<'de> ::serde::Deserialize<'de> for AuthZSimpleProperties {
     }
 }
 
-/// The QAPI struct `ObjectPropertyInfo`.
+/// A property of an object or of a type of objects.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPropertyInfo {
-    /// `name`
+    /// The name of the property.
     pub name: ::std::string::String,
-    /// `type`
+    /// The type of the property's value: a scalar type such as
+    /// "str", "bool" or "int", "child\<TYPE\>" for a child object,
+    /// "link\<TYPE\>" for a link to another object, or another type
+    /// name.
     pub type_: ::std::string::String,
-    /// `description`
+    /// What the property is for, if the type says so.
     pub description: Option<::std::string::String>,
-    /// `default-value`
+    /// The value the property has when not set, if known.
     pub default_value: Option<::serde_json::Value>,
 }
 
@@ -3023,14 +3103,16 @@ impl<'de> ::serde::Deserialize<'de> for ObjectPropertyInfo {
     }
 }
 
-/// The QAPI struct `ObjectTypeInfo`.
+/// A QOM type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectTypeInfo {
-    /// `name`
+    /// The name of the type.
     pub name: ::std::string::String,
-    /// `abstract`
+    /// Whether the type is abstract, so that no object can have
+    /// exactly this type.  Absent means false.
     pub abstract_: Option<bool>,
-    /// `parent`
+    /// The name of the type it derives from.  Absent for the root
+    /// types.
     pub parent: Option<::std::string::String>,
 }
 
@@ -3071,12 +3153,13 @@ impl<'de> ::serde::Deserialize<'de> for ObjectTypeInfo {
     }
 }
 
-/// The QAPI enum `NetfilterInsert`.
+/// Where a network filter goes relative to the filter that its
+/// position names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetfilterInsert {
-    /// `before`
+    /// Before that filter.
     Before,
-    /// `behind`
+    /// Behind that filter.
     Behind,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -3131,14 +3214,14 @@ impl<'de> ::serde::Deserialize<'de> for NetfilterInsert {
     }
 }
 
-/// The QAPI enum `NetFilterDirection`.
+/// Which packets of a netdev a network filter sees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetFilterDirection {
-    /// `all`
+    /// Both those that the netdev receives and those it sends.
     All,
-    /// `rx`
+    /// Those that the netdev receives from its peer.
     Rx,
-    /// `tx`
+    /// Those that the netdev sends to its peer.
     Tx,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -3196,18 +3279,24 @@ impl<'de> ::serde::Deserialize<'de> for NetFilterDirection {
     }
 }
 
-/// The QAPI struct `NetfilterProperties`.
+/// Properties of every network filter object; those of a filter-replay
+/// object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetfilterProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
 }
 
@@ -3252,20 +3341,27 @@ impl<'de> ::serde::Deserialize<'de> for NetfilterProperties {
     }
 }
 
-/// The QAPI struct `FilterBufferProperties`.
+/// Properties of a filter-buffer object, which holds packets back and
+/// releases them at regular intervals.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterBufferProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
-    /// `interval`
+    /// How often to release the packets held back, in
+    /// microseconds; not 0.
     pub interval: u32,
 }
 
@@ -3312,22 +3408,29 @@ impl<'de> ::serde::Deserialize<'de> for FilterBufferProperties {
     }
 }
 
-/// The QAPI struct `FilterDumpProperties`.
+/// Properties of a filter-dump object, which writes the packets to a
+/// file in pcap format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterDumpProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
-    /// `file`
+    /// Path of the file.
     pub file: ::std::string::String,
-    /// `maxlen`
+    /// The most bytes of each packet to write.  65536 when
+    /// absent.
     pub maxlen: Option<u32>,
 }
 
@@ -3376,22 +3479,29 @@ impl<'de> ::serde::Deserialize<'de> for FilterDumpProperties {
     }
 }
 
-/// The QAPI struct `FilterMirrorProperties`.
+/// Properties of a filter-mirror object, which copies the packets to a
+/// character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterMirrorProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
-    /// `outdev`
+    /// ID of the character device that receives the copies.
     pub outdev: ::std::string::String,
-    /// `vnet_hdr_support`
+    /// Whether the packets carry a virtio-net header,
+    /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
 }
 
@@ -3444,24 +3554,34 @@ impl<'de> ::serde::Deserialize<'de> for FilterMirrorProperties {
     }
 }
 
-/// The QAPI struct `FilterRedirectorProperties`.
+/// Properties of a filter-redirector object, which sends the packets
+/// to a character device instead of passing them on, and passes on
+/// the packets that it reads from another one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterRedirectorProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
-    /// `indev`
+    /// ID of the character device whose packets are passed on in
+    /// place of the netdev's.
     pub indev: Option<::std::string::String>,
-    /// `outdev`
+    /// ID of the character device that receives the netdev's
+    /// packets.
     pub outdev: Option<::std::string::String>,
-    /// `vnet_hdr_support`
+    /// Whether the packets carry a virtio-net header,
+    /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
 }
 
@@ -3516,20 +3636,27 @@ impl<'de> ::serde::Deserialize<'de> for FilterRedirectorProperties {
     }
 }
 
-/// The QAPI struct `FilterRewriterProperties`.
+/// Properties of a filter-rewriter object, which adjusts the TCP
+/// sequence numbers of the secondary guest's packets for COLO.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterRewriterProperties {
-    /// `netdev`
+    /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
-    /// `queue`
+    /// Which packets of the netdev the filter sees.  all when
+    /// absent.
     pub queue: Option<NetFilterDirection>,
-    /// `status`
+    /// "on" if the filter is active, "off" if it lets packets
+    /// through untouched.  "on" when absent.
     pub status: Option<::std::string::String>,
-    /// `position`
+    /// Where in the netdev's chain of filters this one goes:
+    /// "head", "tail", or "id=" followed by the ID of another filter.
+    /// "tail" when absent.
     pub position: Option<::std::string::String>,
-    /// `insert`
+    /// With `position` naming another filter, whether this one
+    /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
-    /// `vnet_hdr_support`
+    /// Whether the packets carry a virtio-net header,
+    /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
 }
 
@@ -3580,26 +3707,35 @@ impl<'de> ::serde::Deserialize<'de> for FilterRewriterProperties {
     }
 }
 
-/// The QAPI struct `ColoCompareProperties`.
+/// Properties of a colo-compare object, which compares the network
+/// output of the primary and secondary guest for COLO and asks for a
+/// checkpoint when they differ.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColoCompareProperties {
-    /// `primary_in`
+    /// ID of the character device that delivers the primary
+    /// guest's packets.
     pub primary_in: ::std::string::String,
-    /// `secondary_in`
+    /// ID of the character device that delivers the
+    /// secondary guest's packets.
     pub secondary_in: ::std::string::String,
-    /// `outdev`
+    /// ID of the character device that the primary guest's
+    /// packets go out through once compared.
     pub outdev: ::std::string::String,
-    /// `iothread`
+    /// ID of the iothread object that the comparison runs in.
     pub iothread: ::std::string::String,
-    /// `notify_dev`
+    /// ID of the character device that notifies the COLO
+    /// frame of Xen of checkpoint requests.
     pub notify_dev: Option<::std::string::String>,
-    /// `compare_timeout`
+    /// How long a packet waits for its counterpart
+    /// before a checkpoint is asked for, in milliseconds.
     pub compare_timeout: Option<u64>,
-    /// `expired_scan_cycle`
+    /// How often to look for packets that waited too
+    /// long, in milliseconds.
     pub expired_scan_cycle: Option<u32>,
-    /// `max_queue_size`
+    /// The most packets to queue per connection.
     pub max_queue_size: Option<u32>,
-    /// `vnet_hdr_support`
+    /// Whether the packets carry a virtio-net header,
+    /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
 }
 
@@ -3660,12 +3796,13 @@ impl<'de> ::serde::Deserialize<'de> for ColoCompareProperties {
     }
 }
 
-/// The QAPI struct `CanHostSocketcanProperties`.
+/// Properties of a can-host-socketcan object, which links an emulated
+/// CAN bus with a SocketCAN interface of the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CanHostSocketcanProperties {
-    /// `if`
+    /// Name of the host's interface, such as can0.
     pub if_: ::std::string::String,
-    /// `canbus`
+    /// ID of the can-bus object.
     pub canbus: ::std::string::String,
 }
 
@@ -3704,20 +3841,29 @@ impl<'de> ::serde::Deserialize<'de> for CanHostSocketcanProperties {
     }
 }
 
-/// The QAPI struct `IothreadProperties`.
+/// Properties of an iothread object.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IothreadProperties {
-    /// `aio-max-batch`
+    /// The most requests to submit to the host's
+    /// asynchronous I/O interface in one batch; 0 lets QEMU choose.  0
+    /// when absent.
     pub aio_max_batch: Option<i64>,
-    /// `thread-pool-min`
+    /// The fewest worker threads that the thread pool of
+    /// the event loop keeps.
     pub thread_pool_min: Option<i64>,
-    /// `thread-pool-max`
+    /// The most worker threads that the thread pool of
+    /// the event loop may have.
     pub thread_pool_max: Option<i64>,
-    /// `poll-max-ns`
+    /// The longest time to busy-wait for events before going
+    /// to sleep, in nanoseconds; 0 disables busy waiting.  When absent,
+    /// QEMU chooses.
     pub poll_max_ns: Option<i64>,
-    /// `poll-grow`
+    /// Factor by which the busy-waiting time grows when it
+    /// was too short; 0 lets QEMU choose.  0 when absent.
     pub poll_grow: Option<i64>,
-    /// `poll-shrink`
+    /// Divisor by which the busy-waiting time shrinks when
+    /// it would have to be too long; 0 drops it to 0 at once.  0 when
+    /// absent.
     pub poll_shrink: Option<i64>,
 }
 
@@ -3764,14 +3910,18 @@ impl<'de> ::serde::Deserialize<'de> for IothreadProperties {
     }
 }
 
-/// The QAPI struct `MainLoopProperties`.
+/// Properties of the main-loop object.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MainLoopProperties {
-    /// `aio-max-batch`
+    /// The most requests to submit to the host's
+    /// asynchronous I/O interface in one batch; 0 lets QEMU choose.  0
+    /// when absent.
     pub aio_max_batch: Option<i64>,
-    /// `thread-pool-min`
+    /// The fewest worker threads that the thread pool of
+    /// the event loop keeps.
     pub thread_pool_min: Option<i64>,
-    /// `thread-pool-max`
+    /// The most worker threads that the thread pool of
+    /// the event loop may have.
     pub thread_pool_max: Option<i64>,
 }
 
@@ -3812,12 +3962,14 @@ impl<'de> ::serde::Deserialize<'de> for MainLoopProperties {
     }
 }
 
-/// The QAPI struct `ThreadContextProperties`.
+/// Properties of a thread-context object: where the threads it
+/// creates may run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThreadContextProperties {
-    /// `cpu-affinity`
+    /// Numbers of the host CPUs.
     pub cpu_affinity: Option<Vec<u16>>,
-    /// `node-affinity`
+    /// Numbers of the host's NUMA nodes, whose CPUs
+    /// qualify.
     pub node_affinity: Option<Vec<u16>>,
 }
 
@@ -3856,13 +4008,14 @@ impl<'de> ::serde::Deserialize<'de> for ThreadContextProperties {
     }
 }
 
-/// The QAPI struct `RngEgdProperties`.
+/// Properties of an rng-egd object, which gets random numbers from a
+/// server that speaks the EGD protocol.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RngEgdProperties {
-    /// `opened`
+    /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
-    /// `chardev`
+    /// ID of the character device connected to the server.
     pub chardev: ::std::string::String,
 }
 
@@ -3901,10 +4054,11 @@ impl<'de> ::serde::Deserialize<'de> for RngEgdProperties {
     }
 }
 
-/// The QAPI struct `RngProperties`.
+/// Properties of every random number generator object; those of an
+/// rng-builtin object.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RngProperties {
-    /// `opened`
+    /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
 }
@@ -3942,13 +4096,14 @@ impl<'de> ::serde::Deserialize<'de> for RngProperties {
     }
 }
 
-/// The QAPI struct `RngRandomProperties`.
+/// Properties of an rng-random object, which reads random numbers from
+/// a file or device of the host.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RngRandomProperties {
-    /// `opened`
+    /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
-    /// `filename`
+    /// Path of the file.  /dev/urandom when absent.
     pub filename: Option<::std::string::String>,
 }
 
@@ -3987,22 +4142,27 @@ impl<'de> ::serde::Deserialize<'de> for RngRandomProperties {
     }
 }
 
-/// The QAPI struct `InputBarrierProperties`.
+/// Properties of an input-barrier object, which connects to a Barrier
+/// server as a client and passes the keyboard and mouse input it gets
+/// to the guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputBarrierProperties {
-    /// `name`
+    /// Name of the client, as the server's screen layout knows it.
     pub name: ::std::string::String,
-    /// `server`
+    /// Host name or address of the server.  localhost when
+    /// absent.
     pub server: Option<::std::string::String>,
-    /// `port`
+    /// TCP port of the server.  24800 when absent.
     pub port: Option<::std::string::String>,
-    /// `x-origin`
+    /// Horizontal position of the guest's screen in the
+    /// server's layout.  0 when absent.
     pub x_origin: Option<::std::string::String>,
-    /// `y-origin`
+    /// Vertical position of the guest's screen in the server's
+    /// layout.  0 when absent.
     pub y_origin: Option<::std::string::String>,
-    /// `width`
+    /// Width of the guest's screen, in pixels.
     pub width: Option<::std::string::String>,
-    /// `height`
+    /// Height of the guest's screen, in pixels.
     pub height: Option<::std::string::String>,
 }
 
@@ -4051,20 +4211,21 @@ impl<'de> ::serde::Deserialize<'de> for InputBarrierProperties {
     }
 }
 
-/// The QAPI enum `GrabToggleKeys`.
+/// A key combination that moves the input grab between host and
+/// guest.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GrabToggleKeys {
-    /// `ctrl-ctrl`
+    /// Both Ctrl keys.
     CtrlCtrl,
-    /// `alt-alt`
+    /// Both Alt keys.
     AltAlt,
-    /// `shift-shift`
+    /// Both Shift keys.
     ShiftShift,
-    /// `meta-meta`
+    /// Both Meta keys.
     MetaMeta,
-    /// `scrolllock`
+    /// Scroll Lock.
     Scrolllock,
-    /// `ctrl-scrolllock`
+    /// Ctrl and Scroll Lock.
     CtrlScrolllock,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -4131,16 +4292,20 @@ impl<'de> ::serde::Deserialize<'de> for GrabToggleKeys {
     }
 }
 
-/// The QAPI struct `InputLinuxProperties`.
+/// Properties of an input-linux object, which passes the events of an
+/// evdev device of the host to the guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputLinuxProperties {
-    /// `evdev`
+    /// Path of the device, such as /dev/input/event0.
     pub evdev: ::std::string::String,
-    /// `grab_all`
+    /// When the grab moves, move the grab of all input-linux
+    /// objects with it.  False when absent.
     pub grab_all: Option<bool>,
-    /// `repeat`
+    /// Whether to pass on the key repeat events of the device.
+    /// False when absent.
     pub repeat: Option<bool>,
-    /// `grab-toggle`
+    /// The key combination that moves the grab.  ctrl-ctrl
+    /// when absent.
     pub grab_toggle: Option<GrabToggleKeys>,
 }
 
@@ -4183,26 +4348,36 @@ impl<'de> ::serde::Deserialize<'de> for InputLinuxProperties {
     }
 }
 
-/// The QAPI struct `SevGuestProperties`.
+/// Properties of a sev-guest object: an AMD SEV or SEV-ES guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevGuestProperties {
-    /// `sev-device`
+    /// Path of the host's SEV device.  /dev/sev when absent.
     pub sev_device: Option<::std::string::String>,
-    /// `cbitpos`
+    /// Position of the bit in page table entries that marks
+    /// encrypted pages.  When absent, as the host reports it.
     pub cbitpos: Option<u32>,
-    /// `reduced-phys-bits`
+    /// How many bits of physical addresses the guest
+    /// loses when memory encryption is on.
     pub reduced_phys_bits: u32,
-    /// `kernel-hashes`
+    /// Put hashes of the kernel, initrd and command line
+    /// into the guest's measured memory, so that a directly booted
+    /// kernel is covered by the launch measurement.  False when
+    /// absent.
     pub kernel_hashes: Option<bool>,
-    /// `dh-cert-file`
+    /// Path of a file that holds the guest owner's
+    /// Diffie-Hellman key, in base64.
     pub dh_cert_file: Option<::std::string::String>,
-    /// `session-file`
+    /// Path of a file that holds the launch session
+    /// parameters, in base64.
     pub session_file: Option<::std::string::String>,
-    /// `policy`
+    /// The SEV guest policy.
     pub policy: Option<u32>,
-    /// `handle`
+    /// Handle of a guest whose encryption key this guest is to
+    /// share.
     pub handle: Option<u32>,
-    /// `legacy-vm-type`
+    /// Whether to set up the guest with KVM's older SEV
+    /// interface instead of the newer one, which measures the guest
+    /// differently; auto lets QEMU choose.
     pub legacy_vm_type: Option<OnOffAuto>,
 }
 
@@ -4255,30 +4430,41 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestProperties {
     }
 }
 
-/// The QAPI struct `SevSnpGuestProperties`.
+/// Properties of a sev-snp-guest object: an AMD SEV-SNP guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevSnpGuestProperties {
-    /// `sev-device`
+    /// Path of the host's SEV device.  /dev/sev when absent.
     pub sev_device: Option<::std::string::String>,
-    /// `cbitpos`
+    /// Position of the bit in page table entries that marks
+    /// encrypted pages.  When absent, as the host reports it.
     pub cbitpos: Option<u32>,
-    /// `reduced-phys-bits`
+    /// How many bits of physical addresses the guest
+    /// loses when memory encryption is on.
     pub reduced_phys_bits: u32,
-    /// `kernel-hashes`
+    /// Put hashes of the kernel, initrd and command line
+    /// into the guest's measured memory, so that a directly booted
+    /// kernel is covered by the launch measurement.  False when
+    /// absent.
     pub kernel_hashes: Option<bool>,
-    /// `policy`
+    /// The SEV-SNP guest policy.
     pub policy: Option<u64>,
-    /// `guest-visible-workarounds`
+    /// Workarounds of the hypervisor that the
+    /// guest sees, as 16 bytes in base64.
     pub guest_visible_workarounds: Option<::std::string::String>,
-    /// `id-block`
+    /// The ID block that the firmware checks at launch, in
+    /// base64.
     pub id_block: Option<::std::string::String>,
-    /// `id-auth`
+    /// The authentication information of the ID block, in
+    /// base64.
     pub id_auth: Option<::std::string::String>,
-    /// `author-key-enabled`
+    /// Whether `id-auth` contains an author key.
+    /// False when absent.
     pub author_key_enabled: Option<bool>,
-    /// `host-data`
+    /// 32 bytes that the guest owner supplies and that appear
+    /// in the guest's attestation reports, in base64.
     pub host_data: Option<::std::string::String>,
-    /// `vcek-disabled`
+    /// Whether attestation reports must be signed with
+    /// the VLEK instead of the VCEK.  False when absent.
     pub vcek_disabled: Option<bool>,
 }
 
@@ -4343,14 +4529,17 @@ impl<'de> ::serde::Deserialize<'de> for SevSnpGuestProperties {
     }
 }
 
-/// The QAPI struct `CryptodevBackendProperties`.
+/// Properties of the cryptodev-backend, cryptodev-backend-builtin and
+/// cryptodev-backend-lkcf objects.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CryptodevBackendProperties {
-    /// `queues`
+    /// Number of queues.  1 when absent.
     pub queues: Option<u32>,
-    /// `throttle-bps`
+    /// Limit of bytes per second; 0 means none.  0 when
+    /// absent.
     pub throttle_bps: Option<u64>,
-    /// `throttle-ops`
+    /// Limit of operations per second; 0 means none.  0
+    /// when absent.
     pub throttle_ops: Option<u64>,
 }
 
@@ -4391,16 +4580,19 @@ impl<'de> ::serde::Deserialize<'de> for CryptodevBackendProperties {
     }
 }
 
-/// The QAPI struct `CryptodevVhostUserProperties`.
+/// Properties of a cryptodev-vhost-user object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CryptodevVhostUserProperties {
-    /// `queues`
+    /// Number of queues.  1 when absent.
     pub queues: Option<u32>,
-    /// `throttle-bps`
+    /// Limit of bytes per second; 0 means none.  0 when
+    /// absent.
     pub throttle_bps: Option<u64>,
-    /// `throttle-ops`
+    /// Limit of operations per second; 0 means none.  0
+    /// when absent.
     pub throttle_ops: Option<u64>,
-    /// `chardev`
+    /// ID of the character device connected to the vhost-user
+    /// process.
     pub chardev: ::std::string::String,
 }
 
@@ -4443,12 +4635,14 @@ impl<'de> ::serde::Deserialize<'de> for CryptodevVhostUserProperties {
     }
 }
 
-/// The QAPI struct `DBusVMStateProperties`.
+/// Properties of a dbus-vmstate object, which migrates the state of
+/// helper processes that offer it over D-Bus.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DBusVMStateProperties {
-    /// `addr`
+    /// Address of the D-Bus bus.
     pub addr: ::std::string::String,
-    /// `id-list`
+    /// Comma-separated IDs of the helpers whose state is
+    /// migrated.  Any helper when absent.
     pub id_list: Option<::std::string::String>,
 }
 
@@ -4487,10 +4681,11 @@ impl<'de> ::serde::Deserialize<'de> for DBusVMStateProperties {
     }
 }
 
-/// The QAPI struct `PrManagerHelperProperties`.
+/// Properties of a pr-manager-helper object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrManagerHelperProperties {
-    /// `path`
+    /// Path of the Unix socket of the helper process, such as
+    /// qemu-pr-helper.
     pub path: ::std::string::String,
 }
 
@@ -4527,12 +4722,12 @@ impl<'de> ::serde::Deserialize<'de> for PrManagerHelperProperties {
     }
 }
 
-/// The QAPI struct `QtestProperties`.
+/// Properties of a qtest object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QtestProperties {
-    /// `chardev`
+    /// ID of the character device that the protocol runs on.
     pub chardev: ::std::string::String,
-    /// `log`
+    /// Path of a file that logs the protocol exchange.
     pub log: Option<::std::string::String>,
 }
 
@@ -4571,12 +4766,13 @@ impl<'de> ::serde::Deserialize<'de> for QtestProperties {
     }
 }
 
-/// The QAPI struct `RemoteObjectProperties`.
+/// Properties of an x-remote-object object, in the remote process of
+/// multi-process QEMU.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemoteObjectProperties {
-    /// `fd`
+    /// File descriptor of the socket connected to the main process.
     pub fd: ::std::string::String,
-    /// `devid`
+    /// ID of the device that the remote process runs.
     pub devid: ::std::string::String,
 }
 
@@ -4615,12 +4811,12 @@ impl<'de> ::serde::Deserialize<'de> for RemoteObjectProperties {
     }
 }
 
-/// The QAPI struct `VfioUserServerProperties`.
+/// Properties of an x-vfio-user-server object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VfioUserServerProperties {
-    /// `socket`
+    /// Address to listen on; a Unix socket.
     pub socket: SocketAddress,
-    /// `device`
+    /// ID of the device that the server offers.
     pub device: ::std::string::String,
 }
 
@@ -4659,10 +4855,12 @@ impl<'de> ::serde::Deserialize<'de> for VfioUserServerProperties {
     }
 }
 
-/// The QAPI struct `IOMMUFDProperties`.
+/// Properties of an iommufd object.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IOMMUFDProperties {
-    /// `fd`
+    /// A file descriptor of /dev/iommu that the caller opened, by
+    /// number or by the name given to getfd.  When absent, QEMU opens
+    /// /dev/iommu itself.
     pub fd: Option<::std::string::String>,
 }
 
@@ -4699,12 +4897,12 @@ impl<'de> ::serde::Deserialize<'de> for IOMMUFDProperties {
     }
 }
 
-/// The QAPI struct `AcpiGenericInitiatorProperties`.
+/// Properties of an acpi-generic-initiator object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AcpiGenericInitiatorProperties {
-    /// `pci-dev`
+    /// ID of the PCI device that initiates memory accesses.
     pub pci_dev: ::std::string::String,
-    /// `node`
+    /// The guest's NUMA node that the device belongs to.
     pub node: u32,
 }
 
@@ -4743,12 +4941,12 @@ impl<'de> ::serde::Deserialize<'de> for AcpiGenericInitiatorProperties {
     }
 }
 
-/// The QAPI struct `AcpiGenericPortProperties`.
+/// Properties of an acpi-generic-port object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AcpiGenericPortProperties {
-    /// `pci-bus`
+    /// ID of the PCI bus of the host bridge that is the port.
     pub pci_bus: ::std::string::String,
-    /// `node`
+    /// The guest's NUMA node that the port stands for.
     pub node: u32,
 }
 
@@ -4787,16 +4985,16 @@ impl<'de> ::serde::Deserialize<'de> for AcpiGenericPortProperties {
     }
 }
 
-/// The QAPI enum `HostMemPolicy`.
+/// How memory is placed on the NUMA nodes of the host.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HostMemPolicy {
-    /// `default`
+    /// As the host does by default.
     Default,
-    /// `preferred`
+    /// On the given nodes if possible, else on others.
     Preferred,
-    /// `bind`
+    /// Only on the given nodes.
     Bind,
-    /// `interleave`
+    /// Spread evenly over the given nodes.
     Interleave,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -4857,30 +5055,42 @@ impl<'de> ::serde::Deserialize<'de> for HostMemPolicy {
     }
 }
 
-/// The QAPI struct `MemoryBackendEpcProperties`.
+/// Properties of a memory-backend-epc object: memory from the host's
+/// SGX Enclave Page Cache, for guests that run SGX enclaves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryBackendEpcProperties {
-    /// `dump`
+    /// Whether the memory is included in core dumps of QEMU.
+    /// When absent, as the machine's dump-guest-core option says.
     pub dump: Option<bool>,
-    /// `host-nodes`
+    /// The NUMA nodes of the host that `policy` refers to.
     pub host_nodes: Option<Vec<u16>>,
-    /// `merge`
+    /// Whether the host may merge identical pages of the memory
+    /// (kernel same-page merging).  When absent, as the machine's
+    /// mem-merge option says.
     pub merge: Option<bool>,
-    /// `policy`
+    /// How the memory is placed on the NUMA nodes of the host.
+    /// default when absent.
     pub policy: Option<HostMemPolicy>,
-    /// `prealloc`
+    /// Allocate all of the memory when the object is created,
+    /// instead of when it is first used.  False when absent.
     pub prealloc: Option<bool>,
-    /// `prealloc-threads`
+    /// How many threads allocate the memory with
+    /// `prealloc`.  1 when absent.
     pub prealloc_threads: Option<u32>,
-    /// `prealloc-context`
+    /// ID of the thread-context object whose CPU
+    /// affinity the preallocation threads get.
     pub prealloc_context: Option<::std::string::String>,
-    /// `share`
+    /// Whether the memory is mapped shared, so that other
+    /// processes, such as vhost-user back ends, can access it.
     pub share: Option<bool>,
-    /// `reserve`
+    /// Whether to reserve swap space or huge pages for the
+    /// memory up front.  True when absent.
     pub reserve: Option<bool>,
-    /// `size`
+    /// Size of the memory, in bytes.
     pub size: u64,
-    /// `x-use-canonical-path-for-ramblock-id`
+    /// Name the memory's RAM block
+    /// after the object's canonical QOM path instead of its ID, as
+    /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
 }
 
@@ -4950,44 +5160,66 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendEpcProperties {
     }
 }
 
-/// The QAPI struct `MemoryBackendFileProperties`.
+/// Properties of a memory-backend-file object: memory mapped from a
+/// file of the host, such as one on hugetlbfs or a DAX device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryBackendFileProperties {
-    /// `dump`
+    /// Whether the memory is included in core dumps of QEMU.
+    /// When absent, as the machine's dump-guest-core option says.
     pub dump: Option<bool>,
-    /// `host-nodes`
+    /// The NUMA nodes of the host that `policy` refers to.
     pub host_nodes: Option<Vec<u16>>,
-    /// `merge`
+    /// Whether the host may merge identical pages of the memory
+    /// (kernel same-page merging).  When absent, as the machine's
+    /// mem-merge option says.
     pub merge: Option<bool>,
-    /// `policy`
+    /// How the memory is placed on the NUMA nodes of the host.
+    /// default when absent.
     pub policy: Option<HostMemPolicy>,
-    /// `prealloc`
+    /// Allocate all of the memory when the object is created,
+    /// instead of when it is first used.  False when absent.
     pub prealloc: Option<bool>,
-    /// `prealloc-threads`
+    /// How many threads allocate the memory with
+    /// `prealloc`.  1 when absent.
     pub prealloc_threads: Option<u32>,
-    /// `prealloc-context`
+    /// ID of the thread-context object whose CPU
+    /// affinity the preallocation threads get.
     pub prealloc_context: Option<::std::string::String>,
-    /// `share`
+    /// Whether the memory is mapped shared, so that other
+    /// processes, such as vhost-user back ends, can access it.  False
+    /// when absent.
     pub share: Option<bool>,
-    /// `reserve`
+    /// Whether to reserve swap space or huge pages for the
+    /// memory up front.  True when absent.
     pub reserve: Option<bool>,
-    /// `size`
+    /// Size of the memory, in bytes.
     pub size: u64,
-    /// `x-use-canonical-path-for-ramblock-id`
+    /// Name the memory's RAM block
+    /// after the object's canonical QOM path instead of its ID, as
+    /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
-    /// `align`
+    /// Alignment of the mapping, in bytes.  When absent, QEMU
+    /// chooses one that suits the file.
     pub align: Option<u64>,
-    /// `offset`
+    /// Where the memory starts within the file, in bytes.  0 when
+    /// absent.
     pub offset: Option<u64>,
-    /// `discard-data`
+    /// Whether the host may throw away the contents of the
+    /// file when the object goes away, instead of keeping them.  False
+    /// when absent.
     pub discard_data: Option<bool>,
-    /// `mem-path`
+    /// Path of the file.  If it is a directory, QEMU creates a
+    /// temporary file in it.
     pub mem_path: ::std::string::String,
-    /// `pmem`
+    /// Whether the file is on persistent memory, so that QEMU takes
+    /// the steps needed to make writes to it persistent.  False when
+    /// absent.
     pub pmem: Option<bool>,
-    /// `readonly`
+    /// Open the file read-only and map it read-only.  False when
+    /// absent.
     pub readonly: Option<bool>,
-    /// `rom`
+    /// Whether the guest sees the memory as read-only.  auto when
+    /// absent: as `readonly`.
     pub rom: Option<OnOffAuto>,
 }
 
@@ -5071,36 +5303,50 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendFileProperties {
     }
 }
 
-/// The QAPI struct `MemoryBackendMemfdProperties`.
+/// Properties of a memory-backend-memfd object: memory of an anonymous
+/// file created with memfd_create(), which other processes can map.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryBackendMemfdProperties {
-    /// `dump`
+    /// Whether the memory is included in core dumps of QEMU.
+    /// When absent, as the machine's dump-guest-core option says.
     pub dump: Option<bool>,
-    /// `host-nodes`
+    /// The NUMA nodes of the host that `policy` refers to.
     pub host_nodes: Option<Vec<u16>>,
-    /// `merge`
+    /// Whether the host may merge identical pages of the memory
+    /// (kernel same-page merging).  When absent, as the machine's
+    /// mem-merge option says.
     pub merge: Option<bool>,
-    /// `policy`
+    /// How the memory is placed on the NUMA nodes of the host.
+    /// default when absent.
     pub policy: Option<HostMemPolicy>,
-    /// `prealloc`
+    /// Allocate all of the memory when the object is created,
+    /// instead of when it is first used.  False when absent.
     pub prealloc: Option<bool>,
-    /// `prealloc-threads`
+    /// How many threads allocate the memory with
+    /// `prealloc`.  1 when absent.
     pub prealloc_threads: Option<u32>,
-    /// `prealloc-context`
+    /// ID of the thread-context object whose CPU
+    /// affinity the preallocation threads get.
     pub prealloc_context: Option<::std::string::String>,
-    /// `share`
+    /// Whether the memory is mapped shared, so that other
+    /// processes, such as vhost-user back ends, can access it.
     pub share: Option<bool>,
-    /// `reserve`
+    /// Whether to reserve swap space or huge pages for the
+    /// memory up front.  True when absent.
     pub reserve: Option<bool>,
-    /// `size`
+    /// Size of the memory, in bytes.
     pub size: u64,
-    /// `x-use-canonical-path-for-ramblock-id`
+    /// Name the memory's RAM block
+    /// after the object's canonical QOM path instead of its ID, as
+    /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
-    /// `hugetlb`
+    /// Back the memory with huge pages.  False when absent.
     pub hugetlb: Option<bool>,
-    /// `hugetlbsize`
+    /// Size of the huge pages with `hugetlb`, in bytes.  The
+    /// host's default huge page size when absent.
     pub hugetlbsize: Option<u64>,
-    /// `seal`
+    /// Seal the file so that its size cannot change.  True when
+    /// absent.
     pub seal: Option<bool>,
 }
 
@@ -5176,30 +5422,43 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendMemfdProperties {
     }
 }
 
-/// The QAPI struct `MemoryBackendProperties`.
+/// Properties of a memory-backend-ram object, and the properties that
+/// all memory backends share.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryBackendProperties {
-    /// `dump`
+    /// Whether the memory is included in core dumps of QEMU.
+    /// When absent, as the machine's dump-guest-core option says.
     pub dump: Option<bool>,
-    /// `host-nodes`
+    /// The NUMA nodes of the host that `policy` refers to.
     pub host_nodes: Option<Vec<u16>>,
-    /// `merge`
+    /// Whether the host may merge identical pages of the memory
+    /// (kernel same-page merging).  When absent, as the machine's
+    /// mem-merge option says.
     pub merge: Option<bool>,
-    /// `policy`
+    /// How the memory is placed on the NUMA nodes of the host.
+    /// default when absent.
     pub policy: Option<HostMemPolicy>,
-    /// `prealloc`
+    /// Allocate all of the memory when the object is created,
+    /// instead of when it is first used.  False when absent.
     pub prealloc: Option<bool>,
-    /// `prealloc-threads`
+    /// How many threads allocate the memory with
+    /// `prealloc`.  1 when absent.
     pub prealloc_threads: Option<u32>,
-    /// `prealloc-context`
+    /// ID of the thread-context object whose CPU
+    /// affinity the preallocation threads get.
     pub prealloc_context: Option<::std::string::String>,
-    /// `share`
+    /// Whether the memory is mapped shared, so that other
+    /// processes, such as vhost-user back ends, can access it.  False
+    /// when absent.
     pub share: Option<bool>,
-    /// `reserve`
+    /// Whether to reserve swap space or huge pages for the
+    /// memory up front.  True when absent.
     pub reserve: Option<bool>,
-    /// `size`
+    /// Size of the memory, in bytes.
     pub size: u64,
-    /// `x-use-canonical-path-for-ramblock-id`
+    /// Name the memory's RAM block
+    /// after the object's canonical QOM path instead of its ID, as
+    /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
 }
 
@@ -5269,30 +5528,42 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendProperties {
     }
 }
 
-/// The QAPI struct `MemoryBackendShmProperties`.
+/// Properties of a memory-backend-shm object: memory of a POSIX shared
+/// memory object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryBackendShmProperties {
-    /// `dump`
+    /// Whether the memory is included in core dumps of QEMU.
+    /// When absent, as the machine's dump-guest-core option says.
     pub dump: Option<bool>,
-    /// `host-nodes`
+    /// The NUMA nodes of the host that `policy` refers to.
     pub host_nodes: Option<Vec<u16>>,
-    /// `merge`
+    /// Whether the host may merge identical pages of the memory
+    /// (kernel same-page merging).  When absent, as the machine's
+    /// mem-merge option says.
     pub merge: Option<bool>,
-    /// `policy`
+    /// How the memory is placed on the NUMA nodes of the host.
+    /// default when absent.
     pub policy: Option<HostMemPolicy>,
-    /// `prealloc`
+    /// Allocate all of the memory when the object is created,
+    /// instead of when it is first used.  False when absent.
     pub prealloc: Option<bool>,
-    /// `prealloc-threads`
+    /// How many threads allocate the memory with
+    /// `prealloc`.  1 when absent.
     pub prealloc_threads: Option<u32>,
-    /// `prealloc-context`
+    /// ID of the thread-context object whose CPU
+    /// affinity the preallocation threads get.
     pub prealloc_context: Option<::std::string::String>,
-    /// `share`
+    /// Whether the memory is mapped shared; it must be, since
+    /// POSIX shared memory exists to be shared.
     pub share: Option<bool>,
-    /// `reserve`
+    /// Whether to reserve swap space or huge pages for the
+    /// memory up front.  True when absent.
     pub reserve: Option<bool>,
-    /// `size`
+    /// Size of the memory, in bytes.
     pub size: u64,
-    /// `x-use-canonical-path-for-ramblock-id`
+    /// Name the memory's RAM block
+    /// after the object's canonical QOM path instead of its ID, as
+    /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
 }
 
@@ -5362,108 +5633,125 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendShmProperties {
     }
 }
 
-/// The QAPI enum `ObjectType`.
+/// A type of object that object-add can create.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectType {
-    /// `acpi-generic-initiator`
+    /// Makes a PCI device an ACPI Generic
+    /// Initiator of a NUMA node.
     AcpiGenericInitiator,
-    /// `acpi-generic-port`
+    /// Makes a PCI bus an ACPI Generic Port of a NUMA
+    /// node.
     AcpiGenericPort,
-    /// `authz-list`
+    /// Authorization by a list of rules.
     AuthzList,
-    /// `authz-listfile`
+    /// Authorization by a list of rules read from a file.
     AuthzListfile,
-    /// `authz-pam`
+    /// Authorization through PAM.
     AuthzPam,
-    /// `authz-simple`
+    /// Authorization of a single identity.
     AuthzSimple,
-    /// `can-bus`
+    /// An emulated CAN bus.
     CanBus,
-    /// `can-host-socketcan`
+    /// A link between an emulated CAN bus and a
+    /// SocketCAN interface of the host.
     CanHostSocketcan,
-    /// `colo-compare`
+    /// Compares the network output of the primary and
+    /// secondary guest for COLO.
     ColoCompare,
-    /// `cryptodev-backend`
+    /// A back end for virtio-crypto devices.
     CryptodevBackend,
-    /// `cryptodev-backend-builtin`
+    /// A virtio-crypto back end that does the
+    /// work in QEMU.
     CryptodevBackendBuiltin,
-    /// `cryptodev-backend-lkcf`
+    /// A virtio-crypto back end that uses the
+    /// crypto interface of the Linux kernel.
     CryptodevBackendLkcf,
-    /// `cryptodev-vhost-user`
+    /// A virtio-crypto back end in a vhost-user
+    /// process.
     CryptodevVhostUser,
-    /// `dbus-vmstate`
+    /// Migrates the state of helper processes over D-Bus.
     DbusVmstate,
-    /// `filter-buffer`
+    /// A network filter that holds packets back for a
+    /// while.
     FilterBuffer,
-    /// `filter-dump`
+    /// A network filter that writes packets to a pcap file.
     FilterDump,
-    /// `filter-mirror`
+    /// A network filter that copies packets to a
+    /// character device.
     FilterMirror,
-    /// `filter-redirector`
+    /// A network filter that redirects packets to or
+    /// from character devices.
     FilterRedirector,
-    /// `filter-replay`
+    /// A network filter for record and replay.
     FilterReplay,
-    /// `filter-rewriter`
+    /// A network filter that adjusts TCP packets for
+    /// COLO.
     FilterRewriter,
-    /// `input-barrier`
+    /// Input events from a Barrier server.
     InputBarrier,
-    /// `input-linux`
+    /// Input events from an evdev device of the host.
     InputLinux,
-    /// `iommufd`
+    /// An IOMMUFD handle of the host, for VFIO devices.
     Iommufd,
-    /// `iothread`
+    /// A thread that runs an event loop for I/O.
     Iothread,
-    /// `main-loop`
+    /// Settings of QEMU's main loop.
     MainLoop,
-    /// `memory-backend-epc`
+    /// Memory from the SGX Enclave Page Cache.
     MemoryBackendEpc,
-    /// `memory-backend-file`
+    /// Memory mapped from a file.
     MemoryBackendFile,
-    /// `memory-backend-memfd`
+    /// Memory of an anonymous memfd file.
     MemoryBackendMemfd,
-    /// `memory-backend-ram`
+    /// Anonymous memory.
     MemoryBackendRam,
-    /// `memory-backend-shm`
+    /// Memory of a POSIX shared memory object.
     MemoryBackendShm,
-    /// `pef-guest`
+    /// Settings of a POWER guest that runs under the Protected
+    /// Execution Facility.
     PefGuest,
-    /// `pr-manager-helper`
+    /// Carries out SCSI persistent reservations
+    /// through a helper process.
     PrManagerHelper,
-    /// `qtest`
+    /// A qtest protocol server on a character device.
     Qtest,
-    /// `rng-builtin`
+    /// Random numbers from QEMU's own source.
     RngBuiltin,
-    /// `rng-egd`
+    /// Random numbers from an EGD server.
     RngEgd,
-    /// `rng-random`
+    /// Random numbers from a file or device of the host.
     RngRandom,
-    /// `secret`
+    /// A secret, such as a password or key.
     Secret,
-    /// `secret_keyring`
+    /// A secret taken from the Linux kernel's keyring.
     SecretKeyring,
-    /// `sev-guest`
+    /// Settings of an AMD SEV or SEV-ES guest.
     SevGuest,
-    /// `sev-snp-guest`
+    /// Settings of an AMD SEV-SNP guest.
     SevSnpGuest,
-    /// `thread-context`
+    /// A thread that creates other threads with its CPU
+    /// affinity.
     ThreadContext,
-    /// `s390-pv-guest`
+    /// Settings of an s390 guest that runs in Protected
+    /// Virtualization mode.
     S390PvGuest,
-    /// `throttle-group`
+    /// I/O limits that throttle nodes share.
     ThrottleGroup,
-    /// `tls-creds-anon`
+    /// Anonymous TLS credentials.
     TlsCredsAnon,
-    /// `tls-creds-psk`
+    /// TLS credentials with pre-shared keys.
     TlsCredsPsk,
-    /// `tls-creds-x509`
+    /// TLS credentials with X.509 certificates.
     TlsCredsX509,
-    /// `tls-cipher-suites`
+    /// The host's TLS cipher suites, for the guest's
+    /// firmware.
     TlsCipherSuites,
-    /// `x-remote-object`
+    /// A device of a remote process in multi-process
+    /// QEMU.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     XRemoteObject,
-    /// `x-vfio-user-server`
+    /// A vfio-user server for a device.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     XVfioUserServer,
@@ -5661,46 +5949,59 @@ impl<'de> ::serde::Deserialize<'de> for ObjectType {
     }
 }
 
-/// The QAPI struct `ThrottleLimits`.
+/// Limits on the I/O through a throttle group.  0 or absent means no
+/// limit.  A total limit cannot be combined with a read or write
+/// limit of the same kind.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThrottleLimits {
-    /// `iops-total`
+    /// Limit of I/O operations per second in total.
     pub iops_total: Option<i64>,
-    /// `iops-total-max`
+    /// Limit of I/O operations per second in total during
+    /// a burst.
     pub iops_total_max: Option<i64>,
-    /// `iops-total-max-length`
+    /// How long a burst at `iops-total-max` may
+    /// last, in seconds.  1 when absent.
     pub iops_total_max_length: Option<i64>,
-    /// `iops-read`
+    /// Limit of I/O operations per second for reads.
     pub iops_read: Option<i64>,
-    /// `iops-read-max`
+    /// Limit of I/O operations per second for reads during
+    /// a burst.
     pub iops_read_max: Option<i64>,
-    /// `iops-read-max-length`
+    /// How long a burst at `iops-read-max` may last,
+    /// in seconds.  1 when absent.
     pub iops_read_max_length: Option<i64>,
-    /// `iops-write`
+    /// Limit of I/O operations per second for writes.
     pub iops_write: Option<i64>,
-    /// `iops-write-max`
+    /// Limit of I/O operations per second for writes
+    /// during a burst.
     pub iops_write_max: Option<i64>,
-    /// `iops-write-max-length`
+    /// How long a burst at `iops-write-max` may
+    /// last, in seconds.  1 when absent.
     pub iops_write_max_length: Option<i64>,
-    /// `bps-total`
+    /// Limit of bytes per second in total.
     pub bps_total: Option<i64>,
-    /// `bps-total-max`
+    /// Limit of bytes per second in total during a burst.
     pub bps_total_max: Option<i64>,
-    /// `bps-total-max-length`
+    /// How long a burst at `bps-total-max` may last,
+    /// in seconds.  1 when absent.
     pub bps_total_max_length: Option<i64>,
-    /// `bps-read`
+    /// Limit of bytes per second for reads.
     pub bps_read: Option<i64>,
-    /// `bps-read-max`
+    /// Limit of bytes per second for reads during a burst.
     pub bps_read_max: Option<i64>,
-    /// `bps-read-max-length`
+    /// How long a burst at `bps-read-max` may last, in
+    /// seconds.  1 when absent.
     pub bps_read_max_length: Option<i64>,
-    /// `bps-write`
+    /// Limit of bytes per second for writes.
     pub bps_write: Option<i64>,
-    /// `bps-write-max`
+    /// Limit of bytes per second for writes during a burst.
     pub bps_write_max: Option<i64>,
-    /// `bps-write-max-length`
+    /// How long a burst at `bps-write-max` may last,
+    /// in seconds.  1 when absent.
     pub bps_write_max_length: Option<i64>,
-    /// `iops-size`
+    /// Size of one operation, in bytes, for the operation
+    /// limits: a larger request counts as several operations.  When
+    /// absent, every request counts as one.
     pub iops_size: Option<i64>,
 }
 
@@ -5797,84 +6098,85 @@ impl<'de> ::serde::Deserialize<'de> for ThrottleLimits {
     }
 }
 
-/// The QAPI struct `ThrottleGroupProperties`.
+/// Properties of a throttle-group object: I/O limits that the
+/// throttle nodes and devices of the group share.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThrottleGroupProperties {
-    /// `limits`
+    /// The limits.
     pub limits: Option<ThrottleLimits>,
-    /// `x-iops-total`
+    /// Same as `iops-total` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_total: Option<i64>,
-    /// `x-iops-total-max`
+    /// Same as `iops-total-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_total_max: Option<i64>,
-    /// `x-iops-total-max-length`
+    /// Same as `iops-total-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_total_max_length: Option<i64>,
-    /// `x-iops-read`
+    /// Same as `iops-read` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_read: Option<i64>,
-    /// `x-iops-read-max`
+    /// Same as `iops-read-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_read_max: Option<i64>,
-    /// `x-iops-read-max-length`
+    /// Same as `iops-read-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_read_max_length: Option<i64>,
-    /// `x-iops-write`
+    /// Same as `iops-write` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_write: Option<i64>,
-    /// `x-iops-write-max`
+    /// Same as `iops-write-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_write_max: Option<i64>,
-    /// `x-iops-write-max-length`
+    /// Same as `iops-write-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_write_max_length: Option<i64>,
-    /// `x-bps-total`
+    /// Same as `bps-total` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_total: Option<i64>,
-    /// `x-bps-total-max`
+    /// Same as `bps-total-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_total_max: Option<i64>,
-    /// `x-bps-total-max-length`
+    /// Same as `bps-total-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_total_max_length: Option<i64>,
-    /// `x-bps-read`
+    /// Same as `bps-read` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_read: Option<i64>,
-    /// `x-bps-read-max`
+    /// Same as `bps-read-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_read_max: Option<i64>,
-    /// `x-bps-read-max-length`
+    /// Same as `bps-read-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_read_max_length: Option<i64>,
-    /// `x-bps-write`
+    /// Same as `bps-write` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_write: Option<i64>,
-    /// `x-bps-write-max`
+    /// Same as `bps-write-max` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_write_max: Option<i64>,
-    /// `x-bps-write-max-length`
+    /// Same as `bps-write-max-length` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_bps_write_max_length: Option<i64>,
-    /// `x-iops-size`
+    /// Same as `iops-size` in `limits`.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_size: Option<i64>,
@@ -5983,10 +6285,12 @@ impl<'de> ::serde::Deserialize<'de> for ThrottleGroupProperties {
     }
 }
 
-/// The QAPI union `ObjectOptions`.
+/// An object to create: its type, its ID and the properties of the
+/// type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectOptions {
-    /// `id`
+    /// The ID of the object, unique among the objects that object-add
+    /// creates.
     pub id: ::std::string::String,
     /// The branch, chosen by `qom-type`, with its members.
     pub qom_type: ObjectOptionsBranch,
@@ -6570,30 +6874,36 @@ impl<'de> ::serde::Deserialize<'de> for ObjectOptions {
     }
 }
 
-/// The QAPI enum `JobStatus`.
+/// The state of a background job in its life cycle.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobStatus {
-    /// `undefined`
+    /// Not a real state; no job reports it.
     Undefined,
-    /// `created`
+    /// The job exists but has not started yet.
     Created,
-    /// `running`
+    /// The job is working.
     Running,
-    /// `paused`
+    /// The job is paused, by job-pause or by QEMU itself, and
+    /// makes no progress until it is resumed.
     Paused,
-    /// `ready`
+    /// The job has done the bulk of its work and can be completed
+    /// with job-complete; until then it goes on working, for example
+    /// to keep a mirror in sync.
     Ready,
-    /// `standby`
+    /// A job in the ready state that is paused.
     Standby,
-    /// `waiting`
+    /// The job has done its work and waits for the other jobs of
+    /// its transaction to do theirs.
     Waiting,
-    /// `pending`
+    /// The job has done its work and waits to be finalized,
+    /// either by job-finalize or by QEMU itself.
     Pending,
-    /// `aborting`
+    /// The job is failing or was cancelled, and is cleaning up.
     Aborting,
-    /// `concluded`
+    /// The job has ended, and its outcome is available until
+    /// it is dismissed, either by job-dismiss or by QEMU itself.
     Concluded,
-    /// `null`
+    /// The job is gone; this is the last state it reports.
     Null,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -6675,26 +6985,29 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
     }
 }
 
-/// The QAPI enum `JobType`.
+/// The kind of work that a background job does.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobType {
-    /// `commit`
+    /// Committing the data of an image into a node below it in
+    /// the backing chain.
     Commit,
-    /// `stream`
+    /// Copying data from the backing chain into an image.
     Stream,
-    /// `mirror`
+    /// Mirroring a node to a target.
     Mirror,
-    /// `backup`
+    /// Backing up a node to a target.
     Backup,
-    /// `create`
+    /// Creating an image, with blockdev-create.
     Create,
-    /// `amend`
+    /// Changing the options of an image, with x-blockdev-amend.
     Amend,
-    /// `snapshot-load`
+    /// Loading an internal VM snapshot, with
+    /// snapshot-load.
     SnapshotLoad,
-    /// `snapshot-save`
+    /// Saving an internal VM snapshot, with snapshot-save.
     SnapshotSave,
-    /// `snapshot-delete`
+    /// Deleting an internal VM snapshot, with
+    /// snapshot-delete.
     SnapshotDelete,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -6770,20 +7083,23 @@ impl<'de> ::serde::Deserialize<'de> for JobType {
     }
 }
 
-/// The QAPI struct `JobInfo`.
+/// The state of a background job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobInfo {
-    /// `id`
+    /// The ID of the job.
     pub id: ::std::string::String,
-    /// `type`
+    /// The kind of job.
     pub type_: JobType,
-    /// `status`
+    /// Where the job is in its life cycle.
     pub status: JobStatus,
-    /// `current-progress`
+    /// Work done so far, in units that only make sense
+    /// compared with `total-progress`.
     pub current_progress: i64,
-    /// `total-progress`
+    /// Estimate of the total work, in the same units as
+    /// `current-progress`.  It may change while the job runs.
     pub total_progress: i64,
-    /// `error`
+    /// Message that says why the job failed.  Absent unless it
+    /// failed.
     pub error: Option<::std::string::String>,
 }
 
@@ -6830,93 +7146,99 @@ impl<'de> ::serde::Deserialize<'de> for JobInfo {
     }
 }
 
-/// The QAPI enum `BlockdevDriver`.
+/// A driver of block nodes: an image format, a protocol or a filter.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevDriver {
-    /// `blkdebug`
+    /// A filter that injects errors, for testing.
     Blkdebug,
-    /// `blklogwrites`
+    /// A filter that logs the writes to its child.
     Blklogwrites,
-    /// `blkreplay`
+    /// A filter for deterministic record and replay.
     Blkreplay,
-    /// `blkverify`
+    /// A filter that checks reads against a reference image.
     Blkverify,
-    /// `bochs`
+    /// Images of the Bochs emulator; read-only.
     Bochs,
-    /// `cloop`
+    /// Compressed loop images; read-only.
     Cloop,
-    /// `compress`
+    /// A filter that compresses every write, for formats that
+    /// support compressed data.
     Compress,
-    /// `copy-before-write`
+    /// A filter that copies old data to a target
+    /// before it is overwritten.
     CopyBeforeWrite,
-    /// `copy-on-read`
+    /// A filter that copies data read from the backing
+    /// chain into the top image.
     CopyOnRead,
-    /// `dmg`
+    /// Apple disk images; read-only.
     Dmg,
-    /// `file`
+    /// A regular file of the host.
     File,
-    /// `snapshot-access`
+    /// Read access to the point-in-time view that a
+    /// copy-before-write filter keeps.
     SnapshotAccess,
-    /// `ftp`
+    /// An image on an FTP server.
     Ftp,
-    /// `ftps`
+    /// An image on an FTP server, over TLS.
     Ftps,
-    /// `gluster`
+    /// An image on a GlusterFS volume.
     #[deprecated]
     Gluster,
-    /// `host_cdrom`
+    /// A CD-ROM drive of the host.
     HostCdrom,
-    /// `host_device`
+    /// A block device of the host.
     HostDevice,
-    /// `http`
+    /// An image on an HTTP server.
     Http,
-    /// `https`
+    /// An image on an HTTPS server.
     Https,
-    /// `iscsi`
+    /// A LUN of an iSCSI target.
     Iscsi,
-    /// `luks`
+    /// LUKS encrypted images.
     Luks,
-    /// `nbd`
+    /// An export of an NBD server.
     Nbd,
-    /// `nfs`
+    /// A file on an NFS server.
     Nfs,
-    /// `null-aio`
+    /// Holds no data and completes requests at once, through
+    /// the AIO interface.
     NullAio,
-    /// `null-co`
+    /// Holds no data and completes requests at once, in
+    /// coroutines.
     NullCo,
-    /// `nvme`
+    /// An NVMe controller of the host, driven from userspace.
     Nvme,
-    /// `parallels`
+    /// Images of Parallels virtualization products.
     Parallels,
-    /// `preallocate`
+    /// A filter that grows its child ahead of writes.
     Preallocate,
-    /// `qcow`
+    /// Images of the original QEMU copy-on-write format.
     Qcow,
-    /// `qcow2`
+    /// Images of QEMU's copy-on-write format, version 2 or 3.
     Qcow2,
-    /// `qed`
+    /// Images of the QEMU enhanced disk format.
     Qed,
-    /// `quorum`
+    /// Several copies of the same data, with voting on reads.
     Quorum,
-    /// `raw`
+    /// Raw images, or a range of a node.
     Raw,
-    /// `rbd`
+    /// An image of a Ceph RADOS block device.
     Rbd,
-    /// `replication`
+    /// A filter for COLO disk replication.
     Replication,
-    /// `ssh`
+    /// A file on an SSH server.
     Ssh,
-    /// `throttle`
+    /// A filter that limits the rate of I/O.
     Throttle,
-    /// `vdi`
+    /// VirtualBox disk images.
     Vdi,
-    /// `vhdx`
+    /// Hyper-V disk images.
     Vhdx,
-    /// `vmdk`
+    /// VMware disk images.
     Vmdk,
-    /// `vpc`
+    /// Virtual PC disk images (VHD).
     Vpc,
-    /// `vvfat`
+    /// A directory of the host, as a disk with a FAT file system.
     Vvfat,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -7091,24 +7413,32 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDriver {
     }
 }
 
-/// The QAPI union `BlockdevOptions`.
+/// The options of a block node: those that all drivers share, and
+/// those of the chosen driver.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptions {
-    /// `node-name`
+    /// Name of the node, unique among all nodes.  Required for
+    /// the node that blockdev-add creates; other nodes get a generated
+    /// name when it is absent.
     pub node_name: Option<::std::string::String>,
-    /// `discard`
+    /// What to do with discard requests.  ignore when absent.
     pub discard: Option<BlockdevDiscardOptions>,
-    /// `cache`
+    /// How the node uses the host's caches.
     pub cache: Option<BlockdevCacheOptions>,
-    /// `active`
+    /// Whether the node is active.  An inactive node does no I/O
+    /// that could conflict with another process using the image, such
+    /// as the source of a migration.  True when absent.
     pub active: Option<bool>,
-    /// `read-only`
+    /// Whether the node is read-only.  False when absent.
     pub read_only: Option<bool>,
-    /// `auto-read-only`
+    /// When the image cannot be opened for writing, open
+    /// it read-only instead of failing.  False when absent.
     pub auto_read_only: Option<bool>,
-    /// `force-share`
+    /// Share the image with other users even if they write
+    /// to it.  Requires `read-only`.  False when absent.
     pub force_share: Option<bool>,
-    /// `detect-zeroes`
+    /// Whether to detect writes of zeroes and handle them
+    /// as such.  off when absent.
     pub detect_zeroes: Option<BlockdevDetectZeroesOptions>,
     /// The branch, chosen by `driver`, with its members.
     pub driver: BlockdevOptionsBranch,
@@ -7591,12 +7921,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptions {
     }
 }
 
-/// The QAPI alternate `BlockdevRef`.
+/// A block node: either a new one, or an existing one by name.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockdevRef {
-    /// `definition`
+    /// The options of a new node.
     Definition(BlockdevOptions),
-    /// `reference`
+    /// The node name of an existing node.
     Reference(::std::string::String),
 }
 
@@ -7645,14 +7975,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevRef {
     }
 }
 
-/// The QAPI alternate `BlockdevRefOrNull`.
+/// A block node, as in BlockdevRef, or none.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockdevRefOrNull {
-    /// `definition`
+    /// The options of a new node.
     Definition(BlockdevOptions),
-    /// `reference`
+    /// The node name of an existing node.
     Reference(::std::string::String),
-    /// `null`
+    /// No node.
     Null(()),
 }
 
@@ -7712,14 +8042,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevRefOrNull {
     }
 }
 
-/// The QAPI enum `BlockdevAioOptions`.
+/// An asynchronous I/O interface of the host.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevAioOptions {
-    /// `threads`
+    /// A pool of threads that make blocking system calls.
     Threads,
-    /// `native`
+    /// Linux native AIO; it needs `direct` in the node's cache
+    /// options.
     Native,
-    /// `io_uring`
+    /// Linux io_uring.
     IoUring,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -7777,12 +8108,13 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAioOptions {
     }
 }
 
-/// The QAPI struct `BlockdevCacheOptions`.
+/// How a block node uses the host's caches.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevCacheOptions {
-    /// `direct`
+    /// Bypass the host's page cache.  False when absent.
     pub direct: Option<bool>,
-    /// `no-flush`
+    /// Ignore flush requests, which is unsafe if the host
+    /// crashes.  False when absent.
     pub no_flush: Option<bool>,
 }
 
@@ -7821,14 +8153,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCacheOptions {
     }
 }
 
-/// The QAPI enum `BlockdevDetectZeroesOptions`.
+/// Whether a block node looks for writes of zeroes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevDetectZeroesOptions {
-    /// `off`
+    /// Do not look for them.
     Off,
-    /// `on`
+    /// Turn them into requests to write zeroes.
     On,
-    /// `unmap`
+    /// Turn them into requests to write zeroes that may also
+    /// deallocate the space, if the node's `discard` option allows it.
     Unmap,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -7886,12 +8219,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDetectZeroesOptions {
     }
 }
 
-/// The QAPI enum `BlockdevDiscardOptions`.
+/// What a block node does with discard requests.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevDiscardOptions {
-    /// `ignore`
+    /// Drop them.
     Ignore,
-    /// `unmap`
+    /// Pass them on, to free the space.
     Unmap,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -7946,24 +8279,33 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDiscardOptions {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsFile`.
+/// Options of the drivers that access a file or device of the host:
+/// file, host_device and host_cdrom.
 ///
 /// Features: `dynamic-auto-read-only`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsFile {
-    /// `filename`
+    /// Path of the file or device.
     pub filename: ::std::string::String,
-    /// `pr-manager`
+    /// ID of the pr-manager object that carries out SCSI
+    /// persistent reservation requests for a host device.
     pub pr_manager: Option<::std::string::String>,
-    /// `locking`
+    /// Whether to take file locks so that other processes do not
+    /// use the image in ways that conflict with this node.  auto when
+    /// absent.
     pub locking: Option<OnOffAuto>,
-    /// `aio`
+    /// Which asynchronous I/O interface of the host to use.  threads
+    /// when absent.
     pub aio: Option<BlockdevAioOptions>,
-    /// `aio-max-batch`
+    /// The most requests to submit to the host in one
+    /// batch; 0 lets QEMU choose.  0 when absent.
     pub aio_max_batch: Option<i64>,
-    /// `drop-cache`
+    /// Whether to drop the host's page cache of the file when
+    /// an incoming migration takes over the image, so that data
+    /// written by the source is read afresh.  True when absent.
     pub drop_cache: Option<bool>,
-    /// `x-check-cache-dropped`
+    /// Check, for testing, that the host's page
+    /// cache holds none of the file after an incoming migration.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_check_cache_dropped: Option<bool>,
@@ -8018,12 +8360,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsFile {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsNVMe`.
+/// Options of the userspace NVMe driver, which drives an NVMe
+/// controller of the host directly through VFIO.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsNVMe {
-    /// `device`
+    /// PCI address of the controller, such as 0000:01:00.0.  It
+    /// must be bound to the vfio-pci driver.
     pub device: ::std::string::String,
-    /// `namespace`
+    /// Number of the namespace to use, starting at 1.
     pub namespace: i64,
 }
 
@@ -8062,14 +8406,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNVMe {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsNull`.
+/// Options of the null drivers, which hold no data and complete every
+/// request at once, for testing and benchmarking.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevOptionsNull {
-    /// `size`
+    /// Size of the node, in bytes.  1 GiB when absent.
     pub size: Option<i64>,
-    /// `latency-ns`
+    /// Delay added to each request, in nanoseconds.  0 when
+    /// absent.
     pub latency_ns: Option<u64>,
-    /// `read-zeroes`
+    /// Whether reads fill the buffer with zeroes; otherwise
+    /// they leave it as it is.
     pub read_zeroes: Option<bool>,
 }
 
@@ -8110,18 +8457,22 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNull {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsVVFAT`.
+/// Options of the vvfat driver, which presents a directory of the host
+/// as a disk with a FAT file system.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsVVFAT {
-    /// `dir`
+    /// Path of the directory.
     pub dir: ::std::string::String,
-    /// `fat-type`
+    /// FAT variant: 12, 16 or 32.  When absent, 16 for a hard
+    /// disk and 12 for a floppy.
     pub fat_type: Option<i64>,
-    /// `floppy`
+    /// Present a floppy disk instead of a hard disk.  False when
+    /// absent.
     pub floppy: Option<bool>,
-    /// `label`
+    /// Volume label, at most 11 characters.
     pub label: Option<::std::string::String>,
-    /// `rw`
+    /// Allow writes, which are carried over to the directory.  This
+    /// is experimental.  False when absent.
     pub rw: Option<bool>,
 }
 
@@ -8166,22 +8517,26 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsVVFAT {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCurlFtp`.
+/// Options of the ftp driver, which reads an image through FTP using
+/// libcurl.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCurlFtp {
-    /// `url`
+    /// URL of the image.
     pub url: ::std::string::String,
-    /// `readahead`
+    /// How much more than asked to read with each request, in
+    /// bytes; a multiple of 512.
     pub readahead: Option<i64>,
-    /// `timeout`
+    /// Time limit for each request, in seconds.
     pub timeout: Option<i64>,
-    /// `username`
+    /// User name for the server.
     pub username: Option<::std::string::String>,
-    /// `password-secret`
+    /// ID of the secret object that holds the password
+    /// for the server.
     pub password_secret: Option<::std::string::String>,
-    /// `proxy-username`
+    /// User name for the proxy.
     pub proxy_username: Option<::std::string::String>,
-    /// `proxy-password-secret`
+    /// ID of the secret object that holds the
+    /// password for the proxy.
     pub proxy_password_secret: Option<::std::string::String>,
 }
 
@@ -8234,24 +8589,29 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlFtp {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCurlFtps`.
+/// Options of the ftps driver, which reads an image through FTP over
+/// TLS using libcurl.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCurlFtps {
-    /// `url`
+    /// URL of the image.
     pub url: ::std::string::String,
-    /// `readahead`
+    /// How much more than asked to read with each request, in
+    /// bytes; a multiple of 512.
     pub readahead: Option<i64>,
-    /// `timeout`
+    /// Time limit for each request, in seconds.
     pub timeout: Option<i64>,
-    /// `username`
+    /// User name for the server.
     pub username: Option<::std::string::String>,
-    /// `password-secret`
+    /// ID of the secret object that holds the password
+    /// for the server.
     pub password_secret: Option<::std::string::String>,
-    /// `proxy-username`
+    /// User name for the proxy.
     pub proxy_username: Option<::std::string::String>,
-    /// `proxy-password-secret`
+    /// ID of the secret object that holds the
+    /// password for the proxy.
     pub proxy_password_secret: Option<::std::string::String>,
-    /// `sslverify`
+    /// Whether to verify the server's certificate.  True when
+    /// absent.
     pub sslverify: Option<bool>,
 }
 
@@ -8306,26 +8666,32 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlFtps {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCurlHttp`.
+/// Options of the http driver, which reads an image through HTTP using
+/// libcurl.  The server must support range requests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCurlHttp {
-    /// `url`
+    /// URL of the image.
     pub url: ::std::string::String,
-    /// `readahead`
+    /// How much more than asked to read with each request, in
+    /// bytes; a multiple of 512.
     pub readahead: Option<i64>,
-    /// `timeout`
+    /// Time limit for each request, in seconds.
     pub timeout: Option<i64>,
-    /// `username`
+    /// User name for the server.
     pub username: Option<::std::string::String>,
-    /// `password-secret`
+    /// ID of the secret object that holds the password
+    /// for the server.
     pub password_secret: Option<::std::string::String>,
-    /// `proxy-username`
+    /// User name for the proxy.
     pub proxy_username: Option<::std::string::String>,
-    /// `proxy-password-secret`
+    /// ID of the secret object that holds the
+    /// password for the proxy.
     pub proxy_password_secret: Option<::std::string::String>,
-    /// `cookie`
+    /// Cookies to send with each request, in the form of an HTTP
+    /// Cookie header's value.
     pub cookie: Option<::std::string::String>,
-    /// `cookie-secret`
+    /// ID of the secret object that holds the cookies, for
+    /// cookies that must not appear in the command line.
     pub cookie_secret: Option<::std::string::String>,
 }
 
@@ -8382,28 +8748,35 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlHttp {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCurlHttps`.
+/// Options of the https driver, which reads an image through HTTPS
+/// using libcurl.  The server must support range requests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCurlHttps {
-    /// `url`
+    /// URL of the image.
     pub url: ::std::string::String,
-    /// `readahead`
+    /// How much more than asked to read with each request, in
+    /// bytes; a multiple of 512.
     pub readahead: Option<i64>,
-    /// `timeout`
+    /// Time limit for each request, in seconds.
     pub timeout: Option<i64>,
-    /// `username`
+    /// User name for the server.
     pub username: Option<::std::string::String>,
-    /// `password-secret`
+    /// ID of the secret object that holds the password
+    /// for the server.
     pub password_secret: Option<::std::string::String>,
-    /// `proxy-username`
+    /// User name for the proxy.
     pub proxy_username: Option<::std::string::String>,
-    /// `proxy-password-secret`
+    /// ID of the secret object that holds the
+    /// password for the proxy.
     pub proxy_password_secret: Option<::std::string::String>,
-    /// `cookie`
+    /// Cookies to send with each request, in the form of an HTTP
+    /// Cookie header's value.
     pub cookie: Option<::std::string::String>,
-    /// `sslverify`
+    /// Whether to verify the server's certificate.  True when
+    /// absent.
     pub sslverify: Option<bool>,
-    /// `cookie-secret`
+    /// ID of the secret object that holds the cookies, for
+    /// cookies that must not appear in the command line.
     pub cookie_secret: Option<::std::string::String>,
 }
 
@@ -8462,18 +8835,20 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlHttps {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsGluster`.
+/// Options of the gluster driver, which accesses an image on a
+/// GlusterFS volume.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsGluster {
-    /// `volume`
+    /// Name of the volume.
     pub volume: ::std::string::String,
-    /// `path`
+    /// Path of the image within the volume.
     pub path: ::std::string::String,
-    /// `server`
+    /// Servers to ask for the volume's configuration, tried in
+    /// order.
     pub server: Vec<SocketAddress>,
-    /// `debug`
+    /// Log level of libgfapi, from 0 to 9.
     pub debug: Option<i64>,
-    /// `logfile`
+    /// File that libgfapi writes its log to.
     pub logfile: Option<::std::string::String>,
 }
 
@@ -8518,12 +8893,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGluster {
     }
 }
 
-/// The QAPI enum `IscsiTransport`.
+/// The transport of an iSCSI connection.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IscsiTransport {
-    /// `tcp`
+    /// iSCSI over TCP.
     Tcp,
-    /// `iser`
+    /// iSCSI Extensions for RDMA.
     Iser,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -8578,16 +8953,17 @@ impl<'de> ::serde::Deserialize<'de> for IscsiTransport {
     }
 }
 
-/// The QAPI enum `IscsiHeaderDigest`.
+/// Whether iSCSI PDU headers carry a CRC32C digest, as offered in the
+/// login negotiation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IscsiHeaderDigest {
-    /// `crc32c`
+    /// Require the digest.
     Crc32c,
-    /// `none`
+    /// Refuse the digest.
     None,
-    /// `crc32c-none`
+    /// Prefer the digest, but accept going without.
     Crc32cNone,
-    /// `none-crc32c`
+    /// Prefer going without the digest, but accept it.
     NoneCrc32c,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -8648,26 +9024,31 @@ impl<'de> ::serde::Deserialize<'de> for IscsiHeaderDigest {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsIscsi`.
+/// Options of the iscsi driver, which accesses a LUN of an iSCSI
+/// target through libiscsi.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsIscsi {
-    /// `transport`
+    /// The transport to connect with.
     pub transport: IscsiTransport,
-    /// `portal`
+    /// Address of the target's portal, as "host" or "host:port".
     pub portal: ::std::string::String,
-    /// `target`
+    /// IQN of the target.
     pub target: ::std::string::String,
-    /// `lun`
+    /// Number of the LUN.  0 when absent.
     pub lun: Option<i64>,
-    /// `user`
+    /// User name for CHAP authentication.  No authentication when
+    /// absent.
     pub user: Option<::std::string::String>,
-    /// `password-secret`
+    /// ID of the secret object that holds the CHAP
+    /// password.
     pub password_secret: Option<::std::string::String>,
-    /// `initiator-name`
+    /// IQN to present as initiator.  When absent, QEMU
+    /// makes one up, based on the guest's UUID or name if set.
     pub initiator_name: Option<::std::string::String>,
-    /// `header-digest`
+    /// Whether to use header digests.
     pub header_digest: Option<IscsiHeaderDigest>,
-    /// `timeout`
+    /// Time limit for each request, in seconds; 0 means none.
+    /// 0 when absent.
     pub timeout: Option<i64>,
 }
 
@@ -8720,24 +9101,33 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsIscsi {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsNbd`.
+/// Options of the nbd driver, which accesses an export of a Network
+/// Block Device server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsNbd {
-    /// `server`
+    /// Address of the server.
     pub server: SocketAddress,
-    /// `export`
+    /// Name of the export.  The empty name when absent.
     pub export: Option<::std::string::String>,
-    /// `tls-creds`
+    /// ID of the TLS credentials object to secure the
+    /// connection with.  No TLS when absent.
     pub tls_creds: Option<::std::string::String>,
-    /// `tls-hostname`
+    /// Host name to check the server's certificate
+    /// against.  When absent, the host name in `server`.
     pub tls_hostname: Option<::std::string::String>,
-    /// `x-dirty-bitmap`
+    /// Report the state of this dirty bitmap of the
+    /// server through the node's block status, instead of the
+    /// allocation state.  This is a stopgap for reading bitmaps over
+    /// NBD.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_dirty_bitmap: Option<::std::string::String>,
-    /// `reconnect-delay`
+    /// After the connection is lost, how long, in
+    /// seconds, requests wait for a reconnection before they fail; 0
+    /// makes them fail at once.  0 when absent.
     pub reconnect_delay: Option<u32>,
-    /// `open-timeout`
+    /// How long, in seconds, to keep trying to connect when
+    /// the node is opened; 0 means a single attempt.  0 when absent.
     pub open_timeout: Option<u32>,
 }
 
@@ -8786,10 +9176,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNbd {
     }
 }
 
-/// The QAPI enum `NFSTransport`.
+/// The transport of an NFS connection.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NFSTransport {
-    /// `inet`
+    /// TCP over IP.
     Inet,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -8839,12 +9229,12 @@ impl<'de> ::serde::Deserialize<'de> for NFSTransport {
     }
 }
 
-/// The QAPI struct `NFSServer`.
+/// Address of an NFS server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NFSServer {
-    /// `type`
+    /// The transport.
     pub type_: NFSTransport,
-    /// `host`
+    /// Host name or IP address of the server.
     pub host: ::std::string::String,
 }
 
@@ -8883,24 +9273,27 @@ impl<'de> ::serde::Deserialize<'de> for NFSServer {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsNfs`.
+/// Options of the nfs driver, which accesses a file on an NFS server
+/// through libnfs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsNfs {
-    /// `server`
+    /// The server.
     pub server: NFSServer,
-    /// `path`
+    /// Path of the file on the server.
     pub path: ::std::string::String,
-    /// `user`
+    /// UID to present to the server.  When absent, the UID that
+    /// QEMU runs as.
     pub user: Option<i64>,
-    /// `group`
+    /// GID to present to the server.  When absent, the GID that
+    /// QEMU runs as.
     pub group: Option<i64>,
-    /// `tcp-syn-count`
+    /// How many times to send a SYN when connecting.
     pub tcp_syn_count: Option<i64>,
-    /// `readahead-size`
+    /// Size of libnfs's readahead, in bytes.
     pub readahead_size: Option<i64>,
-    /// `page-cache-size`
+    /// Size of libnfs's page cache, in pages.
     pub page_cache_size: Option<i64>,
-    /// `debug`
+    /// Log level of libnfs.
     pub debug: Option<i64>,
 }
 
@@ -8951,14 +9344,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNfs {
     }
 }
 
-/// The QAPI enum `RbdImageEncryptionFormat`.
+/// An encryption format of Ceph RBD images.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RbdImageEncryptionFormat {
-    /// `luks`
+    /// LUKS version 1.
     Luks,
-    /// `luks2`
+    /// LUKS version 2.
     Luks2,
-    /// `luks-any`
+    /// Either LUKS version, as found in the image.  Only for
+    /// opening an image.
     LuksAny,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -9016,10 +9410,10 @@ impl<'de> ::serde::Deserialize<'de> for RbdImageEncryptionFormat {
     }
 }
 
-/// The QAPI struct `RbdEncryptionOptionsLUKS`.
+/// Options for opening an RBD image encrypted with LUKS version 1.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionOptionsLUKS {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
 }
 
@@ -9056,10 +9450,10 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKS {
     }
 }
 
-/// The QAPI struct `RbdEncryptionOptionsLUKS2`.
+/// Options for opening an RBD image encrypted with LUKS version 2.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionOptionsLUKS2 {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
 }
 
@@ -9096,10 +9490,11 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKS2 {
     }
 }
 
-/// The QAPI struct `RbdEncryptionOptionsLUKSAny`.
+/// Options for opening an RBD image encrypted with either LUKS
+/// version.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionOptionsLUKSAny {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
 }
 
@@ -9136,10 +9531,12 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKSAny {
     }
 }
 
-/// The QAPI union `RbdEncryptionOptions`.
+/// How an RBD image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionOptions {
-    /// `parent`
+    /// How the parent image of a cloned image is encrypted.  May
+    /// be left out when the parent is not encrypted, or is encrypted
+    /// with the same format and passphrase.
     pub parent: Option<Box<RbdEncryptionOptions>>,
     /// The branch, chosen by `format`, with its members.
     pub format: RbdEncryptionOptionsBranch,
@@ -9259,12 +9656,12 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptions {
     }
 }
 
-/// The QAPI enum `RbdAuthMode`.
+/// An authentication mode of Ceph clients.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RbdAuthMode {
-    /// `cephx`
+    /// Ceph's own cephx authentication.
     Cephx,
-    /// `none`
+    /// No authentication.
     None,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -9316,28 +9713,33 @@ impl<'de> ::serde::Deserialize<'de> for RbdAuthMode {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsRbd`.
+/// Options of the rbd driver, which accesses an image of a Ceph RADOS
+/// block device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsRbd {
-    /// `pool`
+    /// Name of the pool that holds the image.
     pub pool: ::std::string::String,
-    /// `namespace`
+    /// Namespace within the pool.  The default namespace when
+    /// absent.
     pub namespace: Option<::std::string::String>,
-    /// `image`
+    /// Name of the image.
     pub image: ::std::string::String,
-    /// `conf`
+    /// Path of a Ceph configuration file.
     pub conf: Option<::std::string::String>,
-    /// `snapshot`
+    /// Name of a snapshot of the image to open instead of the
+    /// image itself; it is read-only.
     pub snapshot: Option<::std::string::String>,
-    /// `encrypt`
+    /// Options to decrypt an encrypted image.
     pub encrypt: Option<RbdEncryptionOptions>,
-    /// `user`
+    /// Ceph user name to connect as.
     pub user: Option<::std::string::String>,
-    /// `auth-client-required`
+    /// Authentication modes to accept, in order of
+    /// preference.
     pub auth_client_required: Option<Vec<RbdAuthMode>>,
-    /// `key-secret`
+    /// ID of the secret object that holds the cephx key.
     pub key_secret: Option<::std::string::String>,
-    /// `server`
+    /// Ceph monitors to contact.  When absent, those named in the
+    /// Ceph configuration.
     pub server: Option<Vec<InetSocketAddressBase>>,
 }
 
@@ -9396,14 +9798,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsRbd {
     }
 }
 
-/// The QAPI enum `SshHostKeyCheckMode`.
+/// How the ssh driver checks the server's host key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SshHostKeyCheckMode {
-    /// `none`
+    /// Do not check it.
     None,
-    /// `hash`
+    /// Compare a hash of it with a given value.
     Hash,
-    /// `known_hosts`
+    /// Look it up in the known_hosts file of the user.
     KnownHosts,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -9461,14 +9863,14 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheckMode {
     }
 }
 
-/// The QAPI enum `SshHostKeyCheckHashType`.
+/// A hash function for SSH host keys.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SshHostKeyCheckHashType {
-    /// `md5`
+    /// MD5.
     Md5,
-    /// `sha1`
+    /// SHA-1.
     Sha1,
-    /// `sha256`
+    /// SHA-256.
     Sha256,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -9526,12 +9928,12 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheckHashType {
     }
 }
 
-/// The QAPI struct `SshHostKeyHash`.
+/// The expected hash of an SSH server's host key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SshHostKeyHash {
-    /// `type`
+    /// The hash function.
     pub type_: SshHostKeyCheckHashType,
-    /// `hash`
+    /// The expected hash, in hexadecimal.
     pub hash: ::std::string::String,
 }
 
@@ -9570,7 +9972,8 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyHash {
     }
 }
 
-/// The QAPI union `SshHostKeyCheck`.
+/// How the ssh driver checks the server's host key, with what it needs
+/// to do so.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SshHostKeyCheck {
     /// The branch, chosen by `mode`, with its members.
@@ -9678,16 +10081,19 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheck {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsSsh`.
+/// Options of the ssh driver, which accesses a file on a server
+/// through SFTP.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsSsh {
-    /// `server`
+    /// Address of the server.
     pub server: InetSocketAddress,
-    /// `path`
+    /// Path of the file on the server.
     pub path: ::std::string::String,
-    /// `user`
+    /// User name to log in as.  When absent, the name of the user
+    /// that QEMU runs as.
     pub user: Option<::std::string::String>,
-    /// `host-key-check`
+    /// How to check the server's host key.  known_hosts
+    /// when absent.
     pub host_key_check: Option<SshHostKeyCheck>,
 }
 
@@ -9730,12 +10136,13 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsSsh {
     }
 }
 
-/// The QAPI struct `RbdEncryptionCreateOptionsLUKS`.
+/// Options for encrypting a new RBD image with LUKS version 1.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionCreateOptionsLUKS {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
-    /// `cipher-alg`
+    /// The cipher that encrypts the data.  aes-256 when
+    /// absent.
     pub cipher_alg: Option<QCryptoCipherAlgo>,
 }
 
@@ -9774,12 +10181,13 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptionsLUKS {
     }
 }
 
-/// The QAPI struct `RbdEncryptionCreateOptionsLUKS2`.
+/// Options for encrypting a new RBD image with LUKS version 2.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionCreateOptionsLUKS2 {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
-    /// `cipher-alg`
+    /// The cipher that encrypts the data.  aes-256 when
+    /// absent.
     pub cipher_alg: Option<QCryptoCipherAlgo>,
 }
 
@@ -9818,7 +10226,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptionsLUKS2 {
     }
 }
 
-/// The QAPI union `RbdEncryptionCreateOptions`.
+/// How to encrypt a new RBD image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RbdEncryptionCreateOptions {
     /// The branch, chosen by `format`, with its members.
@@ -9937,16 +10345,20 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptions {
     }
 }
 
-/// The QAPI enum `BlockPermission`.
+/// A kind of access to a block node that a user of the node may take
+/// for itself, or that it may allow or forbid other users to take.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockPermission {
-    /// `consistent-read`
+    /// Reads return data that stays consistent: nobody
+    /// else changes it in a way that would make it meaningless to the
+    /// reader.
     ConsistentRead,
-    /// `write`
+    /// Write requests that may change what readers see.
     Write,
-    /// `write-unchanged`
+    /// Write requests that leave the visible content
+    /// as it was, such as copying data up from a backing file.
     WriteUnchanged,
-    /// `resize`
+    /// Changing the size of the node.
     Resize,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -10007,10 +10419,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockPermission {
     }
 }
 
-/// The QAPI struct `QCryptoBlockOptionsQCow`.
+/// Options for opening an image encrypted with the legacy qcow AES
+/// scheme.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QCryptoBlockOptionsQCow {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase.
+    /// Needed to read or write the encrypted data.
     pub key_secret: Option<::std::string::String>,
 }
 
@@ -10047,12 +10461,15 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockOptionsQCow {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsGenericCOWFormat`.
+/// Options of the image formats that only need a data node and may
+/// have a backing file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsGenericCOWFormat {
-    /// `file`
+    /// The node that holds the image.
     pub file: Box<BlockdevRef>,
-    /// `backing`
+    /// The node to use as backing file, or null for none.
+    /// When absent, the backing file named in the image, if any, is
+    /// opened.
     pub backing: Option<Box<BlockdevRefOrNull>>,
 }
 
@@ -10091,10 +10508,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGenericCOWFormat {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsGenericFormat`.
+/// Options of the drivers that only need the node they read from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsGenericFormat {
-    /// `file`
+    /// The node that holds the image.
     pub file: Box<BlockdevRef>,
 }
 
@@ -10131,14 +10548,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGenericFormat {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsLUKS`.
+/// Options of the LUKS encrypted image format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsLUKS {
-    /// `file`
+    /// The node that holds the encrypted data.
     pub file: Box<BlockdevRef>,
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase
+    /// that unlocks one of the key slots.  Needed to read or write the
+    /// encrypted data.
     pub key_secret: Option<::std::string::String>,
-    /// `header`
+    /// A separate node that holds the LUKS header.  When absent,
+    /// the header is at the start of `file`.
     pub header: Option<Box<BlockdevRef>>,
 }
 
@@ -10179,10 +10599,11 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsLUKS {
     }
 }
 
-/// The QAPI enum `BlockdevQcowEncryptionFormat`.
+/// The encryption schemes of the qcow format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevQcowEncryptionFormat {
-    /// `aes`
+    /// The legacy AES-CBC scheme of qcow, which is not considered
+    /// secure.
     Aes,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -10234,7 +10655,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryptionFormat {
     }
 }
 
-/// The QAPI union `BlockdevQcowEncryption`.
+/// How a qcow image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevQcowEncryption {
     /// The branch, chosen by `format`, with its members.
@@ -10330,14 +10751,16 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryption {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsQcow`.
+/// Options of the qcow (version 1) image format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsQcow {
-    /// `file`
+    /// The node that holds the image.
     pub file: Box<BlockdevRef>,
-    /// `backing`
+    /// The node to use as backing file, or null for none.
+    /// When absent, the backing file named in the image, if any, is
+    /// opened.
     pub backing: Option<Box<BlockdevRefOrNull>>,
-    /// `encrypt`
+    /// Options to decrypt an encrypted image.
     pub encrypt: Option<BlockdevQcowEncryption>,
 }
 
@@ -10378,16 +10801,20 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQcow {
     }
 }
 
-/// The QAPI enum `Qcow2OverlapCheckMode`.
+/// Preset choices of which qcow2 metadata structures are checked, before
+/// a write, for not being overwritten by the write.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Qcow2OverlapCheckMode {
-    /// `none`
+    /// Do no checks.
     None,
-    /// `constant`
+    /// Only the checks that cost a constant amount of time and
+    /// need no metadata to be read.
     Constant,
-    /// `cached`
+    /// The constant checks, plus those that need only metadata
+    /// already in memory.
     Cached,
-    /// `all`
+    /// All checks, even those that may need metadata to be read from
+    /// the image; this may be slow.
     All,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -10448,28 +10875,30 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapCheckMode {
     }
 }
 
-/// The QAPI struct `Qcow2OverlapCheckFlags`.
+/// Which qcow2 metadata structures are checked, one by one.  Each
+/// structure given true or false here is checked or not; the others
+/// follow `template`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Qcow2OverlapCheckFlags {
-    /// `template`
+    /// The preset that the structures not given here follow.
     pub template: Option<Qcow2OverlapCheckMode>,
-    /// `main-header`
+    /// The image header.
     pub main_header: Option<bool>,
-    /// `active-l1`
+    /// The active L1 table.
     pub active_l1: Option<bool>,
-    /// `active-l2`
+    /// The active L2 tables.
     pub active_l2: Option<bool>,
-    /// `refcount-table`
+    /// The refcount table.
     pub refcount_table: Option<bool>,
-    /// `refcount-block`
+    /// The refcount blocks.
     pub refcount_block: Option<bool>,
-    /// `snapshot-table`
+    /// The snapshot table.
     pub snapshot_table: Option<bool>,
-    /// `inactive-l1`
+    /// The L1 tables of internal snapshots.
     pub inactive_l1: Option<bool>,
-    /// `inactive-l2`
+    /// The L2 tables of internal snapshots.
     pub inactive_l2: Option<bool>,
-    /// `bitmap-directory`
+    /// The directory of persistent dirty bitmaps.
     pub bitmap_directory: Option<bool>,
 }
 
@@ -10528,12 +10957,13 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapCheckFlags {
     }
 }
 
-/// The QAPI alternate `Qcow2OverlapChecks`.
+/// Which qcow2 metadata overlap checks to do: a preset, or a choice per
+/// structure.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Qcow2OverlapChecks {
-    /// `flags`
+    /// A choice per structure.
     Flags(Qcow2OverlapCheckFlags),
-    /// `mode`
+    /// A preset.
     Mode(Qcow2OverlapCheckMode),
 }
 
@@ -10582,12 +11012,13 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapChecks {
     }
 }
 
-/// The QAPI enum `BlockdevQcow2EncryptionFormat`.
+/// The encryption schemes of the qcow2 format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevQcow2EncryptionFormat {
-    /// `aes`
+    /// The legacy AES-CBC scheme, which is not considered secure.
     Aes,
-    /// `luks`
+    /// LUKS encryption of the guest data, with the LUKS header
+    /// stored inside the qcow2 image.
     Luks,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -10642,10 +11073,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2EncryptionFormat {
     }
 }
 
-/// The QAPI struct `QCryptoBlockOptionsLUKS`.
+/// Options for opening data encrypted in the LUKS format.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QCryptoBlockOptionsLUKS {
-    /// `key-secret`
+    /// ID of the secret object that holds the passphrase
+    /// that unlocks one of the key slots.  Needed to read or write the
+    /// encrypted data.
     pub key_secret: Option<::std::string::String>,
 }
 
@@ -10682,7 +11115,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockOptionsLUKS {
     }
 }
 
-/// The QAPI union `BlockdevQcow2Encryption`.
+/// How a qcow2 image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevQcow2Encryption {
     /// The branch, chosen by `format`, with its members.
@@ -10788,38 +11221,56 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Encryption {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsQcow2`.
+/// Options of the qcow2 image format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsQcow2 {
-    /// `file`
+    /// The node that holds the image.
     pub file: Box<BlockdevRef>,
-    /// `backing`
+    /// The node to use as backing file, or null for none.
+    /// When absent, the backing file named in the image, if any, is
+    /// opened.
     pub backing: Option<Box<BlockdevRefOrNull>>,
-    /// `lazy-refcounts`
+    /// Whether refcount updates may be delayed, which is
+    /// faster but requires a repair of the image after a crash.  When
+    /// absent, the setting stored in the image applies.
     pub lazy_refcounts: Option<bool>,
-    /// `pass-discard-request`
+    /// Whether discard requests made to this node
+    /// also discard the freed space in `file`.  When absent, they do if
+    /// the node's `discard` option is "unmap".
     pub pass_discard_request: Option<bool>,
-    /// `pass-discard-snapshot`
+    /// Whether space freed by deleting an internal
+    /// snapshot is discarded in `file`.
     pub pass_discard_snapshot: Option<bool>,
-    /// `pass-discard-other`
+    /// Whether space freed in any other way is
+    /// discarded in `file`.
     pub pass_discard_other: Option<bool>,
-    /// `discard-no-unref`
+    /// When a cluster is discarded, keep it allocated
+    /// in the image and only discard its data in `file`, so that it can
+    /// be reused in place; this avoids fragmenting the image.
     pub discard_no_unref: Option<bool>,
-    /// `overlap-check`
+    /// Which metadata structures are checked, before a
+    /// write, for not being overwritten by it.
     pub overlap_check: Option<Qcow2OverlapChecks>,
-    /// `cache-size`
+    /// Maximum total size of the L2 table and refcount block
+    /// caches, in bytes.
     pub cache_size: Option<i64>,
-    /// `l2-cache-size`
+    /// Maximum size of the L2 table cache, in bytes.
     pub l2_cache_size: Option<i64>,
-    /// `l2-cache-entry-size`
+    /// Size of one entry of the L2 table cache, in
+    /// bytes: a power of two, at least 512 and at most the cluster
+    /// size.
     pub l2_cache_entry_size: Option<i64>,
-    /// `refcount-cache-size`
+    /// Maximum size of the refcount block cache, in
+    /// bytes.
     pub refcount_cache_size: Option<i64>,
-    /// `cache-clean-interval`
+    /// Drop cache entries that have not been used
+    /// for this many seconds; 0 never drops them.
     pub cache_clean_interval: Option<i64>,
-    /// `encrypt`
+    /// Options to decrypt an encrypted image.
     pub encrypt: Option<BlockdevQcow2Encryption>,
-    /// `data-file`
+    /// The node that holds the guest data of an image that
+    /// stores it in an external data file.  When absent, the data file
+    /// named in the image is opened.
     pub data_file: Option<Box<BlockdevRef>>,
 }
 
@@ -10912,14 +11363,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQcow2 {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsRaw`.
+/// Options of the raw format, which passes requests through to its
+/// child, optionally limited to a range of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsRaw {
-    /// `file`
+    /// The node that holds the data.
     pub file: Box<BlockdevRef>,
-    /// `offset`
+    /// Where the image starts within `file`, in bytes.  0 when
+    /// absent.
     pub offset: Option<i64>,
-    /// `size`
+    /// Size of the image, in bytes.  When absent, the image extends
+    /// to the end of `file`.
     pub size: Option<i64>,
 }
 
@@ -10960,104 +11414,121 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsRaw {
     }
 }
 
-/// The QAPI enum `BlkdebugEvent`.
+/// An internal step of an I/O operation at which blkdebug rules can
+/// take effect.  Most of them are steps of the qcow2 driver.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlkdebugEvent {
-    /// `l1_update`
+    /// An L1 table entry is written.
     L1Update,
-    /// `l1_grow_alloc_table`
+    /// Space for a larger L1 table is allocated.
     L1GrowAllocTable,
-    /// `l1_grow_write_table`
+    /// The larger L1 table is written.
     L1GrowWriteTable,
-    /// `l1_grow_activate_table`
+    /// The image header is switched to the
+    /// larger L1 table.
     L1GrowActivateTable,
-    /// `l2_load`
+    /// An L2 table is read.
     L2Load,
-    /// `l2_update`
+    /// An L2 table entry is written.
     L2Update,
-    /// `l2_update_compressed`
+    /// An L2 table entry of a compressed cluster is
+    /// written.
     L2UpdateCompressed,
-    /// `l2_alloc_cow_read`
+    /// The old contents of an L2 table are read to be
+    /// copied into a newly allocated one.
     L2AllocCowRead,
-    /// `l2_alloc_write`
+    /// A newly allocated L2 table is written.
     L2AllocWrite,
-    /// `read_aio`
+    /// Guest data is read from the image.
     ReadAio,
-    /// `read_backing_aio`
+    /// Guest data is read from the backing file.
     ReadBackingAio,
-    /// `read_compressed`
+    /// A compressed cluster is read.
     ReadCompressed,
-    /// `write_aio`
+    /// Guest data is written to the image.
     WriteAio,
-    /// `write_compressed`
+    /// A compressed cluster is written.
     WriteCompressed,
-    /// `vmstate_load`
+    /// Saved VM state is read from the image.
     VmstateLoad,
-    /// `vmstate_save`
+    /// VM state is written to the image.
     VmstateSave,
-    /// `cow_read`
+    /// Data is read to fill the untouched part of a newly
+    /// allocated cluster (copy on write).
     CowRead,
-    /// `cow_write`
+    /// That data is written to the new cluster.
     CowWrite,
-    /// `reftable_load`
+    /// The refcount table is read.
     ReftableLoad,
-    /// `reftable_grow`
+    /// The refcount table is enlarged.
     ReftableGrow,
-    /// `reftable_update`
+    /// A refcount table entry is written.
     ReftableUpdate,
-    /// `refblock_load`
+    /// A refcount block is read.
     RefblockLoad,
-    /// `refblock_update`
+    /// A refcount block is written.
     RefblockUpdate,
-    /// `refblock_update_part`
+    /// Part of a refcount block is written.
     RefblockUpdatePart,
-    /// `refblock_alloc`
+    /// A new refcount block is allocated.
     RefblockAlloc,
-    /// `refblock_alloc_hookup`
+    /// A new refcount block is entered in the
+    /// refcount table.
     RefblockAllocHookup,
-    /// `refblock_alloc_write`
+    /// A new refcount block is written.
     RefblockAllocWrite,
-    /// `refblock_alloc_write_blocks`
+    /// While the refcount table grows, the
+    /// refcount blocks that cover it are written.
     RefblockAllocWriteBlocks,
-    /// `refblock_alloc_write_table`
+    /// While the refcount table grows, the
+    /// new table is written.
     RefblockAllocWriteTable,
-    /// `refblock_alloc_switch_table`
+    /// While the refcount table grows, the
+    /// image header is switched to the new table.
     RefblockAllocSwitchTable,
-    /// `cluster_alloc`
+    /// Clusters are allocated.
     ClusterAlloc,
-    /// `cluster_alloc_bytes`
+    /// Space smaller than a cluster is allocated,
+    /// as for compressed data.
     ClusterAllocBytes,
-    /// `cluster_free`
+    /// Clusters are freed.
     ClusterFree,
-    /// `flush_to_os`
+    /// Data cached by the driver is handed to the operating
+    /// system.
     FlushToOs,
-    /// `flush_to_disk`
+    /// The operating system is asked to write its cache
+    /// to stable storage.
     FlushToDisk,
-    /// `pwritev_rmw_head`
+    /// The unaligned head of a write is read so that it
+    /// can be written back whole (read-modify-write).
     PwritevRmwHead,
-    /// `pwritev_rmw_after_head`
+    /// That read of the head has completed.
     PwritevRmwAfterHead,
-    /// `pwritev_rmw_tail`
+    /// The unaligned tail of a write is read so that it
+    /// can be written back whole.
     PwritevRmwTail,
-    /// `pwritev_rmw_after_tail`
+    /// That read of the tail has completed.
     PwritevRmwAfterTail,
-    /// `pwritev`
+    /// A write request is about to be passed on.
     Pwritev,
-    /// `pwritev_zero`
+    /// A write-zeroes request is about to be passed on.
     PwritevZero,
-    /// `pwritev_done`
+    /// A write request has completed.
     PwritevDone,
-    /// `empty_image_prepare`
+    /// The image is about to be emptied.
     EmptyImagePrepare,
-    /// `l1_shrink_write_table`
+    /// A shrunk L1 table is written.
     L1ShrinkWriteTable,
-    /// `l1_shrink_free_l2_clusters`
+    /// The L2 tables no longer referenced by
+    /// a shrunk L1 table are freed.
     L1ShrinkFreeL2Clusters,
-    /// `cor_write`
+    /// Data read from the backing chain is written to the image
+    /// by copy-on-read.
     CorWrite,
-    /// `cluster_alloc_space`
+    /// Space for newly allocated clusters is
+    /// prepared in the image file.
     ClusterAllocSpace,
-    /// `none`
+    /// A placeholder that no operation triggers.
     None,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -11250,20 +11721,21 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugEvent {
     }
 }
 
-/// The QAPI enum `BlkdebugIOType`.
+/// A kind of I/O request, for choosing which requests a blkdebug rule
+/// affects.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlkdebugIOType {
-    /// `read`
+    /// Read requests.
     Read,
-    /// `write`
+    /// Write requests.
     Write,
-    /// `write-zeroes`
+    /// Requests to write zeroes.
     WriteZeroes,
-    /// `discard`
+    /// Discard requests.
     Discard,
-    /// `flush`
+    /// Flush requests.
     Flush,
-    /// `block-status`
+    /// Queries of the allocation status of a range.
     BlockStatus,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -11330,22 +11802,28 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugIOType {
     }
 }
 
-/// The QAPI struct `BlkdebugInjectErrorOptions`.
+/// A blkdebug rule that makes I/O requests fail.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlkdebugInjectErrorOptions {
-    /// `event`
+    /// The event at which the rule takes effect.
     pub event: BlkdebugEvent,
-    /// `state`
+    /// Take effect only while blkdebug is in this state.  Any
+    /// state when absent.
     pub state: Option<i64>,
-    /// `iotype`
+    /// Make only requests of this kind fail.
     pub iotype: Option<BlkdebugIOType>,
-    /// `errno`
+    /// The error number that the failing requests return.  EIO
+    /// when absent.
     pub errno: Option<i64>,
-    /// `sector`
+    /// Make only requests that touch this sector (in units of 512
+    /// bytes) fail.  Any request when absent.
     pub sector: Option<i64>,
-    /// `once`
+    /// Remove the rule after it has made one request fail.  False
+    /// when absent.
     pub once: Option<bool>,
-    /// `immediately`
+    /// Return the error at once from the request's
+    /// submission instead of completing the request with it later.
+    /// False when absent.
     pub immediately: Option<bool>,
 }
 
@@ -11394,14 +11872,15 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugInjectErrorOptions {
     }
 }
 
-/// The QAPI struct `BlkdebugSetStateOptions`.
+/// A blkdebug rule that switches blkdebug to another state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlkdebugSetStateOptions {
-    /// `event`
+    /// The event at which the rule takes effect.
     pub event: BlkdebugEvent,
-    /// `state`
+    /// Take effect only while blkdebug is in this state.  Any
+    /// state when absent.
     pub state: Option<i64>,
-    /// `new_state`
+    /// The state to switch to.
     pub new_state: i64,
 }
 
@@ -11442,32 +11921,38 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugSetStateOptions {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsBlkdebug`.
+/// Options of the blkdebug filter, which injects errors and imposes
+/// request limits for testing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsBlkdebug {
-    /// `image`
+    /// The node that the filter passes requests to.
     pub image: Box<BlockdevRef>,
-    /// `config`
+    /// Name of a file that holds rules in blkdebug's
+    /// configuration format.
     pub config: Option<::std::string::String>,
-    /// `align`
+    /// Alignment that requests must have, in bytes; a power of
+    /// two.
     pub align: Option<i64>,
-    /// `max-transfer`
+    /// Maximum size of a read or write request, in bytes.
     pub max_transfer: Option<i32>,
-    /// `opt-write-zero`
+    /// Preferred alignment of write-zeroes requests, in
+    /// bytes.
     pub opt_write_zero: Option<i32>,
-    /// `max-write-zero`
+    /// Maximum size of a write-zeroes request, in bytes.
     pub max_write_zero: Option<i32>,
-    /// `opt-discard`
+    /// Preferred alignment of discard requests, in bytes.
     pub opt_discard: Option<i32>,
-    /// `max-discard`
+    /// Maximum size of a discard request, in bytes.
     pub max_discard: Option<i32>,
-    /// `inject-error`
+    /// Rules that make requests fail.
     pub inject_error: Option<Vec<BlkdebugInjectErrorOptions>>,
-    /// `set-state`
+    /// Rules that switch blkdebug's state.
     pub set_state: Option<Vec<BlkdebugSetStateOptions>>,
-    /// `take-child-perms`
+    /// Permissions to take on `image` in addition to
+    /// those that the filter's own users need.
     pub take_child_perms: Option<Vec<BlockPermission>>,
-    /// `unshare-child-perms`
+    /// Permissions that other users of `image` are
+    /// not allowed to take.
     pub unshare_child_perms: Option<Vec<BlockPermission>>,
 }
 
@@ -11534,18 +12019,22 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkdebug {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsBlklogwrites`.
+/// Options of the blklogwrites filter, which records every write to
+/// its child in a log, in the format of Linux's dm-log-writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsBlklogwrites {
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
-    /// `log`
+    /// The node that receives the log.
     pub log: Box<BlockdevRef>,
-    /// `log-sector-size`
+    /// Sector size of the log, in bytes; a power of
+    /// two.  512 when absent.
     pub log_sector_size: Option<u32>,
-    /// `log-append`
+    /// Add to the log that `log` already holds instead of
+    /// starting a new one.  False when absent.
     pub log_append: Option<bool>,
-    /// `log-super-update-interval`
+    /// Update the log's superblock after this
+    /// many writes.
     pub log_super_update_interval: Option<u64>,
 }
 
@@ -11594,10 +12083,11 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlklogwrites {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsBlkreplay`.
+/// Options of the blkreplay filter, which records the completion order
+/// of requests, or replays it, for deterministic record and replay.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsBlkreplay {
-    /// `image`
+    /// The node that the filter passes requests to.
     pub image: Box<BlockdevRef>,
 }
 
@@ -11634,12 +12124,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkreplay {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsBlkverify`.
+/// Options of the blkverify filter, which checks every read of the node
+/// under test against a raw reference image and stops QEMU when they
+/// differ.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsBlkverify {
-    /// `test`
+    /// The node under test.
     pub test: Box<BlockdevRef>,
-    /// `raw`
+    /// The raw reference node, expected to hold the same data.
     pub raw: Box<BlockdevRef>,
 }
 
@@ -11678,12 +12170,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkverify {
     }
 }
 
-/// The QAPI enum `OnCbwError`.
+/// What the copy-before-write filter does when it fails to copy old
+/// data to its target.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OnCbwError {
-    /// `break-guest-write`
+    /// Fail the guest's write, so that the copy stays
+    /// valid.
     BreakGuestWrite,
-    /// `break-snapshot`
+    /// Let the guest's write go ahead and give up the
+    /// copy: from then on, reads of the copy fail.
     BreakSnapshot,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -11738,20 +12233,26 @@ impl<'de> ::serde::Deserialize<'de> for OnCbwError {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCbw`.
+/// Options of the copy-before-write filter, which copies data to a
+/// target node before the data is overwritten, as used by backups.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCbw {
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
-    /// `target`
+    /// The node that receives the old data.
     pub target: Box<BlockdevRef>,
-    /// `bitmap`
+    /// Copy only the areas whose bits are set in this dirty
+    /// bitmap.  Everything when absent.
     pub bitmap: Option<BlockDirtyBitmap>,
-    /// `on-cbw-error`
+    /// What to do when a copy fails.  break-guest-write
+    /// when absent.
     pub on_cbw_error: Option<OnCbwError>,
-    /// `cbw-timeout`
+    /// Give up a copy that takes longer than this many
+    /// seconds, treating it as failed.  0, meaning no limit, when
+    /// absent.
     pub cbw_timeout: Option<u32>,
-    /// `min-cluster-size`
+    /// The smallest unit in which data is copied, in
+    /// bytes; a power of two.
     pub min_cluster_size: Option<u64>,
 }
 
@@ -11802,12 +12303,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCbw {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsCor`.
+/// Options of the copy-on-read filter, which writes data read from the
+/// backing chain into the top image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsCor {
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
-    /// `bottom`
+    /// Node name of the lowest node in the backing chain of `file`
+    /// whose data is copied.  Data of nodes below it is read but not
+    /// copied.  The whole chain when absent.
     pub bottom: Option<::std::string::String>,
 }
 
@@ -11846,14 +12350,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCor {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsPreallocate`.
+/// Options of the preallocate filter, which grows its child ahead of
+/// writes beyond its end, in big steps, to reduce fragmentation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsPreallocate {
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
-    /// `prealloc-align`
+    /// The end of the preallocated area is aligned to
+    /// this many bytes.  1 MiB when absent.
     pub prealloc_align: Option<i64>,
-    /// `prealloc-size`
+    /// How far beyond a write past the end to preallocate,
+    /// in bytes.  128 MiB when absent.
     pub prealloc_size: Option<i64>,
 }
 
@@ -11894,12 +12401,13 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsPreallocate {
     }
 }
 
-/// The QAPI enum `QuorumReadPattern`.
+/// How the quorum driver reads from its children.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QuorumReadPattern {
-    /// `quorum`
+    /// Read from all children and compare the results.
     Quorum,
-    /// `fifo`
+    /// Read from the first child in order; go on to the next one
+    /// only if a read fails.
     Fifo,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -11954,18 +12462,23 @@ impl<'de> ::serde::Deserialize<'de> for QuorumReadPattern {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsQuorum`.
+/// Options of the quorum driver, which keeps several copies of the
+/// data and lets the children vote on reads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsQuorum {
-    /// `blkverify`
+    /// Work like blkverify: there must be exactly two children
+    /// and a vote threshold of two, and QEMU exits when they differ.
+    /// False when absent.
     pub blkverify: Option<bool>,
-    /// `children`
+    /// The nodes that hold the copies.
     pub children: Vec<BlockdevRef>,
-    /// `vote-threshold`
+    /// How many children must agree on the data of a read
+    /// for it to succeed.
     pub vote_threshold: i64,
-    /// `rewrite-corrupted`
+    /// Write the winning data back to the children
+    /// that returned something else.  False when absent.
     pub rewrite_corrupted: Option<bool>,
-    /// `read-pattern`
+    /// How to read from the children.  quorum when absent.
     pub read_pattern: Option<QuorumReadPattern>,
 }
 
@@ -12014,12 +12527,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQuorum {
     }
 }
 
-/// The QAPI enum `ReplicationMode`.
+/// The role of a replication node in COLO fault tolerance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReplicationMode {
-    /// `primary`
+    /// On the primary side.
     Primary,
-    /// `secondary`
+    /// On the secondary side.
     Secondary,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -12074,14 +12587,16 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationMode {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsReplication`.
+/// Options of the replication filter, which mirrors the primary's disk
+/// writes to the secondary side for COLO fault tolerance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsReplication {
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
-    /// `mode`
+    /// Which side of the replication this node is on.
     pub mode: ReplicationMode,
-    /// `top-id`
+    /// In secondary mode, the node name of the top node of the
+    /// replication chain.
     pub top_id: Option<::std::string::String>,
 }
 
@@ -12122,12 +12637,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsReplication {
     }
 }
 
-/// The QAPI struct `BlockdevOptionsThrottle`.
+/// Options of the throttle filter, which limits the rate of I/O
+/// through it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevOptionsThrottle {
-    /// `throttle-group`
+    /// ID of the throttle-group object whose limits apply.
+    /// Several throttle nodes may share one group.
     pub throttle_group: ::std::string::String,
-    /// `file`
+    /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
 }
 
@@ -12166,24 +12683,30 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsThrottle {
     }
 }
 
-/// The QAPI struct `SnapshotInfo`.
+/// An internal snapshot stored inside an image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotInfo {
-    /// `id`
+    /// The identifier that the image format gave the snapshot;
+    /// unique within the image.
     pub id: ::std::string::String,
-    /// `name`
+    /// The name the user chose for the snapshot; may be empty.
     pub name: ::std::string::String,
-    /// `vm-state-size`
+    /// How many bytes of saved guest state (memory and
+    /// devices) the snapshot holds; 0 for a disk-only snapshot.
     pub vm_state_size: i64,
-    /// `date-sec`
+    /// When the snapshot was taken: whole seconds since the
+    /// Unix epoch, UTC.
     pub date_sec: i64,
-    /// `date-nsec`
+    /// The nanoseconds to add to `date-sec`.
     pub date_nsec: i64,
-    /// `vm-clock-sec`
+    /// The guest's virtual clock when the snapshot was
+    /// taken: whole seconds since the guest started.
     pub vm_clock_sec: i64,
-    /// `vm-clock-nsec`
+    /// The nanoseconds to add to `vm-clock-sec`.
     pub vm_clock_nsec: i64,
-    /// `icount`
+    /// The guest's instruction counter when the snapshot was
+    /// taken; present only if the snapshot was taken while
+    /// record/replay was in use.
     pub icount: Option<i64>,
 }
 
@@ -12234,18 +12757,19 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotInfo {
     }
 }
 
-/// The QAPI enum `ImageInfoSpecificKind`.
+/// The image formats and protocols that report details of their own
+/// in ImageInfoSpecific.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImageInfoSpecificKind {
-    /// `qcow2`
+    /// A qcow2 image.
     Qcow2,
-    /// `vmdk`
+    /// A VMware disk image.
     Vmdk,
-    /// `luks`
+    /// A LUKS encrypted image.
     Luks,
-    /// `rbd`
+    /// A Ceph RBD image.
     Rbd,
-    /// `file`
+    /// A file or device on the host.
     File,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -12309,16 +12833,19 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificKind {
     }
 }
 
-/// The QAPI struct `QCryptoBlockInfoLUKSSlot`.
+/// One key slot of a LUKS header.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptoBlockInfoLUKSSlot {
-    /// `active`
+    /// Whether the slot holds a key.
     pub active: bool,
-    /// `iters`
+    /// How many key derivation iterations the slot uses; absent
+    /// for an inactive slot.
     pub iters: Option<i64>,
-    /// `stripes`
+    /// Into how many anti-forensic stripes the key material is
+    /// split; absent for an inactive slot.
     pub stripes: Option<i64>,
-    /// `key-offset`
+    /// Where the slot's key material starts, in bytes from
+    /// the start of the header.
     pub key_offset: i64,
 }
 
@@ -12361,28 +12888,32 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockInfoLUKSSlot {
     }
 }
 
-/// The QAPI struct `QCryptoBlockInfoLUKS`.
+/// What the header of a LUKS volume says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptoBlockInfoLUKS {
-    /// `cipher-alg`
+    /// The cipher that encrypts the data.
     pub cipher_alg: QCryptoCipherAlgo,
-    /// `cipher-mode`
+    /// The cipher's block chaining mode.
     pub cipher_mode: QCryptoCipherMode,
-    /// `ivgen-alg`
+    /// How initialization vectors are generated.
     pub ivgen_alg: QCryptoIVGenAlgo,
-    /// `ivgen-hash-alg`
+    /// The hash that the initialization vector
+    /// generator uses; absent when the generator uses none.
     pub ivgen_hash_alg: Option<QCryptoHashAlgo>,
-    /// `hash-alg`
+    /// The hash used to derive keys and digest the master
+    /// key.
     pub hash_alg: QCryptoHashAlgo,
-    /// `detached-header`
+    /// Whether the header is kept apart from the
+    /// encrypted data, in a file of its own.
     pub detached_header: bool,
-    /// `payload-offset`
+    /// Where the encrypted data starts, in bytes.
     pub payload_offset: i64,
-    /// `master-key-iters`
+    /// How many iterations the master key's digest
+    /// uses.
     pub master_key_iters: i64,
-    /// `uuid`
+    /// The volume's UUID.
     pub uuid: ::std::string::String,
-    /// `slots`
+    /// The key slots, in order.
     pub slots: Vec<QCryptoBlockInfoLUKSSlot>,
 }
 
@@ -12437,7 +12968,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockInfoLUKS {
     }
 }
 
-/// The QAPI union `ImageInfoSpecificQCow2Encryption`.
+/// How a qcow2 image is encrypted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificQCow2Encryption {
     /// The branch, chosen by `format`, with its members.
@@ -12548,12 +13079,15 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Encryption {
     }
 }
 
-/// The QAPI enum `Qcow2BitmapInfoFlags`.
+/// A flag of a persistent dirty bitmap stored in a qcow2 image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Qcow2BitmapInfoFlags {
-    /// `in-use`
+    /// A program that may change the bitmap has the image
+    /// open.  Found in an image that nobody has open, the flag means
+    /// the bitmap was not stored back properly and may be
+    /// inconsistent.
     InUse,
-    /// `auto`
+    /// The bitmap is enabled: it tracks every write to the image.
     Auto,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -12608,14 +13142,14 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2BitmapInfoFlags {
     }
 }
 
-/// The QAPI struct `Qcow2BitmapInfo`.
+/// A persistent dirty bitmap stored in a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Qcow2BitmapInfo {
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
-    /// `granularity`
+    /// How many bytes of the disk each bit stands for.
     pub granularity: u32,
-    /// `flags`
+    /// The bitmap's flags.
     pub flags: Vec<Qcow2BitmapInfoFlags>,
 }
 
@@ -12656,12 +13190,13 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2BitmapInfo {
     }
 }
 
-/// The QAPI enum `Qcow2CompressionType`.
+/// The algorithm that compresses the clusters of a qcow2 image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Qcow2CompressionType {
-    /// `zlib`
+    /// Deflate, as zlib implements it; the only choice of older
+    /// images.
     Zlib,
-    /// `zstd`
+    /// Zstandard; available only if QEMU was built with it.
     Zstd,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -12716,28 +13251,32 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2CompressionType {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificQCow2`.
+/// Details of a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificQCow2 {
-    /// `compat`
+    /// The compatibility level of the image: "0.10" for version
+    /// 2 images, "1.1" for version 3.
     pub compat: ::std::string::String,
-    /// `data-file`
+    /// The name of the external data file, if the image has
+    /// one.
     pub data_file: Option<::std::string::String>,
-    /// `data-file-raw`
+    /// Whether the external data file is kept valid as a
+    /// raw image on its own.
     pub data_file_raw: Option<bool>,
-    /// `extended-l2`
+    /// Whether clusters are split into subclusters.
     pub extended_l2: Option<bool>,
-    /// `lazy-refcounts`
+    /// Whether reference counts are updated lazily.
     pub lazy_refcounts: Option<bool>,
-    /// `corrupt`
+    /// Whether the image has been marked corrupt; a corrupt
+    /// image can only be opened read-only until it is repaired.
     pub corrupt: Option<bool>,
-    /// `refcount-bits`
+    /// The width of a reference count, in bits.
     pub refcount_bits: i64,
-    /// `encrypt`
+    /// How the image is encrypted; absent if it is not.
     pub encrypt: Option<ImageInfoSpecificQCow2Encryption>,
-    /// `bitmaps`
+    /// The persistent dirty bitmaps stored in the image.
     pub bitmaps: Option<Vec<Qcow2BitmapInfo>>,
-    /// `compression-type`
+    /// The algorithm of compressed clusters.
     pub compression_type: Qcow2CompressionType,
 }
 
@@ -12792,10 +13331,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2 {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificQCow2Wrapper`.
+/// Holds the details of a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificQCow2Wrapper {
-    /// `data`
+    /// The details.
     pub data: ImageInfoSpecificQCow2,
 }
 
@@ -12832,18 +13371,20 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Wrapper {
     }
 }
 
-/// The QAPI struct `VmdkExtentInfo`.
+/// One extent (a file that holds part of the disk) of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VmdkExtentInfo {
-    /// `filename`
+    /// The extent's file name.
     pub filename: ::std::string::String,
-    /// `format`
+    /// The kind of extent, as the descriptor names it (such as
+    /// "FLAT" or "SPARSE").
     pub format: ::std::string::String,
-    /// `virtual-size`
+    /// How many bytes of the disk the extent holds.
     pub virtual_size: i64,
-    /// `cluster-size`
+    /// The extent's cluster size in bytes; present for
+    /// sparse extents.
     pub cluster_size: Option<i64>,
-    /// `compressed`
+    /// Whether the extent's grains are compressed.
     pub compressed: Option<bool>,
 }
 
@@ -12888,16 +13429,18 @@ impl<'de> ::serde::Deserialize<'de> for VmdkExtentInfo {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificVmdk`.
+/// Details of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificVmdk {
-    /// `create-type`
+    /// The image's subformat, as its descriptor names it
+    /// (such as "monolithicSparse").
     pub create_type: ::std::string::String,
-    /// `cid`
+    /// The content ID, which changes when the image is written to.
     pub cid: i64,
-    /// `parent-cid`
+    /// The content ID of the backing image that this one
+    /// was made against.
     pub parent_cid: i64,
-    /// `extents`
+    /// The image's extents.
     pub extents: Vec<VmdkExtentInfo>,
 }
 
@@ -12940,10 +13483,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificVmdk {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificVmdkWrapper`.
+/// Holds the details of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificVmdkWrapper {
-    /// `data`
+    /// The details.
     pub data: ImageInfoSpecificVmdk,
 }
 
@@ -12980,10 +13523,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificVmdkWrapper {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificLUKSWrapper`.
+/// Holds the details of a LUKS image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificLUKSWrapper {
-    /// `data`
+    /// The details.
     pub data: QCryptoBlockInfoLUKS,
 }
 
@@ -13020,10 +13563,11 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificLUKSWrapper {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificRbd`.
+/// Details of a Ceph RBD image.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageInfoSpecificRbd {
-    /// `encryption-format`
+    /// How the image is encrypted; absent if it is
+    /// not.
     pub encryption_format: Option<RbdImageEncryptionFormat>,
 }
 
@@ -13064,10 +13608,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificRbd {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificRbdWrapper`.
+/// Holds the details of a Ceph RBD image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificRbdWrapper {
-    /// `data`
+    /// The details.
     pub data: ImageInfoSpecificRbd,
 }
 
@@ -13104,10 +13648,12 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificRbdWrapper {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificFile`.
+/// Details of a host file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageInfoSpecificFile {
-    /// `extent-size-hint`
+    /// The extent size hint set on the file, in
+    /// bytes; absent if none is set or the file system has no such
+    /// notion.
     pub extent_size_hint: Option<u64>,
 }
 
@@ -13148,10 +13694,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificFile {
     }
 }
 
-/// The QAPI struct `ImageInfoSpecificFileWrapper`.
+/// Holds the details of a host file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecificFileWrapper {
-    /// `data`
+    /// The details.
     pub data: ImageInfoSpecificFile,
 }
 
@@ -13188,7 +13734,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificFileWrapper {
     }
 }
 
-/// The QAPI union `ImageInfoSpecific`.
+/// The details of an image that only its format or protocol knows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfoSpecific {
     /// The branch, chosen by `type`, with its members.
@@ -13324,36 +13870,46 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecific {
     }
 }
 
-/// The QAPI struct `ImageInfo`.
+/// What is known about an image and, recursively, its backing
+/// images.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageInfo {
-    /// `filename`
+    /// The image's file name or, for images that are not a
+    /// plain file, a description of where the data is.
     pub filename: ::std::string::String,
-    /// `format`
+    /// The name of the driver that reads the image (such as
+    /// "qcow2" or "raw").
     pub format: ::std::string::String,
-    /// `dirty-flag`
+    /// Whether the image was not closed cleanly; present
+    /// only for formats that keep such a flag.
     pub dirty_flag: Option<bool>,
-    /// `actual-size`
+    /// How many bytes the image takes on the host; absent
+    /// if unknown.
     pub actual_size: Option<i64>,
-    /// `virtual-size`
+    /// The size of the disk the guest sees, in bytes.
     pub virtual_size: i64,
-    /// `cluster-size`
+    /// The image's cluster size in bytes, for formats
+    /// that have clusters.
     pub cluster_size: Option<i64>,
-    /// `encrypted`
+    /// Whether the image is encrypted.
     pub encrypted: Option<bool>,
-    /// `compressed`
+    /// Whether the image is compressed.
     pub compressed: Option<bool>,
-    /// `backing-filename`
+    /// The name of the backing file, as the image
+    /// records it.
     pub backing_filename: Option<::std::string::String>,
-    /// `full-backing-filename`
+    /// The name of the backing file, as QEMU
+    /// resolves it (made absolute when the image records a relative
+    /// one).
     pub full_backing_filename: Option<::std::string::String>,
-    /// `backing-filename-format`
+    /// The format of the backing file, as the
+    /// image records it.
     pub backing_filename_format: Option<::std::string::String>,
-    /// `snapshots`
+    /// The internal snapshots stored in the image.
     pub snapshots: Option<Vec<SnapshotInfo>>,
-    /// `format-specific`
+    /// Details that only the format or protocol knows.
     pub format_specific: Option<ImageInfoSpecific>,
-    /// `backing-image`
+    /// The same information about the backing image.
     pub backing_image: Option<Box<ImageInfo>>,
 }
 
@@ -13428,14 +13984,16 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfo {
     }
 }
 
-/// The QAPI struct `BlockdevCacheInfo`.
+/// The cache mode of a block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCacheInfo {
-    /// `writeback`
+    /// Whether writes complete once they reach a cache
+    /// (write-back) rather than only once they are on stable storage
+    /// (write-through).
     pub writeback: bool,
-    /// `direct`
+    /// Whether the host's page cache is bypassed.
     pub direct: bool,
-    /// `no-flush`
+    /// Whether requests to flush data to disk are ignored.
     pub no_flush: bool,
 }
 
@@ -13476,22 +14034,26 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCacheInfo {
     }
 }
 
-/// The QAPI struct `BlockDirtyInfo`.
+/// A dirty bitmap of a block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyInfo {
-    /// `name`
+    /// The bitmap's name; absent for a bitmap without one.
     pub name: Option<::std::string::String>,
-    /// `count`
+    /// How many bytes of the disk the bitmap marks as dirty.
     pub count: i64,
-    /// `granularity`
+    /// How many bytes of the disk each bit stands for.
     pub granularity: u32,
-    /// `recording`
+    /// Whether the bitmap records new writes.
     pub recording: bool,
-    /// `busy`
+    /// Whether an operation (such as a backup job) is using the
+    /// bitmap; while it is, the bitmap cannot be changed or removed.
     pub busy: bool,
-    /// `persistent`
+    /// Whether the bitmap is stored in the image when the
+    /// node is closed.
     pub persistent: bool,
-    /// `inconsistent`
+    /// Present and true if the bitmap was found not to
+    /// have been stored properly; such a bitmap cannot be used, only
+    /// removed.
     pub inconsistent: Option<bool>,
 }
 
@@ -13540,74 +14102,89 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyInfo {
     }
 }
 
-/// The QAPI struct `BlockDeviceInfo`.
+/// What is known about a block node, including the I/O limits of the
+/// device it is attached to.  The limits are 0 when unlimited.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDeviceInfo {
-    /// `file`
+    /// The node's file name, or a description of where its data
+    /// is.
     pub file: ::std::string::String,
-    /// `node-name`
+    /// The node's name.
     pub node_name: Option<::std::string::String>,
-    /// `ro`
+    /// Whether the node is read-only.
     pub ro: bool,
-    /// `drv`
+    /// The name of the node's driver.
     pub drv: ::std::string::String,
-    /// `backing_file`
+    /// The name of the backing file, if there is one.
     pub backing_file: Option<::std::string::String>,
-    /// `backing_file_depth`
+    /// How many backing images lie below this node.
     pub backing_file_depth: i64,
-    /// `active`
+    /// Whether the node is active; a node is inactive while
+    /// another process owns the image, such as on the source of a
+    /// migration once it has completed and on its destination until
+    /// then.  (Since 10.0)
     pub active: bool,
-    /// `encrypted`
+    /// Whether the image is encrypted.
     pub encrypted: bool,
-    /// `detect_zeroes`
+    /// Whether and how writes of zeroes are detected.
     pub detect_zeroes: BlockdevDetectZeroesOptions,
-    /// `bps`
+    /// Limit on the total bytes per second.
     pub bps: i64,
-    /// `bps_rd`
+    /// Limit on the bytes read per second.
     pub bps_rd: i64,
-    /// `bps_wr`
+    /// Limit on the bytes written per second.
     pub bps_wr: i64,
-    /// `iops`
+    /// Limit on the total I/O operations per second.
     pub iops: i64,
-    /// `iops_rd`
+    /// Limit on read operations per second.
     pub iops_rd: i64,
-    /// `iops_wr`
+    /// Limit on write operations per second.
     pub iops_wr: i64,
-    /// `image`
+    /// What is known about the image.
     pub image: ImageInfo,
-    /// `bps_max`
+    /// Bytes per second that `bps` allows in a burst.
     pub bps_max: Option<i64>,
-    /// `bps_rd_max`
+    /// Bytes per second that `bps_rd` allows in a burst.
     pub bps_rd_max: Option<i64>,
-    /// `bps_wr_max`
+    /// Bytes per second that `bps_wr` allows in a burst.
     pub bps_wr_max: Option<i64>,
-    /// `iops_max`
+    /// Operations per second that `iops` allows in a burst.
     pub iops_max: Option<i64>,
-    /// `iops_rd_max`
+    /// Operations per second that `iops_rd` allows in a
+    /// burst.
     pub iops_rd_max: Option<i64>,
-    /// `iops_wr_max`
+    /// Operations per second that `iops_wr` allows in a
+    /// burst.
     pub iops_wr_max: Option<i64>,
-    /// `bps_max_length`
+    /// How long a burst at `bps_max` may last, in
+    /// seconds.
     pub bps_max_length: Option<i64>,
-    /// `bps_rd_max_length`
+    /// How long a burst at `bps_rd_max` may last, in
+    /// seconds.
     pub bps_rd_max_length: Option<i64>,
-    /// `bps_wr_max_length`
+    /// How long a burst at `bps_wr_max` may last, in
+    /// seconds.
     pub bps_wr_max_length: Option<i64>,
-    /// `iops_max_length`
+    /// How long a burst at `iops_max` may last, in
+    /// seconds.
     pub iops_max_length: Option<i64>,
-    /// `iops_rd_max_length`
+    /// How long a burst at `iops_rd_max` may last,
+    /// in seconds.
     pub iops_rd_max_length: Option<i64>,
-    /// `iops_wr_max_length`
+    /// How long a burst at `iops_wr_max` may last,
+    /// in seconds.
     pub iops_wr_max_length: Option<i64>,
-    /// `iops_size`
+    /// The size in bytes that one operation counts as for
+    /// the operation limits; larger requests count as several.
     pub iops_size: Option<i64>,
-    /// `group`
+    /// The throttle group whose limits the device shares.
     pub group: Option<::std::string::String>,
-    /// `cache`
+    /// The node's cache mode.
     pub cache: BlockdevCacheInfo,
-    /// `write_threshold`
+    /// The write threshold in bytes; 0 if none is set.
+    /// See block-set-write-threshold.
     pub write_threshold: i64,
-    /// `dirty-bitmaps`
+    /// The node's dirty bitmaps.
     pub dirty_bitmaps: Option<Vec<BlockDirtyInfo>>,
 }
 
@@ -13724,14 +14301,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceInfo {
     }
 }
 
-/// The QAPI enum `BlockDeviceIoStatus`.
+/// The I/O status of a guest block device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockDeviceIoStatus {
-    /// `ok`
+    /// No error has occurred.
     Ok,
-    /// `failed`
+    /// An I/O error has occurred.
     Failed,
-    /// `nospace`
+    /// An I/O error has occurred because the host ran out of
+    /// space.
     Nospace,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -13789,14 +14367,16 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceIoStatus {
     }
 }
 
-/// The QAPI enum `BlockErrorAction`.
+/// What was done about an I/O error.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockErrorAction {
-    /// `ignore`
+    /// The error was ignored.
     Ignore,
-    /// `report`
+    /// The error was reported to the guest; for a block job,
+    /// the job failed.
     Report,
-    /// `stop`
+    /// The guest was stopped; for a block job, the job was
+    /// paused.
     Stop,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -13854,12 +14434,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockErrorAction {
     }
 }
 
-/// The QAPI enum `IoOperationType`.
+/// The kind of I/O operation that failed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IoOperationType {
-    /// `read`
+    /// A read.
     Read,
-    /// `write`
+    /// A write.
     Write,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -13914,24 +14494,31 @@ impl<'de> ::serde::Deserialize<'de> for IoOperationType {
     }
 }
 
-/// The QAPI struct `BlockInfo`.
+/// A block backend: what a guest device (or a drive defined without
+/// one) reads and writes through.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockInfo {
-    /// `device`
+    /// The backend's name; empty for a backend that has none,
+    /// as when it was created for a device given a node directly.
     pub device: ::std::string::String,
-    /// `qdev`
+    /// The guest device's ID, or its QOM path if it has no ID;
+    /// absent when no device is attached.
     pub qdev: Option<::std::string::String>,
-    /// `type`
+    /// Kept for compatibility only; always "unknown".
     pub type_: ::std::string::String,
-    /// `removable`
+    /// Whether the device's medium can be removed.
     pub removable: bool,
-    /// `locked`
+    /// Whether the guest has locked the medium in place.
     pub locked: bool,
-    /// `inserted`
+    /// The node that the backend reads and writes; absent
+    /// when there is no medium.
     pub inserted: Option<BlockDeviceInfo>,
-    /// `tray_open`
+    /// Whether the tray is open; present only for devices
+    /// that have a tray.
     pub tray_open: Option<bool>,
-    /// `io-status`
+    /// The device's I/O status; present only for device
+    /// models that keep one and only when their error policy can stop
+    /// the guest.
     pub io_status: Option<BlockDeviceIoStatus>,
 }
 
@@ -13982,14 +14569,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockInfo {
     }
 }
 
-/// The QAPI enum `XDbgBlockGraphNodeType`.
+/// The kind of a vertex in the block graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum XDbgBlockGraphNodeType {
-    /// `block-backend`
+    /// A block backend, through which a device or an
+    /// export reaches a node.
     BlockBackend,
-    /// `block-job`
+    /// A block job.
     BlockJob,
-    /// `block-driver`
+    /// A block node.
     BlockDriver,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -14047,14 +14635,16 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphNodeType {
     }
 }
 
-/// The QAPI struct `XDbgBlockGraphNode`.
+/// A vertex of the block graph.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XDbgBlockGraphNode {
-    /// `id`
+    /// A number that identifies the vertex within this one answer
+    /// only.
     pub id: u64,
-    /// `type`
+    /// What the vertex is.
     pub type_: XDbgBlockGraphNodeType,
-    /// `name`
+    /// A name for people to read: the backend's name, the job's
+    /// ID or the node's name.
     pub name: ::std::string::String,
 }
 
@@ -14095,18 +14685,20 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphNode {
     }
 }
 
-/// The QAPI struct `XDbgBlockGraphEdge`.
+/// An edge of the block graph: a parent using a child node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XDbgBlockGraphEdge {
-    /// `parent`
+    /// The `id` of the parent vertex.
     pub parent: u64,
-    /// `child`
+    /// The `id` of the child vertex.
     pub child: u64,
-    /// `name`
+    /// The child's role for the parent (such as "file" or
+    /// "backing").
     pub name: ::std::string::String,
-    /// `perm`
+    /// The permissions the parent holds on the child.
     pub perm: Vec<BlockPermission>,
-    /// `shared-perm`
+    /// The permissions the parent lets other users of the
+    /// child hold.
     pub shared_perm: Vec<BlockPermission>,
 }
 
@@ -14151,12 +14743,12 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphEdge {
     }
 }
 
-/// The QAPI struct `XDbgBlockGraph`.
+/// The whole block graph.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XDbgBlockGraph {
-    /// `nodes`
+    /// The vertices.
     pub nodes: Vec<XDbgBlockGraphNode>,
-    /// `edges`
+    /// The edges.
     pub edges: Vec<XDbgBlockGraphEdge>,
 }
 
@@ -14195,40 +14787,43 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraph {
     }
 }
 
-/// The QAPI struct `BlockDeviceTimedStats`.
+/// I/O statistics over one accounting interval (see the
+/// "stats-intervals" option of a drive).  All latencies are in
+/// nanoseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDeviceTimedStats {
-    /// `interval_length`
+    /// The length of the interval, in seconds.
     pub interval_length: i64,
-    /// `min_rd_latency_ns`
+    /// The shortest read latency.
     pub min_rd_latency_ns: i64,
-    /// `max_rd_latency_ns`
+    /// The longest read latency.
     pub max_rd_latency_ns: i64,
-    /// `avg_rd_latency_ns`
+    /// The average read latency.
     pub avg_rd_latency_ns: i64,
-    /// `min_wr_latency_ns`
+    /// The shortest write latency.
     pub min_wr_latency_ns: i64,
-    /// `max_wr_latency_ns`
+    /// The longest write latency.
     pub max_wr_latency_ns: i64,
-    /// `avg_wr_latency_ns`
+    /// The average write latency.
     pub avg_wr_latency_ns: i64,
-    /// `min_zone_append_latency_ns`
+    /// The shortest zone append latency.
     pub min_zone_append_latency_ns: i64,
-    /// `max_zone_append_latency_ns`
+    /// The longest zone append latency.
     pub max_zone_append_latency_ns: i64,
-    /// `avg_zone_append_latency_ns`
+    /// The average zone append latency.
     pub avg_zone_append_latency_ns: i64,
-    /// `min_flush_latency_ns`
+    /// The shortest flush latency.
     pub min_flush_latency_ns: i64,
-    /// `max_flush_latency_ns`
+    /// The longest flush latency.
     pub max_flush_latency_ns: i64,
-    /// `avg_flush_latency_ns`
+    /// The average flush latency.
     pub avg_flush_latency_ns: i64,
-    /// `avg_rd_queue_depth`
+    /// The average number of reads in flight.
     pub avg_rd_queue_depth: f64,
-    /// `avg_wr_queue_depth`
+    /// The average number of writes in flight.
     pub avg_wr_queue_depth: f64,
-    /// `avg_zone_append_queue_depth`
+    /// The average number of zone appends
+    /// in flight.
     pub avg_zone_append_queue_depth: f64,
 }
 
@@ -14311,12 +14906,18 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceTimedStats {
     }
 }
 
-/// The QAPI struct `BlockLatencyHistogramInfo`.
+/// A histogram of I/O latencies, as set up by
+/// block-latency-histogram-set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockLatencyHistogramInfo {
-    /// `boundaries`
+    /// The boundaries between the bins, in nanoseconds, in
+    /// increasing order.
     pub boundaries: Vec<u64>,
-    /// `bins`
+    /// How many operations fell into each bin; there is one bin
+    /// more than there are boundaries.  The first bin counts
+    /// latencies below the first boundary, the last those at or
+    /// above the last boundary, and each other bin those from one
+    /// boundary up to (not including) the next.
     pub bins: Vec<u64>,
 }
 
@@ -14355,82 +14956,94 @@ impl<'de> ::serde::Deserialize<'de> for BlockLatencyHistogramInfo {
     }
 }
 
-/// The QAPI struct `BlockDeviceStats`.
+/// I/O statistics of a block backend or node, counted since it was
+/// created.  "Unmap" means discard.  Times are in nanoseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDeviceStats {
-    /// `rd_bytes`
+    /// Bytes read.
     pub rd_bytes: i64,
-    /// `wr_bytes`
+    /// Bytes written.
     pub wr_bytes: i64,
-    /// `zone_append_bytes`
+    /// Bytes written by zone appends.
     pub zone_append_bytes: i64,
-    /// `unmap_bytes`
+    /// Bytes discarded.
     pub unmap_bytes: i64,
-    /// `rd_operations`
+    /// Reads completed.
     pub rd_operations: i64,
-    /// `wr_operations`
+    /// Writes completed.
     pub wr_operations: i64,
-    /// `zone_append_operations`
+    /// Zone appends completed.
     pub zone_append_operations: i64,
-    /// `flush_operations`
+    /// Flushes completed.
     pub flush_operations: i64,
-    /// `unmap_operations`
+    /// Discards completed.
     pub unmap_operations: i64,
-    /// `rd_total_time_ns`
+    /// Total time spent on reads.
     pub rd_total_time_ns: i64,
-    /// `wr_total_time_ns`
+    /// Total time spent on writes.
     pub wr_total_time_ns: i64,
-    /// `zone_append_total_time_ns`
+    /// Total time spent on zone appends.
     pub zone_append_total_time_ns: i64,
-    /// `flush_total_time_ns`
+    /// Total time spent on flushes.
     pub flush_total_time_ns: i64,
-    /// `unmap_total_time_ns`
+    /// Total time spent on discards.
     pub unmap_total_time_ns: i64,
-    /// `wr_highest_offset`
+    /// The end of the highest byte range written
+    /// so far, in bytes from the start of the disk.
     pub wr_highest_offset: i64,
-    /// `rd_merged`
+    /// Reads merged into other reads.
     pub rd_merged: i64,
-    /// `wr_merged`
+    /// Writes merged into other writes.
     pub wr_merged: i64,
-    /// `zone_append_merged`
+    /// Zone appends merged into other zone
+    /// appends.
     pub zone_append_merged: i64,
-    /// `unmap_merged`
+    /// Discards merged into other discards.
     pub unmap_merged: i64,
-    /// `idle_time_ns`
+    /// Time since the last I/O operation completed;
+    /// absent if there has been none.
     pub idle_time_ns: Option<i64>,
-    /// `failed_rd_operations`
+    /// Reads that failed.
     pub failed_rd_operations: i64,
-    /// `failed_wr_operations`
+    /// Writes that failed.
     pub failed_wr_operations: i64,
-    /// `failed_zone_append_operations`
+    /// Zone appends that failed.
     pub failed_zone_append_operations: i64,
-    /// `failed_flush_operations`
+    /// Flushes that failed.
     pub failed_flush_operations: i64,
-    /// `failed_unmap_operations`
+    /// Discards that failed.
     pub failed_unmap_operations: i64,
-    /// `invalid_rd_operations`
+    /// Reads refused as invalid (such as beyond
+    /// the end of the disk).
     pub invalid_rd_operations: i64,
-    /// `invalid_wr_operations`
+    /// Writes refused as invalid.
     pub invalid_wr_operations: i64,
-    /// `invalid_zone_append_operations`
+    /// Zone appends refused as invalid.
     pub invalid_zone_append_operations: i64,
-    /// `invalid_flush_operations`
+    /// Flushes refused as invalid.
     pub invalid_flush_operations: i64,
-    /// `invalid_unmap_operations`
+    /// Discards refused as invalid.
     pub invalid_unmap_operations: i64,
-    /// `account_invalid`
+    /// Whether invalid operations count toward
+    /// `idle_time_ns`.
     pub account_invalid: bool,
-    /// `account_failed`
+    /// Whether failed operations count toward the
+    /// latency statistics and `idle_time_ns`.
     pub account_failed: bool,
-    /// `timed_stats`
+    /// Statistics over each configured accounting
+    /// interval.
     pub timed_stats: Vec<BlockDeviceTimedStats>,
-    /// `rd_latency_histogram`
+    /// The read latency histogram, if one is set
+    /// up.
     pub rd_latency_histogram: Option<BlockLatencyHistogramInfo>,
-    /// `wr_latency_histogram`
+    /// The write latency histogram, if one is set
+    /// up.
     pub wr_latency_histogram: Option<BlockLatencyHistogramInfo>,
-    /// `zone_append_latency_histogram`
+    /// The zone append latency
+    /// histogram, if one is set up.
     pub zone_append_latency_histogram: Option<BlockLatencyHistogramInfo>,
-    /// `flush_latency_histogram`
+    /// The flush latency histogram, if one is
+    /// set up.
     pub flush_latency_histogram: Option<BlockLatencyHistogramInfo>,
 }
 
@@ -14598,14 +15211,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceStats {
     }
 }
 
-/// The QAPI struct `BlockStatsSpecificFile`.
+/// Statistics that the drivers for host files and devices keep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockStatsSpecificFile {
-    /// `discard-nb-ok`
+    /// Discards that the host carried out.
     pub discard_nb_ok: u64,
-    /// `discard-nb-failed`
+    /// Discards that the host failed.
     pub discard_nb_failed: u64,
-    /// `discard-bytes-ok`
+    /// Bytes that the host discarded.
     pub discard_bytes_ok: u64,
 }
 
@@ -14646,14 +15259,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecificFile {
     }
 }
 
-/// The QAPI struct `BlockStatsSpecificNvme`.
+/// Statistics that the userspace NVMe driver keeps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockStatsSpecificNvme {
-    /// `completion-errors`
+    /// Commands that completed with an error.
     pub completion_errors: u64,
-    /// `aligned-accesses`
+    /// Requests whose buffers were suitably aligned.
     pub aligned_accesses: u64,
-    /// `unaligned-accesses`
+    /// Requests that needed a bounce buffer because
+    /// their buffers were not suitably aligned.
     pub unaligned_accesses: u64,
 }
 
@@ -14694,7 +15308,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecificNvme {
     }
 }
 
-/// The QAPI union `BlockStatsSpecific`.
+/// Statistics that only some drivers keep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockStatsSpecific {
     /// The branch, chosen by `driver`, with its members.
@@ -15057,22 +15671,26 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecific {
     }
 }
 
-/// The QAPI struct `BlockStats`.
+/// Statistics of a block backend or of a block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockStats {
-    /// `device`
+    /// The backend's name, for the entry of a backend (empty if
+    /// it has none).
     pub device: Option<::std::string::String>,
-    /// `qdev`
+    /// The guest device's ID or QOM path, for the entry of a
+    /// backend attached to a device.
     pub qdev: Option<::std::string::String>,
-    /// `node-name`
+    /// The node's name.
     pub node_name: Option<::std::string::String>,
-    /// `stats`
+    /// The statistics.
     pub stats: BlockDeviceStats,
-    /// `driver-specific`
+    /// Statistics that only the node's driver keeps.
     pub driver_specific: Option<BlockStatsSpecific>,
-    /// `parent`
+    /// Despite its name, the statistics of the node's "file"
+    /// child (the protocol layer below a format), if it has one.
     pub parent: Option<Box<BlockStats>>,
-    /// `backing`
+    /// The statistics of the node's backing node, if it has
+    /// one.
     pub backing: Option<Box<BlockStats>>,
 }
 
@@ -15121,14 +15739,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockStats {
     }
 }
 
-/// The QAPI enum `QuorumOpType`.
+/// The kind of request that a quorum child got wrong.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QuorumOpType {
-    /// `read`
+    /// A read.
     Read,
-    /// `write`
+    /// A write.
     Write,
-    /// `flush`
+    /// A flush.
     Flush,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15186,12 +15804,13 @@ impl<'de> ::serde::Deserialize<'de> for QuorumOpType {
     }
 }
 
-/// The QAPI enum `QCryptoBlockFormat`.
+/// A format of encrypted block data.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoBlockFormat {
-    /// `qcow`
+    /// The AES encryption of the old qcow and qcow2 formats; it is
+    /// insecure and supported only for compatibility.
     Qcow,
-    /// `luks`
+    /// LUKS.
     Luks,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15246,16 +15865,17 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockFormat {
     }
 }
 
-/// The QAPI enum `PreallocMode`.
+/// How much of a new image's space to allocate up front.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PreallocMode {
-    /// `off`
+    /// Nothing beyond what the format needs.
     Off,
-    /// `metadata`
+    /// Only the format's metadata, such as its mapping
+    /// tables.
     Metadata,
-    /// `falloc`
+    /// All of it, by reserving space without writing it.
     Falloc,
-    /// `full`
+    /// All of it, by writing zeroes to it.
     Full,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15316,18 +15936,20 @@ impl<'de> ::serde::Deserialize<'de> for PreallocMode {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsFile`.
+/// How to create a file on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsFile {
-    /// `filename`
+    /// The file's name.
     pub filename: ::std::string::String,
-    /// `size`
+    /// The file's size in bytes.
     pub size: u64,
-    /// `preallocation`
+    /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
-    /// `nocow`
+    /// Whether to switch off copy-on-write for the file, on file
+    /// systems (such as btrfs) that use it.  Default false.
     pub nocow: Option<bool>,
-    /// `extent-size-hint`
+    /// The extent size hint to set on the file, on
+    /// file systems that support one; 0 sets none.  Default 1 MiB.
     pub extent_size_hint: Option<u64>,
 }
 
@@ -15376,14 +15998,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsFile {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsGluster`.
+/// How to create an image on a GlusterFS volume.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsGluster {
-    /// `location`
+    /// Where to create it.
     pub location: BlockdevOptionsGluster,
-    /// `size`
+    /// The image's size in bytes.
     pub size: u64,
-    /// `preallocation`
+    /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
 }
 
@@ -15424,30 +16046,36 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsGluster {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsLUKS`.
+/// How to create a LUKS encrypted image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsLUKS {
-    /// `key-secret`
+    /// The ID of a secret object that holds the passphrase
+    /// for the first key slot.
     pub key_secret: Option<::std::string::String>,
-    /// `cipher-alg`
+    /// The cipher.  Default "aes-256".
     pub cipher_alg: Option<QCryptoCipherAlgo>,
-    /// `cipher-mode`
+    /// The cipher's block chaining mode.  Default "xts".
     pub cipher_mode: Option<QCryptoCipherMode>,
-    /// `ivgen-alg`
+    /// How initialization vectors are generated.  Default
+    /// "plain64".
     pub ivgen_alg: Option<QCryptoIVGenAlgo>,
-    /// `ivgen-hash-alg`
+    /// The hash that the initialization vector
+    /// generator uses, for generators that use one.
     pub ivgen_hash_alg: Option<QCryptoHashAlgo>,
-    /// `hash-alg`
+    /// The hash used to derive keys.  Default "sha256".
     pub hash_alg: Option<QCryptoHashAlgo>,
-    /// `iter-time`
+    /// How long to spend deriving the key from the
+    /// passphrase, in milliseconds; the iteration count is chosen to
+    /// take about that long.  Default 2000.
     pub iter_time: Option<i64>,
-    /// `file`
+    /// The node to create the image on.
     pub file: Option<BlockdevRef>,
-    /// `header`
+    /// A node to write a detached header to, instead of putting
+    /// the header in front of the data.
     pub header: Option<BlockdevRef>,
-    /// `size`
+    /// The size of the encrypted disk in bytes.
     pub size: u64,
-    /// `preallocation`
+    /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
 }
 
@@ -15504,12 +16132,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsLUKS {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsNfs`.
+/// How to create an image on an NFS server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsNfs {
-    /// `location`
+    /// Where to create it.
     pub location: BlockdevOptionsNfs,
-    /// `size`
+    /// The image's size in bytes.
     pub size: u64,
 }
 
@@ -15548,14 +16176,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsNfs {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsParallels`.
+/// How to create a Parallels image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsParallels {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `cluster-size`
+    /// The cluster size in bytes.  Default 1 MiB.
     pub cluster_size: Option<u64>,
 }
 
@@ -15596,22 +16224,26 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsParallels {
     }
 }
 
-/// The QAPI struct `QCryptoBlockCreateOptionsLUKS`.
+/// How to set up LUKS encryption inside an image format.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QCryptoBlockCreateOptionsLUKS {
-    /// `key-secret`
+    /// The ID of a secret object that holds the passphrase
+    /// for the first key slot.
     pub key_secret: Option<::std::string::String>,
-    /// `cipher-alg`
+    /// The cipher.  Default "aes-256".
     pub cipher_alg: Option<QCryptoCipherAlgo>,
-    /// `cipher-mode`
+    /// The cipher's block chaining mode.  Default "xts".
     pub cipher_mode: Option<QCryptoCipherMode>,
-    /// `ivgen-alg`
+    /// How initialization vectors are generated.  Default
+    /// "plain64".
     pub ivgen_alg: Option<QCryptoIVGenAlgo>,
-    /// `ivgen-hash-alg`
+    /// The hash that the initialization vector
+    /// generator uses, for generators that use one.
     pub ivgen_hash_alg: Option<QCryptoHashAlgo>,
-    /// `hash-alg`
+    /// The hash used to derive keys.  Default "sha256".
     pub hash_alg: Option<QCryptoHashAlgo>,
-    /// `iter-time`
+    /// How long to spend deriving the key from the
+    /// passphrase, in milliseconds.  Default 2000.
     pub iter_time: Option<i64>,
 }
 
@@ -15660,7 +16292,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptionsLUKS {
     }
 }
 
-/// The QAPI union `QCryptoBlockCreateOptions`.
+/// How to set up encryption inside an image format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptoBlockCreateOptions {
     /// The branch, chosen by `format`, with its members.
@@ -15768,16 +16400,16 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptions {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsQcow`.
+/// How to create an image of the old qcow format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsQcow {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `backing-file`
+    /// The backing file name to record in the image.
     pub backing_file: Option<::std::string::String>,
-    /// `encrypt`
+    /// How to encrypt the image; not encrypted if absent.
     pub encrypt: Option<QCryptoBlockCreateOptions>,
 }
 
@@ -15820,12 +16452,13 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQcow {
     }
 }
 
-/// The QAPI enum `BlockdevQcow2Version`.
+/// A version of the qcow2 format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevQcow2Version {
-    /// `v2`
+    /// Version 2, compatibility level "0.10", which very old
+    /// software can read.
     V2,
-    /// `v3`
+    /// Version 3, compatibility level "1.1".
     V3,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15880,36 +16513,44 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Version {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsQcow2`.
+/// How to create a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsQcow2 {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `data-file`
+    /// A node to keep the guest data in, apart from the
+    /// image's metadata.
     pub data_file: Option<BlockdevRef>,
-    /// `data-file-raw`
+    /// Whether `data-file` is kept valid as a raw image on
+    /// its own.  Requires `data-file`.  Default false.
     pub data_file_raw: Option<bool>,
-    /// `extended-l2`
+    /// Whether to split clusters into subclusters.
+    /// Default false.
     pub extended_l2: Option<bool>,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `version`
+    /// The format version.  Default "v3".
     pub version: Option<BlockdevQcow2Version>,
-    /// `backing-file`
+    /// The backing file name to record in the image.
     pub backing_file: Option<::std::string::String>,
-    /// `backing-fmt`
+    /// The backing file's format to record in the image.
     pub backing_fmt: Option<BlockdevDriver>,
-    /// `encrypt`
+    /// How to encrypt the image; not encrypted if absent.
     pub encrypt: Option<QCryptoBlockCreateOptions>,
-    /// `cluster-size`
+    /// The cluster size in bytes, a power of 2.  Default
+    /// 64 KiB.
     pub cluster_size: Option<u64>,
-    /// `preallocation`
+    /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
-    /// `lazy-refcounts`
+    /// Whether to update reference counts lazily, which
+    /// speeds up some writes; after a crash, the counts are rebuilt
+    /// when the image is next opened for writing.  Default false.
     pub lazy_refcounts: Option<bool>,
-    /// `refcount-bits`
+    /// The width of a reference count in bits, a power
+    /// of 2 no larger than 64.  Default 16.
     pub refcount_bits: Option<i64>,
-    /// `compression-type`
+    /// The algorithm for compressed clusters.
+    /// Default "zlib".
     pub compression_type: Option<Qcow2CompressionType>,
 }
 
@@ -15976,20 +16617,21 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQcow2 {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsQed`.
+/// How to create a QED image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsQed {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `backing-file`
+    /// The backing file name to record in the image.
     pub backing_file: Option<::std::string::String>,
-    /// `backing-fmt`
+    /// The backing file's format to record in the image.
     pub backing_fmt: Option<BlockdevDriver>,
-    /// `cluster-size`
+    /// The cluster size in bytes.  Default 64 KiB.
     pub cluster_size: Option<u64>,
-    /// `table-size`
+    /// The size of the L1 and L2 tables, in clusters.
+    /// Default 4.
     pub table_size: Option<i64>,
 }
 
@@ -16036,16 +16678,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQed {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsRbd`.
+/// How to create a Ceph RBD image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsRbd {
-    /// `location`
+    /// Where to create it.
     pub location: BlockdevOptionsRbd,
-    /// `size`
+    /// The image's size in bytes.
     pub size: u64,
-    /// `cluster-size`
+    /// The size of the RADOS objects that hold the
+    /// image's data, in bytes.
     pub cluster_size: Option<u64>,
-    /// `encrypt`
+    /// How to encrypt the image; not encrypted if absent.
     pub encrypt: Option<RbdEncryptionCreateOptions>,
 }
 
@@ -16088,12 +16731,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsRbd {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsSsh`.
+/// How to create an image over SSH.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsSsh {
-    /// `location`
+    /// Where to create it.
     pub location: BlockdevOptionsSsh,
-    /// `size`
+    /// The image's size in bytes.
     pub size: u64,
 }
 
@@ -16132,14 +16775,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsSsh {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsVdi`.
+/// How to create a VDI (VirtualBox) image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsVdi {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `preallocation`
+    /// How much space to allocate; only "off" and
+    /// "metadata" are supported.  Default "off".
     pub preallocation: Option<PreallocMode>,
 }
 
@@ -16180,12 +16824,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVdi {
     }
 }
 
-/// The QAPI enum `BlockdevVhdxSubformat`.
+/// A kind of VHDX image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevVhdxSubformat {
-    /// `dynamic`
+    /// Space is allocated as the disk is written to.
     Dynamic,
-    /// `fixed`
+    /// All of the disk's space is allocated up front.
     Fixed,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -16240,20 +16884,24 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVhdxSubformat {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsVhdx`.
+/// How to create a VHDX (Hyper-V) image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsVhdx {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `log-size`
+    /// The size of the image's log in bytes, a multiple of
+    /// 1 MiB.  Default 1 MiB.
     pub log_size: Option<u64>,
-    /// `block-size`
+    /// The size of the image's data blocks in bytes, a
+    /// multiple of 1 MiB no larger than 256 MiB.  Default: chosen
+    /// from `size`.
     pub block_size: Option<u64>,
-    /// `subformat`
+    /// The kind of image.  Default "dynamic".
     pub subformat: Option<BlockdevVhdxSubformat>,
-    /// `block-state-zero`
+    /// Whether to mark blocks as zero blocks in the
+    /// image's block table.  Default true.
     pub block_state_zero: Option<bool>,
 }
 
@@ -16304,18 +16952,22 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVhdx {
     }
 }
 
-/// The QAPI enum `BlockdevVmdkSubformat`.
+/// A kind of VMDK image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevVmdkSubformat {
-    /// `monolithicSparse`
+    /// One file that grows as the disk is written to.
     MonolithicSparse,
-    /// `monolithicFlat`
+    /// A descriptor file and one data file that holds
+    /// the whole disk.
     MonolithicFlat,
-    /// `twoGbMaxExtentSparse`
+    /// A descriptor file and data files of up to
+    /// 2 GB each that grow as the disk is written to.
     TwoGbMaxExtentSparse,
-    /// `twoGbMaxExtentFlat`
+    /// A descriptor file and data files of up to
+    /// 2 GB each that are allocated up front.
     TwoGbMaxExtentFlat,
-    /// `streamOptimized`
+    /// One compressed file that grows as the disk is
+    /// written to, meant for transferring images.
     StreamOptimized,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -16379,16 +17031,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVmdkSubformat {
     }
 }
 
-/// The QAPI enum `BlockdevVmdkAdapterType`.
+/// The kind of disk controller that a VMDK image says the disk is
+/// attached to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevVmdkAdapterType {
-    /// `ide`
+    /// An IDE controller.
     Ide,
-    /// `buslogic`
+    /// A BusLogic SCSI controller.
     Buslogic,
-    /// `lsilogic`
+    /// An LSI Logic SCSI controller.
     Lsilogic,
-    /// `legacyESX`
+    /// The legacy controller type of ESX.
     LegacyEsx,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -16449,26 +17102,32 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVmdkAdapterType {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsVmdk`.
+/// How to create a VMDK (VMware) image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsVmdk {
-    /// `file`
+    /// The node to create the image on: the descriptor file, or
+    /// the only file for the monolithic kinds.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `extents`
+    /// The nodes to create the data files on, for the kinds
+    /// that have several files; as many as the kind needs for `size`.
     pub extents: Option<Vec<BlockdevRef>>,
-    /// `subformat`
+    /// The kind of image.  Default "monolithicSparse".
     pub subformat: Option<BlockdevVmdkSubformat>,
-    /// `backing-file`
+    /// The backing file name to record in the image.
     pub backing_file: Option<::std::string::String>,
-    /// `adapter-type`
+    /// The disk controller to record in the image.
+    /// Default "ide".
     pub adapter_type: Option<BlockdevVmdkAdapterType>,
-    /// `hwversion`
+    /// The VMware hardware version to record in the image.
+    /// Default "4".
     pub hwversion: Option<::std::string::String>,
-    /// `toolsversion`
+    /// The VMware Tools version to record in the image.
     pub toolsversion: Option<::std::string::String>,
-    /// `zeroed-grain`
+    /// Whether the image may mark grains as reading as
+    /// zeroes without storing them; only for sparse kinds.  Default
+    /// false.
     pub zeroed_grain: Option<bool>,
 }
 
@@ -16521,12 +17180,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVmdk {
     }
 }
 
-/// The QAPI enum `BlockdevVpcSubformat`.
+/// A kind of VHD (Virtual PC) image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevVpcSubformat {
-    /// `dynamic`
+    /// Space is allocated as the disk is written to.
     Dynamic,
-    /// `fixed`
+    /// All of the disk's space is allocated up front.
     Fixed,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -16581,16 +17240,18 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVpcSubformat {
     }
 }
 
-/// The QAPI struct `BlockdevCreateOptionsVpc`.
+/// How to create a VHD (Virtual PC) image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptionsVpc {
-    /// `file`
+    /// The node to create the image on.
     pub file: BlockdevRef,
-    /// `size`
+    /// The disk's size in bytes.
     pub size: u64,
-    /// `subformat`
+    /// The kind of image.  Default "dynamic".
     pub subformat: Option<BlockdevVpcSubformat>,
-    /// `force-size`
+    /// If true, the disk gets exactly `size` bytes; if false,
+    /// the size is rounded to fit a disk geometry, as Virtual PC
+    /// does.  Default false.
     pub force_size: Option<bool>,
 }
 
@@ -16633,7 +17294,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVpc {
     }
 }
 
-/// The QAPI union `BlockdevCreateOptions`.
+/// How to create an image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevCreateOptions {
     /// The branch, chosen by `driver`, with its members.
@@ -17045,12 +17706,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptions {
     }
 }
 
-/// The QAPI enum `QCryptoBlockLUKSKeyslotState`.
+/// What to do to LUKS key slots.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptoBlockLUKSKeyslotState {
-    /// `active`
+    /// Put a new passphrase into a key slot.
     Active,
-    /// `inactive`
+    /// Erase key slots.
     Inactive,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -17105,20 +17766,27 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockLUKSKeyslotState {
     }
 }
 
-/// The QAPI struct `BlockdevAmendOptionsLUKS`.
+/// How to change the key slots of a LUKS image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevAmendOptionsLUKS {
-    /// `state`
+    /// Whether to add a passphrase or to erase key slots.
     pub state: QCryptoBlockLUKSKeyslotState,
-    /// `new-secret`
+    /// The ID of a secret object that holds the passphrase
+    /// to add; only when adding.
     pub new_secret: Option<::std::string::String>,
-    /// `old-secret`
+    /// The ID of a secret object that holds a passphrase;
+    /// all key slots that it opens are erased.  Only when erasing.
     pub old_secret: Option<::std::string::String>,
-    /// `keyslot`
+    /// The key slot to change.  When adding, default: the first
+    /// free slot; an active slot is overwritten only with the force
+    /// option of x-blockdev-amend.
     pub keyslot: Option<i64>,
-    /// `iter-time`
+    /// How long to spend deriving the key of the new
+    /// passphrase, in milliseconds; only when adding.  Default 2000.
     pub iter_time: Option<i64>,
-    /// `secret`
+    /// The ID of a secret object that holds a passphrase that
+    /// opens the image now.  Default: the one the image was opened
+    /// with.
     pub secret: Option<::std::string::String>,
 }
 
@@ -17165,20 +17833,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptionsLUKS {
     }
 }
 
-/// The QAPI struct `QCryptoBlockAmendOptionsLUKS`.
+/// How to change the key slots of LUKS encryption inside an image
+/// format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptoBlockAmendOptionsLUKS {
-    /// `state`
+    /// Whether to add a passphrase or to erase key slots.
     pub state: QCryptoBlockLUKSKeyslotState,
-    /// `new-secret`
+    /// The ID of a secret object that holds the passphrase
+    /// to add; only when adding.
     pub new_secret: Option<::std::string::String>,
-    /// `old-secret`
+    /// The ID of a secret object that holds a passphrase;
+    /// all key slots that it opens are erased.  Only when erasing.
     pub old_secret: Option<::std::string::String>,
-    /// `keyslot`
+    /// The key slot to change.  When adding, default: the first
+    /// free slot; an active slot is overwritten only with the force
+    /// option of x-blockdev-amend.
     pub keyslot: Option<i64>,
-    /// `iter-time`
+    /// How long to spend deriving the key of the new
+    /// passphrase, in milliseconds; only when adding.  Default 2000.
     pub iter_time: Option<i64>,
-    /// `secret`
+    /// The ID of a secret object that holds a passphrase that
+    /// opens the image now.  Default: the one the image was opened
+    /// with.
     pub secret: Option<::std::string::String>,
 }
 
@@ -17225,7 +17901,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptionsLUKS {
     }
 }
 
-/// The QAPI union `QCryptoBlockAmendOptions`.
+/// How to change the encryption inside an image format.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptoBlockAmendOptions {
     /// The branch, chosen by `format`, with its members.
@@ -17328,10 +18004,10 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptions {
     }
 }
 
-/// The QAPI struct `BlockdevAmendOptionsQcow2`.
+/// How to change a qcow2 image.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockdevAmendOptionsQcow2 {
-    /// `encrypt`
+    /// How to change the image's encryption.
     pub encrypt: Option<QCryptoBlockAmendOptions>,
 }
 
@@ -17368,7 +18044,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptionsQcow2 {
     }
 }
 
-/// The QAPI union `BlockdevAmendOptions`.
+/// How to change an image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevAmendOptions {
     /// The branch, chosen by `driver`, with its members.
@@ -17756,18 +18432,24 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptions {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapAdd`.
+/// A dirty bitmap to create.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapAdd {
-    /// `node`
+    /// The node to track writes to, or the name of its block
+    /// backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name; the node must not have a bitmap of that
+    /// name yet.
     pub name: ::std::string::String,
-    /// `granularity`
+    /// How many bytes of the disk each bit stands for; a
+    /// power of 2.  Default: chosen from the node's cluster size.
     pub granularity: Option<u32>,
-    /// `persistent`
+    /// Whether to store the bitmap in the image when the
+    /// node is closed; the image's format must support it.  Default
+    /// false.
     pub persistent: Option<bool>,
-    /// `disabled`
+    /// If true, the bitmap starts out not recording writes.
+    /// Default false.
     pub disabled: Option<bool>,
 }
 
@@ -17812,14 +18494,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAdd {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapMerge`.
+/// Dirty bitmaps to merge into another one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapMerge {
-    /// `node`
+    /// The node of the target bitmap, or the name of its block
+    /// backend.
     pub node: ::std::string::String,
-    /// `target`
+    /// The name of the bitmap to merge into.
     pub target: ::std::string::String,
-    /// `bitmaps`
+    /// The bitmaps to merge from.
     pub bitmaps: Vec<BlockDirtyBitmapOrStr>,
 }
 
@@ -17860,12 +18543,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMerge {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmap`.
+/// A dirty bitmap, named by its node and its name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmap {
-    /// `node`
+    /// The node, or the name of its block backend.
     pub node: ::std::string::String,
-    /// `name`
+    /// The bitmap's name.
     pub name: ::std::string::String,
 }
 
@@ -17904,12 +18587,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmap {
     }
 }
 
-/// The QAPI alternate `BlockDirtyBitmapOrStr`.
+/// A dirty bitmap, named either within a node that is clear from the
+/// context or with its node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockDirtyBitmapOrStr {
-    /// `local`
+    /// The bitmap's name; its node is the one the context is
+    /// about.
     Local(::std::string::String),
-    /// `external`
+    /// The bitmap, with its node.
     External(BlockDirtyBitmap),
 }
 
@@ -17962,10 +18647,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapOrStr {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapSha256`.
+/// A digest of the contents of a dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapSha256 {
-    /// `sha256`
+    /// The SHA-256 digest, in hexadecimal.
     pub sha256: ::std::string::String,
 }
 
@@ -18002,16 +18687,23 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapSha256 {
     }
 }
 
-/// The QAPI struct `BackupPerf`.
+/// Tuning knobs of a backup job.  They may change or go away.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupPerf {
-    /// `use-copy-range`
+    /// Whether to ask the host to copy the data itself
+    /// (copy offloading) instead of reading and writing it.  Default
+    /// false.
     pub use_copy_range: Option<bool>,
-    /// `max-workers`
+    /// How many copy requests the job may have in flight
+    /// at once.  Default 64.
     pub max_workers: Option<i64>,
-    /// `max-chunk`
+    /// The largest copy request, in bytes; 0 means no limit.
+    /// If not 0, it must be no smaller than the job's cluster size.
+    /// Default 0.
     pub max_chunk: Option<i64>,
-    /// `min-cluster-size`
+    /// The smallest chunk size the job may use, in
+    /// bytes; it must be a power of 2.  Default 0 (no lower bound
+    /// beyond the job's own choice).
     pub min_cluster_size: Option<u64>,
 }
 
@@ -18058,14 +18750,17 @@ impl<'de> ::serde::Deserialize<'de> for BackupPerf {
     }
 }
 
-/// The QAPI enum `BitmapSyncMode`.
+/// What a job does with the dirty bitmap it was given once it ends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BitmapSyncMode {
-    /// `on-success`
+    /// If the job succeeds, the bitmap afterwards marks only
+    /// what was written while the job ran; if it fails, the bitmap
+    /// keeps what it marked and gains what was written meanwhile.
     OnSuccess,
-    /// `never`
+    /// The bitmap is left alone; it only says what to copy.
     Never,
-    /// `always`
+    /// Whatever the job managed to copy is cleared from the
+    /// bitmap, whether the job succeeds or not.
     Always,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -18123,18 +18818,22 @@ impl<'de> ::serde::Deserialize<'de> for BitmapSyncMode {
     }
 }
 
-/// The QAPI enum `MirrorSyncMode`.
+/// What a backup or mirror job copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MirrorSyncMode {
-    /// `top`
+    /// Only the data of the top image, not what its backing chain
+    /// provides.
     Top,
-    /// `full`
+    /// The whole disk, backing chain included.
     Full,
-    /// `none`
+    /// Nothing up front; a backup job copies only the old data
+    /// that new writes would overwrite, a mirror job only new writes.
     None,
-    /// `incremental`
+    /// What the given dirty bitmap marks, with bitmap mode
+    /// "on-success".
     Incremental,
-    /// `bitmap`
+    /// What the given dirty bitmap marks, with the given bitmap
+    /// mode.
     Bitmap,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -18198,18 +18897,21 @@ impl<'de> ::serde::Deserialize<'de> for MirrorSyncMode {
     }
 }
 
-/// The QAPI enum `BlockdevOnError`.
+/// What to do when an I/O error occurs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevOnError {
-    /// `report`
+    /// Report the error: to the guest, or for a block job, fail
+    /// the job.
     Report,
-    /// `ignore`
+    /// Ignore the error and go on.
     Ignore,
-    /// `enospc`
+    /// Stop if the host ran out of space; report any other
+    /// error.
     Enospc,
-    /// `stop`
+    /// Stop on any error: a block job pauses, a guest device
+    /// stops the guest.
     Stop,
-    /// `auto`
+    /// Follow the error policy of the block backend.
     Auto,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -18273,40 +18975,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOnError {
     }
 }
 
-/// The QAPI struct `BlockdevBackup`.
+/// How to start a backup job whose target is an existing block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevBackup {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The node to back up, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `sync`
+    /// What to copy.
     pub sync: MirrorSyncMode,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `bitmap`
+    /// The name of a dirty bitmap of `device`.  Required when
+    /// `sync` is "bitmap" or "incremental", which copy what it marks.
     pub bitmap: Option<::std::string::String>,
-    /// `bitmap-mode`
+    /// What to do with `bitmap` once the job ends.
     pub bitmap_mode: Option<BitmapSyncMode>,
-    /// `compress`
+    /// Whether to write the data compressed; the target's
+    /// format must support it.  Default false.
     pub compress: Option<bool>,
-    /// `on-source-error`
+    /// What to do on an error reading the source.
+    /// Default "report".
     pub on_source_error: Option<BlockdevOnError>,
-    /// `on-target-error`
+    /// What to do on an error writing the target.
+    /// Default "report".
     pub on_target_error: Option<BlockdevOnError>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
-    /// `filter-node-name`
+    /// The name to give the filter node that the job
+    /// inserts above `device`; generated if absent.
     pub filter_node_name: Option<::std::string::String>,
-    /// `discard-source`
+    /// Whether to discard from the source what has been
+    /// copied, as when the source is a temporary fleecing image.
+    /// Default false.
     pub discard_source: Option<bool>,
-    /// `x-perf`
+    /// Tuning knobs; for experiments only.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_perf: Option<BackupPerf>,
-    /// `target`
+    /// The node to write the backup to.
     pub target: ::std::string::String,
 }
 
@@ -18375,12 +19088,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevBackup {
     }
 }
 
-/// The QAPI enum `NewImageMode`.
+/// Whether a command creates its target image file or uses one that
+/// exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NewImageMode {
-    /// `existing`
+    /// Open the existing file; it is not created.
     Existing,
-    /// `absolute-paths`
+    /// Create the file; if it gets a backing file, that
+    /// is recorded by its absolute path.
     AbsolutePaths,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -18435,44 +19150,56 @@ impl<'de> ::serde::Deserialize<'de> for NewImageMode {
     }
 }
 
-/// The QAPI struct `DriveBackup`.
+/// How to start a backup job whose target is an image file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriveBackup {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The node to back up, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `sync`
+    /// What to copy.
     pub sync: MirrorSyncMode,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `bitmap`
+    /// The name of a dirty bitmap of `device`.  Required when
+    /// `sync` is "bitmap" or "incremental", which copy what it marks.
     pub bitmap: Option<::std::string::String>,
-    /// `bitmap-mode`
+    /// What to do with `bitmap` once the job ends.
     pub bitmap_mode: Option<BitmapSyncMode>,
-    /// `compress`
+    /// Whether to write the data compressed; the target's
+    /// format must support it.  Default false.
     pub compress: Option<bool>,
-    /// `on-source-error`
+    /// What to do on an error reading the source.
+    /// Default "report".
     pub on_source_error: Option<BlockdevOnError>,
-    /// `on-target-error`
+    /// What to do on an error writing the target.
+    /// Default "report".
     pub on_target_error: Option<BlockdevOnError>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
-    /// `filter-node-name`
+    /// The name to give the filter node that the job
+    /// inserts above `device`; generated if absent.
     pub filter_node_name: Option<::std::string::String>,
-    /// `discard-source`
+    /// Whether to discard from the source what has been
+    /// copied.  Default false.
     pub discard_source: Option<bool>,
-    /// `x-perf`
+    /// Tuning knobs; for experiments only.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_perf: Option<BackupPerf>,
-    /// `target`
+    /// The file name of the target image.
     pub target: ::std::string::String,
-    /// `format`
+    /// The target's image format.  Default: the format of
+    /// `device`.
     pub format: Option<::std::string::String>,
-    /// `mode`
+    /// Whether to create the target or use an existing file.
+    /// Default "absolute-paths".
     pub mode: Option<NewImageMode>,
 }
 
@@ -18545,12 +19272,15 @@ impl<'de> ::serde::Deserialize<'de> for DriveBackup {
     }
 }
 
-/// The QAPI enum `MirrorCopyMode`.
+/// How a mirror job keeps the target up to date with new writes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MirrorCopyMode {
-    /// `background`
+    /// Changed data is copied in the background, after the
+    /// guest's write has completed.
     Background,
-    /// `write-blocking`
+    /// Once the data is in sync, each guest write
+    /// completes only when it has reached the target too, so the job
+    /// cannot fall behind.
     WriteBlocking,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -18605,42 +19335,56 @@ impl<'de> ::serde::Deserialize<'de> for MirrorCopyMode {
     }
 }
 
-/// The QAPI struct `DriveMirror`.
+/// How to start a mirror job whose target is an image file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriveMirror {
-    /// `job-id`
+    /// An identifier for the job.  If absent, the name of the
+    /// block backend of `device` is used; it must then have one.
     pub job_id: Option<::std::string::String>,
-    /// `device`
+    /// The node to mirror, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `target`
+    /// The file name of the target image.
     pub target: ::std::string::String,
-    /// `format`
+    /// The target's image format.  Default: the format of the
+    /// source.
     pub format: Option<::std::string::String>,
-    /// `node-name`
+    /// The node name to give the target's node.
     pub node_name: Option<::std::string::String>,
-    /// `replaces`
+    /// The node that the target takes the place of when the
+    /// job completes.  Default: `device` itself.
     pub replaces: Option<::std::string::String>,
-    /// `sync`
+    /// What to copy.
     pub sync: MirrorSyncMode,
-    /// `mode`
+    /// Whether to create the target or use an existing file.
+    /// Default "absolute-paths".
     pub mode: Option<NewImageMode>,
-    /// `speed`
+    /// The highest copy rate, in bytes per second; 0 or absent
+    /// means no limit.
     pub speed: Option<i64>,
-    /// `granularity`
+    /// The size in bytes that one bit of the job's dirty
+    /// bitmap stands for; a power of 2 from 512 bytes to 64 MiB.
+    /// Default: chosen from the target's cluster size.
     pub granularity: Option<u32>,
-    /// `buf-size`
+    /// How many bytes of data may be in flight at once.
     pub buf_size: Option<i64>,
-    /// `on-source-error`
+    /// What to do on an error reading the source.
+    /// Default "report".
     pub on_source_error: Option<BlockdevOnError>,
-    /// `on-target-error`
+    /// What to do on an error writing the target.
+    /// Default "report".
     pub on_target_error: Option<BlockdevOnError>,
-    /// `unmap`
+    /// Whether areas where the source reads as zeroes may be
+    /// discarded on the target when that makes them read as zeroes
+    /// too; if false, zeroes are written there.  Default true.
     pub unmap: Option<bool>,
-    /// `copy-mode`
+    /// How new writes reach the target.  Default
+    /// "background".
     pub copy_mode: Option<MirrorCopyMode>,
-    /// `auto-finalize`
+    /// If false, the job waits in status "pending" for
+    /// block-job-finalize once it has done its work.  Default true.
     pub auto_finalize: Option<bool>,
-    /// `auto-dismiss`
+    /// If false, the job stays in status "concluded" until
+    /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
 }
 
@@ -18709,10 +19453,11 @@ impl<'de> ::serde::Deserialize<'de> for DriveMirror {
     }
 }
 
-/// The QAPI struct `BlockJobInfoMirror`.
+/// What a mirror job reports beyond what every block job does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobInfoMirror {
-    /// `actively-synced`
+    /// Whether the target holds the same data as the
+    /// source and new writes reach both before they complete.
     pub actively_synced: bool,
 }
 
@@ -18749,32 +19494,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfoMirror {
     }
 }
 
-/// The QAPI union `BlockJobInfo`.
+/// The state of a block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobInfo {
-    /// `device`
+    /// The job's identifier (named so for compatibility).
     pub device: ::std::string::String,
-    /// `len`
+    /// The value that `offset` is expected to reach when the job
+    /// is done; it may change while the job runs.  The unit is
+    /// arbitrary.
     pub len: i64,
-    /// `offset`
+    /// How far the job has got, in the unit of `len`.
     pub offset: i64,
-    /// `busy`
+    /// Whether the job is doing work right now, rather than
+    /// waiting.
     pub busy: bool,
-    /// `paused`
+    /// Whether the job is paused, or will pause as soon as it
+    /// can.
     pub paused: bool,
-    /// `speed`
+    /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
-    /// `io-status`
+    /// The job's I/O status, which records an error that
+    /// made the job stop.
     pub io_status: BlockDeviceIoStatus,
-    /// `ready`
+    /// Whether the job is ready for block-job-complete.
     pub ready: bool,
-    /// `status`
+    /// Where the job is in its life cycle.
     pub status: JobStatus,
-    /// `auto-finalize`
+    /// Whether the job finalizes by itself.
     pub auto_finalize: bool,
-    /// `auto-dismiss`
+    /// Whether the job goes away by itself once it has
+    /// concluded.
     pub auto_dismiss: bool,
-    /// `error`
+    /// A description of the error for people to read, if the
+    /// job has ended with one.
     pub error: Option<::std::string::String>,
     /// The branch, chosen by `type`, with its members.
     pub type_: BlockJobInfoBranch,
@@ -18949,10 +19701,11 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfo {
     }
 }
 
-/// The QAPI struct `BlockJobChangeOptionsMirror`.
+/// What can be changed in a running mirror job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChangeOptionsMirror {
-    /// `copy-mode`
+    /// The copy mode to switch to; only switching from
+    /// "background" to "write-blocking" is supported.
     pub copy_mode: MirrorCopyMode,
 }
 
@@ -18989,10 +19742,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptionsMirror {
     }
 }
 
-/// The QAPI union `BlockJobChangeOptions`.
+/// What to change in a running block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChangeOptions {
-    /// `id`
+    /// The job's identifier.
     pub id: ::std::string::String,
     /// The branch, chosen by `type`, with its members.
     pub type_: BlockJobChangeOptionsBranch,
@@ -19143,12 +19896,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptions {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshot`.
+/// An external snapshot made of existing nodes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshot {
-    /// `node`
+    /// The node to take the snapshot of; it becomes the backing
+    /// node of `overlay`.
     pub node: ::std::string::String,
-    /// `overlay`
+    /// The node that takes the place of `node`, with `node` as
+    /// its backing node; it must have no backing node yet.
     pub overlay: ::std::string::String,
 }
 
@@ -19187,12 +19942,14 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshot {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshotInternal`.
+/// An internal snapshot to take.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotInternal {
-    /// `device`
+    /// The node to take the snapshot of, or the name of its
+    /// block backend.
     pub device: ::std::string::String,
-    /// `name`
+    /// The name of the new snapshot; the image must not have a
+    /// snapshot of that name yet.
     pub name: ::std::string::String,
 }
 
@@ -19231,20 +19988,22 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternal {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshotSync`.
+/// An external snapshot whose overlay is an image file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotSync {
-    /// `device`
+    /// The name of the block backend to take the snapshot of.
+    /// Give either `device` or `node-name`.
     pub device: Option<::std::string::String>,
-    /// `node-name`
+    /// The node to take the snapshot of.
     pub node_name: Option<::std::string::String>,
-    /// `snapshot-file`
+    /// The file name of the overlay image.
     pub snapshot_file: ::std::string::String,
-    /// `snapshot-node-name`
+    /// The node name to give the overlay's node.
     pub snapshot_node_name: Option<::std::string::String>,
-    /// `format`
+    /// The overlay's image format.  Default "qcow2".
     pub format: Option<::std::string::String>,
-    /// `mode`
+    /// Whether to create the overlay or use an existing file.
+    /// Default "absolute-paths".
     pub mode: Option<NewImageMode>,
 }
 
@@ -19295,32 +20054,34 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSync {
     }
 }
 
-/// The QAPI enum `TransactionActionKind`.
+/// The kinds of action a transaction can contain.  Each but `abort`
+/// does what the command of the same name does.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransactionActionKind {
-    /// `abort`
+    /// Fail, so that the whole transaction fails; for testing.
     Abort,
-    /// `block-dirty-bitmap-add`
+    /// See block-dirty-bitmap-add.
     BlockDirtyBitmapAdd,
-    /// `block-dirty-bitmap-remove`
+    /// See block-dirty-bitmap-remove.
     BlockDirtyBitmapRemove,
-    /// `block-dirty-bitmap-clear`
+    /// See block-dirty-bitmap-clear.
     BlockDirtyBitmapClear,
-    /// `block-dirty-bitmap-enable`
+    /// See block-dirty-bitmap-enable.
     BlockDirtyBitmapEnable,
-    /// `block-dirty-bitmap-disable`
+    /// See block-dirty-bitmap-disable.
     BlockDirtyBitmapDisable,
-    /// `block-dirty-bitmap-merge`
+    /// See block-dirty-bitmap-merge.
     BlockDirtyBitmapMerge,
-    /// `blockdev-backup`
+    /// See blockdev-backup.
     BlockdevBackup,
-    /// `blockdev-snapshot`
+    /// See blockdev-snapshot.
     BlockdevSnapshot,
-    /// `blockdev-snapshot-internal-sync`
+    /// See
+    /// blockdev-snapshot-internal-sync.
     BlockdevSnapshotInternalSync,
-    /// `blockdev-snapshot-sync`
+    /// See blockdev-snapshot-sync.
     BlockdevSnapshotSync,
-    /// `drive-backup`
+    /// See drive-backup.
     #[deprecated]
     DriveBackup,
     /// A value this version of the schema does not know, as sent.
@@ -19414,7 +20175,7 @@ impl<'de> ::serde::Deserialize<'de> for TransactionActionKind {
     }
 }
 
-/// The QAPI struct `Abort`.
+/// The arguments of the abort action: there are none.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Abort {}
 impl ::serde::Serialize for Abort {
@@ -19444,10 +20205,10 @@ impl<'de> ::serde::Deserialize<'de> for Abort {
     }
 }
 
-/// The QAPI struct `AbortWrapper`.
+/// Holds the arguments of the abort action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AbortWrapper {
-    /// `data`
+    /// The arguments.
     pub data: Abort,
 }
 
@@ -19484,10 +20245,10 @@ impl<'de> ::serde::Deserialize<'de> for AbortWrapper {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapAddWrapper`.
+/// Holds the arguments of a block-dirty-bitmap-add action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapAddWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockDirtyBitmapAdd,
 }
 
@@ -19524,10 +20285,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAddWrapper {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapWrapper`.
+/// Holds the arguments of an action on one dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockDirtyBitmap,
 }
 
@@ -19564,10 +20325,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapWrapper {
     }
 }
 
-/// The QAPI struct `BlockDirtyBitmapMergeWrapper`.
+/// Holds the arguments of a block-dirty-bitmap-merge action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapMergeWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockDirtyBitmapMerge,
 }
 
@@ -19604,10 +20365,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMergeWrapper {
     }
 }
 
-/// The QAPI struct `BlockdevBackupWrapper`.
+/// Holds the arguments of a blockdev-backup action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevBackupWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockdevBackup,
 }
 
@@ -19644,10 +20405,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevBackupWrapper {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshotWrapper`.
+/// Holds the arguments of a blockdev-snapshot action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockdevSnapshot,
 }
 
@@ -19684,10 +20445,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotWrapper {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshotInternalWrapper`.
+/// Holds the arguments of a blockdev-snapshot-internal-sync action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotInternalWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockdevSnapshotInternal,
 }
 
@@ -19724,10 +20485,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternalWrapper {
     }
 }
 
-/// The QAPI struct `BlockdevSnapshotSyncWrapper`.
+/// Holds the arguments of a blockdev-snapshot-sync action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotSyncWrapper {
-    /// `data`
+    /// The arguments.
     pub data: BlockdevSnapshotSync,
 }
 
@@ -19764,10 +20525,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSyncWrapper {
     }
 }
 
-/// The QAPI struct `DriveBackupWrapper`.
+/// Holds the arguments of a drive-backup action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriveBackupWrapper {
-    /// `data`
+    /// The arguments.
     pub data: DriveBackup,
 }
 
@@ -19804,7 +20565,7 @@ impl<'de> ::serde::Deserialize<'de> for DriveBackupWrapper {
     }
 }
 
-/// The QAPI union `TransactionAction`.
+/// One action of a transaction, with its arguments.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionAction {
     /// The branch, chosen by `type`, with its members.
@@ -20048,12 +20809,13 @@ impl<'de> ::serde::Deserialize<'de> for TransactionAction {
     }
 }
 
-/// The QAPI enum `ActionCompletionMode`.
+/// Whether the block jobs that a transaction starts end together.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionCompletionMode {
-    /// `individual`
+    /// Each job succeeds or fails on its own.
     Individual,
-    /// `grouped`
+    /// If one of the jobs fails or is cancelled, the others
+    /// are cancelled too, so that they succeed only all together.
     Grouped,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -20108,10 +20870,11 @@ impl<'de> ::serde::Deserialize<'de> for ActionCompletionMode {
     }
 }
 
-/// The QAPI struct `TransactionProperties`.
+/// Options of a transaction as a whole.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransactionProperties {
-    /// `completion-mode`
+    /// Whether the block jobs that the transaction
+    /// starts end together.  Default "individual".
     pub completion_mode: Option<ActionCompletionMode>,
 }
 
@@ -20148,12 +20911,12 @@ impl<'de> ::serde::Deserialize<'de> for TransactionProperties {
     }
 }
 
-/// The QAPI enum `BlockExportRemoveMode`.
+/// What to do when removing an export that clients still use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockExportRemoveMode {
-    /// `safe`
+    /// Refuse to remove it.
     Safe,
-    /// `hard`
+    /// Disconnect the clients and remove it.
     Hard,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -20208,18 +20971,19 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportRemoveMode {
     }
 }
 
-/// The QAPI struct `NbdServerAddOptions`.
+/// An export to add to the NBD server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerAddOptions {
-    /// `name`
+    /// The name clients ask for.  Default: `device`.
     pub name: Option<::std::string::String>,
-    /// `description`
+    /// Free text that the server passes on to clients.
     pub description: Option<::std::string::String>,
-    /// `device`
+    /// The node to export, or the name of its block backend.
     pub device: ::std::string::String,
-    /// `writable`
+    /// Whether clients may write.  Default false.
     pub writable: Option<bool>,
-    /// `bitmap`
+    /// The name of a dirty bitmap of `device` to offer clients
+    /// through the "qemu:dirty-bitmap:" metadata context.
     pub bitmap: Option<::std::string::String>,
 }
 
@@ -20264,18 +21028,23 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerAddOptions {
     }
 }
 
-/// The QAPI struct `NbdServerOptionsLegacy`.
+/// How to run the NBD server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NbdServerOptionsLegacy {
-    /// `handshake-max-seconds`
+    /// How long a client may take to complete
+    /// the handshake before it is disconnected, in seconds; 0 means
+    /// no limit.
     pub handshake_max_seconds: Option<u32>,
-    /// `tls-creds`
+    /// The ID of the TLS credentials object; if given,
+    /// clients must use TLS.
     pub tls_creds: Option<::std::string::String>,
-    /// `tls-authz`
+    /// The ID of an authorization object that checks the
+    /// name in a client's certificate; only with `tls-creds`.
     pub tls_authz: Option<::std::string::String>,
-    /// `max-connections`
+    /// How many clients may be connected at once; 0
+    /// means no limit.
     pub max_connections: Option<u32>,
-    /// `addr`
+    /// The address to listen on.
     pub addr: SocketAddressLegacy,
 }
 
@@ -20324,16 +21093,17 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerOptionsLegacy {
     }
 }
 
-/// The QAPI enum `BlockExportType`.
+/// A way to export a block node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockExportType {
-    /// `nbd`
+    /// Through the NBD server.
     Nbd,
-    /// `vhost-user-blk`
+    /// As a vhost-user block device.
     VhostUserBlk,
-    /// `fuse`
+    /// As a regular file, through FUSE.
     Fuse,
-    /// `vduse-blk`
+    /// As a virtio block device in the host kernel, through
+    /// VDUSE.
     VduseBlk,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -20394,16 +21164,19 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportType {
     }
 }
 
-/// The QAPI struct `BlockExportOptionsNbd`.
+/// Options of an export through the NBD server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockExportOptionsNbd {
-    /// `name`
+    /// The name clients ask for.  Default: the node's name.
     pub name: Option<::std::string::String>,
-    /// `description`
+    /// Free text that the server passes on to clients.
     pub description: Option<::std::string::String>,
-    /// `bitmaps`
+    /// Dirty bitmaps of the node to offer clients, each through
+    /// a "qemu:dirty-bitmap:" metadata context.
     pub bitmaps: Option<Vec<BlockDirtyBitmapOrStr>>,
-    /// `allocation-depth`
+    /// Whether to offer the "qemu:allocation-depth"
+    /// metadata context, which tells at what depth of the backing
+    /// chain each area is allocated.  Default false.
     pub allocation_depth: Option<bool>,
 }
 
@@ -20450,14 +21223,15 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsNbd {
     }
 }
 
-/// The QAPI struct `BlockExportOptionsVhostUserBlk`.
+/// Options of an export as a vhost-user block device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportOptionsVhostUserBlk {
-    /// `addr`
+    /// The vhost-user socket to listen on.
     pub addr: SocketAddress,
-    /// `logical-block-size`
+    /// The logical block size in bytes.  Default
+    /// 512.
     pub logical_block_size: Option<u64>,
-    /// `num-queues`
+    /// How many virtqueues the device has.  Default 1.
     pub num_queues: Option<u16>,
 }
 
@@ -20502,14 +21276,16 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsVhostUserBlk {
     }
 }
 
-/// The QAPI enum `FuseExportAllowOther`.
+/// Whether users other than the one running QEMU may access a FUSE
+/// export.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FuseExportAllowOther {
-    /// `off`
+    /// Only the user running QEMU may.
     Off,
-    /// `on`
+    /// Others may, subject to the file's permissions; the FUSE
+    /// configuration of the host must allow this.
     On,
-    /// `auto`
+    /// As "on" if the host allows it, else as "off".
     Auto,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -20567,14 +21343,17 @@ impl<'de> ::serde::Deserialize<'de> for FuseExportAllowOther {
     }
 }
 
-/// The QAPI struct `BlockExportOptionsFuse`.
+/// Options of an export as a regular file, through FUSE.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportOptionsFuse {
-    /// `mountpoint`
+    /// The path to mount the export on; it must be an
+    /// existing regular file.
     pub mountpoint: ::std::string::String,
-    /// `growable`
+    /// Whether writes beyond the end of the export make it
+    /// grow.  Default false.
     pub growable: Option<bool>,
-    /// `allow-other`
+    /// Whether other users may access the export.  Default
+    /// "auto".
     pub allow_other: Option<FuseExportAllowOther>,
 }
 
@@ -20615,18 +21394,19 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsFuse {
     }
 }
 
-/// The QAPI struct `BlockExportOptionsVduseBlk`.
+/// Options of an export as a VDUSE block device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportOptionsVduseBlk {
-    /// `name`
+    /// The name of the VDUSE device.
     pub name: ::std::string::String,
-    /// `num-queues`
+    /// How many virtqueues the device has.  Default 1.
     pub num_queues: Option<u16>,
-    /// `queue-size`
+    /// How many entries each virtqueue has.  Default 256.
     pub queue_size: Option<u16>,
-    /// `logical-block-size`
+    /// The logical block size in bytes.  Default
+    /// 512.
     pub logical_block_size: Option<u64>,
-    /// `serial`
+    /// The serial number the device reports.
     pub serial: Option<::std::string::String>,
 }
 
@@ -20675,22 +21455,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsVduseBlk {
     }
 }
 
-/// The QAPI union `BlockExportOptions`.
+/// An export to add.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportOptions {
-    /// `id`
+    /// A unique identifier for the export.
     pub id: ::std::string::String,
-    /// `fixed-iothread`
+    /// If true, the node may not be moved to another
+    /// thread while it is exported, and adding the export fails if
+    /// the node cannot be moved to `iothread`.  Default false.
     pub fixed_iothread: Option<bool>,
-    /// `iothread`
+    /// The ID of the I/O thread to run the export in.
+    /// Default: the thread the node already runs in.
     pub iothread: Option<::std::string::String>,
-    /// `node-name`
+    /// The node to export.
     pub node_name: ::std::string::String,
-    /// `writable`
+    /// Whether clients may write.  Default false.
     pub writable: Option<bool>,
-    /// `writethrough`
+    /// Whether each write is flushed to stable storage
+    /// before it completes.  Default false.
     pub writethrough: Option<bool>,
-    /// `allow-inactive`
+    /// Whether the node may be inactive while it is
+    /// exported; if false, the node is activated when the export is
+    /// added.  Default false.
     pub allow_inactive: Option<bool>,
     /// The branch, chosen by `type`, with its members.
     pub type_: BlockExportOptionsBranch,
@@ -20834,16 +21620,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptions {
     }
 }
 
-/// The QAPI struct `BlockExportInfo`.
+/// An export.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportInfo {
-    /// `id`
+    /// The export's identifier.
     pub id: ::std::string::String,
-    /// `type`
+    /// How the node is exported.
     pub type_: BlockExportType,
-    /// `node-name`
+    /// The exported node.
     pub node_name: ::std::string::String,
-    /// `shutting-down`
+    /// Whether the export is being removed but has not
+    /// gone away yet.
     pub shutting_down: bool,
 }
 
@@ -20886,14 +21673,19 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportInfo {
     }
 }
 
-/// The QAPI struct `ChardevInfo`.
+/// A character device (chardev): a host-side back end that a front end,
+/// such as an emulated serial port or the monitor, reads from and
+/// writes to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevInfo {
-    /// `label`
+    /// The chardev's id.
     pub label: ::std::string::String,
-    /// `filename`
+    /// A short description of the back end, such as
+    /// "pty:/dev/pts/3"; its format is not fixed.
     pub filename: ::std::string::String,
-    /// `frontend-open`
+    /// Whether the front end has the chardev open, for
+    /// instance whether the guest has opened the virtio serial port it
+    /// is connected to.
     pub frontend_open: bool,
 }
 
@@ -20934,10 +21726,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevInfo {
     }
 }
 
-/// The QAPI struct `ChardevBackendInfo`.
+/// A kind of character device back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevBackendInfo {
-    /// `name`
+    /// The back end's name, as used for `type` in ChardevBackend.
     pub name: ::std::string::String,
 }
 
@@ -20974,52 +21766,59 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackendInfo {
     }
 }
 
-/// The QAPI enum `ChardevBackendKind`.
+/// The kinds of character device back end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChardevBackendKind {
-    /// `file`
+    /// Writes to a file and optionally reads from another one.
     File,
-    /// `serial`
+    /// A serial port (tty device) of the host.
     Serial,
-    /// `parallel`
+    /// A parallel port of the host.
     Parallel,
-    /// `pipe`
+    /// A named pipe of the host, or a pair of them.
     Pipe,
-    /// `socket`
+    /// A stream socket (TCP, Unix or vsock), as client or server.
     Socket,
-    /// `udp`
+    /// A UDP socket.
     Udp,
-    /// `pty`
+    /// A new pseudo-terminal of the host.
     Pty,
-    /// `null`
+    /// Discards all output and never has input.
     Null,
-    /// `mux`
+    /// Shares another chardev among several front ends, switched with
+    /// an escape sequence.
     Mux,
-    /// `hub`
+    /// Copies output to several other chardevs and merges their
+    /// input.
     Hub,
-    /// `msmouse`
+    /// Emulates a Microsoft serial mouse, driven by QEMU's mouse
+    /// input.
     Msmouse,
-    /// `wctablet`
+    /// Emulates a Wacom serial tablet, driven by QEMU's mouse
+    /// input.
     Wctablet,
-    /// `braille`
+    /// A Baum braille display, reached through BrlAPI.
     Braille,
-    /// `testdev`
+    /// A back end for test programs in the guest, which can make
+    /// QEMU exit with a given status.
     Testdev,
-    /// `stdio`
+    /// QEMU's standard input and output.
     Stdio,
-    /// `spicevmc`
+    /// A SPICE channel of a given type.
     Spicevmc,
-    /// `spiceport`
+    /// A SPICE port channel with a given name.
     Spiceport,
-    /// `qemu-vdagent`
+    /// QEMU's own implementation of the SPICE guest agent's
+    /// protocol, which works without SPICE.
     QemuVdagent,
-    /// `dbus`
+    /// A channel exported by the D-Bus display.
     Dbus,
-    /// `vc`
+    /// A text console of the graphical display.
     Vc,
-    /// `ringbuf`
+    /// A ring buffer in memory, accessed with ringbuf-read and
+    /// ringbuf-write.
     Ringbuf,
-    /// `memory`
+    /// Another name of `ringbuf`.
     #[deprecated]
     Memory,
     /// A value this version of the schema does not know, as sent.
@@ -21135,18 +21934,20 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackendKind {
     }
 }
 
-/// The QAPI struct `ChardevFile`.
+/// Options of a file back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevFile {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `in`
+    /// A file to read input from; no input when absent.
     pub in_: Option<::std::string::String>,
-    /// `out`
+    /// The file to write output to.
     pub out: ::std::string::String,
-    /// `append`
+    /// Append to `out` rather than truncating it.  False when
+    /// absent.
     pub append: Option<bool>,
 }
 
@@ -21191,10 +21992,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevFile {
     }
 }
 
-/// The QAPI struct `ChardevFileWrapper`.
+/// The options of a file back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevFileWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevFile,
 }
 
@@ -21231,14 +22032,16 @@ impl<'de> ::serde::Deserialize<'de> for ChardevFileWrapper {
     }
 }
 
-/// The QAPI struct `ChardevHostdev`.
+/// Options of a back end that uses a device or pipe of the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevHostdev {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `device`
+    /// The path of the host device; for a pipe, the base path, to
+    /// which ".in" and ".out" are appended when those two pipes exist.
     pub device: ::std::string::String,
 }
 
@@ -21279,10 +22082,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHostdev {
     }
 }
 
-/// The QAPI struct `ChardevHostdevWrapper`.
+/// The options of a serial, parallel or pipe back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevHostdevWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevHostdev,
 }
 
@@ -21319,35 +22123,47 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHostdevWrapper {
     }
 }
 
-/// The QAPI struct `ChardevSocket`.
+/// Options of a stream socket back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSocket {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `addr`
+    /// The address to listen at or to connect to.
     pub addr: SocketAddressLegacy,
-    /// `tls-creds`
+    /// The id of a TLS credentials object; the connection uses
+    /// TLS when present.
     pub tls_creds: Option<::std::string::String>,
-    /// `tls-authz`
+    /// The id of an authorization object that decides which
+    /// clients may connect, by the identity in their TLS certificate.
+    /// Only for a server.
     pub tls_authz: Option<::std::string::String>,
-    /// `server`
+    /// Listen at `addr` rather than connect to it.  True when
+    /// absent.
     pub server: Option<bool>,
-    /// `wait`
+    /// For a server, wait until a client has connected before going
+    /// on.  False when absent.
     pub wait: Option<bool>,
-    /// `nodelay`
+    /// Turn off Nagle's algorithm (TCP_NODELAY).  False when
+    /// absent.
     pub nodelay: Option<bool>,
-    /// `telnet`
+    /// Speak the telnet protocol.  False when absent.
     pub telnet: Option<bool>,
-    /// `tn3270`
+    /// Negotiate the TN3270 variant of telnet.  False when absent.
     pub tn3270: Option<bool>,
-    /// `websocket`
+    /// Speak the WebSocket protocol.  Only for a server.  False
+    /// when absent.
     pub websocket: Option<bool>,
-    /// `reconnect`
+    /// For a client, how many seconds to wait before connecting
+    /// again after the connection is lost; 0 means never.  0 when
+    /// absent.
     #[deprecated]
     pub reconnect: Option<i64>,
-    /// `reconnect-ms`
+    /// For a client, how many milliseconds to wait before
+    /// connecting again after the connection is lost; 0 means never.  0
+    /// when absent.  Cannot be combined with `reconnect`.
     pub reconnect_ms: Option<i64>,
 }
 
@@ -21408,10 +22224,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSocket {
     }
 }
 
-/// The QAPI struct `ChardevSocketWrapper`.
+/// The options of a socket back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSocketWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevSocket,
 }
 
@@ -21448,16 +22264,17 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSocketWrapper {
     }
 }
 
-/// The QAPI struct `ChardevUdp`.
+/// Options of a UDP socket back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevUdp {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `remote`
+    /// The address to send datagrams to.
     pub remote: SocketAddressLegacy,
-    /// `local`
+    /// The local address to bind to.
     pub local: Option<SocketAddressLegacy>,
 }
 
@@ -21500,10 +22317,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevUdp {
     }
 }
 
-/// The QAPI struct `ChardevUdpWrapper`.
+/// The options of a UDP back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevUdpWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevUdp,
 }
 
@@ -21540,14 +22357,15 @@ impl<'de> ::serde::Deserialize<'de> for ChardevUdpWrapper {
     }
 }
 
-/// The QAPI struct `ChardevPty`.
+/// Options of a pseudo-terminal back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevPty {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `path`
+    /// Where to create a symbolic link to the new pseudo-terminal.
     pub path: Option<::std::string::String>,
 }
 
@@ -21588,10 +22406,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevPty {
     }
 }
 
-/// The QAPI struct `ChardevPtyWrapper`.
+/// The options of a pseudo-terminal back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevPtyWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevPty,
 }
 
@@ -21628,12 +22447,13 @@ impl<'de> ::serde::Deserialize<'de> for ChardevPtyWrapper {
     }
 }
 
-/// The QAPI struct `ChardevCommon`.
+/// Options that every character device back end takes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevCommon {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
 }
 
@@ -21672,10 +22492,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevCommon {
     }
 }
 
-/// The QAPI struct `ChardevCommonWrapper`.
+/// The options of a back end that takes only the common ones, as a
+/// branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevCommonWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevCommon,
 }
 
@@ -21712,14 +22533,15 @@ impl<'de> ::serde::Deserialize<'de> for ChardevCommonWrapper {
     }
 }
 
-/// The QAPI struct `ChardevMux`.
+/// Options of a multiplexer back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevMux {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `chardev`
+    /// The id of the chardev to share.
     pub chardev: ::std::string::String,
 }
 
@@ -21760,10 +22582,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevMux {
     }
 }
 
-/// The QAPI struct `ChardevMuxWrapper`.
+/// The options of a multiplexer back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevMuxWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevMux,
 }
 
@@ -21800,14 +22623,15 @@ impl<'de> ::serde::Deserialize<'de> for ChardevMuxWrapper {
     }
 }
 
-/// The QAPI struct `ChardevHub`.
+/// Options of a hub back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevHub {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `chardevs`
+    /// The ids of the chardevs that the hub connects.
     pub chardevs: Vec<::std::string::String>,
 }
 
@@ -21848,10 +22672,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHub {
     }
 }
 
-/// The QAPI struct `ChardevHubWrapper`.
+/// The options of a hub back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevHubWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevHub,
 }
 
@@ -21888,14 +22712,17 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHubWrapper {
     }
 }
 
-/// The QAPI struct `ChardevStdio`.
+/// Options of the standard input and output back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevStdio {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `signal`
+    /// Whether keys such as Ctrl-C raise signals in QEMU, as usual
+    /// for a terminal, rather than reaching the front end.  True when
+    /// absent.
     pub signal: Option<bool>,
 }
 
@@ -21936,10 +22763,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevStdio {
     }
 }
 
-/// The QAPI struct `ChardevStdioWrapper`.
+/// The options of a standard input and output back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevStdioWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevStdio,
 }
 
@@ -21976,14 +22804,15 @@ impl<'de> ::serde::Deserialize<'de> for ChardevStdioWrapper {
     }
 }
 
-/// The QAPI struct `ChardevSpiceChannel`.
+/// Options of a SPICE channel back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSpiceChannel {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `type`
+    /// The kind of channel, such as "vdagent" or "usbredir".
     pub type_: ::std::string::String,
 }
 
@@ -22024,10 +22853,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpiceChannel {
     }
 }
 
-/// The QAPI struct `ChardevSpiceChannelWrapper`.
+/// The options of a SPICE channel back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSpiceChannelWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevSpiceChannel,
 }
 
@@ -22064,14 +22894,16 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpiceChannelWrapper {
     }
 }
 
-/// The QAPI struct `ChardevSpicePort`.
+/// Options of a SPICE port channel back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSpicePort {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `fqdn`
+    /// The name of the port, by which the client recognizes it, such
+    /// as "org.qemu.console.serial.0".
     pub fqdn: ::std::string::String,
 }
 
@@ -22112,10 +22944,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpicePort {
     }
 }
 
-/// The QAPI struct `ChardevSpicePortWrapper`.
+/// The options of a SPICE port channel back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevSpicePortWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevSpicePort,
 }
 
@@ -22152,16 +22985,20 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpicePortWrapper {
     }
 }
 
-/// The QAPI struct `ChardevQemuVDAgent`.
+/// Options of QEMU's own guest agent back end, which a virtio serial
+/// port named "com.redhat.spice.0" connects to the guest's SPICE agent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevQemuVDAgent {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `mouse`
+    /// Whether to pass the absolute pointer position to the guest
+    /// through the agent.  True when absent.
     pub mouse: Option<bool>,
-    /// `clipboard`
+    /// Whether to share the clipboard between host and guest.
+    /// False when absent.
     pub clipboard: Option<bool>,
 }
 
@@ -22204,10 +23041,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevQemuVDAgent {
     }
 }
 
-/// The QAPI struct `ChardevQemuVDAgentWrapper`.
+/// The options of a guest agent back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevQemuVDAgentWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevQemuVDAgent,
 }
 
@@ -22244,14 +23082,15 @@ impl<'de> ::serde::Deserialize<'de> for ChardevQemuVDAgentWrapper {
     }
 }
 
-/// The QAPI struct `ChardevDBus`.
+/// Options of a D-Bus channel back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevDBus {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `name`
+    /// The name under which the D-Bus display exports the channel.
     pub name: ::std::string::String,
 }
 
@@ -22292,10 +23131,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevDBus {
     }
 }
 
-/// The QAPI struct `ChardevDBusWrapper`.
+/// The options of a D-Bus channel back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevDBusWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevDBus,
 }
 
@@ -22332,20 +23172,21 @@ impl<'de> ::serde::Deserialize<'de> for ChardevDBusWrapper {
     }
 }
 
-/// The QAPI struct `ChardevVC`.
+/// Options of a text console back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevVC {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `width`
+    /// The console's width, in pixels.
     pub width: Option<i64>,
-    /// `height`
+    /// The console's height, in pixels.
     pub height: Option<i64>,
-    /// `cols`
+    /// The console's width, in characters.
     pub cols: Option<i64>,
-    /// `rows`
+    /// The console's height, in characters.
     pub rows: Option<i64>,
 }
 
@@ -22392,10 +23233,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevVC {
     }
 }
 
-/// The QAPI struct `ChardevVCWrapper`.
+/// The options of a text console back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevVCWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevVC,
 }
 
@@ -22432,14 +23274,16 @@ impl<'de> ::serde::Deserialize<'de> for ChardevVCWrapper {
     }
 }
 
-/// The QAPI struct `ChardevRingbuf`.
+/// Options of a ring buffer back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevRingbuf {
-    /// `logfile`
+    /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
-    /// `logappend`
+    /// Append to `logfile` rather than truncating it.  False
+    /// when absent.
     pub logappend: Option<bool>,
-    /// `size`
+    /// The buffer's capacity, in bytes; a power of two.  65536 when
+    /// absent.
     pub size: Option<i64>,
 }
 
@@ -22480,10 +23324,11 @@ impl<'de> ::serde::Deserialize<'de> for ChardevRingbuf {
     }
 }
 
-/// The QAPI struct `ChardevRingbufWrapper`.
+/// The options of a ring buffer back end, as a branch of
+/// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevRingbufWrapper {
-    /// `data`
+    /// The options.
     pub data: ChardevRingbuf,
 }
 
@@ -22520,7 +23365,7 @@ impl<'de> ::serde::Deserialize<'de> for ChardevRingbufWrapper {
     }
 }
 
-/// The QAPI union `ChardevBackend`.
+/// The configuration of a character device back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevBackend {
     /// The branch, chosen by `type`, with its members.
@@ -22808,10 +23653,10 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackend {
     }
 }
 
-/// The QAPI struct `ChardevReturn`.
+/// What chardev-add and chardev-change report about the new back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChardevReturn {
-    /// `pty`
+    /// The path of the new pseudo-terminal; only for a pty back end.
     pub pty: Option<::std::string::String>,
 }
 
@@ -22848,12 +23693,12 @@ impl<'de> ::serde::Deserialize<'de> for ChardevReturn {
     }
 }
 
-/// The QAPI enum `DataFormat`.
+/// How data is encoded in a JSON string.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DataFormat {
-    /// `utf8`
+    /// As text; suitable only for data that is valid UTF-8.
     Utf8,
-    /// `base64`
+    /// In base64; suitable for any bytes.
     Base64,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -22905,40 +23750,52 @@ impl<'de> ::serde::Deserialize<'de> for DataFormat {
     }
 }
 
-/// The QAPI enum `RunState`.
+/// The state the virtual machine is in, as query-status reports it.
+/// Apart from `running` (and, partly, `suspended` and `colo`), every
+/// state means that the virtual CPUs are not executing guest code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunState {
-    /// `debug`
+    /// Stopped by a debugger attached through the gdb stub.
     Debug,
-    /// `inmigrate`
+    /// Waiting for an incoming migration, or receiving one.
     Inmigrate,
-    /// `internal-error`
+    /// Stopped because emulation hit an error it cannot
+    /// recover from, for instance one reported by the accelerator.
     InternalError,
-    /// `io-error`
+    /// Paused because a disk reported an I/O error and its
+    /// error policy says to stop.
     IoError,
-    /// `paused`
+    /// Paused by a management request, for instance the stop
+    /// command.
     Paused,
-    /// `postmigrate`
+    /// Paused after the guest has been migrated away
+    /// successfully.
     Postmigrate,
-    /// `prelaunch`
+    /// Created but never started yet, as when QEMU is started
+    /// with -S or --preconfig.
     Prelaunch,
-    /// `finish-migrate`
+    /// Paused while the last part of an outgoing
+    /// migration is sent.
     FinishMigrate,
-    /// `restore-vm`
+    /// Paused while a snapshot is being loaded.
     RestoreVm,
-    /// `running`
+    /// The virtual CPUs are executing guest code.
     Running,
-    /// `save-vm`
+    /// Paused while a snapshot is being saved.
     SaveVm,
-    /// `shutdown`
+    /// The guest has shut down and QEMU was told to stay
+    /// around rather than exit (see ShutdownAction).
     Shutdown,
-    /// `suspended`
+    /// The guest is suspended to RAM (ACPI S3) and waits for
+    /// a wake-up.
     Suspended,
-    /// `watchdog`
+    /// Paused because a watchdog expired and its action is
+    /// `pause`.
     Watchdog,
-    /// `guest-panicked`
+    /// Paused because the guest reported a panic and the
+    /// panic action is `pause`.
     GuestPanicked,
-    /// `colo`
+    /// Synchronizing with the peer in COLO fault-tolerance mode.
     Colo,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23035,12 +23892,12 @@ impl<'de> ::serde::Deserialize<'de> for RunState {
     }
 }
 
-/// The QAPI struct `StatusInfo`.
+/// Whether the virtual machine runs, and in which state it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusInfo {
-    /// `running`
+    /// True if the virtual CPUs are executing guest code.
     pub running: bool,
-    /// `status`
+    /// The current state.
     pub status: RunState,
 }
 
@@ -23079,30 +23936,36 @@ impl<'de> ::serde::Deserialize<'de> for StatusInfo {
     }
 }
 
-/// The QAPI enum `ShutdownCause`.
+/// Why the machine shuts down or resets.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ShutdownCause {
-    /// `none`
+    /// No particular cause: no shutdown or reset was asked for.
     None,
-    /// `host-error`
+    /// An error on the host side made further emulation
+    /// impossible.
     HostError,
-    /// `host-qmp-quit`
+    /// A monitor command asked QEMU to quit.
     HostQmpQuit,
-    /// `host-qmp-system-reset`
+    /// A monitor command (system_reset) asked for
+    /// a reset.
     HostQmpSystemReset,
-    /// `host-signal`
+    /// QEMU received a signal that asks it to terminate.
     HostSignal,
-    /// `host-ui`
+    /// A user interface asked for it, for instance by closing
+    /// the window that shows the guest.
     HostUi,
-    /// `guest-shutdown`
+    /// The guest shut itself down (powered off).
     GuestShutdown,
-    /// `guest-reset`
+    /// The guest asked for a reset (rebooted).
     GuestReset,
-    /// `guest-panic`
+    /// The guest panicked and the panic action shuts it
+    /// down.
     GuestPanic,
-    /// `subsystem-reset`
+    /// A part of the machine, not the guest software,
+    /// asked for the reset.
     SubsystemReset,
-    /// `snapshot-load`
+    /// A snapshot is being loaded, which resets the
+    /// machine first.
     SnapshotLoad,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23184,12 +24047,12 @@ impl<'de> ::serde::Deserialize<'de> for ShutdownCause {
     }
 }
 
-/// The QAPI enum `RebootAction`.
+/// What to do when the machine is asked to reset.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RebootAction {
-    /// `reset`
+    /// Reset it.
     Reset,
-    /// `shutdown`
+    /// Shut it down instead, as with the -no-reboot option.
     Shutdown,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23244,12 +24107,13 @@ impl<'de> ::serde::Deserialize<'de> for RebootAction {
     }
 }
 
-/// The QAPI enum `ShutdownAction`.
+/// What to do when the machine shuts down.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ShutdownAction {
-    /// `poweroff`
+    /// Turn the machine off and exit QEMU.
     Poweroff,
-    /// `pause`
+    /// Keep QEMU running with the virtual machine paused in the
+    /// `shutdown` run state, as with the -no-shutdown option.
     Pause,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23304,16 +24168,16 @@ impl<'de> ::serde::Deserialize<'de> for ShutdownAction {
     }
 }
 
-/// The QAPI enum `PanicAction`.
+/// What to do when the guest reports a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PanicAction {
-    /// `pause`
+    /// Pause the virtual machine in the `guest-panicked` run state.
     Pause,
-    /// `shutdown`
+    /// Shut the machine down; ShutdownAction then applies.
     Shutdown,
-    /// `exit-failure`
+    /// Exit QEMU with a status that signals failure.
     ExitFailure,
-    /// `none`
+    /// Do nothing beyond emitting the GUEST_PANICKED event.
     None,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23374,22 +24238,22 @@ impl<'de> ::serde::Deserialize<'de> for PanicAction {
     }
 }
 
-/// The QAPI enum `WatchdogAction`.
+/// What to do when a watchdog device expires.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WatchdogAction {
-    /// `reset`
+    /// Reset the machine.
     Reset,
-    /// `shutdown`
+    /// Ask the guest to shut down, as system_powerdown does.
     Shutdown,
-    /// `poweroff`
+    /// Turn the machine off at once and exit QEMU.
     Poweroff,
-    /// `pause`
+    /// Pause the virtual machine in the `watchdog` run state.
     Pause,
-    /// `debug`
+    /// Only print a debugging message.
     Debug,
-    /// `none`
+    /// Do nothing.
     None,
-    /// `inject-nmi`
+    /// Inject a non-maskable interrupt into the guest.
     InjectNmi,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23459,14 +24323,14 @@ impl<'de> ::serde::Deserialize<'de> for WatchdogAction {
     }
 }
 
-/// The QAPI enum `GuestPanicAction`.
+/// What QEMU did after the guest reported a failure.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GuestPanicAction {
-    /// `pause`
+    /// The virtual machine was paused.
     Pause,
-    /// `poweroff`
+    /// The machine was shut down.
     Poweroff,
-    /// `run`
+    /// The guest keeps running.
     Run,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23524,12 +24388,13 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicAction {
     }
 }
 
-/// The QAPI enum `GuestPanicInformationType`.
+/// Where the details of a guest panic come from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GuestPanicInformationType {
-    /// `hyper-v`
+    /// The Hyper-V crash registers that a Windows guest (or
+    /// another guest using the Hyper-V interface) wrote.
     HyperV,
-    /// `s390`
+    /// The state of the s390 CPU that stopped.
     S390,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23584,18 +24449,20 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationType {
     }
 }
 
-/// The QAPI struct `GuestPanicInformationHyperV`.
+/// The five crash parameters that the guest wrote to the Hyper-V crash
+/// registers.  Their meaning is up to the guest; Windows puts the bug
+/// check code in `arg1` and its parameters in the other four.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuestPanicInformationHyperV {
-    /// `arg1`
+    /// The first crash parameter.
     pub arg1: u64,
-    /// `arg2`
+    /// The second crash parameter.
     pub arg2: u64,
-    /// `arg3`
+    /// The third crash parameter.
     pub arg3: u64,
-    /// `arg4`
+    /// The fourth crash parameter.
     pub arg4: u64,
-    /// `arg5`
+    /// The fifth crash parameter.
     pub arg5: u64,
 }
 
@@ -23640,18 +24507,22 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationHyperV {
     }
 }
 
-/// The QAPI enum `S390CrashReason`.
+/// Why an s390 guest is considered crashed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum S390CrashReason {
-    /// `unknown`
+    /// The reason is not known.
     Unknown,
-    /// `disabled-wait`
+    /// A CPU entered a wait state with interrupts
+    /// disabled, from which nothing can wake it.
     DisabledWait,
-    /// `extint-loop`
+    /// A CPU is caught in an endless loop of external
+    /// interruptions.
     ExtintLoop,
-    /// `pgmint-loop`
+    /// A CPU is caught in an endless loop of program
+    /// interruptions.
     PgmintLoop,
-    /// `opint-loop`
+    /// A CPU is caught in an endless loop of operation
+    /// exceptions.
     OpintLoop,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23715,16 +24586,16 @@ impl<'de> ::serde::Deserialize<'de> for S390CrashReason {
     }
 }
 
-/// The QAPI struct `GuestPanicInformationS390`.
+/// The state of the s390 CPU that crashed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuestPanicInformationS390 {
-    /// `core`
+    /// The number of that CPU.
     pub core: u32,
-    /// `psw-mask`
+    /// The mask half of its program status word.
     pub psw_mask: u64,
-    /// `psw-addr`
+    /// The address half of its program status word.
     pub psw_addr: u64,
-    /// `reason`
+    /// Why the guest is considered crashed.
     pub reason: S390CrashReason,
 }
 
@@ -23767,7 +24638,8 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationS390 {
     }
 }
 
-/// The QAPI union `GuestPanicInformation`.
+/// Details of a guest panic, as far as the hypervisor interface the
+/// guest used provides them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuestPanicInformation {
     /// The branch, chosen by `type`, with its members.
@@ -23873,12 +24745,12 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformation {
     }
 }
 
-/// The QAPI enum `MemoryFailureRecipient`.
+/// Whom a hardware memory error concerns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MemoryFailureRecipient {
-    /// `hypervisor`
+    /// QEMU itself: the memory is not part of the guest.
     Hypervisor,
-    /// `guest`
+    /// The guest: the memory is part of guest RAM.
     Guest,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -23933,16 +24805,18 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureRecipient {
     }
 }
 
-/// The QAPI enum `MemoryFailureAction`.
+/// What QEMU did about a hardware memory error.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MemoryFailureAction {
-    /// `ignore`
+    /// Nothing: the error needs no action now.
     Ignore,
-    /// `inject`
+    /// It passed the error on to the guest (as a machine check,
+    /// on x86).
     Inject,
-    /// `fatal`
+    /// The error cannot be recovered from; QEMU terminates.
     Fatal,
-    /// `reset`
+    /// It reset the guest, because the guest could not take
+    /// another error while still handling a previous one.
     Reset,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -24003,12 +24877,15 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureAction {
     }
 }
 
-/// The QAPI struct `MemoryFailureFlags`.
+/// Further facts about a hardware memory error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryFailureFlags {
-    /// `action-required`
+    /// True if the error was hit while the memory was
+    /// being used, so that the affected code cannot simply go on;
+    /// false if it was found in the background.
     pub action_required: bool,
-    /// `recursive`
+    /// True if the error arrived while an earlier one was still
+    /// being handled.
     pub recursive: bool,
 }
 
@@ -24047,66 +24924,67 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureFlags {
     }
 }
 
-/// The QAPI enum `SysEmuTarget`.
+/// The targets that QEMU's system emulators cover; each value names a
+/// qemu-system-* program.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SysEmuTarget {
-    /// `aarch64`
+    /// 64-bit Arm.
     Aarch64,
-    /// `alpha`
+    /// Alpha.
     Alpha,
-    /// `arm`
+    /// 32-bit Arm.
     Arm,
-    /// `avr`
+    /// AVR microcontrollers.
     Avr,
-    /// `hppa`
+    /// HP PA-RISC.
     Hppa,
-    /// `i386`
+    /// 32-bit x86.
     I386,
-    /// `loongarch64`
+    /// 64-bit LoongArch.
     Loongarch64,
-    /// `m68k`
+    /// Motorola 68000 family and ColdFire.
     M68k,
-    /// `microblaze`
+    /// MicroBlaze, big-endian.
     Microblaze,
-    /// `microblazeel`
+    /// MicroBlaze, little-endian.
     Microblazeel,
-    /// `mips`
+    /// 32-bit MIPS, big-endian.
     Mips,
-    /// `mips64`
+    /// 64-bit MIPS, big-endian.
     Mips64,
-    /// `mips64el`
+    /// 64-bit MIPS, little-endian.
     Mips64el,
-    /// `mipsel`
+    /// 32-bit MIPS, little-endian.
     Mipsel,
-    /// `or1k`
+    /// OpenRISC 1000.
     Or1k,
-    /// `ppc`
+    /// 32-bit PowerPC.
     Ppc,
-    /// `ppc64`
+    /// 64-bit PowerPC.
     Ppc64,
-    /// `riscv32`
+    /// 32-bit RISC-V.
     Riscv32,
-    /// `riscv64`
+    /// 64-bit RISC-V.
     Riscv64,
-    /// `rx`
+    /// Renesas RX.
     Rx,
-    /// `s390x`
+    /// IBM Z (64-bit s390).
     S390x,
-    /// `sh4`
+    /// SuperH SH-4, little-endian.
     Sh4,
-    /// `sh4eb`
+    /// SuperH SH-4, big-endian.
     Sh4eb,
-    /// `sparc`
+    /// 32-bit SPARC.
     Sparc,
-    /// `sparc64`
+    /// 64-bit SPARC.
     Sparc64,
-    /// `tricore`
+    /// Infineon TriCore.
     Tricore,
-    /// `x86_64`
+    /// 64-bit x86.
     X86_64,
-    /// `xtensa`
+    /// Xtensa, little-endian.
     Xtensa,
-    /// `xtensaeb`
+    /// Xtensa, big-endian.
     Xtensaeb,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -24242,14 +25120,15 @@ impl<'de> ::serde::Deserialize<'de> for SysEmuTarget {
     }
 }
 
-/// The QAPI struct `CompatProperty`.
+/// A default property value that a machine type sets so that devices
+/// behave as they did in the QEMU release the machine type stands for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompatProperty {
-    /// `qom-type`
+    /// The QOM type whose property it is.
     pub qom_type: ::std::string::String,
-    /// `property`
+    /// The property's name.
     pub property: ::std::string::String,
-    /// `value`
+    /// The value, in the text form the command line uses.
     pub value: ::std::string::String,
 }
 
@@ -24290,30 +25169,39 @@ impl<'de> ::serde::Deserialize<'de> for CompatProperty {
     }
 }
 
-/// The QAPI struct `MachineInfo`.
+/// A machine type that the emulator offers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MachineInfo {
-    /// `name`
+    /// The machine type's name, as given to -machine.
     pub name: ::std::string::String,
-    /// `alias`
+    /// Another name that selects the same machine type, usually a
+    /// short one that follows the newest version.  Absent if none.
     pub alias: Option<::std::string::String>,
-    /// `is-default`
+    /// True if this is the machine type used when none is
+    /// given.  Absent otherwise.
     pub is_default: Option<bool>,
-    /// `cpu-max`
+    /// The largest number of virtual CPUs it supports.
     pub cpu_max: i64,
-    /// `hotpluggable-cpus`
+    /// Whether virtual CPUs can be plugged in and out
+    /// while it runs (see query-hotpluggable-cpus).
     pub hotpluggable_cpus: bool,
-    /// `numa-mem-supported`
+    /// Whether NUMA nodes may still be given memory
+    /// with the legacy "mem" option instead of a memory backend.
     pub numa_mem_supported: bool,
-    /// `deprecated`
+    /// Whether the machine type is deprecated and may go away
+    /// in a future release.
     pub deprecated: bool,
-    /// `default-cpu-type`
+    /// The QOM type of the CPUs it has when no CPU model
+    /// is chosen.  Absent if it has no such default.
     pub default_cpu_type: Option<::std::string::String>,
-    /// `default-ram-id`
+    /// The id of the memory backend it creates for the
+    /// main RAM when none is given.  Absent if it creates none.
     pub default_ram_id: Option<::std::string::String>,
-    /// `acpi`
+    /// Whether it can provide ACPI to the guest.
     pub acpi: bool,
-    /// `compat-props`
+    /// The default property values it sets for
+    /// compatibility with older releases.  Present only if query-machines
+    /// was asked for them.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<Vec<CompatProperty>>,
@@ -24376,10 +25264,11 @@ impl<'de> ::serde::Deserialize<'de> for MachineInfo {
     }
 }
 
-/// The QAPI struct `CurrentMachineParams`.
+/// Facts about the machine that is running.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurrentMachineParams {
-    /// `wakeup-suspend-support`
+    /// Whether a guest suspended to RAM can be
+    /// woken up with system_wakeup.
     pub wakeup_suspend_support: bool,
 }
 
@@ -24420,10 +25309,10 @@ impl<'de> ::serde::Deserialize<'de> for CurrentMachineParams {
     }
 }
 
-/// The QAPI struct `TargetInfo`.
+/// Which target the emulator emulates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetInfo {
-    /// `arch`
+    /// The target.
     pub arch: SysEmuTarget,
 }
 
@@ -24460,10 +25349,10 @@ impl<'de> ::serde::Deserialize<'de> for TargetInfo {
     }
 }
 
-/// The QAPI struct `NameInfo`.
+/// The name of the virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NameInfo {
-    /// `name`
+    /// The name given with -name.  Absent if none was given.
     pub name: Option<::std::string::String>,
 }
 
@@ -24500,10 +25389,11 @@ impl<'de> ::serde::Deserialize<'de> for NameInfo {
     }
 }
 
-/// The QAPI struct `UuidInfo`.
+/// The UUID of the virtual machine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UuidInfo {
-    /// `UUID`
+    /// The UUID in its usual text form; all zeros if none was given
+    /// with -uuid.
     pub uuid: ::std::string::String,
 }
 
@@ -24540,10 +25430,10 @@ impl<'de> ::serde::Deserialize<'de> for UuidInfo {
     }
 }
 
-/// The QAPI struct `GuidInfo`.
+/// A globally unique identifier.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GuidInfo {
-    /// `guid`
+    /// The identifier in its usual text form.
     pub guid: ::std::string::String,
 }
 
@@ -24580,12 +25470,12 @@ impl<'de> ::serde::Deserialize<'de> for GuidInfo {
     }
 }
 
-/// The QAPI struct `KvmInfo`.
+/// Whether KVM is available and in use.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KvmInfo {
-    /// `enabled`
+    /// True if the guest runs with KVM acceleration.
     pub enabled: bool,
-    /// `present`
+    /// True if this QEMU was built with KVM support.
     pub present: bool,
 }
 
@@ -24624,20 +25514,24 @@ impl<'de> ::serde::Deserialize<'de> for KvmInfo {
     }
 }
 
-/// The QAPI struct `IOThreadInfo`.
+/// An I/O thread (an iothread object) and its event loop settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IOThreadInfo {
-    /// `id`
+    /// The id of the iothread object.
     pub id: ::std::string::String,
-    /// `thread-id`
+    /// The host's ID of the thread.
     pub thread_id: i64,
-    /// `poll-max-ns`
+    /// The longest time, in nanoseconds, that the event loop
+    /// busy-polls before it waits; 0 means no polling.
     pub poll_max_ns: i64,
-    /// `poll-grow`
+    /// The factor by which the polling time grows; 0 means
+    /// the default.
     pub poll_grow: i64,
-    /// `poll-shrink`
+    /// The divisor by which the polling time shrinks; 0
+    /// means the default.
     pub poll_shrink: i64,
-    /// `aio-max-batch`
+    /// The largest number of requests that are submitted
+    /// to the host's asynchronous I/O in one go; 0 means the default.
     pub aio_max_batch: i64,
 }
 
@@ -24684,12 +25578,12 @@ impl<'de> ::serde::Deserialize<'de> for IOThreadInfo {
     }
 }
 
-/// The QAPI enum `ACPISlotType`.
+/// The kinds of hot-plug slots that ACPI reports on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ACPISlotType {
-    /// `DIMM`
+    /// A memory module slot.
     Dimm,
-    /// `CPU`
+    /// A CPU slot.
     Cpu,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -24741,18 +25635,21 @@ impl<'de> ::serde::Deserialize<'de> for ACPISlotType {
     }
 }
 
-/// The QAPI struct `ACPIOSTInfo`.
+/// What the guest's operating system last reported, through the ACPI
+/// _OST method, about a hot-plug slot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ACPIOSTInfo {
-    /// `device`
+    /// The id of the device in the slot.  Absent if none is
+    /// known.
     pub device: Option<::std::string::String>,
-    /// `slot`
+    /// The slot's identifier.
     pub slot: ::std::string::String,
-    /// `slot-type`
+    /// What kind of slot it is.
     pub slot_type: ACPISlotType,
-    /// `source`
+    /// The event that the report is about, as an ACPI _OST
+    /// source event code.
     pub source: i64,
-    /// `status`
+    /// The outcome, as an ACPI _OST status code.
     pub status: i64,
 }
 
@@ -24797,26 +25694,28 @@ impl<'de> ::serde::Deserialize<'de> for ACPIOSTInfo {
     }
 }
 
-/// The QAPI struct `CpuInstanceProperties`.
+/// Where a virtual CPU sits in the machine's CPU topology.  Which
+/// members are present depends on the machine type: each one it uses
+/// for placing CPUs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuInstanceProperties {
-    /// `node-id`
+    /// The NUMA node.
     pub node_id: Option<i64>,
-    /// `drawer-id`
+    /// The drawer (s390x).
     pub drawer_id: Option<i64>,
-    /// `book-id`
+    /// The book (s390x).
     pub book_id: Option<i64>,
-    /// `socket-id`
+    /// The socket.
     pub socket_id: Option<i64>,
-    /// `die-id`
+    /// The die within the socket.
     pub die_id: Option<i64>,
-    /// `cluster-id`
+    /// The cluster.
     pub cluster_id: Option<i64>,
-    /// `module-id`
+    /// The module.
     pub module_id: Option<i64>,
-    /// `core-id`
+    /// The core.
     pub core_id: Option<i64>,
-    /// `thread-id`
+    /// The hardware thread within the core.
     pub thread_id: Option<i64>,
 }
 
@@ -24869,18 +25768,20 @@ impl<'de> ::serde::Deserialize<'de> for CpuInstanceProperties {
     }
 }
 
-/// The QAPI enum `S390CpuState`.
+/// The architectural state of an s390x virtual CPU.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum S390CpuState {
-    /// `uninitialized`
+    /// Not initialized yet.
     Uninitialized,
-    /// `stopped`
+    /// Stopped.
     Stopped,
-    /// `check-stop`
+    /// Stopped in the check-stop state, after an error it
+    /// could not recover from.
     CheckStop,
-    /// `operating`
+    /// Running.
     Operating,
-    /// `load`
+    /// Taking part in loading an operating system (initial program
+    /// load).
     Load,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -24944,16 +25845,17 @@ impl<'de> ::serde::Deserialize<'de> for S390CpuState {
     }
 }
 
-/// The QAPI enum `S390CpuEntitlement`.
+/// The share of host CPU capacity that an s390x virtual CPU is
+/// entitled to when the guest uses vertical polarization.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum S390CpuEntitlement {
-    /// `auto`
+    /// Not set explicitly; the default applies.
     Auto,
-    /// `low`
+    /// Low entitlement.
     Low,
-    /// `medium`
+    /// Medium entitlement.
     Medium,
-    /// `high`
+    /// High entitlement.
     High,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -25014,14 +25916,17 @@ impl<'de> ::serde::Deserialize<'de> for S390CpuEntitlement {
     }
 }
 
-/// The QAPI struct `CpuInfoS390`.
+/// Information that only s390x virtual CPUs have.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuInfoS390 {
-    /// `cpu-state`
+    /// The CPU's architectural state.
     pub cpu_state: S390CpuState,
-    /// `dedicated`
+    /// Whether the CPU is marked as dedicated to one host CPU
+    /// in the topology shown to the guest.  Absent if the machine does
+    /// not describe that.
     pub dedicated: Option<bool>,
-    /// `entitlement`
+    /// The CPU's entitlement under vertical polarization.
+    /// Absent if the machine does not describe that.
     pub entitlement: Option<S390CpuEntitlement>,
 }
 
@@ -25062,16 +25967,17 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoS390 {
     }
 }
 
-/// The QAPI union `CpuInfoFast`.
+/// A virtual CPU, as query-cpus-fast reports it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuInfoFast {
-    /// `cpu-index`
+    /// The CPU's index, counted from 0.
     pub cpu_index: i64,
-    /// `qom-path`
+    /// The QOM path of the CPU object.
     pub qom_path: ::std::string::String,
-    /// `thread-id`
+    /// The host's ID of the thread that runs the CPU.
     pub thread_id: i64,
-    /// `props`
+    /// Where the CPU sits in the topology.  Absent if the machine
+    /// type does not describe its CPUs that way.
     pub props: Option<CpuInstanceProperties>,
     /// The branch, chosen by `target`, with its members.
     pub target: CpuInfoFastBranch,
@@ -25336,16 +26242,21 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoFast {
     }
 }
 
-/// The QAPI struct `HotpluggableCPU`.
+/// A place in the CPU topology where a CPU device can be, whether one
+/// is plugged in there or not.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HotpluggableCPU {
-    /// `type`
+    /// The QOM type of the CPU device to plug in there with
+    /// device_add.
     pub type_: ::std::string::String,
-    /// `vcpus-count`
+    /// How many virtual CPUs one such device provides (more
+    /// than one where whole cores or sockets are plugged at once).
     pub vcpus_count: i64,
-    /// `props`
+    /// Where the place is in the topology; pass these properties
+    /// to device_add to plug a CPU in there.
     pub props: CpuInstanceProperties,
-    /// `qom-path`
+    /// The QOM path of the CPU device plugged in there.  Absent
+    /// if the place is empty.
     pub qom_path: Option<::std::string::String>,
 }
 
@@ -25388,22 +26299,30 @@ impl<'de> ::serde::Deserialize<'de> for HotpluggableCPU {
     }
 }
 
-/// The QAPI struct `CpuDefinitionInfo`.
+/// A CPU model that can be selected with -cpu.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuDefinitionInfo {
-    /// `name`
+    /// The model's name.
     pub name: ::std::string::String,
-    /// `migration-safe`
+    /// Whether the model describes the same CPU on any
+    /// host and QEMU version, so that a guest using it can be migrated
+    /// safely.  Absent if not known.
     pub migration_safe: Option<bool>,
-    /// `static`
+    /// Whether the model is the same with every machine type and
+    /// QEMU version.
     pub static_: bool,
-    /// `unavailable-features`
+    /// The properties that keep the model from
+    /// running on this host with the current accelerator; empty if it
+    /// can run.  Absent if QEMU cannot tell.
     pub unavailable_features: Option<Vec<::std::string::String>>,
-    /// `typename`
+    /// The QOM type that implements the model.
     pub typename: ::std::string::String,
-    /// `alias-of`
+    /// The model that this name stands for, if it is an alias
+    /// (for instance, of a particular version of the model).  Absent
+    /// otherwise.
     pub alias_of: Option<::std::string::String>,
-    /// `deprecated`
+    /// Whether the model is deprecated and may go away in a
+    /// future release.
     pub deprecated: bool,
 }
 
@@ -25456,12 +26375,14 @@ impl<'de> ::serde::Deserialize<'de> for CpuDefinitionInfo {
     }
 }
 
-/// The QAPI enum `CpuModelExpansionType`.
+/// How completely query-cpu-model-expansion spells out a model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CpuModelExpansionType {
-    /// `static`
+    /// As a static base model plus the properties that differ
+    /// from it, a form that means the same with any QEMU version.
     Static,
-    /// `full`
+    /// As the model with every property it has, whether it
+    /// differs from the default or not.
     Full,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -25516,12 +26437,13 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelExpansionType {
     }
 }
 
-/// The QAPI struct `CpuModelInfo`.
+/// A CPU model together with changes to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuModelInfo {
-    /// `name`
+    /// The model's name.
     pub name: ::std::string::String,
-    /// `props`
+    /// Properties of the CPU to change, as an object mapping
+    /// property names to values.  No changes when absent.
     pub props: Option<::serde_json::Value>,
 }
 
@@ -25560,10 +26482,10 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelInfo {
     }
 }
 
-/// The QAPI struct `CpuModelExpansionInfo`.
+/// The result of expanding a CPU model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CpuModelExpansionInfo {
-    /// `model`
+    /// The expanded model.
     pub model: CpuModelInfo,
 }
 
@@ -25600,26 +26522,29 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelExpansionInfo {
     }
 }
 
-/// The QAPI struct `Memdev`.
+/// A memory backend and its settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Memdev {
-    /// `id`
+    /// The backend's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `size`
+    /// Its size, in bytes.
     pub size: u64,
-    /// `merge`
+    /// Whether the host may merge identical pages of it (kernel
+    /// same-page merging).
     pub merge: bool,
-    /// `dump`
+    /// Whether it is included in core dumps of QEMU.
     pub dump: bool,
-    /// `prealloc`
+    /// Whether its memory is allocated up front.
     pub prealloc: bool,
-    /// `share`
+    /// Whether its memory is mapped shared, so that other
+    /// processes that map the same memory see changes.
     pub share: bool,
-    /// `reserve`
+    /// Whether the host reserves swap space (or huge pages) for
+    /// it.  Absent if the host gives no such choice.
     pub reserve: Option<bool>,
-    /// `host-nodes`
+    /// The host NUMA nodes its memory is bound to.
     pub host_nodes: Vec<u16>,
-    /// `policy`
+    /// How its memory is bound to `host-nodes`.
     pub policy: HostMemPolicy,
 }
 
@@ -25672,12 +26597,15 @@ impl<'de> ::serde::Deserialize<'de> for Memdev {
     }
 }
 
-/// The QAPI struct `MemoryInfo`.
+/// How much memory the guest has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryInfo {
-    /// `base-memory`
+    /// The size of the memory the guest starts with (what
+    /// -m sets), in bytes.
     pub base_memory: u64,
-    /// `plugged-memory`
+    /// The total size of the memory devices plugged in,
+    /// in bytes, whether at start-up or later.  Absent if the machine
+    /// type cannot have memory devices.
     pub plugged_memory: Option<u64>,
 }
 
@@ -25716,20 +26644,20 @@ impl<'de> ::serde::Deserialize<'de> for MemoryInfo {
     }
 }
 
-/// The QAPI enum `MemoryDeviceInfoKind`.
+/// The kinds of memory devices.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MemoryDeviceInfoKind {
-    /// `dimm`
+    /// A memory module (pc-dimm).
     Dimm,
-    /// `nvdimm`
+    /// A non-volatile memory module (nvdimm).
     Nvdimm,
-    /// `virtio-pmem`
+    /// A virtio-pmem device.
     VirtioPmem,
-    /// `virtio-mem`
+    /// A virtio-mem device.
     VirtioMem,
-    /// `sgx-epc`
+    /// An Intel SGX enclave page cache section.
     SgxEpc,
-    /// `hv-balloon`
+    /// A Hyper-V dynamic memory device (hv-balloon).
     HvBalloon,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -25796,24 +26724,25 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfoKind {
     }
 }
 
-/// The QAPI struct `PCDIMMDeviceInfo`.
+/// A memory module (pc-dimm or nvdimm).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PCDIMMDeviceInfo {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `addr`
+    /// The guest physical address where its memory starts.
     pub addr: i64,
-    /// `size`
+    /// The size of its memory, in bytes.
     pub size: i64,
-    /// `slot`
+    /// The memory slot it occupies.
     pub slot: i64,
-    /// `node`
+    /// The NUMA node its memory belongs to.
     pub node: i64,
-    /// `memdev`
+    /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
-    /// `hotplugged`
+    /// Whether it was plugged in while the guest was running.
     pub hotplugged: bool,
-    /// `hotpluggable`
+    /// Whether devices of its type can be plugged in and out
+    /// while the guest runs.
     pub hotpluggable: bool,
 }
 
@@ -25864,10 +26793,10 @@ impl<'de> ::serde::Deserialize<'de> for PCDIMMDeviceInfo {
     }
 }
 
-/// The QAPI struct `PCDIMMDeviceInfoWrapper`.
+/// A memory module, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PCDIMMDeviceInfoWrapper {
-    /// `data`
+    /// The memory module.
     pub data: PCDIMMDeviceInfo,
 }
 
@@ -25904,16 +26833,16 @@ impl<'de> ::serde::Deserialize<'de> for PCDIMMDeviceInfoWrapper {
     }
 }
 
-/// The QAPI struct `VirtioPMEMDeviceInfo`.
+/// A virtio-pmem device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioPMEMDeviceInfo {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `memaddr`
+    /// The guest physical address where its memory starts.
     pub memaddr: u64,
-    /// `size`
+    /// The size of its memory, in bytes.
     pub size: u64,
-    /// `memdev`
+    /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
 }
 
@@ -25956,10 +26885,10 @@ impl<'de> ::serde::Deserialize<'de> for VirtioPMEMDeviceInfo {
     }
 }
 
-/// The QAPI struct `VirtioPMEMDeviceInfoWrapper`.
+/// A virtio-pmem device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioPMEMDeviceInfoWrapper {
-    /// `data`
+    /// The device.
     pub data: VirtioPMEMDeviceInfo,
 }
 
@@ -25996,24 +26925,28 @@ impl<'de> ::serde::Deserialize<'de> for VirtioPMEMDeviceInfoWrapper {
     }
 }
 
-/// The QAPI struct `VirtioMEMDeviceInfo`.
+/// A virtio-mem device, which adds memory to the guest in blocks as the
+/// guest agrees to plug them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioMEMDeviceInfo {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `memaddr`
+    /// The guest physical address where its memory region
+    /// starts.
     pub memaddr: u64,
-    /// `requested-size`
+    /// How much memory the guest is asked to have
+    /// plugged, in bytes.
     pub requested_size: u64,
-    /// `size`
+    /// How much memory the guest has plugged now, in bytes.
     pub size: u64,
-    /// `max-size`
+    /// The largest amount of memory it can provide, in bytes.
     pub max_size: u64,
-    /// `block-size`
+    /// The unit in which memory is plugged and unplugged, in
+    /// bytes.
     pub block_size: u64,
-    /// `node`
+    /// The NUMA node its memory belongs to.
     pub node: i64,
-    /// `memdev`
+    /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
 }
 
@@ -26064,10 +26997,10 @@ impl<'de> ::serde::Deserialize<'de> for VirtioMEMDeviceInfo {
     }
 }
 
-/// The QAPI struct `VirtioMEMDeviceInfoWrapper`.
+/// A virtio-mem device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioMEMDeviceInfoWrapper {
-    /// `data`
+    /// The device.
     pub data: VirtioMEMDeviceInfo,
 }
 
@@ -26104,18 +27037,18 @@ impl<'de> ::serde::Deserialize<'de> for VirtioMEMDeviceInfoWrapper {
     }
 }
 
-/// The QAPI struct `SgxEPCDeviceInfo`.
+/// A section of Intel SGX enclave page cache given to the guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SgxEPCDeviceInfo {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `memaddr`
+    /// The guest physical address where the section starts.
     pub memaddr: u64,
-    /// `size`
+    /// The size of the section, in bytes.
     pub size: u64,
-    /// `node`
+    /// The NUMA node the section belongs to.
     pub node: i64,
-    /// `memdev`
+    /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
 }
 
@@ -26160,10 +27093,11 @@ impl<'de> ::serde::Deserialize<'de> for SgxEPCDeviceInfo {
     }
 }
 
-/// The QAPI struct `SgxEPCDeviceInfoWrapper`.
+/// A section of SGX enclave page cache, as a branch of
+/// MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SgxEPCDeviceInfoWrapper {
-    /// `data`
+    /// The section.
     pub data: SgxEPCDeviceInfo,
 }
 
@@ -26200,16 +27134,19 @@ impl<'de> ::serde::Deserialize<'de> for SgxEPCDeviceInfoWrapper {
     }
 }
 
-/// The QAPI struct `HvBalloonDeviceInfo`.
+/// A Hyper-V dynamic memory device (hv-balloon), which can take memory
+/// from the guest and, given a memory backend, add memory to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonDeviceInfo {
-    /// `id`
+    /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
-    /// `memaddr`
+    /// The guest physical address where the memory it can add
+    /// starts.  Absent if it has no memory backend.
     pub memaddr: Option<u64>,
-    /// `max-size`
+    /// The largest amount of memory it can add, in bytes.
     pub max_size: u64,
-    /// `memdev`
+    /// The QOM path of its memory backend.  Absent if it has
+    /// none.
     pub memdev: Option<::std::string::String>,
 }
 
@@ -26252,10 +27189,10 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonDeviceInfo {
     }
 }
 
-/// The QAPI struct `HvBalloonDeviceInfoWrapper`.
+/// A Hyper-V dynamic memory device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonDeviceInfoWrapper {
-    /// `data`
+    /// The device.
     pub data: HvBalloonDeviceInfo,
 }
 
@@ -26292,7 +27229,8 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonDeviceInfoWrapper {
     }
 }
 
-/// The QAPI union `MemoryDeviceInfo`.
+/// A memory device: a device that gives the guest memory outside its
+/// base memory.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryDeviceInfo {
     /// The branch, chosen by `type`, with its members.
@@ -26438,18 +27376,19 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfo {
     }
 }
 
-/// The QAPI enum `NumaOptionsType`.
+/// The kinds of NUMA settings.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NumaOptionsType {
-    /// `node`
+    /// A NUMA node.
     Node,
-    /// `dist`
+    /// The distance between two nodes.
     Dist,
-    /// `cpu`
+    /// Which node a set of virtual CPUs belongs to.
     Cpu,
-    /// `hmat-lb`
+    /// A latency or bandwidth figure for the ACPI Heterogeneous
+    /// Memory Attribute Table (HMAT).
     HmatLb,
-    /// `hmat-cache`
+    /// A memory-side cache for the HMAT.
     HmatCache,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -26513,18 +27452,23 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptionsType {
     }
 }
 
-/// The QAPI struct `NumaNodeOptions`.
+/// A NUMA node.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NumaNodeOptions {
-    /// `nodeid`
+    /// The node's number.  The next unused number when absent.
     pub nodeid: Option<u16>,
-    /// `cpus`
+    /// The indexes of the virtual CPUs in the node.  The cpu kind
+    /// of NumaOptions is the more precise way to say this.
     pub cpus: Option<Vec<u16>>,
-    /// `mem`
+    /// The amount of memory in the node, in bytes, without a
+    /// backend.  Only machine types that support it accept this (see
+    /// `numa-mem-supported` in MachineInfo); use `memdev` instead.
     pub mem: Option<u64>,
-    /// `memdev`
+    /// The id of the memory backend that provides the node's
+    /// memory.
     pub memdev: Option<::std::string::String>,
-    /// `initiator`
+    /// The node whose processors have the best access to this
+    /// node's memory, for the HMAT.
     pub initiator: Option<u16>,
 }
 
@@ -26569,14 +27513,16 @@ impl<'de> ::serde::Deserialize<'de> for NumaNodeOptions {
     }
 }
 
-/// The QAPI struct `NumaDistOptions`.
+/// The distance from one NUMA node to another, as the guest's ACPI
+/// System Locality Information Table shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumaDistOptions {
-    /// `src`
+    /// The node the distance is measured from.
     pub src: u16,
-    /// `dst`
+    /// The node the distance is measured to.
     pub dst: u16,
-    /// `val`
+    /// The distance: 10 for a node to itself, more for slower
+    /// access.
     pub val: u8,
 }
 
@@ -26617,26 +27563,27 @@ impl<'de> ::serde::Deserialize<'de> for NumaDistOptions {
     }
 }
 
-/// The QAPI struct `NumaCpuOptions`.
+/// Put the virtual CPUs that match the given topology properties into a
+/// NUMA node.  A property that is absent matches any value.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NumaCpuOptions {
-    /// `node-id`
+    /// The node to put the CPUs into.
     pub node_id: Option<i64>,
-    /// `drawer-id`
+    /// Match CPUs in this drawer.
     pub drawer_id: Option<i64>,
-    /// `book-id`
+    /// Match CPUs in this book.
     pub book_id: Option<i64>,
-    /// `socket-id`
+    /// Match CPUs in this socket.
     pub socket_id: Option<i64>,
-    /// `die-id`
+    /// Match CPUs in this die.
     pub die_id: Option<i64>,
-    /// `cluster-id`
+    /// Match CPUs in this cluster.
     pub cluster_id: Option<i64>,
-    /// `module-id`
+    /// Match CPUs in this module.
     pub module_id: Option<i64>,
-    /// `core-id`
+    /// Match CPUs in this core.
     pub core_id: Option<i64>,
-    /// `thread-id`
+    /// Match CPUs that are this thread of their core.
     pub thread_id: Option<i64>,
 }
 
@@ -26689,16 +27636,16 @@ impl<'de> ::serde::Deserialize<'de> for NumaCpuOptions {
     }
 }
 
-/// The QAPI enum `HmatLBMemoryHierarchy`.
+/// Which level of the memory hierarchy an HMAT figure is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HmatLBMemoryHierarchy {
-    /// `memory`
+    /// The memory itself.
     Memory,
-    /// `first-level`
+    /// The first level of memory-side cache.
     FirstLevel,
-    /// `second-level`
+    /// The second level of memory-side cache.
     SecondLevel,
-    /// `third-level`
+    /// The third level of memory-side cache.
     ThirdLevel,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -26759,20 +27706,20 @@ impl<'de> ::serde::Deserialize<'de> for HmatLBMemoryHierarchy {
     }
 }
 
-/// The QAPI enum `HmatLBDataType`.
+/// Which kind of figure an HMAT latency or bandwidth entry gives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HmatLBDataType {
-    /// `access-latency`
+    /// The latency of reads and writes alike.
     AccessLatency,
-    /// `read-latency`
+    /// The latency of reads.
     ReadLatency,
-    /// `write-latency`
+    /// The latency of writes.
     WriteLatency,
-    /// `access-bandwidth`
+    /// The bandwidth of reads and writes alike.
     AccessBandwidth,
-    /// `read-bandwidth`
+    /// The bandwidth of reads.
     ReadBandwidth,
-    /// `write-bandwidth`
+    /// The bandwidth of writes.
     WriteBandwidth,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -26839,20 +27786,23 @@ impl<'de> ::serde::Deserialize<'de> for HmatLBDataType {
     }
 }
 
-/// The QAPI struct `NumaHmatLBOptions`.
+/// A latency or bandwidth figure for the HMAT: how fast processors of
+/// one node reach the memory of another.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumaHmatLBOptions {
-    /// `initiator`
+    /// The node of the processors.
     pub initiator: u16,
-    /// `target`
+    /// The node of the memory.
     pub target: u16,
-    /// `hierarchy`
+    /// Which level of the memory hierarchy the figure is for.
     pub hierarchy: HmatLBMemoryHierarchy,
-    /// `data-type`
+    /// Which kind of figure it is.
     pub data_type: HmatLBDataType,
-    /// `latency`
+    /// The latency, in nanoseconds.  Required for the latency
+    /// kinds of `data-type`, not allowed for the others.
     pub latency: Option<u64>,
-    /// `bandwidth`
+    /// The bandwidth, in bytes per second.  Required for the
+    /// bandwidth kinds of `data-type`, not allowed for the others.
     pub bandwidth: Option<u64>,
 }
 
@@ -26899,14 +27849,14 @@ impl<'de> ::serde::Deserialize<'de> for NumaHmatLBOptions {
     }
 }
 
-/// The QAPI enum `HmatCacheAssociativity`.
+/// How a memory-side cache maps memory to cache lines.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HmatCacheAssociativity {
-    /// `none`
+    /// No cache, or the mapping is not known.
     None,
-    /// `direct`
+    /// Direct mapped.
     Direct,
-    /// `complex`
+    /// Some more complex mapping, such as a hashed one.
     Complex,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -26964,14 +27914,14 @@ impl<'de> ::serde::Deserialize<'de> for HmatCacheAssociativity {
     }
 }
 
-/// The QAPI enum `HmatCacheWritePolicy`.
+/// When a memory-side cache writes changes back to memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HmatCacheWritePolicy {
-    /// `none`
+    /// No cache, or the policy is not known.
     None,
-    /// `write-back`
+    /// Later, when a line leaves the cache.
     WriteBack,
-    /// `write-through`
+    /// At once.
     WriteThrough,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -27029,20 +27979,20 @@ impl<'de> ::serde::Deserialize<'de> for HmatCacheWritePolicy {
     }
 }
 
-/// The QAPI struct `NumaHmatCacheOptions`.
+/// A memory-side cache in front of a NUMA node's memory, for the HMAT.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumaHmatCacheOptions {
-    /// `node-id`
+    /// The node whose memory the cache serves.
     pub node_id: u32,
-    /// `size`
+    /// The size of the cache, in bytes.
     pub size: u64,
-    /// `level`
+    /// The cache's level, counted from 1.
     pub level: u8,
-    /// `associativity`
+    /// How memory maps to cache lines.
     pub associativity: HmatCacheAssociativity,
-    /// `policy`
+    /// When changes are written back.
     pub policy: HmatCacheWritePolicy,
-    /// `line`
+    /// The size of a cache line, in bytes.
     pub line: u16,
 }
 
@@ -27089,7 +28039,7 @@ impl<'de> ::serde::Deserialize<'de> for NumaHmatCacheOptions {
     }
 }
 
-/// The QAPI union `NumaOptions`.
+/// One NUMA setting, as -numa gives it on the command line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumaOptions {
     /// The branch, chosen by `type`, with its members.
@@ -27217,10 +28167,11 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptions {
     }
 }
 
-/// The QAPI struct `BalloonInfo`.
+/// How much memory the guest has, according to its balloon device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BalloonInfo {
-    /// `actual`
+    /// The guest's memory, in bytes: its whole memory less what
+    /// the balloon holds.
     pub actual: i64,
 }
 
@@ -27257,12 +28208,13 @@ impl<'de> ::serde::Deserialize<'de> for BalloonInfo {
     }
 }
 
-/// The QAPI struct `HvBalloonInfo`.
+/// The memory figures that a guest reports to a Hyper-V dynamic memory
+/// device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonInfo {
-    /// `committed`
+    /// The memory the guest has committed, in bytes.
     pub committed: u64,
-    /// `available`
+    /// The memory the guest has available, in bytes.
     pub available: u64,
 }
 
@@ -27301,20 +28253,24 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonInfo {
     }
 }
 
-/// The QAPI enum `SevState`.
+/// The state of an AMD SEV guest, as the platform's security firmware
+/// keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SevState {
-    /// `uninit`
+    /// Not set up yet.
     Uninit,
-    /// `launch-update`
+    /// Being launched: its initial memory is being
+    /// encrypted.
     LaunchUpdate,
-    /// `launch-secret`
+    /// Launched and measured; secrets may be injected now.
     LaunchSecret,
-    /// `running`
+    /// Running.
     Running,
-    /// `send-update`
+    /// Its encrypted state is being sent out (outgoing
+    /// migration).
     SendUpdate,
-    /// `receive-update`
+    /// Its encrypted state is being received (incoming
+    /// migration).
     ReceiveUpdate,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -27381,12 +28337,12 @@ impl<'de> ::serde::Deserialize<'de> for SevState {
     }
 }
 
-/// The QAPI enum `SevGuestType`.
+/// The kinds of AMD SEV guests.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SevGuestType {
-    /// `sev`
+    /// SEV, or SEV-ES.
     Sev,
-    /// `sev-snp`
+    /// SEV-SNP.
     SevSnp,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -27441,12 +28397,12 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestType {
     }
 }
 
-/// The QAPI struct `SevGuestInfo`.
+/// What only an SEV or SEV-ES guest has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevGuestInfo {
-    /// `policy`
+    /// The guest's SEV policy bits.
     pub policy: u32,
-    /// `handle`
+    /// The firmware's handle for the guest.
     pub handle: u32,
 }
 
@@ -27485,10 +28441,10 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestInfo {
     }
 }
 
-/// The QAPI struct `SevSnpGuestInfo`.
+/// What only an SEV-SNP guest has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevSnpGuestInfo {
-    /// `snp-policy`
+    /// The guest's SEV-SNP policy bits.
     pub snp_policy: u64,
 }
 
@@ -27525,18 +28481,18 @@ impl<'de> ::serde::Deserialize<'de> for SevSnpGuestInfo {
     }
 }
 
-/// The QAPI union `SevInfo`.
+/// The state of AMD SEV for the guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevInfo {
-    /// `enabled`
+    /// Whether SEV is in use for the guest.
     pub enabled: bool,
-    /// `api-major`
+    /// The major version of the firmware's interface.
     pub api_major: u8,
-    /// `api-minor`
+    /// The minor version of the firmware's interface.
     pub api_minor: u8,
-    /// `build-id`
+    /// The firmware's build ID.
     pub build_id: u8,
-    /// `state`
+    /// The guest's state.
     pub state: SevState,
     /// The branch, chosen by `sev-type`, with its members.
     pub sev_type: SevInfoBranch,
@@ -27652,10 +28608,10 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
     }
 }
 
-/// The QAPI struct `SevAttestationReport`.
+/// An attestation report of an SEV guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevAttestationReport {
-    /// `data`
+    /// The report, base64-encoded.
     pub data: ::std::string::String,
 }
 
@@ -27692,18 +28648,21 @@ impl<'de> ::serde::Deserialize<'de> for SevAttestationReport {
     }
 }
 
-/// The QAPI struct `SevCapability`.
+/// What the host's AMD SEV platform offers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevCapability {
-    /// `pdh`
+    /// The platform's Diffie-Hellman public key, base64-encoded.
     pub pdh: ::std::string::String,
-    /// `cert-chain`
+    /// The certificate chain of that key, base64-encoded.
     pub cert_chain: ::std::string::String,
-    /// `cpu0-id`
+    /// The unique ID of the host's first CPU, base64-encoded,
+    /// with which its chip-specific certificate can be looked up.
     pub cpu0_id: ::std::string::String,
-    /// `cbitpos`
+    /// Which bit of a page table entry marks a page as
+    /// encrypted.
     pub cbitpos: i64,
-    /// `reduced-phys-bits`
+    /// How many bits of physical address space are
+    /// lost when memory encryption is on.
     pub reduced_phys_bits: i64,
 }
 
@@ -27748,10 +28707,10 @@ impl<'de> ::serde::Deserialize<'de> for SevCapability {
     }
 }
 
-/// The QAPI struct `SevLaunchMeasureInfo`.
+/// The launch measurement of an SEV guest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SevLaunchMeasureInfo {
-    /// `data`
+    /// The measurement, base64-encoded.
     pub data: ::std::string::String,
 }
 
@@ -27788,12 +28747,12 @@ impl<'de> ::serde::Deserialize<'de> for SevLaunchMeasureInfo {
     }
 }
 
-/// The QAPI struct `SGXEPCSection`.
+/// A section of Intel SGX enclave page cache.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SGXEPCSection {
-    /// `node`
+    /// The NUMA node it belongs to.
     pub node: i64,
-    /// `size`
+    /// Its size, in bytes.
     pub size: u64,
 }
 
@@ -27832,18 +28791,18 @@ impl<'de> ::serde::Deserialize<'de> for SGXEPCSection {
     }
 }
 
-/// The QAPI struct `SGXInfo`.
+/// Intel SGX support, for the guest or the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SGXInfo {
-    /// `sgx`
+    /// Whether SGX is available.
     pub sgx: bool,
-    /// `sgx1`
+    /// Whether the SGX1 instructions are available.
     pub sgx1: bool,
-    /// `sgx2`
+    /// Whether the SGX2 instructions are available.
     pub sgx2: bool,
-    /// `flc`
+    /// Whether flexible launch control is available.
     pub flc: bool,
-    /// `sections`
+    /// The enclave page cache sections.
     pub sections: Vec<SGXEPCSection>,
 }
 
@@ -27888,12 +28847,12 @@ impl<'de> ::serde::Deserialize<'de> for SGXInfo {
     }
 }
 
-/// The QAPI struct `PciMemoryRange`.
+/// A range of addresses.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciMemoryRange {
-    /// `base`
+    /// The first address in the range.
     pub base: i64,
-    /// `limit`
+    /// The last address in the range.
     pub limit: i64,
 }
 
@@ -27932,20 +28891,21 @@ impl<'de> ::serde::Deserialize<'de> for PciMemoryRange {
     }
 }
 
-/// The QAPI struct `PciBusInfo`.
+/// A PCI bus behind a bridge, and the address windows the bridge
+/// forwards to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciBusInfo {
-    /// `number`
+    /// The number of the bus the bridge sits on.
     pub number: i64,
-    /// `secondary`
+    /// The number of the bus directly behind the bridge.
     pub secondary: i64,
-    /// `subordinate`
+    /// The highest bus number behind the bridge.
     pub subordinate: i64,
-    /// `io_range`
+    /// The I/O port window.
     pub io_range: PciMemoryRange,
-    /// `memory_range`
+    /// The memory window.
     pub memory_range: PciMemoryRange,
-    /// `prefetchable_range`
+    /// The prefetchable memory window.
     pub prefetchable_range: PciMemoryRange,
 }
 
@@ -27992,12 +28952,13 @@ impl<'de> ::serde::Deserialize<'de> for PciBusInfo {
     }
 }
 
-/// The QAPI struct `PciDeviceClass`.
+/// The class of a PCI device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciDeviceClass {
-    /// `desc`
+    /// A name for the class.  Absent if QEMU knows none.
     pub desc: Option<::std::string::String>,
-    /// `class`
+    /// The class code: base class in the high byte, subclass in
+    /// the low byte.
     pub class: i64,
 }
 
@@ -28036,16 +28997,17 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceClass {
     }
 }
 
-/// The QAPI struct `PciDeviceId`.
+/// The identification registers of a PCI device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciDeviceId {
-    /// `device`
+    /// The device ID.
     pub device: i64,
-    /// `vendor`
+    /// The vendor ID.
     pub vendor: i64,
-    /// `subsystem`
+    /// The subsystem ID.  Absent if the device has none.
     pub subsystem: Option<i64>,
-    /// `subsystem-vendor`
+    /// The subsystem vendor ID.  Absent if the device
+    /// has none.
     pub subsystem_vendor: Option<i64>,
 }
 
@@ -28092,20 +29054,23 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceId {
     }
 }
 
-/// The QAPI struct `PciMemoryRegion`.
+/// A base address register (BAR) of a PCI device, and where it is
+/// mapped.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciMemoryRegion {
-    /// `bar`
+    /// The number of the BAR.
     pub bar: i64,
-    /// `type`
+    /// "io" for an I/O port region, "memory" for a memory region.
     pub type_: ::std::string::String,
-    /// `address`
+    /// The address it is mapped at.
     pub address: i64,
-    /// `size`
+    /// Its size, in bytes.
     pub size: i64,
-    /// `prefetch`
+    /// Whether the memory is prefetchable.  Only present for
+    /// memory regions.
     pub prefetch: Option<bool>,
-    /// `mem_type_64`
+    /// Whether the BAR holds a 64-bit address.  Only present
+    /// for memory regions.
     pub mem_type_64: Option<bool>,
 }
 
@@ -28152,28 +29117,30 @@ impl<'de> ::serde::Deserialize<'de> for PciMemoryRegion {
     }
 }
 
-/// The QAPI struct `PciDeviceInfo`.
+/// A PCI device (function).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciDeviceInfo {
-    /// `bus`
+    /// The number of its bus.
     pub bus: i64,
-    /// `slot`
+    /// Its slot on the bus.
     pub slot: i64,
-    /// `function`
+    /// Its function number within the slot.
     pub function: i64,
-    /// `class_info`
+    /// Its class.
     pub class_info: PciDeviceClass,
-    /// `id`
+    /// Its vendor, device and subsystem IDs.
     pub id: PciDeviceId,
-    /// `irq`
+    /// The interrupt line its interrupt pin is routed to.  Absent if
+    /// it uses no interrupt pin.
     pub irq: Option<i64>,
-    /// `irq_pin`
+    /// The interrupt pin it uses: 1 to 4 for INTA to INTD, 0 for
+    /// none.
     pub irq_pin: i64,
-    /// `qdev_id`
+    /// The device's id; empty if it has none.
     pub qdev_id: ::std::string::String,
-    /// `pci_bridge`
+    /// The bus behind it, if it is a PCI bridge.
     pub pci_bridge: Option<PciBridgeInfo>,
-    /// `regions`
+    /// Its base address registers.
     pub regions: Vec<PciMemoryRegion>,
 }
 
@@ -28228,12 +29195,12 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceInfo {
     }
 }
 
-/// The QAPI struct `PciBridgeInfo`.
+/// The bus behind a PCI bridge.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciBridgeInfo {
-    /// `bus`
+    /// The bus and the windows the bridge forwards.
     pub bus: PciBusInfo,
-    /// `devices`
+    /// The devices on that bus.
     pub devices: Option<Vec<PciDeviceInfo>>,
 }
 
@@ -28272,12 +29239,12 @@ impl<'de> ::serde::Deserialize<'de> for PciBridgeInfo {
     }
 }
 
-/// The QAPI struct `PciInfo`.
+/// A PCI bus and the devices on it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PciInfo {
-    /// `bus`
+    /// The bus number.
     pub bus: i64,
-    /// `devices`
+    /// The devices on the bus.
     pub devices: Vec<PciDeviceInfo>,
 }
 
@@ -28316,14 +29283,15 @@ impl<'de> ::serde::Deserialize<'de> for PciInfo {
     }
 }
 
-/// The QAPI enum `TpmModel`.
+/// The TPM device models, which differ in the interface the guest
+/// sees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TpmModel {
-    /// `tpm-tis`
+    /// The TPM Interface Specification (TIS) interface.
     TpmTis,
-    /// `tpm-crb`
+    /// The Command Response Buffer (CRB) interface.
     TpmCrb,
-    /// `tpm-spapr`
+    /// The virtual TPM of the sPAPR (pseries) machines.
     TpmSpapr,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -28381,12 +29349,13 @@ impl<'de> ::serde::Deserialize<'de> for TpmModel {
     }
 }
 
-/// The QAPI enum `TpmType`.
+/// The kinds of TPM backends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TpmType {
-    /// `passthrough`
+    /// A TPM of the host, used directly.
     Passthrough,
-    /// `emulator`
+    /// An external TPM emulator (such as swtpm) that QEMU talks
+    /// to over a character device.
     Emulator,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -28438,12 +29407,14 @@ impl<'de> ::serde::Deserialize<'de> for TpmType {
     }
 }
 
-/// The QAPI struct `TPMPassthroughOptions`.
+/// The settings of a passthrough TPM backend.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TPMPassthroughOptions {
-    /// `path`
+    /// The host's TPM device file.  Absent if QEMU uses its
+    /// default.
     pub path: Option<::std::string::String>,
-    /// `cancel-path`
+    /// The file that QEMU writes to for cancelling a TPM
+    /// command.  Absent if QEMU finds it by itself.
     pub cancel_path: Option<::std::string::String>,
 }
 
@@ -28482,10 +29453,11 @@ impl<'de> ::serde::Deserialize<'de> for TPMPassthroughOptions {
     }
 }
 
-/// The QAPI struct `TPMPassthroughOptionsWrapper`.
+/// The settings of a passthrough TPM backend, as a branch of
+/// TpmTypeOptions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TPMPassthroughOptionsWrapper {
-    /// `data`
+    /// The settings.
     pub data: TPMPassthroughOptions,
 }
 
@@ -28522,10 +29494,11 @@ impl<'de> ::serde::Deserialize<'de> for TPMPassthroughOptionsWrapper {
     }
 }
 
-/// The QAPI struct `TPMEmulatorOptions`.
+/// The settings of a TPM emulator backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TPMEmulatorOptions {
-    /// `chardev`
+    /// The id of the character device connected to the
+    /// emulator.
     pub chardev: ::std::string::String,
 }
 
@@ -28562,10 +29535,11 @@ impl<'de> ::serde::Deserialize<'de> for TPMEmulatorOptions {
     }
 }
 
-/// The QAPI struct `TPMEmulatorOptionsWrapper`.
+/// The settings of a TPM emulator backend, as a branch of
+/// TpmTypeOptions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TPMEmulatorOptionsWrapper {
-    /// `data`
+    /// The settings.
     pub data: TPMEmulatorOptions,
 }
 
@@ -28602,7 +29576,7 @@ impl<'de> ::serde::Deserialize<'de> for TPMEmulatorOptionsWrapper {
     }
 }
 
-/// The QAPI union `TpmTypeOptions`.
+/// A TPM backend and its settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TpmTypeOptions {
     /// The branch, chosen by `type`, with its members.
@@ -28706,14 +29680,14 @@ impl<'de> ::serde::Deserialize<'de> for TpmTypeOptions {
     }
 }
 
-/// The QAPI struct `TPMInfo`.
+/// A TPM device and its backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TPMInfo {
-    /// `id`
+    /// The id of the TPM backend.
     pub id: ::std::string::String,
-    /// `model`
+    /// The device model the guest sees.
     pub model: TpmModel,
-    /// `options`
+    /// The backend.
     pub options: TpmTypeOptions,
 }
 
@@ -28754,18 +29728,18 @@ impl<'de> ::serde::Deserialize<'de> for TPMInfo {
     }
 }
 
-/// The QAPI enum `QCryptodevBackendServiceType`.
+/// The kinds of cryptographic operations a crypto device can offer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptodevBackendServiceType {
-    /// `cipher`
+    /// Symmetric encryption and decryption.
     Cipher,
-    /// `hash`
+    /// Hashing.
     Hash,
-    /// `mac`
+    /// Message authentication codes.
     Mac,
-    /// `aead`
+    /// Authenticated encryption with associated data.
     Aead,
-    /// `akcipher`
+    /// Asymmetric (public key) cryptography.
     Akcipher,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -28829,14 +29803,14 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendServiceType {
     }
 }
 
-/// The QAPI enum `QCryptodevBackendType`.
+/// Who carries out the operations of a crypto backend.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QCryptodevBackendType {
-    /// `builtin`
+    /// QEMU itself.
     Builtin,
-    /// `vhost-user`
+    /// A separate process, over vhost-user.
     VhostUser,
-    /// `lkcf`
+    /// The Linux kernel's crypto framework.
     Lkcf,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -28894,12 +29868,12 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendType {
     }
 }
 
-/// The QAPI struct `QCryptodevBackendClient`.
+/// A queue of a crypto backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptodevBackendClient {
-    /// `queue`
+    /// The queue's number.
     pub queue: u32,
-    /// `type`
+    /// Who carries out the queue's operations.
     pub type_: QCryptodevBackendType,
 }
 
@@ -28938,14 +29912,14 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendClient {
     }
 }
 
-/// The QAPI struct `QCryptodevInfo`.
+/// A crypto backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QCryptodevInfo {
-    /// `id`
+    /// The backend's id.
     pub id: ::std::string::String,
-    /// `service`
+    /// The kinds of operations it offers.
     pub service: Vec<QCryptodevBackendServiceType>,
-    /// `client`
+    /// Its queues.
     pub client: Vec<QCryptodevBackendClient>,
 }
 
@@ -28986,22 +29960,23 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevInfo {
     }
 }
 
-/// The QAPI enum `QapiVfioMigrationState`.
+/// The migration state of a VFIO device, as the Linux VFIO interface
+/// defines it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QapiVfioMigrationState {
-    /// `stop`
+    /// Stopped: it neither runs nor transfers state.
     Stop,
-    /// `running`
+    /// Running normally.
     Running,
-    /// `stop-copy`
+    /// Stopped, while its final state is read out.
     StopCopy,
-    /// `resuming`
+    /// Stopped, while saved state is loaded into it.
     Resuming,
-    /// `running-p2p`
+    /// Running, but it starts no new peer-to-peer DMA.
     RunningP2p,
-    /// `pre-copy`
+    /// Running, while its state is read out ahead of stopping.
     PreCopy,
-    /// `pre-copy-p2p`
+    /// As `pre-copy`, but it starts no new peer-to-peer DMA.
     PreCopyP2p,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -29071,12 +30046,13 @@ impl<'de> ::serde::Deserialize<'de> for QapiVfioMigrationState {
     }
 }
 
-/// The QAPI struct `VirtioInfo`.
+/// A virtio device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioInfo {
-    /// `path`
+    /// The device's QOM path, which the other x-query-virtio
+    /// commands take.
     pub path: ::std::string::String,
-    /// `name`
+    /// The kind of device, such as "virtio-net" or "virtio-blk".
     pub name: ::std::string::String,
 }
 
@@ -29115,14 +30091,15 @@ impl<'de> ::serde::Deserialize<'de> for VirtioInfo {
     }
 }
 
-/// The QAPI struct `VirtioRingDesc`.
+/// A descriptor of a virtqueue: one buffer the driver has handed to
+/// the device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioRingDesc {
-    /// `addr`
+    /// The guest physical address of the buffer.
     pub addr: u64,
-    /// `len`
+    /// The length of the buffer, in bytes.
     pub len: u32,
-    /// `flags`
+    /// The descriptor's flags, by name.
     pub flags: Vec<::std::string::String>,
 }
 
@@ -29163,14 +30140,15 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingDesc {
     }
 }
 
-/// The QAPI struct `VirtioRingAvail`.
+/// The part of a virtqueue's available ring that concerns one element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioRingAvail {
-    /// `flags`
+    /// The ring's flags.
     pub flags: u16,
-    /// `idx`
+    /// The ring's index, where the driver will put the next entry.
     pub idx: u16,
-    /// `ring`
+    /// The number of the element's first descriptor, as the ring
+    /// entry gives it.
     pub ring: u16,
 }
 
@@ -29211,12 +30189,12 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingAvail {
     }
 }
 
-/// The QAPI struct `VirtioRingUsed`.
+/// The state of a virtqueue's used ring.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioRingUsed {
-    /// `flags`
+    /// The ring's flags.
     pub flags: u16,
-    /// `idx`
+    /// The ring's index, where the device will put the next entry.
     pub idx: u16,
 }
 
@@ -29255,18 +30233,19 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingUsed {
     }
 }
 
-/// The QAPI struct `VirtioQueueElement`.
+/// One element of a virtqueue: a chain of descriptors that the driver
+/// made available, with the state of the rings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioQueueElement {
-    /// `name`
+    /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
-    /// `index`
+    /// The number of the element's first descriptor.
     pub index: u32,
-    /// `descs`
+    /// The element's descriptors, in chain order.
     pub descs: Vec<VirtioRingDesc>,
-    /// `avail`
+    /// The available ring.
     pub avail: VirtioRingAvail,
-    /// `used`
+    /// The used ring.
     pub used: VirtioRingUsed,
 }
 
@@ -29311,36 +30290,42 @@ impl<'de> ::serde::Deserialize<'de> for VirtioQueueElement {
     }
 }
 
-/// The QAPI struct `VirtQueueStatus`.
+/// The state of a virtqueue, as QEMU's side of the device sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtQueueStatus {
-    /// `name`
+    /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
-    /// `queue-index`
+    /// The number of the virtqueue.
     pub queue_index: u16,
-    /// `inuse`
+    /// How many elements the device has taken and not yet
+    /// returned.
     pub inuse: u32,
-    /// `vring-num`
+    /// The size of the queue, in descriptors.
     pub vring_num: u32,
-    /// `vring-num-default`
+    /// The size the device offers for the queue.
     pub vring_num_default: u32,
-    /// `vring-align`
+    /// The alignment of the rings, in bytes.
     pub vring_align: u32,
-    /// `vring-desc`
+    /// The guest physical address of the descriptor table.
     pub vring_desc: u64,
-    /// `vring-avail`
+    /// The guest physical address of the available ring.
     pub vring_avail: u64,
-    /// `vring-used`
+    /// The guest physical address of the used ring.
     pub vring_used: u64,
-    /// `last-avail-idx`
+    /// The index in the available ring up to which the
+    /// device has taken elements.  Absent if QEMU does not track it
+    /// for this queue.
     pub last_avail_idx: Option<u16>,
-    /// `shadow-avail-idx`
+    /// The last index of the available ring that the
+    /// device read from guest memory.  Absent if QEMU does not track
+    /// it for this queue.
     pub shadow_avail_idx: Option<u16>,
-    /// `used-idx`
+    /// The index of the used ring.
     pub used_idx: u16,
-    /// `signalled-used`
+    /// The index of the used ring when the driver was
+    /// last notified.
     pub signalled_used: u16,
-    /// `signalled-used-valid`
+    /// Whether `signalled-used` is meaningful.
     pub signalled_used_valid: bool,
 }
 
@@ -29407,14 +30392,17 @@ impl<'de> ::serde::Deserialize<'de> for VirtQueueStatus {
     }
 }
 
-/// The QAPI struct `VirtioDeviceFeatures`.
+/// A set of virtio feature bits, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioDeviceFeatures {
-    /// `transports`
+    /// The feature bits common to all kinds of devices, by
+    /// name.
     pub transports: Vec<::std::string::String>,
-    /// `dev-features`
+    /// The feature bits specific to this kind of device,
+    /// by name.  Absent if QEMU has no names for this kind of device.
     pub dev_features: Option<Vec<::std::string::String>>,
-    /// `unknown-dev-features`
+    /// The bits that QEMU has no name for, as a
+    /// bit mask.  Absent if there are none.
     pub unknown_dev_features: Option<u64>,
 }
 
@@ -29459,12 +30447,13 @@ impl<'de> ::serde::Deserialize<'de> for VirtioDeviceFeatures {
     }
 }
 
-/// The QAPI struct `VirtioDeviceStatus`.
+/// The status of a virtio device, as the driver set it, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioDeviceStatus {
-    /// `statuses`
+    /// The status bits that are set, by name.
     pub statuses: Vec<::std::string::String>,
-    /// `unknown-statuses`
+    /// The bits that QEMU has no name for, as a bit
+    /// mask.  Absent if there are none.
     pub unknown_statuses: Option<u8>,
 }
 
@@ -29507,12 +30496,13 @@ impl<'de> ::serde::Deserialize<'de> for VirtioDeviceStatus {
     }
 }
 
-/// The QAPI struct `VhostDeviceProtocols`.
+/// A set of vhost-user protocol feature bits, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VhostDeviceProtocols {
-    /// `protocols`
+    /// The bits that are set, by name.
     pub protocols: Vec<::std::string::String>,
-    /// `unknown-protocols`
+    /// The bits that QEMU has no name for, as a bit
+    /// mask.  Absent if there are none.
     pub unknown_protocols: Option<u64>,
 }
 
@@ -29555,32 +30545,35 @@ impl<'de> ::serde::Deserialize<'de> for VhostDeviceProtocols {
     }
 }
 
-/// The QAPI struct `VhostStatus`.
+/// The state of the vhost backend of a virtio device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VhostStatus {
-    /// `n-mem-sections`
+    /// How many guest memory sections the backend has
+    /// been told about.
     pub n_mem_sections: i64,
-    /// `n-tmp-sections`
+    /// How many memory sections are gathered for the
+    /// next update of the backend's memory table.
     pub n_tmp_sections: i64,
-    /// `nvqs`
+    /// How many virtqueues the backend handles.
     pub nvqs: u32,
-    /// `vq-index`
+    /// The number of the first virtqueue it handles.
     pub vq_index: i64,
-    /// `features`
+    /// The features the backend offers.
     pub features: VirtioDeviceFeatures,
-    /// `acked-features`
+    /// The features that were accepted.
     pub acked_features: VirtioDeviceFeatures,
-    /// `backend-features`
+    /// The features of the backend interface itself.
     pub backend_features: VirtioDeviceFeatures,
-    /// `protocol-features`
+    /// The vhost-user protocol features in use.
     pub protocol_features: VhostDeviceProtocols,
-    /// `max-queues`
+    /// The largest number of queues the backend supports.
     pub max_queues: u64,
-    /// `backend-cap`
+    /// The backend's capability bits.
     pub backend_cap: u64,
-    /// `log-enabled`
+    /// Whether the backend logs the guest memory it writes
+    /// (dirty logging, as for migration).
     pub log_enabled: bool,
-    /// `log-size`
+    /// The size of that log.
     pub log_size: u64,
 }
 
@@ -29639,50 +30632,57 @@ impl<'de> ::serde::Deserialize<'de> for VhostStatus {
     }
 }
 
-/// The QAPI struct `VirtioStatus`.
+/// The state of a virtio device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtioStatus {
-    /// `name`
+    /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
-    /// `device-id`
+    /// The virtio device ID of that kind.
     pub device_id: u16,
-    /// `vhost-started`
+    /// Whether a vhost backend is running the device.
     pub vhost_started: bool,
-    /// `device-endian`
+    /// The byte order of the device: "little", "big", or
+    /// "unknown".
     pub device_endian: ::std::string::String,
-    /// `guest-features`
+    /// The features the driver accepted.
     pub guest_features: VirtioDeviceFeatures,
-    /// `host-features`
+    /// The features the device offers.
     pub host_features: VirtioDeviceFeatures,
-    /// `backend-features`
+    /// The features the device's backend supports.
     pub backend_features: VirtioDeviceFeatures,
-    /// `num-vqs`
+    /// How many virtqueues the device has set up.
     pub num_vqs: i64,
-    /// `status`
+    /// The device status the driver set.
     pub status: VirtioDeviceStatus,
-    /// `isr`
+    /// The interrupt status register.
     pub isr: u8,
-    /// `queue-sel`
+    /// The virtqueue the driver has selected.
     pub queue_sel: u16,
-    /// `vm-running`
+    /// Whether the virtual machine is running, as the device
+    /// last saw it.
     pub vm_running: bool,
-    /// `broken`
+    /// Whether the device has stopped working after the driver
+    /// did something invalid.
     pub broken: bool,
-    /// `disabled`
+    /// Whether the device is disabled.
     pub disabled: bool,
-    /// `use-started`
+    /// Whether the device tracks `started`.
     pub use_started: bool,
-    /// `started`
+    /// Whether the driver has started the device.
     pub started: bool,
-    /// `start-on-kick`
+    /// Whether the device is started by the driver's
+    /// first notification instead, as legacy drivers expect.
     pub start_on_kick: bool,
-    /// `disable-legacy-check`
+    /// Whether the check that the device may run
+    /// in legacy mode is skipped.
     pub disable_legacy_check: bool,
-    /// `bus-name`
+    /// The name of the device's virtio bus.
     pub bus_name: ::std::string::String,
-    /// `use-guest-notifier-mask`
+    /// Whether the device masks guest
+    /// notifiers.
     pub use_guest_notifier_mask: bool,
-    /// `vhost-dev`
+    /// The state of its vhost backend.  Absent if it has
+    /// none.
     pub vhost_dev: Option<VhostStatus>,
 }
 
@@ -29763,34 +30763,34 @@ impl<'de> ::serde::Deserialize<'de> for VirtioStatus {
     }
 }
 
-/// The QAPI struct `VirtVhostQueueStatus`.
+/// The state of a virtqueue that a vhost backend handles.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtVhostQueueStatus {
-    /// `name`
+    /// The kind of device.
     pub name: ::std::string::String,
-    /// `kick`
+    /// The file descriptor through which the backend is notified.
     pub kick: i64,
-    /// `call`
+    /// The file descriptor through which the backend notifies.
     pub call: i64,
-    /// `desc`
+    /// The address of the descriptor table in QEMU's memory.
     pub desc: u64,
-    /// `avail`
+    /// The address of the available ring in QEMU's memory.
     pub avail: u64,
-    /// `used`
+    /// The address of the used ring in QEMU's memory.
     pub used: u64,
-    /// `num`
+    /// The size of the queue, in descriptors.
     pub num: i64,
-    /// `desc-phys`
+    /// The guest physical address of the descriptor table.
     pub desc_phys: u64,
-    /// `desc-size`
+    /// The size of the descriptor table, in bytes.
     pub desc_size: u32,
-    /// `avail-phys`
+    /// The guest physical address of the available ring.
     pub avail_phys: u64,
-    /// `avail-size`
+    /// The size of the available ring, in bytes.
     pub avail_size: u32,
-    /// `used-phys`
+    /// The guest physical address of the used ring.
     pub used_phys: u64,
-    /// `used-size`
+    /// The size of the used ring, in bytes.
     pub used_size: u32,
 }
 
@@ -29851,22 +30851,23 @@ impl<'de> ::serde::Deserialize<'de> for VirtVhostQueueStatus {
     }
 }
 
-/// The QAPI enum `CxlCorErrorType`.
+/// The kinds of correctable errors that a CXL device's RAS capability
+/// records.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CxlCorErrorType {
-    /// `cache-data-ecc`
+    /// An ECC error in CXL.cache data.
     CacheDataEcc,
-    /// `mem-data-ecc`
+    /// An ECC error in CXL.mem data.
     MemDataEcc,
-    /// `crc-threshold`
+    /// Link CRC errors reached their threshold.
     CrcThreshold,
-    /// `retry-threshold`
+    /// Link retries reached their threshold.
     RetryThreshold,
-    /// `cache-poison-received`
+    /// Poisoned data was received over CXL.cache.
     CachePoisonReceived,
-    /// `mem-poison-received`
+    /// Poisoned data was received over CXL.mem.
     MemPoisonReceived,
-    /// `physical`
+    /// An error at the physical layer of the link.
     Physical,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -29936,16 +30937,16 @@ impl<'de> ::serde::Deserialize<'de> for CxlCorErrorType {
     }
 }
 
-/// The QAPI enum `CxlEventLog`.
+/// The event logs of a CXL device, by severity.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CxlEventLog {
-    /// `informational`
+    /// The log of informational events.
     Informational,
-    /// `warning`
+    /// The log of warnings.
     Warning,
-    /// `failure`
+    /// The log of failures.
     Failure,
-    /// `fatal`
+    /// The log of fatal events.
     Fatal,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30006,38 +31007,41 @@ impl<'de> ::serde::Deserialize<'de> for CxlEventLog {
     }
 }
 
-/// The QAPI enum `CxlUncorErrorType`.
+/// The kinds of uncorrectable errors that a CXL device's RAS capability
+/// records.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CxlUncorErrorType {
-    /// `cache-data-parity`
+    /// A parity error in CXL.cache data.
     CacheDataParity,
-    /// `cache-address-parity`
+    /// A parity error in a CXL.cache address.
     CacheAddressParity,
-    /// `cache-be-parity`
+    /// A parity error in CXL.cache byte enables.
     CacheBeParity,
-    /// `cache-data-ecc`
+    /// An ECC error in CXL.cache data.
     CacheDataEcc,
-    /// `mem-data-parity`
+    /// A parity error in CXL.mem data.
     MemDataParity,
-    /// `mem-address-parity`
+    /// A parity error in a CXL.mem address.
     MemAddressParity,
-    /// `mem-be-parity`
+    /// A parity error in CXL.mem byte enables.
     MemBeParity,
-    /// `mem-data-ecc`
+    /// An ECC error in CXL.mem data.
     MemDataEcc,
-    /// `reinit-threshold`
+    /// Link reinitializations reached their threshold.
     ReinitThreshold,
-    /// `rsvd-encoding`
+    /// A message with a reserved encoding was received.
     RsvdEncoding,
-    /// `poison-received`
+    /// Poisoned data was received.
     PoisonReceived,
-    /// `receiver-overflow`
+    /// The receiver's buffers overflowed.
     ReceiverOverflow,
-    /// `internal`
+    /// An error inside the component.
     Internal,
-    /// `cxl-ide-tx`
+    /// An integrity and data encryption (IDE) error when
+    /// sending.
     CxlIdeTx,
-    /// `cxl-ide-rx`
+    /// An integrity and data encryption (IDE) error when
+    /// receiving.
     CxlIdeRx,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30131,12 +31135,12 @@ impl<'de> ::serde::Deserialize<'de> for CxlUncorErrorType {
     }
 }
 
-/// The QAPI struct `CXLUncorErrorRecord`.
+/// An uncorrectable error to record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CXLUncorErrorRecord {
-    /// `type`
+    /// The kind of error.
     pub type_: CxlUncorErrorType,
-    /// `header`
+    /// The words to put into the header log along with it.
     pub header: Vec<u32>,
 }
 
@@ -30175,16 +31179,17 @@ impl<'de> ::serde::Deserialize<'de> for CXLUncorErrorRecord {
     }
 }
 
-/// The QAPI enum `CxlExtentSelectionPolicy`.
+/// How a CXL device chooses the extents of dynamic capacity to add.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CxlExtentSelectionPolicy {
-    /// `free`
+    /// From any free capacity.
     Free,
-    /// `contiguous`
+    /// From free capacity, as one contiguous range.
     Contiguous,
-    /// `prescriptive`
+    /// Exactly the extents given.
     Prescriptive,
-    /// `enable-shared-access`
+    /// Give access to extents that are already
+    /// shared with other hosts.
     EnableSharedAccess,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30245,12 +31250,13 @@ impl<'de> ::serde::Deserialize<'de> for CxlExtentSelectionPolicy {
     }
 }
 
-/// The QAPI struct `CxlDynamicCapacityExtent`.
+/// A range of a dynamic capacity region.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlDynamicCapacityExtent {
-    /// `offset`
+    /// Where the range starts, in bytes from the start of the
+    /// region.
     pub offset: u64,
-    /// `len`
+    /// The length of the range, in bytes.
     pub len: u64,
 }
 
@@ -30289,12 +31295,12 @@ impl<'de> ::serde::Deserialize<'de> for CxlDynamicCapacityExtent {
     }
 }
 
-/// The QAPI enum `CxlExtentRemovalPolicy`.
+/// How a CXL device chooses the extents of dynamic capacity to release.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CxlExtentRemovalPolicy {
-    /// `tag-based`
+    /// The extents that carry a given tag.
     TagBased,
-    /// `prescriptive`
+    /// Exactly the extents given.
     Prescriptive,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30349,14 +31355,14 @@ impl<'de> ::serde::Deserialize<'de> for CxlExtentRemovalPolicy {
     }
 }
 
-/// The QAPI enum `BlockdevChangeReadOnlyMode`.
+/// Whether a medium that blockdev-change-medium inserts is read-only.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockdevChangeReadOnlyMode {
-    /// `retain`
+    /// As the medium it replaces was.
     Retain,
-    /// `read-only`
+    /// Read-only.
     ReadOnly,
-    /// `read-write`
+    /// Writable.
     ReadWrite,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30414,53 +31420,65 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevChangeReadOnlyMode {
     }
 }
 
-/// The QAPI struct `BlockIOThrottle`.
+/// Limits on the I/O of a guest block device.  A limit of 0 means no
+/// limit.  A total limit cannot be combined with a read or write limit
+/// of the same kind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockIOThrottle {
-    /// `device`
+    /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
-    /// `id`
+    /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
-    /// `bps`
+    /// Total bytes per second.
     pub bps: i64,
-    /// `bps_rd`
+    /// Bytes read per second.
     pub bps_rd: i64,
-    /// `bps_wr`
+    /// Bytes written per second.
     pub bps_wr: i64,
-    /// `iops`
+    /// Total I/O operations per second.
     pub iops: i64,
-    /// `iops_rd`
+    /// Read operations per second.
     pub iops_rd: i64,
-    /// `iops_wr`
+    /// Write operations per second.
     pub iops_wr: i64,
-    /// `bps_max`
+    /// Total bytes per second allowed during a burst.
     pub bps_max: Option<i64>,
-    /// `bps_rd_max`
+    /// Bytes read per second allowed during a burst.
     pub bps_rd_max: Option<i64>,
-    /// `bps_wr_max`
+    /// Bytes written per second allowed during a burst.
     pub bps_wr_max: Option<i64>,
-    /// `iops_max`
+    /// Total I/O operations per second allowed during a burst.
     pub iops_max: Option<i64>,
-    /// `iops_rd_max`
+    /// Read operations per second allowed during a burst.
     pub iops_rd_max: Option<i64>,
-    /// `iops_wr_max`
+    /// Write operations per second allowed during a burst.
     pub iops_wr_max: Option<i64>,
-    /// `bps_max_length`
+    /// How long a burst at `bps_max` may last, in
+    /// seconds.  1 when absent.
     pub bps_max_length: Option<i64>,
-    /// `bps_rd_max_length`
+    /// How long a burst at `bps_rd_max` may last, in
+    /// seconds.  1 when absent.
     pub bps_rd_max_length: Option<i64>,
-    /// `bps_wr_max_length`
+    /// How long a burst at `bps_wr_max` may last, in
+    /// seconds.  1 when absent.
     pub bps_wr_max_length: Option<i64>,
-    /// `iops_max_length`
+    /// How long a burst at `iops_max` may last, in
+    /// seconds.  1 when absent.
     pub iops_max_length: Option<i64>,
-    /// `iops_rd_max_length`
+    /// How long a burst at `iops_rd_max` may last, in
+    /// seconds.  1 when absent.
     pub iops_rd_max_length: Option<i64>,
-    /// `iops_wr_max_length`
+    /// How long a burst at `iops_wr_max` may last, in
+    /// seconds.  1 when absent.
     pub iops_wr_max_length: Option<i64>,
-    /// `iops_size`
+    /// Size of one operation, in bytes, for the operation
+    /// limits: a larger request counts as several operations.  When
+    /// absent, every request counts as one.
     pub iops_size: Option<i64>,
-    /// `group`
+    /// Name of the throttle group that the device joins; the
+    /// devices of a group share its limits.  When absent, a group of
+    /// its own, named after the device.
     pub group: Option<::std::string::String>,
 }
 
@@ -30555,12 +31573,12 @@ impl<'de> ::serde::Deserialize<'de> for BlockIOThrottle {
     }
 }
 
-/// The QAPI struct `PRManagerInfo`.
+/// The state of a persistent reservation manager.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PRManagerInfo {
-    /// `id`
+    /// The ID of the pr-manager object.
     pub id: ::std::string::String,
-    /// `connected`
+    /// Whether it is connected to its helper process.
     pub connected: bool,
 }
 
@@ -30599,36 +31617,42 @@ impl<'de> ::serde::Deserialize<'de> for PRManagerInfo {
     }
 }
 
-/// The QAPI enum `NetClientDriver`.
+/// The kinds of network client: the back ends that a netdev can be,
+/// plus the NIC and placeholder kinds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetClientDriver {
-    /// `none`
+    /// No network client; a placeholder that cannot be created with
+    /// netdev_add.
     None,
-    /// `nic`
+    /// A network interface card given with the legacy option syntax.
     Nic,
-    /// `user`
+    /// User-mode networking (slirp): a NAT'ed network with built-in
+    /// DHCP, DNS and TFTP services, needing no privileges on the host.
     User,
-    /// `tap`
+    /// A tap device of the host.
     Tap,
-    /// `l2tpv3`
+    /// A static L2TPv3 tunnel (RFC 3931) to a remote endpoint.
     L2tpv3,
-    /// `socket`
+    /// A TCP or UDP socket, or a multicast group, that carries the
+    /// frames (legacy; see `stream` and `dgram`).
     Socket,
-    /// `stream`
+    /// A stream socket (TCP or Unix) that carries the frames.
     Stream,
-    /// `dgram`
+    /// A datagram socket (UDP or Unix) that carries the frames.
     Dgram,
-    /// `vde`
+    /// A port of a Virtual Distributed Ethernet switch.
     Vde,
-    /// `bridge`
+    /// A tap device attached to a host bridge by a privileged
+    /// helper program.
     Bridge,
-    /// `hubport`
+    /// A port of one of QEMU's internal hubs.
     Hubport,
-    /// `netmap`
+    /// A netmap port or VALE switch port.
     Netmap,
-    /// `vhost-user`
+    /// A vhost-user back end, reached over a Unix socket
+    /// chardev.
     VhostUser,
-    /// `vhost-vdpa`
+    /// A vDPA device of the host, used through vhost-vdpa.
     VhostVdpa,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -30719,18 +31743,19 @@ impl<'de> ::serde::Deserialize<'de> for NetClientDriver {
     }
 }
 
-/// The QAPI struct `NetLegacyNicOptions`.
+/// A network interface card, described the way the legacy -net nic
+/// option does.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetLegacyNicOptions {
-    /// `netdev`
+    /// The id of the back end to connect the card to.
     pub netdev: Option<::std::string::String>,
-    /// `macaddr`
+    /// The card's MAC address, such as "52:54:00:12:34:56".
     pub macaddr: Option<::std::string::String>,
-    /// `model`
+    /// The device model of the card, such as "e1000" or "virtio".
     pub model: Option<::std::string::String>,
-    /// `addr`
+    /// The card's PCI address.
     pub addr: Option<::std::string::String>,
-    /// `vectors`
+    /// The number of MSI-X vectors, for cards that support them.
     pub vectors: Option<u32>,
 }
 
@@ -30775,10 +31800,10 @@ impl<'de> ::serde::Deserialize<'de> for NetLegacyNicOptions {
     }
 }
 
-/// The QAPI struct `String`.
+/// A single string, boxed in an object so that it can appear in lists.
 #[derive(Clone, Debug, PartialEq)]
 pub struct String {
-    /// `str`
+    /// The string.
     pub str: ::std::string::String,
 }
 
@@ -30815,52 +31840,63 @@ impl<'de> ::serde::Deserialize<'de> for String {
     }
 }
 
-/// The QAPI struct `NetdevUserOptions`.
+/// Options of a user-mode (slirp) network back end.  Addresses are
+/// those that the guest sees inside the emulated network.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevUserOptions {
-    /// `hostname`
+    /// The host name that the built-in DHCP server offers the
+    /// guest.
     pub hostname: Option<::std::string::String>,
-    /// `restrict`
+    /// Isolate the guest from the host and the outside world:
+    /// only forwarded ports remain reachable.  False when absent.
     pub restrict: Option<bool>,
-    /// `ipv4`
+    /// Whether to offer IPv4.  True when absent.
     pub ipv4: Option<bool>,
-    /// `ipv6`
+    /// Whether to offer IPv6.  True when absent.
     pub ipv6: Option<bool>,
-    /// `ip`
+    /// An older name of `net`.
     pub ip: Option<::std::string::String>,
-    /// `net`
+    /// The IPv4 network of the guest, as an address with an optional
+    /// prefix length or netmask, such as "10.0.2.0/24".
     pub net: Option<::std::string::String>,
-    /// `host`
+    /// The IPv4 address of the host on the guest's network.
     pub host: Option<::std::string::String>,
-    /// `tftp`
+    /// The host directory that the built-in TFTP server exports.
     pub tftp: Option<::std::string::String>,
-    /// `bootfile`
+    /// The boot file name that the DHCP server gives the guest,
+    /// for network booting.
     pub bootfile: Option<::std::string::String>,
-    /// `dhcpstart`
+    /// The first IPv4 address that the DHCP server hands out.
     pub dhcpstart: Option<::std::string::String>,
-    /// `dns`
+    /// The IPv4 address of the built-in DNS forwarder.
     pub dns: Option<::std::string::String>,
-    /// `dnssearch`
+    /// The DNS search domains that the DHCP server gives the
+    /// guest.
     pub dnssearch: Option<Vec<String>>,
-    /// `domainname`
+    /// The domain name that the DHCP server gives the guest.
     pub domainname: Option<::std::string::String>,
-    /// `ipv6-prefix`
+    /// The IPv6 prefix of the guest's network.
     pub ipv6_prefix: Option<::std::string::String>,
-    /// `ipv6-prefixlen`
+    /// The length of `ipv6-prefix`, in bits.
     pub ipv6_prefixlen: Option<i64>,
-    /// `ipv6-host`
+    /// The IPv6 address of the host on the guest's network.
     pub ipv6_host: Option<::std::string::String>,
-    /// `ipv6-dns`
+    /// The IPv6 address of the built-in DNS forwarder.
     pub ipv6_dns: Option<::std::string::String>,
-    /// `smb`
+    /// A host directory to export to the guest over SMB, served by a
+    /// Samba server that QEMU starts.
     pub smb: Option<::std::string::String>,
-    /// `smbserver`
+    /// The IPv4 address at which the guest reaches the SMB
+    /// server.
     pub smbserver: Option<::std::string::String>,
-    /// `hostfwd`
+    /// Rules that forward TCP or UDP connections from a host port
+    /// to a guest port.
     pub hostfwd: Option<Vec<String>>,
-    /// `guestfwd`
+    /// Rules that forward guest TCP connections to a given
+    /// address to a host command or chardev.
     pub guestfwd: Option<Vec<String>>,
-    /// `tftp-server-name`
+    /// The TFTP server name that the DHCP server
+    /// announces to the guest (DHCP option 66).
     pub tftp_server_name: Option<::std::string::String>,
 }
 
@@ -30943,38 +31979,51 @@ impl<'de> ::serde::Deserialize<'de> for NetdevUserOptions {
     }
 }
 
-/// The QAPI struct `NetdevTapOptions`.
+/// Options of a tap network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevTapOptions {
-    /// `ifname`
+    /// The name of the tap interface to open or create.
     pub ifname: Option<::std::string::String>,
-    /// `fd`
+    /// A file descriptor of a tap device that is already open, either
+    /// a number or the name of one passed with getfd.
     pub fd: Option<::std::string::String>,
-    /// `fds`
+    /// Several such file descriptors, separated by colons, one for
+    /// each queue of a multiqueue device.
     pub fds: Option<::std::string::String>,
-    /// `script`
+    /// A program that configures the interface after it is opened;
+    /// "no" runs none.
     pub script: Option<::std::string::String>,
-    /// `downscript`
+    /// A program that runs when the interface is closed; "no"
+    /// runs none.
     pub downscript: Option<::std::string::String>,
-    /// `br`
+    /// The host bridge that `helper` attaches the interface to.
     pub br: Option<::std::string::String>,
-    /// `helper`
+    /// A privileged helper program that opens the tap device and
+    /// attaches it to a bridge.
     pub helper: Option<::std::string::String>,
-    /// `sndbuf`
+    /// A limit on the send buffer, in bytes; no limit when absent.
     pub sndbuf: Option<u64>,
-    /// `vnet_hdr`
+    /// Whether to use the virtio-net header on the tap device,
+    /// which lets the guest offload checksums and segmentation.  Used
+    /// when the host supports it if absent; true makes its absence an
+    /// error.
     pub vnet_hdr: Option<bool>,
-    /// `vhost`
+    /// Whether to accelerate a virtio-net device with the in-kernel
+    /// vhost-net driver.
     pub vhost: Option<bool>,
-    /// `vhostfd`
+    /// A file descriptor of a vhost-net device that is already
+    /// open.
     pub vhostfd: Option<::std::string::String>,
-    /// `vhostfds`
+    /// Several such file descriptors, separated by colons, one
+    /// for each queue.
     pub vhostfds: Option<::std::string::String>,
-    /// `vhostforce`
+    /// Implies `vhost`; kept for compatibility, since vhost-net
+    /// no longer depends on the guest using MSI-X.
     pub vhostforce: Option<bool>,
-    /// `queues`
+    /// The number of queues of a multiqueue tap device.
     pub queues: Option<u32>,
-    /// `poll-us`
+    /// How long vhost-net may busy-poll for new packets, in
+    /// microseconds; 0 disables polling.
     pub poll_us: Option<u32>,
 }
 
@@ -31039,36 +32088,39 @@ impl<'de> ::serde::Deserialize<'de> for NetdevTapOptions {
     }
 }
 
-/// The QAPI struct `NetdevL2TPv3Options`.
+/// Options of a static L2TPv3 tunnel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevL2TPv3Options {
-    /// `src`
+    /// The local address of the tunnel.
     pub src: ::std::string::String,
-    /// `dst`
+    /// The remote address of the tunnel.
     pub dst: ::std::string::String,
-    /// `srcport`
+    /// The local UDP port, when `udp` is true.
     pub srcport: Option<::std::string::String>,
-    /// `dstport`
+    /// The remote UDP port, when `udp` is true.
     pub dstport: Option<::std::string::String>,
-    /// `ipv6`
+    /// Use IPv6 even where the addresses would allow IPv4.
     pub ipv6: Option<bool>,
-    /// `udp`
+    /// Encapsulate the frames in UDP rather than directly in IP.
     pub udp: Option<bool>,
-    /// `cookie64`
+    /// Use 64-bit cookies rather than 32-bit ones.
     pub cookie64: Option<bool>,
-    /// `counter`
+    /// Send and expect a sequence counter in each packet.
     pub counter: Option<bool>,
-    /// `pincounter`
+    /// Keep the sent sequence counter at zero, for peers whose
+    /// counter handling is broken.
     pub pincounter: Option<bool>,
-    /// `txcookie`
+    /// The cookie to send in each packet.
     pub txcookie: Option<u64>,
-    /// `rxcookie`
+    /// The cookie to expect in each received packet.
     pub rxcookie: Option<u64>,
-    /// `txsession`
+    /// The session id to send.
     pub txsession: u32,
-    /// `rxsession`
+    /// The session id to expect; the same as `txsession` when
+    /// absent.
     pub rxsession: Option<u32>,
-    /// `offset`
+    /// The number of extra bytes between the L2TPv3 header and the
+    /// frame.
     pub offset: Option<u32>,
 }
 
@@ -31131,20 +32183,24 @@ impl<'de> ::serde::Deserialize<'de> for NetdevL2TPv3Options {
     }
 }
 
-/// The QAPI struct `NetdevSocketOptions`.
+/// Options of a legacy socket network back end.  Exactly one of `fd`,
+/// `listen`, `connect`, `mcast` and `udp` selects how the socket is made.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevSocketOptions {
-    /// `fd`
+    /// A file descriptor of a socket that is already open.
     pub fd: Option<::std::string::String>,
-    /// `listen`
+    /// A host:port address at which to listen for a TCP
+    /// connection.
     pub listen: Option<::std::string::String>,
-    /// `connect`
+    /// A host:port address to connect to over TCP.
     pub connect: Option<::std::string::String>,
-    /// `mcast`
+    /// A multicast group address and port to join, shared with the
+    /// other members.
     pub mcast: Option<::std::string::String>,
-    /// `localaddr`
+    /// The local address to bind to, with `mcast` or `udp`.
     pub localaddr: Option<::std::string::String>,
-    /// `udp`
+    /// A host:port address to send UDP datagrams to; `localaddr` is
+    /// then required.
     pub udp: Option<::std::string::String>,
 }
 
@@ -31191,17 +32247,23 @@ impl<'de> ::serde::Deserialize<'de> for NetdevSocketOptions {
     }
 }
 
-/// The QAPI struct `NetdevStreamOptions`.
+/// Options of a network back end that carries the frames over a stream
+/// socket.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevStreamOptions {
-    /// `addr`
+    /// The address to listen at or to connect to.
     pub addr: SocketAddress,
-    /// `server`
+    /// Listen at `addr` and wait for a peer to connect, rather than
+    /// connect to it.  False when absent.
     pub server: Option<bool>,
-    /// `reconnect`
+    /// For a client, how many seconds to wait before connecting
+    /// again after the connection is lost; 0 means never.  0 when
+    /// absent.
     #[deprecated]
     pub reconnect: Option<i64>,
-    /// `reconnect-ms`
+    /// For a client, how many milliseconds to wait before
+    /// connecting again after the connection is lost; 0 means never.  0
+    /// when absent.  Cannot be combined with `reconnect`.
     pub reconnect_ms: Option<i64>,
 }
 
@@ -31244,12 +32306,14 @@ impl<'de> ::serde::Deserialize<'de> for NetdevStreamOptions {
     }
 }
 
-/// The QAPI struct `NetdevDgramOptions`.
+/// Options of a network back end that carries the frames over a
+/// datagram socket.  At least one of `local` and `remote` is needed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevDgramOptions {
-    /// `local`
+    /// The local address, or a file descriptor of a socket that is
+    /// already open.
     pub local: Option<SocketAddress>,
-    /// `remote`
+    /// The address to send to: a peer or a multicast group.
     pub remote: Option<SocketAddress>,
 }
 
@@ -31288,16 +32352,16 @@ impl<'de> ::serde::Deserialize<'de> for NetdevDgramOptions {
     }
 }
 
-/// The QAPI struct `NetdevVdeOptions`.
+/// Options of a VDE network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevVdeOptions {
-    /// `sock`
+    /// The path of the VDE switch's control socket.
     pub sock: Option<::std::string::String>,
-    /// `port`
+    /// The port of the switch to connect to.
     pub port: Option<u16>,
-    /// `group`
+    /// The group that owns the port.
     pub group: Option<::std::string::String>,
-    /// `mode`
+    /// The permission bits of the port, such as 0700 (in octal).
     pub mode: Option<u16>,
 }
 
@@ -31340,12 +32404,13 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVdeOptions {
     }
 }
 
-/// The QAPI struct `NetdevBridgeOptions`.
+/// Options of a bridge network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevBridgeOptions {
-    /// `br`
+    /// The host bridge to attach to.
     pub br: Option<::std::string::String>,
-    /// `helper`
+    /// The privileged helper program that creates the tap device
+    /// and attaches it to the bridge.
     pub helper: Option<::std::string::String>,
 }
 
@@ -31384,12 +32449,14 @@ impl<'de> ::serde::Deserialize<'de> for NetdevBridgeOptions {
     }
 }
 
-/// The QAPI struct `NetdevHubPortOptions`.
+/// Options of a port of one of QEMU's internal hubs.  A hub forwards
+/// each frame that one port receives to all its other ports; it is
+/// created with its first port.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevHubPortOptions {
-    /// `hubid`
+    /// The number of the hub.
     pub hubid: i32,
-    /// `netdev`
+    /// The id of a back end to connect to this port.
     pub netdev: Option<::std::string::String>,
 }
 
@@ -31428,12 +32495,13 @@ impl<'de> ::serde::Deserialize<'de> for NetdevHubPortOptions {
     }
 }
 
-/// The QAPI struct `NetdevNetmapOptions`.
+/// Options of a netmap network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevNetmapOptions {
-    /// `ifname`
+    /// The name of the interface, or of a VALE switch port
+    /// (starting with "vale").
     pub ifname: ::std::string::String,
-    /// `devname`
+    /// The path of the netmap device.  "/dev/netmap" when absent.
     pub devname: Option<::std::string::String>,
 }
 
@@ -31472,14 +32540,15 @@ impl<'de> ::serde::Deserialize<'de> for NetdevNetmapOptions {
     }
 }
 
-/// The QAPI struct `NetdevVhostUserOptions`.
+/// Options of a vhost-user network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserOptions {
-    /// `chardev`
+    /// The id of the Unix socket chardev over which the back-end
+    /// process is reached.
     pub chardev: ::std::string::String,
-    /// `vhostforce`
+    /// Has no effect; vhost-user is always used.
     pub vhostforce: Option<bool>,
-    /// `queues`
+    /// The number of queue pairs.  1 when absent.
     pub queues: Option<i64>,
 }
 
@@ -31520,16 +32589,19 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserOptions {
     }
 }
 
-/// The QAPI struct `NetdevVhostVDPAOptions`.
+/// Options of a vhost-vdpa network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetdevVhostVDPAOptions {
-    /// `vhostdev`
+    /// The path of the vhost-vdpa character device, such as
+    /// "/dev/vhost-vdpa-0".
     pub vhostdev: Option<::std::string::String>,
-    /// `vhostfd`
+    /// A file descriptor of such a device that is already open,
+    /// as an alternative to `vhostdev`.
     pub vhostfd: Option<::std::string::String>,
-    /// `queues`
+    /// The number of queue pairs.  1 when absent.
     pub queues: Option<i64>,
-    /// `x-svq`
+    /// Relay the device's virtqueues through QEMU (shadow
+    /// virtqueues).  False when absent.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_svq: Option<bool>,
@@ -31574,10 +32646,10 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostVDPAOptions {
     }
 }
 
-/// The QAPI union `Netdev`.
+/// A network back end, as given to netdev_add or -netdev.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Netdev {
-    /// `id`
+    /// The back end's id, unique among back ends.
     pub id: ::std::string::String,
     /// The branch, chosen by `type`, with its members.
     pub type_: NetdevBranch,
@@ -31775,14 +32847,15 @@ impl<'de> ::serde::Deserialize<'de> for Netdev {
     }
 }
 
-/// The QAPI enum `RxState`.
+/// How a network interface card filters one class of received frames.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RxState {
-    /// `normal`
+    /// Receive only the frames whose address is in the card's
+    /// filter table.
     Normal,
-    /// `none`
+    /// Receive none of these frames.
     None,
-    /// `all`
+    /// Receive all of these frames.
     All,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -31840,32 +32913,36 @@ impl<'de> ::serde::Deserialize<'de> for RxState {
     }
 }
 
-/// The QAPI struct `RxFilterInfo`.
+/// The receive filter of a network interface card, as the guest
+/// configured it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RxFilterInfo {
-    /// `name`
+    /// The id of the card.
     pub name: ::std::string::String,
-    /// `promiscuous`
+    /// Whether the card receives all frames.
     pub promiscuous: bool,
-    /// `multicast`
+    /// How multicast frames are filtered.
     pub multicast: RxState,
-    /// `unicast`
+    /// How unicast frames are filtered.
     pub unicast: RxState,
-    /// `vlan`
+    /// How VLAN-tagged frames are filtered.
     pub vlan: RxState,
-    /// `broadcast-allowed`
+    /// Whether broadcast frames are received.
     pub broadcast_allowed: bool,
-    /// `multicast-overflow`
+    /// Whether the guest gave more multicast addresses
+    /// than the table holds.
     pub multicast_overflow: bool,
-    /// `unicast-overflow`
+    /// Whether the guest gave more unicast addresses
+    /// than the table holds.
     pub unicast_overflow: bool,
-    /// `main-mac`
+    /// The card's own MAC address.
     pub main_mac: ::std::string::String,
-    /// `vlan-table`
+    /// The VLAN ids that are received.
     pub vlan_table: Vec<i64>,
-    /// `unicast-table`
+    /// The additional unicast MAC addresses that are
+    /// received.
     pub unicast_table: Vec<::std::string::String>,
-    /// `multicast-table`
+    /// The multicast MAC addresses that are received.
     pub multicast_table: Vec<::std::string::String>,
 }
 
@@ -31924,20 +33001,24 @@ impl<'de> ::serde::Deserialize<'de> for RxFilterInfo {
     }
 }
 
-/// The QAPI struct `AnnounceParameters`.
+/// How network interface cards announce the guest on the network, by
+/// sending gratuitous ARP or similar frames, so that switches learn
+/// where the guest is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnnounceParameters {
-    /// `initial`
+    /// The delay before the first round, in milliseconds.
     pub initial: i64,
-    /// `max`
+    /// The longest delay between two rounds, in milliseconds.
     pub max: i64,
-    /// `rounds`
+    /// The number of rounds.
     pub rounds: i64,
-    /// `step`
+    /// How much the delay grows after each round, in milliseconds.
     pub step: i64,
-    /// `interfaces`
+    /// The ids of the cards that announce; all cards when
+    /// absent.
     pub interfaces: Option<Vec<::std::string::String>>,
-    /// `id`
+    /// A name for this announcement, so that several can run at once;
+    /// a new one with the same name replaces the old.
     pub id: Option<::std::string::String>,
 }
 
@@ -31984,10 +33065,10 @@ impl<'de> ::serde::Deserialize<'de> for AnnounceParameters {
     }
 }
 
-/// The QAPI enum `EbpfProgramID`.
+/// The eBPF programs that QEMU can hand out.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EbpfProgramID {
-    /// `rss`
+    /// The steering program for virtio-net's receive-side scaling.
     Rss,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -32037,10 +33118,10 @@ impl<'de> ::serde::Deserialize<'de> for EbpfProgramID {
     }
 }
 
-/// The QAPI struct `EbpfObject`.
+/// An eBPF program in object form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EbpfObject {
-    /// `object`
+    /// The ELF object file, encoded in base64.
     pub object: ::std::string::String,
 }
 
@@ -32077,14 +33158,14 @@ impl<'de> ::serde::Deserialize<'de> for EbpfObject {
     }
 }
 
-/// The QAPI struct `RockerSwitch`.
+/// A rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RockerSwitch {
-    /// `name`
+    /// The switch's name.
     pub name: ::std::string::String,
-    /// `id`
+    /// The switch's id.
     pub id: u64,
-    /// `ports`
+    /// The number of ports.
     pub ports: u32,
 }
 
@@ -32125,30 +33206,30 @@ impl<'de> ::serde::Deserialize<'de> for RockerSwitch {
     }
 }
 
-/// The QAPI struct `RockerOfDpaFlowKey`.
+/// The fields that an OF-DPA flow of a rocker switch matches.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RockerOfDpaFlowKey {
-    /// `priority`
+    /// The flow's priority.
     pub priority: u32,
-    /// `tbl-id`
+    /// The flow table the flow is in.
     pub tbl_id: u32,
-    /// `in-pport`
+    /// The physical input port.
     pub in_pport: Option<u32>,
-    /// `tunnel-id`
+    /// The tunnel id.
     pub tunnel_id: Option<u32>,
-    /// `vlan-id`
+    /// The VLAN id.
     pub vlan_id: Option<u16>,
-    /// `eth-type`
+    /// The Ethernet type.
     pub eth_type: Option<u16>,
-    /// `eth-src`
+    /// The Ethernet source address.
     pub eth_src: Option<::std::string::String>,
-    /// `eth-dst`
+    /// The Ethernet destination address.
     pub eth_dst: Option<::std::string::String>,
-    /// `ip-proto`
+    /// The IP protocol.
     pub ip_proto: Option<u8>,
-    /// `ip-tos`
+    /// The IP type of service.
     pub ip_tos: Option<u8>,
-    /// `ip-dst`
+    /// The IP destination address.
     pub ip_dst: Option<::std::string::String>,
 }
 
@@ -32205,22 +33286,23 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowKey {
     }
 }
 
-/// The QAPI struct `RockerOfDpaFlowMask`.
+/// The masks applied to the fields of an OF-DPA flow key; a field of
+/// the key that has no mask here is matched exactly.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RockerOfDpaFlowMask {
-    /// `in-pport`
+    /// The mask of the physical input port.
     pub in_pport: Option<u32>,
-    /// `tunnel-id`
+    /// The mask of the tunnel id.
     pub tunnel_id: Option<u32>,
-    /// `vlan-id`
+    /// The mask of the VLAN id.
     pub vlan_id: Option<u16>,
-    /// `eth-src`
+    /// The mask of the Ethernet source address.
     pub eth_src: Option<::std::string::String>,
-    /// `eth-dst`
+    /// The mask of the Ethernet destination address.
     pub eth_dst: Option<::std::string::String>,
-    /// `ip-proto`
+    /// The mask of the IP protocol.
     pub ip_proto: Option<u8>,
-    /// `ip-tos`
+    /// The mask of the IP type of service.
     pub ip_tos: Option<u8>,
 }
 
@@ -32269,20 +33351,21 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowMask {
     }
 }
 
-/// The QAPI struct `RockerOfDpaFlowAction`.
+/// What an OF-DPA flow of a rocker switch does with a frame that
+/// matches it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RockerOfDpaFlowAction {
-    /// `goto-tbl`
+    /// The flow table to continue in.
     pub goto_tbl: Option<u32>,
-    /// `group-id`
+    /// The group to send the frame to.
     pub group_id: Option<u32>,
-    /// `tunnel-lport`
+    /// The tunnel's logical port.
     pub tunnel_lport: Option<u32>,
-    /// `vlan-id`
+    /// The VLAN id to apply.
     pub vlan_id: Option<u16>,
-    /// `new-vlan-id`
+    /// The VLAN id to rewrite the frame's VLAN id to.
     pub new_vlan_id: Option<u16>,
-    /// `out-pport`
+    /// The physical port to send the frame out of.
     pub out_pport: Option<u32>,
 }
 
@@ -32329,18 +33412,18 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowAction {
     }
 }
 
-/// The QAPI struct `RockerOfDpaFlow`.
+/// An OF-DPA flow of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RockerOfDpaFlow {
-    /// `cookie`
+    /// The flow's cookie, which identifies it.
     pub cookie: u64,
-    /// `hits`
+    /// How many frames have matched the flow.
     pub hits: u64,
-    /// `key`
+    /// The fields that the flow matches.
     pub key: RockerOfDpaFlowKey,
-    /// `mask`
+    /// The masks of those fields.
     pub mask: RockerOfDpaFlowMask,
-    /// `action`
+    /// What the flow does with a matching frame.
     pub action: RockerOfDpaFlowAction,
 }
 
@@ -32385,34 +33468,34 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlow {
     }
 }
 
-/// The QAPI struct `RockerOfDpaGroup`.
+/// An OF-DPA group of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RockerOfDpaGroup {
-    /// `id`
+    /// The group's id.
     pub id: u32,
-    /// `type`
+    /// The group's type.
     pub type_: u8,
-    /// `vlan-id`
+    /// The VLAN id.
     pub vlan_id: Option<u16>,
-    /// `pport`
+    /// The physical port.
     pub pport: Option<u32>,
-    /// `index`
+    /// The group's index.
     pub index: Option<u32>,
-    /// `out-pport`
+    /// The physical port to send frames out of.
     pub out_pport: Option<u32>,
-    /// `group-id`
+    /// The next group to send frames to.
     pub group_id: Option<u32>,
-    /// `set-vlan-id`
+    /// The VLAN id to set on frames.
     pub set_vlan_id: Option<u16>,
-    /// `pop-vlan`
+    /// Whether to remove the VLAN tag of frames.
     pub pop_vlan: Option<u8>,
-    /// `group-ids`
+    /// The groups to send copies of frames to.
     pub group_ids: Option<Vec<u32>>,
-    /// `set-eth-src`
+    /// The Ethernet source address to set on frames.
     pub set_eth_src: Option<::std::string::String>,
-    /// `set-eth-dst`
+    /// The Ethernet destination address to set on frames.
     pub set_eth_dst: Option<::std::string::String>,
-    /// `ttl-check`
+    /// Whether to check the IP time to live.
     pub ttl_check: Option<u8>,
 }
 
@@ -32473,12 +33556,12 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaGroup {
     }
 }
 
-/// The QAPI enum `RockerPortDuplex`.
+/// The duplex mode of a rocker switch port.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RockerPortDuplex {
-    /// `half`
+    /// Half duplex.
     Half,
-    /// `full`
+    /// Full duplex.
     Full,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -32533,12 +33616,12 @@ impl<'de> ::serde::Deserialize<'de> for RockerPortDuplex {
     }
 }
 
-/// The QAPI enum `RockerPortAutoneg`.
+/// Whether a rocker switch port negotiates its speed and duplex mode.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RockerPortAutoneg {
-    /// `off`
+    /// It does not.
     Off,
-    /// `on`
+    /// It does.
     On,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -32593,20 +33676,20 @@ impl<'de> ::serde::Deserialize<'de> for RockerPortAutoneg {
     }
 }
 
-/// The QAPI struct `RockerPort`.
+/// A port of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RockerPort {
-    /// `name`
+    /// The port's name.
     pub name: ::std::string::String,
-    /// `enabled`
+    /// Whether the port is enabled.
     pub enabled: bool,
-    /// `link-up`
+    /// Whether the port's link is up.
     pub link_up: bool,
-    /// `speed`
+    /// The port's speed, in Mbit/s.
     pub speed: u32,
-    /// `duplex`
+    /// The port's duplex mode.
     pub duplex: RockerPortDuplex,
-    /// `autoneg`
+    /// Whether the port negotiates speed and duplex mode.
     pub autoneg: RockerPortAutoneg,
 }
 
@@ -32653,57 +33736,94 @@ impl<'de> ::serde::Deserialize<'de> for RockerPort {
     }
 }
 
-/// The QAPI enum `MigrationCapability`.
+/// Optional features of migration, switched on and off with
+/// migrate-set-capabilities.  All are off by default.  Many of them
+/// must be set the same way on the source and on the destination.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigrationCapability {
-    /// `xbzrle`
+    /// Send pages that the guest changed again as compressed
+    /// deltas against a cached copy (XBZRLE).  Helps guests that keep
+    /// making small changes to the same pages.
     Xbzrle,
-    /// `rdma-pin-all`
+    /// With RDMA transport: register and pin all of guest
+    /// memory at the start rather than as pages are sent.
     RdmaPinAll,
-    /// `auto-converge`
+    /// Slow down the guest's vCPUs when migration does
+    /// not make enough progress, so that it can finish.
     AutoConverge,
-    /// `zero-blocks`
+    /// With block migration, skip blocks that are all
+    /// zero.  Only meaningful for block migration, which QEMU no
+    /// longer has.
     #[deprecated]
     ZeroBlocks,
-    /// `events`
+    /// Emit the MIGRATION and MIGRATION_PASS events.
     Events,
-    /// `postcopy-ram`
+    /// Allow migrate-start-postcopy to switch to postcopy
+    /// mode: the guest runs on the destination before all of its
+    /// memory has arrived, and missing pages are fetched on demand.
     PostcopyRam,
-    /// `x-colo`
+    /// Run in COLO (coarse-grained lock-stepping) fault
+    /// tolerance mode: a secondary VM, kept in step by periodic
+    /// checkpoints, is ready to take over if the primary fails.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     XColo,
-    /// `release-ram`
+    /// In postcopy mode, free the source's copy of each
+    /// page once it has been sent.
     ReleaseRam,
-    /// `return-path`
+    /// Let the destination send messages back to the
+    /// source even in precopy mode, for example to report whether
+    /// loading succeeded.
     ReturnPath,
-    /// `pause-before-switchover`
+    /// Stop before the final device state is
+    /// sent, in state pre-switchover, until migrate-continue is
+    /// issued.  Lets management do work such as hand over disks.
     PauseBeforeSwitchover,
-    /// `multifd`
+    /// Send guest memory over several channels in parallel;
+    /// see the multifd-channels parameter.
     Multifd,
-    /// `dirty-bitmaps`
+    /// Migrate the block layer's dirty bitmaps too.
     DirtyBitmaps,
-    /// `postcopy-blocktime`
+    /// Measure how long vCPUs wait for pages in
+    /// postcopy mode; see query-migrate.
     PostcopyBlocktime,
-    /// `late-block-activate`
+    /// On the destination, do not activate block
+    /// devices (and take their image locks) when migration completes,
+    /// but only when the guest is started.
     LateBlockActivate,
-    /// `x-ignore-shared`
+    /// Do not send guest memory that is backed by
+    /// shared memory both sides can reach, such as a shared file.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     XIgnoreShared,
-    /// `validate-uuid`
+    /// The destination checks that the source's VM UUID
+    /// matches its own, and fails otherwise.
     ValidateUuid,
-    /// `background-snapshot`
+    /// Save a snapshot while the guest keeps
+    /// running: memory is saved as it was when migration started,
+    /// using write protection to copy pages before the guest changes
+    /// them.
     BackgroundSnapshot,
-    /// `zero-copy-send`
+    /// Send multifd data without copying it, using the
+    /// Linux kernel's zero-copy socket support.  Needs `multifd` and
+    /// enough locked memory.
     ZeroCopySend,
-    /// `postcopy-preempt`
+    /// In postcopy mode, send urgently requested pages
+    /// on a channel of their own, so that they do not wait behind
+    /// background transfer.
     PostcopyPreempt,
-    /// `switchover-ack`
+    /// The source does not switch over before the
+    /// destination has acknowledged that it is ready, for example
+    /// after loading device data sent in advance.  Needs
+    /// `return-path`.
     SwitchoverAck,
-    /// `dirty-limit`
+    /// Throttle the guest by limiting each vCPU's rate of
+    /// dirtying memory, instead of by taking CPU time away as
+    /// `auto-converge` does.  Needs KVM's dirty ring.
     DirtyLimit,
-    /// `mapped-ram`
+    /// When migrating to a file, write each page of guest
+    /// memory at a fixed offset, so that the file does not grow with
+    /// repeated passes and can be read in parallel.
     MappedRam,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -32818,12 +33938,12 @@ impl<'de> ::serde::Deserialize<'de> for MigrationCapability {
     }
 }
 
-/// The QAPI struct `MigrationCapabilityStatus`.
+/// A migration capability and whether it is on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationCapabilityStatus {
-    /// `capability`
+    /// The capability.
     pub capability: MigrationCapability,
-    /// `state`
+    /// True if it is on.
     pub state: bool,
 }
 
@@ -32862,14 +33982,14 @@ impl<'de> ::serde::Deserialize<'de> for MigrationCapabilityStatus {
     }
 }
 
-/// The QAPI enum `MultiFDCompression`.
+/// How multifd compresses guest memory before sending it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MultiFDCompression {
-    /// `none`
+    /// No compression.
     None,
-    /// `zlib`
+    /// Compress with zlib.
     Zlib,
-    /// `zstd`
+    /// Compress with zstd.
     Zstd,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -32927,10 +34047,11 @@ impl<'de> ::serde::Deserialize<'de> for MultiFDCompression {
     }
 }
 
-/// The QAPI struct `BitmapMigrationBitmapAliasTransform`.
+/// Changes applied to a dirty bitmap as it is migrated.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BitmapMigrationBitmapAliasTransform {
-    /// `persistent`
+    /// The persistence flag the bitmap gets on the
+    /// destination.  Unchanged when absent.
     pub persistent: Option<bool>,
 }
 
@@ -32967,14 +34088,15 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationBitmapAliasTransform {
     }
 }
 
-/// The QAPI struct `BitmapMigrationBitmapAlias`.
+/// How one dirty bitmap is named in the migration stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BitmapMigrationBitmapAlias {
-    /// `name`
+    /// The name of the bitmap on this side's node.
     pub name: ::std::string::String,
-    /// `alias`
+    /// The name of the bitmap in the migration stream.
     pub alias: ::std::string::String,
-    /// `transform`
+    /// Changes to apply to the bitmap on the destination.
+    /// None when absent.
     pub transform: Option<BitmapMigrationBitmapAliasTransform>,
 }
 
@@ -33015,14 +34137,16 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationBitmapAlias {
     }
 }
 
-/// The QAPI struct `BitmapMigrationNodeAlias`.
+/// How one block node and its dirty bitmaps are named in the
+/// migration stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BitmapMigrationNodeAlias {
-    /// `node-name`
+    /// The node's name on this side.
     pub node_name: ::std::string::String,
-    /// `alias`
+    /// The name of the node in the migration stream.
     pub alias: ::std::string::String,
-    /// `bitmaps`
+    /// The bitmaps of the node to migrate, with their names in
+    /// the stream.
     pub bitmaps: Vec<BitmapMigrationBitmapAlias>,
 }
 
@@ -33063,14 +34187,21 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationNodeAlias {
     }
 }
 
-/// The QAPI enum `MigMode`.
+/// What a migration is for, which decides how guest state is moved.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigMode {
-    /// `normal`
+    /// Move the guest to another QEMU, possibly on another
+    /// host, copying all of its memory.
     Normal,
-    /// `cpr-reboot`
+    /// Save the guest to a file so that it can be restored
+    /// by a new QEMU after the host reboots or QEMU is updated.
+    /// With x-ignore-shared, guest memory in a shared file backend
+    /// is left in place rather than copied.
     CprReboot,
-    /// `cpr-transfer`
+    /// Hand the guest over to a new QEMU on the same host,
+    /// which takes over guest memory and device file descriptors
+    /// directly instead of copying them.  Needs a separate cpr
+    /// channel.
     CprTransfer,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -33128,14 +34259,16 @@ impl<'de> ::serde::Deserialize<'de> for MigMode {
     }
 }
 
-/// The QAPI enum `ZeroPageDetection`.
+/// Where pages that are all zero are detected, so that only a marker
+/// is sent for them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ZeroPageDetection {
-    /// `none`
+    /// Do not detect zero pages.
     None,
-    /// `legacy`
+    /// In the main migration thread, as QEMU did before 9.0.
     Legacy,
-    /// `multifd`
+    /// In the multifd sender threads if the multifd
+    /// capability is on, else as with `legacy`.
     Multifd,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -33193,70 +34326,109 @@ impl<'de> ::serde::Deserialize<'de> for ZeroPageDetection {
     }
 }
 
-/// The QAPI struct `MigrateSetParameters`.
+/// New values for migration parameters.  Absent members leave the
+/// current value alone.  See MigrationParameters for the meaning of
+/// each parameter.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateSetParameters {
-    /// `announce-initial`
+    /// Milliseconds to wait after migration before the
+    /// guest's network interfaces first announce themselves.  Default
+    /// 50.
     pub announce_initial: Option<u64>,
-    /// `announce-max`
+    /// The longest delay between two announcements, in
+    /// milliseconds.  Default 550.
     pub announce_max: Option<u64>,
-    /// `announce-rounds`
+    /// How many announcements to send.  Default 5.
     pub announce_rounds: Option<u64>,
-    /// `announce-step`
+    /// How much the delay between announcements grows
+    /// each round, in milliseconds.  Default 100.
     pub announce_step: Option<u64>,
-    /// `throttle-trigger-threshold`
+    /// Start or increase throttling when the
+    /// guest dirtied more than this percentage of the bytes sent in
+    /// the last pass.  Default 50.
     pub throttle_trigger_threshold: Option<u8>,
-    /// `cpu-throttle-initial`
+    /// The percentage of CPU time taken from the
+    /// guest when throttling starts.  Default 20.
     pub cpu_throttle_initial: Option<u8>,
-    /// `cpu-throttle-increment`
+    /// How many percentage points the throttle
+    /// grows by each time it is increased.  Default 10.
     pub cpu_throttle_increment: Option<u8>,
-    /// `cpu-throttle-tailslow`
+    /// When close to convergence, raise the
+    /// throttle by only as much as seems needed rather than by the
+    /// full `cpu-throttle-increment`.  Default false.
     pub cpu_throttle_tailslow: Option<bool>,
-    /// `tls-creds`
+    /// The ID of the TLS credentials object to secure the
+    /// migration stream with.  An empty string or null means no TLS.
     pub tls_creds: Option<StrOrNull>,
-    /// `tls-hostname`
+    /// The host name to check the destination's
+    /// certificate against.  By default the one in the migration
+    /// URI.  An empty string or null resets it.
     pub tls_hostname: Option<StrOrNull>,
-    /// `tls-authz`
+    /// The ID of the authorization object that checks the
+    /// source's identity on the destination.  An empty string or null
+    /// means none.
     pub tls_authz: Option<StrOrNull>,
-    /// `max-bandwidth`
+    /// The highest transfer rate, in bytes per second.
+    /// Default 32 MiB/s.
     pub max_bandwidth: Option<u64>,
-    /// `avail-switchover-bandwidth`
+    /// The bandwidth, in bytes per second,
+    /// that migration can expect to use for the final switchover;
+    /// used to decide when it may switch over.  0, the default, lets
+    /// QEMU estimate it.
     pub avail_switchover_bandwidth: Option<u64>,
-    /// `downtime-limit`
+    /// The longest pause of the guest that switchover
+    /// may cause, in milliseconds.  Default 300.
     pub downtime_limit: Option<u64>,
-    /// `x-checkpoint-delay`
+    /// In COLO mode, the time between checkpoints,
+    /// in milliseconds.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_checkpoint_delay: Option<u32>,
-    /// `multifd-channels`
+    /// The number of channels multifd sends over.
+    /// Default 2.
     pub multifd_channels: Option<u8>,
-    /// `xbzrle-cache-size`
+    /// The size of the XBZRLE page cache, in bytes.
+    /// Default 64 MiB.
     pub xbzrle_cache_size: Option<u64>,
-    /// `max-postcopy-bandwidth`
+    /// The highest transfer rate in postcopy
+    /// mode, in bytes per second.  0, the default, means no limit.
     pub max_postcopy_bandwidth: Option<u64>,
-    /// `max-cpu-throttle`
+    /// The highest percentage of CPU time that
+    /// throttling may take from the guest.  Default 99.
     pub max_cpu_throttle: Option<u8>,
-    /// `multifd-compression`
+    /// How multifd compresses data.  Default none.
     pub multifd_compression: Option<MultiFDCompression>,
-    /// `multifd-zlib-level`
+    /// The zlib compression level, 0 to 9.  Default
+    /// 1.
     pub multifd_zlib_level: Option<u8>,
-    /// `multifd-qatzip-level`
+    /// The QATzip compression level, 1 to 9.
+    /// Default 1.
     pub multifd_qatzip_level: Option<u8>,
-    /// `multifd-zstd-level`
+    /// The zstd compression level, 0 to 20.  Default
+    /// 1.
     pub multifd_zstd_level: Option<u8>,
-    /// `block-bitmap-mapping`
+    /// Which dirty bitmaps to migrate, and the
+    /// names that nodes and bitmaps have in the stream.  Once set,
+    /// the source migrates only the bitmaps listed.  Until it is
+    /// first set, bitmaps keep their names, and nodes go by their
+    /// block device name if they have one, else by their node name.
     pub block_bitmap_mapping: Option<Vec<BitmapMigrationNodeAlias>>,
-    /// `x-vcpu-dirty-limit-period`
+    /// How often the dirty limit is applied,
+    /// in milliseconds.  Default 1000.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_vcpu_dirty_limit_period: Option<u64>,
-    /// `vcpu-dirty-limit`
+    /// The highest rate at which each vCPU may dirty
+    /// memory with the dirty-limit capability, in MB/s.  Default 1.
     pub vcpu_dirty_limit: Option<u64>,
-    /// `mode`
+    /// What the migration is for.  Default normal.
     pub mode: Option<MigMode>,
-    /// `zero-page-detection`
+    /// Where zero pages are detected.  Default
+    /// multifd.
     pub zero_page_detection: Option<ZeroPageDetection>,
-    /// `direct-io`
+    /// Open migration files for direct I/O, bypassing the
+    /// host's page cache, where possible.  Has an effect only with
+    /// the mapped-ram capability.  Default false.
     pub direct_io: Option<bool>,
 }
 
@@ -33425,70 +34597,92 @@ impl<'de> ::serde::Deserialize<'de> for MigrateSetParameters {
     }
 }
 
-/// The QAPI struct `MigrationParameters`.
+/// The values of the migration parameters.  query-migrate-parameters
+/// returns them all.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrationParameters {
-    /// `announce-initial`
+    /// Milliseconds to wait after migration before the
+    /// guest's network interfaces first announce themselves.
     pub announce_initial: Option<u64>,
-    /// `announce-max`
+    /// The longest delay between two announcements, in
+    /// milliseconds.
     pub announce_max: Option<u64>,
-    /// `announce-rounds`
+    /// How many announcements to send.
     pub announce_rounds: Option<u64>,
-    /// `announce-step`
+    /// How much the delay between announcements grows
+    /// each round, in milliseconds.
     pub announce_step: Option<u64>,
-    /// `throttle-trigger-threshold`
+    /// Start or increase throttling when the
+    /// guest dirtied more than this percentage of the bytes sent in
+    /// the last pass.
     pub throttle_trigger_threshold: Option<u8>,
-    /// `cpu-throttle-initial`
+    /// The percentage of CPU time taken from the
+    /// guest when throttling starts.
     pub cpu_throttle_initial: Option<u8>,
-    /// `cpu-throttle-increment`
+    /// How many percentage points the throttle
+    /// grows by each time it is increased.
     pub cpu_throttle_increment: Option<u8>,
-    /// `cpu-throttle-tailslow`
+    /// Whether, close to convergence, the
+    /// throttle grows by only as much as seems needed.
     pub cpu_throttle_tailslow: Option<bool>,
-    /// `tls-creds`
+    /// The ID of the TLS credentials object for the migration
+    /// stream; empty if TLS is not used.
     pub tls_creds: Option<::std::string::String>,
-    /// `tls-hostname`
+    /// The host name to check the destination's
+    /// certificate against; empty to use the one in the URI.
     pub tls_hostname: Option<::std::string::String>,
-    /// `tls-authz`
+    /// The ID of the authorization object that checks the
+    /// source's identity on the destination; empty if none.
     pub tls_authz: Option<::std::string::String>,
-    /// `max-bandwidth`
+    /// The highest transfer rate, in bytes per second.
     pub max_bandwidth: Option<u64>,
-    /// `avail-switchover-bandwidth`
+    /// The bandwidth, in bytes per second,
+    /// that migration expects for the final switchover; 0 if QEMU
+    /// estimates it.
     pub avail_switchover_bandwidth: Option<u64>,
-    /// `downtime-limit`
+    /// The longest pause of the guest that switchover
+    /// may cause, in milliseconds.
     pub downtime_limit: Option<u64>,
-    /// `x-checkpoint-delay`
+    /// In COLO mode, the time between checkpoints,
+    /// in milliseconds.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_checkpoint_delay: Option<u32>,
-    /// `multifd-channels`
+    /// The number of channels multifd sends over.
     pub multifd_channels: Option<u8>,
-    /// `xbzrle-cache-size`
+    /// The size of the XBZRLE page cache, in bytes.
     pub xbzrle_cache_size: Option<u64>,
-    /// `max-postcopy-bandwidth`
+    /// The highest transfer rate in postcopy
+    /// mode, in bytes per second; 0 means no limit.
     pub max_postcopy_bandwidth: Option<u64>,
-    /// `max-cpu-throttle`
+    /// The highest percentage of CPU time that
+    /// throttling may take from the guest.
     pub max_cpu_throttle: Option<u8>,
-    /// `multifd-compression`
+    /// How multifd compresses data.
     pub multifd_compression: Option<MultiFDCompression>,
-    /// `multifd-zlib-level`
+    /// The zlib compression level.
     pub multifd_zlib_level: Option<u8>,
-    /// `multifd-qatzip-level`
+    /// The QATzip compression level.
     pub multifd_qatzip_level: Option<u8>,
-    /// `multifd-zstd-level`
+    /// The zstd compression level.
     pub multifd_zstd_level: Option<u8>,
-    /// `block-bitmap-mapping`
+    /// The names of nodes and dirty bitmaps in the
+    /// migration stream.  Absent if no mapping is set.
     pub block_bitmap_mapping: Option<Vec<BitmapMigrationNodeAlias>>,
-    /// `x-vcpu-dirty-limit-period`
+    /// How often the dirty limit is applied,
+    /// in milliseconds.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_vcpu_dirty_limit_period: Option<u64>,
-    /// `vcpu-dirty-limit`
+    /// The highest rate at which each vCPU may dirty
+    /// memory with the dirty-limit capability, in MB/s.
     pub vcpu_dirty_limit: Option<u64>,
-    /// `mode`
+    /// What the migration is for.
     pub mode: Option<MigMode>,
-    /// `zero-page-detection`
+    /// Where zero pages are detected.
     pub zero_page_detection: Option<ZeroPageDetection>,
-    /// `direct-io`
+    /// Whether migration files are opened for direct I/O.
+    /// Absent if the host does not support it.
     pub direct_io: Option<bool>,
 }
 
@@ -33657,38 +34851,46 @@ impl<'de> ::serde::Deserialize<'de> for MigrationParameters {
     }
 }
 
-/// The QAPI enum `MigrationStatus`.
+/// The states of a migration, outgoing or incoming.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigrationStatus {
-    /// `none`
+    /// No migration has taken place yet.
     None,
-    /// `setup`
+    /// The migration is being set up.
     Setup,
-    /// `cancelling`
+    /// The migration is being cancelled.
     Cancelling,
-    /// `cancelled`
+    /// The migration was cancelled.
     Cancelled,
-    /// `active`
+    /// Guest memory is being copied while the guest runs
+    /// (precopy).
     Active,
-    /// `postcopy-active`
+    /// The guest runs on the destination while the
+    /// rest of its memory is being copied (postcopy).
     PostcopyActive,
-    /// `postcopy-paused`
+    /// A postcopy migration was interrupted, for
+    /// example by a network failure, and waits to be recovered.
     PostcopyPaused,
-    /// `postcopy-recover-setup`
+    /// Recovery of a paused postcopy migration
+    /// is being set up.
     PostcopyRecoverSetup,
-    /// `postcopy-recover`
+    /// A paused postcopy migration is being
+    /// recovered.
     PostcopyRecover,
-    /// `completed`
+    /// The migration finished successfully.
     Completed,
-    /// `failed`
+    /// The migration failed.
     Failed,
-    /// `colo`
+    /// The migration has become a COLO fault tolerance session.
     Colo,
-    /// `pre-switchover`
+    /// Stopped before the final device state is sent,
+    /// waiting for migrate-continue; see the pause-before-switchover
+    /// capability.
     PreSwitchover,
-    /// `device`
+    /// Sending the final device state after `pre-switchover`.
     Device,
-    /// `wait-unplug`
+    /// Waiting for failover devices to be unplugged from
+    /// the guest before migration proper starts.
     WaitUnplug,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -33782,12 +34984,13 @@ impl<'de> ::serde::Deserialize<'de> for MigrationStatus {
     }
 }
 
-/// The QAPI enum `MigrationChannelType`.
+/// The roles of the channels of a migration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigrationChannelType {
-    /// `main`
+    /// The channel that carries the migration stream.
     Main,
-    /// `cpr`
+    /// The channel that carries the state a cpr-transfer migration
+    /// needs first, such as file descriptors.
     Cpr,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -33842,16 +35045,16 @@ impl<'de> ::serde::Deserialize<'de> for MigrationChannelType {
     }
 }
 
-/// The QAPI enum `MigrationAddressType`.
+/// The kinds of transport a migration can use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MigrationAddressType {
-    /// `socket`
+    /// A socket.
     Socket,
-    /// `exec`
+    /// The standard input or output of a program that QEMU runs.
     Exec,
-    /// `rdma`
+    /// An RDMA connection.
     Rdma,
-    /// `file`
+    /// A file.
     File,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -33912,10 +35115,13 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddressType {
     }
 }
 
-/// The QAPI struct `MigrationExecCommand`.
+/// A program that carries the migration stream: the source writes it
+/// to the program's standard input, the destination reads it from
+/// the program's standard output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationExecCommand {
-    /// `args`
+    /// The program followed by its arguments.  It is run directly,
+    /// not through a shell.
     pub args: Vec<::std::string::String>,
 }
 
@@ -33952,12 +35158,12 @@ impl<'de> ::serde::Deserialize<'de> for MigrationExecCommand {
     }
 }
 
-/// The QAPI struct `FileMigrationArgs`.
+/// A file that holds the migration stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileMigrationArgs {
-    /// `filename`
+    /// The name of the file.
     pub filename: ::std::string::String,
-    /// `offset`
+    /// Where in the file the stream starts, in bytes.
     pub offset: u64,
 }
 
@@ -33996,7 +35202,7 @@ impl<'de> ::serde::Deserialize<'de> for FileMigrationArgs {
     }
 }
 
-/// The QAPI union `MigrationAddress`.
+/// Where a migration stream goes to or comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationAddress {
     /// The branch, chosen by `transport`, with its members.
@@ -34122,12 +35328,12 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddress {
     }
 }
 
-/// The QAPI struct `MigrationChannel`.
+/// One channel of a migration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationChannel {
-    /// `channel-type`
+    /// The channel's role.
     pub channel_type: MigrationChannelType,
-    /// `addr`
+    /// Where the channel connects to or listens on.
     pub addr: MigrationAddress,
 }
 
@@ -34166,42 +35372,48 @@ impl<'de> ::serde::Deserialize<'de> for MigrationChannel {
     }
 }
 
-/// The QAPI struct `MigrationStats`.
+/// How far the migration of guest memory has got.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationStats {
-    /// `transferred`
+    /// The bytes sent so far.
     pub transferred: i64,
-    /// `remaining`
+    /// The bytes of memory still to be sent.
     pub remaining: i64,
-    /// `total`
+    /// The guest's memory, in bytes.
     pub total: i64,
-    /// `duplicate`
+    /// The number of pages that were all zero, and so sent as
+    /// a marker only.
     pub duplicate: i64,
-    /// `normal`
+    /// The number of pages sent in full.
     pub normal: i64,
-    /// `normal-bytes`
+    /// The bytes sent for pages sent in full.
     pub normal_bytes: i64,
-    /// `dirty-pages-rate`
+    /// The pages the guest dirties per second.
     pub dirty_pages_rate: i64,
-    /// `mbps`
+    /// The throughput, in megabits per second.
     pub mbps: f64,
-    /// `dirty-sync-count`
+    /// How many times the set of dirty pages was
+    /// collected, that is, how many passes have started.
     pub dirty_sync_count: i64,
-    /// `postcopy-requests`
+    /// How many pages the destination asked for in
+    /// postcopy mode.
     pub postcopy_requests: i64,
-    /// `page-size`
+    /// The size of a page, in bytes.
     pub page_size: i64,
-    /// `multifd-bytes`
+    /// The bytes sent over multifd channels.
     pub multifd_bytes: u64,
-    /// `pages-per-second`
+    /// The pages sent per second.
     pub pages_per_second: u64,
-    /// `precopy-bytes`
+    /// The bytes sent while the guest ran on the source.
     pub precopy_bytes: u64,
-    /// `downtime-bytes`
+    /// The bytes sent while the guest was stopped.
     pub downtime_bytes: u64,
-    /// `postcopy-bytes`
+    /// The bytes sent in postcopy mode.
     pub postcopy_bytes: u64,
-    /// `dirty-sync-missed-zero-copy`
+    /// With zero-copy-send: how many times
+    /// the host kernel was found, at a synchronization, to have
+    /// copied the data after all instead of sending it without a
+    /// copy.
     pub dirty_sync_missed_zero_copy: u64,
 }
 
@@ -34274,10 +35486,10 @@ impl<'de> ::serde::Deserialize<'de> for MigrationStats {
     }
 }
 
-/// The QAPI struct `VfioStats`.
+/// How far the migration of VFIO device state has got.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VfioStats {
-    /// `transferred`
+    /// The bytes of device state sent so far.
     pub transferred: i64,
 }
 
@@ -34314,22 +35526,26 @@ impl<'de> ::serde::Deserialize<'de> for VfioStats {
     }
 }
 
-/// The QAPI struct `XBZRLECacheStats`.
+/// How well XBZRLE works.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XBZRLECacheStats {
-    /// `cache-size`
+    /// The size of the page cache, in bytes.
     pub cache_size: u64,
-    /// `bytes`
+    /// The bytes sent as XBZRLE deltas.
     pub bytes: i64,
-    /// `pages`
+    /// The pages sent as XBZRLE deltas.
     pub pages: i64,
-    /// `cache-miss`
+    /// The pages that were not in the cache and had to be
+    /// sent in full.
     pub cache_miss: i64,
-    /// `cache-miss-rate`
+    /// The share of recent lookups that missed the
+    /// cache, from 0 to 1.
     pub cache_miss_rate: f64,
-    /// `encoding-rate`
+    /// How much XBZRLE shrank the pages it encoded: the
+    /// size of the pages divided by the size of their deltas.
     pub encoding_rate: f64,
-    /// `overflow`
+    /// The pages whose delta would have been too large, and
+    /// which were sent in full.
     pub overflow: i64,
 }
 
@@ -34378,40 +35594,56 @@ impl<'de> ::serde::Deserialize<'de> for XBZRLECacheStats {
     }
 }
 
-/// The QAPI struct `MigrationInfo`.
+/// The state and progress of the current or last migration.  Which
+/// members are present depends on the state and the capabilities.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrationInfo {
-    /// `status`
+    /// The state.  Absent if no migration has taken place yet.
     pub status: Option<MigrationStatus>,
-    /// `ram`
+    /// The progress of guest memory.  Present once migration has
+    /// started.
     pub ram: Option<MigrationStats>,
-    /// `vfio`
+    /// The progress of VFIO device state, if any VFIO device takes
+    /// part.  (Since 5.0)
     pub vfio: Option<VfioStats>,
-    /// `xbzrle-cache`
+    /// XBZRLE statistics, with the xbzrle capability.
     pub xbzrle_cache: Option<XBZRLECacheStats>,
-    /// `total-time`
+    /// The milliseconds since migration started, or once it
+    /// has ended, how long it took.
     pub total_time: Option<i64>,
-    /// `expected-downtime`
+    /// The estimated pause of the guest at
+    /// switchover, in milliseconds, while migration is running.
     pub expected_downtime: Option<i64>,
-    /// `downtime`
+    /// The pause of the guest at switchover, in milliseconds,
+    /// once migration has completed.
     pub downtime: Option<i64>,
-    /// `setup-time`
+    /// How long setting up took, in milliseconds.
     pub setup_time: Option<i64>,
-    /// `cpu-throttle-percentage`
+    /// The percentage of CPU time taken from
+    /// the guest by throttling, while the guest is throttled.
     pub cpu_throttle_percentage: Option<i64>,
-    /// `error-desc`
+    /// What went wrong, when migration has failed.
     pub error_desc: Option<::std::string::String>,
-    /// `blocked-reasons`
+    /// Why migration cannot be started at present.
+    /// Present only if it cannot.  (Since 6.0)
     pub blocked_reasons: Option<Vec<::std::string::String>>,
-    /// `postcopy-blocktime`
+    /// On the destination, with the
+    /// postcopy-blocktime capability: the milliseconds during which
+    /// all vCPUs at once were waiting for pages.
     pub postcopy_blocktime: Option<u32>,
-    /// `postcopy-vcpu-blocktime`
+    /// With the same capability: for each
+    /// vCPU, the milliseconds it spent waiting for pages.
     pub postcopy_vcpu_blocktime: Option<Vec<u32>>,
-    /// `socket-address`
+    /// On the destination: the socket addresses it
+    /// listens on.  (Since 7.0)
     pub socket_address: Option<Vec<SocketAddress>>,
-    /// `dirty-limit-throttle-time-per-round`
+    /// With the dirty-limit
+    /// capability: the longest time a vCPU was held back in one round
+    /// of throttling, in microseconds.
     pub dirty_limit_throttle_time_per_round: Option<u64>,
-    /// `dirty-limit-ring-full-time`
+    /// With the dirty-limit capability: the
+    /// estimated time, in microseconds, that a vCPU takes to fill its
+    /// dirty ring.  0 means the guest does not dirty memory.
     pub dirty_limit_ring_full_time: Option<u64>,
 }
 
@@ -34503,12 +35735,12 @@ impl<'de> ::serde::Deserialize<'de> for MigrationInfo {
     }
 }
 
-/// The QAPI struct `MigrationThreadInfo`.
+/// A host thread that works for migration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrationThreadInfo {
-    /// `name`
+    /// The thread's name.
     pub name: ::std::string::String,
-    /// `thread-id`
+    /// The host's ID of the thread.
     pub thread_id: i64,
 }
 
@@ -34547,12 +35779,12 @@ impl<'de> ::serde::Deserialize<'de> for MigrationThreadInfo {
     }
 }
 
-/// The QAPI enum `TimeUnit`.
+/// Units of time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TimeUnit {
-    /// `second`
+    /// Seconds.
     Second,
-    /// `millisecond`
+    /// Milliseconds.
     Millisecond,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -34604,14 +35836,18 @@ impl<'de> ::serde::Deserialize<'de> for TimeUnit {
     }
 }
 
-/// The QAPI enum `DirtyRateMeasureMode`.
+/// Ways to measure how fast the guest dirties its memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DirtyRateMeasureMode {
-    /// `page-sampling`
+    /// Hash a sample of pages at the start and at the end
+    /// and count those that changed.  Works everywhere, but only
+    /// estimates.
     PageSampling,
-    /// `dirty-ring`
+    /// Count the pages that each vCPU dirties, using KVM's
+    /// dirty ring.  Gives a rate per vCPU.
     DirtyRing,
-    /// `dirty-bitmap`
+    /// Count the dirty pages with the dirty log, as
+    /// migration does.
     DirtyBitmap,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -34669,14 +35905,14 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateMeasureMode {
     }
 }
 
-/// The QAPI enum `DirtyRateStatus`.
+/// The state of a dirty rate measurement.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DirtyRateStatus {
-    /// `unstarted`
+    /// No measurement has been started yet.
     Unstarted,
-    /// `measuring`
+    /// A measurement is running.
     Measuring,
-    /// `measured`
+    /// The last measurement has finished.
     Measured,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -34734,12 +35970,12 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateStatus {
     }
 }
 
-/// The QAPI struct `DirtyRateVcpu`.
+/// The dirty rate of one vCPU.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DirtyRateVcpu {
-    /// `id`
+    /// The vCPU's index.
     pub id: i64,
-    /// `dirty-rate`
+    /// The rate, in MB/s.
     pub dirty_rate: i64,
 }
 
@@ -34778,24 +36014,27 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateVcpu {
     }
 }
 
-/// The QAPI struct `DirtyRateInfo`.
+/// The state and result of the last dirty rate measurement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DirtyRateInfo {
-    /// `dirty-rate`
+    /// The rate at which the guest dirtied memory, in MB/s.
+    /// Present once the measurement has finished.
     pub dirty_rate: Option<i64>,
-    /// `status`
+    /// The state of the measurement.
     pub status: DirtyRateStatus,
-    /// `start-time`
+    /// When the measurement started, in seconds.
     pub start_time: i64,
-    /// `calc-time`
+    /// How long the measurement takes, in `calc-time-unit`.
     pub calc_time: i64,
-    /// `calc-time-unit`
+    /// The unit of `calc-time`.  (Since 8.2)
     pub calc_time_unit: TimeUnit,
-    /// `sample-pages`
+    /// The number of pages sampled per GiB, with mode
+    /// page-sampling.  (Since 6.1)
     pub sample_pages: u64,
-    /// `mode`
+    /// How the rate was measured.  (Since 6.2)
     pub mode: DirtyRateMeasureMode,
-    /// `vcpu-dirty-rate`
+    /// The rate of each vCPU, with mode dirty-ring.
+    /// (Since 6.2)
     pub vcpu_dirty_rate: Option<Vec<DirtyRateVcpu>>,
 }
 
@@ -34846,14 +36085,15 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateInfo {
     }
 }
 
-/// The QAPI struct `DirtyLimitInfo`.
+/// The dirty rate limit of one vCPU.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DirtyLimitInfo {
-    /// `cpu-index`
+    /// The vCPU's index.
     pub cpu_index: i64,
-    /// `limit-rate`
+    /// The limit, in MB/s.
     pub limit_rate: u64,
-    /// `current-rate`
+    /// The rate at which the vCPU dirties memory at
+    /// present, in MB/s.
     pub current_rate: u64,
 }
 
@@ -34894,14 +36134,16 @@ impl<'de> ::serde::Deserialize<'de> for DirtyLimitInfo {
     }
 }
 
-/// The QAPI enum `COLOMode`.
+/// The role of QEMU in COLO (coarse-grained lock-stepping) fault
+/// tolerance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum COLOMode {
-    /// `none`
+    /// Not taking part in COLO.
     None,
-    /// `primary`
+    /// The primary side, whose guest serves clients.
     Primary,
-    /// `secondary`
+    /// The secondary side, whose guest is kept in step with
+    /// the primary's, ready to take over.
     Secondary,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -34959,16 +36201,17 @@ impl<'de> ::serde::Deserialize<'de> for COLOMode {
     }
 }
 
-/// The QAPI enum `COLOExitReason`.
+/// Why COLO ended.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum COLOExitReason {
-    /// `none`
+    /// COLO has not ended.
     None,
-    /// `request`
+    /// A failover was requested, for example with
+    /// x-colo-lost-heartbeat.
     Request,
-    /// `error`
+    /// An error occurred.
     Error,
-    /// `processing`
+    /// A failover is being carried out.
     Processing,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35029,14 +36272,14 @@ impl<'de> ::serde::Deserialize<'de> for COLOExitReason {
     }
 }
 
-/// The QAPI struct `COLOStatus`.
+/// The state of COLO on this side.
 #[derive(Clone, Debug, PartialEq)]
 pub struct COLOStatus {
-    /// `mode`
+    /// The current role.
     pub mode: COLOMode,
-    /// `last-mode`
+    /// The role before COLO last ended.  (Since 4.0)
     pub last_mode: COLOMode,
-    /// `reason`
+    /// Why COLO last ended.
     pub reason: COLOExitReason,
 }
 
@@ -35077,12 +36320,12 @@ impl<'de> ::serde::Deserialize<'de> for COLOStatus {
     }
 }
 
-/// The QAPI struct `ReplicationStatus`.
+/// The state of block replication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplicationStatus {
-    /// `error`
+    /// True if replication has run into an error.
     pub error: bool,
-    /// `desc`
+    /// What the error is.  Present only with `error` true.
     pub desc: Option<::std::string::String>,
 }
 
@@ -35121,20 +36364,22 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationStatus {
     }
 }
 
-/// The QAPI enum `EvtchnPortType`.
+/// What an event channel port of a guest under Xen emulation is used
+/// for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvtchnPortType {
-    /// `closed`
+    /// Nothing; the port is not in use.
     Closed,
-    /// `unbound`
+    /// Allocated, but not yet connected to another end.
     Unbound,
-    /// `interdomain`
+    /// Connected to a port of another domain, which here
+    /// means a backend in QEMU or another port of the guest itself.
     Interdomain,
-    /// `pirq`
+    /// Bound to a physical interrupt.
     Pirq,
-    /// `virq`
+    /// Bound to a virtual interrupt, such as a timer.
     Virq,
-    /// `ipi`
+    /// Used for interrupts between the guest's own CPUs.
     Ipi,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35201,22 +36446,25 @@ impl<'de> ::serde::Deserialize<'de> for EvtchnPortType {
     }
 }
 
-/// The QAPI struct `EvtchnInfo`.
+/// An event channel port of a guest under Xen emulation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvtchnInfo {
-    /// `port`
+    /// The port number.
     pub port: u16,
-    /// `vcpu`
+    /// The virtual CPU its events are delivered to.
     pub vcpu: u32,
-    /// `type`
+    /// What the port is used for.
     pub type_: EvtchnPortType,
-    /// `remote-domain`
+    /// For an interdomain port, what the other end is:
+    /// "qemu" for a backend in QEMU, "loopback" for another port of the
+    /// guest.
     pub remote_domain: ::std::string::String,
-    /// `target`
+    /// For an interdomain port, the port at the other end; for a
+    /// port bound to an interrupt, the interrupt number.
     pub target: u16,
-    /// `pending`
+    /// Whether an event is pending on the port.
     pub pending: bool,
-    /// `masked`
+    /// Whether the port is masked.
     pub masked: bool,
 }
 
@@ -35265,24 +36513,31 @@ impl<'de> ::serde::Deserialize<'de> for EvtchnInfo {
     }
 }
 
-/// The QAPI enum `DumpGuestMemoryFormat`.
+/// File formats for dumps of guest memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DumpGuestMemoryFormat {
-    /// `elf`
+    /// An ELF core file.
     Elf,
-    /// `kdump-zlib`
+    /// The kdump-compressed format of makedumpfile, pages
+    /// compressed with zlib, in its flattened form, which can be
+    /// written to a pipe.
     KdumpZlib,
-    /// `kdump-lzo`
+    /// Like `kdump-zlib`, but compressed with LZO.
     KdumpLzo,
-    /// `kdump-snappy`
+    /// Like `kdump-zlib`, but compressed with Snappy.
     KdumpSnappy,
-    /// `kdump-raw-zlib`
+    /// The kdump-compressed format, compressed with
+    /// zlib, in its plain form, which needs a seekable file.
+    /// (Since 8.2)
     KdumpRawZlib,
-    /// `kdump-raw-lzo`
+    /// Like `kdump-raw-zlib`, but compressed with LZO.
+    /// (Since 8.2)
     KdumpRawLzo,
-    /// `kdump-raw-snappy`
+    /// Like `kdump-raw-zlib`, but compressed with
+    /// Snappy.  (Since 8.2)
     KdumpRawSnappy,
-    /// `win-dmp`
+    /// A Windows crash dump, for Windows guests on x86-64.
+    /// Needs the guest to have set up the vmcoreinfo device.
     WinDmp,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35355,16 +36610,16 @@ impl<'de> ::serde::Deserialize<'de> for DumpGuestMemoryFormat {
     }
 }
 
-/// The QAPI enum `DumpStatus`.
+/// The states of a guest memory dump.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DumpStatus {
-    /// `none`
+    /// No dump has been started.
     None,
-    /// `active`
+    /// A dump is being written.
     Active,
-    /// `completed`
+    /// The last dump finished successfully.
     Completed,
-    /// `failed`
+    /// The last dump failed.
     Failed,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35425,14 +36680,14 @@ impl<'de> ::serde::Deserialize<'de> for DumpStatus {
     }
 }
 
-/// The QAPI struct `DumpQueryResult`.
+/// The state and progress of a guest memory dump.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DumpQueryResult {
-    /// `status`
+    /// The state.
     pub status: DumpStatus,
-    /// `completed`
+    /// The bytes of guest memory dumped so far.
     pub completed: i64,
-    /// `total`
+    /// The bytes of guest memory to dump in all.
     pub total: i64,
 }
 
@@ -35473,10 +36728,10 @@ impl<'de> ::serde::Deserialize<'de> for DumpQueryResult {
     }
 }
 
-/// The QAPI struct `DumpGuestMemoryCapability`.
+/// What dump-guest-memory can do in this QEMU.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DumpGuestMemoryCapability {
-    /// `formats`
+    /// The file formats available.
     pub formats: Vec<DumpGuestMemoryFormat>,
 }
 
@@ -35513,24 +36768,29 @@ impl<'de> ::serde::Deserialize<'de> for DumpGuestMemoryCapability {
     }
 }
 
-/// The QAPI enum `DisplayType`.
+/// The user interfaces that can show the guest's display.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisplayType {
-    /// `default`
+    /// The first one available among the graphical ones, or a VNC
+    /// server when there is none.
     Default,
-    /// `none`
+    /// No user interface; the guest still has its display device.
     None,
-    /// `gtk`
+    /// A GTK window.
     Gtk,
-    /// `sdl`
+    /// An SDL window.
     Sdl,
-    /// `egl-headless`
+    /// No window, but OpenGL rendering on the host's GPU,
+    /// whose result other displays such as VNC show.
     EglHeadless,
-    /// `curses`
+    /// The guest's text mode, shown in the terminal through
+    /// curses.
     Curses,
-    /// `spice-app`
+    /// A SPICE server, with a SPICE client application started
+    /// to show it.
     SpiceApp,
-    /// `dbus`
+    /// Export the display over D-Bus, for a separate process to show
+    /// it.
     Dbus,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35603,16 +36863,16 @@ impl<'de> ::serde::Deserialize<'de> for DisplayType {
     }
 }
 
-/// The QAPI enum `DisplayGLMode`.
+/// Whether and how a display uses OpenGL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisplayGLMode {
-    /// `off`
+    /// It does not.
     Off,
-    /// `on`
+    /// It does, with the default kind of context.
     On,
-    /// `core`
+    /// It does, with an OpenGL core profile context.
     Core,
-    /// `es`
+    /// It does, with an OpenGL ES context.
     Es,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35673,16 +36933,17 @@ impl<'de> ::serde::Deserialize<'de> for DisplayGLMode {
     }
 }
 
-/// The QAPI struct `DisplayGTK`.
+/// Options of the GTK user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayGTK {
-    /// `grab-on-hover`
+    /// Grab the keyboard whenever the pointer is over the
+    /// window.
     pub grab_on_hover: Option<bool>,
-    /// `zoom-to-fit`
+    /// Scale the guest's display to the size of the window.
     pub zoom_to_fit: Option<bool>,
-    /// `show-tabs`
+    /// Show a tab for each console.
     pub show_tabs: Option<bool>,
-    /// `show-menubar`
+    /// Show the menu bar.  True when absent.
     pub show_menubar: Option<bool>,
 }
 
@@ -35725,10 +36986,11 @@ impl<'de> ::serde::Deserialize<'de> for DisplayGTK {
     }
 }
 
-/// The QAPI struct `DisplayCurses`.
+/// Options of the curses user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayCurses {
-    /// `charset`
+    /// The character set (code page) that the guest's text uses,
+    /// such as "CP437".
     pub charset: Option<::std::string::String>,
 }
 
@@ -35765,10 +37027,11 @@ impl<'de> ::serde::Deserialize<'de> for DisplayCurses {
     }
 }
 
-/// The QAPI struct `DisplayEGLHeadless`.
+/// Options of the headless OpenGL user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayEGLHeadless {
-    /// `rendernode`
+    /// The DRM render node to use, such as
+    /// "/dev/dri/renderD128"; one is chosen when absent.
     pub rendernode: Option<::std::string::String>,
 }
 
@@ -35805,16 +37068,20 @@ impl<'de> ::serde::Deserialize<'de> for DisplayEGLHeadless {
     }
 }
 
-/// The QAPI struct `DisplayDBus`.
+/// Options of the D-Bus display.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayDBus {
-    /// `rendernode`
+    /// The DRM render node to use, such as
+    /// "/dev/dri/renderD128"; one is chosen when absent.
     pub rendernode: Option<::std::string::String>,
-    /// `addr`
+    /// The address of the D-Bus bus to connect to; the session bus
+    /// when absent.
     pub addr: Option<::std::string::String>,
-    /// `p2p`
+    /// Use peer-to-peer connections, which clients get through
+    /// add_client, rather than a bus.  False when absent.
     pub p2p: Option<bool>,
-    /// `audiodev`
+    /// The id of a D-Bus audio back end to export with the
+    /// display.
     pub audiodev: Option<::std::string::String>,
 }
 
@@ -35857,14 +37124,14 @@ impl<'de> ::serde::Deserialize<'de> for DisplayDBus {
     }
 }
 
-/// The QAPI enum `HotKeyMod`.
+/// The combinations of modifier keys that SDL's hot keys use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HotKeyMod {
-    /// `lctrl-lalt`
+    /// Left Ctrl and left Alt.
     LctrlLalt,
-    /// `lshift-lctrl-lalt`
+    /// Left Shift, left Ctrl and left Alt.
     LshiftLctrlLalt,
-    /// `rctrl`
+    /// Right Ctrl.
     Rctrl,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -35922,10 +37189,11 @@ impl<'de> ::serde::Deserialize<'de> for HotKeyMod {
     }
 }
 
-/// The QAPI struct `DisplaySDL`.
+/// Options of the SDL user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplaySDL {
-    /// `grab-mod`
+    /// The modifier keys of hot keys such as releasing the input
+    /// grab.  lctrl-lalt when absent.
     pub grab_mod: Option<HotKeyMod>,
 }
 
@@ -35962,16 +37230,18 @@ impl<'de> ::serde::Deserialize<'de> for DisplaySDL {
     }
 }
 
-/// The QAPI union `DisplayOptions`.
+/// The options of the user interface that shows the guest's display.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayOptions {
-    /// `full-screen`
+    /// Start in full-screen mode.
     pub full_screen: Option<bool>,
-    /// `window-close`
+    /// Let the user close the window, which ends QEMU.  True
+    /// when absent.
     pub window_close: Option<bool>,
-    /// `show-cursor`
+    /// Always show the pointer, even over the guest's
+    /// display.
     pub show_cursor: Option<bool>,
-    /// `gl`
+    /// Whether and how the display uses OpenGL.
     pub gl: Option<DisplayGLMode>,
     /// The branch, chosen by `type`, with its members.
     pub type_: DisplayOptionsBranch,
@@ -36129,10 +37399,10 @@ impl<'de> ::serde::Deserialize<'de> for DisplayOptions {
     }
 }
 
-/// The QAPI enum `DisplayReloadType`.
+/// The displays whose configuration display-reload can reload.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisplayReloadType {
-    /// `vnc`
+    /// The VNC server.
     Vnc,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -36182,10 +37452,11 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadType {
     }
 }
 
-/// The QAPI struct `DisplayReloadOptionsVNC`.
+/// What to reload of the VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayReloadOptionsVNC {
-    /// `tls-certs`
+    /// Read the TLS certificates of its credentials again.
+    /// False when absent.
     pub tls_certs: Option<bool>,
 }
 
@@ -36222,7 +37493,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptionsVNC {
     }
 }
 
-/// The QAPI union `DisplayReloadOptions`.
+/// What display-reload reloads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayReloadOptions {
     /// The branch, chosen by `type`, with its members.
@@ -36316,10 +37587,10 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptions {
     }
 }
 
-/// The QAPI enum `DisplayUpdateType`.
+/// The displays whose configuration display-update can change.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisplayUpdateType {
-    /// `vnc`
+    /// The VNC server.
     Vnc,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -36369,10 +37640,12 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateType {
     }
 }
 
-/// The QAPI struct `DisplayUpdateOptionsVNC`.
+/// What to change in the VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisplayUpdateOptionsVNC {
-    /// `addresses`
+    /// The addresses to listen at, which replace the current
+    /// ones; WebSocket listeners stay as they are.  Unchanged when
+    /// absent.
     pub addresses: Option<Vec<SocketAddress>>,
 }
 
@@ -36409,7 +37682,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptionsVNC {
     }
 }
 
-/// The QAPI union `DisplayUpdateOptions`.
+/// What display-update changes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayUpdateOptions {
     /// The branch, chosen by `type`, with its members.
@@ -36503,12 +37776,12 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptions {
     }
 }
 
-/// The QAPI enum `ImageFormat`.
+/// The image file formats of screendump.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImageFormat {
-    /// `ppm`
+    /// Portable pixmap (PPM).
     Ppm,
-    /// `png`
+    /// Portable Network Graphics (PNG).
     Png,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -36560,12 +37833,12 @@ impl<'de> ::serde::Deserialize<'de> for ImageFormat {
     }
 }
 
-/// The QAPI enum `DisplayProtocol`.
+/// The remote display protocols.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisplayProtocol {
-    /// `vnc`
+    /// VNC.
     Vnc,
-    /// `spice`
+    /// SPICE.
     Spice,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -36620,14 +37893,14 @@ impl<'de> ::serde::Deserialize<'de> for DisplayProtocol {
     }
 }
 
-/// The QAPI enum `SetPasswordAction`.
+/// What set_password does to the clients already connected.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SetPasswordAction {
-    /// `keep`
+    /// Leave them connected.
     Keep,
-    /// `fail`
+    /// Fail if any client is connected.
     Fail,
-    /// `disconnect`
+    /// Disconnect them.
     Disconnect,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -36685,10 +37958,10 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordAction {
     }
 }
 
-/// The QAPI struct `SetPasswordOptionsVnc`.
+/// Options of set_password for VNC.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetPasswordOptionsVnc {
-    /// `display`
+    /// The id of the VNC server; the first one when absent.
     pub display: Option<::std::string::String>,
 }
 
@@ -36725,12 +37998,13 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptionsVnc {
     }
 }
 
-/// The QAPI union `SetPasswordOptions`.
+/// The arguments of set_password.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetPasswordOptions {
-    /// `password`
+    /// The new password.
     pub password: ::std::string::String,
-    /// `connected`
+    /// What to do with the clients already connected; VNC
+    /// supports only keep.  keep when absent.
     pub connected: Option<SetPasswordAction>,
     /// The branch, chosen by `protocol`, with its members.
     pub protocol: SetPasswordOptionsBranch,
@@ -36836,10 +38110,10 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptions {
     }
 }
 
-/// The QAPI struct `ExpirePasswordOptionsVnc`.
+/// Options of expire_password for VNC.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpirePasswordOptionsVnc {
-    /// `display`
+    /// The id of the VNC server; the first one when absent.
     pub display: Option<::std::string::String>,
 }
 
@@ -36876,10 +38150,11 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptionsVnc {
     }
 }
 
-/// The QAPI union `ExpirePasswordOptions`.
+/// The arguments of expire_password.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpirePasswordOptions {
-    /// `time`
+    /// When the password expires: "now", "never", "+N" for N seconds
+    /// from now, or "N" for N seconds since the Unix epoch.
     pub time: ::std::string::String,
     /// The branch, chosen by `protocol`, with its members.
     pub protocol: ExpirePasswordOptionsBranch,
@@ -36984,18 +38259,18 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptions {
     }
 }
 
-/// The QAPI enum `NetworkAddressFamily`.
+/// The address family of a network endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetworkAddressFamily {
-    /// `ipv4`
+    /// IPv4.
     Ipv4,
-    /// `ipv6`
+    /// IPv6.
     Ipv6,
-    /// `unix`
+    /// A Unix domain socket.
     Unix,
-    /// `vsock`
+    /// A VSOCK socket, between a virtual machine and its host.
     Vsock,
-    /// `unknown`
+    /// Some other family.
     Unknown,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -37059,20 +38334,22 @@ impl<'de> ::serde::Deserialize<'de> for NetworkAddressFamily {
     }
 }
 
-/// The QAPI struct `VncClientInfo`.
+/// A client connected to a VNC server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncClientInfo {
-    /// `host`
+    /// The client's address.
     pub host: ::std::string::String,
-    /// `service`
+    /// The client's port, or a service name.
     pub service: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `websocket`
+    /// Whether the client connected through WebSocket.
     pub websocket: bool,
-    /// `x509_dname`
+    /// The distinguished name of the client's X.509
+    /// certificate, when it gave one.
     pub x509_dname: Option<::std::string::String>,
-    /// `sasl_username`
+    /// The user name under which the client authenticated,
+    /// when it used SASL.
     pub sasl_username: Option<::std::string::String>,
 }
 
@@ -37119,20 +38396,22 @@ impl<'de> ::serde::Deserialize<'de> for VncClientInfo {
     }
 }
 
-/// The QAPI struct `VncInfo`.
+/// The state of the default VNC server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncInfo {
-    /// `enabled`
+    /// Whether the server is running; the other members are
+    /// absent when it is not.
     pub enabled: bool,
-    /// `host`
+    /// The address the server listens at.
     pub host: Option<::std::string::String>,
-    /// `family`
+    /// The address family.
     pub family: Option<NetworkAddressFamily>,
-    /// `service`
+    /// The port the server listens at, or a service name.
     pub service: Option<::std::string::String>,
-    /// `auth`
+    /// The authentication method, as a short text such as "none" or
+    /// "vnc".
     pub auth: Option<::std::string::String>,
-    /// `clients`
+    /// The connected clients.
     pub clients: Option<Vec<VncClientInfo>>,
 }
 
@@ -37179,26 +38458,27 @@ impl<'de> ::serde::Deserialize<'de> for VncInfo {
     }
 }
 
-/// The QAPI enum `VncPrimaryAuth`.
+/// The security types of the VNC (RFB) protocol.  QEMU's server offers
+/// only some of them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VncPrimaryAuth {
-    /// `none`
+    /// No authentication.
     None,
-    /// `vnc`
+    /// The classic VNC password challenge.
     Vnc,
-    /// `ra2`
+    /// RSA-AES authentication.
     Ra2,
-    /// `ra2ne`
+    /// RSA-AES authentication without encryption of the session.
     Ra2ne,
-    /// `tight`
+    /// Tight authentication.
     Tight,
-    /// `ultra`
+    /// Ultra authentication.
     Ultra,
-    /// `tls`
+    /// The older TLS security type, which VeNCrypt replaced.
     Tls,
-    /// `vencrypt`
+    /// VeNCrypt, whose subtype is given separately.
     Vencrypt,
-    /// `sasl`
+    /// SASL authentication.
     Sasl,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -37274,26 +38554,28 @@ impl<'de> ::serde::Deserialize<'de> for VncPrimaryAuth {
     }
 }
 
-/// The QAPI enum `VncVencryptSubAuth`.
+/// The subtypes of the VeNCrypt security type.  "tls" ones use
+/// anonymous TLS, "x509" ones TLS with X.509 certificates; the rest of
+/// the name is the authentication done over it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VncVencryptSubAuth {
-    /// `plain`
+    /// User name and password, without TLS.
     Plain,
-    /// `tls-none`
+    /// Anonymous TLS, no further authentication.
     TlsNone,
-    /// `x509-none`
+    /// TLS with certificates, no further authentication.
     X509None,
-    /// `tls-vnc`
+    /// Anonymous TLS, then the VNC password challenge.
     TlsVnc,
-    /// `x509-vnc`
+    /// TLS with certificates, then the VNC password challenge.
     X509Vnc,
-    /// `tls-plain`
+    /// Anonymous TLS, then user name and password.
     TlsPlain,
-    /// `x509-plain`
+    /// TLS with certificates, then user name and password.
     X509Plain,
-    /// `tls-sasl`
+    /// Anonymous TLS, then SASL.
     TlsSasl,
-    /// `x509-sasl`
+    /// TLS with certificates, then SASL.
     X509Sasl,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -37369,20 +38651,20 @@ impl<'de> ::serde::Deserialize<'de> for VncVencryptSubAuth {
     }
 }
 
-/// The QAPI struct `VncServerInfo2`.
+/// An address at which a VNC server listens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncServerInfo2 {
-    /// `host`
+    /// The address.
     pub host: ::std::string::String,
-    /// `service`
+    /// The port, or a service name.
     pub service: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `websocket`
+    /// Whether clients connect here through WebSocket.
     pub websocket: bool,
-    /// `auth`
+    /// The authentication that clients of this address go through.
     pub auth: VncPrimaryAuth,
-    /// `vencrypt`
+    /// The VeNCrypt subtype, when `auth` is vencrypt.
     pub vencrypt: Option<VncVencryptSubAuth>,
 }
 
@@ -37429,20 +38711,22 @@ impl<'de> ::serde::Deserialize<'de> for VncServerInfo2 {
     }
 }
 
-/// The QAPI struct `VncInfo2`.
+/// A VNC server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncInfo2 {
-    /// `id`
+    /// The server's id; the one started with the -vnc option is
+    /// "default".
     pub id: ::std::string::String,
-    /// `server`
+    /// The addresses it listens at.
     pub server: Vec<VncServerInfo2>,
-    /// `clients`
+    /// The connected clients.
     pub clients: Vec<VncClientInfo>,
-    /// `auth`
+    /// The authentication of its plain (non-WebSocket) addresses.
     pub auth: VncPrimaryAuth,
-    /// `vencrypt`
+    /// The VeNCrypt subtype, when `auth` is vencrypt.
     pub vencrypt: Option<VncVencryptSubAuth>,
-    /// `display`
+    /// The id of the display device that the server shows, when
+    /// it is bound to one.
     pub display: Option<::std::string::String>,
 }
 
@@ -37489,18 +38773,18 @@ impl<'de> ::serde::Deserialize<'de> for VncInfo2 {
     }
 }
 
-/// The QAPI struct `VncServerInfo`.
+/// The address of a VNC server, as given in VNC events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncServerInfo {
-    /// `host`
+    /// The address.
     pub host: ::std::string::String,
-    /// `service`
+    /// The port, or a service name.
     pub service: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `websocket`
+    /// Whether the connection came through WebSocket.
     pub websocket: bool,
-    /// `auth`
+    /// The authentication method, as a short text.
     pub auth: Option<::std::string::String>,
 }
 
@@ -37545,16 +38829,16 @@ impl<'de> ::serde::Deserialize<'de> for VncServerInfo {
     }
 }
 
-/// The QAPI struct `VncBasicInfo`.
+/// The address of a VNC client.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VncBasicInfo {
-    /// `host`
+    /// The address.
     pub host: ::std::string::String,
-    /// `service`
+    /// The port, or a service name.
     pub service: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `websocket`
+    /// Whether the client connected through WebSocket.
     pub websocket: bool,
 }
 
@@ -37597,14 +38881,14 @@ impl<'de> ::serde::Deserialize<'de> for VncBasicInfo {
     }
 }
 
-/// The QAPI enum `SpiceQueryMouseMode`.
+/// How a SPICE session handles the pointer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SpiceQueryMouseMode {
-    /// `client`
+    /// The client sends absolute pointer positions.
     Client,
-    /// `server`
+    /// The client sends relative pointer motion.
     Server,
-    /// `unknown`
+    /// Not yet known.
     Unknown,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -37662,22 +38946,25 @@ impl<'de> ::serde::Deserialize<'de> for SpiceQueryMouseMode {
     }
 }
 
-/// The QAPI struct `SpiceChannel`.
+/// A channel of a SPICE client's connection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceChannel {
-    /// `host`
+    /// The client's address.
     pub host: ::std::string::String,
-    /// `port`
+    /// The client's port.
     pub port: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `connection-id`
+    /// The SPICE session that the channel belongs to; all
+    /// channels of one client share it.
     pub connection_id: i64,
-    /// `channel-type`
+    /// The channel's type, as the SPICE protocol numbers it
+    /// (1 for the main channel, 2 for display, and so on).
     pub channel_type: i64,
-    /// `channel-id`
+    /// The channel's number among the channels of the same
+    /// type.
     pub channel_id: i64,
-    /// `tls`
+    /// Whether the channel uses TLS.
     pub tls: bool,
 }
 
@@ -37726,26 +39013,30 @@ impl<'de> ::serde::Deserialize<'de> for SpiceChannel {
     }
 }
 
-/// The QAPI struct `SpiceInfo`.
+/// The state of the SPICE server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceInfo {
-    /// `enabled`
+    /// Whether the server is running; most other members are
+    /// absent when it is not.
     pub enabled: bool,
-    /// `migrated`
+    /// Whether the clients were switched to the destination
+    /// during the last migration.
     pub migrated: bool,
-    /// `host`
+    /// The address the server listens at.
     pub host: Option<::std::string::String>,
-    /// `port`
+    /// The plain port the server listens at.
     pub port: Option<i64>,
-    /// `tls-port`
+    /// The TLS port the server listens at.
     pub tls_port: Option<i64>,
-    /// `auth`
+    /// The authentication method, as a short text such as "none" or
+    /// "spice".
     pub auth: Option<::std::string::String>,
-    /// `compiled-version`
+    /// The version of the SPICE server library that QEMU
+    /// was built with.
     pub compiled_version: Option<::std::string::String>,
-    /// `mouse-mode`
+    /// How the session handles the pointer.
     pub mouse_mode: SpiceQueryMouseMode,
-    /// `channels`
+    /// The channels of the connected clients.
     pub channels: Option<Vec<SpiceChannel>>,
 }
 
@@ -37802,14 +39093,14 @@ impl<'de> ::serde::Deserialize<'de> for SpiceInfo {
     }
 }
 
-/// The QAPI struct `SpiceBasicInfo`.
+/// The address of a SPICE server or client.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceBasicInfo {
-    /// `host`
+    /// The address.
     pub host: ::std::string::String,
-    /// `port`
+    /// The port.
     pub port: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
 }
 
@@ -37850,16 +39141,16 @@ impl<'de> ::serde::Deserialize<'de> for SpiceBasicInfo {
     }
 }
 
-/// The QAPI struct `SpiceServerInfo`.
+/// The address of a SPICE server, as given in SPICE events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpiceServerInfo {
-    /// `host`
+    /// The address.
     pub host: ::std::string::String,
-    /// `port`
+    /// The port.
     pub port: ::std::string::String,
-    /// `family`
+    /// The address family.
     pub family: NetworkAddressFamily,
-    /// `auth`
+    /// The authentication method, as a short text.
     pub auth: Option<::std::string::String>,
 }
 
@@ -37902,16 +39193,19 @@ impl<'de> ::serde::Deserialize<'de> for SpiceServerInfo {
     }
 }
 
-/// The QAPI struct `MouseInfo`.
+/// A pointing device that receives the mouse input of QEMU's user
+/// interfaces.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MouseInfo {
-    /// `name`
+    /// The device's name.
     pub name: ::std::string::String,
-    /// `index`
+    /// A number that identifies the device among the mice.
     pub index: i64,
-    /// `current`
+    /// Whether the device is the one that currently receives the
+    /// mouse input.
     pub current: bool,
-    /// `absolute`
+    /// Whether the device reports absolute positions rather than
+    /// relative movements.
     pub absolute: bool,
 }
 
@@ -37954,12 +39248,13 @@ impl<'de> ::serde::Deserialize<'de> for MouseInfo {
     }
 }
 
-/// The QAPI enum `KeyValueKind`.
+/// The ways of naming a key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyValueKind {
-    /// `number`
+    /// By its number: its PC (XT) scancode, plus 0x80 for keys
+    /// whose scancode has the 0xe0 prefix.
     Number,
-    /// `qcode`
+    /// By its name in QKeyCode.
     Qcode,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -38014,10 +39309,10 @@ impl<'de> ::serde::Deserialize<'de> for KeyValueKind {
     }
 }
 
-/// The QAPI struct `IntWrapper`.
+/// A key given by its number, as a branch of KeyValue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntWrapper {
-    /// `data`
+    /// The number.
     pub data: i64,
 }
 
@@ -38054,332 +39349,334 @@ impl<'de> ::serde::Deserialize<'de> for IntWrapper {
     }
 }
 
-/// The QAPI enum `QKeyCode`.
+/// A key of a keyboard, named after its usual meaning on a US layout;
+/// it identifies the physical key, whatever layout the guest uses.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QKeyCode {
-    /// `unmapped`
+    /// A key that has no code of its own in this list.
     Unmapped,
-    /// `shift`
+    /// The left Shift key.
     Shift,
-    /// `shift_r`
+    /// The right Shift key.
     ShiftR,
-    /// `alt`
+    /// The left Alt key.
     Alt,
-    /// `alt_r`
+    /// The right Alt key (AltGr on many layouts).
     AltR,
-    /// `ctrl`
+    /// The left Ctrl key.
     Ctrl,
-    /// `ctrl_r`
+    /// The right Ctrl key.
     CtrlR,
-    /// `menu`
+    /// The Menu key.
     Menu,
-    /// `esc`
+    /// The Escape key.
     Esc,
-    /// `1`
+    /// The 1 key of the top row.
     _1,
-    /// `2`
+    /// The 2 key of the top row.
     _2,
-    /// `3`
+    /// The 3 key of the top row.
     _3,
-    /// `4`
+    /// The 4 key of the top row.
     _4,
-    /// `5`
+    /// The 5 key of the top row.
     _5,
-    /// `6`
+    /// The 6 key of the top row.
     _6,
-    /// `7`
+    /// The 7 key of the top row.
     _7,
-    /// `8`
+    /// The 8 key of the top row.
     _8,
-    /// `9`
+    /// The 9 key of the top row.
     _9,
-    /// `0`
+    /// The 0 key of the top row.
     _0,
-    /// `minus`
+    /// The minus (-) key.
     Minus,
-    /// `equal`
+    /// The equals (=) key.
     Equal,
-    /// `backspace`
+    /// The Backspace key.
     Backspace,
-    /// `tab`
+    /// The Tab key.
     Tab,
-    /// `q`
+    /// The Q key.
     Q,
-    /// `w`
+    /// The W key.
     W,
-    /// `e`
+    /// The E key.
     E,
-    /// `r`
+    /// The R key.
     R,
-    /// `t`
+    /// The T key.
     T,
-    /// `y`
+    /// The Y key.
     Y,
-    /// `u`
+    /// The U key.
     U,
-    /// `i`
+    /// The I key.
     I,
-    /// `o`
+    /// The O key.
     O,
-    /// `p`
+    /// The P key.
     P,
-    /// `bracket_left`
+    /// The left bracket (\[) key.
     BracketLeft,
-    /// `bracket_right`
+    /// The right bracket (\]) key.
     BracketRight,
-    /// `ret`
+    /// The Return (Enter) key.
     Ret,
-    /// `a`
+    /// The A key.
     A,
-    /// `s`
+    /// The S key.
     S,
-    /// `d`
+    /// The D key.
     D,
-    /// `f`
+    /// The F key.
     F,
-    /// `g`
+    /// The G key.
     G,
-    /// `h`
+    /// The H key.
     H,
-    /// `j`
+    /// The J key.
     J,
-    /// `k`
+    /// The K key.
     K,
-    /// `l`
+    /// The L key.
     L,
-    /// `semicolon`
+    /// The semicolon (;) key.
     Semicolon,
-    /// `apostrophe`
+    /// The apostrophe (') key.
     Apostrophe,
-    /// `grave_accent`
+    /// The grave accent (`) key.
     GraveAccent,
-    /// `backslash`
+    /// The backslash key.
     Backslash,
-    /// `z`
+    /// The Z key.
     Z,
-    /// `x`
+    /// The X key.
     X,
-    /// `c`
+    /// The C key.
     C,
-    /// `v`
+    /// The V key.
     V,
-    /// `b`
+    /// The B key.
     B,
-    /// `n`
+    /// The N key.
     N,
-    /// `m`
+    /// The M key.
     M,
-    /// `comma`
+    /// The comma (,) key.
     Comma,
-    /// `dot`
+    /// The period (.) key.
     Dot,
-    /// `slash`
+    /// The slash (/) key.
     Slash,
-    /// `asterisk`
+    /// The asterisk (*) key.
     Asterisk,
-    /// `spc`
+    /// The space bar.
     Spc,
-    /// `caps_lock`
+    /// The Caps Lock key.
     CapsLock,
-    /// `f1`
+    /// The F1 function key.
     F1,
-    /// `f2`
+    /// The F2 function key.
     F2,
-    /// `f3`
+    /// The F3 function key.
     F3,
-    /// `f4`
+    /// The F4 function key.
     F4,
-    /// `f5`
+    /// The F5 function key.
     F5,
-    /// `f6`
+    /// The F6 function key.
     F6,
-    /// `f7`
+    /// The F7 function key.
     F7,
-    /// `f8`
+    /// The F8 function key.
     F8,
-    /// `f9`
+    /// The F9 function key.
     F9,
-    /// `f10`
+    /// The F10 function key.
     F10,
-    /// `num_lock`
+    /// The Num Lock key.
     NumLock,
-    /// `scroll_lock`
+    /// The Scroll Lock key.
     ScrollLock,
-    /// `kp_divide`
+    /// The keypad divide (/) key.
     KpDivide,
-    /// `kp_multiply`
+    /// The keypad multiply (*) key.
     KpMultiply,
-    /// `kp_subtract`
+    /// The keypad minus (-) key.
     KpSubtract,
-    /// `kp_add`
+    /// The keypad plus (+) key.
     KpAdd,
-    /// `kp_enter`
+    /// The keypad Enter key.
     KpEnter,
-    /// `kp_decimal`
+    /// The keypad decimal point key.
     KpDecimal,
-    /// `sysrq`
+    /// The SysRq key.
     Sysrq,
-    /// `kp_0`
+    /// The keypad 0 key.
     Kp0,
-    /// `kp_1`
+    /// The keypad 1 key.
     Kp1,
-    /// `kp_2`
+    /// The keypad 2 key.
     Kp2,
-    /// `kp_3`
+    /// The keypad 3 key.
     Kp3,
-    /// `kp_4`
+    /// The keypad 4 key.
     Kp4,
-    /// `kp_5`
+    /// The keypad 5 key.
     Kp5,
-    /// `kp_6`
+    /// The keypad 6 key.
     Kp6,
-    /// `kp_7`
+    /// The keypad 7 key.
     Kp7,
-    /// `kp_8`
+    /// The keypad 8 key.
     Kp8,
-    /// `kp_9`
+    /// The keypad 9 key.
     Kp9,
-    /// `less`
+    /// The extra key next to the left Shift key on ISO keyboards
+    /// (often \< and \>).
     Less,
-    /// `f11`
+    /// The F11 function key.
     F11,
-    /// `f12`
+    /// The F12 function key.
     F12,
-    /// `print`
+    /// The Print Screen key.
     Print,
-    /// `home`
+    /// The Home key.
     Home,
-    /// `pgup`
+    /// The Page Up key.
     Pgup,
-    /// `pgdn`
+    /// The Page Down key.
     Pgdn,
-    /// `end`
+    /// The End key.
     End,
-    /// `left`
+    /// The left arrow key.
     Left,
-    /// `up`
+    /// The up arrow key.
     Up,
-    /// `down`
+    /// The down arrow key.
     Down,
-    /// `right`
+    /// The right arrow key.
     Right,
-    /// `insert`
+    /// The Insert key.
     Insert,
-    /// `delete`
+    /// The Delete key.
     Delete,
-    /// `stop`
+    /// The Stop key.
     Stop,
-    /// `again`
+    /// The Again key.
     Again,
-    /// `props`
+    /// The Props key.
     Props,
-    /// `undo`
+    /// The Undo key.
     Undo,
-    /// `front`
+    /// The Front key.
     Front,
-    /// `copy`
+    /// The Copy key.
     Copy,
-    /// `open`
+    /// The Open key.
     Open,
-    /// `paste`
+    /// The Paste key.
     Paste,
-    /// `find`
+    /// The Find key.
     Find,
-    /// `cut`
+    /// The Cut key.
     Cut,
-    /// `lf`
+    /// The Line Feed key.
     Lf,
-    /// `help`
+    /// The Help key.
     Help,
-    /// `meta_l`
+    /// The left Meta key (Windows or Super key).
     MetaL,
-    /// `meta_r`
+    /// The right Meta key (Windows or Super key).
     MetaR,
-    /// `compose`
+    /// The Compose key.
     Compose,
-    /// `pause`
+    /// The Pause key.
     Pause,
-    /// `ro`
+    /// The Ro key of Japanese keyboards.
     Ro,
-    /// `hiragana`
+    /// The Hiragana key of Japanese keyboards.
     Hiragana,
-    /// `henkan`
+    /// The Henkan (conversion) key of Japanese keyboards.
     Henkan,
-    /// `yen`
+    /// The Yen key of Japanese keyboards.
     Yen,
-    /// `muhenkan`
+    /// The Muhenkan (no conversion) key of Japanese keyboards.
     Muhenkan,
-    /// `katakanahiragana`
+    /// The Katakana/Hiragana key of Japanese keyboards.
     Katakanahiragana,
-    /// `kp_comma`
+    /// The keypad comma key.
     KpComma,
-    /// `kp_equals`
+    /// The keypad equals key.
     KpEquals,
-    /// `power`
+    /// The Power key.
     Power,
-    /// `sleep`
+    /// The Sleep key.
     Sleep,
-    /// `wake`
+    /// The Wake key.
     Wake,
-    /// `audionext`
+    /// The media Next Track key.
     Audionext,
-    /// `audioprev`
+    /// The media Previous Track key.
     Audioprev,
-    /// `audiostop`
+    /// The media Stop key.
     Audiostop,
-    /// `audioplay`
+    /// The media Play/Pause key.
     Audioplay,
-    /// `audiomute`
+    /// The Mute key.
     Audiomute,
-    /// `volumeup`
+    /// The Volume Up key.
     Volumeup,
-    /// `volumedown`
+    /// The Volume Down key.
     Volumedown,
-    /// `mediaselect`
+    /// The Media Select key.
     Mediaselect,
-    /// `mail`
+    /// The Mail key.
     Mail,
-    /// `calculator`
+    /// The Calculator key.
     Calculator,
-    /// `computer`
+    /// The My Computer key.
     Computer,
-    /// `ac_home`
+    /// The browser Home key.
     AcHome,
-    /// `ac_back`
+    /// The browser Back key.
     AcBack,
-    /// `ac_forward`
+    /// The browser Forward key.
     AcForward,
-    /// `ac_refresh`
+    /// The browser Refresh key.
     AcRefresh,
-    /// `ac_bookmarks`
+    /// The browser Bookmarks key.
     AcBookmarks,
-    /// `lang1`
+    /// The Lang1 key (Hangul/English on Korean keyboards).
     Lang1,
-    /// `lang2`
+    /// The Lang2 key (Hanja on Korean keyboards).
     Lang2,
-    /// `f13`
+    /// The F13 function key.
     F13,
-    /// `f14`
+    /// The F14 function key.
     F14,
-    /// `f15`
+    /// The F15 function key.
     F15,
-    /// `f16`
+    /// The F16 function key.
     F16,
-    /// `f17`
+    /// The F17 function key.
     F17,
-    /// `f18`
+    /// The F18 function key.
     F18,
-    /// `f19`
+    /// The F19 function key.
     F19,
-    /// `f20`
+    /// The F20 function key.
     F20,
-    /// `f21`
+    /// The F21 function key.
     F21,
-    /// `f22`
+    /// The F22 function key.
     F22,
-    /// `f23`
+    /// The F23 function key.
     F23,
-    /// `f24`
+    /// The F24 function key.
     F24,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -38914,10 +40211,10 @@ impl<'de> ::serde::Deserialize<'de> for QKeyCode {
     }
 }
 
-/// The QAPI struct `QKeyCodeWrapper`.
+/// A key given by its name, as a branch of KeyValue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QKeyCodeWrapper {
-    /// `data`
+    /// The key.
     pub data: QKeyCode,
 }
 
@@ -38954,7 +40251,7 @@ impl<'de> ::serde::Deserialize<'de> for QKeyCodeWrapper {
     }
 }
 
-/// The QAPI union `KeyValue`.
+/// A key of a keyboard.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
     /// The branch, chosen by `type`, with its members.
@@ -39054,18 +40351,18 @@ impl<'de> ::serde::Deserialize<'de> for KeyValue {
     }
 }
 
-/// The QAPI enum `InputEventKind`.
+/// The kinds of input event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InputEventKind {
-    /// `key`
+    /// A key is pressed or released.
     Key,
-    /// `btn`
+    /// A pointer button is pressed or released.
     Btn,
-    /// `rel`
+    /// The pointer moves by some amount.
     Rel,
-    /// `abs`
+    /// The pointer moves to a position.
     Abs,
-    /// `mtt`
+    /// A contact of a multi-touch device starts, moves or ends.
     Mtt,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -39129,12 +40426,12 @@ impl<'de> ::serde::Deserialize<'de> for InputEventKind {
     }
 }
 
-/// The QAPI struct `InputKeyEvent`.
+/// A key being pressed or released.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputKeyEvent {
-    /// `key`
+    /// The key.
     pub key: KeyValue,
-    /// `down`
+    /// True when the key is pressed, false when it is released.
     pub down: bool,
 }
 
@@ -39173,10 +40470,10 @@ impl<'de> ::serde::Deserialize<'de> for InputKeyEvent {
     }
 }
 
-/// The QAPI struct `InputKeyEventWrapper`.
+/// A key event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputKeyEventWrapper {
-    /// `data`
+    /// The event.
     pub data: InputKeyEvent,
 }
 
@@ -39213,28 +40510,29 @@ impl<'de> ::serde::Deserialize<'de> for InputKeyEventWrapper {
     }
 }
 
-/// The QAPI enum `InputButton`.
+/// The buttons of a pointing device.  The wheel turning also counts as
+/// a button press.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InputButton {
-    /// `left`
+    /// The left button.
     Left,
-    /// `middle`
+    /// The middle button.
     Middle,
-    /// `right`
+    /// The right button.
     Right,
-    /// `wheel-up`
+    /// The wheel turning up.
     WheelUp,
-    /// `wheel-down`
+    /// The wheel turning down.
     WheelDown,
-    /// `side`
+    /// The side button, usually meaning back.
     Side,
-    /// `extra`
+    /// The extra button, usually meaning forward.
     Extra,
-    /// `wheel-left`
+    /// The wheel tilting left.
     WheelLeft,
-    /// `wheel-right`
+    /// The wheel tilting right.
     WheelRight,
-    /// `touch`
+    /// A finger touching a touch screen.
     Touch,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -39313,12 +40611,12 @@ impl<'de> ::serde::Deserialize<'de> for InputButton {
     }
 }
 
-/// The QAPI struct `InputBtnEvent`.
+/// A pointer button being pressed or released.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputBtnEvent {
-    /// `button`
+    /// The button.
     pub button: InputButton,
-    /// `down`
+    /// True when the button is pressed, false when it is released.
     pub down: bool,
 }
 
@@ -39357,10 +40655,10 @@ impl<'de> ::serde::Deserialize<'de> for InputBtnEvent {
     }
 }
 
-/// The QAPI struct `InputBtnEventWrapper`.
+/// A button event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputBtnEventWrapper {
-    /// `data`
+    /// The event.
     pub data: InputBtnEvent,
 }
 
@@ -39397,12 +40695,12 @@ impl<'de> ::serde::Deserialize<'de> for InputBtnEventWrapper {
     }
 }
 
-/// The QAPI enum `InputAxis`.
+/// The axes of a pointing device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InputAxis {
-    /// `x`
+    /// The horizontal axis.
     X,
-    /// `y`
+    /// The vertical axis.
     Y,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -39454,12 +40752,13 @@ impl<'de> ::serde::Deserialize<'de> for InputAxis {
     }
 }
 
-/// The QAPI struct `InputMoveEvent`.
+/// A pointer motion along one axis.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputMoveEvent {
-    /// `axis`
+    /// The axis.
     pub axis: InputAxis,
-    /// `value`
+    /// For relative motion, the distance; for absolute motion, the
+    /// position on a scale from 0 to 32767 across the whole display.
     pub value: i64,
 }
 
@@ -39498,10 +40797,10 @@ impl<'de> ::serde::Deserialize<'de> for InputMoveEvent {
     }
 }
 
-/// The QAPI struct `InputMoveEventWrapper`.
+/// A motion event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputMoveEventWrapper {
-    /// `data`
+    /// The event.
     pub data: InputMoveEvent,
 }
 
@@ -39538,18 +40837,18 @@ impl<'de> ::serde::Deserialize<'de> for InputMoveEventWrapper {
     }
 }
 
-/// The QAPI enum `InputMultiTouchType`.
+/// The kinds of multi-touch event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InputMultiTouchType {
-    /// `begin`
+    /// A contact starts.
     Begin,
-    /// `update`
+    /// A contact moves.
     Update,
-    /// `end`
+    /// A contact ends.
     End,
-    /// `cancel`
+    /// A contact is cancelled.
     Cancel,
-    /// `data`
+    /// The position of a contact along one axis.
     Data,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -39613,18 +40912,18 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchType {
     }
 }
 
-/// The QAPI struct `InputMultiTouchEvent`.
+/// An event of one contact of a multi-touch device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputMultiTouchEvent {
-    /// `type`
+    /// The kind of event.
     pub type_: InputMultiTouchType,
-    /// `slot`
+    /// The slot that the contact occupies.
     pub slot: i64,
-    /// `tracking-id`
+    /// A number that identifies the contact while it lasts.
     pub tracking_id: i64,
-    /// `axis`
+    /// The axis of the position in `value`.
     pub axis: InputAxis,
-    /// `value`
+    /// The position along `axis`, on a scale from 0 to 32767.
     pub value: i64,
 }
 
@@ -39669,10 +40968,10 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchEvent {
     }
 }
 
-/// The QAPI struct `InputMultiTouchEventWrapper`.
+/// A multi-touch event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputMultiTouchEventWrapper {
-    /// `data`
+    /// The event.
     pub data: InputMultiTouchEvent,
 }
 
@@ -39709,7 +41008,7 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchEventWrapper {
     }
 }
 
-/// The QAPI union `InputEvent`.
+/// An input event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputEvent {
     /// The branch, chosen by `type`, with its members.
@@ -39833,28 +41132,28 @@ impl<'de> ::serde::Deserialize<'de> for InputEvent {
     }
 }
 
-/// The QAPI enum `AudiodevDriver`.
+/// The kinds of audio back end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AudiodevDriver {
-    /// `none`
+    /// No host audio: output is discarded and input is silence.
     None,
-    /// `alsa`
+    /// ALSA.
     Alsa,
-    /// `dbus`
+    /// Audio exported over D-Bus, with the D-Bus display.
     Dbus,
-    /// `jack`
+    /// The JACK audio server.
     Jack,
-    /// `oss`
+    /// OSS.
     Oss,
-    /// `pa`
+    /// PulseAudio.
     Pa,
-    /// `pipewire`
+    /// PipeWire.
     Pipewire,
-    /// `sdl`
+    /// SDL audio.
     Sdl,
-    /// `spice`
+    /// Audio streamed to the SPICE clients.
     Spice,
-    /// `wav`
+    /// Output written to a WAV file; no input.
     Wav,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -39933,22 +41232,22 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevDriver {
     }
 }
 
-/// The QAPI enum `AudioFormat`.
+/// The sample formats of audio.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AudioFormat {
-    /// `u8`
+    /// Unsigned 8-bit samples.
     U8,
-    /// `s8`
+    /// Signed 8-bit samples.
     S8,
-    /// `u16`
+    /// Unsigned 16-bit samples.
     U16,
-    /// `s16`
+    /// Signed 16-bit samples.
     S16,
-    /// `u32`
+    /// Unsigned 32-bit samples.
     U32,
-    /// `s32`
+    /// Signed 32-bit samples.
     S32,
-    /// `f32`
+    /// 32-bit floating-point samples.
     F32,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -40018,22 +41317,29 @@ impl<'de> ::serde::Deserialize<'de> for AudioFormat {
     }
 }
 
-/// The QAPI struct `AudiodevPerDirectionOptions`.
+/// The options of one direction (input or output) of an audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
 }
 
@@ -40082,12 +41388,12 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevGenericOptions`.
+/// The options of an audio back end that has no options of its own.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevGenericOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevPerDirectionOptions>,
 }
 
@@ -40126,28 +41432,36 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevGenericOptions {
     }
 }
 
-/// The QAPI struct `AudiodevAlsaPerDirectionOptions`.
+/// The options of one direction of an ALSA audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevAlsaPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `dev`
+    /// The name of the ALSA device.  "default" when absent.
     pub dev: Option<::std::string::String>,
-    /// `period-length`
+    /// The length of a period, in microseconds.
     pub period_length: Option<u32>,
-    /// `try-poll`
+    /// Try to wait for the device with poll() rather than with a
+    /// timer.
     pub try_poll: Option<bool>,
 }
 
@@ -40202,14 +41516,15 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevAlsaPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevAlsaOptions`.
+/// Options of an ALSA audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevAlsaOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevAlsaPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevAlsaPerDirectionOptions>,
-    /// `threshold`
+    /// How much data must be buffered before playback starts,
+    /// in microseconds.
     pub threshold: Option<u32>,
 }
 
@@ -40250,14 +41565,15 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevAlsaOptions {
     }
 }
 
-/// The QAPI struct `AudiodevDBusOptions`.
+/// Options of a D-Bus audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevDBusOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevPerDirectionOptions>,
-    /// `nsamples`
+    /// The number of samples in each buffer exchanged with the
+    /// D-Bus client.
     pub nsamples: Option<u32>,
 }
 
@@ -40298,32 +41614,43 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevDBusOptions {
     }
 }
 
-/// The QAPI struct `AudiodevJackPerDirectionOptions`.
+/// The options of one direction of a JACK audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevJackPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `server-name`
+    /// The JACK server to connect to; the default server when
+    /// absent.
     pub server_name: Option<::std::string::String>,
-    /// `client-name`
+    /// The name of QEMU's JACK client.
     pub client_name: Option<::std::string::String>,
-    /// `connect-ports`
+    /// A regular expression; the JACK ports whose names
+    /// match it are connected automatically.
     pub connect_ports: Option<::std::string::String>,
-    /// `start-server`
+    /// Start a JACK server when none is running.  False when
+    /// absent.
     pub start_server: Option<bool>,
-    /// `exact-name`
+    /// Fail rather than let JACK change `client-name` when that
+    /// name is taken.  False when absent.
     pub exact_name: Option<bool>,
 }
 
@@ -40382,12 +41709,12 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevJackPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevJackOptions`.
+/// Options of a JACK audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevJackOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevJackPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevJackPerDirectionOptions>,
 }
 
@@ -40426,28 +41753,36 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevJackOptions {
     }
 }
 
-/// The QAPI struct `AudiodevOssPerDirectionOptions`.
+/// The options of one direction of an OSS audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevOssPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `dev`
+    /// The path of the OSS device.  "/dev/dsp" when absent.
     pub dev: Option<::std::string::String>,
-    /// `buffer-count`
+    /// The number of buffers.
     pub buffer_count: Option<u32>,
-    /// `try-poll`
+    /// Try to wait for the device with poll() rather than with a
+    /// timer.
     pub try_poll: Option<bool>,
 }
 
@@ -40502,18 +41837,21 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevOssPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevOssOptions`.
+/// Options of an OSS audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevOssOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevOssPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevOssPerDirectionOptions>,
-    /// `try-mmap`
+    /// Try to map the device's buffer into memory.  False when
+    /// absent.
     pub try_mmap: Option<bool>,
-    /// `exclusive`
+    /// Open the device for exclusive use, so that other
+    /// programs cannot play through it.  False when absent.
     pub exclusive: Option<bool>,
-    /// `dsp-policy`
+    /// The DSP policy of OSS 4, from 0 to 10; lower values
+    /// give lower latency and use more CPU.
     pub dsp_policy: Option<u32>,
 }
 
@@ -40558,28 +41896,36 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevOssOptions {
     }
 }
 
-/// The QAPI struct `AudiodevPaPerDirectionOptions`.
+/// The options of one direction of a PulseAudio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevPaPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `name`
+    /// The PulseAudio sink or source to use; the default one when
+    /// absent.
     pub name: Option<::std::string::String>,
-    /// `stream-name`
+    /// The name under which PulseAudio shows the stream.
     pub stream_name: Option<::std::string::String>,
-    /// `latency`
+    /// The latency to ask PulseAudio for, in microseconds.
     pub latency: Option<u32>,
 }
 
@@ -40634,14 +41980,15 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPaPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevPaOptions`.
+/// Options of a PulseAudio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevPaOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPaPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevPaPerDirectionOptions>,
-    /// `server`
+    /// The PulseAudio server to connect to; the default server
+    /// when absent.
     pub server: Option<::std::string::String>,
 }
 
@@ -40682,28 +42029,36 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPaOptions {
     }
 }
 
-/// The QAPI struct `AudiodevPipewirePerDirectionOptions`.
+/// The options of one direction of a PipeWire audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevPipewirePerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `name`
+    /// The PipeWire sink or source to use; the default one when
+    /// absent.
     pub name: Option<::std::string::String>,
-    /// `stream-name`
+    /// The name under which PipeWire shows the stream.
     pub stream_name: Option<::std::string::String>,
-    /// `latency`
+    /// The latency to ask PipeWire for, in microseconds.
     pub latency: Option<u32>,
 }
 
@@ -40758,12 +42113,12 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPipewirePerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevPipewireOptions`.
+/// Options of a PipeWire audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevPipewireOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPipewirePerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevPipewirePerDirectionOptions>,
 }
 
@@ -40802,24 +42157,31 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPipewireOptions {
     }
 }
 
-/// The QAPI struct `AudiodevSdlPerDirectionOptions`.
+/// The options of one direction of an SDL audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevSdlPerDirectionOptions {
-    /// `mixing-engine`
+    /// Mix the guest's streams and convert their formats
+    /// inside QEMU, so that the back end gets one stream in one format.
+    /// True when absent; when false, `fixed-settings` must be false too.
     pub mixing_engine: Option<bool>,
-    /// `fixed-settings`
+    /// Give the back end a stream with the fixed
+    /// `frequency`, `channels` and `format`, rather than with the guest's
+    /// settings.  True when absent.
     pub fixed_settings: Option<bool>,
-    /// `frequency`
+    /// The sample rate of the fixed settings, in Hz.  44100
+    /// when absent.
     pub frequency: Option<u32>,
-    /// `channels`
+    /// The number of channels of the fixed settings.  2 when
+    /// absent.
     pub channels: Option<u32>,
-    /// `voices`
+    /// The number of streams (voices) the guest may open at once.
+    /// 1 when absent.
     pub voices: Option<u32>,
-    /// `format`
+    /// The sample format of the fixed settings.  s16 when absent.
     pub format: Option<AudioFormat>,
-    /// `buffer-length`
+    /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
-    /// `buffer-count`
+    /// The number of buffers.
     pub buffer_count: Option<u32>,
 }
 
@@ -40870,12 +42232,12 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevSdlPerDirectionOptions {
     }
 }
 
-/// The QAPI struct `AudiodevSdlOptions`.
+/// Options of an SDL audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevSdlOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevSdlPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevSdlPerDirectionOptions>,
 }
 
@@ -40914,14 +42276,14 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevSdlOptions {
     }
 }
 
-/// The QAPI struct `AudiodevWavOptions`.
+/// Options of a WAV file audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudiodevWavOptions {
-    /// `in`
+    /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
-    /// `out`
+    /// Options of the output (playback) direction.
     pub out: Option<AudiodevPerDirectionOptions>,
-    /// `path`
+    /// The file to write.  "qemu.wav" when absent.
     pub path: Option<::std::string::String>,
 }
 
@@ -40962,12 +42324,13 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevWavOptions {
     }
 }
 
-/// The QAPI union `Audiodev`.
+/// An audio back end, as created with -audiodev.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Audiodev {
-    /// `id`
+    /// The back end's id, by which audio devices refer to it.
     pub id: ::std::string::String,
-    /// `timer-period`
+    /// The period of the timer that moves audio data, in
+    /// microseconds.  10000 when absent.
     pub timer_period: Option<u32>,
     /// The branch, chosen by `driver`, with its members.
     pub driver: AudiodevBranch,
@@ -41140,12 +42503,12 @@ impl<'de> ::serde::Deserialize<'de> for Audiodev {
     }
 }
 
-/// The QAPI struct `AddfdInfo`.
+/// Where add-fd put a file descriptor.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddfdInfo {
-    /// `fdset-id`
+    /// The file descriptor set.
     pub fdset_id: i64,
-    /// `fd`
+    /// The number of the descriptor in QEMU.
     pub fd: i64,
 }
 
@@ -41184,12 +42547,12 @@ impl<'de> ::serde::Deserialize<'de> for AddfdInfo {
     }
 }
 
-/// The QAPI struct `FdsetFdInfo`.
+/// A file descriptor in a file descriptor set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FdsetFdInfo {
-    /// `fd`
+    /// The descriptor's number in QEMU.
     pub fd: i64,
-    /// `opaque`
+    /// The text given to add-fd, if any.
     pub opaque: Option<::std::string::String>,
 }
 
@@ -41228,12 +42591,12 @@ impl<'de> ::serde::Deserialize<'de> for FdsetFdInfo {
     }
 }
 
-/// The QAPI struct `FdsetInfo`.
+/// A file descriptor set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FdsetInfo {
-    /// `fdset-id`
+    /// The set's ID.
     pub fdset_id: i64,
-    /// `fds`
+    /// The descriptors in the set.
     pub fds: Vec<FdsetFdInfo>,
 }
 
@@ -41272,16 +42635,16 @@ impl<'de> ::serde::Deserialize<'de> for FdsetInfo {
     }
 }
 
-/// The QAPI enum `CommandLineParameterType`.
+/// The types of values that command line parameters take.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CommandLineParameterType {
-    /// `string`
+    /// Any text.
     String,
-    /// `boolean`
+    /// "on" or "off".
     Boolean,
-    /// `number`
+    /// A number.
     Number,
-    /// `size`
+    /// A size in bytes, which may carry a suffix such as k, M or G.
     Size,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -41342,16 +42705,16 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineParameterType {
     }
 }
 
-/// The QAPI struct `CommandLineParameterInfo`.
+/// A parameter of a command line option.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommandLineParameterInfo {
-    /// `name`
+    /// The parameter's name.
     pub name: ::std::string::String,
-    /// `type`
+    /// The type of its value.
     pub type_: CommandLineParameterType,
-    /// `help`
+    /// A short description, if there is one.
     pub help: Option<::std::string::String>,
-    /// `default`
+    /// The default value, as text, if there is one.
     pub default: Option<::std::string::String>,
 }
 
@@ -41394,12 +42757,13 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineParameterInfo {
     }
 }
 
-/// The QAPI struct `CommandLineOptionInfo`.
+/// A command line option and its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommandLineOptionInfo {
-    /// `option`
+    /// The option's name, without the leading dash.
     pub option: ::std::string::String,
-    /// `parameters`
+    /// The parameters it takes.  An option that accepts any
+    /// parameter may list none.
     pub parameters: Vec<CommandLineParameterInfo>,
 }
 
@@ -41438,14 +42802,15 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineOptionInfo {
     }
 }
 
-/// The QAPI enum `TraceEventState`.
+/// The states of a trace event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TraceEventState {
-    /// `unavailable`
+    /// The event was left out when QEMU was built, and
+    /// cannot be enabled.
     Unavailable,
-    /// `disabled`
+    /// The event is not traced.
     Disabled,
-    /// `enabled`
+    /// The event is traced.
     Enabled,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -41503,12 +42868,12 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventState {
     }
 }
 
-/// The QAPI struct `TraceEventInfo`.
+/// A trace event and its state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventInfo {
-    /// `name`
+    /// The event's name.
     pub name: ::std::string::String,
-    /// `state`
+    /// The event's state.
     pub state: TraceEventState,
 }
 
@@ -41547,14 +42912,14 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventInfo {
     }
 }
 
-/// The QAPI enum `StatsTarget`.
+/// The kinds of object that statistics are kept for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatsTarget {
-    /// `vm`
+    /// The whole virtual machine.
     Vm,
-    /// `vcpu`
+    /// Each vCPU.
     Vcpu,
-    /// `cryptodev`
+    /// Each cryptodev backend.  (Since 8.0)
     Cryptodev,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -41612,12 +42977,12 @@ impl<'de> ::serde::Deserialize<'de> for StatsTarget {
     }
 }
 
-/// The QAPI enum `StatsProvider`.
+/// The parts of QEMU that keep statistics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatsProvider {
-    /// `kvm`
+    /// The KVM accelerator, with statistics from the kernel.
     Kvm,
-    /// `cryptodev`
+    /// The cryptodev backends.  (Since 8.0)
     Cryptodev,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -41672,12 +43037,13 @@ impl<'de> ::serde::Deserialize<'de> for StatsProvider {
     }
 }
 
-/// The QAPI struct `StatsRequest`.
+/// Which statistics to fetch from one provider.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatsRequest {
-    /// `provider`
+    /// The provider.
     pub provider: StatsProvider,
-    /// `names`
+    /// The names of the statistics to fetch.  All of them when
+    /// absent.
     pub names: Option<Vec<::std::string::String>>,
 }
 
@@ -41716,10 +43082,10 @@ impl<'de> ::serde::Deserialize<'de> for StatsRequest {
     }
 }
 
-/// The QAPI struct `StatsVCPUFilter`.
+/// Which vCPUs to fetch statistics for.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatsVCPUFilter {
-    /// `vcpus`
+    /// The QOM paths of the vCPUs.  All vCPUs when absent.
     pub vcpus: Option<Vec<::std::string::String>>,
 }
 
@@ -41756,10 +43122,11 @@ impl<'de> ::serde::Deserialize<'de> for StatsVCPUFilter {
     }
 }
 
-/// The QAPI union `StatsFilter`.
+/// Which statistics query-stats fetches.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatsFilter {
-    /// `providers`
+    /// The providers to ask, and which statistics.  All
+    /// statistics of all providers when absent.
     pub providers: Option<Vec<StatsRequest>>,
     /// The branch, chosen by `target`, with its members.
     pub target: StatsFilterBranch,
@@ -41864,14 +43231,14 @@ impl<'de> ::serde::Deserialize<'de> for StatsFilter {
     }
 }
 
-/// The QAPI alternate `StatsValue`.
+/// The value of a statistic.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StatsValue {
-    /// `scalar`
+    /// A number.
     Scalar(u64),
-    /// `boolean`
+    /// A truth value.  (Since 8.0)
     Boolean(bool),
-    /// `list`
+    /// A series of numbers, such as the buckets of a histogram.
     List(Vec<u64>),
 }
 
@@ -41923,12 +43290,12 @@ impl<'de> ::serde::Deserialize<'de> for StatsValue {
     }
 }
 
-/// The QAPI struct `Stats`.
+/// One statistic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stats {
-    /// `name`
+    /// The statistic's name, as in query-stats-schemas.
     pub name: ::std::string::String,
-    /// `value`
+    /// Its value.
     pub value: StatsValue,
 }
 
@@ -41967,14 +43334,15 @@ impl<'de> ::serde::Deserialize<'de> for Stats {
     }
 }
 
-/// The QAPI struct `StatsResult`.
+/// The statistics that one provider keeps for one object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatsResult {
-    /// `provider`
+    /// The provider.
     pub provider: StatsProvider,
-    /// `qom-path`
+    /// The QOM path of the object.  Absent for statistics of
+    /// the whole virtual machine.
     pub qom_path: Option<::std::string::String>,
-    /// `stats`
+    /// The statistics.
     pub stats: Vec<Stats>,
 }
 
@@ -42015,18 +43383,22 @@ impl<'de> ::serde::Deserialize<'de> for StatsResult {
     }
 }
 
-/// The QAPI enum `StatsType`.
+/// What a statistic measures.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatsType {
-    /// `cumulative`
+    /// A total that only grows, counted since the object was
+    /// created.
     Cumulative,
-    /// `instant`
+    /// A value as it is now.
     Instant,
-    /// `peak`
+    /// The highest value seen so far.
     Peak,
-    /// `linear-histogram`
+    /// A histogram whose buckets all have the same
+    /// width, given by bucket-size.
     LinearHistogram,
-    /// `log2-histogram`
+    /// A histogram whose buckets double in width: the
+    /// first holds the value 0, and bucket n, from 1 on, the values
+    /// from 2 to the power n-1 to just below 2 to the power n.
     Log2Histogram,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42090,16 +43462,16 @@ impl<'de> ::serde::Deserialize<'de> for StatsType {
     }
 }
 
-/// The QAPI enum `StatsUnit`.
+/// Units of statistics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatsUnit {
-    /// `bytes`
+    /// Bytes.
     Bytes,
-    /// `seconds`
+    /// Seconds.
     Seconds,
-    /// `cycles`
+    /// Clock cycles.
     Cycles,
-    /// `boolean`
+    /// A truth value, given as 0 or 1.  (Since 8.0)
     Boolean,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42160,20 +43532,23 @@ impl<'de> ::serde::Deserialize<'de> for StatsUnit {
     }
 }
 
-/// The QAPI struct `StatsSchemaValue`.
+/// The description of one statistic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatsSchemaValue {
-    /// `name`
+    /// The statistic's name.
     pub name: ::std::string::String,
-    /// `type`
+    /// What it measures.
     pub type_: StatsType,
-    /// `unit`
+    /// Its unit.  Absent for plain counts.
     pub unit: Option<StatsUnit>,
-    /// `base`
+    /// Together with `exponent`: the values are in multiples of
+    /// `unit` given by `base` to the power `exponent`; 2 or 10.  Absent
+    /// when `exponent` is 0.
     pub base: Option<i8>,
-    /// `exponent`
+    /// The power of `base` that values are multiplied by, for
+    /// example -9 with `base` 10 for nanoseconds.
     pub exponent: i16,
-    /// `bucket-size`
+    /// For linear-histogram: the width of each bucket.
     pub bucket_size: Option<u32>,
 }
 
@@ -42220,14 +43595,14 @@ impl<'de> ::serde::Deserialize<'de> for StatsSchemaValue {
     }
 }
 
-/// The QAPI struct `StatsSchema`.
+/// The statistics that one provider keeps for one kind of object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatsSchema {
-    /// `provider`
+    /// The provider.
     pub provider: StatsProvider,
-    /// `target`
+    /// The kind of object.
     pub target: StatsTarget,
-    /// `stats`
+    /// The statistics.
     pub stats: Vec<StatsSchemaValue>,
 }
 
@@ -42268,10 +43643,11 @@ impl<'de> ::serde::Deserialize<'de> for StatsSchema {
     }
 }
 
-/// The QAPI struct `HumanReadableText`.
+/// Free-form text for people to read.  Its form may change at any
+/// time, so programs should not parse it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HumanReadableText {
-    /// `human-readable-text`
+    /// The text.
     pub human_readable_text: ::std::string::String,
 }
 
@@ -42308,14 +43684,14 @@ impl<'de> ::serde::Deserialize<'de> for HumanReadableText {
     }
 }
 
-/// The QAPI enum `ReplayMode`.
+/// The modes of deterministic record and replay.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReplayMode {
-    /// `none`
+    /// Neither recording nor replaying.
     None,
-    /// `record`
+    /// Recording the guest's nondeterministic inputs to a log.
     Record,
-    /// `play`
+    /// Replaying a recorded log.
     Play,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42373,14 +43749,14 @@ impl<'de> ::serde::Deserialize<'de> for ReplayMode {
     }
 }
 
-/// The QAPI struct `ReplayInfo`.
+/// The state of record and replay.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplayInfo {
-    /// `mode`
+    /// The mode.
     pub mode: ReplayMode,
-    /// `filename`
+    /// The log file.  Absent in mode none.
     pub filename: Option<::std::string::String>,
-    /// `icount`
+    /// The number of guest instructions executed so far.
     pub icount: i64,
 }
 
@@ -42421,14 +43797,14 @@ impl<'de> ::serde::Deserialize<'de> for ReplayInfo {
     }
 }
 
-/// The QAPI enum `YankInstanceType`.
+/// The kinds of thing whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum YankInstanceType {
-    /// `block-node`
+    /// A block node, such as an NBD client.
     BlockNode,
-    /// `chardev`
+    /// A character device.
     Chardev,
-    /// `migration`
+    /// The migration in progress.
     Migration,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42486,10 +43862,10 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceType {
     }
 }
 
-/// The QAPI struct `YankInstanceBlockNode`.
+/// A block node whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YankInstanceBlockNode {
-    /// `node-name`
+    /// The node's name.
     pub node_name: ::std::string::String,
 }
 
@@ -42526,10 +43902,10 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceBlockNode {
     }
 }
 
-/// The QAPI struct `YankInstanceChardev`.
+/// A character device whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YankInstanceChardev {
-    /// `id`
+    /// The character device's ID.
     pub id: ::std::string::String,
 }
 
@@ -42566,7 +43942,7 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceChardev {
     }
 }
 
-/// The QAPI union `YankInstance`.
+/// Something whose network connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YankInstance {
     /// The branch, chosen by `type`, with its members.
