@@ -60,7 +60,7 @@ struct DocParser<'r, 't> {
     interrupted: bool,
 }
 
-impl DocParser<'_, '_> {
+impl<'t> DocParser<'_, 't> {
     /// Reports a documentation problem at the current line.
     fn warn(&mut self, message: impl Into<String>) {
         let span = self.reader.token_span();
@@ -74,7 +74,7 @@ impl DocParser<'_, '_> {
 
     /// The text of the next line of the block (without `# `), or `None` at
     /// its end.
-    fn next_line(&mut self) -> Result<Option<String>, Diagnostic> {
+    fn next_line(&mut self) -> Result<Option<&'t str>, Diagnostic> {
         if self.ended {
             return Ok(None);
         }
@@ -94,7 +94,7 @@ impl DocParser<'_, '_> {
             return Ok(None);
         }
         if text == "#" {
-            return Ok(Some(String::new()));
+            return Ok(Some(""));
         }
         let line = match text.strip_prefix("# ") {
             Some(rest) => rest,
@@ -103,7 +103,7 @@ impl DocParser<'_, '_> {
                 &text[1..]
             }
         };
-        Ok(Some(line.trim_end().to_owned()))
+        Ok(Some(line.trim_end()))
     }
 
     fn section_mut(&mut self) -> &mut Section {
@@ -177,7 +177,7 @@ impl DocParser<'_, '_> {
     }
 
     /// A definition doc comment, whose first line is `@NAME:`.
-    fn definition(&mut self, first: String) -> Result<(), Diagnostic> {
+    fn definition(&mut self, first: &'t str) -> Result<(), Diagnostic> {
         let symbol = match first.strip_suffix(':') {
             Some(symbol) => &symbol[1..],
             None => {
@@ -193,7 +193,7 @@ impl DocParser<'_, '_> {
         let mut line = self.next_line()?;
         let mut no_more_members = false;
         loop {
-            while line.as_deref() == Some("") {
+            while line == Some("") {
                 line = self.next_line()?;
             }
             let Some(text) = line else { break };
@@ -202,7 +202,7 @@ impl DocParser<'_, '_> {
                     self.warn("a second 'Features:' line; list all features under one");
                 }
                 line = self.next_line()?;
-                while line.as_deref() == Some("") {
+                while line == Some("") {
                     line = self.next_line()?;
                 }
                 let before = self.doc.sections.len();
@@ -211,7 +211,7 @@ impl DocParser<'_, '_> {
                     self.warn("'Features:' must be followed by '@NAME: text' feature descriptions");
                 }
                 no_more_members = true;
-            } else if let Some((name, _)) = at_name_colon(&text) {
+            } else if let Some((name, _)) = at_name_colon(text) {
                 if no_more_members {
                     self.warn(format!(
                         "the description of '@{name}:' must come before the doc comment's other sections"
@@ -219,7 +219,7 @@ impl DocParser<'_, '_> {
                 }
                 line = self.descriptions(Some(text), SectionKind::Member)?;
                 no_more_members = true;
-            } else if let Some((kind, rest)) = tag(&text) {
+            } else if let Some((kind, rest)) = tag(text) {
                 match kind {
                     SectionKind::Note => self.warn(
                         "'Note:' sections are no longer accepted; use an rST '.. note::' directive",
@@ -242,7 +242,7 @@ impl DocParser<'_, '_> {
                     );
                 }
                 self.untagged();
-                self.append(&text);
+                self.append(text);
                 line = self.paragraph()?;
             }
         }
@@ -253,10 +253,10 @@ impl DocParser<'_, '_> {
     /// first line after them.
     fn descriptions(
         &mut self,
-        mut line: Option<String>,
+        mut line: Option<&'t str>,
         kind: SectionKind,
-    ) -> Result<Option<String>, Diagnostic> {
-        while let Some(text) = line.as_deref() {
+    ) -> Result<Option<&'t str>, Diagnostic> {
+        while let Some(text) = line {
             let Some((name, rest)) = at_name_colon(text) else {
                 break;
             };
@@ -272,18 +272,18 @@ impl DocParser<'_, '_> {
 
     /// The indented continuation lines of a description or tagged section;
     /// returns the first line that is not part of it.
-    fn indented(&mut self) -> Result<Option<String>, Diagnostic> {
+    fn indented(&mut self) -> Result<Option<&'t str>, Diagnostic> {
         let mut line = self.next_line()?;
-        while line.as_deref() == Some("") {
+        while line == Some("") {
             self.append("");
             line = self.next_line()?;
         }
         let Some(first) = line else { return Ok(None) };
-        let indent = leading_spaces(&first);
+        let indent = leading_spaces(first);
         if indent == 0 {
             return Ok(Some(first));
         }
-        self.append(&first);
+        self.append(first);
         // QEMU 10.0 accepts a shallower line once one continuation line has
         // been read (it ends the section); only the line right after the
         // first is an error. Strict mode follows it exactly.
@@ -292,10 +292,10 @@ impl DocParser<'_, '_> {
             let Some(text) = self.next_line()? else {
                 return Ok(None);
             };
-            if at_name_colon(&text).is_some() {
+            if at_name_colon(text).is_some() {
                 return Ok(Some(text));
             }
-            if !text.is_empty() && leading_spaces(&text) < indent {
+            if !text.is_empty() && leading_spaces(text) < indent {
                 if lenient {
                     return Ok(Some(text));
                 }
@@ -303,28 +303,28 @@ impl DocParser<'_, '_> {
                     "this line is indented less than the text it continues (at least {indent} spaces expected)"
                 ));
             }
-            self.append(&text);
+            self.append(text);
             lenient = true;
         }
     }
 
     /// The rest of a plain paragraph, up to a blank line.
-    fn paragraph(&mut self) -> Result<Option<String>, Diagnostic> {
+    fn paragraph(&mut self) -> Result<Option<&'t str>, Diagnostic> {
         loop {
             match self.next_line()? {
                 None => return Ok(None),
                 Some(text) if text.is_empty() => return Ok(Some(text)),
-                Some(text) => self.append(&text),
+                Some(text) => self.append(text),
             }
         }
     }
 
     /// A free-form doc comment: prose, possibly opening with a `=` heading.
-    fn free_form(&mut self, mut line: Option<String>) -> Result<(), Diagnostic> {
+    fn free_form(&mut self, mut line: Option<&'t str>) -> Result<(), Diagnostic> {
         self.untagged();
         let mut first = true;
         while let Some(text) = line {
-            if let Some((name, _)) = at_name_colon(&text) {
+            if let Some((name, _)) = at_name_colon(text) {
                 self.warn(format!(
                     "'@{name}:' describes a member, but this doc comment does not start with '@NAME:' naming a definition"
                 ));
@@ -332,7 +332,7 @@ impl DocParser<'_, '_> {
             if text.starts_with('=') && !first {
                 self.warn("a '=' heading must be the first line of its doc comment");
             }
-            self.append(&text);
+            self.append(text);
             line = self.next_line()?;
             first = false;
         }

@@ -138,6 +138,17 @@ impl<'a> Lexer<'a> {
 
     fn string(&mut self, start: usize) -> Result<Token, LexError> {
         let bytes = self.src.as_bytes();
+        // Most strings have no escape: find the closing quote and copy once.
+        let body = start + 1;
+        let plain_end = bytes[body..]
+            .iter()
+            .position(|&b| b == b'\'' || b == b'\\' || b == b'\n' || !(32..127).contains(&b))
+            .map(|i| body + i);
+        if let Some(end) = plain_end.filter(|&end| bytes[end] == b'\'') {
+            self.cursor = end + 1;
+            let value = self.src[body..end].to_owned();
+            return Ok(self.token(TokenKind::Str(value), start));
+        }
         let mut value = String::new();
         let mut escaped = false;
         loop {

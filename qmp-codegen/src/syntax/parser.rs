@@ -459,7 +459,7 @@ impl<'t> FileReader<'t> {
     /// A value: object, list, string or boolean.
     fn value(&mut self, depth: usize) -> Result<Node, Diagnostic> {
         let start = self.token.range.start;
-        let value = match &self.token.kind {
+        let value = match &mut self.token.kind {
             TokenKind::LBrace | TokenKind::LBracket if depth >= MAX_DEPTH => {
                 return Err(self.error(format!("values nest more than {MAX_DEPTH} levels deep")));
             }
@@ -472,13 +472,15 @@ impl<'t> FileReader<'t> {
                 Value::List(self.elements(depth + 1)?)
             }
             TokenKind::Str(s) => {
-                let value = Value::Str(s.clone());
+                // The token is consumed here: take its string, don't copy it.
+                let value = Value::Str(std::mem::take(s));
                 self.advance(false)?;
                 value
             }
-            &TokenKind::Bool(b) => {
+            TokenKind::Bool(b) => {
+                let value = Value::Bool(*b);
                 self.advance(false)?;
-                Value::Bool(b)
+                value
             }
             _ => return Err(self.error("expected a value: '{', '[', a string, or a boolean")),
         };
@@ -498,14 +500,14 @@ impl<'t> FileReader<'t> {
             return Ok(object);
         }
         loop {
-            let TokenKind::Str(key) = &self.token.kind else {
+            let TokenKind::Str(key) = &mut self.token.kind else {
                 return Err(if object.is_empty() {
                     self.error("expected a string key or '}'")
                 } else {
                     self.error("expected a string key")
                 });
             };
-            let key = key.clone();
+            let key = std::mem::take(key);
             let key_span = self.token_span();
             self.advance(false)?;
             if self.token.kind != TokenKind::Colon {
