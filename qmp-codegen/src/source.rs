@@ -5,6 +5,7 @@
 //! the text of the line, long after the parser is gone.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,7 +62,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The full text.
     pub text: String,
-    line_starts: Vec<u32>,
+    /// Computed on first use: only diagnostics need it.
+    line_starts: OnceLock<Vec<u32>>,
     /// The file that included this one, and where.
     pub included_from: Option<Span>,
 }
@@ -70,7 +72,7 @@ impl SourceFile {
     /// The 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let line = self.line_index(offset);
-        let line_start = self.line_starts[line] as usize;
+        let line_start = self.line_start(line);
         let end = (offset as usize).min(self.text.len());
         let mut col = 1;
         for ch in self.text[line_start..end].chars() {
@@ -88,12 +90,20 @@ impl SourceFile {
 
     /// The 0-based index of the line holding `offset`.
     pub fn line_index(&self, offset: u32) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset) - 1
+        self.line_starts().partition_point(|&s| s <= offset) - 1
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+            starts
+        })
     }
 
     /// Byte offset where the 0-based line `index` starts.
     pub fn line_start(&self, index: usize) -> usize {
-        self.line_starts[index] as usize
+        self.line_starts()[index] as usize
     }
 
     /// The file's path for messages.
@@ -116,17 +126,10 @@ impl SourceMap {
 
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: PathBuf, text: String, included_from: Option<Span>) -> FileId {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         self.files.push(SourceFile {
             path,
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
             included_from,
         });
         FileId(self.files.len() as u32 - 1)

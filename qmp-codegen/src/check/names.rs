@@ -6,7 +6,9 @@
 /// valid QAPI name at all (also when it would be in the reserved `q_`
 /// namespace).
 pub fn stem(name: &str) -> Option<&str> {
-    if c_name(name, false).starts_with("q_") {
+    // `c_name(name, false).starts_with("q_")`, without building it.
+    let mut chars = name.chars();
+    if chars.next() == Some('q') && chars.next().is_some_and(|c| !c.is_ascii_alphanumeric()) {
         return None;
     }
     let mut rest = name;
@@ -142,22 +144,29 @@ const C_RESERVED: &[&str] = &[
 /// other than an ASCII letter, digit or `_` becomes `_`; with `protect`,
 /// C keywords and names starting with a digit get a `q_` prefix.
 pub fn c_name(name: &str, protect: bool) -> String {
-    let mapped: String = name
-        .chars()
-        .map(|c| {
+    let mut mapped = String::with_capacity(name.len() + 2);
+    if name.is_ascii() {
+        mapped.extend(name.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                b as char
+            } else {
+                '_'
+            }
+        }));
+    } else {
+        mapped.extend(name.chars().map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
                 c
             } else {
                 '_'
             }
-        })
-        .collect();
-    let digit_first = mapped.chars().next().is_some_and(|c| c.is_ascii_digit());
-    if protect && (digit_first || C_RESERVED.contains(&mapped.as_str())) {
-        format!("q_{mapped}")
-    } else {
-        mapped
+        }));
     }
+    let digit_first = mapped.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if protect && (digit_first || C_RESERVED.contains(&mapped.as_str())) {
+        mapped.insert_str(0, "q_");
+    }
+    mapped
 }
 
 /// The built-in type names of QEMU's generator, including the internal

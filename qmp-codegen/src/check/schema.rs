@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
 use crate::source::Span;
-use crate::syntax::doc::Doc;
+use crate::syntax::doc::{Doc, SectionKind};
 use crate::syntax::tree::Pragmas;
 
 use super::names::{c_name, is_builtin_name};
@@ -91,10 +91,10 @@ enum DefKind {
 }
 
 /// A member of an object type after its check, with everything inherited.
-#[derive(Clone)]
-struct Flat {
-    name: String,
-    cname: String,
+#[derive(Clone, Copy)]
+struct Flat<'c> {
+    name: &'c str,
+    cname: &'c str,
     optional: bool,
     ty: Ty,
     conditional: bool,
@@ -106,18 +106,18 @@ struct Flat {
 
 /// Members seen so far, found by C name.
 #[derive(Clone, Default)]
-struct Seen {
-    list: Vec<Flat>,
-    by_cname: HashMap<String, usize>,
+struct Seen<'c> {
+    list: Vec<Flat<'c>>,
+    by_cname: HashMap<&'c str, usize>,
 }
 
-impl Seen {
-    fn get(&self, cname: &str) -> Option<&Flat> {
+impl<'c> Seen<'c> {
+    fn get(&self, cname: &str) -> Option<&Flat<'c>> {
         self.by_cname.get(cname).map(|&i| &self.list[i])
     }
 
-    fn push(&mut self, m: Flat) {
-        self.by_cname.insert(m.cname.clone(), self.list.len());
+    fn push(&mut self, m: Flat<'c>) {
+        self.by_cname.insert(m.cname, self.list.len());
         self.list.push(m);
     }
 }
@@ -130,7 +130,7 @@ struct Variant {
     condition: Option<Condition>,
 }
 
-struct DefEntity {
+struct DefEntity<'c> {
     name: String,
     kind: DefKind,
     /// The declaration it comes from (the owner, for an implicit type).
@@ -144,7 +144,7 @@ struct DefEntity {
     member_tys: Vec<Ty>,
     base: Option<usize>,
     /// All members, base members first (objects).
-    flat: Vec<Flat>,
+    flat: Vec<Flat<'c>>,
     /// Union branches, the unwritten ones included.
     variants: Vec<Variant>,
     discriminator_ty: Option<Ty>,
@@ -195,8 +195,24 @@ pub fn check_schema(
 struct Connected {
     /// Whether the definition was checked and its doc comment matched.
     done: bool,
-    members: HashSet<String>,
-    features: HashSet<String>,
+    /// Per section of the doc comment: whether a member (for member
+    /// descriptions) or feature (for feature descriptions) of that name
+    /// exists.
+    matched: Vec<bool>,
+}
+
+impl Connected {
+    /// Marks the descriptions of `kind` named `name`; whether there is one.
+    fn connect(&mut self, doc: &Doc, kind: SectionKind, name: &str) -> bool {
+        let mut found = false;
+        for (section, matched) in doc.sections.iter().zip(&mut self.matched) {
+            if section.kind == kind && section.name.as_deref() == Some(name) {
+                *matched = true;
+                found = true;
+            }
+        }
+        found
+    }
 }
 
 struct Checker<'c, 'a> {
@@ -205,7 +221,7 @@ struct Checker<'c, 'a> {
     diagnostics: &'c mut Diagnostics,
     names: HashMap<String, Name>,
     arrays: Vec<ArrayEntity>,
-    defs: Vec<DefEntity>,
+    defs: Vec<DefEntity<'c>>,
     /// Arrays and definitions in the order they are checked.
     entities: Vec<Entity>,
     /// Each declaration's definition (`None` for a duplicate).
@@ -402,13 +418,13 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// Resolves a written type; reports unknown names in `decl`.
-    fn resolve(&mut self, ty: &TypeName, decl: usize, what: &str) -> Option<Ty> {
-        let name = if ty.array {
-            format!("{}List", ty.name)
+    fn resolve(&mut self, ty: &TypeName, decl: usize, what: impl std::fmt::Display) -> Option<Ty> {
+        let found = if ty.array {
+            self.lookup(&format!("{}List", ty.name))
         } else {
-            ty.name.clone()
+            self.lookup(&ty.name)
         };
-        match self.lookup(&name) {
+        match found {
             Lookup::Found(t) => Some(t),
             Lookup::Poisoned => {
                 self.failed = true;
@@ -654,7 +670,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(())
     }
 
-    fn describe_member(&self, m: &Flat, context: usize) -> String {
+    fn describe_member(&self, m: &Flat<'_>, context: usize) -> String {
         if self.defs[m.defined_in].decl == self.defs[context].decl {
             let role = match self.defs[m.defined_in].implicit {
                 Some(ImplicitRole::CommandArguments) => "argument",
@@ -671,12 +687,12 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// `branch` is the union branch that brings `m` in, if any.
     fn clash(
         &mut self,
-        seen: &mut Seen,
-        m: Flat,
+        seen: &mut Seen<'c>,
+        m: Flat<'c>,
         context: usize,
         branch: Option<(Span, &str)>,
     ) -> Result<(), ()> {
-        if let Some(previous) = seen.get(&m.cname) {
+        if let Some(previous) = seen.get(m.cname) {
             let message = if previous.name == m.name {
                 format!(
                     "{} and {} have the same name",
@@ -788,7 +804,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         if let Some((b, _)) = base {
             self.check_object(b, depth + 1)?;
             nesting = nesting.max(self.defs[b].nesting + 1);
-            for m in self.defs[b].flat.clone() {
+            for i in 0..self.defs[b].flat.len() {
+                let m = self.defs[b].flat[i];
                 self.clash(&mut seen, m, id, None)?;
             }
             self.defs[id].base = Some(b);
@@ -798,13 +815,13 @@ impl<'c, 'a> Checker<'c, 'a> {
         let members = self.local_members(id);
         let mut tys = Vec::new();
         for m in members {
-            let what = format!("member '{}'", m.name);
-            let ty = self.resolve(&m.ty, decl_index, &what).ok_or(())?;
+            let what = format_args!("member '{}'", m.name);
+            let ty = self.resolve(&m.ty, decl_index, what).ok_or(())?;
             self.check_feature_clash(decl_index, &m.features)?;
             tys.push(ty);
             let flat = Flat {
-                name: m.name.clone(),
-                cname: c_name(&m.name, true),
+                name: &m.name,
+                cname: &m.cname,
                 optional: m.optional,
                 ty,
                 conditional: m.condition.is_some(),
@@ -829,7 +846,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             let tag = seen
                 .get(&c_name(discriminator, true))
                 .filter(|m| m.name == *discriminator)
-                .cloned();
+                .copied();
             let Some(tag) = tag else {
                 let d = self
                     .error(
@@ -920,8 +937,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let Some(tn) = written_types[i] else {
                     continue;
                 };
-                let what = format!("branch '{}'", v.name);
-                let ty = self.resolve(tn, decl_index, &what).ok_or(())?;
+                let what = format_args!("branch '{}'", v.name);
+                let ty = self.resolve(tn, decl_index, what).ok_or(())?;
                 if !value_set.contains(v.name.as_str()) {
                     let d = self
                         .error(
@@ -987,7 +1004,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// branches in turn, to `seen`, reporting clashes in `context`.
     fn clash_object(
         &mut self,
-        seen: &mut Seen,
+        seen: &mut Seen<'c>,
         object: usize,
         context: usize,
         branch: (Span, &str),
@@ -996,7 +1013,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         if depth > MAX_NESTING {
             return Err(());
         }
-        for m in self.defs[object].flat.clone() {
+        for i in 0..self.defs[object].flat.len() {
+            let m = self.defs[object].flat[i];
             self.clash(seen, m, context, Some(branch))?;
         }
         let branch_types: Vec<usize> = self.defs[object]
@@ -1054,8 +1072,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 self.check_definition_features(id, &decl.features, true)?;
                 let mut tys = Vec::new();
                 for b in branches {
-                    let what = format!("branch '{}'", b.name);
-                    tys.push(self.resolve(&b.ty, decl_index, &what).ok_or(())?);
+                    let what = format_args!("branch '{}'", b.name);
+                    tys.push(self.resolve(&b.ty, decl_index, what).ok_or(())?);
                 }
                 let mut seen: HashMap<String, &str> = HashMap::new();
                 let mut by_json: Vec<(JsonType, &str, Span, bool)> = Vec::new();
@@ -1275,7 +1293,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         };
         let mut connected = Connected {
             done: true,
-            ..Connected::default()
+            matched: vec![false; doc.sections.len()],
         };
         self.connect_features(decl_index, doc, &decl.features, &mut connected);
         let implicit = self.decl_implicit[decl_index]
@@ -1325,7 +1343,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         span: Span,
         connected: &mut Connected,
     ) {
-        if doc.member(name).is_none() {
+        if !connected.connect(doc, SectionKind::Member, name) {
             let symbol = &self.decls[decl].name;
             if !self
                 .pragmas
@@ -1344,7 +1362,6 @@ impl<'c, 'a> Checker<'c, 'a> {
                 self.diagnostics.report(d);
             }
         }
-        connected.members.insert(name.to_owned());
     }
 
     fn connect_features(
@@ -1355,7 +1372,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         connected: &mut Connected,
     ) {
         for f in features {
-            if doc.feature(&f.name).is_none() {
+            if !connected.connect(doc, SectionKind::Feature, &f.name) {
                 let d = self
                     .doc_error(
                         decl,
@@ -1369,7 +1386,6 @@ impl<'c, 'a> Checker<'c, 'a> {
                     ));
                 self.diagnostics.report(d);
             }
-            connected.features.insert(f.name.clone());
         }
     }
 
@@ -1381,18 +1397,16 @@ impl<'c, 'a> Checker<'c, 'a> {
                 continue;
             }
             let connected = &self.documented[index];
-            for (what, sections) in [
-                ("member", doc.members().collect::<Vec<_>>()),
-                ("feature", doc.features().collect()),
+            for (what, kind) in [
+                ("member", SectionKind::Member),
+                ("feature", SectionKind::Feature),
             ] {
-                let set = if what == "member" {
-                    &connected.members
-                } else {
-                    &connected.features
-                };
-                let bogus: Vec<_> = sections
-                    .into_iter()
-                    .filter(|s| s.name.as_ref().is_some_and(|n| !set.contains(n)))
+                let bogus: Vec<_> = doc
+                    .sections
+                    .iter()
+                    .zip(&connected.matched)
+                    .filter(|&(s, &matched)| s.kind == kind && s.name.is_some() && !matched)
+                    .map(|(s, _)| s)
                     .collect();
                 let Some(first) = bogus.first() else { continue };
                 let names = bogus

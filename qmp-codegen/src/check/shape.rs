@@ -49,6 +49,8 @@ pub struct TypeName {
 
 pub struct MemberDecl {
     pub name: String,
+    /// `c_name(name, true)`, the name members clash by.
+    pub cname: String,
     pub optional: bool,
     pub span: Span,
     pub ty: TypeName,
@@ -714,7 +716,9 @@ impl<'a> Shape<'a, '_> {
             };
             let member_what = format!("member '{}' of {what}", entry.key);
             self.check_name_lower(name, entry.key_span, &member_what, permissive)?;
-            let c = c_name(name, false);
+            // Protecting adds `q_` only to names that are neither `u` nor
+            // start with `has_`, so the protected name decides as well.
+            let c = c_name(name, true);
             if c == "u" || c.starts_with("has_") {
                 return Err(self
                     .error(
@@ -747,6 +751,7 @@ impl<'a> Shape<'a, '_> {
             let ty = self.type_name_or_array(ty_node, &member_what)?;
             members.push(MemberDecl {
                 name: name.to_owned(),
+                cname: c,
                 optional,
                 span: entry.key_span,
                 ty,

@@ -260,10 +260,9 @@ impl<'t> DocParser<'_, 't> {
             let Some((name, rest)) = at_name_colon(text) else {
                 break;
             };
-            let rest = rest.to_owned();
             self.description(kind, name);
             if !rest.is_empty() {
-                self.append(&rest);
+                self.append(rest);
             }
             line = self.indented()?;
         }
@@ -343,7 +342,11 @@ impl<'t> DocParser<'_, 't> {
     fn finish(&mut self) {
         let mut empty = Vec::new();
         for section in &mut self.doc.sections {
-            section.text = section.text.trim_matches('\n').to_owned();
+            // Trimmed in place: no new string.
+            let text = &mut section.text;
+            text.truncate(text.trim_end_matches('\n').len());
+            let leading = text.len() - text.trim_start_matches('\n').len();
+            text.drain(..leading);
             if section.kind != SectionKind::Plain && section.text.is_empty() {
                 let what = match (&section.kind, &section.name) {
                     (SectionKind::Member | SectionKind::Feature, Some(name)) => {
