@@ -24,6 +24,21 @@ use crate::model::Schema;
 use crate::source::SourceMap;
 use crate::syntax::tree::SyntaxTree;
 
+/// Text for messages, written only when a message is made: `what`
+/// arguments built on the success path cost no allocation.
+/// (`let x = format_args!(..)` would do, but needs Rust 1.89.)
+struct Lazy<F>(F);
+
+fn lazy<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result>(f: F) -> Lazy<F> {
+    Lazy(f)
+}
+
+impl<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (self.0)(f)
+    }
+}
+
 /// Checks a parsed schema and builds its model.
 ///
 /// Problems are reported to `diagnostics`. When a language rule is broken

@@ -45,100 +45,106 @@ pub fn is_camel(stem: &str) -> bool {
         && b[1..].iter().any(u8::is_ascii_lowercase)
 }
 
-const C_RESERVED: &[&str] = &[
-    // C89
-    "auto",
-    "break",
-    "case",
-    "char",
-    "const",
-    "continue",
-    "default",
-    "do",
-    "double",
-    "else",
-    "enum",
-    "extern",
-    "float",
-    "for",
-    "goto",
-    "if",
-    "int",
-    "long",
-    "register",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "struct",
-    "switch",
-    "typedef",
-    "union",
-    "unsigned",
-    "void",
-    "volatile",
-    "while", // C99
-    "inline",
-    "restrict",
-    "_Bool",
-    "_Complex",
-    "_Imaginary", // C11
-    "_Alignas",
-    "_Alignof",
-    "_Atomic",
-    "_Generic",
-    "_Noreturn",
-    "_Static_assert",
-    "_Thread_local", // GNU C
-    "asm",
-    "typeof", // C++
-    "bool",
-    "catch",
-    "class",
-    "const_cast",
-    "delete",
-    "dynamic_cast",
-    "explicit",
-    "false",
-    "friend",
-    "mutable",
-    "namespace",
-    "new",
-    "operator",
-    "private",
-    "protected",
-    "public",
-    "reinterpret_cast",
-    "static_cast",
-    "template",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeid",
-    "typename",
-    "using",
-    "virtual",
-    "wchar_t",
-    "and",
-    "and_eq",
-    "bitand",
-    "bitor",
-    "compl",
-    "not",
-    "not_eq",
-    "or",
-    "or_eq",
-    "xor",
-    "xor_eq", // predefined macros
-    "unix",
-    "errno",
-    "mips",
-    "sparc",
-    "i386",
-    "linux",
-];
+/// Whether `s` is a C (C89 to C11, GNU C), C++ keyword or predefined macro
+/// name, which a protected C name must not be. A `match` compiles to a
+/// switch on the length, far cheaper than scanning a list.
+fn is_c_reserved(s: &str) -> bool {
+    matches!(
+        s,
+        // C89
+        "auto"
+        | "break"
+        | "case"
+        | "char"
+        | "const"
+        | "continue"
+        | "default"
+        | "do"
+        | "double"
+        | "else"
+        | "enum"
+        | "extern"
+        | "float"
+        | "for"
+        | "goto"
+        | "if"
+        | "int"
+        | "long"
+        | "register"
+        | "return"
+        | "short"
+        | "signed"
+        | "sizeof"
+        | "static"
+        | "struct"
+        | "switch"
+        | "typedef"
+        | "union"
+        | "unsigned"
+        | "void"
+        | "volatile"
+        | "while" // C99
+        | "inline"
+        | "restrict"
+        | "_Bool"
+        | "_Complex"
+        | "_Imaginary" // C11
+        | "_Alignas"
+        | "_Alignof"
+        | "_Atomic"
+        | "_Generic"
+        | "_Noreturn"
+        | "_Static_assert"
+        | "_Thread_local" // GNU C
+        | "asm"
+        | "typeof" // C++
+        | "bool"
+        | "catch"
+        | "class"
+        | "const_cast"
+        | "delete"
+        | "dynamic_cast"
+        | "explicit"
+        | "false"
+        | "friend"
+        | "mutable"
+        | "namespace"
+        | "new"
+        | "operator"
+        | "private"
+        | "protected"
+        | "public"
+        | "reinterpret_cast"
+        | "static_cast"
+        | "template"
+        | "this"
+        | "throw"
+        | "true"
+        | "try"
+        | "typeid"
+        | "typename"
+        | "using"
+        | "virtual"
+        | "wchar_t"
+        | "and"
+        | "and_eq"
+        | "bitand"
+        | "bitor"
+        | "compl"
+        | "not"
+        | "not_eq"
+        | "or"
+        | "or_eq"
+        | "xor"
+        | "xor_eq" // predefined macros
+        | "unix"
+        | "errno"
+        | "mips"
+        | "sparc"
+        | "i386"
+        | "linux"
+    )
+}
 
 /// The C identifier QEMU's generator makes of a name: every character
 /// other than an ASCII letter, digit or `_` becomes `_`; with `protect`,
@@ -163,7 +169,7 @@ pub fn c_name(name: &str, protect: bool) -> String {
         }));
     }
     let digit_first = mapped.as_bytes().first().is_some_and(u8::is_ascii_digit);
-    if protect && (digit_first || C_RESERVED.contains(&mapped.as_str())) {
+    if protect && (digit_first || is_c_reserved(&mapped)) {
         mapped.insert_str(0, "q_");
     }
     mapped

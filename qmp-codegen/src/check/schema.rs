@@ -24,6 +24,7 @@ use crate::source::Span;
 use crate::syntax::doc::{Doc, SectionKind};
 use crate::syntax::tree::Pragmas;
 
+use super::lazy;
 use super::names::{c_name, is_builtin_name};
 use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
 
@@ -815,7 +816,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let members = self.local_members(id);
         let mut tys = Vec::new();
         for m in members {
-            let what = format_args!("member '{}'", m.name);
+            let what = lazy(|f| write!(f, "member '{}'", m.name));
             let ty = self.resolve(&m.ty, decl_index, what).ok_or(())?;
             self.check_feature_clash(decl_index, &m.features)?;
             tys.push(ty);
@@ -937,7 +938,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let Some(tn) = written_types[i] else {
                     continue;
                 };
-                let what = format_args!("branch '{}'", v.name);
+                let what = lazy(|f| write!(f, "branch '{}'", v.name));
                 let ty = self.resolve(tn, decl_index, what).ok_or(())?;
                 if !value_set.contains(v.name.as_str()) {
                     let d = self
@@ -1072,7 +1073,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 self.check_definition_features(id, &decl.features, true)?;
                 let mut tys = Vec::new();
                 for b in branches {
-                    let what = format_args!("branch '{}'", b.name);
+                    let what = lazy(|f| write!(f, "branch '{}'", b.name));
                     tys.push(self.resolve(&b.ty, decl_index, what).ok_or(())?);
                 }
                 let mut seen: HashMap<String, &str> = HashMap::new();

@@ -3,12 +3,15 @@
 //! conditions, features and flags, and the placement of its doc comment;
 //! turns what passes into a [`Decl`] for the whole-schema phase.
 
+use std::fmt;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{Condition, DefinitionKind};
 use crate::source::Span;
 use crate::syntax::doc::{Doc, SectionKind};
 use crate::syntax::tree::{Entry, Expr, Node, Object, Pragmas, Value};
 
+use super::lazy;
 use super::names::{c_name, is_camel, stem};
 
 /// How deeply `if` conditions may nest.
@@ -290,7 +293,7 @@ impl<'a> Shape<'a, '_> {
             ),
             DefinitionKind::Event => (&["event"], &["data", "boxed", "if", "features"]),
         };
-        self.check_keys(object, expr.span, keyword, required, optional)?;
+        self.check_keys(object, expr.span, &keyword, required, optional)?;
 
         let body = match kind {
             DefinitionKind::Enum => self.check_enum(&name, object)?,
@@ -300,7 +303,7 @@ impl<'a> Shape<'a, '_> {
             DefinitionKind::Command => self.check_command(object)?,
             DefinitionKind::Event => self.check_event(object)?,
         };
-        let condition = self.check_if(object, &format!("the {keyword}"))?;
+        let condition = self.check_if(object, &format_args!("the {keyword}"))?;
         let features = self.check_features(object.get("features"))?;
         let body = self.check_flags(object, body)?;
         Ok(Decl {
@@ -317,7 +320,7 @@ impl<'a> Shape<'a, '_> {
     fn check_definition_name(&self, kind: DefinitionKind, name: &str, at: Span) -> Result<()> {
         let keyword = kind.keyword();
         let Some(stem) = stem(name) else {
-            return Err(self.invalid_name(at, &format!("{keyword} name '{name}'")));
+            return Err(self.invalid_name(at, &format_args!("{keyword} name '{name}'")));
         };
         match kind {
             DefinitionKind::Event => {
@@ -338,7 +341,7 @@ impl<'a> Shape<'a, '_> {
                 self.check_lower(
                     stem,
                     at,
-                    &format!("command name '{name}'"),
+                    &format_args!("command name '{name}'"),
                     false,
                     permit_underscore,
                 )?;
@@ -365,14 +368,20 @@ impl<'a> Shape<'a, '_> {
         Ok(())
     }
 
-    fn invalid_name(&self, at: Span, what: &str) -> Diagnostic {
+    fn invalid_name(&self, at: Span, what: &dyn fmt::Display) -> Diagnostic {
         self.error(at, "invalid name", format!("{what} is not a valid name"))
             .with_help("a name starts with a letter and continues with letters, digits, '-' and '_'; it may start with 'x-' or a '__RFQDN_' prefix; names starting with 'q_' are reserved")
     }
 
     /// Checks a member, command, feature or branch name: a valid name whose
     /// stem has no upper case and no `_` unless permitted.
-    fn check_name_lower(&self, name: &str, at: Span, what: &str, permit: bool) -> Result<()> {
+    fn check_name_lower(
+        &self,
+        name: &str,
+        at: Span,
+        what: &dyn fmt::Display,
+        permit: bool,
+    ) -> Result<()> {
         let Some(stem) = stem(name) else {
             return Err(self.invalid_name(at, what));
         };
@@ -383,7 +392,7 @@ impl<'a> Shape<'a, '_> {
         &self,
         stem: &str,
         at: Span,
-        what: &str,
+        what: &dyn fmt::Display,
         permit_upper: bool,
         permit_underscore: bool,
     ) -> Result<()> {
@@ -475,7 +484,7 @@ impl<'a> Shape<'a, '_> {
         &self,
         object: &Object,
         at: Span,
-        what: &str,
+        what: &dyn fmt::Display,
         required: &[&str],
         optional: &[&str],
     ) -> Result<()> {
@@ -516,14 +525,14 @@ impl<'a> Shape<'a, '_> {
         Ok(())
     }
 
-    fn check_if(&self, object: &Object, what: &str) -> Result<Option<Condition>> {
+    fn check_if(&self, object: &Object, what: &dyn fmt::Display) -> Result<Option<Condition>> {
         match object.get("if") {
             None => Ok(None),
             Some(node) => self.condition(node, what, 0).map(Some),
         }
     }
 
-    fn condition(&self, node: &Node, what: &str, depth: usize) -> Result<Condition> {
+    fn condition(&self, node: &Node, what: &dyn fmt::Display, depth: usize) -> Result<Condition> {
         if depth > MAX_CONDITION_DEPTH {
             return Err(self.error(
                 node.span,
@@ -614,7 +623,7 @@ impl<'a> Shape<'a, '_> {
         for item in list {
             let (name_node, object) = match &item.value {
                 Value::Object(o) => {
-                    self.check_keys(o, item.span, "a feature", &["name"], &["if"])?;
+                    self.check_keys(o, item.span, &"a feature", &["name"], &["if"])?;
                     (o.get("name").unwrap_or(item), Some(o))
                 }
                 _ => (item, None),
@@ -629,7 +638,7 @@ impl<'a> Shape<'a, '_> {
                     ),
                 ));
             };
-            let what = format!("feature '{name}'");
+            let what = lazy(|f| write!(f, "feature '{name}'"));
             self.check_name_lower(name, name_node.span, &what, false)?;
             let condition = match object {
                 Some(o) => self.check_if(o, &what)?,
@@ -644,7 +653,7 @@ impl<'a> Shape<'a, '_> {
         Ok(features)
     }
 
-    fn type_name(&self, node: &Node, what: &str) -> Result<TypeName> {
+    fn type_name(&self, node: &Node, what: &dyn fmt::Display) -> Result<TypeName> {
         match &node.value {
             Value::Str(s) => Ok(TypeName {
                 name: s.clone(),
@@ -662,7 +671,7 @@ impl<'a> Shape<'a, '_> {
         }
     }
 
-    fn type_name_or_array(&self, node: &Node, what: &str) -> Result<TypeName> {
+    fn type_name_or_array(&self, node: &Node, what: &dyn fmt::Display) -> Result<TypeName> {
         match &node.value {
             Value::Str(_) => self.type_name(node, what),
             Value::List(items) => match items.as_slice() {
@@ -695,7 +704,12 @@ impl<'a> Shape<'a, '_> {
 
     /// Inline members (`'data'` of a struct, command or event, or an inline
     /// union base). `owner` names the type for `member-name-exceptions`.
-    fn members(&self, node: &Node, what: &str, owner: Option<&str>) -> Result<Vec<MemberDecl>> {
+    fn members(
+        &self,
+        node: &Node,
+        what: &dyn fmt::Display,
+        owner: Option<&str>,
+    ) -> Result<Vec<MemberDecl>> {
         let Value::Object(object) = &node.value else {
             return Err(self.error(
                 node.span,
@@ -714,7 +728,7 @@ impl<'a> Shape<'a, '_> {
                 Some(rest) => (rest, true),
                 None => (entry.key.as_str(), false),
             };
-            let member_what = format!("member '{}' of {what}", entry.key);
+            let member_what = lazy(|f| write!(f, "member '{}' of {what}", entry.key));
             self.check_name_lower(name, entry.key_span, &member_what, permissive)?;
             // Protecting adds `q_` only to names that are neither `u` nor
             // start with `has_`, so the protected name decides as well.
@@ -762,7 +776,12 @@ impl<'a> Shape<'a, '_> {
         Ok(members)
     }
 
-    fn object_ref(&self, node: &Node, what: &str, owner: Option<&str>) -> Result<ObjectRef> {
+    fn object_ref(
+        &self,
+        node: &Node,
+        what: &dyn fmt::Display,
+        owner: Option<&str>,
+    ) -> Result<ObjectRef> {
         match &node.value {
             Value::Str(_) => Ok(ObjectRef::Named(self.type_name(node, what)?)),
             _ => Ok(ObjectRef::Inline(self.members(node, what, owner)?)),
@@ -818,7 +837,7 @@ impl<'a> Shape<'a, '_> {
                     self.check_keys(
                         o,
                         item.span,
-                        "an enum value",
+                        &"an enum value",
                         &["name"],
                         &["if", "features"],
                     )?;
@@ -836,7 +855,7 @@ impl<'a> Shape<'a, '_> {
                     ),
                 ));
             };
-            let what = format!("enum value '{value}'");
+            let what = lazy(|f| write!(f, "enum value '{value}'"));
             // Enum values may start with a digit: check them as if they
             // started with a letter.
             let checked = if value.starts_with(|c: char| c.is_ascii_digit()) {
@@ -863,16 +882,16 @@ impl<'a> Shape<'a, '_> {
     }
 
     fn check_struct(&self, name: &str, object: &Object) -> Result<DeclBody> {
-        let members = self.members(self.required(object, "data")?, "'data'", Some(name))?;
+        let members = self.members(self.required(object, "data")?, &"'data'", Some(name))?;
         let base = match object.get("base") {
             None => None,
-            Some(node) => Some(self.type_name(node, "'base'")?),
+            Some(node) => Some(self.type_name(node, &"'base'")?),
         };
         Ok(DeclBody::Struct { base, members })
     }
 
     fn check_union(&self, name: &str, object: &Object) -> Result<DeclBody> {
-        let base = self.object_ref(self.required(object, "base")?, "'base'", Some(name))?;
+        let base = self.object_ref(self.required(object, "base")?, &"'base'", Some(name))?;
         let disc = self.required(object, "discriminator")?;
         let Value::Str(discriminator) = &disc.value else {
             return Err(self.error(
@@ -897,7 +916,7 @@ impl<'a> Shape<'a, '_> {
         };
         let mut branches = Vec::new();
         for entry in &data_object.entries {
-            let what = format!("branch '{}'", entry.key);
+            let what = lazy(|f| write!(f, "branch '{}'", entry.key));
             let branch = self.branch(entry, &what, false)?;
             branches.push(branch);
         }
@@ -909,7 +928,12 @@ impl<'a> Shape<'a, '_> {
         })
     }
 
-    fn branch(&self, entry: &Entry, what: &str, allow_array: bool) -> Result<BranchDecl> {
+    fn branch(
+        &self,
+        entry: &Entry,
+        what: &dyn fmt::Display,
+        allow_array: bool,
+    ) -> Result<BranchDecl> {
         let (ty_node, condition) = match &entry.value.value {
             Value::Object(spec) => {
                 self.check_keys(spec, entry.value.span, what, &["type"], &["if"])?;
@@ -950,7 +974,7 @@ impl<'a> Shape<'a, '_> {
         };
         let mut branches = Vec::new();
         for entry in &data_object.entries {
-            let what = format!("branch '{}'", entry.key);
+            let what = lazy(|f| write!(f, "branch '{}'", entry.key));
             self.check_name_lower(&entry.key, entry.key_span, &what, false)?;
             branches.push(self.branch(entry, &what, true)?);
         }
@@ -969,9 +993,9 @@ impl<'a> Shape<'a, '_> {
                     "'boxed': true needs 'data' naming a type",
                 ));
             };
-            return Ok(Some(ObjectRef::Named(self.type_name(data, "'data'")?)));
+            return Ok(Some(ObjectRef::Named(self.type_name(data, &"'data'")?)));
         }
-        data.map(|data| self.object_ref(data, "'data'", None))
+        data.map(|data| self.object_ref(data, &"'data'", None))
             .transpose()
     }
 
@@ -979,7 +1003,7 @@ impl<'a> Shape<'a, '_> {
         let data = self.arguments(object)?;
         let returns = match object.get("returns") {
             None => None,
-            Some(node) => Some(self.type_name_or_array(node, "'returns'")?),
+            Some(node) => Some(self.type_name_or_array(node, &"'returns'")?),
         };
         Ok(DeclBody::Command {
             data,

@@ -32,6 +32,7 @@ pub(crate) fn parse_doc(
                 text: String::new(),
             }],
         },
+        text: String::new(),
         ended: false,
         interrupted: false,
     };
@@ -54,6 +55,9 @@ struct DocParser<'r, 't> {
     reader: &'r mut FileReader<'t>,
     diagnostics: &'r mut Diagnostics,
     doc: Doc,
+    /// The text of the last section so far: it is copied, trimmed, into
+    /// the section when the next one starts (one allocation per section).
+    text: String,
     /// The closing line (or something that is not a comment) was reached.
     ended: bool,
     /// The block ended at a token that is not a comment.
@@ -114,26 +118,38 @@ impl<'t> DocParser<'_, 't> {
     }
 
     fn append(&mut self, line: &str) {
-        let section = self.section_mut();
-        section.text.push_str(line);
-        section.text.push('\n');
+        self.text.push_str(line);
+        self.text.push('\n');
     }
 
     /// Continues the current untagged section, or starts one.
     fn untagged(&mut self) {
         let span = self.reader.token_span();
+        let empty = self.text.is_empty();
         let section = self.section_mut();
         if section.kind == SectionKind::Plain {
-            if section.text.is_empty() {
+            if empty {
                 section.span = span;
             }
-            section.text.push('\n');
+            self.text.push('\n');
             return;
         }
         self.push(SectionKind::Plain, None);
     }
 
+    /// Moves the collected text, without blank lines at either end, into
+    /// the last section.
+    fn flush(&mut self) {
+        let text = self.text.trim_matches('\n');
+        if !text.is_empty() {
+            let text = text.to_owned();
+            self.section_mut().text = text;
+        }
+        self.text.clear();
+    }
+
     fn push(&mut self, kind: SectionKind, name: Option<String>) {
+        self.flush();
         let span = self.reader.token_span();
         self.doc.sections.push(Section {
             kind,
@@ -340,13 +356,9 @@ impl<'t> DocParser<'_, 't> {
 
     /// Trims the sections and checks that tagged ones have text.
     fn finish(&mut self) {
+        self.flush();
         let mut empty = Vec::new();
-        for section in &mut self.doc.sections {
-            // Trimmed in place: no new string.
-            let text = &mut section.text;
-            text.truncate(text.trim_end_matches('\n').len());
-            let leading = text.len() - text.trim_start_matches('\n').len();
-            text.drain(..leading);
+        for section in &self.doc.sections {
             if section.kind != SectionKind::Plain && section.text.is_empty() {
                 let what = match (&section.kind, &section.name) {
                     (SectionKind::Member | SectionKind::Feature, Some(name)) => {
