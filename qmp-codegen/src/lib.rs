@@ -113,7 +113,7 @@ pub fn check_with_loader(
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new(options.strict);
     let tree = syntax::parse(path, loader, &mut sources, &mut diagnostics)?;
-    let schema = check::check(&tree, &sources, &mut diagnostics);
+    let schema = check::check(tree, &sources, &mut diagnostics);
     let schema = (!diagnostics.has_errors()).then_some(schema);
     Ok(Checked {
         sources,

@@ -43,9 +43,15 @@ impl<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result> std::fmt::Display 
 ///
 /// Problems are reported to `diagnostics`. When a language rule is broken
 /// the returned model is empty; documentation problems alone leave it whole.
-pub fn check(tree: &SyntaxTree, _sources: &SourceMap, diagnostics: &mut Diagnostics) -> Schema {
+/// The tree is consumed: doc comments move into the model.
+pub fn check(mut tree: SyntaxTree, _sources: &SourceMap, diagnostics: &mut Diagnostics) -> Schema {
     let (decls, rejected) = shape::check_exprs(&tree.exprs, &tree.pragmas, diagnostics);
-    schema::check_schema(&decls, &rejected, &tree.pragmas, diagnostics)
+    let (mut schema, docs) = schema::check_schema(&decls, &rejected, &tree.pragmas, diagnostics);
+    drop(decls);
+    for (definition, expr) in docs {
+        schema.definitions[definition].doc = tree.exprs[expr].doc.take();
+    }
+    schema
 }
 
 #[cfg(test)]

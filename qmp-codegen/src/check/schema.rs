@@ -162,12 +162,16 @@ enum Entity {
 
 /// Runs the whole-schema checks and builds the model. The model is empty
 /// when a language rule was broken.
+///
+/// Definition doc comments are left out of the model (`doc: None`): the
+/// caller moves them in from the syntax tree, definition `i` getting the
+/// doc comment of expression `e` for each `(i, e)` of the returned list.
 pub fn check_schema(
     decls: &[Decl<'_>],
     rejected: &[Rejected],
     pragmas: &Pragmas,
     diagnostics: &mut Diagnostics,
-) -> model::Schema {
+) -> (model::Schema, Vec<(usize, usize)>) {
     let mut checker = Checker {
         decls,
         pragmas,
@@ -186,7 +190,7 @@ pub fn check_schema(
     checker.check_docs();
     checker.count_features();
     if checker.failed {
-        return model::Schema::default();
+        return (model::Schema::default(), Vec::new());
     }
     checker.build()
 }
@@ -1497,9 +1501,9 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     // ---- The model ------------------------------------------------------
 
-    fn build(&self) -> model::Schema {
+    fn build(&self) -> (model::Schema, Vec<(usize, usize)>) {
         let mut ids = vec![DefId(0); self.defs.len()];
-        let mut order = Vec::new();
+        let mut order = Vec::with_capacity(self.defs.len());
         for e in &self.entities {
             if let Entity::Def(id) = *e {
                 ids[id] = DefId(order.len() as u32);
@@ -1507,7 +1511,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         }
         let mut definitions = Vec::with_capacity(order.len());
+        let mut docs = Vec::new();
         for &id in &order {
+            let def = &self.defs[id];
+            let decl = &self.decls[def.decl];
+            if def.implicit.is_none() && decl.doc.is_some() {
+                docs.push((definitions.len(), decl.index));
+            }
             definitions.push(self.build_definition(id, &ids));
         }
         let mut feature_names: Vec<String> = vec!["deprecated".into(), "unstable".into()];
@@ -1538,10 +1548,13 @@ impl<'c, 'a> Checker<'c, 'a> {
                 _ => {}
             }
         }
-        model::Schema {
-            definitions,
-            feature_names,
-        }
+        (
+            model::Schema {
+                definitions,
+                feature_names,
+            },
+            docs,
+        )
     }
 
     fn type_ref(&self, ty: Ty, ids: &[DefId]) -> model::TypeRef {
@@ -1687,7 +1700,8 @@ impl<'c, 'a> Checker<'c, 'a> {
             name: def.name.clone(),
             span: decl.expr.span,
             implicit: None,
-            doc: doc.cloned(),
+            // Moved in from the syntax tree by `check`.
+            doc: None,
             condition: decl.condition.clone(),
             features: Self::build_features(&decl.features, doc),
             body,

@@ -19,6 +19,8 @@ const MAX_CONDITION_DEPTH: usize = 64;
 
 /// A definition that passed the shape check.
 pub struct Decl<'a> {
+    /// The index of its expression in the syntax tree.
+    pub index: usize,
     pub kind: DefinitionKind,
     pub name: String,
     pub expr: &'a Expr,
@@ -127,10 +129,11 @@ pub fn check_exprs<'a>(
     pragmas: &Pragmas,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<Decl<'a>>, Vec<Rejected>) {
-    let mut decls = Vec::new();
+    let mut decls = Vec::with_capacity(exprs.len());
     let mut rejected = Vec::new();
-    for expr in exprs {
+    for (index, expr) in exprs.iter().enumerate() {
         let mut shape = Shape {
+            index,
             expr,
             pragmas,
             context: None,
@@ -161,6 +164,7 @@ const META_KEYS: [(&str, DefinitionKind); 6] = [
 ];
 
 struct Shape<'a, 'd> {
+    index: usize,
     expr: &'a Expr,
     pragmas: &'d Pragmas,
     /// The definition's kind and name, once known.
@@ -307,6 +311,7 @@ impl<'a> Shape<'a, '_> {
         let features = self.check_features(object.get("features"))?;
         let body = self.check_flags(object, body)?;
         Ok(Decl {
+            index: self.index,
             kind,
             name,
             expr,
