@@ -15,6 +15,7 @@
 //! independent mistake; a definition with an error is left out of what
 //! follows, and whatever depends on it is not reported again.
 
+mod fxhash;
 mod names;
 mod schema;
 mod shape;

@@ -16,14 +16,13 @@
 //! A definition with an error is marked failed; whatever depends on it
 //! fails silently, so one mistake is reported once.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
 use crate::source::Span;
 use crate::syntax::doc::{Doc, SectionKind};
 use crate::syntax::tree::Pragmas;
 
+use super::fxhash::{HashMap, HashSet};
 use super::lazy;
 use super::names::{c_name, is_builtin_name};
 use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
@@ -176,10 +175,10 @@ pub fn check_schema(
         decls,
         pragmas,
         diagnostics,
-        names: HashMap::new(),
+        names: HashMap::with_capacity_and_hasher(2 * decls.len(), Default::default()),
         arrays: Vec::new(),
-        defs: Vec::new(),
-        entities: Vec::new(),
+        defs: Vec::with_capacity(decls.len() + decls.len() / 2),
+        entities: Vec::with_capacity(2 * decls.len()),
         decl_def: vec![None; decls.len()],
         decl_implicit: vec![None; decls.len()],
         documented: vec![Connected::default(); decls.len()],
@@ -651,7 +650,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn check_feature_clash(&mut self, decl: usize, features: &[FeatureDecl]) -> Result<(), ()> {
-        let mut seen: HashMap<String, &FeatureDecl> = HashMap::new();
+        let mut seen: HashMap<String, &FeatureDecl> = HashMap::default();
         for f in features {
             let c = c_name(&f.name, true);
             if let Some(previous) = seen.get(&c) {
@@ -1054,7 +1053,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         match &decl.body {
             DeclBody::Enum { values, .. } => {
                 self.check_definition_features(id, &decl.features, true)?;
-                let mut seen: HashMap<String, &str> = HashMap::new();
+                let mut seen: HashMap<String, &str> = HashMap::default();
                 for v in values {
                     let c = c_name(&v.name, true);
                     if let Some(previous) = seen.get(&c) {
@@ -1080,7 +1079,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let what = lazy(|f| write!(f, "branch '{}'", b.name));
                     tys.push(self.resolve(&b.ty, decl_index, what).ok_or(())?);
                 }
-                let mut seen: HashMap<String, &str> = HashMap::new();
+                let mut seen: HashMap<String, &str> = HashMap::default();
                 let mut by_json: Vec<(JsonType, &str, Span, bool)> = Vec::new();
                 for (b, &ty) in branches.iter().zip(&tys) {
                     let c = c_name(&b.name, true);
