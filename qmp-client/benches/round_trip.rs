@@ -135,6 +135,8 @@ fn benches(c: &mut Criterion) {
             .unwrap()
     });
 
+    paired(&runtime, &mut tokio_reader, &mut tokio_writer, &client);
+
     let mut group = c.benchmark_group("query-version round trip");
     group.throughput(Throughput::Elements(1));
     let mut line = String::new();
@@ -198,6 +200,55 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The plain tokio loop and the client, alternating in short rounds so
+/// that both see the same load: prints the ratio of their round trips per
+/// second (the median over rounds, and over the whole run).
+fn paired(
+    runtime: &tokio::runtime::Runtime,
+    reader: &mut tokio::io::BufReader<tokio::net::unix::OwnedReadHalf>,
+    writer: &mut tokio::net::unix::OwnedWriteHalf,
+    client: &Client,
+) {
+    const ROUNDS: usize = 40;
+    const PER_ROUND: u32 = 200;
+    let (mut plain_total, mut client_total) = (Duration::ZERO, Duration::ZERO);
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    runtime.block_on(async {
+        let mut line = String::new();
+        for round in 0..=ROUNDS {
+            let start = Instant::now();
+            for _ in 0..PER_ROUND {
+                writer.write_all(REQUEST).await.unwrap();
+                line.clear();
+                reader.read_line(&mut line).await.unwrap();
+            }
+            let plain = start.elapsed();
+            let start = Instant::now();
+            for _ in 0..PER_ROUND {
+                client.execute(QueryVersion {}).await.unwrap();
+            }
+            let typed = start.elapsed();
+            // The first round warms up.
+            if round > 0 {
+                plain_total += plain;
+                client_total += typed;
+                ratios.push(plain.as_secs_f64() / typed.as_secs_f64());
+            }
+        }
+    });
+    ratios.sort_by(f64::total_cmp);
+    let n = (ROUNDS as u32) * PER_ROUND;
+    eprintln!(
+        "paired query-version ({ROUNDS} rounds of {PER_ROUND}): plain tokio {:.1} µs, \
+         qmp-client {:.1} µs; client/plain round trips per second: {:.3} overall, \
+         {:.3} median of rounds",
+        plain_total.as_secs_f64() * 1e6 / f64::from(n),
+        client_total.as_secs_f64() * 1e6 / f64::from(n),
+        plain_total.as_secs_f64() / client_total.as_secs_f64(),
+        ratios[ratios.len() / 2],
+    );
 }
 
 // `criterion_group!` defines an undocumented function.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
 use qmp_types::types::{QMPCapability, VersionInfo};
-use qmp_types::wire::{Greeting, GreetingBody, Request};
+use qmp_types::wire::{Greeting, GreetingBody};
 use qmp_types::{commands, Command, EventSet};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -295,21 +295,7 @@ impl<M: Mode, O: OobState> Client<M, O> {
         arguments: Value,
         timeout: Option<Duration>,
     ) -> Result<Value, Error> {
-        #[derive(Serialize)]
-        struct RawRequest<'a> {
-            execute: &'a str,
-            #[serde(skip_serializing_if = "Value::is_null")]
-            arguments: Value,
-            id: u64,
-        }
-        let id = self.inner.shared.next_id();
-        let request = RawRequest {
-            execute: name,
-            arguments,
-            id,
-        };
-        let bytes = encode(&request)?;
-        let raw = self.call(id, name, bytes, timeout).await?;
+        let raw = self.call(name, false, &arguments, timeout).await?;
         serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
     }
 
@@ -319,18 +305,14 @@ impl<M: Mode, O: OobState> Client<M, O> {
         oob: bool,
         timeout: Option<Duration>,
     ) -> Result<C::Returns, Error> {
-        let id = self.inner.shared.next_id();
-        let mut request = Request::new(command).with_id(id);
-        if oob {
-            request = request.out_of_band();
-        }
-        let bytes = encode(&request)?;
         if !C::SUCCESS_RESPONSE {
             // The server says nothing on success: send and return.
+            let id = self.inner.shared.unanswered_id();
+            let bytes = encode(C::NAME, oob, command, id)?;
             self.send(id, C::NAME, bytes)?;
             return serde_json::from_str("{}").map_err(|e| Error::malformed(e, b"{}"));
         }
-        let raw = self.call(id, C::NAME, bytes, timeout).await?;
+        let raw = self.call(C::NAME, oob, command, timeout).await?;
         serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
     }
 
@@ -342,26 +324,40 @@ impl<M: Mode, O: OobState> Client<M, O> {
             .map_err(|_| Error::Disconnected)
     }
 
-    /// Sends a request with id `id` and waits for its answer. Cancel safe:
-    /// the request is queued whole, and dropping the future forgets the id
-    /// so that a late answer is discarded.
-    async fn call(
+    /// Sends a request and waits for its answer. Cancel safe: the request
+    /// is queued whole, and dropping the future keeps its id taken until
+    /// the late answer comes, which is then discarded.
+    async fn call<A: Serialize + ?Sized>(
         &self,
-        id: u64,
         name: &str,
-        bytes: Vec<u8>,
+        oob: bool,
+        arguments: &A,
         timeout: Option<Duration>,
     ) -> Result<Box<RawValue>, Error> {
-        struct Forget<'a>(&'a Shared, u64);
+        struct Forget<'a> {
+            shared: &'a Shared,
+            id: u64,
+            ticket: u64,
+            sent: bool,
+        }
         impl Drop for Forget<'_> {
             fn drop(&mut self) {
-                self.0.forget(self.1);
+                self.shared.forget(self.id, self.ticket, self.sent);
             }
         }
         let shared = &*self.inner.shared;
-        let answer = shared.register(id)?;
-        let _forget = Forget(shared, id);
+        let registration = shared.register()?;
+        let mut forget = Forget {
+            shared,
+            id: registration.id,
+            ticket: registration.ticket,
+            sent: false,
+        };
+        let id = registration.id;
+        let bytes = encode(name, oob, arguments, id)?;
         self.send(id, name, bytes)?;
+        forget.sent = true;
+        let answer = registration.answer;
         let answer = match timeout {
             None => answer.await,
             Some(limit) => match tokio::time::timeout(limit, answer).await {
@@ -420,8 +416,67 @@ impl Client<Operational, OutOfBand> {
     }
 }
 
-fn encode<T: Serialize>(request: &T) -> Result<Vec<u8>, Error> {
-    let mut bytes = serde_json::to_vec(request).map_err(Error::Encode)?;
-    bytes.push(b'\n');
+/// The request line `{"execute":NAME,"arguments":ARGS,"id":ID}` (or
+/// `exec-oob`), with `arguments` left out when empty: QEMU reads its
+/// monitor a byte at a time, so every byte saved is a turn of its main
+/// loop saved.
+fn encode<A: Serialize + ?Sized>(
+    name: &str,
+    oob: bool,
+    arguments: &A,
+    id: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::with_capacity(64 + name.len());
+    bytes.extend_from_slice(if oob {
+        b"{\"exec-oob\":"
+    } else {
+        b"{\"execute\":"
+    });
+    serde_json::to_writer(&mut bytes, name).map_err(Error::Encode)?;
+    let before = bytes.len();
+    bytes.extend_from_slice(b",\"arguments\":");
+    let start = bytes.len();
+    serde_json::to_writer(&mut bytes, arguments).map_err(Error::Encode)?;
+    if matches!(&bytes[start..], b"{}" | b"null") {
+        bytes.truncate(before);
+    }
+    bytes.extend_from_slice(b",\"id\":");
+    let mut digits = [0u8; 20];
+    bytes.extend_from_slice(format_id(id, &mut digits));
+    bytes.extend_from_slice(b"}\n");
     Ok(bytes)
+}
+
+/// `id` in decimal, written into `buffer`.
+fn format_id(mut id: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (id % 10) as u8;
+        id /= 10;
+        if id == 0 {
+            return &buffer[start..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_short() {
+        let line = encode("query-version", false, &commands::QueryVersion {}, 0).unwrap();
+        assert_eq!(line, b"{\"execute\":\"query-version\",\"id\":0}\n");
+        let line = encode("x", true, &serde_json::json!({"a": 1}), 12345).unwrap();
+        assert_eq!(
+            line,
+            b"{\"exec-oob\":\"x\",\"arguments\":{\"a\":1},\"id\":12345}\n"
+        );
+        let line = encode("x", false, &Value::Null, u64::MAX).unwrap();
+        assert_eq!(
+            line,
+            format!("{{\"execute\":\"x\",\"id\":{}}}\n", u64::MAX).as_bytes()
+        );
+    }
 }

@@ -6,6 +6,9 @@
 //! - a request's id is registered in `pending` before its bytes are queued,
 //!   so an answer can never arrive for an id nobody waits on, except one
 //!   whose caller gave up (timeout, dropped future), which is discarded;
+//! - an id is reused only once its answer came (a call that gave up after
+//!   sending keeps its id taken until then), so ids stay small and short on
+//!   the wire without a late answer ever reaching the wrong call;
 //! - requests are queued whole on an unbounded channel and written by one
 //!   task, so dropping a call never leaves half a line on the wire;
 //! - once the reader stops, `closed` is set and every pending call gets
@@ -90,18 +93,64 @@ pub(crate) struct Subscriber {
     tx: mpsc::UnboundedSender<Arc<Notice>>,
 }
 
+/// A call's place in `pending`.
+enum Slot {
+    /// A call waits for the answer; `ticket` tells its registration apart
+    /// from a later one that reuses the id.
+    Waiting {
+        ticket: u64,
+        tx: oneshot::Sender<Answer>,
+    },
+    /// The call gave up after its request was sent: the id stays taken
+    /// until the late answer comes, and that answer is discarded.
+    Abandoned,
+}
+
 #[derive(Default)]
 struct State {
-    pending: HashMap<u64, oneshot::Sender<Answer>>,
+    pending: HashMap<u64, Slot>,
+    /// Ids free for reuse: the smallest ones come back first, so that
+    /// requests stay short (QEMU reads its monitor a byte at a time, so
+    /// every byte of a request costs a turn of its main loop).
+    free: Vec<u64>,
+    /// The next id never used.
+    fresh: u64,
+    /// The next registration's ticket.
+    tickets: u64,
     subscribers: Vec<Subscriber>,
     closed: bool,
 }
 
+impl State {
+    fn release(&mut self, id: u64) {
+        self.free.push(id);
+    }
+}
+
+/// A registered call: its id, and where its answer comes.
+pub(crate) struct Registration {
+    pub(crate) id: u64,
+    pub(crate) ticket: u64,
+    pub(crate) answer: oneshot::Receiver<Answer>,
+}
+
+/// The first id of commands that get no answer on success: a range of
+/// their own, never reused.
+const UNANSWERED_IDS: u64 = 1 << 32;
+
 /// The state the handles, the reader and the writer share.
-#[derive(Default)]
 pub(crate) struct Shared {
-    next_id: AtomicU64,
+    unanswered: AtomicU64,
     state: Mutex<State>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            unanswered: AtomicU64::new(UNANSWERED_IDS),
+            state: Mutex::default(),
+        }
+    }
 }
 
 impl Shared {
@@ -111,26 +160,52 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A fresh request id.
-    pub(crate) fn next_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
+    /// An id for a command the server does not answer on success (an
+    /// error answer to it is discarded).
+    pub(crate) fn unanswered_id(&self) -> u64 {
+        self.unanswered.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Waits for the answer to `id` from now on; `Disconnected` if the
-    /// connection is already closed.
-    pub(crate) fn register(&self, id: u64) -> Result<oneshot::Receiver<Answer>, Error> {
-        let (tx, rx) = oneshot::channel();
+    /// A fresh id, waiting for its answer from now on; `Disconnected` if
+    /// the connection is already closed. Ids are reused once answered, so
+    /// they stay small.
+    pub(crate) fn register(&self) -> Result<Registration, Error> {
+        let (tx, answer) = oneshot::channel();
         let mut state = self.lock();
         if state.closed {
             return Err(Error::Disconnected);
         }
-        state.pending.insert(id, tx);
-        Ok(rx)
+        let id = match state.free.pop() {
+            Some(id) => id,
+            None => {
+                state.fresh += 1;
+                state.fresh - 1
+            }
+        };
+        let ticket = state.tickets;
+        state.tickets += 1;
+        state.pending.insert(id, Slot::Waiting { ticket, tx });
+        Ok(Registration { id, ticket, answer })
     }
 
-    /// Stops waiting for `id` (the call was dropped or timed out).
-    pub(crate) fn forget(&self, id: u64) {
-        self.lock().pending.remove(&id);
+    /// Stops waiting for registration `ticket` of `id` (the call was
+    /// dropped, timed out or failed), unless its answer already came.
+    /// When its request was `sent`, the id stays taken until the late
+    /// answer comes; otherwise it is free at once.
+    pub(crate) fn forget(&self, id: u64, ticket: u64, sent: bool) {
+        let mut state = self.lock();
+        let Some(Slot::Waiting { ticket: mine, .. }) = state.pending.get(&id) else {
+            return;
+        };
+        if *mine != ticket {
+            return;
+        }
+        if sent {
+            state.pending.insert(id, Slot::Abandoned);
+        } else {
+            state.pending.remove(&id);
+            state.release(id);
+        }
     }
 
     /// A new subscriber for events (all of them, or those named).
@@ -162,8 +237,10 @@ impl Shared {
             pending = pending.len(),
             "connection closed: failing pending calls"
         );
-        for (_, tx) in pending {
-            let _ = tx.send(Err(Error::Disconnected));
+        for (_, slot) in pending {
+            if let Slot::Waiting { tx, .. } = slot {
+                let _ = tx.send(Err(Error::Disconnected));
+            }
         }
         drop(subscribers);
     }
@@ -173,14 +250,22 @@ impl Shared {
     }
 
     fn answer(&self, id: u64, answer: Answer) {
-        let waiter = self.lock().pending.remove(&id);
+        let waiter = {
+            let mut state = self.lock();
+            let slot = state.pending.remove(&id);
+            if slot.is_some() {
+                state.release(id);
+            }
+            slot
+        };
         match waiter {
-            Some(tx) => {
+            Some(Slot::Waiting { tx, .. }) => {
                 if tx.send(answer).is_err() {
                     debug!(id, "answer discarded: the call was dropped");
                 }
             }
-            None => debug!(id, "answer discarded: the call was cancelled"),
+            Some(Slot::Abandoned) => debug!(id, "answer discarded: the call was cancelled"),
+            None => debug!(id, "answer discarded: no call waits for this id"),
         }
     }
 

@@ -176,3 +176,71 @@ async fn a_closed_pipe_ends_streams_and_fails_calls() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn ids_are_reused_only_after_the_answer_came() {
+    let (client, mut server) = connected().await;
+    // Sequential calls reuse the same small id, and leave `arguments` out.
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let call = tokio::spawn({
+            let client = client.clone();
+            async move { client.execute(QueryVersion {}).await }
+        });
+        let request = server.request().await;
+        assert!(request.get("arguments").is_none(), "{request}");
+        ids.push(request["id"].clone());
+        server
+            .send(&format!(
+                r#"{{"return": {VERSION}, "id": {}}}"#,
+                request["id"]
+            ))
+            .await;
+        tokio::time::timeout(GUARD, call)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+
+    // A call that times out keeps its id until its late answer comes: the
+    // next call gets another id, and the late answer does not reach it.
+    let result = client
+        .execute_with_timeout(QueryVersion {}, Some(Duration::from_millis(50)))
+        .await;
+    assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    let abandoned = server.request().await["id"].clone();
+    let call = tokio::spawn({
+        let client = client.clone();
+        async move { client.execute(QueryVersion {}).await }
+    });
+    let request = server.request().await;
+    assert_ne!(request["id"], abandoned);
+    server
+        .send(&format!(
+            r#"{{"return": {{"not": "a version"}}, "id": {abandoned}}}"#
+        ))
+        .await;
+    // The abandoned id is free again once its answer came (and was read).
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = tokio::spawn({
+        let client = client.clone();
+        async move { client.execute(QueryVersion {}).await }
+    });
+    let second = server.request().await;
+    assert_eq!(second["id"], abandoned);
+    for id in [&request["id"], &second["id"]] {
+        server
+            .send(&format!(r#"{{"return": {VERSION}, "id": {id}}}"#))
+            .await;
+    }
+    for call in [call, again] {
+        let version = tokio::time::timeout(GUARD, call)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(version.qemu.micro, 2);
+    }
+}
