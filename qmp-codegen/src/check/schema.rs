@@ -104,21 +104,36 @@ struct Flat<'c> {
     span: Span,
 }
 
-/// Members seen so far, found by C name.
+/// Members seen so far, found by C name: by a linear scan while there
+/// are few (most objects), through a map once there are many.
 #[derive(Clone, Default)]
 struct Seen<'c> {
     list: Vec<Flat<'c>>,
+    /// Empty until `list` is longer than [`Seen::SCAN`].
     by_cname: HashMap<&'c str, usize>,
 }
 
 impl<'c> Seen<'c> {
+    const SCAN: usize = 16;
+
     fn get(&self, cname: &str) -> Option<&Flat<'c>> {
-        self.by_cname.get(cname).map(|&i| &self.list[i])
+        if self.list.len() <= Self::SCAN {
+            self.list.iter().find(|m| m.cname == cname)
+        } else {
+            self.by_cname.get(cname).map(|&i| &self.list[i])
+        }
     }
 
     fn push(&mut self, m: Flat<'c>) {
-        self.by_cname.insert(m.cname, self.list.len());
         self.list.push(m);
+        if self.list.len() > Self::SCAN {
+            if self.by_cname.is_empty() {
+                self.by_cname
+                    .extend(self.list.iter().enumerate().map(|(i, m)| (m.cname, i)));
+            } else {
+                self.by_cname.insert(m.cname, self.list.len() - 1);
+            }
+        }
     }
 }
 
