@@ -19,6 +19,7 @@ pub(crate) fn parse_doc(
     diagnostics: &mut Diagnostics,
 ) -> Result<Doc, Diagnostic> {
     let span = reader.token_span();
+    reader.doc_text.clear();
     let mut parser = DocParser {
         reader,
         diagnostics,
@@ -32,7 +33,6 @@ pub(crate) fn parse_doc(
                 text: String::new(),
             }],
         },
-        text: String::new(),
         ended: false,
         interrupted: false,
     };
@@ -55,9 +55,6 @@ struct DocParser<'r, 't> {
     reader: &'r mut FileReader<'t>,
     diagnostics: &'r mut Diagnostics,
     doc: Doc,
-    /// The text of the last section so far: it is copied, trimmed, into
-    /// the section when the next one starts (one allocation per section).
-    text: String,
     /// The closing line (or something that is not a comment) was reached.
     ended: bool,
     /// The block ended at a token that is not a comment.
@@ -118,20 +115,20 @@ impl<'t> DocParser<'_, 't> {
     }
 
     fn append(&mut self, line: &str) {
-        self.text.push_str(line);
-        self.text.push('\n');
+        self.reader.doc_text.push_str(line);
+        self.reader.doc_text.push('\n');
     }
 
     /// Continues the current untagged section, or starts one.
     fn untagged(&mut self) {
         let span = self.reader.token_span();
-        let empty = self.text.is_empty();
+        let empty = self.reader.doc_text.is_empty();
         let section = self.section_mut();
         if section.kind == SectionKind::Plain {
             if empty {
                 section.span = span;
             }
-            self.text.push('\n');
+            self.reader.doc_text.push('\n');
             return;
         }
         self.push(SectionKind::Plain, None);
@@ -140,12 +137,12 @@ impl<'t> DocParser<'_, 't> {
     /// Moves the collected text, without blank lines at either end, into
     /// the last section.
     fn flush(&mut self) {
-        let text = self.text.trim_matches('\n');
+        let text = self.reader.doc_text.trim_matches('\n');
         if !text.is_empty() {
             let text = text.to_owned();
             self.section_mut().text = text;
         }
-        self.text.clear();
+        self.reader.doc_text.clear();
     }
 
     fn push(&mut self, kind: SectionKind, name: Option<String>) {

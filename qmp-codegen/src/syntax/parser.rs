@@ -159,6 +159,7 @@ impl Parser<'_> {
             },
             file,
             previous_end: 0,
+            doc_text: String::new(),
         };
         let mut pending_doc: Option<Doc> = None;
         let mut primed = reader.advance(false);
@@ -388,6 +389,10 @@ pub(crate) struct FileReader<'t> {
     pub file: FileId,
     /// Where the token before the current one ended.
     previous_end: usize,
+    /// The text of the doc comment section being read: it is copied,
+    /// trimmed, into the section when the next one starts (one allocation
+    /// per section; the buffer is reused for the whole file).
+    pub doc_text: String,
 }
 
 impl<'t> FileReader<'t> {
