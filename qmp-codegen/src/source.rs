@@ -135,6 +135,17 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Lends out a file's text (the parser reads it while adding the files
+    /// it includes); [`SourceMap::put_text`] must give it back.
+    pub(crate) fn take_text(&mut self, id: FileId) -> String {
+        std::mem::take(&mut self.files[id.0 as usize].text)
+    }
+
+    /// Gives back the text lent by [`SourceMap::take_text`].
+    pub(crate) fn put_text(&mut self, id: FileId, text: String) {
+        self.files[id.0 as usize].text = text;
+    }
+
     /// The file with this id.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

@@ -148,9 +148,9 @@ impl Parser<'_> {
     fn file(&mut self, file: FileId) {
         let path = normalize(&self.sources.file(file).path);
         self.chain.push(path);
-        // The text is cloned out of the map because parsing an include
-        // adds files to it.
-        let text = self.sources.file(file).text.clone();
+        // The text is lent out of the map (not copied) because parsing an
+        // include adds files to it; it goes back at the end.
+        let text = self.sources.take_text(file);
         let mut reader = FileReader {
             lexer: Lexer::new(&text),
             token: Token {
@@ -221,6 +221,8 @@ impl Parser<'_> {
         }
         self.reject_dangling_doc(pending_doc);
         self.chain.pop();
+        drop(reader);
+        self.sources.put_text(file, text);
     }
 
     /// A definition doc comment must be followed by its definition; free-form
