@@ -77,6 +77,16 @@ impl<'a> Lexer<'a> {
                 });
             };
             self.cursor += 1;
+            // Runs of ASCII blanks (indentation mostly) are the commonest
+            // bytes: skip them before anything else.
+            if matches!(byte, b' ' | b'\n' | b'\t' | b'\r') {
+                let run = bytes[self.cursor..]
+                    .iter()
+                    .position(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+                    .unwrap_or(bytes.len() - self.cursor);
+                self.cursor += run;
+                continue;
+            }
             let simple = match byte {
                 b'{' => Some(TokenKind::LBrace),
                 b'}' => Some(TokenKind::RBrace),
