@@ -26,12 +26,18 @@ pub(crate) fn parse_doc(
         doc: Doc {
             span,
             symbol: None,
-            sections: vec![Section {
-                kind: SectionKind::Plain,
-                name: None,
-                span,
-                text: String::new(),
-            }],
+            sections: {
+                // Room for a typical definition doc: body, a few members,
+                // `Since:`; growing a vector one section at a time costs.
+                let mut sections = Vec::with_capacity(8);
+                sections.push(Section {
+                    kind: SectionKind::Plain,
+                    name: None,
+                    span,
+                    text: String::new(),
+                });
+                sections
+            },
         },
         ended: false,
         interrupted: false,
