@@ -252,8 +252,8 @@ struct Checker<'c, 'a> {
     failed: bool,
 }
 
-fn type_names_of<'d>(decl: &'d Decl<'_>) -> Vec<&'d TypeName> {
-    fn inline(r: &Option<ObjectRef>) -> Vec<&MemberDecl> {
+fn type_names_of<'d, 'a>(decl: &'d Decl<'a>) -> Vec<&'d TypeName<'a>> {
+    fn inline<'d, 'a>(r: &'d Option<ObjectRef<'a>>) -> Vec<&'d MemberDecl<'a>> {
         match r {
             Some(ObjectRef::Inline(members)) => members.iter().collect(),
             _ => Vec::new(),
@@ -309,7 +309,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 self.report(d);
                 continue;
             }
-            if let Some(previous) = self.names.get(&decl.name) {
+            if let Some(previous) = self.names.get(decl.name) {
                 let previous_span = match previous {
                     Name::Type(Ty::Def(i)) | Name::NotType(i) => {
                         Some(self.decls[self.defs[*i].decl].expr.span)
@@ -358,7 +358,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 DefinitionKind::Command => DefKind::Command,
                 DefinitionKind::Event => DefKind::Event,
             };
-            let id = self.add_def(decl.name.clone(), kind, index, None);
+            let id = self.add_def(decl.name.to_owned(), kind, index, None);
             self.decl_def[index] = Some(id);
         }
         for r in rejected {
@@ -513,9 +513,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::Builtin(Builtin::QType) => Some(Builtin::QTYPE_VALUES.to_vec()),
             Ty::Def(id) if self.defs[id].kind == DefKind::Enum => {
                 match &self.decls[self.defs[id].decl].body {
-                    DeclBody::Enum { values, .. } => {
-                        Some(values.iter().map(|v| v.name.as_str()).collect())
-                    }
+                    DeclBody::Enum { values, .. } => Some(values.iter().map(|v| v.name).collect()),
                     _ => None,
                 }
             }
@@ -741,7 +739,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         Ok(())
     }
 
-    fn local_members(&self, id: usize) -> &'c [MemberDecl] {
+    fn local_members(&self, id: usize) -> &'c [MemberDecl<'a>] {
         let def = &self.defs[id];
         let decls: &'c [Decl<'a>] = self.decls;
         let decl = &decls[def.decl];
@@ -896,7 +894,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             };
             let values: Vec<String> = values.into_iter().map(str::to_owned).collect();
             let value_set: HashSet<&str> = values.iter().map(String::as_str).collect();
-            let written: HashSet<&str> = branches.iter().map(|b| b.name.as_str()).collect();
+            let written: HashSet<&str> = branches.iter().map(|b| b.name).collect();
             if tag.optional {
                 let d = self
                     .error(
@@ -925,7 +923,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             let mut written_types: Vec<Option<&TypeName>> = Vec::new();
             for b in branches {
                 variants.push(Variant {
-                    name: b.name.clone(),
+                    name: b.name.to_owned(),
                     span: b.span,
                     ty: None,
                     condition: b.condition.clone(),
@@ -1199,7 +1197,11 @@ impl<'c, 'a> Checker<'c, 'a> {
                 if let Some(tn) = returns {
                     let ty = self.resolve(tn, decl_index, "'returns'").ok_or(())?;
                     self.defs[id].returns = Some(ty);
-                    let excepted = self.pragmas.command_returns_exceptions.contains(&decl.name);
+                    let excepted = self
+                        .pragmas
+                        .command_returns_exceptions
+                        .iter()
+                        .any(|n| n == decl.name);
                     if !excepted {
                         let element = match ty {
                             Ty::Array(a) => match self.arrays[a].element_ty {
@@ -1499,7 +1501,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 _ => {}
             }
             for f in lists.into_iter().flatten() {
-                if !names.contains(&f.name.as_str()) {
+                if !names.contains(&f.name) {
                     names.push(&f.name);
                     if names.len() == MAX_FEATURES + 1 {
                         let d = self
@@ -1537,8 +1539,8 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut feature_names: Vec<String> = vec!["deprecated".into(), "unstable".into()];
         let mut push = |features: &[FeatureDecl]| {
             for f in features {
-                if !feature_names.contains(&f.name) {
-                    feature_names.push(f.name.clone());
+                if !feature_names.iter().any(|n| n == f.name) {
+                    feature_names.push(f.name.to_owned());
                 }
             }
         };
@@ -1592,7 +1594,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         features
             .iter()
             .map(|f| model::Feature {
-                name: f.name.clone(),
+                name: f.name.to_owned(),
                 span: f.span,
                 condition: f.condition.clone(),
                 special: model::SpecialFeature::from_name(&f.name),
@@ -1606,7 +1608,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             .iter()
             .zip(&self.defs[id].member_tys)
             .map(|(m, &ty)| model::Member {
-                name: m.name.clone(),
+                name: m.name.to_owned(),
                 span: m.span,
                 optional: m.optional,
                 ty: self.type_ref(ty, ids),
@@ -1623,7 +1625,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let doc = decl.doc;
         if let Some(role) = def.implicit {
             return model::Definition {
-                name: def.name.clone(),
+                name: def.name.to_owned(),
                 span: decl.expr.span,
                 implicit: Some(model::Implicit {
                     owner: self.decl_def[def.decl].map_or(DefId(0), |o| ids[o]),
@@ -1643,14 +1645,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 values: values
                     .iter()
                     .map(|v| model::EnumValue {
-                        name: v.name.clone(),
+                        name: v.name.to_owned(),
                         span: v.span,
                         condition: v.condition.clone(),
                         features: Self::build_features(&v.features, doc),
                         doc: doc.and_then(|d| d.member(&v.name)).map(|s| s.text.clone()),
                     })
                     .collect(),
-                prefix: prefix.clone(),
+                prefix: prefix.map(str::to_owned),
             }),
             DeclBody::Struct { .. } => model::Body::Struct(model::StructType {
                 base: def.base.map(|b| ids[b]),
@@ -1658,7 +1660,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }),
             DeclBody::Union { discriminator, .. } => model::Body::Union(model::UnionType {
                 base: def.base.map_or(DefId(0), |b| ids[b]),
-                discriminator: discriminator.clone(),
+                discriminator: (*discriminator).to_owned(),
                 discriminator_type: self.type_ref(
                     def.discriminator_ty.unwrap_or(Ty::Builtin(Builtin::QType)),
                     ids,
@@ -1667,7 +1669,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .variants
                     .iter()
                     .map(|v| model::UnionBranch {
-                        name: v.name.clone(),
+                        name: v.name.to_owned(),
                         span: v.span,
                         ty: v.ty.map(|t| ids[t]),
                         condition: v.condition.clone(),
@@ -1679,7 +1681,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .iter()
                     .zip(&def.member_tys)
                     .map(|(b, &ty)| model::AlternateBranch {
-                        name: b.name.clone(),
+                        name: b.name.to_owned(),
                         span: b.span,
                         ty: self.type_ref(ty, ids),
                         condition: b.condition.clone(),
@@ -1711,7 +1713,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }),
         };
         model::Definition {
-            name: def.name.clone(),
+            name: def.name.to_owned(),
             span: decl.expr.span,
             implicit: None,
             // Moved in from the syntax tree by `check`.

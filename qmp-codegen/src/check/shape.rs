@@ -22,13 +22,13 @@ pub struct Decl<'a> {
     /// The index of its expression in the syntax tree.
     pub index: usize,
     pub kind: DefinitionKind,
-    pub name: String,
+    pub name: &'a str,
     pub expr: &'a Expr,
     /// The doc comment, when it is for this definition.
     pub doc: Option<&'a Doc>,
     pub condition: Option<Condition>,
-    pub features: Vec<FeatureDecl>,
-    pub body: DeclBody,
+    pub features: Vec<FeatureDecl<'a>>,
+    pub body: DeclBody<'a>,
 }
 
 impl Decl<'_> {
@@ -38,72 +38,72 @@ impl Decl<'_> {
     }
 }
 
-pub struct FeatureDecl {
-    pub name: String,
+pub struct FeatureDecl<'a> {
+    pub name: &'a str,
     pub span: Span,
     pub condition: Option<Condition>,
 }
 
 /// A type written by name, or as a one-element array of a name.
-#[derive(Clone)]
-pub struct TypeName {
-    pub name: String,
+#[derive(Clone, Copy)]
+pub struct TypeName<'a> {
+    pub name: &'a str,
     pub array: bool,
     pub span: Span,
 }
 
-pub struct MemberDecl {
-    pub name: String,
+pub struct MemberDecl<'a> {
+    pub name: &'a str,
     /// `c_name(name, true)`, the name members clash by.
     pub cname: String,
     pub optional: bool,
     pub span: Span,
-    pub ty: TypeName,
+    pub ty: TypeName<'a>,
     pub condition: Option<Condition>,
-    pub features: Vec<FeatureDecl>,
+    pub features: Vec<FeatureDecl<'a>>,
 }
 
-pub struct ValueDecl {
-    pub name: String,
+pub struct ValueDecl<'a> {
+    pub name: &'a str,
     pub span: Span,
     pub condition: Option<Condition>,
-    pub features: Vec<FeatureDecl>,
+    pub features: Vec<FeatureDecl<'a>>,
 }
 
-pub struct BranchDecl {
-    pub name: String,
+pub struct BranchDecl<'a> {
+    pub name: &'a str,
     pub span: Span,
-    pub ty: TypeName,
+    pub ty: TypeName<'a>,
     pub condition: Option<Condition>,
 }
 
 /// A `base` or `data` that is either a type name or inline members.
-pub enum ObjectRef {
-    Named(TypeName),
-    Inline(Vec<MemberDecl>),
+pub enum ObjectRef<'a> {
+    Named(TypeName<'a>),
+    Inline(Vec<MemberDecl<'a>>),
 }
 
-pub enum DeclBody {
+pub enum DeclBody<'a> {
     Enum {
-        values: Vec<ValueDecl>,
-        prefix: Option<String>,
+        values: Vec<ValueDecl<'a>>,
+        prefix: Option<&'a str>,
     },
     Struct {
-        base: Option<TypeName>,
-        members: Vec<MemberDecl>,
+        base: Option<TypeName<'a>>,
+        members: Vec<MemberDecl<'a>>,
     },
     Union {
-        base: ObjectRef,
-        discriminator: String,
+        base: ObjectRef<'a>,
+        discriminator: &'a str,
         discriminator_span: Span,
-        branches: Vec<BranchDecl>,
+        branches: Vec<BranchDecl<'a>>,
     },
     Alternate {
-        branches: Vec<BranchDecl>,
+        branches: Vec<BranchDecl<'a>>,
     },
     Command {
-        data: Option<ObjectRef>,
-        returns: Option<TypeName>,
+        data: Option<ObjectRef<'a>>,
+        returns: Option<TypeName<'a>>,
         boxed: bool,
         gen: bool,
         success_response: bool,
@@ -112,7 +112,7 @@ pub enum DeclBody {
         coroutine: bool,
     },
     Event {
-        data: Option<ObjectRef>,
+        data: Option<ObjectRef<'a>>,
         boxed: bool,
     },
 }
@@ -143,7 +143,9 @@ pub fn check_exprs<'a>(
             Ok(decl) => decls.push(decl),
             Err(diagnostic) => {
                 if let Some((_, name)) = shape.context.take() {
-                    rejected.push(Rejected { name });
+                    rejected.push(Rejected {
+                        name: name.to_owned(),
+                    });
                 }
                 diagnostics.report(diagnostic);
             }
@@ -168,7 +170,7 @@ struct Shape<'a, 'd> {
     expr: &'a Expr,
     pragmas: &'d Pragmas,
     /// The definition's kind and name, once known.
-    context: Option<(DefinitionKind, String)>,
+    context: Option<(DefinitionKind, &'a str)>,
     diagnostics: &'d mut Diagnostics,
 }
 
@@ -255,7 +257,7 @@ impl<'a> Shape<'a, '_> {
         };
         let keyword = kind.keyword();
         let name = match &meta_entry.value.value {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.as_str(),
             other => {
                 return Err(self.error(
                     meta_entry.value.span,
@@ -267,7 +269,7 @@ impl<'a> Shape<'a, '_> {
                 ))
             }
         };
-        self.context = Some((kind, name.clone()));
+        self.context = Some((kind, name));
         self.check_definition_name(kind, &name, meta_entry.value.span)?;
 
         let doc = self.check_doc(kind, &name, object);
@@ -420,7 +422,12 @@ impl<'a> Shape<'a, '_> {
 
     /// The doc comment's placement rules that concern this definition.
     /// Returns the doc comment when it belongs to this definition.
-    fn check_doc(&mut self, kind: DefinitionKind, name: &str, object: &Object) -> Option<&'a Doc> {
+    fn check_doc(
+        &mut self,
+        kind: DefinitionKind,
+        name: &str,
+        object: &'a Object,
+    ) -> Option<&'a Doc> {
         let expr = self.expr;
         let Some((doc, (symbol, symbol_span))) = expr
             .doc
@@ -487,7 +494,7 @@ impl<'a> Shape<'a, '_> {
 
     fn check_keys(
         &self,
-        object: &Object,
+        object: &'a Object,
         at: Span,
         what: &dyn fmt::Display,
         required: &[&str],
@@ -530,14 +537,19 @@ impl<'a> Shape<'a, '_> {
         Ok(())
     }
 
-    fn check_if(&self, object: &Object, what: &dyn fmt::Display) -> Result<Option<Condition>> {
+    fn check_if(&self, object: &'a Object, what: &dyn fmt::Display) -> Result<Option<Condition>> {
         match object.get("if") {
             None => Ok(None),
             Some(node) => self.condition(node, what, 0).map(Some),
         }
     }
 
-    fn condition(&self, node: &Node, what: &dyn fmt::Display, depth: usize) -> Result<Condition> {
+    fn condition(
+        &self,
+        node: &'a Node,
+        what: &dyn fmt::Display,
+        depth: usize,
+    ) -> Result<Condition> {
         if depth > MAX_CONDITION_DEPTH {
             return Err(self.error(
                 node.span,
@@ -613,7 +625,7 @@ impl<'a> Shape<'a, '_> {
         }
     }
 
-    fn check_features(&self, node: Option<&Node>) -> Result<Vec<FeatureDecl>> {
+    fn check_features(&self, node: Option<&'a Node>) -> Result<Vec<FeatureDecl<'a>>> {
         let Some(node) = node else {
             return Ok(Vec::new());
         };
@@ -650,7 +662,7 @@ impl<'a> Shape<'a, '_> {
                 None => None,
             };
             features.push(FeatureDecl {
-                name: name.clone(),
+                name,
                 span: name_node.span,
                 condition,
             });
@@ -658,10 +670,10 @@ impl<'a> Shape<'a, '_> {
         Ok(features)
     }
 
-    fn type_name(&self, node: &Node, what: &dyn fmt::Display) -> Result<TypeName> {
+    fn type_name(&self, node: &'a Node, what: &dyn fmt::Display) -> Result<TypeName<'a>> {
         match &node.value {
             Value::Str(s) => Ok(TypeName {
-                name: s.clone(),
+                name: s,
                 array: false,
                 span: node.span,
             }),
@@ -676,7 +688,7 @@ impl<'a> Shape<'a, '_> {
         }
     }
 
-    fn type_name_or_array(&self, node: &Node, what: &dyn fmt::Display) -> Result<TypeName> {
+    fn type_name_or_array(&self, node: &'a Node, what: &dyn fmt::Display) -> Result<TypeName<'a>> {
         match &node.value {
             Value::Str(_) => self.type_name(node, what),
             Value::List(items) => match items.as_slice() {
@@ -684,7 +696,7 @@ impl<'a> Shape<'a, '_> {
                     value: Value::Str(s),
                     ..
                 }] => Ok(TypeName {
-                    name: s.clone(),
+                    name: s,
                     array: true,
                     span: node.span,
                 }),
@@ -711,10 +723,10 @@ impl<'a> Shape<'a, '_> {
     /// union base). `owner` names the type for `member-name-exceptions`.
     fn members(
         &self,
-        node: &Node,
+        node: &'a Node,
         what: &dyn fmt::Display,
         owner: Option<&str>,
-    ) -> Result<Vec<MemberDecl>> {
+    ) -> Result<Vec<MemberDecl<'a>>> {
         let Value::Object(object) = &node.value else {
             return Err(self.error(
                 node.span,
@@ -769,7 +781,7 @@ impl<'a> Shape<'a, '_> {
             };
             let ty = self.type_name_or_array(ty_node, &member_what)?;
             members.push(MemberDecl {
-                name: name.to_owned(),
+                name,
                 cname: c,
                 optional,
                 span: entry.key_span,
@@ -783,10 +795,10 @@ impl<'a> Shape<'a, '_> {
 
     fn object_ref(
         &self,
-        node: &Node,
+        node: &'a Node,
         what: &dyn fmt::Display,
         owner: Option<&str>,
-    ) -> Result<ObjectRef> {
+    ) -> Result<ObjectRef<'a>> {
         match &node.value {
             Value::Str(_) => Ok(ObjectRef::Named(self.type_name(node, what)?)),
             _ => Ok(ObjectRef::Inline(self.members(node, what, owner)?)),
@@ -804,7 +816,7 @@ impl<'a> Shape<'a, '_> {
         })
     }
 
-    fn check_enum(&self, name: &str, object: &Object) -> Result<DeclBody> {
+    fn check_enum(&self, name: &str, object: &'a Object) -> Result<DeclBody<'a>> {
         let data = self.required(object, "data")?;
         let Value::List(items) = &data.value else {
             return Err(self.error(
@@ -821,7 +833,7 @@ impl<'a> Shape<'a, '_> {
             Some(Node {
                 value: Value::Str(s),
                 ..
-            }) => Some(s.clone()),
+            }) => Some(s.as_str()),
             Some(other) => {
                 return Err(self.error(
                     other.span,
@@ -864,9 +876,9 @@ impl<'a> Shape<'a, '_> {
             // Enum values may start with a digit: check them as if they
             // started with a letter.
             let checked = if value.starts_with(|c: char| c.is_ascii_digit()) {
-                format!("d{value}")
+                std::borrow::Cow::Owned(format!("d{value}"))
             } else {
-                value.clone()
+                std::borrow::Cow::Borrowed(value.as_str())
             };
             self.check_name_lower(&checked, name_node.span, &what, permissive)?;
             let (condition, features) = match spec {
@@ -877,7 +889,7 @@ impl<'a> Shape<'a, '_> {
                 None => (None, Vec::new()),
             };
             values.push(ValueDecl {
-                name: value.clone(),
+                name: value,
                 span: name_node.span,
                 condition,
                 features,
@@ -886,7 +898,7 @@ impl<'a> Shape<'a, '_> {
         Ok(DeclBody::Enum { values, prefix })
     }
 
-    fn check_struct(&self, name: &str, object: &Object) -> Result<DeclBody> {
+    fn check_struct(&self, name: &str, object: &'a Object) -> Result<DeclBody<'a>> {
         let members = self.members(self.required(object, "data")?, &"'data'", Some(name))?;
         let base = match object.get("base") {
             None => None,
@@ -895,7 +907,7 @@ impl<'a> Shape<'a, '_> {
         Ok(DeclBody::Struct { base, members })
     }
 
-    fn check_union(&self, name: &str, object: &Object) -> Result<DeclBody> {
+    fn check_union(&self, name: &str, object: &'a Object) -> Result<DeclBody<'a>> {
         let base = self.object_ref(self.required(object, "base")?, &"'base'", Some(name))?;
         let disc = self.required(object, "discriminator")?;
         let Value::Str(discriminator) = &disc.value else {
@@ -927,7 +939,7 @@ impl<'a> Shape<'a, '_> {
         }
         Ok(DeclBody::Union {
             base,
-            discriminator: discriminator.clone(),
+            discriminator,
             discriminator_span: disc.span,
             branches,
         })
@@ -935,10 +947,10 @@ impl<'a> Shape<'a, '_> {
 
     fn branch(
         &self,
-        entry: &Entry,
+        entry: &'a Entry,
         what: &dyn fmt::Display,
         allow_array: bool,
-    ) -> Result<BranchDecl> {
+    ) -> Result<BranchDecl<'a>> {
         let (ty_node, condition) = match &entry.value.value {
             Value::Object(spec) => {
                 self.check_keys(spec, entry.value.span, what, &["type"], &["if"])?;
@@ -955,14 +967,14 @@ impl<'a> Shape<'a, '_> {
             self.type_name(ty_node, what)?
         };
         Ok(BranchDecl {
-            name: entry.key.clone(),
+            name: &entry.key,
             span: entry.key_span,
             ty,
             condition,
         })
     }
 
-    fn check_alternate(&self, object: &Object) -> Result<DeclBody> {
+    fn check_alternate(&self, object: &'a Object) -> Result<DeclBody<'a>> {
         let data = self.required(object, "data")?;
         if !truthy(&data.value) {
             return Err(self.error(data.span, "empty", "an alternate needs at least one branch"));
@@ -987,7 +999,7 @@ impl<'a> Shape<'a, '_> {
     }
 
     /// `'data'` of a command or event.
-    fn arguments(&self, object: &Object) -> Result<Option<ObjectRef>> {
+    fn arguments(&self, object: &'a Object) -> Result<Option<ObjectRef<'a>>> {
         let boxed = object.get("boxed").is_some_and(|b| truthy(&b.value));
         let data = object.get("data");
         if boxed {
@@ -1004,7 +1016,7 @@ impl<'a> Shape<'a, '_> {
             .transpose()
     }
 
-    fn check_command(&self, object: &Object) -> Result<DeclBody> {
+    fn check_command(&self, object: &'a Object) -> Result<DeclBody<'a>> {
         let data = self.arguments(object)?;
         let returns = match object.get("returns") {
             None => None,
@@ -1022,13 +1034,13 @@ impl<'a> Shape<'a, '_> {
         })
     }
 
-    fn check_event(&self, object: &Object) -> Result<DeclBody> {
+    fn check_event(&self, object: &'a Object) -> Result<DeclBody<'a>> {
         let data = self.arguments(object)?;
         Ok(DeclBody::Event { data, boxed: false })
     }
 
     /// Checks the flags and records them in `body`.
-    fn check_flags(&self, object: &Object, mut body: DeclBody) -> Result<DeclBody> {
+    fn check_flags(&self, object: &'a Object, mut body: DeclBody<'a>) -> Result<DeclBody<'a>> {
         for key in ["gen", "success-response"] {
             if let Some(node) = object.get(key) {
                 if node.value != Value::Bool(false) {
