@@ -296,7 +296,7 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     fn define_all(&mut self, rejected: &[Rejected]) {
         for (index, decl) in self.decls.iter().enumerate() {
-            if is_builtin_name(&decl.name) {
+            if is_builtin_name(decl.name) {
                 let d = self
                     .error(
                         index,
@@ -325,7 +325,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             for ty in type_names_of(decl) {
                 if ty.array {
-                    self.make_array(&ty.name, index, ty.span);
+                    self.make_array(ty.name, index, ty.span);
                 }
             }
             let implicit = match &decl.body {
@@ -441,7 +441,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let found = if ty.array {
             self.lookup(&format!("{}List", ty.name))
         } else {
-            self.lookup(&ty.name)
+            self.lookup(ty.name)
         };
         match found {
             Lookup::Found(t) => Some(t),
@@ -644,7 +644,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         if is_type {
             if let Some(f) = features
                 .iter()
-                .find(|f| model::SpecialFeature::from_name(&f.name).is_some())
+                .find(|f| model::SpecialFeature::from_name(f.name).is_some())
             {
                 let d = self
                     .error(
@@ -665,7 +665,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn check_feature_clash(&mut self, decl: usize, features: &[FeatureDecl]) -> Result<(), ()> {
         let mut seen: HashMap<String, &FeatureDecl> = HashMap::default();
         for f in features {
-            let c = c_name(&f.name, true);
+            let c = c_name(f.name, true);
             if let Some(previous) = seen.get(&c) {
                 let message = if previous.name == f.name {
                     format!("feature '{}' is listed twice", f.name)
@@ -837,7 +837,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             self.check_feature_clash(decl_index, &m.features)?;
             tys.push(ty);
             let flat = Flat {
-                name: &m.name,
+                name: m.name,
                 cname: &m.cname,
                 optional: m.optional,
                 ty,
@@ -1068,7 +1068,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 self.check_definition_features(id, &decl.features, true)?;
                 let mut seen: HashMap<String, &str> = HashMap::default();
                 for v in values {
-                    let c = c_name(&v.name, true);
+                    let c = c_name(v.name, true);
                     if let Some(previous) = seen.get(&c) {
                         let message = if *previous == v.name {
                             format!("value '{}' is listed twice", v.name)
@@ -1082,7 +1082,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         self.report(d);
                         return Err(());
                     }
-                    seen.insert(c, &v.name);
+                    seen.insert(c, v.name);
                 }
             }
             DeclBody::Alternate { branches } => {
@@ -1095,7 +1095,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let mut seen: HashMap<String, &str> = HashMap::default();
                 let mut by_json: Vec<(JsonType, &str, Span, bool)> = Vec::new();
                 for (b, &ty) in branches.iter().zip(&tys) {
-                    let c = c_name(&b.name, true);
+                    let c = c_name(b.name, true);
                     if let Some(previous) = seen.get(&c) {
                         let d = self
                             .error(
@@ -1109,7 +1109,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         self.report(d);
                         return Err(());
                     }
-                    seen.insert(c, &b.name);
+                    seen.insert(c, b.name);
                     let json = self.json_type(ty);
                     // Integers and numbers are both JSON numbers.
                     let json = if json == JsonType::Int {
@@ -1181,7 +1181,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                             self.report(d);
                             return Err(());
                         }
-                        by_json.push((json, &b.name, b.span, own));
+                        by_json.push((json, b.name, b.span, own));
                     }
                 }
                 self.defs[id].member_tys = tys;
@@ -1323,13 +1323,13 @@ impl<'c, 'a> Checker<'c, 'a> {
         match &decl.body {
             DeclBody::Enum { values, .. } => {
                 for v in values {
-                    self.connect_member(decl_index, doc, "value", &v.name, v.span, &mut connected);
+                    self.connect_member(decl_index, doc, "value", v.name, v.span, &mut connected);
                     self.connect_features(decl_index, doc, &v.features, &mut connected);
                 }
             }
             DeclBody::Alternate { branches } => {
                 for b in branches {
-                    self.connect_member(decl_index, doc, "branch", &b.name, b.span, &mut connected);
+                    self.connect_member(decl_index, doc, "branch", b.name, b.span, &mut connected);
                 }
             }
             DeclBody::Struct { members, .. } => {
@@ -1350,7 +1350,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         connected: &mut Connected,
     ) {
         for m in members {
-            self.connect_member(decl, doc, "member", &m.name, m.span, connected);
+            self.connect_member(decl, doc, "member", m.name, m.span, connected);
             self.connect_features(decl, doc, &m.features, connected);
         }
     }
@@ -1393,7 +1393,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         connected: &mut Connected,
     ) {
         for f in features {
-            if !connected.connect(doc, SectionKind::Feature, &f.name) {
+            if !connected.connect(doc, SectionKind::Feature, f.name) {
                 let d = self
                     .doc_error(
                         decl,
@@ -1502,7 +1502,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             for f in lists.into_iter().flatten() {
                 if !names.contains(&f.name) {
-                    names.push(&f.name);
+                    names.push(f.name);
                     if names.len() == MAX_FEATURES + 1 {
                         let d = self
                             .error(index, format!("the schema uses more than {MAX_FEATURES} distinct feature names"))
@@ -1597,8 +1597,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 name: f.name.to_owned(),
                 span: f.span,
                 condition: f.condition.clone(),
-                special: model::SpecialFeature::from_name(&f.name),
-                doc: doc.and_then(|d| d.feature(&f.name)).map(|s| s.text.clone()),
+                special: model::SpecialFeature::from_name(f.name),
+                doc: doc.and_then(|d| d.feature(f.name)).map(|s| s.text.clone()),
             })
             .collect()
     }
@@ -1614,7 +1614,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ty: self.type_ref(ty, ids),
                 condition: m.condition.clone(),
                 features: Self::build_features(&m.features, doc),
-                doc: doc.and_then(|d| d.member(&m.name)).map(|s| s.text.clone()),
+                doc: doc.and_then(|d| d.member(m.name)).map(|s| s.text.clone()),
             })
             .collect()
     }
@@ -1649,7 +1649,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         span: v.span,
                         condition: v.condition.clone(),
                         features: Self::build_features(&v.features, doc),
-                        doc: doc.and_then(|d| d.member(&v.name)).map(|s| s.text.clone()),
+                        doc: doc.and_then(|d| d.member(v.name)).map(|s| s.text.clone()),
                     })
                     .collect(),
                 prefix: prefix.map(str::to_owned),
@@ -1685,7 +1685,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         span: b.span,
                         ty: self.type_ref(ty, ids),
                         condition: b.condition.clone(),
-                        doc: doc.and_then(|d| d.member(&b.name)).map(|s| s.text.clone()),
+                        doc: doc.and_then(|d| d.member(b.name)).map(|s| s.text.clone()),
                     })
                     .collect(),
             }),

@@ -270,9 +270,9 @@ impl<'a> Shape<'a, '_> {
             }
         };
         self.context = Some((kind, name));
-        self.check_definition_name(kind, &name, meta_entry.value.span)?;
+        self.check_definition_name(kind, name, meta_entry.value.span)?;
 
-        let doc = self.check_doc(kind, &name, object);
+        let doc = self.check_doc(kind, name, object);
 
         let (required, optional): (&[&str], &[&str]) = match kind {
             DefinitionKind::Enum => (&["enum", "data"], &["if", "features", "prefix"]),
@@ -302,9 +302,9 @@ impl<'a> Shape<'a, '_> {
         self.check_keys(object, expr.span, &keyword, required, optional)?;
 
         let body = match kind {
-            DefinitionKind::Enum => self.check_enum(&name, object)?,
-            DefinitionKind::Struct => self.check_struct(&name, object)?,
-            DefinitionKind::Union => self.check_union(&name, object)?,
+            DefinitionKind::Enum => self.check_enum(name, object)?,
+            DefinitionKind::Struct => self.check_struct(name, object)?,
+            DefinitionKind::Union => self.check_union(name, object)?,
             DefinitionKind::Alternate => self.check_alternate(object)?,
             DefinitionKind::Command => self.check_command(object)?,
             DefinitionKind::Event => self.check_event(object)?,
