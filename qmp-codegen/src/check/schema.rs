@@ -221,16 +221,75 @@ struct Connected {
 }
 
 impl Connected {
-    /// Marks the descriptions of `kind` named `name`; whether there is one.
-    fn connect(&mut self, doc: &Doc, kind: SectionKind, name: &str) -> bool {
-        let mut found = false;
-        for (section, matched) in doc.sections.iter().zip(&mut self.matched) {
-            if section.kind == kind && section.name.as_deref() == Some(name) {
-                *matched = true;
-                found = true;
+    /// Marks the (first) description of `kind` named `name`; whether there
+    /// is one. A later description of the same name counts as matched when
+    /// the first is.
+    fn connect(&mut self, doc: &DocIndex<'_>, kind: SectionKind, name: &str) -> bool {
+        match doc.find(kind, name) {
+            Some(i) => {
+                self.matched[i] = true;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Finds the first member or feature description of a name in a doc
+/// comment, as [`Doc::member`] and [`Doc::feature`] do: by a scan in a
+/// short doc comment, through maps built once in a long one (a scan per
+/// member would be quadratic).
+struct DocIndex<'d> {
+    doc: &'d Doc,
+    members: HashMap<&'d str, usize>,
+    features: HashMap<&'d str, usize>,
+}
+
+impl<'d> DocIndex<'d> {
+    const SCAN: usize = 24;
+
+    fn new(doc: &'d Doc) -> DocIndex<'d> {
+        let mut index = DocIndex {
+            doc,
+            members: HashMap::default(),
+            features: HashMap::default(),
+        };
+        if doc.sections.len() > Self::SCAN {
+            for (i, section) in doc.sections.iter().enumerate() {
+                let map = match section.kind {
+                    SectionKind::Member => &mut index.members,
+                    SectionKind::Feature => &mut index.features,
+                    _ => continue,
+                };
+                if let Some(name) = &section.name {
+                    map.entry(name.as_str()).or_insert(i);
+                }
             }
         }
-        found
+        index
+    }
+
+    /// The index of the first section of `kind` (member or feature) named
+    /// `name`.
+    fn find(&self, kind: SectionKind, name: &str) -> Option<usize> {
+        if self.doc.sections.len() <= Self::SCAN {
+            return self
+                .doc
+                .sections
+                .iter()
+                .position(|s| s.kind == kind && s.name.as_deref() == Some(name));
+        }
+        let map = if kind == SectionKind::Feature {
+            &self.features
+        } else {
+            &self.members
+        };
+        map.get(name).copied()
+    }
+
+    fn text(&self, kind: SectionKind, name: &str) -> Option<String> {
+        self.find(kind, name)
+            .map(|i| self.doc.sections[i].text.clone())
     }
 }
 
@@ -1316,6 +1375,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             done: true,
             matched: vec![false; doc.sections.len()],
         };
+        let doc = &DocIndex::new(doc);
         self.connect_features(decl_index, doc, &decl.features, &mut connected);
         let implicit = self.decl_implicit[decl_index]
             .map(|i| self.local_members(i))
@@ -1345,7 +1405,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn connect_members(
         &mut self,
         decl: usize,
-        doc: &Doc,
+        doc: &DocIndex<'_>,
         members: &[MemberDecl],
         connected: &mut Connected,
     ) {
@@ -1358,7 +1418,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn connect_member(
         &mut self,
         decl: usize,
-        doc: &Doc,
+        doc: &DocIndex<'_>,
         role: &str,
         name: &str,
         span: Span,
@@ -1388,7 +1448,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn connect_features(
         &mut self,
         decl: usize,
-        doc: &Doc,
+        doc: &DocIndex<'_>,
         features: &[FeatureDecl],
         connected: &mut Connected,
     ) {
@@ -1422,13 +1482,22 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ("member", SectionKind::Member),
                 ("feature", SectionKind::Feature),
             ] {
-                let bogus: Vec<_> = doc
+                let mut bogus: Vec<_> = doc
                     .sections
                     .iter()
                     .zip(&connected.matched)
                     .filter(|&(s, &matched)| s.kind == kind && s.name.is_some() && !matched)
                     .map(|(s, _)| s)
                     .collect();
+                if !bogus.is_empty() {
+                    // A repeated description counts as matched when its
+                    // first is.
+                    let doc_index = DocIndex::new(doc);
+                    bogus.retain(|s| {
+                        let first = doc_index.find(kind, s.name.as_deref().unwrap_or_default());
+                        !first.is_some_and(|i| connected.matched[i])
+                    });
+                }
                 let Some(first) = bogus.first() else { continue };
                 let names = bogus
                     .iter()
@@ -1590,7 +1659,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
-    fn build_features(features: &[FeatureDecl], doc: Option<&Doc>) -> Vec<model::Feature> {
+    fn build_features(features: &[FeatureDecl], doc: Option<&DocIndex<'_>>) -> Vec<model::Feature> {
         features
             .iter()
             .map(|f| model::Feature {
@@ -1598,12 +1667,17 @@ impl<'c, 'a> Checker<'c, 'a> {
                 span: f.span,
                 condition: f.condition.clone(),
                 special: model::SpecialFeature::from_name(f.name),
-                doc: doc.and_then(|d| d.feature(f.name)).map(|s| s.text.clone()),
+                doc: doc.and_then(|d| d.text(SectionKind::Feature, f.name)),
             })
             .collect()
     }
 
-    fn build_members(&self, id: usize, ids: &[DefId], doc: Option<&Doc>) -> Vec<model::Member> {
+    fn build_members(
+        &self,
+        id: usize,
+        ids: &[DefId],
+        doc: Option<&DocIndex<'_>>,
+    ) -> Vec<model::Member> {
         self.local_members(id)
             .iter()
             .zip(&self.defs[id].member_tys)
@@ -1614,7 +1688,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 ty: self.type_ref(ty, ids),
                 condition: m.condition.clone(),
                 features: Self::build_features(&m.features, doc),
-                doc: doc.and_then(|d| d.member(m.name)).map(|s| s.text.clone()),
+                doc: doc.and_then(|d| d.text(SectionKind::Member, m.name)),
             })
             .collect()
     }
@@ -1622,7 +1696,8 @@ impl<'c, 'a> Checker<'c, 'a> {
     fn build_definition(&self, id: usize, ids: &[DefId]) -> model::Definition {
         let def = &self.defs[id];
         let decl = &self.decls[def.decl];
-        let doc = decl.doc;
+        let doc = decl.doc.map(DocIndex::new);
+        let doc = doc.as_ref();
         if let Some(role) = def.implicit {
             return model::Definition {
                 name: def.name.to_owned(),
@@ -1649,7 +1724,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         span: v.span,
                         condition: v.condition.clone(),
                         features: Self::build_features(&v.features, doc),
-                        doc: doc.and_then(|d| d.member(v.name)).map(|s| s.text.clone()),
+                        doc: doc.and_then(|d| d.text(SectionKind::Member, v.name)),
                     })
                     .collect(),
                 prefix: prefix.map(str::to_owned),
@@ -1685,7 +1760,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                         span: b.span,
                         ty: self.type_ref(ty, ids),
                         condition: b.condition.clone(),
-                        doc: doc.and_then(|d| d.member(b.name)).map(|s| s.text.clone()),
+                        doc: doc.and_then(|d| d.text(SectionKind::Member, b.name)),
                     })
                     .collect(),
             }),
