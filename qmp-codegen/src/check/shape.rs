@@ -232,7 +232,7 @@ impl<'a> Shape<'a, '_> {
             .filter_map(|e| {
                 META_KEYS
                     .iter()
-                    .find(|(k, _)| *k == e.key)
+                    .find(|(k, _)| *k == e.key.as_str())
                     .map(|(_, m)| (e, *m))
             })
             .collect();
@@ -569,7 +569,7 @@ impl<'a> Shape<'a, '_> {
                         format!("'if' condition '{s}' of {what} must be an upper-case identifier such as 'CONFIG_FOO'"),
                     ));
                 }
-                Ok(Condition::Name(s.clone()))
+                Ok(Condition::Name(s.to_string()))
             }
             Value::Object(o) => {
                 let source = format!("the 'if' condition of {what}");

@@ -16,7 +16,9 @@ pub(crate) enum TokenKind {
     RBracket,
     Colon,
     Comma,
-    Str(String),
+    /// A string; its text is the token's bytes without the quotes, or,
+    /// when it has an escape, the text given.
+    Str(Option<String>),
     Bool(bool),
     /// A comment, from `#` to the end of the line.
     Comment,
@@ -156,8 +158,7 @@ impl<'a> Lexer<'a> {
             .map(|i| body + i);
         if let Some(end) = plain_end.filter(|&end| bytes[end] == b'\'') {
             self.cursor = end + 1;
-            let value = self.src[body..end].to_owned();
-            return Ok(self.token(TokenKind::Str(value), start));
+            return Ok(self.token(TokenKind::Str(None), start));
         }
         let mut value = String::new();
         let mut escaped = false;
@@ -190,7 +191,7 @@ impl<'a> Lexer<'a> {
                 escaped = true;
                 continue;
             } else if byte == b'\'' {
-                return Ok(self.token(TokenKind::Str(value), start));
+                return Ok(self.token(TokenKind::Str(Some(value)), start));
             }
             if !(32..127).contains(&byte) {
                 let len = self.src[at..].chars().next().map_or(1, char::len_utf8);
@@ -226,7 +227,7 @@ mod tests {
             kinds("{ 'a': [true, false] } # comment\n"),
             vec![
                 TokenKind::LBrace,
-                TokenKind::Str("a".into()),
+                TokenKind::Str(None),
                 TokenKind::Colon,
                 TokenKind::LBracket,
                 TokenKind::Bool(true),
@@ -245,7 +246,7 @@ mod tests {
 
     #[test]
     fn backslash_escapes_only_itself() {
-        assert_eq!(kinds(r"'a\\b'"), vec![TokenKind::Str(r"a\b".into())]);
+        assert_eq!(kinds(r"'a\\b'"), vec![TokenKind::Str(Some(r"a\b".into()))]);
         let err = Lexer::new(r"'a\nb'").next_token(false).unwrap_err();
         assert!(err.message.contains("unknown escape"), "{}", err.message);
     }

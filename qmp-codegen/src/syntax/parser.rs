@@ -9,13 +9,14 @@
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::doc::Doc;
 use crate::syntax::docparse;
 use crate::syntax::lexer::{LexError, Lexer, Token, TokenKind};
-use crate::syntax::tree::{Entry, Expr, Include, Node, Object, Pragmas, SyntaxTree, Value};
+use crate::syntax::tree::{Entry, Expr, Include, Node, Object, Pragmas, Str, SyntaxTree, Value};
 use crate::LoadError;
 
 /// Values nest at most this deep; real schemas stay under ten.
@@ -151,8 +152,11 @@ impl Parser<'_> {
         // The text is lent out of the map (not copied) because parsing an
         // include adds files to it; it goes back at the end.
         let text = self.sources.take_text(file);
+        // The tree's strings are slices of one shared copy of the text.
+        let shared: Arc<str> = Arc::from(text.as_str());
         let mut reader = FileReader {
-            lexer: Lexer::new(&text),
+            lexer: Lexer::new(&shared),
+            shared: &shared,
             token: Token {
                 kind: TokenKind::Eof,
                 range: 0..0,
@@ -255,7 +259,10 @@ impl Parser<'_> {
             return;
         };
         let including = &self.sources.file(span.file).path;
-        let path = including.parent().unwrap_or(Path::new("")).join(name);
+        let path = including
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(name.as_str());
         let key = normalize(&path);
         if self.chain.contains(&key) {
             self.diagnostics.report(
@@ -386,6 +393,8 @@ fn io_reason(error: &io::Error) -> String {
 /// Reads the tokens of one file.
 pub(crate) struct FileReader<'t> {
     lexer: Lexer<'t>,
+    /// The text the lexer reads, shared with the strings of the tree.
+    shared: &'t Arc<str>,
     /// The current token.
     pub token: Token,
     pub file: FileId,
@@ -455,6 +464,18 @@ impl<'t> FileReader<'t> {
         self.advance(false)
     }
 
+    /// The value of the current string token: a slice of the text, or the
+    /// lexer's text when the string has an escape.
+    fn string(&self, escaped: Option<String>) -> Str {
+        match escaped {
+            Some(text) => Str::from(text),
+            None => {
+                let range = &self.token.range;
+                Str::slice(self.shared, range.start + 1..range.end - 1)
+            }
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> Diagnostic {
         let mut span = self.token_span();
         if self.token.kind == TokenKind::Eof {
@@ -479,8 +500,8 @@ impl<'t> FileReader<'t> {
                 Value::List(self.elements(depth + 1)?)
             }
             TokenKind::Str(s) => {
-                // The token is consumed here: take its string, don't copy it.
-                let value = Value::Str(std::mem::take(s));
+                let escaped = s.take();
+                let value = Value::Str(self.string(escaped));
                 self.advance(false)?;
                 value
             }
@@ -514,7 +535,8 @@ impl<'t> FileReader<'t> {
                     self.error("expected a string key")
                 });
             };
-            let key = std::mem::take(key);
+            let escaped = key.take();
+            let key = self.string(escaped);
             let key_span = self.token_span();
             self.advance(false)?;
             if self.token.kind != TokenKind::Colon {

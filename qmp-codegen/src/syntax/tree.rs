@@ -4,8 +4,119 @@
 //! `null`. The tree keeps it that way (an untyped [`Value`] per node) and
 //! adds nothing but positions; giving it meaning is the checker's job.
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use crate::source::Span;
 use crate::syntax::doc::Doc;
+
+/// A string read from the schema: a slice of its file's text, shared rather
+/// than copied (a string with an escape keeps its own text). It reads as a
+/// `&str` through [`Deref`].
+#[derive(Clone)]
+pub struct Str {
+    text: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl Str {
+    /// The bytes `range` of `text`, which must lie on character boundaries.
+    pub(crate) fn slice(text: &Arc<str>, range: std::ops::Range<usize>) -> Str {
+        debug_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+        Str {
+            text: Arc::clone(text),
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
+    /// The string as a `&str`.
+    pub fn as_str(&self) -> &str {
+        // The range was checked against the text when the `Str` was made.
+        &self.text[self.start as usize..self.end as usize]
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str {
+            text: Arc::from(s),
+            start: 0,
+            end: s.len() as u32,
+        }
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str::from(s.as_str())
+    }
+}
+
+impl Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Str {}
+
+impl std::hash::Hash for Str {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Str {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +131,7 @@ pub struct Node {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// `'text'`
-    Str(String),
+    Str(Str),
     /// `true` or `false`
     Bool(bool),
     /// `[ ... ]`
@@ -40,7 +151,7 @@ pub struct Object {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// The key, without quotes.
-    pub key: String,
+    pub key: Str,
     /// Where the key (with its quotes) was written.
     pub key_span: Span,
     /// The value.
