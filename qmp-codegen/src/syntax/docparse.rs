@@ -85,7 +85,7 @@ impl<'t> DocParser<'_, 't> {
         if self.ended {
             return Ok(None);
         }
-        self.reader.advance(true)?;
+        self.reader.advance_line()?;
         if self.reader.token.kind != TokenKind::Comment {
             self.warn("a doc comment must end with a line of just '##'");
             self.ended = true;

@@ -141,6 +141,21 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The comment on the next line, when that line starts with `#` (the
+    /// common case inside a doc comment); `None` leaves the lexer as it was,
+    /// for [`Lexer::next_token`] to read whatever comes.
+    pub fn next_comment_line(&mut self) -> Option<Token> {
+        let bytes = self.src.as_bytes();
+        let start = self.cursor + 1;
+        if bytes.get(self.cursor) != Some(&b'\n') || bytes.get(start) != Some(&b'#') {
+            return None;
+        }
+        self.cursor = self.src[start..]
+            .find('\n')
+            .map_or(self.src.len(), |i| start + i);
+        Some(self.token(TokenKind::Comment, start))
+    }
+
     fn token(&self, kind: TokenKind, start: usize) -> Token {
         Token {
             kind,

@@ -428,6 +428,19 @@ impl<'t> FileReader<'t> {
     }
 
     /// The span of the current token.
+    /// Like `advance(true)`, but quicker when the next line is a comment
+    /// starting in its first column, as a doc comment's lines are.
+    pub fn advance_line(&mut self) -> Result<(), Diagnostic> {
+        match self.lexer.next_comment_line() {
+            Some(token) => {
+                self.previous_end = self.token.range.end;
+                self.token = token;
+                Ok(())
+            }
+            None => self.advance(true),
+        }
+    }
+
     pub fn token_span(&self) -> Span {
         self.span(self.token.range.start, self.token.range.end)
     }
