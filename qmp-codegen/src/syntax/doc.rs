@@ -6,6 +6,7 @@
 //! `Since:`, `TODO:`). A free-form doc comment is prose or a `=` heading.
 
 use crate::source::Span;
+use crate::syntax::tree::Str;
 
 /// What a section of a doc comment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub struct Section {
     /// What it is.
     pub kind: SectionKind,
     /// For member and feature descriptions, the name described.
-    pub name: Option<String>,
+    pub name: Option<Str>,
     /// The line where the section begins.
     pub span: Span,
     /// The text without the tag, lines joined with `\n`, trimmed of blank
@@ -69,7 +70,7 @@ pub struct Doc {
     pub span: Span,
     /// For a definition doc comment, the name after `@` on its first line,
     /// and where it is written; `None` for free-form documentation.
-    pub symbol: Option<(String, Span)>,
+    pub symbol: Option<(Str, Span)>,
     /// All sections in textual order; the first is the untagged body.
     pub sections: Vec<Section>,
 }

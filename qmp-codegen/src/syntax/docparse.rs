@@ -11,6 +11,7 @@ use crate::source::Span;
 use crate::syntax::doc::{Doc, Section, SectionKind};
 use crate::syntax::lexer::TokenKind;
 use crate::syntax::parser::FileReader;
+use crate::syntax::tree::Str;
 
 /// Parses the doc comment whose opening `##` line is the current token, and
 /// moves past it.
@@ -151,7 +152,7 @@ impl<'t> DocParser<'_, 't> {
         self.reader.doc_text.clear();
     }
 
-    fn push(&mut self, kind: SectionKind, name: Option<String>) {
+    fn push(&mut self, kind: SectionKind, name: Option<Str>) {
         self.flush();
         let span = self.reader.token_span();
         self.doc.sections.push(Section {
@@ -176,7 +177,7 @@ impl<'t> DocParser<'_, 't> {
         self.push(kind, None);
     }
 
-    fn description(&mut self, kind: SectionKind, name: &str) {
+    fn description(&mut self, kind: SectionKind, name: &'t str) {
         let what = if kind == SectionKind::Feature {
             "feature"
         } else {
@@ -192,7 +193,8 @@ impl<'t> DocParser<'_, 't> {
         {
             self.warn(format!("{what} '{name}' is described twice"));
         }
-        self.push(kind, Some(name.to_owned()));
+        let name = self.reader.share(name);
+        self.push(kind, Some(name));
     }
 
     /// A definition doc comment, whose first line is `@NAME:`.
@@ -207,7 +209,7 @@ impl<'t> DocParser<'_, 't> {
         if symbol.is_empty() {
             self.warn("the opening '@:' line of a doc comment needs the definition's name");
         } else {
-            self.doc.symbol = Some((symbol.to_owned(), self.reader.token_span()));
+            self.doc.symbol = Some((self.reader.share(symbol), self.reader.token_span()));
         }
         let mut line = self.next_line()?;
         let mut no_more_members = false;

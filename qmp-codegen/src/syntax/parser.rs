@@ -477,6 +477,18 @@ impl<'t> FileReader<'t> {
         self.advance(false)
     }
 
+    /// `part`, a slice of the text being read, as a [`Str`] sharing it.
+    /// (Anything else, such as a literal, is copied.)
+    pub fn share(&self, part: &'t str) -> Str {
+        let base = self.shared.as_ptr() as usize;
+        match (part.as_ptr() as usize).checked_sub(base) {
+            Some(start) if start + part.len() <= self.shared.len() => {
+                Str::slice(self.shared, start..start + part.len())
+            }
+            _ => Str::from(part),
+        }
+    }
+
     /// The value of the current string token: a slice of the text, or the
     /// lexer's text when the string has an escape.
     fn string(&self, escaped: Option<String>) -> Str {
