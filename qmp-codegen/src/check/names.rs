@@ -146,6 +146,17 @@ fn is_c_reserved(s: &str) -> bool {
     )
 }
 
+/// [`c_name`], borrowing `name` when it maps to itself (no copy).
+pub fn c_name_cow(name: &str, protect: bool) -> std::borrow::Cow<'_, str> {
+    let plain = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let digit_first = name.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if plain && !(protect && (digit_first || is_c_reserved(name))) {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(c_name(name, protect))
+    }
+}
+
 /// The C identifier QEMU's generator makes of a name: every character
 /// other than an ASCII letter, digit or `_` becomes `_`; with `protect`,
 /// C keywords and names starting with a digit get a `q_` prefix.
@@ -229,6 +240,11 @@ mod tests {
         assert_eq!(c_name("int", false), "int");
         assert_eq!(c_name("1x", true), "q_1x");
         assert_eq!(c_name("é", true), "_");
+        for name in ["a-b.c", "int", "1x", "é", "abc", "if", "a_b", ""] {
+            for protect in [false, true] {
+                assert_eq!(c_name_cow(name, protect), c_name(name, protect));
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::syntax::doc::{Doc, SectionKind};
 use crate::syntax::tree::{Entry, Expr, Node, Object, Pragmas, Value};
 
 use super::lazy;
-use super::names::{c_name, is_camel, stem};
+use super::names::{c_name_cow, is_camel, stem};
 
 /// How deeply `if` conditions may nest.
 const MAX_CONDITION_DEPTH: usize = 64;
@@ -55,7 +55,7 @@ pub struct TypeName<'a> {
 pub struct MemberDecl<'a> {
     pub name: &'a str,
     /// `c_name(name, true)`, the name members clash by.
-    pub cname: String,
+    pub cname: std::borrow::Cow<'a, str>,
     pub optional: bool,
     pub span: Span,
     pub ty: TypeName<'a>,
@@ -749,7 +749,7 @@ impl<'a> Shape<'a, '_> {
             self.check_name_lower(name, entry.key_span, &member_what, permissive)?;
             // Protecting adds `q_` only to names that are neither `u` nor
             // start with `has_`, so the protected name decides as well.
-            let c = c_name(name, true);
+            let c = c_name_cow(name, true);
             if c == "u" || c.starts_with("has_") {
                 return Err(self
                     .error(
