@@ -16,6 +16,8 @@
 //! A definition with an error is marked failed; whatever depends on it
 //! fails silently, so one mistake is reported once.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
 use crate::source::Span;
@@ -24,7 +26,7 @@ use crate::syntax::tree::Pragmas;
 
 use super::fxhash::{HashMap, HashSet};
 use super::lazy;
-use super::names::{c_name, is_builtin_name};
+use super::names::{c_name_cow, is_builtin_name};
 use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
 
 /// How deeply object types may contain one another (through bases and
@@ -722,9 +724,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn check_feature_clash(&mut self, decl: usize, features: &[FeatureDecl]) -> Result<(), ()> {
-        let mut seen: HashMap<String, &FeatureDecl> = HashMap::default();
+        let mut seen: HashMap<Cow<'_, str>, &FeatureDecl> = HashMap::default();
         for f in features {
-            let c = c_name(f.name, true);
+            let c = c_name_cow(f.name, true);
             if let Some(previous) = seen.get(&c) {
                 let message = if previous.name == f.name {
                     format!("feature '{}' is listed twice", f.name)
@@ -920,7 +922,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         ) = (explicit, &decl.body)
         {
             let tag = seen
-                .get(&c_name(discriminator, true))
+                .get(&c_name_cow(discriminator, true))
                 .filter(|m| m.name == *discriminator)
                 .copied();
             let Some(tag) = tag else {
@@ -1125,9 +1127,9 @@ impl<'c, 'a> Checker<'c, 'a> {
         match &decl.body {
             DeclBody::Enum { values, .. } => {
                 self.check_definition_features(id, &decl.features, true)?;
-                let mut seen: HashMap<String, &str> = HashMap::default();
+                let mut seen: HashMap<Cow<'_, str>, &str> = HashMap::default();
                 for v in values {
-                    let c = c_name(v.name, true);
+                    let c = c_name_cow(v.name, true);
                     if let Some(previous) = seen.get(&c) {
                         let message = if *previous == v.name {
                             format!("value '{}' is listed twice", v.name)
@@ -1151,10 +1153,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                     let what = lazy(|f| write!(f, "branch '{}'", b.name));
                     tys.push(self.resolve(&b.ty, decl_index, what).ok_or(())?);
                 }
-                let mut seen: HashMap<String, &str> = HashMap::default();
+                let mut seen: HashMap<Cow<'_, str>, &str> = HashMap::default();
                 let mut by_json: Vec<(JsonType, &str, Span, bool)> = Vec::new();
                 for (b, &ty) in branches.iter().zip(&tys) {
-                    let c = c_name(b.name, true);
+                    let c = c_name_cow(b.name, true);
                     if let Some(previous) = seen.get(&c) {
                         let d = self
                             .error(
