@@ -9,31 +9,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::corpus;
 use qmp_codegen::diagnostic::{Rule, Severity};
 use qmp_codegen::{check_file, Checked, Options, Summary};
-
-fn corpus() -> Option<PathBuf> {
-    let root = std::env::var_os("QAPI_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qapi-corpus"),
-        PathBuf::from,
-    );
-    let qemu = root.join("qemu-10.0.0");
-    if qemu.is_dir() {
-        return Some(qemu);
-    }
-    let required = std::env::var_os("CI").is_some()
-        || std::env::var("QMP_REQUIRE_CORPUS").as_deref() == Ok("1");
-    assert!(
-        !required,
-        "the QAPI corpus is required but missing at {}",
-        root.display()
-    );
-    eprintln!(
-        "\n*** SKIPPED: QAPI corpus not found at {} (set QAPI_CORPUS) ***\n",
-        root.display()
-    );
-    None
-}
 
 fn strict() -> Options {
     Options { strict: true }

@@ -10,27 +10,10 @@ use std::time::Instant;
 
 use qmp_codegen::Builder;
 
+mod common;
+
 fn corpus_schema() -> Option<PathBuf> {
-    let root = std::env::var_os("QAPI_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qapi-corpus"),
-        PathBuf::from,
-    );
-    let schema = root.join("qemu-10.0.0/qapi/qapi-schema.json");
-    if schema.is_file() {
-        return Some(schema);
-    }
-    let required = std::env::var_os("CI").is_some()
-        || std::env::var("QMP_REQUIRE_CORPUS").as_deref() == Ok("1");
-    assert!(
-        !required,
-        "the QAPI corpus is required but missing at {}",
-        root.display()
-    );
-    eprintln!(
-        "\n*** SKIPPED: QAPI corpus not found at {} ***\n",
-        root.display()
-    );
-    None
+    Some(common::corpus()?.join("qapi/qapi-schema.json"))
 }
 
 #[test]

@@ -6,28 +6,11 @@
 //! SKIPPED and passes, unless `QMP_REQUIRE_QEMU=1` (or
 //! `QMP_REQUIRE_CORPUS=1`, which CI sets), where it fails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("xtask runs")
-}
+use std::path::PathBuf;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{root, text, xtask};
 
 fn required() -> bool {
     ["QMP_REQUIRE_QEMU", "QMP_REQUIRE_CORPUS"]

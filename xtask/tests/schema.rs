@@ -11,30 +11,14 @@
 //! and passes, unless `QMP_REQUIRE_QEMU=1` (or `QMP_REQUIRE_CORPUS=1`,
 //! which CI sets), where it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::{root, text, xtask};
 
 const ROOTS: [&str; 2] = ["schema/qapi-schema.json", "schema/storage-daemon.json"];
-
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("xtask runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn required(vars: &[&str]) -> bool {
     vars.iter()
