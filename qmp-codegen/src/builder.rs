@@ -105,17 +105,11 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", file.path.display());
             }
         }
-        let render = |diagnostics: &[crate::diagnostic::Diagnostic]| {
-            diagnostics
-                .iter()
-                .map(|d| d.render(&checked.sources, false))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
         let Some(schema) = &checked.schema else {
-            return Err(BuildError::Schema(render(&checked.diagnostics)));
+            return Err(BuildError::Schema(checked.render(&checked.diagnostics)));
         };
-        emit::generate(schema, &self.config).map_err(|errors| BuildError::Schema(render(&errors)))
+        emit::generate(schema, &self.config)
+            .map_err(|errors| BuildError::Schema(checked.render(&errors)))
     }
 
     /// Checks the schema, generates its bindings and writes them as one

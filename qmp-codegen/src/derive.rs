@@ -215,22 +215,20 @@ pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -
         Ok(checked) => checked,
         Err(error) => return fail(error.to_string()),
     };
-    let rendered = |diagnostics: &[crate::diagnostic::Diagnostic]| {
-        diagnostics
-            .iter()
-            .map(|d| d.render(&checked.sources, false))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let Some(schema) = &checked.schema else {
         return fail(format!(
             "the schema has errors:\n{}",
-            rendered(&checked.diagnostics)
+            checked.render(&checked.diagnostics)
         ));
     };
     let tokens = match emit::tokens(schema, &Config::default()) {
         Ok(tokens) => tokens.inline_modules(),
-        Err(errors) => return fail(format!("cannot generate bindings:\n{}", rendered(&errors))),
+        Err(errors) => {
+            return fail(format!(
+                "cannot generate bindings:\n{}",
+                checked.render(&errors)
+            ))
+        }
     };
     // Makes cargo rebuild when a schema file changes.
     let files: Vec<String> = checked

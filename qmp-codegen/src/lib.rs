@@ -65,6 +65,16 @@ impl Checked {
             .any(|d| d.severity == diagnostic::Severity::Error)
     }
 
+    /// `diagnostics` (this run's, or the emitter's) rendered without color,
+    /// one after another.
+    pub fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        diagnostics
+            .iter()
+            .map(|d| d.render(&self.sources, false))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The counts printed by `cargo xtask check`.
     pub fn summary(&self, schema: &model::Schema) -> Summary {
         Summary::of(schema, self.sources.len())
