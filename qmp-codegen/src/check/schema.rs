@@ -1551,27 +1551,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             if self.decl_def[index].is_none() {
                 continue;
             }
-            let mut lists: Vec<&[FeatureDecl]> = vec![&decl.features];
-            match &decl.body {
-                DeclBody::Enum { values, .. } => {
-                    lists.extend(values.iter().map(|v| v.features.as_slice()))
-                }
-                DeclBody::Struct { members, .. }
-                | DeclBody::Union {
-                    base: ObjectRef::Inline(members),
-                    ..
-                }
-                | DeclBody::Command {
-                    data: Some(ObjectRef::Inline(members)),
-                    ..
-                }
-                | DeclBody::Event {
-                    data: Some(ObjectRef::Inline(members)),
-                    ..
-                } => lists.extend(members.iter().map(|m| m.features.as_slice())),
-                _ => {}
-            }
-            for f in lists.into_iter().flatten() {
+            for f in feature_lists(decl).flatten() {
                 if !names.contains(&f.name) {
                     names.push(f.name);
                     if names.len() == MAX_FEATURES + 1 {
@@ -1616,24 +1596,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
         };
         for decl in self.decls.iter() {
-            push(&decl.features);
-            match &decl.body {
-                DeclBody::Enum { values, .. } => values.iter().for_each(|v| push(&v.features)),
-                DeclBody::Struct { members, .. }
-                | DeclBody::Union {
-                    base: ObjectRef::Inline(members),
-                    ..
-                }
-                | DeclBody::Command {
-                    data: Some(ObjectRef::Inline(members)),
-                    ..
-                }
-                | DeclBody::Event {
-                    data: Some(ObjectRef::Inline(members)),
-                    ..
-                } => members.iter().for_each(|m| push(&m.features)),
-                _ => {}
-            }
+            feature_lists(decl).for_each(&mut push);
         }
         (
             model::Schema {
@@ -1812,4 +1775,27 @@ fn json_word(json: JsonType) -> &'static str {
         JsonType::Object => "an object",
         JsonType::Value => "any value",
     }
+}
+
+/// Every list of features a declaration writes: its own, then its enum
+/// values' or inline members', in order.
+fn feature_lists<'d>(decl: &'d Decl<'_>) -> impl Iterator<Item = &'d [FeatureDecl<'d>]> + 'd {
+    let inner: Box<dyn Iterator<Item = &'d [FeatureDecl<'d>]> + 'd> = match &decl.body {
+        DeclBody::Enum { values, .. } => Box::new(values.iter().map(|v| v.features.as_slice())),
+        DeclBody::Struct { members, .. }
+        | DeclBody::Union {
+            base: ObjectRef::Inline(members),
+            ..
+        }
+        | DeclBody::Command {
+            data: Some(ObjectRef::Inline(members)),
+            ..
+        }
+        | DeclBody::Event {
+            data: Some(ObjectRef::Inline(members)),
+            ..
+        } => Box::new(members.iter().map(|m| m.features.as_slice())),
+        _ => Box::new(std::iter::empty()),
+    };
+    std::iter::once(decl.features.as_slice()).chain(inner)
 }
