@@ -16,7 +16,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{root, text, xtask};
+use common::{assert_verified, root, text, xtask};
 
 const ROOTS: [&str; 2] = ["schema/qapi-schema.json", "schema/storage-daemon.json"];
 
@@ -42,17 +42,6 @@ fn corpus() -> PathBuf {
         .unwrap_or_else(|| root().parent().unwrap().join("shared/qapi-corpus"))
 }
 
-/// `verify: commands H/L, events H/L, mismatches N` → (H, L, H, L, N).
-fn parse_summary(line: &str) -> (u32, u32, u32, u32, u32) {
-    let numbers: Vec<u32> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect();
-    assert_eq!(numbers.len(), 5, "{line}");
-    (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4])
-}
-
 /// Verifies `schema/` against the binary named by `$var` or `name`.
 fn verify_against(var: &str, name: &str) {
     let Some(qemu) = binary(var, name) else {
@@ -64,21 +53,7 @@ fn verify_against(var: &str, name: &str) {
         return;
     };
     let verify = xtask(&["verify", "--qemu", qemu.to_str().unwrap()]);
-    let stdout = text(&verify.stdout);
-    let (have_c, live_c, have_e, live_e, mismatches) =
-        parse_summary(stdout.lines().last().unwrap_or_default());
-    assert_eq!(
-        stdout.lines().count(),
-        1,
-        "only the summary line expected:\n{stdout}"
-    );
-    assert!(live_c > 0 && live_e > 0, "{stdout}");
-    assert_eq!(
-        (have_c, have_e, mismatches),
-        (live_c, live_e, 0),
-        "{stdout}"
-    );
-    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert_verified(&verify);
 }
 
 #[test]
