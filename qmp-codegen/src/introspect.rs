@@ -72,7 +72,7 @@ impl Conditions {
 
 fn eval(condition: &Condition, symbols: &BTreeSet<String>) -> bool {
     match condition {
-        Condition::Name(name) => symbols.contains(name),
+        Condition::Name(name) => symbols.contains(name.as_str()),
         Condition::All(all) => all.iter().all(|c| eval(c, symbols)),
         Condition::Any(any) => any.iter().any(|c| eval(c, symbols)),
         Condition::Not(c) => !eval(c, symbols),
@@ -248,7 +248,7 @@ pub fn introspect(schema: &Schema, config: &Config) -> Vec<SchemaInfo> {
             _ => continue,
         };
         infos.push(SchemaInfo {
-            name: def.name.clone(),
+            name: def.name.to_string(),
             features: cx.features(&def.features),
             kind,
         });
@@ -271,7 +271,7 @@ impl Introspector<'_> {
         features
             .iter()
             .filter(|f| self.present(f.condition.as_ref()))
-            .map(|f| f.name.clone())
+            .map(|f| f.name.to_string())
             .collect()
     }
 
@@ -376,7 +376,7 @@ impl Introspector<'_> {
                     .iter()
                     .filter(|v| conditions.present(v.condition.as_ref()))
                     .map(|v| EnumMemberInfo {
-                        name: v.name.clone(),
+                        name: v.name.to_string(),
                         features: self.features(&v.features),
                     })
                     .collect(),
@@ -387,7 +387,7 @@ impl Introspector<'_> {
                     .into_iter()
                     .filter(|m| conditions.present(m.condition.as_ref()))
                     .map(|m| MemberInfo {
-                        name: m.name.clone(),
+                        name: m.name.to_string(),
                         ty: self.use_ref(&m.ty),
                         optional: m.optional,
                         features: self.features(&m.features),
@@ -395,13 +395,13 @@ impl Introspector<'_> {
                     .collect();
                 let variants = match &def.body {
                     Body::Union(u) => Some(Variants {
-                        tag: u.discriminator.clone(),
+                        tag: u.discriminator.to_string(),
                         cases: u
                             .branches
                             .iter()
                             .filter(|b| conditions.present(b.condition.as_ref()))
                             .map(|b| VariantInfo {
-                                case: b.name.clone(),
+                                case: b.name.to_string(),
                                 ty: self.use_object(b.ty),
                             })
                             .collect(),

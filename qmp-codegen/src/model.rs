@@ -13,6 +13,7 @@
 
 use crate::source::Span;
 use crate::syntax::doc::Doc;
+use crate::syntax::tree::Str;
 
 /// The kind of a definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,7 +135,7 @@ impl Schema {
 pub struct Definition {
     /// The QAPI name. Implicit types get QEMU's internal name
     /// (`q_obj_NAME-arg`, `q_obj_NAME-base`), which no schema can write.
-    pub name: String,
+    pub name: Str,
     /// The definition's expression; for an implicit type, the expression
     /// of the definition that wrote it inline.
     pub span: Span,
@@ -216,14 +217,14 @@ pub struct EnumType {
     /// The values, in order.
     pub values: Vec<EnumValue>,
     /// The `prefix` for C names, if given.
-    pub prefix: Option<String>,
+    pub prefix: Option<Str>,
 }
 
 /// One enum value.
 #[derive(Clone, Debug)]
 pub struct EnumValue {
     /// The value as sent on the wire.
-    pub name: String,
+    pub name: Str,
     /// Where it is written.
     pub span: Span,
     /// Its `if` condition.
@@ -231,7 +232,7 @@ pub struct EnumValue {
     /// Its features.
     pub features: Vec<Feature>,
     /// Its description in the definition doc comment.
-    pub doc: Option<String>,
+    pub doc: Option<Str>,
 }
 
 /// A `struct` (or an implicit object type).
@@ -247,7 +248,7 @@ pub struct StructType {
 #[derive(Clone, Debug)]
 pub struct Member {
     /// The wire name (without the `*` that marks an optional member).
-    pub name: String,
+    pub name: Str,
     /// Where the member's key is written.
     pub span: Span,
     /// Whether it may be absent.
@@ -259,7 +260,7 @@ pub struct Member {
     /// Its features.
     pub features: Vec<Feature>,
     /// Its description in the doc comment of the definition that wrote it.
-    pub doc: Option<String>,
+    pub doc: Option<Str>,
 }
 
 /// A `union`: the base's members plus the members of the branch the
@@ -269,7 +270,7 @@ pub struct UnionType {
     /// The base: a struct, or an implicit type for an inline base.
     pub base: DefId,
     /// The base member whose (enum) value selects the branch.
-    pub discriminator: String,
+    pub discriminator: Str,
     /// The discriminator's enum type.
     pub discriminator_type: TypeRef,
     /// One branch per value of the discriminator's enum: first those
@@ -281,7 +282,7 @@ pub struct UnionType {
 #[derive(Clone, Debug)]
 pub struct UnionBranch {
     /// The discriminator value that selects it.
-    pub name: String,
+    pub name: Str,
     /// Where it is written; the union's span for branches not written.
     pub span: Span,
     /// The object type whose members it adds; `None` for a branch not
@@ -302,7 +303,7 @@ pub struct AlternateType {
 #[derive(Clone, Debug)]
 pub struct AlternateBranch {
     /// Its name (used in generated code and docs only).
-    pub name: String,
+    pub name: Str,
     /// Where it is written.
     pub span: Span,
     /// Its type.
@@ -310,7 +311,7 @@ pub struct AlternateBranch {
     /// Its `if` condition.
     pub condition: Option<Condition>,
     /// Its description in the definition doc comment.
-    pub doc: Option<String>,
+    pub doc: Option<Str>,
 }
 
 /// A `command`.
@@ -485,7 +486,7 @@ impl Builtin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
     /// A configuration symbol (`'CONFIG_FOO'`), true when defined.
-    Name(String),
+    Name(Str),
     /// `{'all': [...]}`: every operand holds (never empty).
     All(Vec<Condition>),
     /// `{'any': [...]}`: some operand holds (never empty).
@@ -498,7 +499,7 @@ pub enum Condition {
 #[derive(Clone, Debug)]
 pub struct Feature {
     /// Its name.
-    pub name: String,
+    pub name: Str,
     /// Where it is written.
     pub span: Span,
     /// Its `if` condition.
@@ -506,7 +507,7 @@ pub struct Feature {
     /// Set for the features with a meaning of their own.
     pub special: Option<SpecialFeature>,
     /// Its description in the definition doc comment.
-    pub doc: Option<String>,
+    pub doc: Option<Str>,
 }
 
 /// The features with a meaning fixed by the language.

@@ -4,8 +4,11 @@
 //! so that any later layer can turn a [`Span`] back into `file:line:col` and
 //! the text of the line, long after the parser is gone.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use crate::syntax::tree::Str;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,8 +63,8 @@ pub struct LineCol {
 pub struct SourceFile {
     /// The path as it was resolved (relative to the including file).
     pub path: PathBuf,
-    /// The full text.
-    pub text: String,
+    /// The full text, shared with the strings read from it.
+    pub text: Arc<str>,
     /// Computed on first use: only diagnostics need it.
     line_starts: OnceLock<Vec<u32>>,
     /// The file that included this one, and where.
@@ -116,6 +119,9 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// The file [`SourceMap::share`] found last: consecutive strings
+    /// mostly come from one file.
+    last_shared: Cell<usize>,
 }
 
 impl SourceMap {
@@ -128,22 +134,35 @@ impl SourceMap {
     pub fn add(&mut self, path: PathBuf, text: String, included_from: Option<Span>) -> FileId {
         self.files.push(SourceFile {
             path,
-            text,
+            text: Arc::from(text),
             line_starts: OnceLock::new(),
             included_from,
         });
         FileId(self.files.len() as u32 - 1)
     }
 
-    /// Lends out a file's text (the parser reads it while adding the files
-    /// it includes); [`SourceMap::put_text`] must give it back.
-    pub(crate) fn take_text(&mut self, id: FileId) -> String {
-        std::mem::take(&mut self.files[id.0 as usize].text)
-    }
-
-    /// Gives back the text lent by [`SourceMap::take_text`].
-    pub(crate) fn put_text(&mut self, id: FileId, text: String) {
-        self.files[id.0 as usize].text = text;
+    /// `part`, a slice of one of the files' texts, as a [`Str`] sharing
+    /// that text; anything else is copied.
+    pub fn share(&self, part: &str) -> Str {
+        let at = part.as_ptr() as usize;
+        let contains = |file: &SourceFile| {
+            let base = file.text.as_ptr() as usize;
+            at >= base && at + part.len() <= base + file.text.len()
+        };
+        let last = self.last_shared.get();
+        let found = match self.files.get(last) {
+            Some(file) if contains(file) => Some(last),
+            _ => self.files.iter().position(contains),
+        };
+        match found {
+            Some(index) => {
+                self.last_shared.set(index);
+                let text = &self.files[index].text;
+                let start = at - text.as_ptr() as usize;
+                Str::slice(text, start..start + part.len())
+            }
+            None => Str::from(part),
+        }
     }
 
     /// The file with this id.

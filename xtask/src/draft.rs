@@ -484,7 +484,8 @@ impl<'a> Drafter<'a> {
                                 .iter()
                                 .find(|b| corpus_ref_name(self.corpus, &b.ty) == *c)
                         });
-                        let mut branch = corpus.map_or_else(|| format!("v{i}"), |b| b.name.clone());
+                        let mut branch =
+                            corpus.map_or_else(|| format!("v{i}"), |b| b.name.to_string());
                         if !used.insert(branch.clone()) {
                             branch = format!("v{i}");
                         }
@@ -576,7 +577,7 @@ fn corpus_ref_name(schema: &Schema, ty: &TypeRef) -> String {
     match ty {
         TypeRef::Builtin(b) if b.json_type() == JsonType::Int => Builtin::Int.name().to_string(),
         TypeRef::Builtin(b) => b.name().to_string(),
-        TypeRef::Definition(id) => schema.definition(*id).name.clone(),
+        TypeRef::Definition(id) => schema.definition(*id).name.to_string(),
         TypeRef::Array(inner) => format!("[{}]", corpus_ref_name(schema, inner)),
     }
 }

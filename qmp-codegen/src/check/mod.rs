@@ -45,9 +45,10 @@ impl<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result> std::fmt::Display 
 /// Problems are reported to `diagnostics`. When a language rule is broken
 /// the returned model is empty; documentation problems alone leave it whole.
 /// The tree is consumed: doc comments move into the model.
-pub fn check(mut tree: SyntaxTree, _sources: &SourceMap, diagnostics: &mut Diagnostics) -> Schema {
+pub fn check(mut tree: SyntaxTree, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Schema {
     let (decls, rejected) = shape::check_exprs(&tree.exprs, &tree.pragmas, diagnostics);
-    let (mut schema, docs) = schema::check_schema(&decls, &rejected, &tree.pragmas, diagnostics);
+    let (mut schema, docs) =
+        schema::check_schema(&decls, &rejected, &tree.pragmas, sources, diagnostics);
     drop(decls);
     for (definition, expr) in docs {
         schema.definitions[definition].doc = tree.exprs[expr].doc.take();

@@ -20,9 +20,9 @@ use std::borrow::Cow;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::syntax::doc::{Doc, SectionKind};
-use crate::syntax::tree::Pragmas;
+use crate::syntax::tree::{Pragmas, Str};
 
 use super::fxhash::{HashMap, HashSet};
 use super::lazy;
@@ -140,7 +140,7 @@ impl<'c> Seen<'c> {
 }
 
 struct Variant {
-    name: String,
+    name: Str,
     span: Span,
     /// `None` for a branch not written (no members).
     ty: Option<usize>,
@@ -148,7 +148,7 @@ struct Variant {
 }
 
 struct DefEntity<'c> {
-    name: String,
+    name: Str,
     kind: DefKind,
     /// The declaration it comes from (the owner, for an implicit type).
     decl: usize,
@@ -186,10 +186,12 @@ pub fn check_schema(
     decls: &[Decl<'_>],
     rejected: &[Rejected],
     pragmas: &Pragmas,
+    sources: &SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> (model::Schema, Vec<(usize, usize)>) {
     let mut checker = Checker {
         decls,
+        sources,
         pragmas,
         diagnostics,
         names: HashMap::with_capacity_and_hasher(2 * decls.len(), Default::default()),
@@ -238,11 +240,15 @@ impl Connected {
 }
 
 /// Finds the first member or feature description of a name in a doc
-/// comment, as [`Doc::member`] and [`Doc::feature`] do: by a scan in a
-/// short doc comment, through maps built once in a long one (a scan per
-/// member would be quadratic).
+/// comment, as [`Doc::member`] and [`Doc::feature`] do. Descriptions are
+/// almost always written in the order of what they describe, so a short
+/// doc comment is scanned from just after the previous find, which makes
+/// one pass over it for all its members; a long one gets maps (with a bad
+/// order, scans would be quadratic).
 struct DocIndex<'d> {
     doc: &'d Doc,
+    /// Where the next scan starts.
+    cursor: std::cell::Cell<usize>,
     members: HashMap<&'d str, usize>,
     features: HashMap<&'d str, usize>,
 }
@@ -253,6 +259,7 @@ impl<'d> DocIndex<'d> {
     fn new(doc: &'d Doc) -> DocIndex<'d> {
         let mut index = DocIndex {
             doc,
+            cursor: std::cell::Cell::new(0),
             members: HashMap::default(),
             features: HashMap::default(),
         };
@@ -274,22 +281,34 @@ impl<'d> DocIndex<'d> {
     /// The index of the first section of `kind` (member or feature) named
     /// `name`.
     fn find(&self, kind: SectionKind, name: &str) -> Option<usize> {
-        if self.doc.sections.len() <= Self::SCAN {
-            return self
-                .doc
-                .sections
-                .iter()
-                .position(|s| s.kind == kind && s.name.as_deref() == Some(name));
+        let sections = &self.doc.sections;
+        if sections.len() > Self::SCAN {
+            let map = if kind == SectionKind::Feature {
+                &self.features
+            } else {
+                &self.members
+            };
+            return map.get(name).copied();
         }
-        let map = if kind == SectionKind::Feature {
-            &self.features
+        let is =
+            |s: &crate::syntax::doc::Section| s.kind == kind && s.name.as_deref() == Some(name);
+        // With a name described twice, only a scan from the start finds
+        // the first description.
+        let start = if self.doc.duplicate_names {
+            0
         } else {
-            &self.members
+            self.cursor.get()
         };
-        map.get(name).copied()
+        let found = sections[start..]
+            .iter()
+            .position(is)
+            .map(|i| start + i)
+            .or_else(|| sections[..start].iter().position(is))?;
+        self.cursor.set(found + 1);
+        Some(found)
     }
 
-    fn text(&self, kind: SectionKind, name: &str) -> Option<String> {
+    fn text(&self, kind: SectionKind, name: &str) -> Option<Str> {
         self.find(kind, name)
             .map(|i| self.doc.sections[i].text.clone())
     }
@@ -297,9 +316,11 @@ impl<'d> DocIndex<'d> {
 
 struct Checker<'c, 'a> {
     decls: &'c [Decl<'a>],
+    /// The schema's files, whose text the model's names share.
+    sources: &'c SourceMap,
     pragmas: &'c Pragmas,
     diagnostics: &'c mut Diagnostics,
-    names: HashMap<String, Name>,
+    names: HashMap<Str, Name>,
     arrays: Vec<ArrayEntity>,
     defs: Vec<DefEntity<'c>>,
     /// Arrays and definitions in the order they are checked.
@@ -338,6 +359,11 @@ fn type_names_of<'d, 'a>(decl: &'d Decl<'a>) -> Vec<&'d TypeName<'a>> {
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
+    /// A name read from the schema, as a [`Str`] sharing its file's text.
+    fn share(&self, name: &str) -> Str {
+        self.sources.share(name)
+    }
+
     fn report(&mut self, diagnostic: Diagnostic) {
         self.failed = true;
         self.diagnostics.report(diagnostic);
@@ -408,7 +434,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 // QEMU makes no type for empty inline members.
                 if !members.is_empty() {
                     let name = format!("q_obj_{}-{suffix}", decl.name);
-                    let id = self.add_def(name, DefKind::Object, index, Some(role));
+                    let id = self.add_def(name.into(), DefKind::Object, index, Some(role));
                     self.decl_implicit[index] = Some(id);
                 }
             }
@@ -419,19 +445,21 @@ impl<'c, 'a> Checker<'c, 'a> {
                 DefinitionKind::Command => DefKind::Command,
                 DefinitionKind::Event => DefKind::Event,
             };
-            let id = self.add_def(decl.name.to_owned(), kind, index, None);
+            let id = self.add_def(self.share(decl.name), kind, index, None);
             self.decl_def[index] = Some(id);
         }
         for r in rejected {
             if !is_builtin_name(&r.name) {
-                self.names.entry(r.name.clone()).or_insert(Name::Poisoned);
+                self.names
+                    .entry(r.name.as_str().into())
+                    .or_insert(Name::Poisoned);
             }
         }
     }
 
     fn add_def(
         &mut self,
-        name: String,
+        name: Str,
         kind: DefKind,
         decl: usize,
         implicit: Option<ImplicitRole>,
@@ -466,7 +494,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return;
         }
         let name = format!("{element}List");
-        if self.names.contains_key(&name) {
+        if self.names.contains_key(name.as_str()) {
             return;
         }
         let id = self.arrays.len();
@@ -476,7 +504,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             span,
             element_ty: None,
         });
-        self.names.insert(name, Name::Type(Ty::Array(id)));
+        self.names.insert(name.into(), Name::Type(Ty::Array(id)));
         self.entities.push(Entity::Array(id));
     }
 
@@ -984,7 +1012,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             let mut written_types: Vec<Option<&TypeName>> = Vec::new();
             for b in branches {
                 variants.push(Variant {
-                    name: b.name.to_owned(),
+                    name: self.share(b.name),
                     span: b.span,
                     ty: None,
                     condition: b.condition.clone(),
@@ -995,7 +1023,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             for (value, condition) in values.iter().zip(enum_conditions) {
                 if !written.contains(value.as_str()) {
                     variants.push(Variant {
-                        name: value.clone(),
+                        name: self.share(value),
                         span: decl.expr.span,
                         ty: None,
                         condition,
@@ -1624,11 +1652,15 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
-    fn build_features(features: &[FeatureDecl], doc: Option<&DocIndex<'_>>) -> Vec<model::Feature> {
+    fn build_features(
+        &self,
+        features: &[FeatureDecl],
+        doc: Option<&DocIndex<'_>>,
+    ) -> Vec<model::Feature> {
         features
             .iter()
             .map(|f| model::Feature {
-                name: f.name.to_owned(),
+                name: self.share(f.name),
                 span: f.span,
                 condition: f.condition.clone(),
                 special: model::SpecialFeature::from_name(f.name),
@@ -1647,12 +1679,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             .iter()
             .zip(&self.defs[id].member_tys)
             .map(|(m, &ty)| model::Member {
-                name: m.name.to_owned(),
+                name: self.share(m.name),
                 span: m.span,
                 optional: m.optional,
                 ty: self.type_ref(ty, ids),
                 condition: m.condition.clone(),
-                features: Self::build_features(&m.features, doc),
+                features: self.build_features(&m.features, doc),
                 doc: doc.and_then(|d| d.text(SectionKind::Member, m.name)),
             })
             .collect()
@@ -1665,7 +1697,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let doc = doc.as_ref();
         if let Some(role) = def.implicit {
             return model::Definition {
-                name: def.name.to_owned(),
+                name: self.share(&def.name),
                 span: decl.expr.span,
                 implicit: Some(model::Implicit {
                     owner: self.decl_def[def.decl].map_or(DefId(0), |o| ids[o]),
@@ -1685,14 +1717,14 @@ impl<'c, 'a> Checker<'c, 'a> {
                 values: values
                     .iter()
                     .map(|v| model::EnumValue {
-                        name: v.name.to_owned(),
+                        name: self.share(v.name),
                         span: v.span,
                         condition: v.condition.clone(),
-                        features: Self::build_features(&v.features, doc),
+                        features: self.build_features(&v.features, doc),
                         doc: doc.and_then(|d| d.text(SectionKind::Member, v.name)),
                     })
                     .collect(),
-                prefix: prefix.map(str::to_owned),
+                prefix: prefix.map(|p| self.share(p)),
             }),
             DeclBody::Struct { .. } => model::Body::Struct(model::StructType {
                 base: def.base.map(|b| ids[b]),
@@ -1700,7 +1732,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }),
             DeclBody::Union { discriminator, .. } => model::Body::Union(model::UnionType {
                 base: def.base.map_or(DefId(0), |b| ids[b]),
-                discriminator: (*discriminator).to_owned(),
+                discriminator: self.share(discriminator),
                 discriminator_type: self.type_ref(
                     def.discriminator_ty.unwrap_or(Ty::Builtin(Builtin::QType)),
                     ids,
@@ -1709,7 +1741,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .variants
                     .iter()
                     .map(|v| model::UnionBranch {
-                        name: v.name.to_owned(),
+                        name: v.name.clone(),
                         span: v.span,
                         ty: v.ty.map(|t| ids[t]),
                         condition: v.condition.clone(),
@@ -1721,7 +1753,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     .iter()
                     .zip(&def.member_tys)
                     .map(|(b, &ty)| model::AlternateBranch {
-                        name: b.name.to_owned(),
+                        name: self.share(b.name),
                         span: b.span,
                         ty: self.type_ref(ty, ids),
                         condition: b.condition.clone(),
@@ -1753,13 +1785,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             }),
         };
         model::Definition {
-            name: def.name.to_owned(),
+            name: self.share(&def.name),
             span: decl.expr.span,
             implicit: None,
             // Moved in from the syntax tree by `check`.
             doc: None,
             condition: decl.condition.clone(),
-            features: Self::build_features(&decl.features, doc),
+            features: self.build_features(&decl.features, doc),
             body,
         }
     }

@@ -569,7 +569,7 @@ impl<'a> Shape<'a, '_> {
                         format!("'if' condition '{s}' of {what} must be an upper-case identifier such as 'CONFIG_FOO'"),
                     ));
                 }
-                Ok(Condition::Name(s.to_string()))
+                Ok(Condition::Name(s.clone()))
             }
             Value::Object(o) => {
                 let source = format!("the 'if' condition of {what}");

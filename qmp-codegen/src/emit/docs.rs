@@ -59,7 +59,7 @@ pub fn condition_note(condition: &Condition) -> String {
 
 fn condition_text(condition: &Condition) -> String {
     match condition {
-        Condition::Name(name) => name.clone(),
+        Condition::Name(name) => name.to_string(),
         Condition::All(list) => format!(
             "all({})",
             list.iter()

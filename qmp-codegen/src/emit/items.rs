@@ -209,11 +209,7 @@ impl<'a> Emitter<'a> {
                 self.errors.push(error);
             }
             let variant = ident(&rust);
-            let doc = value
-                .doc
-                .clone()
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or_else(|| format!("`{}`", value.name));
+            let doc = described(value.doc.as_deref(), &value.name);
             let attrs = item_attrs(Some(&doc), value.condition.as_ref(), &value.features);
             variants.push(quote! { #attrs #variant, });
             wire.push(value.name.clone());
@@ -387,16 +383,12 @@ impl<'a> Emitter<'a> {
                 let option = self.prelude("Option");
                 ty = quote!(#option<#ty>);
             }
-            let doc = member
-                .doc
-                .clone()
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or_else(|| format!("`{}`", member.name));
+            let doc = described(member.doc.as_deref(), &member.name);
             let attrs = item_attrs(Some(&doc), member.condition.as_ref(), &member.features);
             fields.push(Field {
                 declaration: quote! { #attrs pub #field: #ty, },
                 ident: field,
-                wire: member.name.clone(),
+                wire: member.name.to_string(),
                 optional: member.optional,
             });
         }
@@ -568,11 +560,7 @@ impl<'a> Emitter<'a> {
             }
             let variant = ident(&rust);
             let ty = self.ty(&branch.ty);
-            let doc = branch
-                .doc
-                .clone()
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or_else(|| format!("`{}`", branch.name));
+            let doc = described(branch.doc.as_deref(), &branch.name);
             let attrs = item_attrs(Some(&doc), branch.condition.as_ref(), &[]);
             variants.push(quote! { #attrs #variant(#ty), });
             variant_idents.push(variant.clone());
@@ -710,7 +698,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn modes(&self, def: &Definition) -> CommandModes {
-        if let Some((_, modes)) = self.config.modes.iter().find(|(n, _)| *n == def.name) {
+        if let Some((_, modes)) = self.config.modes.iter().find(|(n, _)| def.name == *n) {
             return *modes;
         }
         let feature = |name: &str| def.features.iter().any(|f| f.name == name);
@@ -913,6 +901,15 @@ struct Field {
 }
 
 /// The field names and the expressions that decode them from `members`.
+/// A member's, value's or branch's doc text: its description, else its
+/// wire name in code style.
+fn described(doc: Option<&str>, name: &str) -> String {
+    match doc {
+        Some(text) if !text.trim().is_empty() => text.to_owned(),
+        _ => format!("`{name}`"),
+    }
+}
+
 fn decode_fields(fields: &[Field]) -> (Vec<&Ident>, Vec<TokenStream>) {
     fields
         .iter()

@@ -59,8 +59,9 @@ pub struct Section {
     /// The line where the section begins.
     pub span: Span,
     /// The text without the tag, lines joined with `\n`, trimmed of blank
-    /// lines at either end. Indentation inside is kept.
-    pub text: String,
+    /// lines at either end. Indentation inside is kept. A one-line text
+    /// shares the file's text.
+    pub text: Str,
 }
 
 /// A doc comment block.
@@ -73,6 +74,8 @@ pub struct Doc {
     pub symbol: Option<(Str, Span)>,
     /// All sections in textual order; the first is the untagged body.
     pub sections: Vec<Section>,
+    /// Whether a member or feature is described twice.
+    pub duplicate_names: bool,
 }
 
 impl Doc {

@@ -21,12 +21,14 @@ pub(crate) fn parse_doc(
 ) -> Result<Doc, Diagnostic> {
     let span = reader.token_span();
     reader.doc_text.clear();
+    let empty = reader.empty();
     let mut parser = DocParser {
         reader,
         diagnostics,
         doc: Doc {
             span,
             symbol: None,
+            duplicate_names: false,
             sections: {
                 // Room for a typical definition doc: body, a few members,
                 // `Since:`; growing a vector one section at a time costs.
@@ -35,13 +37,15 @@ pub(crate) fn parse_doc(
                     kind: SectionKind::Plain,
                     name: None,
                     span,
-                    text: String::new(),
+                    text: empty,
                 });
                 sections
             },
         },
         ended: false,
         interrupted: false,
+        lines: 0,
+        last_line: "",
     };
     if parser.reader.token_text() != "##" {
         parser.warn("a doc comment must open with a line of just '##'");
@@ -66,6 +70,10 @@ struct DocParser<'r, 't> {
     ended: bool,
     /// The block ended at a token that is not a comment.
     interrupted: bool,
+    /// How many non-blank lines the text being collected has, and the last
+    /// of them: a one-line text (most are) is shared, not copied.
+    lines: usize,
+    last_line: &'t str,
 }
 
 impl<'t> DocParser<'_, 't> {
@@ -121,7 +129,11 @@ impl<'t> DocParser<'_, 't> {
             .expect("a doc always has its body section")
     }
 
-    fn append(&mut self, line: &str) {
+    fn append(&mut self, line: &'t str) {
+        if !line.is_empty() {
+            self.lines += 1;
+            self.last_line = line;
+        }
         self.reader.doc_text.push_str(line);
         self.reader.doc_text.push('\n');
     }
@@ -144,22 +156,28 @@ impl<'t> DocParser<'_, 't> {
     /// Moves the collected text, without blank lines at either end, into
     /// the last section.
     fn flush(&mut self) {
-        let text = self.reader.doc_text.trim_matches('\n');
-        if !text.is_empty() {
-            let text = text.to_owned();
+        let text = match self.lines {
+            0 => None,
+            // Blank lines around the one line are trimmed anyway.
+            1 => Some(self.reader.share(self.last_line)),
+            _ => Some(Str::from(self.reader.doc_text.trim_matches('\n'))),
+        };
+        if let Some(text) = text {
             self.section_mut().text = text;
         }
         self.reader.doc_text.clear();
+        self.lines = 0;
     }
 
     fn push(&mut self, kind: SectionKind, name: Option<Str>) {
         self.flush();
         let span = self.reader.token_span();
+        let text = self.reader.empty();
         self.doc.sections.push(Section {
             kind,
             name,
             span,
-            text: String::new(),
+            text,
         });
     }
 
@@ -191,6 +209,7 @@ impl<'t> DocParser<'_, 't> {
             .iter()
             .any(|s| s.kind == kind && s.name.as_deref() == Some(name))
         {
+            self.doc.duplicate_names = true;
             self.warn(format!("{what} '{name}' is described twice"));
         }
         let name = self.reader.share(name);

@@ -149,11 +149,8 @@ impl Parser<'_> {
     fn file(&mut self, file: FileId) {
         let path = normalize(&self.sources.file(file).path);
         self.chain.push(path);
-        // The text is lent out of the map (not copied) because parsing an
-        // include adds files to it; it goes back at the end.
-        let text = self.sources.take_text(file);
-        // The tree's strings are slices of one shared copy of the text.
-        let shared: Arc<str> = Arc::from(text.as_str());
+        // The tree's strings are slices of the map's copy of the text.
+        let shared: Arc<str> = Arc::clone(&self.sources.file(file).text);
         let mut reader = FileReader {
             lexer: Lexer::new(&shared),
             shared: &shared,
@@ -225,8 +222,6 @@ impl Parser<'_> {
         }
         self.reject_dangling_doc(pending_doc);
         self.chain.pop();
-        drop(reader);
-        self.sources.put_text(file, text);
     }
 
     /// A definition doc comment must be followed by its definition; free-form
@@ -400,9 +395,9 @@ pub(crate) struct FileReader<'t> {
     pub file: FileId,
     /// Where the token before the current one ended.
     previous_end: usize,
-    /// The text of the doc comment section being read: it is copied,
-    /// trimmed, into the section when the next one starts (one allocation
-    /// per section; the buffer is reused for the whole file).
+    /// The text of the doc comment section being read: when it has more
+    /// than one line, it is copied, trimmed, into the section when the
+    /// next one starts (the buffer is reused for the whole file).
     pub doc_text: String,
 }
 
@@ -487,6 +482,11 @@ impl<'t> FileReader<'t> {
             }
             _ => Str::from(part),
         }
+    }
+
+    /// An empty string, sharing the text being read (no allocation).
+    pub fn empty(&self) -> Str {
+        Str::slice(self.shared, 0..0)
     }
 
     /// The value of the current string token: a slice of the text, or the

@@ -74,6 +74,13 @@ impl std::borrow::Borrow<str> for Str {
     }
 }
 
+/// Quoted into generated code as a string literal, as a `&str` is.
+impl quote::ToTokens for Str {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        self.as_str().to_tokens(tokens)
+    }
+}
+
 impl fmt::Debug for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
