@@ -16,12 +16,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
-use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tracing::debug;
 
 use crate::conn::{self, Shared};
 use crate::events::Subscription;
+use crate::outbox::{self, Outbox};
 use crate::Error;
 
 /// The greeting's content: the server's version and the capabilities it
@@ -57,7 +57,7 @@ impl OobState for OutOfBand {}
 /// lets the writer shut the connection's write half down.
 struct Inner {
     shared: Arc<Shared>,
-    outgoing: mpsc::UnboundedSender<Vec<u8>>,
+    outbox: Arc<Outbox>,
     greeting: ServerGreeting,
     reader: AbortHandle,
 }
@@ -65,6 +65,7 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.reader.abort();
+        self.outbox.finish();
     }
 }
 
@@ -170,13 +171,13 @@ impl Client<Handshake> {
             "greeting"
         );
         let shared = Arc::new(Shared::default());
-        let (outgoing, rx) = mpsc::unbounded_channel();
+        let outbox = Arc::new(Outbox::new(write, shared.clone()));
         let reader = tokio::spawn(conn::read_loop(reader, shared.clone())).abort_handle();
-        tokio::spawn(conn::write_loop(write, rx, shared.clone()));
+        tokio::spawn(outbox::write_loop(outbox.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
                 shared,
-                outgoing,
+                outbox,
                 greeting,
                 reader,
             }),
@@ -309,23 +310,20 @@ impl<M: Mode, O: OobState> Client<M, O> {
             // The server says nothing on success: send and return.
             let id = self.inner.shared.unanswered_id();
             let bytes = encode(C::NAME, oob, command, id)?;
-            self.send(id, C::NAME, bytes)?;
+            self.send(id, C::NAME, &bytes)?;
             return serde_json::from_str("{}").map_err(|e| Error::malformed(e, b"{}"));
         }
         let raw = self.call(C::NAME, oob, command, timeout).await?;
         serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
     }
 
-    fn send(&self, id: u64, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
+    fn send(&self, id: u64, name: &str, bytes: &[u8]) -> Result<(), Error> {
         debug!(id, command = name, "execute");
-        self.inner
-            .outgoing
-            .send(bytes)
-            .map_err(|_| Error::Disconnected)
+        self.inner.outbox.send(bytes)
     }
 
     /// Sends a request and waits for its answer. Cancel safe: the request
-    /// is queued whole, and dropping the future keeps its id taken until
+    /// is accepted whole before the first await, and dropping the future keeps its id taken until
     /// the late answer comes, which is then discarded.
     async fn call<A: Serialize + ?Sized>(
         &self,
@@ -355,7 +353,7 @@ impl<M: Mode, O: OobState> Client<M, O> {
         };
         let id = registration.id;
         let bytes = encode(name, oob, arguments, id)?;
-        self.send(id, name, bytes)?;
+        self.send(id, name, &bytes)?;
         forget.sent = true;
         let answer = registration.answer;
         let answer = match timeout {

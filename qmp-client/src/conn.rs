@@ -1,6 +1,6 @@
 //! The connection's core: one reader task that routes answers by id and
-//! events to subscribers, one writer task that owns the write half, and the
-//! state they share with the handles.
+//! events to subscribers, and the state it shares with the handles and the
+//! outgoing side ([`crate::outbox`]).
 //!
 //! Invariants:
 //! - a request's id is registered in `pending` before its bytes are queued,
@@ -9,8 +9,8 @@
 //! - an id is reused only once its answer came (a call that gave up after
 //!   sending keeps its id taken until then), so ids stay small and short on
 //!   the wire without a late answer ever reaching the wrong call;
-//! - requests are queued whole on an unbounded channel and written by one
-//!   task, so dropping a call never leaves half a line on the wire;
+//! - requests are accepted whole by the outbox, so dropping a call never
+//!   leaves half a line on the wire (see [`crate::outbox`]);
 //! - once the reader stops, `closed` is set and every pending call gets
 //!   [`Error::Disconnected`]; later calls fail at once.
 
@@ -24,7 +24,7 @@ use qmp_types::Timestamp;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, trace, warn};
 
@@ -389,38 +389,4 @@ pub(crate) fn trim(line: &[u8]) -> &[u8] {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(start, |i| i + 1);
     &line[start..end]
-}
-
-/// The writer task: writes queued requests in order, several at a time
-/// when they queue up; on a write error, closes the connection. Ends when
-/// every handle is gone, shutting the write half down.
-pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
-    mut writer: W,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    shared: Arc<Shared>,
-) {
-    let mut batch = Vec::new();
-    while let Some(first) = rx.recv().await {
-        let result = if rx.is_empty() {
-            write(&mut writer, &first).await
-        } else {
-            batch.clear();
-            batch.extend_from_slice(&first);
-            while let Ok(more) = rx.try_recv() {
-                batch.extend_from_slice(&more);
-            }
-            write(&mut writer, &batch).await
-        };
-        if let Err(error) = result {
-            warn!(%error, "writing to the server failed");
-            shared.close();
-            return;
-        }
-    }
-    let _ = writer.shutdown().await;
-}
-
-async fn write<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> std::io::Result<()> {
-    writer.write_all(bytes).await?;
-    writer.flush().await
 }

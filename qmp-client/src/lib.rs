@@ -28,14 +28,16 @@
 //! - [`blocking`]: the same client for code without an async runtime;
 //! - [`Error`]: the one error type.
 //!
-//! One reader task routes answers by id and events to subscribers; one
-//! writer task writes requests whole. Each command and answer is logged
+//! One reader task routes answers by id and events to subscribers; a call
+//! writes its request whole itself when nothing else is queued, and one
+//! writer task writes what does queue up. Each command and answer is logged
 //! through `tracing` at debug level (the lines themselves at trace level).
 
 mod client;
 mod conn;
 mod error;
 mod events;
+mod outbox;
 
 pub mod blocking;
 

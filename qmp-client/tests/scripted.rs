@@ -1,6 +1,7 @@
-//! The client against a scripted server on an in-memory pipe: the cases
-//! a well-behaved QEMU never produces (malformed lines, answers that do
-//! not decode, ids nobody sent).
+//! The client against a scripted server on an in-memory pipe or a Unix
+//! socket pair: the cases a well-behaved QEMU never produces (malformed
+//! lines, answers that do not decode, ids nobody sent), and a transport
+//! that takes requests slowly or fails.
 
 use std::time::Duration;
 
@@ -8,16 +9,19 @@ use qmp_client::types::commands::QueryVersion;
 use qmp_client::types::events::AnyEvent;
 use qmp_client::{Client, Error, Operational};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, Lines};
 
 const GREETING: &str = r#"{"QMP": {"version": {"qemu": {"micro": 2, "minor": 0, "major": 10}, "package": ""}, "capabilities": ["oob"]}}"#;
 const VERSION: &str = r#"{"qemu": {"micro": 2, "minor": 0, "major": 10}, "package": ""}"#;
 const GUARD: Duration = Duration::from_secs(30);
 
+type ReadEnd = Box<dyn AsyncRead + Unpin + Send>;
+type WriteEnd = Box<dyn AsyncWrite + Unpin + Send>;
+
 /// The server's end: reads requests, writes whatever the test says.
 struct Server {
-    lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
-    write: tokio::io::WriteHalf<DuplexStream>,
+    lines: Lines<BufReader<ReadEnd>>,
+    write: WriteEnd,
 }
 
 impl Server {
@@ -30,28 +34,58 @@ impl Server {
         serde_json::from_str(&line).unwrap()
     }
 
+    /// Answers request `id` with `ret`.
+    async fn answer(&mut self, id: &Value, ret: &str) {
+        self.send(&format!(r#"{{"return": {ret}, "id": {id}}}"#))
+            .await;
+    }
+
     async fn send(&mut self, line: &str) {
         self.write.write_all(line.as_bytes()).await.unwrap();
         self.write.write_all(b"\n").await.unwrap();
     }
 }
 
+/// A client and a server on an in-memory pipe.
 async fn connected() -> (Client<Operational>, Server) {
     let (client_end, server_end) = tokio::io::duplex(1 << 16);
     let (read, write) = tokio::io::split(server_end);
+    let (client_read, client_write) = tokio::io::split(client_end);
+    negotiated(
+        (Box::new(read), Box::new(write)),
+        (Box::new(client_read), Box::new(client_write)),
+    )
+    .await
+}
+
+/// `query-version` on a task of its own, for the server to answer.
+fn query_version(
+    client: &Client<Operational>,
+) -> tokio::task::JoinHandle<Result<qmp_client::types::types::VersionInfo, Error>> {
+    let client = client.clone();
+    tokio::spawn(async move { client.execute(QueryVersion {}).await })
+}
+
+/// What a task returned, within the hang guard.
+async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    tokio::time::timeout(GUARD, task).await.unwrap().unwrap()
+}
+
+/// A client on `client`, negotiated by a server on `server`.
+async fn negotiated(
+    server: (ReadEnd, WriteEnd),
+    client: (ReadEnd, WriteEnd),
+) -> (Client<Operational>, Server) {
     let mut server = Server {
-        lines: BufReader::new(read).lines(),
-        write,
+        lines: BufReader::new(server.0).lines(),
+        write: server.1,
     };
     server.send(GREETING).await;
-    let (client_read, client_write) = tokio::io::split(client_end);
-    let client = Client::connect_io(client_read, client_write).await.unwrap();
+    let client = Client::connect_io(client.0, client.1).await.unwrap();
     let negotiate = tokio::spawn(client.negotiate(&[]));
     let request = server.request().await;
     assert_eq!(request["execute"], "qmp_capabilities");
-    server
-        .send(&format!(r#"{{"return": {{}}, "id": {}}}"#, request["id"]))
-        .await;
+    server.answer(&request["id"], "{}").await;
     (negotiate.await.unwrap().unwrap(), server)
 }
 
@@ -59,10 +93,7 @@ async fn connected() -> (Client<Operational>, Server) {
 async fn malformed_lines_are_typed_errors_and_the_connection_goes_on() {
     let (client, mut server) = connected().await;
     let mut events = client.events::<AnyEvent>();
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let call = query_version(&client);
     let request = server.request().await;
     server.send("this is not JSON").await;
     server.send(r#"{"return": {}, "id": "not ours"}"#).await;
@@ -73,17 +104,8 @@ async fn malformed_lines_are_typed_errors_and_the_connection_goes_on() {
     server
         .send(r#"{"event": "SOMETHING_NEW", "data": {"x": 1}, "timestamp": {"seconds": 1, "microseconds": 2}}"#)
         .await;
-    server
-        .send(&format!(
-            r#"{{"return": {VERSION}, "id": {}}}"#,
-            request["id"]
-        ))
-        .await;
-    let version = tokio::time::timeout(GUARD, call)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    server.answer(&request["id"], VERSION).await;
+    let version = joined(call).await.unwrap();
     assert_eq!(version.qemu.micro, 2);
 
     // The reader routed these lines before the answer that follows them:
@@ -120,10 +142,7 @@ async fn malformed_lines_are_typed_errors_and_the_connection_goes_on() {
 #[tokio::test]
 async fn an_answer_that_does_not_decode_fails_only_its_call() {
     let (client, mut server) = connected().await;
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let call = query_version(&client);
     let request = server.request().await;
     let long = "x".repeat(2000);
     server
@@ -132,7 +151,7 @@ async fn an_answer_that_does_not_decode_fails_only_its_call() {
             request["id"]
         ))
         .await;
-    match tokio::time::timeout(GUARD, call).await.unwrap().unwrap() {
+    match joined(call).await {
         Err(Error::Malformed {
             bytes, truncated, ..
         }) => {
@@ -141,35 +160,20 @@ async fn an_answer_that_does_not_decode_fails_only_its_call() {
         }
         other => panic!("{other:?}"),
     }
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let call = query_version(&client);
     let request = server.request().await;
-    server
-        .send(&format!(
-            r#"{{"return": {VERSION}, "id": {}}}"#,
-            request["id"]
-        ))
-        .await;
-    assert!(tokio::time::timeout(GUARD, call)
-        .await
-        .unwrap()
-        .unwrap()
-        .is_ok());
+    server.answer(&request["id"], VERSION).await;
+    assert!(joined(call).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_closed_pipe_ends_streams_and_fails_calls() {
     let (client, mut server) = connected().await;
     let mut events = client.events::<AnyEvent>();
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let call = query_version(&client);
     server.request().await;
     drop(server);
-    let result = tokio::time::timeout(GUARD, call).await.unwrap().unwrap();
+    let result = joined(call).await;
     assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
     assert!(tokio::time::timeout(GUARD, events.next())
         .await
@@ -183,24 +187,12 @@ async fn ids_are_reused_only_after_the_answer_came() {
     // Sequential calls reuse the same small id, and leave `arguments` out.
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let call = tokio::spawn({
-            let client = client.clone();
-            async move { client.execute(QueryVersion {}).await }
-        });
+        let call = query_version(&client);
         let request = server.request().await;
         assert!(request.get("arguments").is_none(), "{request}");
         ids.push(request["id"].clone());
-        server
-            .send(&format!(
-                r#"{{"return": {VERSION}, "id": {}}}"#,
-                request["id"]
-            ))
-            .await;
-        tokio::time::timeout(GUARD, call)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        server.answer(&request["id"], VERSION).await;
+        joined(call).await.unwrap();
     }
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
 
@@ -211,10 +203,7 @@ async fn ids_are_reused_only_after_the_answer_came() {
         .await;
     assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
     let abandoned = server.request().await["id"].clone();
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let call = query_version(&client);
     let request = server.request().await;
     assert_ne!(request["id"], abandoned);
     server
@@ -224,23 +213,103 @@ async fn ids_are_reused_only_after_the_answer_came() {
         .await;
     // The abandoned id is free again once its answer came (and was read).
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let again = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(QueryVersion {}).await }
-    });
+    let again = query_version(&client);
     let second = server.request().await;
     assert_eq!(second["id"], abandoned);
     for id in [&request["id"], &second["id"]] {
-        server
-            .send(&format!(r#"{{"return": {VERSION}, "id": {id}}}"#))
-            .await;
+        server.answer(id, VERSION).await;
     }
     for call in [call, again] {
-        let version = tokio::time::timeout(GUARD, call)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let version = joined(call).await.unwrap();
         assert_eq!(version.qemu.micro, 2);
     }
+}
+
+/// A client and a server on a Unix socket pair; also the server's socket,
+/// for shutting it down halfway.
+async fn connected_by_socket() -> (Client<Operational>, Server, std::os::unix::net::UnixStream) {
+    let (client_end, server_end) = std::os::unix::net::UnixStream::pair().unwrap();
+    let socket = server_end.try_clone().unwrap();
+    let [client_end, server_end] = [client_end, server_end].map(|end| {
+        end.set_nonblocking(true).unwrap();
+        tokio::net::UnixStream::from_std(end).unwrap().into_split()
+    });
+    let (client, server) = negotiated(
+        (Box::new(server_end.0), Box::new(server_end.1)),
+        (Box::new(client_end.0), Box::new(client_end.1)),
+    )
+    .await;
+    (client, server, socket)
+}
+
+impl Server {
+    /// Reads one line a few bytes at a time, letting the client run in
+    /// between: a peer that takes a long request slowly.
+    async fn slow_line(&mut self) -> Vec<u8> {
+        let reader = self.lines.get_mut();
+        let mut line = Vec::new();
+        while !line.ends_with(b"\n") {
+            let buffer = tokio::time::timeout(GUARD, reader.fill_buf())
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!buffer.is_empty(), "end of stream inside a line");
+            let end = buffer
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(buffer.len(), |i| i + 1)
+                .min(4096);
+            line.extend_from_slice(&buffer[..end]);
+            reader.consume(end);
+            tokio::task::yield_now().await;
+        }
+        line
+    }
+}
+
+#[tokio::test]
+async fn a_request_the_socket_takes_in_parts_stays_whole_and_first() {
+    let (client, mut server, _socket) = connected_by_socket().await;
+    // Far more than a socket buffer holds: the call writes what the
+    // socket takes, and the writer task the rest as the server reads.
+    let blob = "x".repeat(4 << 20);
+    let big = tokio::spawn({
+        let client = client.clone();
+        let blob = blob.clone();
+        async move { client.execute_raw("x-big", json!({ "blob": blob })).await }
+    });
+    // Part of it has arrived, so the call has handed its request over:
+    // dropping the call now must not cut the line short.
+    server.lines.get_mut().fill_buf().await.unwrap();
+    big.abort();
+    assert!(big.await.unwrap_err().is_cancelled());
+    // Queued behind the rest of the long line.
+    let small = query_version(&client);
+    let first: Value = serde_json::from_slice(&server.slow_line().await).unwrap();
+    assert_eq!(first["execute"], "x-big");
+    assert_eq!(first["arguments"]["blob"], blob.as_str());
+    let second = server.request().await;
+    assert_eq!(second["execute"], "query-version");
+    for id in [&first["id"], &second["id"]] {
+        server.answer(id, VERSION).await;
+    }
+    let version = joined(small).await.unwrap();
+    assert_eq!(version.qemu.micro, 2);
+}
+
+#[tokio::test]
+async fn a_failed_write_closes_the_connection_and_fails_pending_calls() {
+    let (client, mut server, socket) = connected_by_socket().await;
+    let waiting = query_version(&client);
+    server.request().await;
+    // The server stops reading: the next write fails (EPIPE), while the
+    // connection's read side stays open.
+    socket.shutdown(std::net::Shutdown::Read).unwrap();
+    let result = client.execute(QueryVersion {}).await;
+    assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
+    let result = joined(waiting).await;
+    assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
+    assert!(client.is_closed());
+    let result = client.execute(QueryVersion {}).await;
+    assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
 }
