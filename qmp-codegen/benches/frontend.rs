@@ -11,6 +11,7 @@
 use std::hint::black_box;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use criterion::Criterion;
 use qmp_codegen::syntax::{FileLoader, FsLoader, MemoryLoader};
@@ -30,11 +31,11 @@ fn schema_root() -> Option<PathBuf> {
 /// front end asked for, so a [`MemoryLoader`] can serve the same run.
 #[derive(Default)]
 struct Recorder {
-    files: Vec<(PathBuf, String)>,
+    files: Vec<(PathBuf, Arc<str>)>,
 }
 
 impl FileLoader for Recorder {
-    fn load(&mut self, path: &Path) -> io::Result<String> {
+    fn load(&mut self, path: &Path) -> io::Result<Arc<str>> {
         let text = FsLoader.load(path)?;
         self.files.push((path.to_path_buf(), text.clone()));
         Ok(text)

@@ -131,10 +131,10 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, path: PathBuf, text: String, included_from: Option<Span>) -> FileId {
+    pub fn add(&mut self, path: PathBuf, text: Arc<str>, included_from: Option<Span>) -> FileId {
         self.files.push(SourceFile {
             path,
-            text: Arc::from(text),
+            text,
             line_starts: OnceLock::new(),
             included_from,
         });

@@ -1697,7 +1697,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let doc = doc.as_ref();
         if let Some(role) = def.implicit {
             return model::Definition {
-                name: self.share(&def.name),
+                name: def.name.clone(),
                 span: decl.expr.span,
                 implicit: Some(model::Implicit {
                     owner: self.decl_def[def.decl].map_or(DefId(0), |o| ids[o]),
@@ -1785,7 +1785,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             }),
         };
         model::Definition {
-            name: self.share(&def.name),
+            name: def.name.clone(),
             span: decl.expr.span,
             implicit: None,
             // Moved in from the syntax tree by `check`.

@@ -104,9 +104,7 @@ impl<'a> Lexer<'a> {
             match byte {
                 b'#' => {
                     let is_doc = bytes.get(self.cursor) == Some(&b'#');
-                    self.cursor = self.src[start..]
-                        .find('\n')
-                        .map_or(self.src.len(), |i| start + i);
+                    self.cursor = self.line_end(start);
                     if keep_comments || is_doc {
                         return Ok(self.token(TokenKind::Comment, start));
                     }
@@ -150,10 +148,16 @@ impl<'a> Lexer<'a> {
         if bytes.get(self.cursor) != Some(&b'\n') || bytes.get(start) != Some(&b'#') {
             return None;
         }
-        self.cursor = self.src[start..]
-            .find('\n')
-            .map_or(self.src.len(), |i| start + i);
+        self.cursor = self.line_end(start);
         Some(self.token(TokenKind::Comment, start))
+    }
+
+    /// The offset of the newline ending the line that `from` is on, or the
+    /// end of the text. Comments are most of a schema's bytes, so this is
+    /// the lexer's hottest loop: the `memchr` crate's SIMD search is several
+    /// times faster than the standard library's on lines this short.
+    fn line_end(&self, from: usize) -> usize {
+        memchr::memchr(b'\n', &self.src.as_bytes()[from..]).map_or(self.src.len(), |i| from + i)
     }
 
     fn token(&self, kind: TokenKind, start: usize) -> Token {

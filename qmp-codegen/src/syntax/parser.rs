@@ -28,8 +28,9 @@ const MAX_FILE_SIZE: usize = 64 << 20;
 
 /// Reads schema files: from disk ([`FsLoader`]) or memory ([`MemoryLoader`]).
 pub trait FileLoader {
-    /// The text of the file at `path`.
-    fn load(&mut self, path: &Path) -> io::Result<String>;
+    /// The text of the file at `path`. (An `Arc`, so that a loader that
+    /// keeps files in memory lends them out without a copy.)
+    fn load(&mut self, path: &Path) -> io::Result<Arc<str>>;
 }
 
 /// Reads files from disk.
@@ -37,9 +38,10 @@ pub trait FileLoader {
 pub struct FsLoader;
 
 impl FileLoader for FsLoader {
-    fn load(&mut self, path: &Path) -> io::Result<String> {
+    fn load(&mut self, path: &Path) -> io::Result<Arc<str>> {
         let bytes = std::fs::read(path)?;
         String::from_utf8(bytes)
+            .map(Arc::from)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file is not valid UTF-8"))
     }
 }
@@ -57,12 +59,12 @@ impl FileLoader for FsLoader {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MemoryLoader {
-    files: Vec<(PathBuf, String)>,
+    files: Vec<(PathBuf, Arc<str>)>,
 }
 
 impl MemoryLoader {
     /// Adds (or replaces) a file.
-    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) {
         let path = normalize(&path.into());
         self.files.retain(|(p, _)| *p != path);
         self.files.push((path, text.into()));
@@ -70,12 +72,12 @@ impl MemoryLoader {
 }
 
 impl FileLoader for MemoryLoader {
-    fn load(&mut self, path: &Path) -> io::Result<String> {
-        let path = normalize(path);
-        self.files
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, t)| t.clone())
+    fn load(&mut self, path: &Path) -> io::Result<Arc<str>> {
+        let find = |path: &Path| self.files.iter().find(|(p, _)| p == path);
+        // Paths are stored normalized; most are asked for that way too.
+        find(path)
+            .or_else(|| find(&normalize(path)))
+            .map(|(_, text)| Arc::clone(text))
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
     }
 }
@@ -101,11 +103,11 @@ pub fn parse(
         seen: vec![normalize(path)],
         chain: Vec::new(),
     };
-    parser.file(file);
+    parser.file(file, parser.seen[0].clone());
     Ok(parser.tree)
 }
 
-fn read(loader: &mut dyn FileLoader, path: &Path) -> io::Result<String> {
+fn read(loader: &mut dyn FileLoader, path: &Path) -> io::Result<Arc<str>> {
     let text = loader.load(path)?;
     if text.len() > MAX_FILE_SIZE {
         return Err(io::Error::new(
@@ -146,9 +148,9 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn file(&mut self, file: FileId) {
-        let path = normalize(&self.sources.file(file).path);
-        self.chain.push(path);
+    /// Parses `file`, whose normalized path is `key`.
+    fn file(&mut self, file: FileId, key: PathBuf) {
+        self.chain.push(key);
         // The tree's strings are slices of the map's copy of the text.
         let shared: Arc<str> = Arc::clone(&self.sources.file(file).text);
         let mut reader = FileReader {
@@ -282,13 +284,13 @@ impl Parser<'_> {
         }
         match read(self.loader, &path) {
             Ok(text) => {
-                self.seen.push(key);
+                self.seen.push(key.clone());
                 let file = self.sources.add(path, text, Some(span));
                 self.tree.includes.push(Include {
                     span,
                     file: Some(file),
                 });
-                self.file(file);
+                self.file(file, key);
             }
             Err(error) => {
                 self.tree.includes.push(Include { span, file: None });
