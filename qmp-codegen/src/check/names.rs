@@ -186,6 +186,34 @@ pub fn c_name(name: &str, protect: bool) -> String {
     mapped
 }
 
+/// The first name whose C name equals an earlier one's, as the indices
+/// `(earlier, later)`; `None` when all C names differ. A short list (most
+/// are one or two features, a few enum values) is compared pairwise, a
+/// long one through a map.
+pub fn first_c_name_clash<'n>(
+    names: impl ExactSizeIterator<Item = &'n str>,
+) -> Option<(usize, usize)> {
+    if names.len() < 2 {
+        return None;
+    }
+    let cnames: Vec<std::borrow::Cow<'n, str>> = names.map(|n| c_name_cow(n, true)).collect();
+    if cnames.len() <= 16 {
+        return cnames.iter().enumerate().find_map(|(later, c)| {
+            let earlier = cnames[..later].iter().position(|p| p == c)?;
+            Some((earlier, later))
+        });
+    }
+    let mut seen: super::fxhash::HashMap<&str, usize> =
+        super::fxhash::HashMap::with_capacity_and_hasher(cnames.len(), Default::default());
+    for (later, c) in cnames.iter().enumerate() {
+        if let Some(&earlier) = seen.get(c.as_ref()) {
+            return Some((earlier, later));
+        }
+        seen.insert(c, later);
+    }
+    None
+}
+
 /// The built-in type names of QEMU's generator, including the internal
 /// empty object type and the arrays of every built-in, which a schema can
 /// no more define than `str` itself.
@@ -202,6 +230,21 @@ pub fn is_builtin_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_clash_finds_the_earliest_later_name() {
+        let clash = |names: &[&str]| first_c_name_clash(names.iter().copied());
+        assert_eq!(clash(&["a-b"]), None);
+        assert_eq!(clash(&["a-b", "c", "a_b", "c"]), Some((0, 2)));
+        // C keywords get a `q_` prefix.
+        assert_eq!(clash(&["x", "if", "q_if"]), Some((1, 2)));
+        let many: Vec<String> = (0..40).map(|i| format!("v-{i}")).collect();
+        let mut names: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(clash(&names), None);
+        names.push("v_7");
+        names.push("v-3");
+        assert_eq!(clash(&names), Some((7, 40)));
+    }
 
     #[test]
     fn stems() {

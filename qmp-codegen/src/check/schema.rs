@@ -26,7 +26,7 @@ use crate::syntax::tree::{Pragmas, Str};
 
 use super::fxhash::{HashMap, HashSet};
 use super::lazy;
-use super::names::{c_name_cow, is_builtin_name};
+use super::names::{c_name_cow, first_c_name_clash, is_builtin_name};
 use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
 
 /// How deeply object types may contain one another (through bases and
@@ -124,6 +124,18 @@ impl<'c> Seen<'c> {
         } else {
             self.by_cname.get(cname).map(|&i| &self.list[i])
         }
+    }
+
+    /// Forgets the members pushed after the first `mark`.
+    fn rewind(&mut self, mark: usize) {
+        if mark <= Self::SCAN {
+            self.by_cname.clear();
+        } else {
+            for m in &self.list[mark..] {
+                self.by_cname.remove(m.cname);
+            }
+        }
+        self.list.truncate(mark);
     }
 
     fn push(&mut self, m: Flat<'c>) {
@@ -752,28 +764,26 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn check_feature_clash(&mut self, decl: usize, features: &[FeatureDecl]) -> Result<(), ()> {
-        let mut seen: HashMap<Cow<'_, str>, &FeatureDecl> = HashMap::default();
-        for f in features {
-            let c = c_name_cow(f.name, true);
-            if let Some(previous) = seen.get(&c) {
-                let message = if previous.name == f.name {
-                    format!("feature '{}' is listed twice", f.name)
-                } else {
-                    format!(
-                        "features '{}' and '{}' have the same C name '{c}'",
-                        previous.name, f.name
-                    )
-                };
-                let d = self
-                    .error(decl, message)
-                    .with_label(previous.span, "first")
-                    .with_label(f.span, "again");
-                self.report(d);
-                return Err(());
-            }
-            seen.insert(c, f);
-        }
-        Ok(())
+        let Some((earlier, later)) = first_c_name_clash(features.iter().map(|f| f.name)) else {
+            return Ok(());
+        };
+        let (previous, f) = (&features[earlier], &features[later]);
+        let message = if previous.name == f.name {
+            format!("feature '{}' is listed twice", f.name)
+        } else {
+            format!(
+                "features '{}' and '{}' have the same C name '{}'",
+                previous.name,
+                f.name,
+                c_name_cow(f.name, true)
+            )
+        };
+        let d = self
+            .error(decl, message)
+            .with_label(previous.span, "first")
+            .with_label(f.span, "again");
+        self.report(d);
+        Err(())
     }
 
     fn describe_member(&self, m: &Flat<'_>, context: usize) -> String {
@@ -1082,8 +1092,10 @@ impl<'c, 'a> Checker<'c, 'a> {
             }
             for v in &variants {
                 if let Some(object) = v.ty {
-                    let mut copy = seen.clone();
-                    self.clash_object(&mut copy, object, id, (v.span, &v.name), 0)?;
+                    // Each branch against the common members alone.
+                    let mark = seen.list.len();
+                    self.clash_object(&mut seen, object, id, (v.span, &v.name), 0)?;
+                    seen.rewind(mark);
                 }
             }
             self.defs[id].variants = variants;
@@ -1155,23 +1167,20 @@ impl<'c, 'a> Checker<'c, 'a> {
         match &decl.body {
             DeclBody::Enum { values, .. } => {
                 self.check_definition_features(id, &decl.features, true)?;
-                let mut seen: HashMap<Cow<'_, str>, &str> = HashMap::default();
-                for v in values {
-                    let c = c_name_cow(v.name, true);
-                    if let Some(previous) = seen.get(&c) {
-                        let message = if *previous == v.name {
-                            format!("value '{}' is listed twice", v.name)
-                        } else {
-                            format!(
-                                "values '{previous}' and '{}' have the same C name '{c}'",
-                                v.name
-                            )
-                        };
-                        let d = self.error(decl_index, message).with_label(v.span, "again");
-                        self.report(d);
-                        return Err(());
-                    }
-                    seen.insert(c, v.name);
+                if let Some((earlier, later)) = first_c_name_clash(values.iter().map(|v| v.name)) {
+                    let (previous, v) = (values[earlier].name, &values[later]);
+                    let message = if previous == v.name {
+                        format!("value '{}' is listed twice", v.name)
+                    } else {
+                        format!(
+                            "values '{previous}' and '{}' have the same C name '{}'",
+                            v.name,
+                            c_name_cow(v.name, true)
+                        )
+                    };
+                    let d = self.error(decl_index, message).with_label(v.span, "again");
+                    self.report(d);
+                    return Err(());
                 }
             }
             DeclBody::Alternate { branches } => {
