@@ -27,7 +27,9 @@ use crate::syntax::tree::{Pragmas, Str};
 use super::fxhash::{HashMap, HashSet};
 use super::lazy;
 use super::names::{c_name_cow, first_c_name_clash, is_builtin_name};
-use super::shape::{Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName};
+use super::shape::{
+    BranchDecl, Decl, DeclBody, FeatureDecl, MemberDecl, ObjectRef, Rejected, TypeName, ValueDecl,
+};
 
 /// How deeply object types may contain one another (through bases and
 /// union branches). Real schemas stay under ten.
@@ -214,6 +216,7 @@ pub fn check_schema(
         decl_implicit: vec![None; decls.len()],
         documented: vec![Connected::default(); decls.len()],
         failed: false,
+        scratch: String::new(),
     };
     checker.define_all(rejected);
     checker.check_all();
@@ -344,30 +347,51 @@ struct Checker<'c, 'a> {
     documented: Vec<Connected>,
     /// Whether a language error was reported.
     failed: bool,
+    /// A buffer for names made up to be looked up (`FooList`).
+    scratch: String,
 }
 
-fn type_names_of<'d, 'a>(decl: &'d Decl<'a>) -> Vec<&'d TypeName<'a>> {
-    fn inline<'d, 'a>(r: &'d Option<ObjectRef<'a>>) -> Vec<&'d MemberDecl<'a>> {
-        match r {
-            Some(ObjectRef::Inline(members)) => members.iter().collect(),
-            _ => Vec::new(),
+/// What `name` stands for: a built-in type, its array, or an entry of the
+/// name table.
+fn lookup_in(names: &HashMap<Str, Name>, name: &str) -> Lookup {
+    if let Some(b) = Builtin::from_name(name) {
+        return Lookup::Found(Ty::Builtin(b));
+    }
+    if let Some(b) = name.strip_suffix("List").and_then(Builtin::from_name) {
+        if b != Builtin::QType {
+            return Lookup::Found(Ty::BuiltinArray(b));
         }
     }
-    match &decl.body {
-        DeclBody::Enum { .. } => Vec::new(),
-        DeclBody::Struct { members, .. } => members.iter().map(|m| &m.ty).collect(),
-        DeclBody::Union { base, .. } => match base {
-            ObjectRef::Inline(members) => members.iter().map(|m| &m.ty).collect(),
-            ObjectRef::Named(_) => Vec::new(),
-        },
-        DeclBody::Alternate { branches } => branches.iter().map(|b| &b.ty).collect(),
-        DeclBody::Command { data, returns, .. } => {
-            let mut v: Vec<&TypeName> = inline(data).into_iter().map(|m| &m.ty).collect();
-            v.extend(returns.iter());
-            v
-        }
-        DeclBody::Event { data, .. } => inline(data).into_iter().map(|m| &m.ty).collect(),
+    match names.get(name) {
+        Some(Name::Type(ty)) => Lookup::Found(*ty),
+        Some(Name::NotType(id)) => Lookup::NotType(*id),
+        Some(Name::Poisoned) => Lookup::Poisoned,
+        None => Lookup::Unknown,
     }
+}
+
+/// The name of the array of `element`, written into `buffer`.
+fn array_name<'b>(buffer: &'b mut String, element: &str) -> &'b str {
+    buffer.clear();
+    buffer.push_str(element);
+    buffer.push_str("List");
+    buffer
+}
+
+/// The type names a declaration writes, where arrays of them are made:
+/// its members' (written or inline), an alternate's branches', and a
+/// command's return type.
+fn type_names_of<'d, 'a>(decl: &'d Decl<'a>) -> impl Iterator<Item = &'d TypeName<'a>> {
+    let (branches, returns): (&[BranchDecl], _) = match &decl.body {
+        DeclBody::Alternate { branches } => (branches, None),
+        DeclBody::Command { returns, .. } => (&[], returns.as_ref()),
+        _ => (&[], None),
+    };
+    inline_members(decl)
+        .iter()
+        .map(|m| &m.ty)
+        .chain(branches.iter().map(|b| &b.ty))
+        .chain(returns)
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -505,10 +529,11 @@ impl<'c, 'a> Checker<'c, 'a> {
         if Builtin::from_name(element).is_some_and(|b| b != Builtin::QType) {
             return;
         }
-        let name = format!("{element}List");
-        if self.names.contains_key(name.as_str()) {
+        let name = array_name(&mut self.scratch, element);
+        if self.names.contains_key(name) {
             return;
         }
+        let name = Str::from(name);
         let id = self.arrays.len();
         self.arrays.push(ArrayEntity {
             element: element.to_owned(),
@@ -521,26 +546,13 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     fn lookup(&self, name: &str) -> Lookup {
-        if let Some(b) = Builtin::from_name(name) {
-            return Lookup::Found(Ty::Builtin(b));
-        }
-        if let Some(b) = name.strip_suffix("List").and_then(Builtin::from_name) {
-            if b != Builtin::QType {
-                return Lookup::Found(Ty::BuiltinArray(b));
-            }
-        }
-        match self.names.get(name) {
-            Some(Name::Type(ty)) => Lookup::Found(*ty),
-            Some(Name::NotType(id)) => Lookup::NotType(*id),
-            Some(Name::Poisoned) => Lookup::Poisoned,
-            None => Lookup::Unknown,
-        }
+        lookup_in(&self.names, name)
     }
 
     /// Resolves a written type; reports unknown names in `decl`.
     fn resolve(&mut self, ty: &TypeName, decl: usize, what: impl std::fmt::Display) -> Option<Ty> {
         let found = if ty.array {
-            self.lookup(&format!("{}List", ty.name))
+            lookup_in(&self.names, array_name(&mut self.scratch, ty.name))
         } else {
             self.lookup(ty.name)
         };
@@ -929,7 +941,8 @@ impl<'c, 'a> Checker<'c, 'a> {
 
         // The members written here.
         let members = self.local_members(id);
-        let mut tys = Vec::new();
+        let mut tys = Vec::with_capacity(members.len());
+        seen.list.reserve(members.len());
         for m in members {
             let what = lazy(|f| write!(f, "member '{}'", m.name));
             let ty = self.resolve(&m.ty, decl_index, what).ok_or(())?;
@@ -1821,8 +1834,19 @@ fn json_word(json: JsonType) -> &'static str {
 /// Every list of features a declaration writes: its own, then its enum
 /// values' or inline members', in order.
 fn feature_lists<'d>(decl: &'d Decl<'_>) -> impl Iterator<Item = &'d [FeatureDecl<'d>]> + 'd {
-    let inner: Box<dyn Iterator<Item = &'d [FeatureDecl<'d>]> + 'd> = match &decl.body {
-        DeclBody::Enum { values, .. } => Box::new(values.iter().map(|v| v.features.as_slice())),
+    let values: &[ValueDecl] = match &decl.body {
+        DeclBody::Enum { values, .. } => values,
+        _ => &[],
+    };
+    std::iter::once(decl.features.as_slice())
+        .chain(values.iter().map(|v| v.features.as_slice()))
+        .chain(inline_members(decl).iter().map(|m| m.features.as_slice()))
+}
+
+/// The members a declaration writes inline: a struct's, or an implicit
+/// type's (union base, command arguments, event data).
+fn inline_members<'d, 'a>(decl: &'d Decl<'a>) -> &'d [MemberDecl<'a>] {
+    match &decl.body {
         DeclBody::Struct { members, .. }
         | DeclBody::Union {
             base: ObjectRef::Inline(members),
@@ -1835,8 +1859,7 @@ fn feature_lists<'d>(decl: &'d Decl<'_>) -> impl Iterator<Item = &'d [FeatureDec
         | DeclBody::Event {
             data: Some(ObjectRef::Inline(members)),
             ..
-        } => Box::new(members.iter().map(|m| m.features.as_slice())),
-        _ => Box::new(std::iter::empty()),
-    };
-    std::iter::once(decl.features.as_slice()).chain(inner)
+        } => members,
+        _ => &[],
+    }
 }

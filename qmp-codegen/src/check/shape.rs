@@ -226,31 +226,29 @@ impl<'a> Shape<'a, '_> {
     fn check(&mut self) -> Result<Decl<'a>> {
         let expr = self.expr;
         let object = &expr.object;
-        let metas: Vec<(&Entry, DefinitionKind)> = object
-            .entries
-            .iter()
-            .filter_map(|e| {
-                META_KEYS
-                    .iter()
-                    .find(|(k, _)| *k == e.key.as_str())
-                    .map(|(_, m)| (e, *m))
-            })
-            .collect();
-        let (meta_entry, kind) = match metas.as_slice() {
-            [one] => *one,
-            [] => {
+        let mut metas = object.entries.iter().filter_map(|e| {
+            META_KEYS
+                .iter()
+                .find(|(k, _)| *k == e.key.as_str())
+                .map(|(_, m)| (e, *m))
+        });
+        let (first, second) = (metas.next(), metas.next());
+        let (meta_entry, kind) = match (first, second) {
+            (Some(one), None) => one,
+            (None, _) => {
                 let at = object.entries.first().map_or(expr.span, |e| e.key_span);
                 return Err(self
                     .error(at, "no definition keyword", "expression defines nothing: it needs exactly one of the keys 'enum', 'struct', 'union', 'alternate', 'command' or 'event'")
                     .with_help("`include` and `pragma` directives must be spelled exactly so"));
             }
-            [_, second, ..] => {
+            (Some(first), Some(second)) => {
+                let keys = [first, second].into_iter().chain(metas);
                 return Err(self.error(
                     second.0.key_span,
                     "second definition keyword",
                     format!(
                         "expression has more than one definition keyword ({})",
-                        quoted_list(metas.iter().map(|(e, _)| e.key.as_str()))
+                        quoted_list(keys.map(|(e, _)| e.key.as_str()))
                     ),
                 ));
             }
@@ -636,7 +634,7 @@ impl<'a> Shape<'a, '_> {
                 format!("'features' must be an array, not {}", kind_of(&node.value)),
             ));
         };
-        let mut features = Vec::new();
+        let mut features = Vec::with_capacity(list.len());
         for item in list {
             let (name_node, object) = match &item.value {
                 Value::Object(o) => {
@@ -739,7 +737,7 @@ impl<'a> Shape<'a, '_> {
         };
         let permissive =
             owner.is_some_and(|o| self.pragmas.member_name_exceptions.iter().any(|n| n == o));
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(object.len());
         for entry in &object.entries {
             let (name, optional) = match entry.key.strip_prefix('*') {
                 Some(rest) => (rest, true),
@@ -847,7 +845,7 @@ impl<'a> Shape<'a, '_> {
             .member_name_exceptions
             .iter()
             .any(|n| n == name);
-        let mut values = Vec::new();
+        let mut values = Vec::with_capacity(items.len());
         for item in items {
             let (name_node, spec) = match &item.value {
                 Value::Object(o) => {
@@ -931,7 +929,7 @@ impl<'a> Shape<'a, '_> {
                 ),
             ));
         };
-        let mut branches = Vec::new();
+        let mut branches = Vec::with_capacity(data_object.len());
         for entry in &data_object.entries {
             let what = lazy(|f| write!(f, "branch '{}'", entry.key));
             let branch = self.branch(entry, &what, false)?;
@@ -989,7 +987,7 @@ impl<'a> Shape<'a, '_> {
                 ),
             ));
         };
-        let mut branches = Vec::new();
+        let mut branches = Vec::with_capacity(data_object.len());
         for entry in &data_object.entries {
             let what = lazy(|f| write!(f, "branch '{}'", entry.key));
             self.check_name_lower(&entry.key, entry.key_span, &what, false)?;
