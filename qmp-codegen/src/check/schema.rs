@@ -541,7 +541,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             span,
             element_ty: None,
         });
-        self.names.insert(name.into(), Name::Type(Ty::Array(id)));
+        self.names.insert(name, Name::Type(Ty::Array(id)));
         self.entities.push(Entity::Array(id));
     }
 
