@@ -12,8 +12,8 @@ use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
 use qmp_types::types::{QMPCapability, VersionInfo};
 use qmp_types::wire::{Greeting, GreetingBody};
 use qmp_types::{commands, Command, EventSet};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 use tokio::task::AbortHandle;
@@ -297,7 +297,7 @@ impl<M: Mode, O: OobState> Client<M, O> {
         timeout: Option<Duration>,
     ) -> Result<Value, Error> {
         let raw = self.call(name, false, &arguments, timeout).await?;
-        serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
+        decode(&raw)
     }
 
     async fn typed<C: Command>(
@@ -311,10 +311,10 @@ impl<M: Mode, O: OobState> Client<M, O> {
             let id = self.inner.shared.unanswered_id();
             let bytes = encode(C::NAME, oob, command, id)?;
             self.send(id, C::NAME, &bytes)?;
-            return serde_json::from_str("{}").map_err(|e| Error::malformed(e, b"{}"));
+            return decode("{}");
         }
         let raw = self.call(C::NAME, oob, command, timeout).await?;
-        serde_json::from_str(raw.get()).map_err(|e| Error::malformed(e, raw.get().as_bytes()))
+        decode(&raw)
     }
 
     fn send(&self, id: u64, name: &str, bytes: &[u8]) -> Result<(), Error> {
@@ -331,7 +331,7 @@ impl<M: Mode, O: OobState> Client<M, O> {
         oob: bool,
         arguments: &A,
         timeout: Option<Duration>,
-    ) -> Result<Box<RawValue>, Error> {
+    ) -> Result<Box<str>, Error> {
         struct Forget<'a> {
             shared: &'a Shared,
             id: u64,
@@ -412,6 +412,12 @@ impl Client<Operational, OutOfBand> {
         let timeout = self.timeout;
         async move { self.typed(&command, true, timeout).await }
     }
+}
+
+/// An answer's `return` value (JSON text) decoded as `T`; the text is
+/// checked here, not by the reader.
+fn decode<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+    serde_json::from_str(json).map_err(|e| Error::malformed(e, json.as_bytes()))
 }
 
 /// The request line `{"execute":NAME,"arguments":ARGS,"id":ID}` (or

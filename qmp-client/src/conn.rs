@@ -14,42 +14,23 @@
 //! - once the reader stops, `closed` is set and every pending call gets
 //!   [`Error::Disconnected`]; later calls fail at once.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use qmp_types::wire::ErrorBody;
 use qmp_types::Timestamp;
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, trace, warn};
 
-use crate::Error;
+use crate::{envelope, Error};
 
-/// What a waiting call receives: the raw `return` value, or an error.
-pub(crate) type Answer = Result<Box<RawValue>, Error>;
-
-/// A server message, decoded only as far as routing needs: the payloads
-/// stay raw, so an answer is decoded once, straight into its return type.
-#[derive(Deserialize)]
-struct Incoming<'a> {
-    #[serde(rename = "return", borrow, default)]
-    ret: Option<&'a RawValue>,
-    #[serde(default)]
-    error: Option<ErrorBody>,
-    #[serde(borrow, default)]
-    event: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-    #[serde(default)]
-    timestamp: Option<Timestamp>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-}
+/// What a waiting call receives: the `return` value's JSON text (checked
+/// when the call decodes it), or an error.
+pub(crate) type Answer = Result<Box<str>, Error>;
 
 /// An event as received, shared by every subscriber that wants it.
 #[derive(Debug)]
@@ -314,26 +295,33 @@ fn route(shared: &Shared, line: &[u8]) {
         return;
     }
     trace!(message = %String::from_utf8_lossy(text), "received");
-    let message: Incoming<'_> = match serde_json::from_slice(text) {
+    let message = match std::str::from_utf8(text) {
+        Ok(text) => envelope::split(text),
+        Err(error) => Err(error.to_string()),
+    };
+    let message = match message {
         Ok(message) => message,
-        Err(error) => return malformed(shared, &error.to_string(), text),
+        Err(error) => return malformed(shared, &error, text),
     };
     if let Some(id) = message.id {
-        let Ok(id) = id.get().parse::<u64>() else {
+        let Ok(id) = id.parse::<u64>() else {
             return malformed(shared, "an answer with an id this client never sent", text);
         };
         let answer = match (message.ret, message.error) {
             (Some(ret), None) => {
                 debug!(id, bytes = text.len(), "answer: return");
-                Ok(ret.to_owned())
+                Ok(Box::from(ret))
             }
-            (None, Some(error)) => {
-                debug!(id, class = %error.class, desc = %error.desc, "answer: error");
-                Err(Error::Server {
-                    class: error.class,
-                    desc: error.desc,
-                })
-            }
+            (None, Some(error)) => match decode::<ErrorBody>(error) {
+                Ok(error) => {
+                    debug!(id, class = %error.class, desc = %error.desc, "answer: error");
+                    Err(Error::Server {
+                        class: error.class,
+                        desc: error.desc,
+                    })
+                }
+                Err(error) => Err(Error::malformed(error, text)),
+            },
             _ => Err(Error::malformed(
                 "an answer needs exactly one of `return` and `error`",
                 text,
@@ -342,31 +330,43 @@ fn route(shared: &Shared, line: &[u8]) {
         return shared.answer(id, answer);
     }
     if let Some(name) = message.event {
+        let name = match decode::<String>(name) {
+            Ok(name) => name,
+            Err(error) => return malformed(shared, &error.to_string(), text),
+        };
         debug!(event = %name, "event");
         if !shared.has_subscribers() {
             return;
         }
-        let data = match message.data {
-            Some(raw) => match serde_json::from_str(raw.get()) {
-                Ok(data) => data,
-                Err(error) => return malformed(shared, &error.to_string(), text),
-            },
-            None => Value::Null,
+        let data = match message.data.map(decode::<Value>).transpose() {
+            Ok(data) => data.unwrap_or(Value::Null),
+            Err(error) => return malformed(shared, &error.to_string(), text),
         };
-        let Some(timestamp) = message.timestamp else {
-            return malformed(shared, "an event without a timestamp", text);
+        let timestamp = match message.timestamp.map(decode::<Timestamp>) {
+            Some(Ok(timestamp)) => timestamp,
+            Some(Err(error)) => return malformed(shared, &error.to_string(), text),
+            None => return malformed(shared, "an event without a timestamp", text),
         };
         return shared.notify(Notice::Event(EventRecord {
-            name: name.into_owned(),
+            name,
             data,
             timestamp,
         }));
     }
     if let Some(error) = message.error {
+        let error = match decode::<ErrorBody>(error) {
+            Ok(error) => error,
+            Err(error) => return malformed(shared, &error.to_string(), text),
+        };
         warn!(class = %error.class, desc = %error.desc, "error answer without an id");
         return shared.notify(Notice::UnmatchedError(error));
     }
     malformed(shared, "neither an answer with an id nor an event", text)
+}
+
+/// A member's value decoded from its JSON text.
+fn decode<T: DeserializeOwned>(json: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(json)
 }
 
 fn malformed(shared: &Shared, reason: &str, text: &[u8]) {

@@ -35,6 +35,7 @@
 
 mod client;
 mod conn;
+mod envelope;
 mod error;
 mod events;
 mod outbox;

@@ -160,6 +160,15 @@ async fn an_answer_that_does_not_decode_fails_only_its_call() {
         }
         other => panic!("{other:?}"),
     }
+    // Not even JSON inside: the reader only finds where the value ends,
+    // the call's decoding finds what is wrong with it.
+    let call = query_version(&client);
+    let request = server.request().await;
+    server.answer(&request["id"], r#"{"qemu": ]"#).await;
+    match joined(call).await {
+        Err(Error::Malformed { bytes, .. }) => assert_eq!(bytes, br#"{"qemu": ]"#),
+        other => panic!("{other:?}"),
+    }
     let call = query_version(&client);
     let request = server.request().await;
     server.answer(&request["id"], VERSION).await;
