@@ -347,7 +347,7 @@ struct Checker<'c, 'a> {
     documented: Vec<Connected>,
     /// Whether a language error was reported.
     failed: bool,
-    /// A buffer for names made up to be looked up (`FooList`).
+    /// A buffer for names made up (`FooList`, `q_obj_foo-arg`).
     scratch: String,
 }
 
@@ -469,8 +469,12 @@ impl<'c, 'a> Checker<'c, 'a> {
             if let Some((role, members, suffix)) = implicit {
                 // QEMU makes no type for empty inline members.
                 if !members.is_empty() {
-                    let name = format!("q_obj_{}-{suffix}", decl.name);
-                    let id = self.add_def(name.into(), DefKind::Object, index, Some(role));
+                    self.scratch.clear();
+                    for part in ["q_obj_", decl.name, "-", suffix] {
+                        self.scratch.push_str(part);
+                    }
+                    let name = Str::from(self.scratch.as_str());
+                    let id = self.add_def(name, DefKind::Object, index, Some(role));
                     self.decl_implicit[index] = Some(id);
                 }
             }
