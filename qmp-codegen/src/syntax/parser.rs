@@ -163,8 +163,6 @@ impl Parser<'_> {
             file,
             previous_end: 0,
             doc_text: String::new(),
-            entries: Vec::new(),
-            nodes: Vec::new(),
         };
         let mut pending_doc: Option<Doc> = None;
         let mut primed = reader.advance(false);
@@ -403,10 +401,6 @@ pub(crate) struct FileReader<'t> {
     /// than one line, it is copied, trimmed, into the section when the
     /// next one starts (the buffer is reused for the whole file).
     pub doc_text: String,
-    /// The entries of the objects being read, innermost last.
-    entries: Vec<Entry>,
-    /// The elements of the lists being read, innermost last.
-    nodes: Vec<Node>,
 }
 
 impl<'t> FileReader<'t> {
@@ -555,23 +549,14 @@ impl<'t> FileReader<'t> {
 
     /// The members of an object, after its `{`.
     fn members(&mut self, depth: usize) -> Result<Object, Diagnostic> {
-        let mark = self.entries.len();
-        let result = self.members_onto_stack(mark, depth);
-        // Collected on a stack shared by all objects and copied out once,
-        // so each object's vector is allocated once, at its size.
-        let entries: Vec<Entry> = self.entries.drain(mark..).collect();
-        result.map(|()| Object { entries })
-    }
-
-    /// Pushes the members of an object onto `self.entries`, whose first
-    /// `mark` entries belong to enclosing objects.
-    fn members_onto_stack(&mut self, mark: usize, depth: usize) -> Result<(), Diagnostic> {
+        let mut object = Object::default();
         if self.token.kind == TokenKind::RBrace {
-            return self.advance(false);
+            self.advance(false)?;
+            return Ok(object);
         }
         loop {
             let TokenKind::Str(key) = &mut self.token.kind else {
-                return Err(if self.entries.len() == mark {
+                return Err(if object.is_empty() {
                     self.error("expected a string key or '}'")
                 } else {
                     self.error("expected a string key")
@@ -585,19 +570,22 @@ impl<'t> FileReader<'t> {
                 return Err(self.error("expected ':' after the key"));
             }
             self.advance(false)?;
-            if let Some(first) = self.entries[mark..].iter().find(|e| e.key == key) {
+            if let Some(first) = object.entry(&key) {
                 return Err(self
                     .error(format!("duplicate key '{key}'"))
                     .with_label(first.key_span, "first written here"));
             }
             let value = self.value(depth)?;
-            self.entries.push(Entry {
+            object.entries.push(Entry {
                 key,
                 key_span,
                 value,
             });
             match self.token.kind {
-                TokenKind::RBrace => return self.advance(false),
+                TokenKind::RBrace => {
+                    self.advance(false)?;
+                    return Ok(object);
+                }
                 TokenKind::Comma => self.advance(false)?,
                 _ => return Err(self.error("expected ',' or '}'")),
             }
@@ -606,17 +594,10 @@ impl<'t> FileReader<'t> {
 
     /// The elements of a list, after its `[`.
     fn elements(&mut self, depth: usize) -> Result<Vec<Node>, Diagnostic> {
-        let mark = self.nodes.len();
-        let result = self.elements_onto_stack(depth);
-        // As for objects: one allocation per list, at its size.
-        let list: Vec<Node> = self.nodes.drain(mark..).collect();
-        result.map(|()| list)
-    }
-
-    /// Pushes the elements of a list onto `self.nodes`.
-    fn elements_onto_stack(&mut self, depth: usize) -> Result<(), Diagnostic> {
+        let mut list = Vec::new();
         if self.token.kind == TokenKind::RBracket {
-            return self.advance(false);
+            self.advance(false)?;
+            return Ok(list);
         }
         if !matches!(
             self.token.kind,
@@ -625,10 +606,12 @@ impl<'t> FileReader<'t> {
             return Err(self.error("expected a value or ']'"));
         }
         loop {
-            let node = self.value(depth)?;
-            self.nodes.push(node);
+            list.push(self.value(depth)?);
             match self.token.kind {
-                TokenKind::RBracket => return self.advance(false),
+                TokenKind::RBracket => {
+                    self.advance(false)?;
+                    return Ok(list);
+                }
                 TokenKind::Comma => self.advance(false)?,
                 _ => return Err(self.error("expected ',' or ']'")),
             }
