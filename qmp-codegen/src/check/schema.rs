@@ -237,6 +237,9 @@ struct Connected {
     /// descriptions) or feature (for feature descriptions) of that name
     /// exists.
     matched: Vec<bool>,
+    /// How many member and feature descriptions are marked in `matched`.
+    members: u32,
+    features: u32,
 }
 
 impl Connected {
@@ -246,7 +249,13 @@ impl Connected {
     fn connect(&mut self, doc: &DocIndex<'_>, kind: SectionKind, name: &str) -> bool {
         match doc.find(kind, name) {
             Some(i) => {
-                self.matched[i] = true;
+                if !self.matched[i] {
+                    self.matched[i] = true;
+                    match kind {
+                        SectionKind::Feature => self.features += 1,
+                        _ => self.members += 1,
+                    }
+                }
                 true
             }
             None => false,
@@ -1430,6 +1439,7 @@ impl<'c, 'a> Checker<'c, 'a> {
         let mut connected = Connected {
             done: true,
             matched: vec![false; doc.sections.len()],
+            ..Connected::default()
         };
         let doc = &DocIndex::new(doc);
         self.connect_features(decl_index, doc, &decl.features, &mut connected);
@@ -1534,6 +1544,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                 continue;
             }
             let connected = &self.documented[index];
+            // Usually every description matched: no need to look at them.
+            if connected.members == doc.outline.members
+                && connected.features == doc.outline.features
+            {
+                continue;
+            }
             for (what, kind) in [
                 ("member", SectionKind::Member),
                 ("feature", SectionKind::Feature),

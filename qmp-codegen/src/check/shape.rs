@@ -459,7 +459,12 @@ impl<'a> Shape<'a, '_> {
             return None;
         }
         if kind == DefinitionKind::Command {
-            if let Some(section) = doc.tagged(SectionKind::Returns) {
+            if let Some(section) = doc
+                .outline
+                .has(SectionKind::Returns)
+                .then(|| doc.tagged(SectionKind::Returns))
+                .flatten()
+            {
                 if !object.contains("returns") {
                     let d = self
                         .doc_diagnostic(
@@ -472,7 +477,7 @@ impl<'a> Shape<'a, '_> {
             }
         } else {
             for tag in [SectionKind::Returns, SectionKind::Errors] {
-                if let Some(section) = doc.tagged(tag) {
+                if let Some(section) = doc.outline.has(tag).then(|| doc.tagged(tag)).flatten() {
                     let d = self.doc_diagnostic(
                         section.span,
                         format!(

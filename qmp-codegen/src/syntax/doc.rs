@@ -76,6 +76,39 @@ pub struct Doc {
     pub sections: Vec<Section>,
     /// Whether a member or feature is described twice.
     pub duplicate_names: bool,
+    /// What the parser wrote into `sections`, for checks to skip scans.
+    pub(crate) outline: Outline,
+}
+
+/// A summary of a doc comment's sections as the parser wrote them: which
+/// kinds occur and how many member and feature descriptions have a name.
+/// The checker reads it instead of walking the sections again (each is
+/// a cache line, and a walk over every doc comment's sections is a walk
+/// over most of the schema's memory).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Outline {
+    kinds: u16,
+    /// Member descriptions with a name.
+    pub(crate) members: u32,
+    /// Feature descriptions with a name.
+    pub(crate) features: u32,
+}
+
+impl Outline {
+    /// Counts a new section.
+    pub(crate) fn add(&mut self, kind: SectionKind, named: bool) {
+        self.kinds |= 1 << kind as u16;
+        match (kind, named) {
+            (SectionKind::Member, true) => self.members += 1,
+            (SectionKind::Feature, true) => self.features += 1,
+            _ => {}
+        }
+    }
+
+    /// Whether a section of `kind` occurs.
+    pub(crate) fn has(&self, kind: SectionKind) -> bool {
+        self.kinds & (1 << kind as u16) != 0
+    }
 }
 
 impl Doc {

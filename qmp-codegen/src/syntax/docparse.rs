@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::Span;
-use crate::syntax::doc::{Doc, Section, SectionKind};
+use crate::syntax::doc::{Doc, Outline, Section, SectionKind};
 use crate::syntax::lexer::TokenKind;
 use crate::syntax::parser::FileReader;
 use crate::syntax::tree::Str;
@@ -29,6 +29,7 @@ pub(crate) fn parse_doc(
             span,
             symbol: None,
             duplicate_names: false,
+            outline: Outline::default(),
             sections: {
                 // Room for a typical definition doc: body, a few members,
                 // `Since:`; growing a vector one section at a time costs.
@@ -173,6 +174,7 @@ impl<'t> DocParser<'_, 't> {
         self.flush();
         let span = self.reader.token_span();
         let text = self.reader.empty();
+        self.doc.outline.add(kind, name.is_some());
         self.doc.sections.push(Section {
             kind,
             name,
@@ -185,7 +187,7 @@ impl<'t> DocParser<'_, 't> {
         if matches!(
             kind,
             SectionKind::Returns | SectionKind::Errors | SectionKind::Since
-        ) && self.doc.tagged(kind).is_some()
+        ) && self.doc.outline.has(kind)
         {
             self.warn(format!(
                 "a second '{}:' section; a doc comment may have only one",
@@ -238,7 +240,7 @@ impl<'t> DocParser<'_, 't> {
             }
             let Some(text) = line else { break };
             if text == "Features:" {
-                if self.doc.features().next().is_some() {
+                if self.doc.outline.has(SectionKind::Feature) {
                     self.warn("a second 'Features:' line; list all features under one");
                 }
                 line = self.next_line()?;
