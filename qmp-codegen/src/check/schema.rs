@@ -219,13 +219,18 @@ pub fn check_schema(
         scratch: String::new(),
     };
     checker.define_all(rejected);
-    checker.check_all();
+    let ids = checker.model_ids();
+    let (definitions, docs) = checker.check_all(&ids);
     checker.check_docs();
-    checker.count_features();
+    let feature_names = checker.count_features();
     if checker.failed {
         return (model::Schema::default(), Vec::new());
     }
-    checker.build()
+    let schema = model::Schema {
+        definitions,
+        feature_names,
+    };
+    (schema, docs)
 }
 
 /// Which described members and features of a doc comment were matched.
@@ -661,7 +666,14 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     // ---- Phase 2: checking --------------------------------------------
 
-    fn check_all(&mut self) {
+    /// Checks every array and definition, in the order they were entered,
+    /// and builds each definition's model as soon as it passed, while its
+    /// declaration is still in the cache (the model is dropped if anything
+    /// failed). Returns the definitions, and which doc comments they get
+    /// (see [`check_schema`]).
+    fn check_all(&mut self, ids: &[DefId]) -> (Vec<model::Definition>, Vec<(usize, usize)>) {
+        let mut definitions = Vec::with_capacity(self.defs.len());
+        let mut docs = Vec::new();
         for index in 0..self.entities.len() {
             match self.entities[index] {
                 Entity::Array(a) => self.check_array(a),
@@ -674,12 +686,20 @@ impl<'c, 'a> Checker<'c, 'a> {
                             ok
                         }
                     };
-                    if ok && self.defs[id].implicit.is_none() {
+                    let def = &self.defs[id];
+                    if ok && def.implicit.is_none() {
+                        if self.decls[def.decl].doc.is_some() {
+                            docs.push((definitions.len(), self.decls[def.decl].index));
+                        }
                         self.connect_doc(id);
+                    }
+                    if ok && !self.failed {
+                        definitions.push(self.build_definition(id, ids));
                     }
                 }
             }
         }
+        (definitions, docs)
     }
 
     fn check_array(&mut self, a: usize) {
@@ -1614,7 +1634,9 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// QEMU numbers the feature names of a schema in a 64-bit mask.
-    fn count_features(&mut self) {
+    /// Checks the number of distinct feature names, and returns them in
+    /// the order they first occur (the two special ones first).
+    fn count_features(&mut self) -> Vec<String> {
         let mut names: Vec<&str> = vec!["deprecated", "unstable"];
         let decls: &'c [Decl<'a>] = self.decls;
         for (index, decl) in decls.iter().enumerate() {
@@ -1629,52 +1651,28 @@ impl<'c, 'a> Checker<'c, 'a> {
                             .error(index, format!("the schema uses more than {MAX_FEATURES} distinct feature names"))
                             .with_label(f.span, "one too many");
                         self.report(d);
-                        return;
+                        return Vec::new();
                     }
                 }
             }
         }
+        names.into_iter().map(str::to_owned).collect()
     }
 
     // ---- The model ------------------------------------------------------
 
-    fn build(&self) -> (model::Schema, Vec<(usize, usize)>) {
+    /// Each definition's id in the model: definitions are numbered in the
+    /// order they are checked.
+    fn model_ids(&self) -> Vec<DefId> {
         let mut ids = vec![DefId(0); self.defs.len()];
-        let mut order = Vec::with_capacity(self.defs.len());
-        for e in &self.entities {
-            if let Entity::Def(id) = *e {
-                ids[id] = DefId(order.len() as u32);
-                order.push(id);
-            }
+        let defs = self.entities.iter().filter_map(|e| match *e {
+            Entity::Def(id) => Some(id),
+            Entity::Array(_) => None,
+        });
+        for (number, id) in defs.enumerate() {
+            ids[id] = DefId(number as u32);
         }
-        let mut definitions = Vec::with_capacity(order.len());
-        let mut docs = Vec::new();
-        for &id in &order {
-            let def = &self.defs[id];
-            let decl = &self.decls[def.decl];
-            if def.implicit.is_none() && decl.doc.is_some() {
-                docs.push((definitions.len(), decl.index));
-            }
-            definitions.push(self.build_definition(id, &ids));
-        }
-        let mut feature_names: Vec<String> = vec!["deprecated".into(), "unstable".into()];
-        let mut push = |features: &[FeatureDecl]| {
-            for f in features {
-                if !feature_names.iter().any(|n| n == f.name) {
-                    feature_names.push(f.name.to_owned());
-                }
-            }
-        };
-        for decl in self.decls.iter() {
-            feature_lists(decl).for_each(&mut push);
-        }
-        (
-            model::Schema {
-                definitions,
-                feature_names,
-            },
-            docs,
-        )
+        ids
     }
 
     fn type_ref(&self, ty: Ty, ids: &[DefId]) -> model::TypeRef {
@@ -1683,10 +1681,20 @@ impl<'c, 'a> Checker<'c, 'a> {
             Ty::BuiltinArray(b) => model::TypeRef::Array(Box::new(model::TypeRef::Builtin(b))),
             Ty::Def(id) => model::TypeRef::Definition(ids[id]),
             Ty::Array(a) => {
-                let element = match self.arrays[a].element_ty {
+                let array = &self.arrays[a];
+                // A definition can name an array (`FooList`) that is
+                // checked after it: then its element is looked up here.
+                let element_ty = array
+                    .element_ty
+                    .or_else(|| match self.lookup(&array.element) {
+                        Lookup::Found(ty) => Some(ty),
+                        _ => None,
+                    });
+                let element = match element_ty {
                     Some(Ty::Builtin(b)) => model::TypeRef::Builtin(b),
                     Some(Ty::Def(id)) => model::TypeRef::Definition(ids[id]),
-                    // Not reached: such arrays are errors.
+                    // Not reached in a model that is kept: such arrays
+                    // are errors.
                     _ => model::TypeRef::Builtin(Builtin::Any),
                 };
                 model::TypeRef::Array(Box::new(element))
