@@ -219,3 +219,42 @@ fn decode_errors_name_the_member_and_the_expected_type() {
         "{error}"
     );
 }
+
+#[test]
+fn streamed_decoding_errors_say_where_once() {
+    // From text, serde_json adds the position (where it stopped: the end of
+    // the enclosing object); it is said once, at the end.
+    let error = serde_json::from_str::<Derived>(r#"{"id": "a", "sizes": [], "child": {"id": 1}}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "struct Derived: member 'child': struct Derived: member 'id': \
+         invalid type: integer `1`, expected a string at line 1 column 44"
+    );
+    let error = serde_json::from_str::<Derived>(r#"{"sizes": []}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "struct Derived: missing member 'id' at line 1 column 13"
+    );
+    let error = serde_json::from_str::<Derived>(r#"["a"]"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("expected struct Derived, an object"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_member_sent_twice_keeps_its_last_value() {
+    let decoded: Derived =
+        serde_json::from_str(r#"{"id": "a", "sizes": [], "id": "b", "unknown": [{"x": 1}]}"#)
+            .unwrap();
+    assert_eq!(decoded.id, "b");
+    let figure: Figure =
+        serde_json::from_str(r#"{"kind": "circle", "radius": 1, "radius": 2}"#).unwrap();
+    assert_eq!(figure.kind, FigureBranch::Circle(Circle { radius: 2.0 }));
+}

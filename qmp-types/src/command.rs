@@ -47,7 +47,7 @@ impl crate::support::SerializeMembers for Empty {
 
 impl<'de> Deserialize<'de> for Empty {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "empty object")?;
+        crate::support::deserialize_empty(deserializer, "empty object")?;
         Ok(Empty {})
     }
 }

@@ -29,11 +29,28 @@ macro_rules! object_serde {
 
         impl<'de, $($param: serde::de::DeserializeOwned),*> serde::Deserialize<'de> for $name $(<$($arg),*>)? {
             fn deserialize<De: serde::Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
-                let mut members = $crate::support::Members::deserialize(deserializer, $what)?;
+                $crate::support::deserialize_object(deserializer)
+            }
+        }
+
+        impl<$($param: serde::de::DeserializeOwned),*> $crate::support::DecodeMembers for $name $(<$($arg),*>)? {
+            const WHAT: &'static str = $what;
+            const MEMBERS: &'static [&'static str] = &[$($wire),*];
+
+            fn decode_members<'de, Access: serde::de::MapAccess<'de>>(
+                members: &mut $crate::support::Members<Access>,
+            ) -> Result<Self, Access::Error> {
+                $($(let mut $opt = None;)? $(let mut $field = None;)?)*
+                while let Some(index) = members.next()? {
+                    match Self::MEMBERS[index] {
+                        $($wire => members.value(&mut $($opt)? $($field)?)?,)*
+                        _ => unreachable!(),
+                    }
+                }
                 Ok($name {
                     $(
-                        $($opt: members.optional($wire)?,)?
-                        $($field: members.required($wire)?,)?
+                        $($opt,)?
+                        $($field: members.required($field, $wire)?,)?
                     )*
                 })
             }

@@ -1,12 +1,14 @@
 //! Helpers that generated code calls. Not part of the stable API.
 //!
-//! They decode enums with a fallback for unknown values, and the members of
-//! unions and alternates, whose shape depends on a value inside them; every
-//! error names the type and the member or branch it happened in.
+//! They decode enums with a fallback for unknown values; object types member
+//! by member as the deserializer reads them ([`DecodeMembers`]); and the
+//! members of unions and alternates, whose shape depends on a value inside
+//! them. Every error names the type and the member or branch it happened in.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -30,14 +32,175 @@ where
     deserializer.deserialize_str(Visitor(std::marker::PhantomData))
 }
 
-/// The members of an object being decoded piece by piece.
+/// An object type that decodes its members as they stream by, with no
+/// intermediate map: its `Deserialize` impl calls [`deserialize_object`].
+pub trait DecodeMembers: Sized {
+    /// The type, for messages: `struct Foo`.
+    const WHAT: &'static str;
+    /// The wire names of the members it keeps; [`Members::next`] returns
+    /// indices into this list.
+    const MEMBERS: &'static [&'static str];
+
+    /// Builds the value from the members, reading them with
+    /// [`Members::next`] and [`Members::value`] until the end.
+    fn decode_members<'de, A: MapAccess<'de>>(members: &mut Members<A>) -> Result<Self, A::Error>;
+}
+
+/// Decodes an object into `T`, member by member.
+pub fn deserialize_object<'de, D: Deserializer<'de>, T: DecodeMembers>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct Visitor<T>(PhantomData<T>);
+    impl<'de, T: DecodeMembers> de::Visitor<'de> for Visitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}, an object", T::WHAT)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::decode_members(&mut Members {
+                map,
+                what: T::WHAT,
+                names: T::MEMBERS,
+                current: 0,
+            })
+        }
+    }
+    deserializer.deserialize_map(Visitor(PhantomData))
+}
+
+/// Decodes an object of which no member is kept (a command without
+/// arguments): whatever members it has are skipped.
+pub fn deserialize_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    what: &'static str,
+) -> Result<(), D::Error> {
+    struct Visitor(&'static str);
+    impl<'de> de::Visitor<'de> for Visitor {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}, an object", self.0)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
+    deserializer.deserialize_map(Visitor(what))
+}
+
+/// The members of an object being read, for [`DecodeMembers`].
 #[derive(Debug)]
-pub struct Members {
+pub struct Members<A> {
+    map: A,
+    what: &'static str,
+    names: &'static [&'static str],
+    /// The index of the member whose value comes next.
+    current: usize,
+}
+
+impl<'de, A: MapAccess<'de>> Members<A> {
+    /// The next member the type keeps, as its index in
+    /// [`DecodeMembers::MEMBERS`]; `None` at the end of the object. Members
+    /// the type does not know (a newer QEMU's) are skipped.
+    // Not an `Iterator`: it can fail, and `value` must come in between.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<usize>, A::Error> {
+        loop {
+            match self.map.next_key_seed(MemberIndex(self.names))? {
+                Some(Some(index)) => {
+                    self.current = index;
+                    return Ok(Some(index));
+                }
+                Some(None) => {
+                    self.map.next_value::<IgnoredAny>()?;
+                }
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Decodes the value of the member [`next`](Self::next) returned into
+    /// `slot`. A member sent twice keeps its last value, as serde_json's
+    /// `Map` (which decoding used to go through) does.
+    pub fn value<T: Deserialize<'de>>(&mut self, slot: &mut Option<T>) -> Result<(), A::Error> {
+        match self.map.next_value() {
+            Ok(value) => {
+                *slot = Some(value);
+                Ok(())
+            }
+            Err(error) => Err(context(
+                self.what,
+                format_args!("member '{}'", self.names[self.current]),
+                error,
+            )),
+        }
+    }
+
+    /// The value of a required member, or the error saying it is missing.
+    pub fn required<T>(&self, slot: Option<T>, key: &str) -> Result<T, A::Error> {
+        match slot {
+            Some(value) => Ok(value),
+            None => Err(de::Error::custom(format_args!(
+                "{}: missing member '{key}'",
+                self.what
+            ))),
+        }
+    }
+}
+
+/// Reads an object's key as its index in a list of names, or `None` for a
+/// name not in the list; without allocating.
+struct MemberIndex(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for MemberIndex {
+    type Value = Option<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl de::Visitor<'_> for MemberIndex {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|name| *name == key))
+    }
+}
+
+/// The error `error` with where it happened in front: `struct Foo: member
+/// 'bar': ...`.
+///
+/// serde_json ends an error with its position (`at line 1 column 9`) and
+/// adds the position again to the error this makes, when it passes through
+/// the enclosing object; the inner one is dropped so it is said once.
+#[cold]
+fn context<E: de::Error>(what: &str, place: fmt::Arguments<'_>, error: impl fmt::Display) -> E {
+    let text = error.to_string();
+    E::custom(format_args!("{what}: {place}: {}", without_position(&text)))
+}
+
+/// `text` without a trailing ` at line N column M`.
+fn without_position(text: &str) -> &str {
+    let strip = || {
+        let (rest, column) = text.rsplit_once(" column ")?;
+        let (rest, line) = rest.rsplit_once(" at line ")?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(column) && digits(line)).then_some(rest)
+    };
+    strip().unwrap_or(text)
+}
+
+/// The members of a union being decoded piece by piece: collected into a
+/// map first, because the discriminator decides the branch's type.
+#[derive(Debug)]
+pub struct Collected {
     map: Map<String, Value>,
     what: &'static str,
 }
 
-impl Members {
+impl Collected {
     /// Reads an object; `what` names the type for messages (`union Foo`).
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -45,7 +208,7 @@ impl Members {
     ) -> Result<Self, D::Error> {
         let map = Map::deserialize(deserializer)
             .map_err(|e| de::Error::custom(format_args!("{what}: {e}")))?;
-        Ok(Members { map, what })
+        Ok(Collected { map, what })
     }
 
     /// Takes and decodes a member that must be present.

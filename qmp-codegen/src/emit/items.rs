@@ -18,6 +18,10 @@ use crate::model::{
 /// defines a `String` struct).
 const PRELUDE: [&str; 5] = ["String", "Option", "Vec", "Box", "Result"];
 
+/// Values in Rust's prelude that generated code uses, which a command or
+/// event with boxed arguments or data may shadow: they are tuple structs.
+const PRELUDE_VALUES: [&str; 2] = ["Some", "None"];
+
 /// The name of the variant that keeps what a newer QEMU adds.
 const FALLBACK: &str = "Unrecognized";
 
@@ -51,6 +55,11 @@ impl<'a> Emitter<'a> {
                         && d.name == *name
                 })
             })
+            .chain(PRELUDE_VALUES.into_iter().filter(|name| {
+                schema.definitions.iter().any(|d| {
+                    matches!(d.body, Body::Command(_) | Body::Event(_)) && camel(&d.name) == *name
+                })
+            }))
             .collect();
         Emitter {
             schema,
@@ -282,15 +291,8 @@ impl<'a> Emitter<'a> {
         let default = members.iter().all(|m| m.optional).then(|| quote!(Default,));
         let declarations = fields.iter().map(|f| &f.declaration);
         let serialize = self.serialize_members(name, &fields, None);
-        let runtime = &self.runtime;
         let what = format!("{} {}", def.kind().keyword(), def.name);
-        let (idents, decodes) = decode_fields(&fields);
-        // Members are read (and must form an object) even when none is kept.
-        let read_members = if fields.is_empty() {
-            quote!(#runtime::support::Members::deserialize(deserializer, #what)?;)
-        } else {
-            quote!(let mut members = #runtime::support::Members::deserialize(deserializer, #what)?;)
-        };
+        let deserialize = self.deserialize_members(name, &what, &fields);
         quote! {
             #attrs
             #[derive(Clone, Debug, #default PartialEq)]
@@ -300,10 +302,60 @@ impl<'a> Emitter<'a> {
 
             #serialize
 
+            #deserialize
+        }
+    }
+
+    /// `Deserialize` for a struct of `fields`, and the `DecodeMembers` impl
+    /// it goes through: each member is decoded straight into its field's
+    /// type as the object is read; members not in `fields` are skipped.
+    fn deserialize_members(&self, name: &Ident, what: &str, fields: &[Field]) -> TokenStream {
+        let runtime = &self.runtime;
+        if fields.is_empty() {
+            // The members are read (and must form an object) all the same.
+            return quote! {
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                        #runtime::support::deserialize_empty(deserializer, #what)?;
+                        ::core::result::Result::Ok(#name {})
+                    }
+                }
+            };
+        }
+        let (some, none) = (self.prelude("Some"), self.prelude("None"));
+        let members = dodge("members", fields);
+        let index = dodge("index", fields);
+        let wires = fields.iter().map(|f| &f.wire);
+        let idents: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
+        let positions = (0..fields.len()).map(proc_macro2::Literal::usize_unsuffixed);
+        let inits = fields.iter().map(|f| {
+            let (ident, wire) = (&f.ident, &f.wire);
+            if f.optional {
+                quote!(#ident)
+            } else {
+                quote!(#ident: #members.required(#ident, #wire)?)
+            }
+        });
+        quote! {
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    #read_members
-                    ::core::result::Result::Ok(#name { #(#idents: #decodes,)* })
+                    #runtime::support::deserialize_object(deserializer)
+                }
+            }
+
+            impl #runtime::support::DecodeMembers for #name {
+                const WHAT: &'static str = #what;
+                const MEMBERS: &'static [&'static str] = &[#(#wires),*];
+
+                fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(#members: &mut #runtime::support::Members<A>) -> ::core::result::Result<Self, A::Error> {
+                    #(let mut #idents = #none;)*
+                    while let #some(#index) = #members.next()? {
+                        match #index {
+                            #(#positions => #members.value(&mut #idents)?,)*
+                            _ => ::core::unreachable!(),
+                        }
+                    }
+                    ::core::result::Result::Ok(#name { #(#inits,)* })
                 }
             }
         }
@@ -521,7 +573,7 @@ impl<'a> Emitter<'a> {
 
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    let mut members = #runtime::support::Members::deserialize(deserializer, #what)?;
+                    let mut members = #runtime::support::Collected::deserialize(deserializer, #what)?;
                     let tag: #tag_type = members.required(#tag_wire)?;
                     #(let #idents = #decodes;)*
                     let #tag_field = match tag {
@@ -783,6 +835,8 @@ impl<'a> Emitter<'a> {
             "Option" => quote!(::core::option::Option),
             "Vec" => quote!(::std::vec::Vec),
             "Box" => quote!(::std::boxed::Box),
+            "Some" => quote!(::core::option::Option::Some),
+            "None" => quote!(::core::option::Option::None),
             _ => quote!(::core::result::Result),
         }
     }
@@ -900,7 +954,6 @@ struct Field {
     optional: bool,
 }
 
-/// The field names and the expressions that decode them from `members`.
 /// A member's, value's or branch's doc text: its description, else its
 /// wire name in code style.
 fn described(doc: Option<&str>, name: &str) -> String {
@@ -910,6 +963,17 @@ fn described(doc: Option<&str>, name: &str) -> String {
     }
 }
 
+/// A name for a generated local that no field's name takes: `base`, or
+/// `base` with underscores added.
+fn dodge(base: &str, fields: &[Field]) -> Ident {
+    let mut name = base.to_owned();
+    while fields.iter().any(|f| f.ident == name) {
+        name.push('_');
+    }
+    ident(&name)
+}
+
+/// The field names and the expressions that decode them from `members`.
 fn decode_fields(fields: &[Field]) -> (Vec<&Ident>, Vec<TokenStream>) {
     fields
         .iter()

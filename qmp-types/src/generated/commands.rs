@@ -52,13 +52,24 @@ impl<'de> ::serde::Deserialize<'de> for QmpCapabilities {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qmp_capabilities",
-        )?;
-        ::core::result::Result::Ok(QmpCapabilities {
-            enable: members.optional("enable")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QmpCapabilities {
+    const WHAT: &'static str = "command qmp_capabilities";
+    const MEMBERS: &'static [&'static str] = &["enable"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enable = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enable)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QmpCapabilities { enable })
     }
 }
 
@@ -95,7 +106,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryVersion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-version")?;
+        crate::support::deserialize_empty(deserializer, "command query-version")?;
         ::core::result::Result::Ok(QueryVersion {})
     }
 }
@@ -133,7 +144,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryCommands {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-commands")?;
+        crate::support::deserialize_empty(deserializer, "command query-commands")?;
         ::core::result::Result::Ok(QueryCommands {})
     }
 }
@@ -173,7 +184,7 @@ impl<'de> ::serde::Deserialize<'de> for Quit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command quit")?;
+        crate::support::deserialize_empty(deserializer, "command quit")?;
         ::core::result::Result::Ok(Quit {})
     }
 }
@@ -213,7 +224,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryQmpSchema {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-qmp-schema")?;
+        crate::support::deserialize_empty(deserializer, "command query-qmp-schema")?;
         ::core::result::Result::Ok(QueryQmpSchema {})
     }
 }
@@ -258,12 +269,25 @@ impl<'de> ::serde::Deserialize<'de> for QomList {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qom-list",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QomList {
+    const WHAT: &'static str = "command qom-list";
+    const MEMBERS: &'static [&'static str] = &["path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QomList {
-            path: members.required("path")?,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -310,13 +334,28 @@ impl<'de> ::serde::Deserialize<'de> for QomGet {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qom-get",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QomGet {
+    const WHAT: &'static str = "command qom-get";
+    const MEMBERS: &'static [&'static str] = &["path", "property"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut property = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut property)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QomGet {
-            path: members.required("path")?,
-            property: members.required("property")?,
+            path: members.required(path, "path")?,
+            property: members.required(property, "property")?,
         })
     }
 }
@@ -366,14 +405,31 @@ impl<'de> ::serde::Deserialize<'de> for QomSet {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qom-set",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QomSet {
+    const WHAT: &'static str = "command qom-set";
+    const MEMBERS: &'static [&'static str] = &["path", "property", "value"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut property = None;
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut property)?,
+                2 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QomSet {
-            path: members.required("path")?,
-            property: members.required("property")?,
-            value: members.required("value")?,
+            path: members.required(path, "path")?,
+            property: members.required(property, "property")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -420,13 +476,28 @@ impl<'de> ::serde::Deserialize<'de> for QomListTypes {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qom-list-types",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QomListTypes {
+    const WHAT: &'static str = "command qom-list-types";
+    const MEMBERS: &'static [&'static str] = &["implements", "abstract"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut implements = None;
+        let mut abstract_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut implements)?,
+                1 => members.value(&mut abstract_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QomListTypes {
-            implements: members.optional("implements")?,
-            abstract_: members.optional("abstract")?,
+            implements,
+            abstract_,
         })
     }
 }
@@ -471,12 +542,25 @@ impl<'de> ::serde::Deserialize<'de> for QomListProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command qom-list-properties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QomListProperties {
+    const WHAT: &'static str = "command qom-list-properties";
+    const MEMBERS: &'static [&'static str] = &["typename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut typename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut typename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QomListProperties {
-            typename: members.required("typename")?,
+            typename: members.required(typename, "typename")?,
         })
     }
 }
@@ -548,12 +632,25 @@ impl<'de> ::serde::Deserialize<'de> for ObjectDel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command object-del",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ObjectDel {
+    const WHAT: &'static str = "command object-del";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ObjectDel {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -597,12 +694,25 @@ impl<'de> ::serde::Deserialize<'de> for JobCancel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-cancel",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobCancel {
+    const WHAT: &'static str = "command job-cancel";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobCancel {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -646,12 +756,25 @@ impl<'de> ::serde::Deserialize<'de> for JobComplete {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-complete",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobComplete {
+    const WHAT: &'static str = "command job-complete";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobComplete {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -696,12 +819,25 @@ impl<'de> ::serde::Deserialize<'de> for JobDismiss {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-dismiss",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobDismiss {
+    const WHAT: &'static str = "command job-dismiss";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobDismiss {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -746,12 +882,25 @@ impl<'de> ::serde::Deserialize<'de> for JobFinalize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-finalize",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobFinalize {
+    const WHAT: &'static str = "command job-finalize";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobFinalize {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -795,12 +944,25 @@ impl<'de> ::serde::Deserialize<'de> for JobPause {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-pause",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobPause {
+    const WHAT: &'static str = "command job-pause";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobPause {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -843,12 +1005,25 @@ impl<'de> ::serde::Deserialize<'de> for JobResume {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command job-resume",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobResume {
+    const WHAT: &'static str = "command job-resume";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobResume {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -887,7 +1062,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryJobs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-jobs")?;
+        crate::support::deserialize_empty(deserializer, "command query-jobs")?;
         ::core::result::Result::Ok(QueryJobs {})
     }
 }
@@ -964,12 +1139,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevReopen {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-reopen",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevReopen {
+    const WHAT: &'static str = "command blockdev-reopen";
+    const MEMBERS: &'static [&'static str] = &["options"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut options = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut options)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevReopen {
-            options: members.required("options")?,
+            options: members.required(options, "options")?,
         })
     }
 }
@@ -1013,12 +1201,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-del",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevDel {
+    const WHAT: &'static str = "command blockdev-del";
+    const MEMBERS: &'static [&'static str] = &["node-name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevDel {
-            node_name: members.required("node-name")?,
+            node_name: members.required(node_name, "node-name")?,
         })
     }
 }
@@ -1067,13 +1268,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSetActive {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-set-active",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSetActive {
+    const WHAT: &'static str = "command blockdev-set-active";
+    const MEMBERS: &'static [&'static str] = &["node-name", "active"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        let mut active = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                1 => members.value(&mut active)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSetActive {
-            node_name: members.optional("node-name")?,
-            active: members.required("active")?,
+            node_name,
+            active: members.required(active, "active")?,
         })
     }
 }
@@ -1123,14 +1339,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockResize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block_resize",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockResize {
+    const WHAT: &'static str = "command block_resize";
+    const MEMBERS: &'static [&'static str] = &["device", "node-name", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut node_name = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockResize {
-            device: members.optional("device")?,
-            node_name: members.optional("node-name")?,
-            size: members.required("size")?,
+            device,
+            node_name,
+            size: members.required(size, "size")?,
         })
     }
 }
@@ -1183,14 +1416,35 @@ impl<'de> ::serde::Deserialize<'de> for ChangeBackingFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command change-backing-file",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChangeBackingFile {
+    const WHAT: &'static str = "command change-backing-file";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "image-node-name",
+        "backing-file",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut image_node_name = None;
+        let mut backing_file = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut image_node_name)?,
+                2 => members.value(&mut backing_file)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChangeBackingFile {
-            device: members.required("device")?,
-            image_node_name: members.required("image-node-name")?,
-            backing_file: members.required("backing-file")?,
+            device: members.required(device, "device")?,
+            image_node_name: members.required(image_node_name, "image-node-name")?,
+            backing_file: members.required(backing_file, "backing-file")?,
         })
     }
 }
@@ -1243,14 +1497,31 @@ impl<'de> ::serde::Deserialize<'de> for XBlockdevChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-blockdev-change",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XBlockdevChange {
+    const WHAT: &'static str = "command x-blockdev-change";
+    const MEMBERS: &'static [&'static str] = &["parent", "child", "node"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut parent = None;
+        let mut child = None;
+        let mut node = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut parent)?,
+                1 => members.value(&mut child)?,
+                2 => members.value(&mut node)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XBlockdevChange {
-            parent: members.required("parent")?,
-            child: members.optional("child")?,
-            node: members.optional("node")?,
+            parent: members.required(parent, "parent")?,
+            child,
+            node,
         })
     }
 }
@@ -1303,14 +1574,31 @@ impl<'de> ::serde::Deserialize<'de> for XBlockdevSetIothread {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-blockdev-set-iothread",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XBlockdevSetIothread {
+    const WHAT: &'static str = "command x-blockdev-set-iothread";
+    const MEMBERS: &'static [&'static str] = &["node-name", "iothread", "force"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        let mut iothread = None;
+        let mut force = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                1 => members.value(&mut iothread)?,
+                2 => members.value(&mut force)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XBlockdevSetIothread {
-            node_name: members.required("node-name")?,
-            iothread: members.required("iothread")?,
-            force: members.optional("force")?,
+            node_name: members.required(node_name, "node-name")?,
+            iothread: members.required(iothread, "iothread")?,
+            force,
         })
     }
 }
@@ -1359,13 +1647,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockSetWriteThreshold {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-set-write-threshold",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockSetWriteThreshold {
+    const WHAT: &'static str = "command block-set-write-threshold";
+    const MEMBERS: &'static [&'static str] = &["node-name", "write-threshold"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        let mut write_threshold = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                1 => members.value(&mut write_threshold)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockSetWriteThreshold {
-            node_name: members.required("node-name")?,
-            write_threshold: members.required("write-threshold")?,
+            node_name: members.required(node_name, "node-name")?,
+            write_threshold: members.required(write_threshold, "write-threshold")?,
         })
     }
 }
@@ -1403,7 +1706,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryBlock {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-block")?;
+        crate::support::deserialize_empty(deserializer, "command query-block")?;
         ::core::result::Result::Ok(QueryBlock {})
     }
 }
@@ -1448,13 +1751,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryNamedBlockNodes {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-named-block-nodes",
-        )?;
-        ::core::result::Result::Ok(QueryNamedBlockNodes {
-            flat: members.optional("flat")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryNamedBlockNodes {
+    const WHAT: &'static str = "command query-named-block-nodes";
+    const MEMBERS: &'static [&'static str] = &["flat"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut flat = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut flat)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryNamedBlockNodes { flat })
     }
 }
 
@@ -1493,7 +1807,7 @@ impl<'de> ::serde::Deserialize<'de> for XDebugQueryBlockGraph {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command x-debug-query-block-graph",
         )?;
@@ -1541,13 +1855,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryBlockstats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-blockstats",
-        )?;
-        ::core::result::Result::Ok(QueryBlockstats {
-            query_nodes: members.optional("query-nodes")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryBlockstats {
+    const WHAT: &'static str = "command query-blockstats";
+    const MEMBERS: &'static [&'static str] = &["query-nodes"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut query_nodes = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut query_nodes)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryBlockstats { query_nodes })
     }
 }
 
@@ -1594,13 +1919,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-create",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreate {
+    const WHAT: &'static str = "command blockdev-create";
+    const MEMBERS: &'static [&'static str] = &["job-id", "options"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut options = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut options)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreate {
-            job_id: members.required("job-id")?,
-            options: members.required("options")?,
+            job_id: members.required(job_id, "job-id")?,
+            options: members.required(options, "options")?,
         })
     }
 }
@@ -1657,15 +1997,39 @@ impl<'de> ::serde::Deserialize<'de> for XBlockdevAmend {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-blockdev-amend",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XBlockdevAmend {
+    const WHAT: &'static str = "command x-blockdev-amend";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "node-name",
+        "options",
+        "force",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut node_name = None;
+        let mut options = None;
+        let mut force = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut options)?,
+                3 => members.value(&mut force)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XBlockdevAmend {
-            job_id: members.required("job-id")?,
-            node_name: members.required("node-name")?,
-            options: members.required("options")?,
-            force: members.optional("force")?,
+            job_id: members.required(job_id, "job-id")?,
+            node_name: members.required(node_name, "node-name")?,
+            options: members.required(options, "options")?,
+            force,
         })
     }
 }
@@ -1727,16 +2091,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAdd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-add",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapAdd {
+    const WHAT: &'static str = "command block-dirty-bitmap-add";
+    const MEMBERS: &'static [&'static str] = &[
+        "node",
+        "name",
+        "granularity",
+        "persistent",
+        "disabled",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        let mut granularity = None;
+        let mut persistent = None;
+        let mut disabled = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                2 => members.value(&mut granularity)?,
+                3 => members.value(&mut persistent)?,
+                4 => members.value(&mut disabled)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapAdd {
-            node: members.required("node")?,
-            name: members.required("name")?,
-            granularity: members.optional("granularity")?,
-            persistent: members.optional("persistent")?,
-            disabled: members.optional("disabled")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
+            granularity,
+            persistent,
+            disabled,
         })
     }
 }
@@ -1782,13 +2173,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapClear {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-clear",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapClear {
+    const WHAT: &'static str = "command block-dirty-bitmap-clear";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapClear {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -1834,13 +2240,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapDisable {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-disable",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapDisable {
+    const WHAT: &'static str = "command block-dirty-bitmap-disable";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapDisable {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -1886,13 +2307,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapEnable {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-enable",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapEnable {
+    const WHAT: &'static str = "command block-dirty-bitmap-enable";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapEnable {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -1943,14 +2379,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMerge {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-merge",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapMerge {
+    const WHAT: &'static str = "command block-dirty-bitmap-merge";
+    const MEMBERS: &'static [&'static str] = &["node", "target", "bitmaps"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut target = None;
+        let mut bitmaps = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut target)?,
+                2 => members.value(&mut bitmaps)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapMerge {
-            node: members.required("node")?,
-            target: members.required("target")?,
-            bitmaps: members.required("bitmaps")?,
+            node: members.required(node, "node")?,
+            target: members.required(target, "target")?,
+            bitmaps: members.required(bitmaps, "bitmaps")?,
         })
     }
 }
@@ -1997,13 +2450,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapRemove {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-dirty-bitmap-remove",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapRemove {
+    const WHAT: &'static str = "command block-dirty-bitmap-remove";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapRemove {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -2051,13 +2519,28 @@ impl<'de> ::serde::Deserialize<'de> for XDebugBlockDirtyBitmapSha256 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-debug-block-dirty-bitmap-sha256",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XDebugBlockDirtyBitmapSha256 {
+    const WHAT: &'static str = "command x-debug-block-dirty-bitmap-sha256";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XDebugBlockDirtyBitmapSha256 {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -2162,24 +2645,75 @@ impl<'de> ::serde::Deserialize<'de> for BlockCommit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-commit",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockCommit {
+    const WHAT: &'static str = "command block-commit";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "base-node",
+        "base",
+        "top-node",
+        "top",
+        "backing-file",
+        "backing-mask-protocol",
+        "speed",
+        "on-error",
+        "filter-node-name",
+        "auto-finalize",
+        "auto-dismiss",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut base_node = None;
+        let mut base = None;
+        let mut top_node = None;
+        let mut top = None;
+        let mut backing_file = None;
+        let mut backing_mask_protocol = None;
+        let mut speed = None;
+        let mut on_error = None;
+        let mut filter_node_name = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut base_node)?,
+                3 => members.value(&mut base)?,
+                4 => members.value(&mut top_node)?,
+                5 => members.value(&mut top)?,
+                6 => members.value(&mut backing_file)?,
+                7 => members.value(&mut backing_mask_protocol)?,
+                8 => members.value(&mut speed)?,
+                9 => members.value(&mut on_error)?,
+                10 => members.value(&mut filter_node_name)?,
+                11 => members.value(&mut auto_finalize)?,
+                12 => members.value(&mut auto_dismiss)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockCommit {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            base_node: members.optional("base-node")?,
-            base: members.optional("base")?,
-            top_node: members.optional("top-node")?,
-            top: members.optional("top")?,
-            backing_file: members.optional("backing-file")?,
-            backing_mask_protocol: members.optional("backing-mask-protocol")?,
-            speed: members.optional("speed")?,
-            on_error: members.optional("on-error")?,
-            filter_node_name: members.optional("filter-node-name")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
+            job_id,
+            device: members.required(device, "device")?,
+            base_node,
+            base,
+            top_node,
+            top,
+            backing_file,
+            backing_mask_protocol,
+            speed,
+            on_error,
+            filter_node_name,
+            auto_finalize,
+            auto_dismiss,
         })
     }
 }
@@ -2280,23 +2814,71 @@ impl<'de> ::serde::Deserialize<'de> for BlockStream {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-stream",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockStream {
+    const WHAT: &'static str = "command block-stream";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "base",
+        "base-node",
+        "backing-file",
+        "backing-mask-protocol",
+        "bottom",
+        "speed",
+        "on-error",
+        "filter-node-name",
+        "auto-finalize",
+        "auto-dismiss",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut base = None;
+        let mut base_node = None;
+        let mut backing_file = None;
+        let mut backing_mask_protocol = None;
+        let mut bottom = None;
+        let mut speed = None;
+        let mut on_error = None;
+        let mut filter_node_name = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut base)?,
+                3 => members.value(&mut base_node)?,
+                4 => members.value(&mut backing_file)?,
+                5 => members.value(&mut backing_mask_protocol)?,
+                6 => members.value(&mut bottom)?,
+                7 => members.value(&mut speed)?,
+                8 => members.value(&mut on_error)?,
+                9 => members.value(&mut filter_node_name)?,
+                10 => members.value(&mut auto_finalize)?,
+                11 => members.value(&mut auto_dismiss)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockStream {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            base: members.optional("base")?,
-            base_node: members.optional("base-node")?,
-            backing_file: members.optional("backing-file")?,
-            backing_mask_protocol: members.optional("backing-mask-protocol")?,
-            bottom: members.optional("bottom")?,
-            speed: members.optional("speed")?,
-            on_error: members.optional("on-error")?,
-            filter_node_name: members.optional("filter-node-name")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
+            job_id,
+            device: members.required(device, "device")?,
+            base,
+            base_node,
+            backing_file,
+            backing_mask_protocol,
+            bottom,
+            speed,
+            on_error,
+            filter_node_name,
+            auto_finalize,
+            auto_dismiss,
         })
     }
 }
@@ -2490,25 +3072,79 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevMirror {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-mirror",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevMirror {
+    const WHAT: &'static str = "command blockdev-mirror";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "target",
+        "replaces",
+        "sync",
+        "speed",
+        "granularity",
+        "buf-size",
+        "on-source-error",
+        "on-target-error",
+        "filter-node-name",
+        "copy-mode",
+        "auto-finalize",
+        "auto-dismiss",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut target = None;
+        let mut replaces = None;
+        let mut sync = None;
+        let mut speed = None;
+        let mut granularity = None;
+        let mut buf_size = None;
+        let mut on_source_error = None;
+        let mut on_target_error = None;
+        let mut filter_node_name = None;
+        let mut copy_mode = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut target)?,
+                3 => members.value(&mut replaces)?,
+                4 => members.value(&mut sync)?,
+                5 => members.value(&mut speed)?,
+                6 => members.value(&mut granularity)?,
+                7 => members.value(&mut buf_size)?,
+                8 => members.value(&mut on_source_error)?,
+                9 => members.value(&mut on_target_error)?,
+                10 => members.value(&mut filter_node_name)?,
+                11 => members.value(&mut copy_mode)?,
+                12 => members.value(&mut auto_finalize)?,
+                13 => members.value(&mut auto_dismiss)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevMirror {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            target: members.required("target")?,
-            replaces: members.optional("replaces")?,
-            sync: members.required("sync")?,
-            speed: members.optional("speed")?,
-            granularity: members.optional("granularity")?,
-            buf_size: members.optional("buf-size")?,
-            on_source_error: members.optional("on-source-error")?,
-            on_target_error: members.optional("on-target-error")?,
-            filter_node_name: members.optional("filter-node-name")?,
-            copy_mode: members.optional("copy-mode")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
+            job_id,
+            device: members.required(device, "device")?,
+            target: members.required(target, "target")?,
+            replaces,
+            sync: members.required(sync, "sync")?,
+            speed,
+            granularity,
+            buf_size,
+            on_source_error,
+            on_target_error,
+            filter_node_name,
+            copy_mode,
+            auto_finalize,
+            auto_dismiss,
         })
     }
 }
@@ -2546,7 +3182,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryBlockJobs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-block-jobs")?;
+        crate::support::deserialize_empty(deserializer, "command query-block-jobs")?;
         ::core::result::Result::Ok(QueryBlockJobs {})
     }
 }
@@ -2597,13 +3233,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobCancel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-cancel",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobCancel {
+    const WHAT: &'static str = "command block-job-cancel";
+    const MEMBERS: &'static [&'static str] = &["device", "force"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut force = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut force)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobCancel {
-            device: members.required("device")?,
-            force: members.optional("force")?,
+            device: members.required(device, "device")?,
+            force,
         })
     }
 }
@@ -2676,12 +3327,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobComplete {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-complete",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobComplete {
+    const WHAT: &'static str = "command block-job-complete";
+    const MEMBERS: &'static [&'static str] = &["device"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobComplete {
-            device: members.required("device")?,
+            device: members.required(device, "device")?,
         })
     }
 }
@@ -2725,12 +3389,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobDismiss {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-dismiss",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobDismiss {
+    const WHAT: &'static str = "command block-job-dismiss";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobDismiss {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -2775,12 +3452,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobFinalize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-finalize",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobFinalize {
+    const WHAT: &'static str = "command block-job-finalize";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobFinalize {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -2824,12 +3514,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobPause {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-pause",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobPause {
+    const WHAT: &'static str = "command block-job-pause";
+    const MEMBERS: &'static [&'static str] = &["device"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobPause {
-            device: members.required("device")?,
+            device: members.required(device, "device")?,
         })
     }
 }
@@ -2872,12 +3575,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobResume {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-resume",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobResume {
+    const WHAT: &'static str = "command block-job-resume";
+    const MEMBERS: &'static [&'static str] = &["device"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobResume {
-            device: members.required("device")?,
+            device: members.required(device, "device")?,
         })
     }
 }
@@ -2923,13 +3639,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobSetSpeed {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-job-set-speed",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobSetSpeed {
+    const WHAT: &'static str = "command block-job-set-speed";
+    const MEMBERS: &'static [&'static str] = &["device", "speed"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut speed = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut speed)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobSetSpeed {
-            device: members.required("device")?,
-            speed: members.required("speed")?,
+            device: members.required(device, "device")?,
+            speed: members.required(speed, "speed")?,
         })
     }
 }
@@ -2995,17 +3726,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSync {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-snapshot-sync",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotSync {
+    const WHAT: &'static str = "command blockdev-snapshot-sync";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "node-name",
+        "snapshot-file",
+        "snapshot-node-name",
+        "format",
+        "mode",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut node_name = None;
+        let mut snapshot_file = None;
+        let mut snapshot_node_name = None;
+        let mut format = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut snapshot_file)?,
+                3 => members.value(&mut snapshot_node_name)?,
+                4 => members.value(&mut format)?,
+                5 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotSync {
-            device: members.optional("device")?,
-            node_name: members.optional("node-name")?,
-            snapshot_file: members.required("snapshot-file")?,
-            snapshot_node_name: members.optional("snapshot-node-name")?,
-            format: members.optional("format")?,
-            mode: members.optional("mode")?,
+            device,
+            node_name,
+            snapshot_file: members.required(snapshot_file, "snapshot-file")?,
+            snapshot_node_name,
+            format,
+            mode,
         })
     }
 }
@@ -3057,13 +3818,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshot {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-snapshot",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshot {
+    const WHAT: &'static str = "command blockdev-snapshot";
+    const MEMBERS: &'static [&'static str] = &["node", "overlay"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut overlay = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut overlay)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshot {
-            node: members.required("node")?,
-            overlay: members.required("overlay")?,
+            node: members.required(node, "node")?,
+            overlay: members.required(overlay, "overlay")?,
         })
     }
 }
@@ -3112,13 +3888,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternalSync {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-snapshot-internal-sync",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotInternalSync {
+    const WHAT: &'static str = "command blockdev-snapshot-internal-sync";
+    const MEMBERS: &'static [&'static str] = &["device", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotInternalSync {
-            device: members.required("device")?,
-            name: members.required("name")?,
+            device: members.required(device, "device")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -3168,14 +3959,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotDeleteInternalSync {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-snapshot-delete-internal-sync",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotDeleteInternalSync {
+    const WHAT: &'static str = "command blockdev-snapshot-delete-internal-sync";
+    const MEMBERS: &'static [&'static str] = &["device", "id", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotDeleteInternalSync {
-            device: members.required("device")?,
-            id: members.optional("id")?,
-            name: members.optional("name")?,
+            device: members.required(device, "device")?,
+            id,
+            name,
         })
     }
 }
@@ -3224,13 +4032,28 @@ impl<'de> ::serde::Deserialize<'de> for Transaction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command transaction",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Transaction {
+    const WHAT: &'static str = "command transaction";
+    const MEMBERS: &'static [&'static str] = &["actions", "properties"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut actions = None;
+        let mut properties = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut actions)?,
+                1 => members.value(&mut properties)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Transaction {
-            actions: members.required("actions")?,
-            properties: members.optional("properties")?,
+            actions: members.required(actions, "actions")?,
+            properties,
         })
     }
 }
@@ -3309,13 +4132,28 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerRemove {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command nbd-server-remove",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NbdServerRemove {
+    const WHAT: &'static str = "command nbd-server-remove";
+    const MEMBERS: &'static [&'static str] = &["name", "mode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NbdServerRemove {
-            name: members.required("name")?,
-            mode: members.optional("mode")?,
+            name: members.required(name, "name")?,
+            mode,
         })
     }
 }
@@ -3380,16 +4218,43 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerStart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command nbd-server-start",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NbdServerStart {
+    const WHAT: &'static str = "command nbd-server-start";
+    const MEMBERS: &'static [&'static str] = &[
+        "handshake-max-seconds",
+        "tls-creds",
+        "tls-authz",
+        "max-connections",
+        "addr",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut handshake_max_seconds = None;
+        let mut tls_creds = None;
+        let mut tls_authz = None;
+        let mut max_connections = None;
+        let mut addr = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut handshake_max_seconds)?,
+                1 => members.value(&mut tls_creds)?,
+                2 => members.value(&mut tls_authz)?,
+                3 => members.value(&mut max_connections)?,
+                4 => members.value(&mut addr)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NbdServerStart {
-            handshake_max_seconds: members.optional("handshake-max-seconds")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_authz: members.optional("tls-authz")?,
-            max_connections: members.optional("max-connections")?,
-            addr: members.required("addr")?,
+            handshake_max_seconds,
+            tls_creds,
+            tls_authz,
+            max_connections,
+            addr: members.required(addr, "addr")?,
         })
     }
 }
@@ -3427,7 +4292,7 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerStop {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command nbd-server-stop")?;
+        crate::support::deserialize_empty(deserializer, "command nbd-server-stop")?;
         ::core::result::Result::Ok(NbdServerStop {})
     }
 }
@@ -3504,13 +4369,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportDel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-export-del",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportDel {
+    const WHAT: &'static str = "command block-export-del";
+    const MEMBERS: &'static [&'static str] = &["id", "mode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportDel {
-            id: members.required("id")?,
-            mode: members.optional("mode")?,
+            id: members.required(id, "id")?,
+            mode,
         })
     }
 }
@@ -3548,10 +4428,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryBlockExports {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
-            deserializer,
-            "command query-block-exports",
-        )?;
+        crate::support::deserialize_empty(deserializer, "command query-block-exports")?;
         ::core::result::Result::Ok(QueryBlockExports {})
     }
 }
@@ -3589,7 +4466,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryChardev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-chardev")?;
+        crate::support::deserialize_empty(deserializer, "command query-chardev")?;
         ::core::result::Result::Ok(QueryChardev {})
     }
 }
@@ -3628,7 +4505,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryChardevBackends {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-chardev-backends",
         )?;
@@ -3677,13 +4554,28 @@ impl<'de> ::serde::Deserialize<'de> for ChardevAdd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command chardev-add",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevAdd {
+    const WHAT: &'static str = "command chardev-add";
+    const MEMBERS: &'static [&'static str] = &["id", "backend"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut backend = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut backend)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevAdd {
-            id: members.required("id")?,
-            backend: members.required("backend")?,
+            id: members.required(id, "id")?,
+            backend: members.required(backend, "backend")?,
         })
     }
 }
@@ -3730,13 +4622,28 @@ impl<'de> ::serde::Deserialize<'de> for ChardevChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command chardev-change",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevChange {
+    const WHAT: &'static str = "command chardev-change";
+    const MEMBERS: &'static [&'static str] = &["id", "backend"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut backend = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut backend)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevChange {
-            id: members.required("id")?,
-            backend: members.required("backend")?,
+            id: members.required(id, "id")?,
+            backend: members.required(backend, "backend")?,
         })
     }
 }
@@ -3779,12 +4686,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevRemove {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command chardev-remove",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevRemove {
+    const WHAT: &'static str = "command chardev-remove";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevRemove {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -3828,12 +4748,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSendBreak {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command chardev-send-break",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSendBreak {
+    const WHAT: &'static str = "command chardev-send-break";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSendBreak {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -3882,14 +4815,31 @@ impl<'de> ::serde::Deserialize<'de> for RingbufRead {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command ringbuf-read",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RingbufRead {
+    const WHAT: &'static str = "command ringbuf-read";
+    const MEMBERS: &'static [&'static str] = &["device", "size", "format"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut size = None;
+        let mut format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RingbufRead {
-            device: members.required("device")?,
-            size: members.required("size")?,
-            format: members.optional("format")?,
+            device: members.required(device, "device")?,
+            size: members.required(size, "size")?,
+            format,
         })
     }
 }
@@ -3939,14 +4889,31 @@ impl<'de> ::serde::Deserialize<'de> for RingbufWrite {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command ringbuf-write",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RingbufWrite {
+    const WHAT: &'static str = "command ringbuf-write";
+    const MEMBERS: &'static [&'static str] = &["device", "data", "format"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut data = None;
+        let mut format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut data)?,
+                2 => members.value(&mut format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RingbufWrite {
-            device: members.required("device")?,
-            data: members.required("data")?,
-            format: members.optional("format")?,
+            device: members.required(device, "device")?,
+            data: members.required(data, "data")?,
+            format,
         })
     }
 }
@@ -3984,7 +4951,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-status")?;
+        crate::support::deserialize_empty(deserializer, "command query-status")?;
         ::core::result::Result::Ok(QueryStatus {})
     }
 }
@@ -4025,7 +4992,7 @@ impl<'de> ::serde::Deserialize<'de> for Stop {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command stop")?;
+        crate::support::deserialize_empty(deserializer, "command stop")?;
         ::core::result::Result::Ok(Stop {})
     }
 }
@@ -4065,7 +5032,7 @@ impl<'de> ::serde::Deserialize<'de> for Cont {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command cont")?;
+        crate::support::deserialize_empty(deserializer, "command cont")?;
         ::core::result::Result::Ok(Cont {})
     }
 }
@@ -4109,7 +5076,7 @@ impl<'de> ::serde::Deserialize<'de> for XExitPreconfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-exit-preconfig")?;
+        crate::support::deserialize_empty(deserializer, "command x-exit-preconfig")?;
         ::core::result::Result::Ok(XExitPreconfig {})
     }
 }
@@ -4149,7 +5116,7 @@ impl<'de> ::serde::Deserialize<'de> for SystemReset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command system_reset")?;
+        crate::support::deserialize_empty(deserializer, "command system_reset")?;
         ::core::result::Result::Ok(SystemReset {})
     }
 }
@@ -4190,7 +5157,7 @@ impl<'de> ::serde::Deserialize<'de> for SystemPowerdown {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command system_powerdown")?;
+        crate::support::deserialize_empty(deserializer, "command system_powerdown")?;
         ::core::result::Result::Ok(SystemPowerdown {})
     }
 }
@@ -4228,7 +5195,7 @@ impl<'de> ::serde::Deserialize<'de> for SystemWakeup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command system_wakeup")?;
+        crate::support::deserialize_empty(deserializer, "command system_wakeup")?;
         ::core::result::Result::Ok(SystemWakeup {})
     }
 }
@@ -4267,7 +5234,7 @@ impl<'de> ::serde::Deserialize<'de> for InjectNmi {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command inject-nmi")?;
+        crate::support::deserialize_empty(deserializer, "command inject-nmi")?;
         ::core::result::Result::Ok(InjectNmi {})
     }
 }
@@ -4323,15 +5290,39 @@ impl<'de> ::serde::Deserialize<'de> for SetAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command set-action",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SetAction {
+    const WHAT: &'static str = "command set-action";
+    const MEMBERS: &'static [&'static str] = &[
+        "reboot",
+        "shutdown",
+        "panic",
+        "watchdog",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut reboot = None;
+        let mut shutdown = None;
+        let mut panic = None;
+        let mut watchdog = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut reboot)?,
+                1 => members.value(&mut shutdown)?,
+                2 => members.value(&mut panic)?,
+                3 => members.value(&mut watchdog)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SetAction {
-            reboot: members.optional("reboot")?,
-            shutdown: members.optional("shutdown")?,
-            panic: members.optional("panic")?,
-            watchdog: members.optional("watchdog")?,
+            reboot,
+            shutdown,
+            panic,
+            watchdog,
         })
     }
 }
@@ -4375,12 +5366,25 @@ impl<'de> ::serde::Deserialize<'de> for WatchdogSetAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command watchdog-set-action",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for WatchdogSetAction {
+    const WHAT: &'static str = "command watchdog-set-action";
+    const MEMBERS: &'static [&'static str] = &["action"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut action = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut action)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(WatchdogSetAction {
-            action: members.required("action")?,
+            action: members.required(action, "action")?,
         })
     }
 }
@@ -4426,13 +5430,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryMachines {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-machines",
-        )?;
-        ::core::result::Result::Ok(QueryMachines {
-            compat_props: members.optional("compat-props")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryMachines {
+    const WHAT: &'static str = "command query-machines";
+    const MEMBERS: &'static [&'static str] = &["compat-props"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut compat_props = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut compat_props)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryMachines { compat_props })
     }
 }
 
@@ -4469,7 +5484,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryCurrentMachine {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-current-machine",
         )?;
@@ -4510,7 +5525,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryTarget {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-target")?;
+        crate::support::deserialize_empty(deserializer, "command query-target")?;
         ::core::result::Result::Ok(QueryTarget {})
     }
 }
@@ -4548,7 +5563,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryName {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-name")?;
+        crate::support::deserialize_empty(deserializer, "command query-name")?;
         ::core::result::Result::Ok(QueryName {})
     }
 }
@@ -4587,7 +5602,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryUuid {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-uuid")?;
+        crate::support::deserialize_empty(deserializer, "command query-uuid")?;
         ::core::result::Result::Ok(QueryUuid {})
     }
 }
@@ -4627,7 +5642,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryVmGenerationId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-vm-generation-id",
         )?;
@@ -4668,7 +5683,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryKvm {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-kvm")?;
+        crate::support::deserialize_empty(deserializer, "command query-kvm")?;
         ::core::result::Result::Ok(QueryKvm {})
     }
 }
@@ -4706,7 +5721,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryIothreads {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-iothreads")?;
+        crate::support::deserialize_empty(deserializer, "command query-iothreads")?;
         ::core::result::Result::Ok(QueryIothreads {})
     }
 }
@@ -4748,7 +5763,7 @@ impl<'de> ::serde::Deserialize<'de> for RtcResetReinjection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command rtc-reset-reinjection",
         )?;
@@ -4795,12 +5810,25 @@ impl<'de> ::serde::Deserialize<'de> for Dumpdtb {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command dumpdtb",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Dumpdtb {
+    const WHAT: &'static str = "command dumpdtb";
+    const MEMBERS: &'static [&'static str] = &["filename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Dumpdtb {
-            filename: members.required("filename")?,
+            filename: members.required(filename, "filename")?,
         })
     }
 }
@@ -4839,7 +5867,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryAcpiOspmStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-acpi-ospm-status",
         )?;
@@ -4881,7 +5909,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryCpusFast {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-cpus-fast")?;
+        crate::support::deserialize_empty(deserializer, "command query-cpus-fast")?;
         ::core::result::Result::Ok(QueryCpusFast {})
     }
 }
@@ -4921,7 +5949,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryHotpluggableCpus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-hotpluggable-cpus",
         )?;
@@ -4962,7 +5990,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryCpuDefinitions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-cpu-definitions",
         )?;
@@ -5013,13 +6041,28 @@ impl<'de> ::serde::Deserialize<'de> for QueryCpuModelExpansion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-cpu-model-expansion",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryCpuModelExpansion {
+    const WHAT: &'static str = "command query-cpu-model-expansion";
+    const MEMBERS: &'static [&'static str] = &["type", "model"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut model = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut model)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QueryCpuModelExpansion {
-            type_: members.required("type")?,
-            model: members.required("model")?,
+            type_: members.required(type_, "type")?,
+            model: members.required(model, "model")?,
         })
     }
 }
@@ -5073,15 +6116,34 @@ impl<'de> ::serde::Deserialize<'de> for Memsave {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command memsave",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Memsave {
+    const WHAT: &'static str = "command memsave";
+    const MEMBERS: &'static [&'static str] = &["val", "size", "filename", "cpu-index"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut val = None;
+        let mut size = None;
+        let mut filename = None;
+        let mut cpu_index = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut val)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut filename)?,
+                3 => members.value(&mut cpu_index)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Memsave {
-            val: members.required("val")?,
-            size: members.required("size")?,
-            filename: members.required("filename")?,
-            cpu_index: members.optional("cpu-index")?,
+            val: members.required(val, "val")?,
+            size: members.required(size, "size")?,
+            filename: members.required(filename, "filename")?,
+            cpu_index,
         })
     }
 }
@@ -5130,14 +6192,31 @@ impl<'de> ::serde::Deserialize<'de> for Pmemsave {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command pmemsave",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Pmemsave {
+    const WHAT: &'static str = "command pmemsave";
+    const MEMBERS: &'static [&'static str] = &["val", "size", "filename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut val = None;
+        let mut size = None;
+        let mut filename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut val)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut filename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Pmemsave {
-            val: members.required("val")?,
-            size: members.required("size")?,
-            filename: members.required("filename")?,
+            val: members.required(val, "val")?,
+            size: members.required(size, "size")?,
+            filename: members.required(filename, "filename")?,
         })
     }
 }
@@ -5175,7 +6254,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMemdev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-memdev")?;
+        crate::support::deserialize_empty(deserializer, "command query-memdev")?;
         ::core::result::Result::Ok(QueryMemdev {})
     }
 }
@@ -5214,7 +6293,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMemorySizeSummary {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-memory-size-summary",
         )?;
@@ -5255,10 +6334,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMemoryDevices {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
-            deserializer,
-            "command query-memory-devices",
-        )?;
+        crate::support::deserialize_empty(deserializer, "command query-memory-devices")?;
         ::core::result::Result::Ok(QueryMemoryDevices {})
     }
 }
@@ -5333,12 +6409,25 @@ impl<'de> ::serde::Deserialize<'de> for Balloon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command balloon",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Balloon {
+    const WHAT: &'static str = "command balloon";
+    const MEMBERS: &'static [&'static str] = &["value"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Balloon {
-            value: members.required("value")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -5376,7 +6465,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryBalloon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-balloon")?;
+        crate::support::deserialize_empty(deserializer, "command query-balloon")?;
         ::core::result::Result::Ok(QueryBalloon {})
     }
 }
@@ -5415,7 +6504,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryHvBalloonStatusReport {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-hv-balloon-status-report",
         )?;
@@ -5456,7 +6545,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-sev")?;
+        crate::support::deserialize_empty(deserializer, "command query-sev")?;
         ::core::result::Result::Ok(QuerySev {})
     }
 }
@@ -5501,12 +6590,25 @@ impl<'de> ::serde::Deserialize<'de> for QuerySevAttestationReport {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-sev-attestation-report",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QuerySevAttestationReport {
+    const WHAT: &'static str = "command query-sev-attestation-report";
+    const MEMBERS: &'static [&'static str] = &["mnonce"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mnonce = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mnonce)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QuerySevAttestationReport {
-            mnonce: members.required("mnonce")?,
+            mnonce: members.required(mnonce, "mnonce")?,
         })
     }
 }
@@ -5544,7 +6646,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySevCapabilities {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-sev-capabilities",
         )?;
@@ -5587,7 +6689,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySevLaunchMeasure {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-sev-launch-measure",
         )?;
@@ -5641,14 +6743,31 @@ impl<'de> ::serde::Deserialize<'de> for SevInjectLaunchSecret {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command sev-inject-launch-secret",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevInjectLaunchSecret {
+    const WHAT: &'static str = "command sev-inject-launch-secret";
+    const MEMBERS: &'static [&'static str] = &["packet-header", "secret", "gpa"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut packet_header = None;
+        let mut secret = None;
+        let mut gpa = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut packet_header)?,
+                1 => members.value(&mut secret)?,
+                2 => members.value(&mut gpa)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevInjectLaunchSecret {
-            packet_header: members.required("packet-header")?,
-            secret: members.required("secret")?,
-            gpa: members.optional("gpa")?,
+            packet_header: members.required(packet_header, "packet-header")?,
+            secret: members.required(secret, "secret")?,
+            gpa,
         })
     }
 }
@@ -5686,7 +6805,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySgx {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-sgx")?;
+        crate::support::deserialize_empty(deserializer, "command query-sgx")?;
         ::core::result::Result::Ok(QuerySgx {})
     }
 }
@@ -5724,7 +6843,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySgxCapabilities {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-sgx-capabilities",
         )?;
@@ -5771,12 +6890,25 @@ impl<'de> ::serde::Deserialize<'de> for DeviceListProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command device-list-properties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceListProperties {
+    const WHAT: &'static str = "command device-list-properties";
+    const MEMBERS: &'static [&'static str] = &["typename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut typename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut typename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceListProperties {
-            typename: members.required("typename")?,
+            typename: members.required(typename, "typename")?,
         })
     }
 }
@@ -5831,14 +6963,31 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAdd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command device_add",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceAdd {
+    const WHAT: &'static str = "command device_add";
+    const MEMBERS: &'static [&'static str] = &["driver", "bus", "id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut driver = None;
+        let mut bus = None;
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut driver)?,
+                1 => members.value(&mut bus)?,
+                2 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceAdd {
-            driver: members.required("driver")?,
-            bus: members.optional("bus")?,
-            id: members.optional("id")?,
+            driver: members.required(driver, "driver")?,
+            bus,
+            id,
         })
     }
 }
@@ -5883,12 +7032,25 @@ impl<'de> ::serde::Deserialize<'de> for DeviceDel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command device_del",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceDel {
+    const WHAT: &'static str = "command device_del";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceDel {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -5935,12 +7097,25 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSyncConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command device-sync-config",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceSyncConfig {
+    const WHAT: &'static str = "command device-sync-config";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceSyncConfig {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -5978,7 +7153,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryPci {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-pci")?;
+        crate::support::deserialize_empty(deserializer, "command query-pci")?;
         ::core::result::Result::Ok(QueryPci {})
     }
 }
@@ -6016,7 +7191,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryTpm {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-tpm")?;
+        crate::support::deserialize_empty(deserializer, "command query-tpm")?;
         ::core::result::Result::Ok(QueryTpm {})
     }
 }
@@ -6054,7 +7229,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryTpmModels {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-tpm-models")?;
+        crate::support::deserialize_empty(deserializer, "command query-tpm-models")?;
         ::core::result::Result::Ok(QueryTpmModels {})
     }
 }
@@ -6092,7 +7267,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryTpmTypes {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-tpm-types")?;
+        crate::support::deserialize_empty(deserializer, "command query-tpm-types")?;
         ::core::result::Result::Ok(QueryTpmTypes {})
     }
 }
@@ -6130,7 +7305,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryCryptodev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-cryptodev")?;
+        crate::support::deserialize_empty(deserializer, "command query-cryptodev")?;
         ::core::result::Result::Ok(QueryCryptodev {})
     }
 }
@@ -6170,7 +7345,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryVirtio {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-virtio")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-virtio")?;
         ::core::result::Result::Ok(XQueryVirtio {})
     }
 }
@@ -6222,14 +7397,31 @@ impl<'de> ::serde::Deserialize<'de> for XQueryVirtioQueueElement {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-query-virtio-queue-element",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XQueryVirtioQueueElement {
+    const WHAT: &'static str = "command x-query-virtio-queue-element";
+    const MEMBERS: &'static [&'static str] = &["path", "queue", "index"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut queue = None;
+        let mut index = None;
+        while let Some(index_) = members.next()? {
+            match index_ {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut index)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XQueryVirtioQueueElement {
-            path: members.required("path")?,
-            queue: members.required("queue")?,
-            index: members.optional("index")?,
+            path: members.required(path, "path")?,
+            queue: members.required(queue, "queue")?,
+            index,
         })
     }
 }
@@ -6277,13 +7469,28 @@ impl<'de> ::serde::Deserialize<'de> for XQueryVirtioQueueStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-query-virtio-queue-status",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XQueryVirtioQueueStatus {
+    const WHAT: &'static str = "command x-query-virtio-queue-status";
+    const MEMBERS: &'static [&'static str] = &["path", "queue"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut queue = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut queue)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XQueryVirtioQueueStatus {
-            path: members.required("path")?,
-            queue: members.required("queue")?,
+            path: members.required(path, "path")?,
+            queue: members.required(queue, "queue")?,
         })
     }
 }
@@ -6328,12 +7535,25 @@ impl<'de> ::serde::Deserialize<'de> for XQueryVirtioStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-query-virtio-status",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XQueryVirtioStatus {
+    const WHAT: &'static str = "command x-query-virtio-status";
+    const MEMBERS: &'static [&'static str] = &["path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XQueryVirtioStatus {
-            path: members.required("path")?,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -6382,13 +7602,28 @@ impl<'de> ::serde::Deserialize<'de> for XQueryVirtioVhostQueueStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command x-query-virtio-vhost-queue-status",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XQueryVirtioVhostQueueStatus {
+    const WHAT: &'static str = "command x-query-virtio-vhost-queue-status";
+    const MEMBERS: &'static [&'static str] = &["path", "queue"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut queue = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut queue)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XQueryVirtioVhostQueueStatus {
-            path: members.required("path")?,
-            queue: members.required("queue")?,
+            path: members.required(path, "path")?,
+            queue: members.required(queue, "queue")?,
         })
     }
 }
@@ -6436,13 +7671,28 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectCorrectableError {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-correctable-error",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectCorrectableError {
+    const WHAT: &'static str = "command cxl-inject-correctable-error";
+    const MEMBERS: &'static [&'static str] = &["path", "type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectCorrectableError {
-            path: members.required("path")?,
-            type_: members.required("type")?,
+            path: members.required(path, "path")?,
+            type_: members.required(type_, "type")?,
         })
     }
 }
@@ -6534,26 +7784,83 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectDramEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-dram-event",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectDramEvent {
+    const WHAT: &'static str = "command cxl-inject-dram-event";
+    const MEMBERS: &'static [&'static str] = &[
+        "path",
+        "log",
+        "flags",
+        "dpa",
+        "descriptor",
+        "type",
+        "transaction-type",
+        "channel",
+        "rank",
+        "nibble-mask",
+        "bank-group",
+        "bank",
+        "row",
+        "column",
+        "correction-mask",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut log = None;
+        let mut flags = None;
+        let mut dpa = None;
+        let mut descriptor = None;
+        let mut type_ = None;
+        let mut transaction_type = None;
+        let mut channel = None;
+        let mut rank = None;
+        let mut nibble_mask = None;
+        let mut bank_group = None;
+        let mut bank = None;
+        let mut row = None;
+        let mut column = None;
+        let mut correction_mask = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut log)?,
+                2 => members.value(&mut flags)?,
+                3 => members.value(&mut dpa)?,
+                4 => members.value(&mut descriptor)?,
+                5 => members.value(&mut type_)?,
+                6 => members.value(&mut transaction_type)?,
+                7 => members.value(&mut channel)?,
+                8 => members.value(&mut rank)?,
+                9 => members.value(&mut nibble_mask)?,
+                10 => members.value(&mut bank_group)?,
+                11 => members.value(&mut bank)?,
+                12 => members.value(&mut row)?,
+                13 => members.value(&mut column)?,
+                14 => members.value(&mut correction_mask)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectDramEvent {
-            path: members.required("path")?,
-            log: members.required("log")?,
-            flags: members.required("flags")?,
-            dpa: members.required("dpa")?,
-            descriptor: members.required("descriptor")?,
-            type_: members.required("type")?,
-            transaction_type: members.required("transaction-type")?,
-            channel: members.optional("channel")?,
-            rank: members.optional("rank")?,
-            nibble_mask: members.optional("nibble-mask")?,
-            bank_group: members.optional("bank-group")?,
-            bank: members.optional("bank")?,
-            row: members.optional("row")?,
-            column: members.optional("column")?,
-            correction_mask: members.optional("correction-mask")?,
+            path: members.required(path, "path")?,
+            log: members.required(log, "log")?,
+            flags: members.required(flags, "flags")?,
+            dpa: members.required(dpa, "dpa")?,
+            descriptor: members.required(descriptor, "descriptor")?,
+            type_: members.required(type_, "type")?,
+            transaction_type: members.required(transaction_type, "transaction-type")?,
+            channel,
+            rank,
+            nibble_mask,
+            bank_group,
+            bank,
+            row,
+            column,
+            correction_mask,
         })
     }
 }
@@ -6635,22 +7942,67 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectGeneralMediaEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-general-media-event",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectGeneralMediaEvent {
+    const WHAT: &'static str = "command cxl-inject-general-media-event";
+    const MEMBERS: &'static [&'static str] = &[
+        "path",
+        "log",
+        "flags",
+        "dpa",
+        "descriptor",
+        "type",
+        "transaction-type",
+        "channel",
+        "rank",
+        "device",
+        "component-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut log = None;
+        let mut flags = None;
+        let mut dpa = None;
+        let mut descriptor = None;
+        let mut type_ = None;
+        let mut transaction_type = None;
+        let mut channel = None;
+        let mut rank = None;
+        let mut device = None;
+        let mut component_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut log)?,
+                2 => members.value(&mut flags)?,
+                3 => members.value(&mut dpa)?,
+                4 => members.value(&mut descriptor)?,
+                5 => members.value(&mut type_)?,
+                6 => members.value(&mut transaction_type)?,
+                7 => members.value(&mut channel)?,
+                8 => members.value(&mut rank)?,
+                9 => members.value(&mut device)?,
+                10 => members.value(&mut component_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectGeneralMediaEvent {
-            path: members.required("path")?,
-            log: members.required("log")?,
-            flags: members.required("flags")?,
-            dpa: members.required("dpa")?,
-            descriptor: members.required("descriptor")?,
-            type_: members.required("type")?,
-            transaction_type: members.required("transaction-type")?,
-            channel: members.optional("channel")?,
-            rank: members.optional("rank")?,
-            device: members.optional("device")?,
-            component_id: members.optional("component-id")?,
+            path: members.required(path, "path")?,
+            log: members.required(log, "log")?,
+            flags: members.required(flags, "flags")?,
+            dpa: members.required(dpa, "dpa")?,
+            descriptor: members.required(descriptor, "descriptor")?,
+            type_: members.required(type_, "type")?,
+            transaction_type: members.required(transaction_type, "transaction-type")?,
+            channel,
+            rank,
+            device,
+            component_id,
         })
     }
 }
@@ -6742,25 +8094,80 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectMemoryModuleEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-memory-module-event",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectMemoryModuleEvent {
+    const WHAT: &'static str = "command cxl-inject-memory-module-event";
+    const MEMBERS: &'static [&'static str] = &[
+        "path",
+        "log",
+        "flags",
+        "type",
+        "health-status",
+        "media-status",
+        "additional-status",
+        "life-used",
+        "temperature",
+        "dirty-shutdown-count",
+        "corrected-volatile-error-count",
+        "corrected-persistent-error-count",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut log = None;
+        let mut flags = None;
+        let mut type_ = None;
+        let mut health_status = None;
+        let mut media_status = None;
+        let mut additional_status = None;
+        let mut life_used = None;
+        let mut temperature = None;
+        let mut dirty_shutdown_count = None;
+        let mut corrected_volatile_error_count = None;
+        let mut corrected_persistent_error_count = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut log)?,
+                2 => members.value(&mut flags)?,
+                3 => members.value(&mut type_)?,
+                4 => members.value(&mut health_status)?,
+                5 => members.value(&mut media_status)?,
+                6 => members.value(&mut additional_status)?,
+                7 => members.value(&mut life_used)?,
+                8 => members.value(&mut temperature)?,
+                9 => members.value(&mut dirty_shutdown_count)?,
+                10 => members.value(&mut corrected_volatile_error_count)?,
+                11 => members.value(&mut corrected_persistent_error_count)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectMemoryModuleEvent {
-            path: members.required("path")?,
-            log: members.required("log")?,
-            flags: members.required("flags")?,
-            type_: members.required("type")?,
-            health_status: members.required("health-status")?,
-            media_status: members.required("media-status")?,
-            additional_status: members.required("additional-status")?,
-            life_used: members.required("life-used")?,
-            temperature: members.required("temperature")?,
-            dirty_shutdown_count: members.required("dirty-shutdown-count")?,
+            path: members.required(path, "path")?,
+            log: members.required(log, "log")?,
+            flags: members.required(flags, "flags")?,
+            type_: members.required(type_, "type")?,
+            health_status: members.required(health_status, "health-status")?,
+            media_status: members.required(media_status, "media-status")?,
+            additional_status: members.required(additional_status, "additional-status")?,
+            life_used: members.required(life_used, "life-used")?,
+            temperature: members.required(temperature, "temperature")?,
+            dirty_shutdown_count: members
+                .required(dirty_shutdown_count, "dirty-shutdown-count")?,
             corrected_volatile_error_count: members
-                .required("corrected-volatile-error-count")?,
+                .required(
+                    corrected_volatile_error_count,
+                    "corrected-volatile-error-count",
+                )?,
             corrected_persistent_error_count: members
-                .required("corrected-persistent-error-count")?,
+                .required(
+                    corrected_persistent_error_count,
+                    "corrected-persistent-error-count",
+                )?,
         })
     }
 }
@@ -6812,14 +8219,31 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectPoison {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-poison",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectPoison {
+    const WHAT: &'static str = "command cxl-inject-poison";
+    const MEMBERS: &'static [&'static str] = &["path", "start", "length"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut start = None;
+        let mut length = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut start)?,
+                2 => members.value(&mut length)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectPoison {
-            path: members.required("path")?,
-            start: members.required("start")?,
-            length: members.required("length")?,
+            path: members.required(path, "path")?,
+            start: members.required(start, "start")?,
+            length: members.required(length, "length")?,
         })
     }
 }
@@ -6867,13 +8291,28 @@ impl<'de> ::serde::Deserialize<'de> for CxlInjectUncorrectableErrors {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-inject-uncorrectable-errors",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlInjectUncorrectableErrors {
+    const WHAT: &'static str = "command cxl-inject-uncorrectable-errors";
+    const MEMBERS: &'static [&'static str] = &["path", "errors"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut errors = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut errors)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlInjectUncorrectableErrors {
-            path: members.required("path")?,
-            errors: members.required("errors")?,
+            path: members.required(path, "path")?,
+            errors: members.required(errors, "errors")?,
         })
     }
 }
@@ -6935,17 +8374,47 @@ impl<'de> ::serde::Deserialize<'de> for CxlAddDynamicCapacity {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-add-dynamic-capacity",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlAddDynamicCapacity {
+    const WHAT: &'static str = "command cxl-add-dynamic-capacity";
+    const MEMBERS: &'static [&'static str] = &[
+        "path",
+        "host-id",
+        "selection-policy",
+        "region",
+        "tag",
+        "extents",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut host_id = None;
+        let mut selection_policy = None;
+        let mut region = None;
+        let mut tag = None;
+        let mut extents = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut host_id)?,
+                2 => members.value(&mut selection_policy)?,
+                3 => members.value(&mut region)?,
+                4 => members.value(&mut tag)?,
+                5 => members.value(&mut extents)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlAddDynamicCapacity {
-            path: members.required("path")?,
-            host_id: members.required("host-id")?,
-            selection_policy: members.required("selection-policy")?,
-            region: members.required("region")?,
-            tag: members.optional("tag")?,
-            extents: members.required("extents")?,
+            path: members.required(path, "path")?,
+            host_id: members.required(host_id, "host-id")?,
+            selection_policy: members.required(selection_policy, "selection-policy")?,
+            region: members.required(region, "region")?,
+            tag,
+            extents: members.required(extents, "extents")?,
         })
     }
 }
@@ -7018,19 +8487,55 @@ impl<'de> ::serde::Deserialize<'de> for CxlReleaseDynamicCapacity {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cxl-release-dynamic-capacity",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlReleaseDynamicCapacity {
+    const WHAT: &'static str = "command cxl-release-dynamic-capacity";
+    const MEMBERS: &'static [&'static str] = &[
+        "path",
+        "host-id",
+        "removal-policy",
+        "forced-removal",
+        "sanitize-on-release",
+        "region",
+        "tag",
+        "extents",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut host_id = None;
+        let mut removal_policy = None;
+        let mut forced_removal = None;
+        let mut sanitize_on_release = None;
+        let mut region = None;
+        let mut tag = None;
+        let mut extents = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut host_id)?,
+                2 => members.value(&mut removal_policy)?,
+                3 => members.value(&mut forced_removal)?,
+                4 => members.value(&mut sanitize_on_release)?,
+                5 => members.value(&mut region)?,
+                6 => members.value(&mut tag)?,
+                7 => members.value(&mut extents)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlReleaseDynamicCapacity {
-            path: members.required("path")?,
-            host_id: members.required("host-id")?,
-            removal_policy: members.required("removal-policy")?,
-            forced_removal: members.optional("forced-removal")?,
-            sanitize_on_release: members.optional("sanitize-on-release")?,
-            region: members.required("region")?,
-            tag: members.optional("tag")?,
-            extents: members.required("extents")?,
+            path: members.required(path, "path")?,
+            host_id: members.required(host_id, "host-id")?,
+            removal_policy: members.required(removal_policy, "removal-policy")?,
+            forced_removal,
+            sanitize_on_release,
+            region: members.required(region, "region")?,
+            tag,
+            extents: members.required(extents, "extents")?,
         })
     }
 }
@@ -7084,15 +8589,28 @@ impl<'de> ::serde::Deserialize<'de> for Eject {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command eject",
-        )?;
-        ::core::result::Result::Ok(Eject {
-            device: members.optional("device")?,
-            id: members.optional("id")?,
-            force: members.optional("force")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Eject {
+    const WHAT: &'static str = "command eject";
+    const MEMBERS: &'static [&'static str] = &["device", "id", "force"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut force = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut force)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(Eject { device, id, force })
     }
 }
 
@@ -7146,14 +8664,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOpenTray {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-open-tray",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOpenTray {
+    const WHAT: &'static str = "command blockdev-open-tray";
+    const MEMBERS: &'static [&'static str] = &["device", "id", "force"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut force = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut force)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOpenTray {
-            device: members.optional("device")?,
-            id: members.optional("id")?,
-            force: members.optional("force")?,
+            device,
+            id,
+            force,
         })
     }
 }
@@ -7201,14 +8736,26 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCloseTray {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-close-tray",
-        )?;
-        ::core::result::Result::Ok(BlockdevCloseTray {
-            device: members.optional("device")?,
-            id: members.optional("id")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCloseTray {
+    const WHAT: &'static str = "command blockdev-close-tray";
+    const MEMBERS: &'static [&'static str] = &["device", "id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(BlockdevCloseTray { device, id })
     }
 }
 
@@ -7251,12 +8798,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevRemoveMedium {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-remove-medium",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevRemoveMedium {
+    const WHAT: &'static str = "command blockdev-remove-medium";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevRemoveMedium {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -7304,13 +8864,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevInsertMedium {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-insert-medium",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevInsertMedium {
+    const WHAT: &'static str = "command blockdev-insert-medium";
+    const MEMBERS: &'static [&'static str] = &["id", "node-name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut node_name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut node_name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevInsertMedium {
-            id: members.required("id")?,
-            node_name: members.required("node-name")?,
+            id: members.required(id, "id")?,
+            node_name: members.required(node_name, "node-name")?,
         })
     }
 }
@@ -7374,17 +8949,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevChangeMedium {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command blockdev-change-medium",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevChangeMedium {
+    const WHAT: &'static str = "command blockdev-change-medium";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "id",
+        "filename",
+        "format",
+        "force",
+        "read-only-mode",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut filename = None;
+        let mut format = None;
+        let mut force = None;
+        let mut read_only_mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut filename)?,
+                3 => members.value(&mut format)?,
+                4 => members.value(&mut force)?,
+                5 => members.value(&mut read_only_mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevChangeMedium {
-            device: members.optional("device")?,
-            id: members.optional("id")?,
-            filename: members.required("filename")?,
-            format: members.optional("format")?,
-            force: members.optional("force")?,
-            read_only_mode: members.optional("read-only-mode")?,
+            device,
+            id,
+            filename: members.required(filename, "filename")?,
+            format,
+            force,
+            read_only_mode,
         })
     }
 }
@@ -7487,17 +9092,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockLatencyHistogramSet {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command block-latency-histogram-set",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockLatencyHistogramSet {
+    const WHAT: &'static str = "command block-latency-histogram-set";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "boundaries",
+        "boundaries-read",
+        "boundaries-write",
+        "boundaries-zap",
+        "boundaries-flush",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut boundaries = None;
+        let mut boundaries_read = None;
+        let mut boundaries_write = None;
+        let mut boundaries_zap = None;
+        let mut boundaries_flush = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut boundaries)?,
+                2 => members.value(&mut boundaries_read)?,
+                3 => members.value(&mut boundaries_write)?,
+                4 => members.value(&mut boundaries_zap)?,
+                5 => members.value(&mut boundaries_flush)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockLatencyHistogramSet {
-            id: members.required("id")?,
-            boundaries: members.optional("boundaries")?,
-            boundaries_read: members.optional("boundaries-read")?,
-            boundaries_write: members.optional("boundaries-write")?,
-            boundaries_zap: members.optional("boundaries-zap")?,
-            boundaries_flush: members.optional("boundaries-flush")?,
+            id: members.required(id, "id")?,
+            boundaries,
+            boundaries_read,
+            boundaries_write,
+            boundaries_zap,
+            boundaries_flush,
         })
     }
 }
@@ -7535,7 +9170,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryPrManagers {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-pr-managers")?;
+        crate::support::deserialize_empty(deserializer, "command query-pr-managers")?;
         ::core::result::Result::Ok(QueryPrManagers {})
     }
 }
@@ -7607,12 +9242,25 @@ impl<'de> ::serde::Deserialize<'de> for NetdevDel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command netdev_del",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevDel {
+    const WHAT: &'static str = "command netdev_del";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevDel {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -7660,13 +9308,28 @@ impl<'de> ::serde::Deserialize<'de> for SetLink {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command set_link",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SetLink {
+    const WHAT: &'static str = "command set_link";
+    const MEMBERS: &'static [&'static str] = &["name", "up"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut up = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut up)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SetLink {
-            name: members.required("name")?,
-            up: members.required("up")?,
+            name: members.required(name, "name")?,
+            up: members.required(up, "up")?,
         })
     }
 }
@@ -7710,13 +9373,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryRxFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-rx-filter",
-        )?;
-        ::core::result::Result::Ok(QueryRxFilter {
-            name: members.optional("name")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryRxFilter {
+    const WHAT: &'static str = "command query-rx-filter";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryRxFilter { name })
     }
 }
 
@@ -7789,12 +9463,25 @@ impl<'de> ::serde::Deserialize<'de> for RequestEbpf {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command request-ebpf",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RequestEbpf {
+    const WHAT: &'static str = "command request-ebpf";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RequestEbpf {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -7837,12 +9524,25 @@ impl<'de> ::serde::Deserialize<'de> for QueryRocker {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-rocker",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryRocker {
+    const WHAT: &'static str = "command query-rocker";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QueryRocker {
-            name: members.required("name")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -7889,13 +9589,28 @@ impl<'de> ::serde::Deserialize<'de> for QueryRockerOfDpaFlows {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-rocker-of-dpa-flows",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryRockerOfDpaFlows {
+    const WHAT: &'static str = "command query-rocker-of-dpa-flows";
+    const MEMBERS: &'static [&'static str] = &["name", "tbl-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut tbl_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut tbl_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QueryRockerOfDpaFlows {
-            name: members.required("name")?,
-            tbl_id: members.optional("tbl-id")?,
+            name: members.required(name, "name")?,
+            tbl_id,
         })
     }
 }
@@ -7941,13 +9656,28 @@ impl<'de> ::serde::Deserialize<'de> for QueryRockerOfDpaGroups {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-rocker-of-dpa-groups",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryRockerOfDpaGroups {
+    const WHAT: &'static str = "command query-rocker-of-dpa-groups";
+    const MEMBERS: &'static [&'static str] = &["name", "type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QueryRockerOfDpaGroups {
-            name: members.required("name")?,
-            type_: members.optional("type")?,
+            name: members.required(name, "name")?,
+            type_,
         })
     }
 }
@@ -7990,12 +9720,25 @@ impl<'de> ::serde::Deserialize<'de> for QueryRockerPorts {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-rocker-ports",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryRockerPorts {
+    const WHAT: &'static str = "command query-rocker-ports";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QueryRockerPorts {
-            name: members.required("name")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -8040,12 +9783,25 @@ impl<'de> ::serde::Deserialize<'de> for MigrateSetCapabilities {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command migrate-set-capabilities",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrateSetCapabilities {
+    const WHAT: &'static str = "command migrate-set-capabilities";
+    const MEMBERS: &'static [&'static str] = &["capabilities"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut capabilities = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut capabilities)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrateSetCapabilities {
-            capabilities: members.required("capabilities")?,
+            capabilities: members.required(capabilities, "capabilities")?,
         })
     }
 }
@@ -8083,7 +9839,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMigrateCapabilities {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-migrate-capabilities",
         )?;
@@ -8154,7 +9910,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMigrateParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-migrate-parameters",
         )?;
@@ -8217,15 +9973,34 @@ impl<'de> ::serde::Deserialize<'de> for Migrate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command migrate",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Migrate {
+    const WHAT: &'static str = "command migrate";
+    const MEMBERS: &'static [&'static str] = &["uri", "channels", "detach", "resume"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut uri = None;
+        let mut channels = None;
+        let mut detach = None;
+        let mut resume = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut uri)?,
+                1 => members.value(&mut channels)?,
+                2 => members.value(&mut detach)?,
+                3 => members.value(&mut resume)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Migrate {
-            uri: members.optional("uri")?,
-            channels: members.optional("channels")?,
-            detach: members.optional("detach")?,
-            resume: members.optional("resume")?,
+            uri,
+            channels,
+            detach,
+            resume,
         })
     }
 }
@@ -8280,14 +10055,31 @@ impl<'de> ::serde::Deserialize<'de> for MigrateIncoming {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command migrate-incoming",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrateIncoming {
+    const WHAT: &'static str = "command migrate-incoming";
+    const MEMBERS: &'static [&'static str] = &["uri", "channels", "exit-on-error"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut uri = None;
+        let mut channels = None;
+        let mut exit_on_error = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut uri)?,
+                1 => members.value(&mut channels)?,
+                2 => members.value(&mut exit_on_error)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrateIncoming {
-            uri: members.optional("uri")?,
-            channels: members.optional("channels")?,
-            exit_on_error: members.optional("exit-on-error")?,
+            uri,
+            channels,
+            exit_on_error,
         })
     }
 }
@@ -8333,12 +10125,25 @@ impl<'de> ::serde::Deserialize<'de> for MigrateRecover {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command migrate-recover",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrateRecover {
+    const WHAT: &'static str = "command migrate-recover";
+    const MEMBERS: &'static [&'static str] = &["uri"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut uri = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut uri)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrateRecover {
-            uri: members.required("uri")?,
+            uri: members.required(uri, "uri")?,
         })
     }
 }
@@ -8376,7 +10181,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrateCancel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command migrate_cancel")?;
+        crate::support::deserialize_empty(deserializer, "command migrate_cancel")?;
         ::core::result::Result::Ok(MigrateCancel {})
     }
 }
@@ -8420,12 +10225,25 @@ impl<'de> ::serde::Deserialize<'de> for MigrateContinue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command migrate-continue",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrateContinue {
+    const WHAT: &'static str = "command migrate-continue";
+    const MEMBERS: &'static [&'static str] = &["state"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut state = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut state)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrateContinue {
-            state: members.required("state")?,
+            state: members.required(state, "state")?,
         })
     }
 }
@@ -8464,7 +10282,7 @@ impl<'de> ::serde::Deserialize<'de> for MigratePause {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command migrate-pause")?;
+        crate::support::deserialize_empty(deserializer, "command migrate-pause")?;
         ::core::result::Result::Ok(MigratePause {})
     }
 }
@@ -8503,7 +10321,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrateStartPostcopy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command migrate-start-postcopy",
         )?;
@@ -8545,7 +10363,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMigrate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-migrate")?;
+        crate::support::deserialize_empty(deserializer, "command query-migrate")?;
         ::core::result::Result::Ok(QueryMigrate {})
     }
 }
@@ -8584,7 +10402,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMigrationthreads {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-migrationthreads",
         )?;
@@ -8643,15 +10461,39 @@ impl<'de> ::serde::Deserialize<'de> for CalcDirtyRate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command calc-dirty-rate",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CalcDirtyRate {
+    const WHAT: &'static str = "command calc-dirty-rate";
+    const MEMBERS: &'static [&'static str] = &[
+        "calc-time",
+        "calc-time-unit",
+        "sample-pages",
+        "mode",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut calc_time = None;
+        let mut calc_time_unit = None;
+        let mut sample_pages = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut calc_time)?,
+                1 => members.value(&mut calc_time_unit)?,
+                2 => members.value(&mut sample_pages)?,
+                3 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CalcDirtyRate {
-            calc_time: members.required("calc-time")?,
-            calc_time_unit: members.optional("calc-time-unit")?,
-            sample_pages: members.optional("sample-pages")?,
-            mode: members.optional("mode")?,
+            calc_time: members.required(calc_time, "calc-time")?,
+            calc_time_unit,
+            sample_pages,
+            mode,
         })
     }
 }
@@ -8696,13 +10538,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryDirtyRate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-dirty-rate",
-        )?;
-        ::core::result::Result::Ok(QueryDirtyRate {
-            calc_time_unit: members.optional("calc-time-unit")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryDirtyRate {
+    const WHAT: &'static str = "command query-dirty-rate";
+    const MEMBERS: &'static [&'static str] = &["calc-time-unit"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut calc_time_unit = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut calc_time_unit)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryDirtyRate { calc_time_unit })
     }
 }
 
@@ -8748,13 +10601,28 @@ impl<'de> ::serde::Deserialize<'de> for SetVcpuDirtyLimit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command set-vcpu-dirty-limit",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SetVcpuDirtyLimit {
+    const WHAT: &'static str = "command set-vcpu-dirty-limit";
+    const MEMBERS: &'static [&'static str] = &["cpu-index", "dirty-rate"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cpu_index = None;
+        let mut dirty_rate = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cpu_index)?,
+                1 => members.value(&mut dirty_rate)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SetVcpuDirtyLimit {
-            cpu_index: members.optional("cpu-index")?,
-            dirty_rate: members.required("dirty-rate")?,
+            cpu_index,
+            dirty_rate: members.required(dirty_rate, "dirty-rate")?,
         })
     }
 }
@@ -8798,13 +10666,24 @@ impl<'de> ::serde::Deserialize<'de> for CancelVcpuDirtyLimit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command cancel-vcpu-dirty-limit",
-        )?;
-        ::core::result::Result::Ok(CancelVcpuDirtyLimit {
-            cpu_index: members.optional("cpu-index")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CancelVcpuDirtyLimit {
+    const WHAT: &'static str = "command cancel-vcpu-dirty-limit";
+    const MEMBERS: &'static [&'static str] = &["cpu-index"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cpu_index = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cpu_index)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(CancelVcpuDirtyLimit { cpu_index })
     }
 }
 
@@ -8841,7 +10720,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryVcpuDirtyLimit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-vcpu-dirty-limit",
         )?;
@@ -8882,7 +10761,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryColoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-colo-status")?;
+        crate::support::deserialize_empty(deserializer, "command query-colo-status")?;
         ::core::result::Result::Ok(QueryColoStatus {})
     }
 }
@@ -8924,7 +10803,7 @@ impl<'de> ::serde::Deserialize<'de> for XColoLostHeartbeat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command x-colo-lost-heartbeat",
         )?;
@@ -8966,7 +10845,7 @@ impl<'de> ::serde::Deserialize<'de> for XenColoDoCheckpoint {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command xen-colo-do-checkpoint",
         )?;
@@ -9019,14 +10898,31 @@ impl<'de> ::serde::Deserialize<'de> for XenSetReplication {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command xen-set-replication",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XenSetReplication {
+    const WHAT: &'static str = "command xen-set-replication";
+    const MEMBERS: &'static [&'static str] = &["enable", "primary", "failover"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enable = None;
+        let mut primary = None;
+        let mut failover = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enable)?,
+                1 => members.value(&mut primary)?,
+                2 => members.value(&mut failover)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XenSetReplication {
-            enable: members.required("enable")?,
-            primary: members.required("primary")?,
-            failover: members.optional("failover")?,
+            enable: members.required(enable, "enable")?,
+            primary: members.required(primary, "primary")?,
+            failover,
         })
     }
 }
@@ -9064,7 +10960,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryXenReplicationStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-xen-replication-status",
         )?;
@@ -9117,13 +11013,28 @@ impl<'de> ::serde::Deserialize<'de> for XenSaveDevicesState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command xen-save-devices-state",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XenSaveDevicesState {
+    const WHAT: &'static str = "command xen-save-devices-state";
+    const MEMBERS: &'static [&'static str] = &["filename", "live"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut live = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut live)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XenSaveDevicesState {
-            filename: members.required("filename")?,
-            live: members.optional("live")?,
+            filename: members.required(filename, "filename")?,
+            live,
         })
     }
 }
@@ -9168,12 +11079,25 @@ impl<'de> ::serde::Deserialize<'de> for XenLoadDevicesState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command xen-load-devices-state",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XenLoadDevicesState {
+    const WHAT: &'static str = "command xen-load-devices-state";
+    const MEMBERS: &'static [&'static str] = &["filename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XenLoadDevicesState {
-            filename: members.required("filename")?,
+            filename: members.required(filename, "filename")?,
         })
     }
 }
@@ -9217,12 +11141,25 @@ impl<'de> ::serde::Deserialize<'de> for XenSetGlobalDirtyLog {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command xen-set-global-dirty-log",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XenSetGlobalDirtyLog {
+    const WHAT: &'static str = "command xen-set-global-dirty-log";
+    const MEMBERS: &'static [&'static str] = &["enable"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enable = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enable)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XenSetGlobalDirtyLog {
-            enable: members.required("enable")?,
+            enable: members.required(enable, "enable")?,
         })
     }
 }
@@ -9260,7 +11197,7 @@ impl<'de> ::serde::Deserialize<'de> for XenEventList {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command xen-event-list")?;
+        crate::support::deserialize_empty(deserializer, "command xen-event-list")?;
         ::core::result::Result::Ok(XenEventList {})
     }
 }
@@ -9304,12 +11241,25 @@ impl<'de> ::serde::Deserialize<'de> for XenEventInject {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command xen-event-inject",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XenEventInject {
+    const WHAT: &'static str = "command xen-event-inject";
+    const MEMBERS: &'static [&'static str] = &["port"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut port = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut port)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XenEventInject {
-            port: members.required("port")?,
+            port: members.required(port, "port")?,
         })
     }
 }
@@ -9368,15 +11318,34 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotSave {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command snapshot-save",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SnapshotSave {
+    const WHAT: &'static str = "command snapshot-save";
+    const MEMBERS: &'static [&'static str] = &["job-id", "tag", "vmstate", "devices"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut tag = None;
+        let mut vmstate = None;
+        let mut devices = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut tag)?,
+                2 => members.value(&mut vmstate)?,
+                3 => members.value(&mut devices)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SnapshotSave {
-            job_id: members.required("job-id")?,
-            tag: members.required("tag")?,
-            vmstate: members.required("vmstate")?,
-            devices: members.required("devices")?,
+            job_id: members.required(job_id, "job-id")?,
+            tag: members.required(tag, "tag")?,
+            vmstate: members.required(vmstate, "vmstate")?,
+            devices: members.required(devices, "devices")?,
         })
     }
 }
@@ -9432,15 +11401,34 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotLoad {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command snapshot-load",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SnapshotLoad {
+    const WHAT: &'static str = "command snapshot-load";
+    const MEMBERS: &'static [&'static str] = &["job-id", "tag", "vmstate", "devices"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut tag = None;
+        let mut vmstate = None;
+        let mut devices = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut tag)?,
+                2 => members.value(&mut vmstate)?,
+                3 => members.value(&mut devices)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SnapshotLoad {
-            job_id: members.required("job-id")?,
-            tag: members.required("tag")?,
-            vmstate: members.required("vmstate")?,
-            devices: members.required("devices")?,
+            job_id: members.required(job_id, "job-id")?,
+            tag: members.required(tag, "tag")?,
+            vmstate: members.required(vmstate, "vmstate")?,
+            devices: members.required(devices, "devices")?,
         })
     }
 }
@@ -9492,14 +11480,31 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotDelete {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command snapshot-delete",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SnapshotDelete {
+    const WHAT: &'static str = "command snapshot-delete";
+    const MEMBERS: &'static [&'static str] = &["job-id", "tag", "devices"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut tag = None;
+        let mut devices = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut tag)?,
+                2 => members.value(&mut devices)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SnapshotDelete {
-            job_id: members.required("job-id")?,
-            tag: members.required("tag")?,
-            devices: members.required("devices")?,
+            job_id: members.required(job_id, "job-id")?,
+            tag: members.required(tag, "tag")?,
+            devices: members.required(devices, "devices")?,
         })
     }
 }
@@ -9566,17 +11571,47 @@ impl<'de> ::serde::Deserialize<'de> for DumpGuestMemory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command dump-guest-memory",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DumpGuestMemory {
+    const WHAT: &'static str = "command dump-guest-memory";
+    const MEMBERS: &'static [&'static str] = &[
+        "paging",
+        "protocol",
+        "detach",
+        "begin",
+        "length",
+        "format",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut paging = None;
+        let mut protocol = None;
+        let mut detach = None;
+        let mut begin = None;
+        let mut length = None;
+        let mut format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut paging)?,
+                1 => members.value(&mut protocol)?,
+                2 => members.value(&mut detach)?,
+                3 => members.value(&mut begin)?,
+                4 => members.value(&mut length)?,
+                5 => members.value(&mut format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DumpGuestMemory {
-            paging: members.required("paging")?,
-            protocol: members.required("protocol")?,
-            detach: members.optional("detach")?,
-            begin: members.optional("begin")?,
-            length: members.optional("length")?,
-            format: members.optional("format")?,
+            paging: members.required(paging, "paging")?,
+            protocol: members.required(protocol, "protocol")?,
+            detach,
+            begin,
+            length,
+            format,
         })
     }
 }
@@ -9615,7 +11650,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryDump {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-dump")?;
+        crate::support::deserialize_empty(deserializer, "command query-dump")?;
         ::core::result::Result::Ok(QueryDump {})
     }
 }
@@ -9654,7 +11689,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryDumpGuestMemoryCapability {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-dump-guest-memory-capability",
         )?;
@@ -9695,7 +11730,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryDisplayOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command query-display-options",
         )?;
@@ -9811,15 +11846,34 @@ impl<'de> ::serde::Deserialize<'de> for Screendump {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command screendump",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Screendump {
+    const WHAT: &'static str = "command screendump";
+    const MEMBERS: &'static [&'static str] = &["filename", "device", "head", "format"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut device = None;
+        let mut head = None;
+        let mut format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut head)?,
+                3 => members.value(&mut format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Screendump {
-            filename: members.required("filename")?,
-            device: members.optional("device")?,
-            head: members.optional("head")?,
-            format: members.optional("format")?,
+            filename: members.required(filename, "filename")?,
+            device,
+            head,
+            format,
         })
     }
 }
@@ -9937,16 +11991,43 @@ impl<'de> ::serde::Deserialize<'de> for ClientMigrateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command client_migrate_info",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ClientMigrateInfo {
+    const WHAT: &'static str = "command client_migrate_info";
+    const MEMBERS: &'static [&'static str] = &[
+        "protocol",
+        "hostname",
+        "port",
+        "tls-port",
+        "cert-subject",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut protocol = None;
+        let mut hostname = None;
+        let mut port = None;
+        let mut tls_port = None;
+        let mut cert_subject = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut protocol)?,
+                1 => members.value(&mut hostname)?,
+                2 => members.value(&mut port)?,
+                3 => members.value(&mut tls_port)?,
+                4 => members.value(&mut cert_subject)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ClientMigrateInfo {
-            protocol: members.required("protocol")?,
-            hostname: members.required("hostname")?,
-            port: members.optional("port")?,
-            tls_port: members.optional("tls-port")?,
-            cert_subject: members.optional("cert-subject")?,
+            protocol: members.required(protocol, "protocol")?,
+            hostname: members.required(hostname, "hostname")?,
+            port,
+            tls_port,
+            cert_subject,
         })
     }
 }
@@ -9984,7 +12065,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryVnc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-vnc")?;
+        crate::support::deserialize_empty(deserializer, "command query-vnc")?;
         ::core::result::Result::Ok(QueryVnc {})
     }
 }
@@ -10022,7 +12103,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryVncServers {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-vnc-servers")?;
+        crate::support::deserialize_empty(deserializer, "command query-vnc-servers")?;
         ::core::result::Result::Ok(QueryVncServers {})
     }
 }
@@ -10066,12 +12147,25 @@ impl<'de> ::serde::Deserialize<'de> for ChangeVncPassword {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command change-vnc-password",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChangeVncPassword {
+    const WHAT: &'static str = "command change-vnc-password";
+    const MEMBERS: &'static [&'static str] = &["password"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut password = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut password)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChangeVncPassword {
-            password: members.required("password")?,
+            password: members.required(password, "password")?,
         })
     }
 }
@@ -10109,7 +12203,7 @@ impl<'de> ::serde::Deserialize<'de> for QuerySpice {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-spice")?;
+        crate::support::deserialize_empty(deserializer, "command query-spice")?;
         ::core::result::Result::Ok(QuerySpice {})
     }
 }
@@ -10147,7 +12241,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryMice {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-mice")?;
+        crate::support::deserialize_empty(deserializer, "command query-mice")?;
         ::core::result::Result::Ok(QueryMice {})
     }
 }
@@ -10195,13 +12289,28 @@ impl<'de> ::serde::Deserialize<'de> for SendKey {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command send-key",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SendKey {
+    const WHAT: &'static str = "command send-key";
+    const MEMBERS: &'static [&'static str] = &["keys", "hold-time"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut keys = None;
+        let mut hold_time = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut keys)?,
+                1 => members.value(&mut hold_time)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SendKey {
-            keys: members.required("keys")?,
-            hold_time: members.optional("hold-time")?,
+            keys: members.required(keys, "keys")?,
+            hold_time,
         })
     }
 }
@@ -10255,14 +12364,31 @@ impl<'de> ::serde::Deserialize<'de> for InputSendEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command input-send-event",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputSendEvent {
+    const WHAT: &'static str = "command input-send-event";
+    const MEMBERS: &'static [&'static str] = &["device", "head", "events"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut head = None;
+        let mut events = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut head)?,
+                2 => members.value(&mut events)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputSendEvent {
-            device: members.optional("device")?,
-            head: members.optional("head")?,
-            events: members.required("events")?,
+            device,
+            head,
+            events: members.required(events, "events")?,
         })
     }
 }
@@ -10300,7 +12426,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryAudiodevs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-audiodevs")?;
+        crate::support::deserialize_empty(deserializer, "command query-audiodevs")?;
         ::core::result::Result::Ok(QueryAudiodevs {})
     }
 }
@@ -10352,13 +12478,28 @@ impl<'de> ::serde::Deserialize<'de> for HumanMonitorCommand {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command human-monitor-command",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HumanMonitorCommand {
+    const WHAT: &'static str = "command human-monitor-command";
+    const MEMBERS: &'static [&'static str] = &["command-line", "cpu-index"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut command_line = None;
+        let mut cpu_index = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut command_line)?,
+                1 => members.value(&mut cpu_index)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HumanMonitorCommand {
-            command_line: members.required("command-line")?,
-            cpu_index: members.optional("cpu-index")?,
+            command_line: members.required(command_line, "command-line")?,
+            cpu_index,
         })
     }
 }
@@ -10403,12 +12544,25 @@ impl<'de> ::serde::Deserialize<'de> for Getfd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command getfd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Getfd {
+    const WHAT: &'static str = "command getfd";
+    const MEMBERS: &'static [&'static str] = &["fdname"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdname = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdname)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Getfd {
-            fdname: members.required("fdname")?,
+            fdname: members.required(fdname, "fdname")?,
         })
     }
 }
@@ -10451,12 +12605,25 @@ impl<'de> ::serde::Deserialize<'de> for Closefd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command closefd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Closefd {
+    const WHAT: &'static str = "command closefd";
+    const MEMBERS: &'static [&'static str] = &["fdname"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdname = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdname)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Closefd {
-            fdname: members.required("fdname")?,
+            fdname: members.required(fdname, "fdname")?,
         })
     }
 }
@@ -10507,14 +12674,26 @@ impl<'de> ::serde::Deserialize<'de> for AddFd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command add-fd",
-        )?;
-        ::core::result::Result::Ok(AddFd {
-            fdset_id: members.optional("fdset-id")?,
-            opaque: members.optional("opaque")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AddFd {
+    const WHAT: &'static str = "command add-fd";
+    const MEMBERS: &'static [&'static str] = &["fdset-id", "opaque"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdset_id = None;
+        let mut opaque = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdset_id)?,
+                1 => members.value(&mut opaque)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(AddFd { fdset_id, opaque })
     }
 }
 
@@ -10561,13 +12740,28 @@ impl<'de> ::serde::Deserialize<'de> for RemoveFd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command remove-fd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RemoveFd {
+    const WHAT: &'static str = "command remove-fd";
+    const MEMBERS: &'static [&'static str] = &["fdset-id", "fd"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdset_id = None;
+        let mut fd = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdset_id)?,
+                1 => members.value(&mut fd)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RemoveFd {
-            fdset_id: members.required("fdset-id")?,
-            fd: members.optional("fd")?,
+            fdset_id: members.required(fdset_id, "fdset-id")?,
+            fd,
         })
     }
 }
@@ -10605,7 +12799,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryFdsets {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-fdsets")?;
+        crate::support::deserialize_empty(deserializer, "command query-fdsets")?;
         ::core::result::Result::Ok(QueryFdsets {})
     }
 }
@@ -10661,15 +12855,34 @@ impl<'de> ::serde::Deserialize<'de> for AddClient {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command add_client",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AddClient {
+    const WHAT: &'static str = "command add_client";
+    const MEMBERS: &'static [&'static str] = &["protocol", "fdname", "skipauth", "tls"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut protocol = None;
+        let mut fdname = None;
+        let mut skipauth = None;
+        let mut tls = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut protocol)?,
+                1 => members.value(&mut fdname)?,
+                2 => members.value(&mut skipauth)?,
+                3 => members.value(&mut tls)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AddClient {
-            protocol: members.required("protocol")?,
-            fdname: members.required("fdname")?,
-            skipauth: members.optional("skipauth")?,
-            tls: members.optional("tls")?,
+            protocol: members.required(protocol, "protocol")?,
+            fdname: members.required(fdname, "fdname")?,
+            skipauth,
+            tls,
         })
     }
 }
@@ -10713,13 +12926,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryCommandLineOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-command-line-options",
-        )?;
-        ::core::result::Result::Ok(QueryCommandLineOptions {
-            option: members.optional("option")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryCommandLineOptions {
+    const WHAT: &'static str = "command query-command-line-options";
+    const MEMBERS: &'static [&'static str] = &["option"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut option = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut option)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryCommandLineOptions { option })
     }
 }
 
@@ -10762,12 +12986,25 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventGetState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command trace-event-get-state",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TraceEventGetState {
+    const WHAT: &'static str = "command trace-event-get-state";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TraceEventGetState {
-            name: members.required("name")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -10822,14 +13059,31 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventSetState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command trace-event-set-state",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TraceEventSetState {
+    const WHAT: &'static str = "command trace-event-set-state";
+    const MEMBERS: &'static [&'static str] = &["name", "enable", "ignore-unavailable"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut enable = None;
+        let mut ignore_unavailable = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut enable)?,
+                2 => members.value(&mut ignore_unavailable)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TraceEventSetState {
-            name: members.required("name")?,
-            enable: members.required("enable")?,
-            ignore_unavailable: members.optional("ignore-unavailable")?,
+            name: members.required(name, "name")?,
+            enable: members.required(enable, "enable")?,
+            ignore_unavailable,
         })
     }
 }
@@ -10902,13 +13156,24 @@ impl<'de> ::serde::Deserialize<'de> for QueryStatsSchemas {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command query-stats-schemas",
-        )?;
-        ::core::result::Result::Ok(QueryStatsSchemas {
-            provider: members.optional("provider")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryStatsSchemas {
+    const WHAT: &'static str = "command query-stats-schemas";
+    const MEMBERS: &'static [&'static str] = &["provider"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut provider = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut provider)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryStatsSchemas { provider })
     }
 }
 
@@ -10948,7 +13213,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryInterruptControllers {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "command x-query-interrupt-controllers",
         )?;
@@ -10992,7 +13257,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryIrq {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-irq")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-irq")?;
         ::core::result::Result::Ok(XQueryIrq {})
     }
 }
@@ -11033,7 +13298,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryJit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-jit")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-jit")?;
         ::core::result::Result::Ok(XQueryJit {})
     }
 }
@@ -11074,7 +13339,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryNuma {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-numa")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-numa")?;
         ::core::result::Result::Ok(XQueryNuma {})
     }
 }
@@ -11115,7 +13380,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryOpcount {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-opcount")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-opcount")?;
         ::core::result::Result::Ok(XQueryOpcount {})
     }
 }
@@ -11155,7 +13420,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryRamblock {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-ramblock")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-ramblock")?;
         ::core::result::Result::Ok(XQueryRamblock {})
     }
 }
@@ -11196,7 +13461,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryRoms {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-roms")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-roms")?;
         ::core::result::Result::Ok(XQueryRoms {})
     }
 }
@@ -11236,7 +13501,7 @@ impl<'de> ::serde::Deserialize<'de> for XQueryUsb {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command x-query-usb")?;
+        crate::support::deserialize_empty(deserializer, "command x-query-usb")?;
         ::core::result::Result::Ok(XQueryUsb {})
     }
 }
@@ -11274,7 +13539,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryReplay {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-replay")?;
+        crate::support::deserialize_empty(deserializer, "command query-replay")?;
         ::core::result::Result::Ok(QueryReplay {})
     }
 }
@@ -11320,12 +13585,25 @@ impl<'de> ::serde::Deserialize<'de> for ReplayBreak {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command replay-break",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ReplayBreak {
+    const WHAT: &'static str = "command replay-break";
+    const MEMBERS: &'static [&'static str] = &["icount"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut icount = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut icount)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ReplayBreak {
-            icount: members.required("icount")?,
+            icount: members.required(icount, "icount")?,
         })
     }
 }
@@ -11363,10 +13641,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplayDeleteBreak {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
-            deserializer,
-            "command replay-delete-break",
-        )?;
+        crate::support::deserialize_empty(deserializer, "command replay-delete-break")?;
         ::core::result::Result::Ok(ReplayDeleteBreak {})
     }
 }
@@ -11411,12 +13686,25 @@ impl<'de> ::serde::Deserialize<'de> for ReplaySeek {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command replay-seek",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ReplaySeek {
+    const WHAT: &'static str = "command replay-seek";
+    const MEMBERS: &'static [&'static str] = &["icount"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut icount = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut icount)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ReplaySeek {
-            icount: members.required("icount")?,
+            icount: members.required(icount, "icount")?,
         })
     }
 }
@@ -11463,12 +13751,25 @@ impl<'de> ::serde::Deserialize<'de> for Yank {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "command yank",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Yank {
+    const WHAT: &'static str = "command yank";
+    const MEMBERS: &'static [&'static str] = &["instances"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut instances = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut instances)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Yank {
-            instances: members.required("instances")?,
+            instances: members.required(instances, "instances")?,
         })
     }
 }
@@ -11506,7 +13807,7 @@ impl<'de> ::serde::Deserialize<'de> for QueryYank {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "command query-yank")?;
+        crate::support::deserialize_empty(deserializer, "command query-yank")?;
         ::core::result::Result::Ok(QueryYank {})
     }
 }

@@ -47,13 +47,28 @@ impl<'de> ::serde::Deserialize<'de> for JobStatusChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event JOB_STATUS_CHANGE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobStatusChange {
+    const WHAT: &'static str = "event JOB_STATUS_CHANGE";
+    const MEMBERS: &'static [&'static str] = &["id", "status"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut status = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut status)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobStatusChange {
-            id: members.required("id")?,
-            status: members.required("status")?,
+            id: members.required(id, "id")?,
+            status: members.required(status, "status")?,
         })
     }
 }
@@ -100,14 +115,35 @@ impl<'de> ::serde::Deserialize<'de> for BlockWriteThreshold {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_WRITE_THRESHOLD",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockWriteThreshold {
+    const WHAT: &'static str = "event BLOCK_WRITE_THRESHOLD";
+    const MEMBERS: &'static [&'static str] = &[
+        "node-name",
+        "amount-exceeded",
+        "write-threshold",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        let mut amount_exceeded = None;
+        let mut write_threshold = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                1 => members.value(&mut amount_exceeded)?,
+                2 => members.value(&mut write_threshold)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockWriteThreshold {
-            node_name: members.required("node-name")?,
-            amount_exceeded: members.required("amount-exceeded")?,
-            write_threshold: members.required("write-threshold")?,
+            node_name: members.required(node_name, "node-name")?,
+            amount_exceeded: members.required(amount_exceeded, "amount-exceeded")?,
+            write_threshold: members.required(write_threshold, "write-threshold")?,
         })
     }
 }
@@ -168,18 +204,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockIoError {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_IO_ERROR",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockIoError {
+    const WHAT: &'static str = "event BLOCK_IO_ERROR";
+    const MEMBERS: &'static [&'static str] = &[
+        "qom-path",
+        "device",
+        "node-name",
+        "operation",
+        "action",
+        "nospace",
+        "reason",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut qom_path = None;
+        let mut device = None;
+        let mut node_name = None;
+        let mut operation = None;
+        let mut action = None;
+        let mut nospace = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut qom_path)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut node_name)?,
+                3 => members.value(&mut operation)?,
+                4 => members.value(&mut action)?,
+                5 => members.value(&mut nospace)?,
+                6 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockIoError {
-            qom_path: members.required("qom-path")?,
-            device: members.required("device")?,
-            node_name: members.optional("node-name")?,
-            operation: members.required("operation")?,
-            action: members.required("action")?,
-            nospace: members.optional("nospace")?,
-            reason: members.required("reason")?,
+            qom_path: members.required(qom_path, "qom-path")?,
+            device: members.required(device, "device")?,
+            node_name,
+            operation: members.required(operation, "operation")?,
+            action: members.required(action, "action")?,
+            nospace,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -238,17 +307,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockImageCorrupted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_IMAGE_CORRUPTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockImageCorrupted {
+    const WHAT: &'static str = "event BLOCK_IMAGE_CORRUPTED";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "node-name",
+        "msg",
+        "offset",
+        "size",
+        "fatal",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut node_name = None;
+        let mut msg = None;
+        let mut offset = None;
+        let mut size = None;
+        let mut fatal = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut msg)?,
+                3 => members.value(&mut offset)?,
+                4 => members.value(&mut size)?,
+                5 => members.value(&mut fatal)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockImageCorrupted {
-            device: members.required("device")?,
-            node_name: members.optional("node-name")?,
-            msg: members.required("msg")?,
-            offset: members.optional("offset")?,
-            size: members.optional("size")?,
-            fatal: members.required("fatal")?,
+            device: members.required(device, "device")?,
+            node_name,
+            msg: members.required(msg, "msg")?,
+            offset,
+            size,
+            fatal: members.required(fatal, "fatal")?,
         })
     }
 }
@@ -294,14 +393,35 @@ impl<'de> ::serde::Deserialize<'de> for QuorumFailure {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event QUORUM_FAILURE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QuorumFailure {
+    const WHAT: &'static str = "event QUORUM_FAILURE";
+    const MEMBERS: &'static [&'static str] = &[
+        "reference",
+        "sector-num",
+        "sectors-count",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut reference = None;
+        let mut sector_num = None;
+        let mut sectors_count = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut reference)?,
+                1 => members.value(&mut sector_num)?,
+                2 => members.value(&mut sectors_count)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QuorumFailure {
-            reference: members.required("reference")?,
-            sector_num: members.required("sector-num")?,
-            sectors_count: members.required("sectors-count")?,
+            reference: members.required(reference, "reference")?,
+            sector_num: members.required(sector_num, "sector-num")?,
+            sectors_count: members.required(sectors_count, "sectors-count")?,
         })
     }
 }
@@ -354,16 +474,43 @@ impl<'de> ::serde::Deserialize<'de> for QuorumReportBad {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event QUORUM_REPORT_BAD",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QuorumReportBad {
+    const WHAT: &'static str = "event QUORUM_REPORT_BAD";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "error",
+        "node-name",
+        "sector-num",
+        "sectors-count",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut error = None;
+        let mut node_name = None;
+        let mut sector_num = None;
+        let mut sectors_count = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut error)?,
+                2 => members.value(&mut node_name)?,
+                3 => members.value(&mut sector_num)?,
+                4 => members.value(&mut sectors_count)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QuorumReportBad {
-            type_: members.required("type")?,
-            error: members.optional("error")?,
-            node_name: members.required("node-name")?,
-            sector_num: members.required("sector-num")?,
-            sectors_count: members.required("sectors-count")?,
+            type_: members.required(type_, "type")?,
+            error,
+            node_name: members.required(node_name, "node-name")?,
+            sector_num: members.required(sector_num, "sector-num")?,
+            sectors_count: members.required(sectors_count, "sectors-count")?,
         })
     }
 }
@@ -414,16 +561,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobCancelled {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_JOB_CANCELLED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobCancelled {
+    const WHAT: &'static str = "event BLOCK_JOB_CANCELLED";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "device",
+        "len",
+        "offset",
+        "speed",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut device = None;
+        let mut len = None;
+        let mut offset = None;
+        let mut speed = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut len)?,
+                3 => members.value(&mut offset)?,
+                4 => members.value(&mut speed)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobCancelled {
-            type_: members.required("type")?,
-            device: members.required("device")?,
-            len: members.required("len")?,
-            offset: members.required("offset")?,
-            speed: members.required("speed")?,
+            type_: members.required(type_, "type")?,
+            device: members.required(device, "device")?,
+            len: members.required(len, "len")?,
+            offset: members.required(offset, "offset")?,
+            speed: members.required(speed, "speed")?,
         })
     }
 }
@@ -480,17 +654,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobCompleted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_JOB_COMPLETED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobCompleted {
+    const WHAT: &'static str = "event BLOCK_JOB_COMPLETED";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "device",
+        "len",
+        "offset",
+        "speed",
+        "error",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut device = None;
+        let mut len = None;
+        let mut offset = None;
+        let mut speed = None;
+        let mut error = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut len)?,
+                3 => members.value(&mut offset)?,
+                4 => members.value(&mut speed)?,
+                5 => members.value(&mut error)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobCompleted {
-            type_: members.required("type")?,
-            device: members.required("device")?,
-            len: members.required("len")?,
-            offset: members.required("offset")?,
-            speed: members.required("speed")?,
-            error: members.optional("error")?,
+            type_: members.required(type_, "type")?,
+            device: members.required(device, "device")?,
+            len: members.required(len, "len")?,
+            offset: members.required(offset, "offset")?,
+            speed: members.required(speed, "speed")?,
+            error,
         })
     }
 }
@@ -536,14 +740,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobError {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_JOB_ERROR",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobError {
+    const WHAT: &'static str = "event BLOCK_JOB_ERROR";
+    const MEMBERS: &'static [&'static str] = &["device", "operation", "action"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut operation = None;
+        let mut action = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut operation)?,
+                2 => members.value(&mut action)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobError {
-            device: members.required("device")?,
-            operation: members.required("operation")?,
-            action: members.required("action")?,
+            device: members.required(device, "device")?,
+            operation: members.required(operation, "operation")?,
+            action: members.required(action, "action")?,
         })
     }
 }
@@ -586,13 +807,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobPending {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_JOB_PENDING",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobPending {
+    const WHAT: &'static str = "event BLOCK_JOB_PENDING";
+    const MEMBERS: &'static [&'static str] = &["type", "id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobPending {
-            type_: members.required("type")?,
-            id: members.required("id")?,
+            type_: members.required(type_, "type")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -643,16 +879,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobReady {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_JOB_READY",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobReady {
+    const WHAT: &'static str = "event BLOCK_JOB_READY";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "device",
+        "len",
+        "offset",
+        "speed",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut device = None;
+        let mut len = None;
+        let mut offset = None;
+        let mut speed = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut len)?,
+                3 => members.value(&mut offset)?,
+                4 => members.value(&mut speed)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobReady {
-            type_: members.required("type")?,
-            device: members.required("device")?,
-            len: members.required("len")?,
-            offset: members.required("offset")?,
-            speed: members.required("speed")?,
+            type_: members.required(type_, "type")?,
+            device: members.required(device, "device")?,
+            len: members.required(len, "len")?,
+            offset: members.required(offset, "offset")?,
+            speed: members.required(speed, "speed")?,
         })
     }
 }
@@ -692,12 +955,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportDeleted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BLOCK_EXPORT_DELETED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportDeleted {
+    const WHAT: &'static str = "event BLOCK_EXPORT_DELETED";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportDeleted {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -739,13 +1015,28 @@ impl<'de> ::serde::Deserialize<'de> for VserportChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VSERPORT_CHANGE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VserportChange {
+    const WHAT: &'static str = "event VSERPORT_CHANGE";
+    const MEMBERS: &'static [&'static str] = &["id", "open"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut open = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut open)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VserportChange {
-            id: members.required("id")?,
-            open: members.required("open")?,
+            id: members.required(id, "id")?,
+            open: members.required(open, "open")?,
         })
     }
 }
@@ -780,7 +1071,7 @@ impl<'de> ::serde::Deserialize<'de> for Stop {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event STOP")?;
+        crate::support::deserialize_empty(deserializer, "event STOP")?;
         ::core::result::Result::Ok(Stop {})
     }
 }
@@ -815,7 +1106,7 @@ impl<'de> ::serde::Deserialize<'de> for Resume {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event RESUME")?;
+        crate::support::deserialize_empty(deserializer, "event RESUME")?;
         ::core::result::Result::Ok(Resume {})
     }
 }
@@ -860,13 +1151,28 @@ impl<'de> ::serde::Deserialize<'de> for Shutdown {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event SHUTDOWN",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Shutdown {
+    const WHAT: &'static str = "event SHUTDOWN";
+    const MEMBERS: &'static [&'static str] = &["guest", "reason"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut guest = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut guest)?,
+                1 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Shutdown {
-            guest: members.required("guest")?,
-            reason: members.required("reason")?,
+            guest: members.required(guest, "guest")?,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -902,7 +1208,7 @@ impl<'de> ::serde::Deserialize<'de> for Powerdown {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event POWERDOWN")?;
+        crate::support::deserialize_empty(deserializer, "event POWERDOWN")?;
         ::core::result::Result::Ok(Powerdown {})
     }
 }
@@ -945,13 +1251,28 @@ impl<'de> ::serde::Deserialize<'de> for Reset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event RESET",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Reset {
+    const WHAT: &'static str = "event RESET";
+    const MEMBERS: &'static [&'static str] = &["guest", "reason"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut guest = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut guest)?,
+                1 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Reset {
-            guest: members.required("guest")?,
-            reason: members.required("reason")?,
+            guest: members.required(guest, "guest")?,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -985,7 +1306,7 @@ impl<'de> ::serde::Deserialize<'de> for Suspend {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event SUSPEND")?;
+        crate::support::deserialize_empty(deserializer, "event SUSPEND")?;
         ::core::result::Result::Ok(Suspend {})
     }
 }
@@ -1020,7 +1341,7 @@ impl<'de> ::serde::Deserialize<'de> for SuspendDisk {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event SUSPEND_DISK")?;
+        crate::support::deserialize_empty(deserializer, "event SUSPEND_DISK")?;
         ::core::result::Result::Ok(SuspendDisk {})
     }
 }
@@ -1054,7 +1375,7 @@ impl<'de> ::serde::Deserialize<'de> for Wakeup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event WAKEUP")?;
+        crate::support::deserialize_empty(deserializer, "event WAKEUP")?;
         ::core::result::Result::Ok(Wakeup {})
     }
 }
@@ -1094,12 +1415,25 @@ impl<'de> ::serde::Deserialize<'de> for Watchdog {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event WATCHDOG",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Watchdog {
+    const WHAT: &'static str = "event WATCHDOG";
+    const MEMBERS: &'static [&'static str] = &["action"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut action = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut action)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Watchdog {
-            action: members.required("action")?,
+            action: members.required(action, "action")?,
         })
     }
 }
@@ -1143,13 +1477,28 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicked {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event GUEST_PANICKED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GuestPanicked {
+    const WHAT: &'static str = "event GUEST_PANICKED";
+    const MEMBERS: &'static [&'static str] = &["action", "info"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut action = None;
+        let mut info = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut action)?,
+                1 => members.value(&mut info)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(GuestPanicked {
-            action: members.required("action")?,
-            info: members.optional("info")?,
+            action: members.required(action, "action")?,
+            info,
         })
     }
 }
@@ -1193,13 +1542,28 @@ impl<'de> ::serde::Deserialize<'de> for GuestCrashloaded {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event GUEST_CRASHLOADED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GuestCrashloaded {
+    const WHAT: &'static str = "event GUEST_CRASHLOADED";
+    const MEMBERS: &'static [&'static str] = &["action", "info"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut action = None;
+        let mut info = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut action)?,
+                1 => members.value(&mut info)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(GuestCrashloaded {
-            action: members.required("action")?,
-            info: members.optional("info")?,
+            action: members.required(action, "action")?,
+            info,
         })
     }
 }
@@ -1234,7 +1598,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPvshutdown {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "event GUEST_PVSHUTDOWN")?;
+        crate::support::deserialize_empty(deserializer, "event GUEST_PVSHUTDOWN")?;
         ::core::result::Result::Ok(GuestPvshutdown {})
     }
 }
@@ -1280,14 +1644,31 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailure {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event MEMORY_FAILURE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryFailure {
+    const WHAT: &'static str = "event MEMORY_FAILURE";
+    const MEMBERS: &'static [&'static str] = &["recipient", "action", "flags"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut recipient = None;
+        let mut action = None;
+        let mut flags = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut recipient)?,
+                1 => members.value(&mut action)?,
+                2 => members.value(&mut flags)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryFailure {
-            recipient: members.required("recipient")?,
-            action: members.required("action")?,
-            flags: members.required("flags")?,
+            recipient: members.required(recipient, "recipient")?,
+            action: members.required(action, "action")?,
+            flags: members.required(flags, "flags")?,
         })
     }
 }
@@ -1330,13 +1711,28 @@ impl<'de> ::serde::Deserialize<'de> for RtcChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event RTC_CHANGE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RtcChange {
+    const WHAT: &'static str = "event RTC_CHANGE";
+    const MEMBERS: &'static [&'static str] = &["offset", "qom-path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut offset = None;
+        let mut qom_path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut offset)?,
+                1 => members.value(&mut qom_path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RtcChange {
-            offset: members.required("offset")?,
-            qom_path: members.required("qom-path")?,
+            offset: members.required(offset, "offset")?,
+            qom_path: members.required(qom_path, "qom-path")?,
         })
     }
 }
@@ -1376,12 +1772,25 @@ impl<'de> ::serde::Deserialize<'de> for AcpiDeviceOst {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event ACPI_DEVICE_OST",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AcpiDeviceOst {
+    const WHAT: &'static str = "event ACPI_DEVICE_OST";
+    const MEMBERS: &'static [&'static str] = &["info"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut info = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut info)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AcpiDeviceOst {
-            info: members.required("info")?,
+            info: members.required(info, "info")?,
         })
     }
 }
@@ -1428,14 +1837,31 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceSizeChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event MEMORY_DEVICE_SIZE_CHANGE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryDeviceSizeChange {
+    const WHAT: &'static str = "event MEMORY_DEVICE_SIZE_CHANGE";
+    const MEMBERS: &'static [&'static str] = &["id", "size", "qom-path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut size = None;
+        let mut qom_path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut qom_path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryDeviceSizeChange {
-            id: members.optional("id")?,
-            size: members.required("size")?,
-            qom_path: members.required("qom-path")?,
+            id,
+            size: members.required(size, "size")?,
+            qom_path: members.required(qom_path, "qom-path")?,
         })
     }
 }
@@ -1475,12 +1901,25 @@ impl<'de> ::serde::Deserialize<'de> for BalloonChange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event BALLOON_CHANGE",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BalloonChange {
+    const WHAT: &'static str = "event BALLOON_CHANGE";
+    const MEMBERS: &'static [&'static str] = &["actual"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut actual = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut actual)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BalloonChange {
-            actual: members.required("actual")?,
+            actual: members.required(actual, "actual")?,
         })
     }
 }
@@ -1524,13 +1963,28 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonStatusReport {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event HV_BALLOON_STATUS_REPORT",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HvBalloonStatusReport {
+    const WHAT: &'static str = "event HV_BALLOON_STATUS_REPORT";
+    const MEMBERS: &'static [&'static str] = &["committed", "available"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut committed = None;
+        let mut available = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut committed)?,
+                1 => members.value(&mut available)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HvBalloonStatusReport {
-            committed: members.required("committed")?,
-            available: members.required("available")?,
+            committed: members.required(committed, "committed")?,
+            available: members.required(available, "available")?,
         })
     }
 }
@@ -1572,13 +2026,28 @@ impl<'de> ::serde::Deserialize<'de> for DeviceDeleted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event DEVICE_DELETED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceDeleted {
+    const WHAT: &'static str = "event DEVICE_DELETED";
+    const MEMBERS: &'static [&'static str] = &["device", "path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceDeleted {
-            device: members.optional("device")?,
-            path: members.required("path")?,
+            device,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -1621,13 +2090,28 @@ impl<'de> ::serde::Deserialize<'de> for DeviceUnplugGuestError {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event DEVICE_UNPLUG_GUEST_ERROR",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceUnplugGuestError {
+    const WHAT: &'static str = "event DEVICE_UNPLUG_GUEST_ERROR";
+    const MEMBERS: &'static [&'static str] = &["device", "path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceUnplugGuestError {
-            device: members.optional("device")?,
-            path: members.required("path")?,
+            device,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -1673,14 +2157,31 @@ impl<'de> ::serde::Deserialize<'de> for VfioMigration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VFIO_MIGRATION",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VfioMigration {
+    const WHAT: &'static str = "event VFIO_MIGRATION";
+    const MEMBERS: &'static [&'static str] = &["device-id", "qom-path", "device-state"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device_id = None;
+        let mut qom_path = None;
+        let mut device_state = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device_id)?,
+                1 => members.value(&mut qom_path)?,
+                2 => members.value(&mut device_state)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VfioMigration {
-            device_id: members.required("device-id")?,
-            qom_path: members.required("qom-path")?,
-            device_state: members.required("device-state")?,
+            device_id: members.required(device_id, "device-id")?,
+            qom_path: members.required(qom_path, "qom-path")?,
+            device_state: members.required(device_state, "device-state")?,
         })
     }
 }
@@ -1728,15 +2229,39 @@ impl<'de> ::serde::Deserialize<'de> for VfuClientHangup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VFU_CLIENT_HANGUP",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VfuClientHangup {
+    const WHAT: &'static str = "event VFU_CLIENT_HANGUP";
+    const MEMBERS: &'static [&'static str] = &[
+        "vfu-id",
+        "vfu-qom-path",
+        "dev-id",
+        "dev-qom-path",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut vfu_id = None;
+        let mut vfu_qom_path = None;
+        let mut dev_id = None;
+        let mut dev_qom_path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut vfu_id)?,
+                1 => members.value(&mut vfu_qom_path)?,
+                2 => members.value(&mut dev_id)?,
+                3 => members.value(&mut dev_qom_path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VfuClientHangup {
-            vfu_id: members.required("vfu-id")?,
-            vfu_qom_path: members.required("vfu-qom-path")?,
-            dev_id: members.required("dev-id")?,
-            dev_qom_path: members.required("dev-qom-path")?,
+            vfu_id: members.required(vfu_id, "vfu-id")?,
+            vfu_qom_path: members.required(vfu_qom_path, "vfu-qom-path")?,
+            dev_id: members.required(dev_id, "dev-id")?,
+            dev_qom_path: members.required(dev_qom_path, "dev-qom-path")?,
         })
     }
 }
@@ -1783,14 +2308,31 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTrayMoved {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event DEVICE_TRAY_MOVED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DeviceTrayMoved {
+    const WHAT: &'static str = "event DEVICE_TRAY_MOVED";
+    const MEMBERS: &'static [&'static str] = &["device", "id", "tray-open"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut tray_open = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut tray_open)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DeviceTrayMoved {
-            device: members.required("device")?,
-            id: members.required("id")?,
-            tray_open: members.required("tray-open")?,
+            device: members.required(device, "device")?,
+            id: members.required(id, "id")?,
+            tray_open: members.required(tray_open, "tray-open")?,
         })
     }
 }
@@ -1833,13 +2375,28 @@ impl<'de> ::serde::Deserialize<'de> for PrManagerStatusChanged {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event PR_MANAGER_STATUS_CHANGED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PrManagerStatusChanged {
+    const WHAT: &'static str = "event PR_MANAGER_STATUS_CHANGED";
+    const MEMBERS: &'static [&'static str] = &["id", "connected"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut connected = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut connected)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PrManagerStatusChanged {
-            id: members.required("id")?,
-            connected: members.required("connected")?,
+            id: members.required(id, "id")?,
+            connected: members.required(connected, "connected")?,
         })
     }
 }
@@ -1881,13 +2438,28 @@ impl<'de> ::serde::Deserialize<'de> for NetdevStreamConnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event NETDEV_STREAM_CONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevStreamConnected {
+    const WHAT: &'static str = "event NETDEV_STREAM_CONNECTED";
+    const MEMBERS: &'static [&'static str] = &["netdev-id", "addr"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev_id = None;
+        let mut addr = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev_id)?,
+                1 => members.value(&mut addr)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevStreamConnected {
-            netdev_id: members.required("netdev-id")?,
-            addr: members.required("addr")?,
+            netdev_id: members.required(netdev_id, "netdev-id")?,
+            addr: members.required(addr, "addr")?,
         })
     }
 }
@@ -1926,12 +2498,25 @@ impl<'de> ::serde::Deserialize<'de> for NetdevStreamDisconnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event NETDEV_STREAM_DISCONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevStreamDisconnected {
+    const WHAT: &'static str = "event NETDEV_STREAM_DISCONNECTED";
+    const MEMBERS: &'static [&'static str] = &["netdev-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevStreamDisconnected {
-            netdev_id: members.required("netdev-id")?,
+            netdev_id: members.required(netdev_id, "netdev-id")?,
         })
     }
 }
@@ -1974,13 +2559,28 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserConnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event NETDEV_VHOST_USER_CONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevVhostUserConnected {
+    const WHAT: &'static str = "event NETDEV_VHOST_USER_CONNECTED";
+    const MEMBERS: &'static [&'static str] = &["netdev-id", "chardev-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev_id = None;
+        let mut chardev_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev_id)?,
+                1 => members.value(&mut chardev_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevVhostUserConnected {
-            netdev_id: members.required("netdev-id")?,
-            chardev_id: members.required("chardev-id")?,
+            netdev_id: members.required(netdev_id, "netdev-id")?,
+            chardev_id: members.required(chardev_id, "chardev-id")?,
         })
     }
 }
@@ -2020,12 +2620,25 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserDisconnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event NETDEV_VHOST_USER_DISCONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevVhostUserDisconnected {
+    const WHAT: &'static str = "event NETDEV_VHOST_USER_DISCONNECTED";
+    const MEMBERS: &'static [&'static str] = &["netdev-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevVhostUserDisconnected {
-            netdev_id: members.required("netdev-id")?,
+            netdev_id: members.required(netdev_id, "netdev-id")?,
         })
     }
 }
@@ -2069,13 +2682,28 @@ impl<'de> ::serde::Deserialize<'de> for NicRxFilterChanged {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event NIC_RX_FILTER_CHANGED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NicRxFilterChanged {
+    const WHAT: &'static str = "event NIC_RX_FILTER_CHANGED";
+    const MEMBERS: &'static [&'static str] = &["name", "path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NicRxFilterChanged {
-            name: members.optional("name")?,
-            path: members.required("path")?,
+            name,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -2116,12 +2744,25 @@ impl<'de> ::serde::Deserialize<'de> for FailoverNegotiated {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event FAILOVER_NEGOTIATED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FailoverNegotiated {
+    const WHAT: &'static str = "event FAILOVER_NEGOTIATED";
+    const MEMBERS: &'static [&'static str] = &["device-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FailoverNegotiated {
-            device_id: members.required("device-id")?,
+            device_id: members.required(device_id, "device-id")?,
         })
     }
 }
@@ -2161,12 +2802,25 @@ impl<'de> ::serde::Deserialize<'de> for Migration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event MIGRATION",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Migration {
+    const WHAT: &'static str = "event MIGRATION";
+    const MEMBERS: &'static [&'static str] = &["status"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut status = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut status)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Migration {
-            status: members.required("status")?,
+            status: members.required(status, "status")?,
         })
     }
 }
@@ -2206,12 +2860,25 @@ impl<'de> ::serde::Deserialize<'de> for MigrationPass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event MIGRATION_PASS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationPass {
+    const WHAT: &'static str = "event MIGRATION_PASS";
+    const MEMBERS: &'static [&'static str] = &["pass"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pass = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pass)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationPass {
-            pass: members.required("pass")?,
+            pass: members.required(pass, "pass")?,
         })
     }
 }
@@ -2251,12 +2918,25 @@ impl<'de> ::serde::Deserialize<'de> for UnplugPrimary {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event UNPLUG_PRIMARY",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for UnplugPrimary {
+    const WHAT: &'static str = "event UNPLUG_PRIMARY";
+    const MEMBERS: &'static [&'static str] = &["device-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(UnplugPrimary {
-            device_id: members.required("device-id")?,
+            device_id: members.required(device_id, "device-id")?,
         })
     }
 }
@@ -2298,13 +2978,28 @@ impl<'de> ::serde::Deserialize<'de> for ColoExit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event COLO_EXIT",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ColoExit {
+    const WHAT: &'static str = "event COLO_EXIT";
+    const MEMBERS: &'static [&'static str] = &["mode", "reason"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mode = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mode)?,
+                1 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ColoExit {
-            mode: members.required("mode")?,
-            reason: members.required("reason")?,
+            mode: members.required(mode, "mode")?,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -2346,13 +3041,28 @@ impl<'de> ::serde::Deserialize<'de> for DumpCompleted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event DUMP_COMPLETED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DumpCompleted {
+    const WHAT: &'static str = "event DUMP_COMPLETED";
+    const MEMBERS: &'static [&'static str] = &["result", "error"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut result = None;
+        let mut error = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut result)?,
+                1 => members.value(&mut error)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DumpCompleted {
-            result: members.required("result")?,
-            error: members.optional("error")?,
+            result: members.required(result, "result")?,
+            error,
         })
     }
 }
@@ -2395,13 +3105,28 @@ impl<'de> ::serde::Deserialize<'de> for VncConnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VNC_CONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncConnected {
+    const WHAT: &'static str = "event VNC_CONNECTED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncConnected {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2443,13 +3168,28 @@ impl<'de> ::serde::Deserialize<'de> for VncDisconnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VNC_DISCONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncDisconnected {
+    const WHAT: &'static str = "event VNC_DISCONNECTED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncDisconnected {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2492,13 +3232,28 @@ impl<'de> ::serde::Deserialize<'de> for VncInitialized {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event VNC_INITIALIZED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncInitialized {
+    const WHAT: &'static str = "event VNC_INITIALIZED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncInitialized {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2540,13 +3295,28 @@ impl<'de> ::serde::Deserialize<'de> for SpiceConnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event SPICE_CONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceConnected {
+    const WHAT: &'static str = "event SPICE_CONNECTED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceConnected {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2588,13 +3358,28 @@ impl<'de> ::serde::Deserialize<'de> for SpiceDisconnected {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event SPICE_DISCONNECTED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceDisconnected {
+    const WHAT: &'static str = "event SPICE_DISCONNECTED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceDisconnected {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2637,13 +3422,28 @@ impl<'de> ::serde::Deserialize<'de> for SpiceInitialized {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "event SPICE_INITIALIZED",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceInitialized {
+    const WHAT: &'static str = "event SPICE_INITIALIZED";
+    const MEMBERS: &'static [&'static str] = &["server", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceInitialized {
-            server: members.required("server")?,
-            client: members.required("client")?,
+            server: members.required(server, "server")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -2678,7 +3478,7 @@ impl<'de> ::serde::Deserialize<'de> for SpiceMigrateCompleted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(
+        crate::support::deserialize_empty(
             deserializer,
             "event SPICE_MIGRATE_COMPLETED",
         )?;

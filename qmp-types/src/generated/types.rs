@@ -106,14 +106,31 @@ impl<'de> ::serde::Deserialize<'de> for VersionTriple {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VersionTriple",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VersionTriple {
+    const WHAT: &'static str = "struct VersionTriple";
+    const MEMBERS: &'static [&'static str] = &["major", "minor", "micro"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut major = None;
+        let mut minor = None;
+        let mut micro = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut major)?,
+                1 => members.value(&mut minor)?,
+                2 => members.value(&mut micro)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VersionTriple {
-            major: members.required("major")?,
-            minor: members.required("minor")?,
-            micro: members.required("micro")?,
+            major: members.required(major, "major")?,
+            minor: members.required(minor, "minor")?,
+            micro: members.required(micro, "micro")?,
         })
     }
 }
@@ -153,13 +170,28 @@ impl<'de> ::serde::Deserialize<'de> for VersionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VersionInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VersionInfo {
+    const WHAT: &'static str = "struct VersionInfo";
+    const MEMBERS: &'static [&'static str] = &["qemu", "package"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut qemu = None;
+        let mut package = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut qemu)?,
+                1 => members.value(&mut package)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VersionInfo {
-            qemu: members.required("qemu")?,
-            package: members.required("package")?,
+            qemu: members.required(qemu, "qemu")?,
+            package: members.required(package, "package")?,
         })
     }
 }
@@ -194,12 +226,25 @@ impl<'de> ::serde::Deserialize<'de> for CommandInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CommandInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CommandInfo {
+    const WHAT: &'static str = "struct CommandInfo";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CommandInfo {
-            name: members.required("name")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -410,12 +455,25 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoBuiltin {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoBuiltin",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoBuiltin {
+    const WHAT: &'static str = "struct SchemaInfoBuiltin";
+    const MEMBERS: &'static [&'static str] = &["json-type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut json_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut json_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoBuiltin {
-            json_type: members.required("json-type")?,
+            json_type: members.required(json_type, "json-type")?,
         })
     }
 }
@@ -453,13 +511,28 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEnumMember {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoEnumMember",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoEnumMember {
+    const WHAT: &'static str = "struct SchemaInfoEnumMember";
+    const MEMBERS: &'static [&'static str] = &["name", "features"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut features = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut features)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoEnumMember {
-            name: members.required("name")?,
-            features: members.optional("features")?,
+            name: members.required(name, "name")?,
+            features,
         })
     }
 }
@@ -499,13 +572,28 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEnum {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoEnum",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoEnum {
+    const WHAT: &'static str = "struct SchemaInfoEnum";
+    const MEMBERS: &'static [&'static str] = &["members", "values"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members_: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut members = None;
+        let mut values = None;
+        while let Some(index) = members_.next()? {
+            match index {
+                0 => members_.value(&mut members)?,
+                1 => members_.value(&mut values)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoEnum {
-            members: members.required("members")?,
-            values: members.required("values")?,
+            members: members_.required(members, "members")?,
+            values: members_.required(values, "values")?,
         })
     }
 }
@@ -540,12 +628,25 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoArray {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoArray",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoArray {
+    const WHAT: &'static str = "struct SchemaInfoArray";
+    const MEMBERS: &'static [&'static str] = &["element-type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut element_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut element_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoArray {
-            element_type: members.required("element-type")?,
+            element_type: members.required(element_type, "element-type")?,
         })
     }
 }
@@ -591,15 +692,34 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObjectMember {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoObjectMember",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoObjectMember {
+    const WHAT: &'static str = "struct SchemaInfoObjectMember";
+    const MEMBERS: &'static [&'static str] = &["name", "type", "default", "features"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut type_ = None;
+        let mut default = None;
+        let mut features = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut default)?,
+                3 => members.value(&mut features)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoObjectMember {
-            name: members.required("name")?,
-            type_: members.required("type")?,
-            default: members.optional("default")?,
-            features: members.optional("features")?,
+            name: members.required(name, "name")?,
+            type_: members.required(type_, "type")?,
+            default,
+            features,
         })
     }
 }
@@ -639,13 +759,28 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObjectVariant {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoObjectVariant",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoObjectVariant {
+    const WHAT: &'static str = "struct SchemaInfoObjectVariant";
+    const MEMBERS: &'static [&'static str] = &["case", "type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut case = None;
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut case)?,
+                1 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoObjectVariant {
-            case: members.required("case")?,
-            type_: members.required("type")?,
+            case: members.required(case, "case")?,
+            type_: members.required(type_, "type")?,
         })
     }
 }
@@ -688,14 +823,31 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoObject {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoObject",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoObject {
+    const WHAT: &'static str = "struct SchemaInfoObject";
+    const MEMBERS: &'static [&'static str] = &["members", "tag", "variants"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members_: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut members = None;
+        let mut tag = None;
+        let mut variants = None;
+        while let Some(index) = members_.next()? {
+            match index {
+                0 => members_.value(&mut members)?,
+                1 => members_.value(&mut tag)?,
+                2 => members_.value(&mut variants)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoObject {
-            members: members.required("members")?,
-            tag: members.optional("tag")?,
-            variants: members.optional("variants")?,
+            members: members_.required(members, "members")?,
+            tag,
+            variants,
         })
     }
 }
@@ -730,12 +882,25 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoAlternateMember {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoAlternateMember",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoAlternateMember {
+    const WHAT: &'static str = "struct SchemaInfoAlternateMember";
+    const MEMBERS: &'static [&'static str] = &["type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoAlternateMember {
-            type_: members.required("type")?,
+            type_: members.required(type_, "type")?,
         })
     }
 }
@@ -771,12 +936,25 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoAlternate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoAlternate",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoAlternate {
+    const WHAT: &'static str = "struct SchemaInfoAlternate";
+    const MEMBERS: &'static [&'static str] = &["members"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members_: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut members = None;
+        while let Some(index) = members_.next()? {
+            match index {
+                0 => members_.value(&mut members)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoAlternate {
-            members: members.required("members")?,
+            members: members_.required(members, "members")?,
         })
     }
 }
@@ -819,14 +997,31 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoCommand {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoCommand",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoCommand {
+    const WHAT: &'static str = "struct SchemaInfoCommand";
+    const MEMBERS: &'static [&'static str] = &["arg-type", "ret-type", "allow-oob"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut arg_type = None;
+        let mut ret_type = None;
+        let mut allow_oob = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut arg_type)?,
+                1 => members.value(&mut ret_type)?,
+                2 => members.value(&mut allow_oob)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoCommand {
-            arg_type: members.required("arg-type")?,
-            ret_type: members.required("ret-type")?,
-            allow_oob: members.optional("allow-oob")?,
+            arg_type: members.required(arg_type, "arg-type")?,
+            ret_type: members.required(ret_type, "ret-type")?,
+            allow_oob,
         })
     }
 }
@@ -862,12 +1057,25 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfoEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SchemaInfoEvent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SchemaInfoEvent {
+    const WHAT: &'static str = "struct SchemaInfoEvent";
+    const MEMBERS: &'static [&'static str] = &["arg-type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut arg_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut arg_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SchemaInfoEvent {
-            arg_type: members.required("arg-type")?,
+            arg_type: members.required(arg_type, "arg-type")?,
         })
     }
 }
@@ -998,7 +1206,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SchemaInfo",
         )?;
@@ -1184,12 +1392,25 @@ impl<'de> ::serde::Deserialize<'de> for FdSocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FdSocketAddress",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FdSocketAddress {
+    const WHAT: &'static str = "struct FdSocketAddress";
+    const MEMBERS: &'static [&'static str] = &["str"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut str = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut str)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FdSocketAddress {
-            str: members.required("str")?,
+            str: members.required(str, "str")?,
         })
     }
 }
@@ -1224,12 +1445,25 @@ impl<'de> ::serde::Deserialize<'de> for FdSocketAddressWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FdSocketAddressWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FdSocketAddressWrapper {
+    const WHAT: &'static str = "struct FdSocketAddressWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FdSocketAddressWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -1292,19 +1526,55 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InetSocketAddress",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InetSocketAddress {
+    const WHAT: &'static str = "struct InetSocketAddress";
+    const MEMBERS: &'static [&'static str] = &[
+        "host",
+        "port",
+        "numeric",
+        "to",
+        "ipv4",
+        "ipv6",
+        "keep-alive",
+        "mptcp",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut port = None;
+        let mut numeric = None;
+        let mut to = None;
+        let mut ipv4 = None;
+        let mut ipv6 = None;
+        let mut keep_alive = None;
+        let mut mptcp = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut port)?,
+                2 => members.value(&mut numeric)?,
+                3 => members.value(&mut to)?,
+                4 => members.value(&mut ipv4)?,
+                5 => members.value(&mut ipv6)?,
+                6 => members.value(&mut keep_alive)?,
+                7 => members.value(&mut mptcp)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InetSocketAddress {
-            host: members.required("host")?,
-            port: members.required("port")?,
-            numeric: members.optional("numeric")?,
-            to: members.optional("to")?,
-            ipv4: members.optional("ipv4")?,
-            ipv6: members.optional("ipv6")?,
-            keep_alive: members.optional("keep-alive")?,
-            mptcp: members.optional("mptcp")?,
+            host: members.required(host, "host")?,
+            port: members.required(port, "port")?,
+            numeric,
+            to,
+            ipv4,
+            ipv6,
+            keep_alive,
+            mptcp,
         })
     }
 }
@@ -1342,13 +1612,28 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddressBase {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InetSocketAddressBase",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InetSocketAddressBase {
+    const WHAT: &'static str = "struct InetSocketAddressBase";
+    const MEMBERS: &'static [&'static str] = &["host", "port"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut port = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut port)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InetSocketAddressBase {
-            host: members.required("host")?,
-            port: members.required("port")?,
+            host: members.required(host, "host")?,
+            port: members.required(port, "port")?,
         })
     }
 }
@@ -1383,12 +1668,25 @@ impl<'de> ::serde::Deserialize<'de> for InetSocketAddressWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InetSocketAddressWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InetSocketAddressWrapper {
+    const WHAT: &'static str = "struct InetSocketAddressWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InetSocketAddressWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -1503,14 +1801,31 @@ impl<'de> ::serde::Deserialize<'de> for UnixSocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct UnixSocketAddress",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for UnixSocketAddress {
+    const WHAT: &'static str = "struct UnixSocketAddress";
+    const MEMBERS: &'static [&'static str] = &["path", "abstract", "tight"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut abstract_ = None;
+        let mut tight = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut abstract_)?,
+                2 => members.value(&mut tight)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(UnixSocketAddress {
-            path: members.required("path")?,
-            abstract_: members.optional("abstract")?,
-            tight: members.optional("tight")?,
+            path: members.required(path, "path")?,
+            abstract_,
+            tight,
         })
     }
 }
@@ -1550,13 +1865,28 @@ impl<'de> ::serde::Deserialize<'de> for VsockSocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VsockSocketAddress",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VsockSocketAddress {
+    const WHAT: &'static str = "struct VsockSocketAddress";
+    const MEMBERS: &'static [&'static str] = &["cid", "port"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cid = None;
+        let mut port = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cid)?,
+                1 => members.value(&mut port)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VsockSocketAddress {
-            cid: members.required("cid")?,
-            port: members.required("port")?,
+            cid: members.required(cid, "cid")?,
+            port: members.required(port, "port")?,
         })
     }
 }
@@ -1657,7 +1987,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SocketAddress",
         )?;
@@ -1709,12 +2039,25 @@ impl<'de> ::serde::Deserialize<'de> for UnixSocketAddressWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct UnixSocketAddressWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for UnixSocketAddressWrapper {
+    const WHAT: &'static str = "struct UnixSocketAddressWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(UnixSocketAddressWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -1749,12 +2092,25 @@ impl<'de> ::serde::Deserialize<'de> for VsockSocketAddressWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VsockSocketAddressWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VsockSocketAddressWrapper {
+    const WHAT: &'static str = "struct VsockSocketAddressWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VsockSocketAddressWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -1857,7 +2213,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressLegacy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SocketAddressLegacy",
         )?;
@@ -2332,15 +2688,34 @@ impl<'de> ::serde::Deserialize<'de> for SecretKeyringProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SecretKeyringProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SecretKeyringProperties {
+    const WHAT: &'static str = "struct SecretKeyringProperties";
+    const MEMBERS: &'static [&'static str] = &["format", "keyid", "iv", "serial"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut format = None;
+        let mut keyid = None;
+        let mut iv = None;
+        let mut serial = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut format)?,
+                1 => members.value(&mut keyid)?,
+                2 => members.value(&mut iv)?,
+                3 => members.value(&mut serial)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SecretKeyringProperties {
-            format: members.optional("format")?,
-            keyid: members.optional("keyid")?,
-            iv: members.optional("iv")?,
-            serial: members.required("serial")?,
+            format,
+            keyid,
+            iv,
+            serial: members.required(serial, "serial")?,
         })
     }
 }
@@ -2392,16 +2767,37 @@ impl<'de> ::serde::Deserialize<'de> for SecretProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SecretProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SecretProperties {
+    const WHAT: &'static str = "struct SecretProperties";
+    const MEMBERS: &'static [&'static str] = &["format", "keyid", "iv", "data", "file"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut format = None;
+        let mut keyid = None;
+        let mut iv = None;
+        let mut data = None;
+        let mut file = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut format)?,
+                1 => members.value(&mut keyid)?,
+                2 => members.value(&mut iv)?,
+                3 => members.value(&mut data)?,
+                4 => members.value(&mut file)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SecretProperties {
-            format: members.optional("format")?,
-            keyid: members.optional("keyid")?,
-            iv: members.optional("iv")?,
-            data: members.optional("data")?,
-            file: members.optional("file")?,
+            format,
+            keyid,
+            iv,
+            data,
+            file,
         })
     }
 }
@@ -2508,15 +2904,39 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsAnonProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TlsCredsAnonProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TlsCredsAnonProperties {
+    const WHAT: &'static str = "struct TlsCredsAnonProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "verify-peer",
+        "dir",
+        "endpoint",
+        "priority",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut verify_peer = None;
+        let mut dir = None;
+        let mut endpoint = None;
+        let mut priority = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut verify_peer)?,
+                1 => members.value(&mut dir)?,
+                2 => members.value(&mut endpoint)?,
+                3 => members.value(&mut priority)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TlsCredsAnonProperties {
-            verify_peer: members.optional("verify-peer")?,
-            dir: members.optional("dir")?,
-            endpoint: members.optional("endpoint")?,
-            priority: members.optional("priority")?,
+            verify_peer,
+            dir,
+            endpoint,
+            priority,
         })
     }
 }
@@ -2564,15 +2984,39 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TlsCredsProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TlsCredsProperties {
+    const WHAT: &'static str = "struct TlsCredsProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "verify-peer",
+        "dir",
+        "endpoint",
+        "priority",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut verify_peer = None;
+        let mut dir = None;
+        let mut endpoint = None;
+        let mut priority = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut verify_peer)?,
+                1 => members.value(&mut dir)?,
+                2 => members.value(&mut endpoint)?,
+                3 => members.value(&mut priority)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TlsCredsProperties {
-            verify_peer: members.optional("verify-peer")?,
-            dir: members.optional("dir")?,
-            endpoint: members.optional("endpoint")?,
-            priority: members.optional("priority")?,
+            verify_peer,
+            dir,
+            endpoint,
+            priority,
         })
     }
 }
@@ -2623,16 +3067,43 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsPskProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TlsCredsPskProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TlsCredsPskProperties {
+    const WHAT: &'static str = "struct TlsCredsPskProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "verify-peer",
+        "dir",
+        "endpoint",
+        "priority",
+        "username",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut verify_peer = None;
+        let mut dir = None;
+        let mut endpoint = None;
+        let mut priority = None;
+        let mut username = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut verify_peer)?,
+                1 => members.value(&mut dir)?,
+                2 => members.value(&mut endpoint)?,
+                3 => members.value(&mut priority)?,
+                4 => members.value(&mut username)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TlsCredsPskProperties {
-            verify_peer: members.optional("verify-peer")?,
-            dir: members.optional("dir")?,
-            endpoint: members.optional("endpoint")?,
-            priority: members.optional("priority")?,
-            username: members.optional("username")?,
+            verify_peer,
+            dir,
+            endpoint,
+            priority,
+            username,
         })
     }
 }
@@ -2689,17 +3160,47 @@ impl<'de> ::serde::Deserialize<'de> for TlsCredsX509Properties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TlsCredsX509Properties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TlsCredsX509Properties {
+    const WHAT: &'static str = "struct TlsCredsX509Properties";
+    const MEMBERS: &'static [&'static str] = &[
+        "verify-peer",
+        "dir",
+        "endpoint",
+        "priority",
+        "sanity-check",
+        "passwordid",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut verify_peer = None;
+        let mut dir = None;
+        let mut endpoint = None;
+        let mut priority = None;
+        let mut sanity_check = None;
+        let mut passwordid = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut verify_peer)?,
+                1 => members.value(&mut dir)?,
+                2 => members.value(&mut endpoint)?,
+                3 => members.value(&mut priority)?,
+                4 => members.value(&mut sanity_check)?,
+                5 => members.value(&mut passwordid)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TlsCredsX509Properties {
-            verify_peer: members.optional("verify-peer")?,
-            dir: members.optional("dir")?,
-            endpoint: members.optional("endpoint")?,
-            priority: members.optional("priority")?,
-            sanity_check: members.optional("sanity-check")?,
-            passwordid: members.optional("passwordid")?,
+            verify_peer,
+            dir,
+            endpoint,
+            priority,
+            sanity_check,
+            passwordid,
         })
     }
 }
@@ -2861,14 +3362,31 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QAuthZListRule",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QAuthZListRule {
+    const WHAT: &'static str = "struct QAuthZListRule";
+    const MEMBERS: &'static [&'static str] = &["match", "policy", "format"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut match_ = None;
+        let mut policy = None;
+        let mut format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut match_)?,
+                1 => members.value(&mut policy)?,
+                2 => members.value(&mut format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QAuthZListRule {
-            match_: members.required("match")?,
-            policy: members.required("policy")?,
-            format: members.optional("format")?,
+            match_: members.required(match_, "match")?,
+            policy: members.required(policy, "policy")?,
+            format,
         })
     }
 }
@@ -2910,13 +3428,28 @@ impl<'de> ::serde::Deserialize<'de> for AuthZListFileProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AuthZListFileProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AuthZListFileProperties {
+    const WHAT: &'static str = "struct AuthZListFileProperties";
+    const MEMBERS: &'static [&'static str] = &["filename", "refresh"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut refresh = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut refresh)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AuthZListFileProperties {
-            filename: members.required("filename")?,
-            refresh: members.optional("refresh")?,
+            filename: members.required(filename, "filename")?,
+            refresh,
         })
     }
 }
@@ -2956,13 +3489,28 @@ impl<'de> ::serde::Deserialize<'de> for AuthZListProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AuthZListProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AuthZListProperties {
+    const WHAT: &'static str = "struct AuthZListProperties";
+    const MEMBERS: &'static [&'static str] = &["policy", "rules"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut policy = None;
+        let mut rules = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut policy)?,
+                1 => members.value(&mut rules)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AuthZListProperties {
-            policy: members.optional("policy")?,
-            rules: members.optional("rules")?,
+            policy,
+            rules,
         })
     }
 }
@@ -2998,12 +3546,25 @@ impl<'de> ::serde::Deserialize<'de> for AuthZPAMProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AuthZPAMProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AuthZPAMProperties {
+    const WHAT: &'static str = "struct AuthZPAMProperties";
+    const MEMBERS: &'static [&'static str] = &["service"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut service = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut service)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AuthZPAMProperties {
-            service: members.required("service")?,
+            service: members.required(service, "service")?,
         })
     }
 }
@@ -3038,12 +3599,25 @@ impl<'de> ::serde::Deserialize<'de> for AuthZSimpleProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AuthZSimpleProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AuthZSimpleProperties {
+    const WHAT: &'static str = "struct AuthZSimpleProperties";
+    const MEMBERS: &'static [&'static str] = &["identity"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut identity = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut identity)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AuthZSimpleProperties {
-            identity: members.required("identity")?,
+            identity: members.required(identity, "identity")?,
         })
     }
 }
@@ -3090,15 +3664,39 @@ impl<'de> ::serde::Deserialize<'de> for ObjectPropertyInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ObjectPropertyInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ObjectPropertyInfo {
+    const WHAT: &'static str = "struct ObjectPropertyInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "type",
+        "description",
+        "default-value",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut type_ = None;
+        let mut description = None;
+        let mut default_value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut description)?,
+                3 => members.value(&mut default_value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ObjectPropertyInfo {
-            name: members.required("name")?,
-            type_: members.required("type")?,
-            description: members.optional("description")?,
-            default_value: members.optional("default-value")?,
+            name: members.required(name, "name")?,
+            type_: members.required(type_, "type")?,
+            description,
+            default_value,
         })
     }
 }
@@ -3141,14 +3739,31 @@ impl<'de> ::serde::Deserialize<'de> for ObjectTypeInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ObjectTypeInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ObjectTypeInfo {
+    const WHAT: &'static str = "struct ObjectTypeInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "abstract", "parent"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut abstract_ = None;
+        let mut parent = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut abstract_)?,
+                2 => members.value(&mut parent)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ObjectTypeInfo {
-            name: members.required("name")?,
-            abstract_: members.optional("abstract")?,
-            parent: members.optional("parent")?,
+            name: members.required(name, "name")?,
+            abstract_,
+            parent,
         })
     }
 }
@@ -3327,16 +3942,43 @@ impl<'de> ::serde::Deserialize<'de> for NetfilterProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetfilterProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetfilterProperties {
+    const WHAT: &'static str = "struct NetfilterProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetfilterProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
         })
     }
 }
@@ -3393,17 +4035,47 @@ impl<'de> ::serde::Deserialize<'de> for FilterBufferProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FilterBufferProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FilterBufferProperties {
+    const WHAT: &'static str = "struct FilterBufferProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+        "interval",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        let mut interval = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                5 => members.value(&mut interval)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FilterBufferProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
-            interval: members.required("interval")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
+            interval: members.required(interval, "interval")?,
         })
     }
 }
@@ -3463,18 +4135,51 @@ impl<'de> ::serde::Deserialize<'de> for FilterDumpProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FilterDumpProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FilterDumpProperties {
+    const WHAT: &'static str = "struct FilterDumpProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+        "file",
+        "maxlen",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        let mut file = None;
+        let mut maxlen = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                5 => members.value(&mut file)?,
+                6 => members.value(&mut maxlen)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FilterDumpProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
-            file: members.required("file")?,
-            maxlen: members.optional("maxlen")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
+            file: members.required(file, "file")?,
+            maxlen,
         })
     }
 }
@@ -3538,18 +4243,51 @@ impl<'de> ::serde::Deserialize<'de> for FilterMirrorProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FilterMirrorProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FilterMirrorProperties {
+    const WHAT: &'static str = "struct FilterMirrorProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+        "outdev",
+        "vnet_hdr_support",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        let mut outdev = None;
+        let mut vnet_hdr_support = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                5 => members.value(&mut outdev)?,
+                6 => members.value(&mut vnet_hdr_support)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FilterMirrorProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
-            outdev: members.required("outdev")?,
-            vnet_hdr_support: members.optional("vnet_hdr_support")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
+            outdev: members.required(outdev, "outdev")?,
+            vnet_hdr_support,
         })
     }
 }
@@ -3619,19 +4357,55 @@ impl<'de> ::serde::Deserialize<'de> for FilterRedirectorProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FilterRedirectorProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FilterRedirectorProperties {
+    const WHAT: &'static str = "struct FilterRedirectorProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+        "indev",
+        "outdev",
+        "vnet_hdr_support",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        let mut indev = None;
+        let mut outdev = None;
+        let mut vnet_hdr_support = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                5 => members.value(&mut indev)?,
+                6 => members.value(&mut outdev)?,
+                7 => members.value(&mut vnet_hdr_support)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FilterRedirectorProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
-            indev: members.optional("indev")?,
-            outdev: members.optional("outdev")?,
-            vnet_hdr_support: members.optional("vnet_hdr_support")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
+            indev,
+            outdev,
+            vnet_hdr_support,
         })
     }
 }
@@ -3692,17 +4466,47 @@ impl<'de> ::serde::Deserialize<'de> for FilterRewriterProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FilterRewriterProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FilterRewriterProperties {
+    const WHAT: &'static str = "struct FilterRewriterProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "queue",
+        "status",
+        "position",
+        "insert",
+        "vnet_hdr_support",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut queue = None;
+        let mut status = None;
+        let mut position = None;
+        let mut insert = None;
+        let mut vnet_hdr_support = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut queue)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut position)?,
+                4 => members.value(&mut insert)?,
+                5 => members.value(&mut vnet_hdr_support)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FilterRewriterProperties {
-            netdev: members.required("netdev")?,
-            queue: members.optional("queue")?,
-            status: members.optional("status")?,
-            position: members.optional("position")?,
-            insert: members.optional("insert")?,
-            vnet_hdr_support: members.optional("vnet_hdr_support")?,
+            netdev: members.required(netdev, "netdev")?,
+            queue,
+            status,
+            position,
+            insert,
+            vnet_hdr_support,
         })
     }
 }
@@ -3778,20 +4582,59 @@ impl<'de> ::serde::Deserialize<'de> for ColoCompareProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ColoCompareProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ColoCompareProperties {
+    const WHAT: &'static str = "struct ColoCompareProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "primary_in",
+        "secondary_in",
+        "outdev",
+        "iothread",
+        "notify_dev",
+        "compare_timeout",
+        "expired_scan_cycle",
+        "max_queue_size",
+        "vnet_hdr_support",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut primary_in = None;
+        let mut secondary_in = None;
+        let mut outdev = None;
+        let mut iothread = None;
+        let mut notify_dev = None;
+        let mut compare_timeout = None;
+        let mut expired_scan_cycle = None;
+        let mut max_queue_size = None;
+        let mut vnet_hdr_support = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut primary_in)?,
+                1 => members.value(&mut secondary_in)?,
+                2 => members.value(&mut outdev)?,
+                3 => members.value(&mut iothread)?,
+                4 => members.value(&mut notify_dev)?,
+                5 => members.value(&mut compare_timeout)?,
+                6 => members.value(&mut expired_scan_cycle)?,
+                7 => members.value(&mut max_queue_size)?,
+                8 => members.value(&mut vnet_hdr_support)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ColoCompareProperties {
-            primary_in: members.required("primary_in")?,
-            secondary_in: members.required("secondary_in")?,
-            outdev: members.required("outdev")?,
-            iothread: members.required("iothread")?,
-            notify_dev: members.optional("notify_dev")?,
-            compare_timeout: members.optional("compare_timeout")?,
-            expired_scan_cycle: members.optional("expired_scan_cycle")?,
-            max_queue_size: members.optional("max_queue_size")?,
-            vnet_hdr_support: members.optional("vnet_hdr_support")?,
+            primary_in: members.required(primary_in, "primary_in")?,
+            secondary_in: members.required(secondary_in, "secondary_in")?,
+            outdev: members.required(outdev, "outdev")?,
+            iothread: members.required(iothread, "iothread")?,
+            notify_dev,
+            compare_timeout,
+            expired_scan_cycle,
+            max_queue_size,
+            vnet_hdr_support,
         })
     }
 }
@@ -3830,13 +4673,28 @@ impl<'de> ::serde::Deserialize<'de> for CanHostSocketcanProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CanHostSocketcanProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CanHostSocketcanProperties {
+    const WHAT: &'static str = "struct CanHostSocketcanProperties";
+    const MEMBERS: &'static [&'static str] = &["if", "canbus"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut if_ = None;
+        let mut canbus = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut if_)?,
+                1 => members.value(&mut canbus)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CanHostSocketcanProperties {
-            if_: members.required("if")?,
-            canbus: members.required("canbus")?,
+            if_: members.required(if_, "if")?,
+            canbus: members.required(canbus, "canbus")?,
         })
     }
 }
@@ -3895,17 +4753,47 @@ impl<'de> ::serde::Deserialize<'de> for IothreadProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct IothreadProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for IothreadProperties {
+    const WHAT: &'static str = "struct IothreadProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "aio-max-batch",
+        "thread-pool-min",
+        "thread-pool-max",
+        "poll-max-ns",
+        "poll-grow",
+        "poll-shrink",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut aio_max_batch = None;
+        let mut thread_pool_min = None;
+        let mut thread_pool_max = None;
+        let mut poll_max_ns = None;
+        let mut poll_grow = None;
+        let mut poll_shrink = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut aio_max_batch)?,
+                1 => members.value(&mut thread_pool_min)?,
+                2 => members.value(&mut thread_pool_max)?,
+                3 => members.value(&mut poll_max_ns)?,
+                4 => members.value(&mut poll_grow)?,
+                5 => members.value(&mut poll_shrink)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(IothreadProperties {
-            aio_max_batch: members.optional("aio-max-batch")?,
-            thread_pool_min: members.optional("thread-pool-min")?,
-            thread_pool_max: members.optional("thread-pool-max")?,
-            poll_max_ns: members.optional("poll-max-ns")?,
-            poll_grow: members.optional("poll-grow")?,
-            poll_shrink: members.optional("poll-shrink")?,
+            aio_max_batch,
+            thread_pool_min,
+            thread_pool_max,
+            poll_max_ns,
+            poll_grow,
+            poll_shrink,
         })
     }
 }
@@ -3950,14 +4838,35 @@ impl<'de> ::serde::Deserialize<'de> for MainLoopProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MainLoopProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MainLoopProperties {
+    const WHAT: &'static str = "struct MainLoopProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "aio-max-batch",
+        "thread-pool-min",
+        "thread-pool-max",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut aio_max_batch = None;
+        let mut thread_pool_min = None;
+        let mut thread_pool_max = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut aio_max_batch)?,
+                1 => members.value(&mut thread_pool_min)?,
+                2 => members.value(&mut thread_pool_max)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MainLoopProperties {
-            aio_max_batch: members.optional("aio-max-batch")?,
-            thread_pool_min: members.optional("thread-pool-min")?,
-            thread_pool_max: members.optional("thread-pool-max")?,
+            aio_max_batch,
+            thread_pool_min,
+            thread_pool_max,
         })
     }
 }
@@ -3997,13 +4906,28 @@ impl<'de> ::serde::Deserialize<'de> for ThreadContextProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ThreadContextProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ThreadContextProperties {
+    const WHAT: &'static str = "struct ThreadContextProperties";
+    const MEMBERS: &'static [&'static str] = &["cpu-affinity", "node-affinity"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cpu_affinity = None;
+        let mut node_affinity = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cpu_affinity)?,
+                1 => members.value(&mut node_affinity)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ThreadContextProperties {
-            cpu_affinity: members.optional("cpu-affinity")?,
-            node_affinity: members.optional("node-affinity")?,
+            cpu_affinity,
+            node_affinity,
         })
     }
 }
@@ -4043,13 +4967,28 @@ impl<'de> ::serde::Deserialize<'de> for RngEgdProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RngEgdProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RngEgdProperties {
+    const WHAT: &'static str = "struct RngEgdProperties";
+    const MEMBERS: &'static [&'static str] = &["opened", "chardev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut opened = None;
+        let mut chardev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut opened)?,
+                1 => members.value(&mut chardev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RngEgdProperties {
-            opened: members.optional("opened")?,
-            chardev: members.required("chardev")?,
+            opened,
+            chardev: members.required(chardev, "chardev")?,
         })
     }
 }
@@ -4086,13 +5025,24 @@ impl<'de> ::serde::Deserialize<'de> for RngProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RngProperties",
-        )?;
-        ::core::result::Result::Ok(RngProperties {
-            opened: members.optional("opened")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RngProperties {
+    const WHAT: &'static str = "struct RngProperties";
+    const MEMBERS: &'static [&'static str] = &["opened"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut opened = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut opened)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(RngProperties { opened })
     }
 }
 
@@ -4131,13 +5081,28 @@ impl<'de> ::serde::Deserialize<'de> for RngRandomProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RngRandomProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RngRandomProperties {
+    const WHAT: &'static str = "struct RngRandomProperties";
+    const MEMBERS: &'static [&'static str] = &["opened", "filename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut opened = None;
+        let mut filename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut opened)?,
+                1 => members.value(&mut filename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RngRandomProperties {
-            opened: members.optional("opened")?,
-            filename: members.optional("filename")?,
+            opened,
+            filename,
         })
     }
 }
@@ -4195,18 +5160,51 @@ impl<'de> ::serde::Deserialize<'de> for InputBarrierProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputBarrierProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputBarrierProperties {
+    const WHAT: &'static str = "struct InputBarrierProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "server",
+        "port",
+        "x-origin",
+        "y-origin",
+        "width",
+        "height",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut server = None;
+        let mut port = None;
+        let mut x_origin = None;
+        let mut y_origin = None;
+        let mut width = None;
+        let mut height = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut server)?,
+                2 => members.value(&mut port)?,
+                3 => members.value(&mut x_origin)?,
+                4 => members.value(&mut y_origin)?,
+                5 => members.value(&mut width)?,
+                6 => members.value(&mut height)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputBarrierProperties {
-            name: members.required("name")?,
-            server: members.optional("server")?,
-            port: members.optional("port")?,
-            x_origin: members.optional("x-origin")?,
-            y_origin: members.optional("y-origin")?,
-            width: members.optional("width")?,
-            height: members.optional("height")?,
+            name: members.required(name, "name")?,
+            server,
+            port,
+            x_origin,
+            y_origin,
+            width,
+            height,
         })
     }
 }
@@ -4335,15 +5333,39 @@ impl<'de> ::serde::Deserialize<'de> for InputLinuxProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputLinuxProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputLinuxProperties {
+    const WHAT: &'static str = "struct InputLinuxProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "evdev",
+        "grab_all",
+        "repeat",
+        "grab-toggle",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut evdev = None;
+        let mut grab_all = None;
+        let mut repeat = None;
+        let mut grab_toggle = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut evdev)?,
+                1 => members.value(&mut grab_all)?,
+                2 => members.value(&mut repeat)?,
+                3 => members.value(&mut grab_toggle)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputLinuxProperties {
-            evdev: members.required("evdev")?,
-            grab_all: members.optional("grab_all")?,
-            repeat: members.optional("repeat")?,
-            grab_toggle: members.optional("grab-toggle")?,
+            evdev: members.required(evdev, "evdev")?,
+            grab_all,
+            repeat,
+            grab_toggle,
         })
     }
 }
@@ -4412,20 +5434,59 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevGuestProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevGuestProperties {
+    const WHAT: &'static str = "struct SevGuestProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "sev-device",
+        "cbitpos",
+        "reduced-phys-bits",
+        "kernel-hashes",
+        "dh-cert-file",
+        "session-file",
+        "policy",
+        "handle",
+        "legacy-vm-type",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut sev_device = None;
+        let mut cbitpos = None;
+        let mut reduced_phys_bits = None;
+        let mut kernel_hashes = None;
+        let mut dh_cert_file = None;
+        let mut session_file = None;
+        let mut policy = None;
+        let mut handle = None;
+        let mut legacy_vm_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut sev_device)?,
+                1 => members.value(&mut cbitpos)?,
+                2 => members.value(&mut reduced_phys_bits)?,
+                3 => members.value(&mut kernel_hashes)?,
+                4 => members.value(&mut dh_cert_file)?,
+                5 => members.value(&mut session_file)?,
+                6 => members.value(&mut policy)?,
+                7 => members.value(&mut handle)?,
+                8 => members.value(&mut legacy_vm_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevGuestProperties {
-            sev_device: members.optional("sev-device")?,
-            cbitpos: members.optional("cbitpos")?,
-            reduced_phys_bits: members.required("reduced-phys-bits")?,
-            kernel_hashes: members.optional("kernel-hashes")?,
-            dh_cert_file: members.optional("dh-cert-file")?,
-            session_file: members.optional("session-file")?,
-            policy: members.optional("policy")?,
-            handle: members.optional("handle")?,
-            legacy_vm_type: members.optional("legacy-vm-type")?,
+            sev_device,
+            cbitpos,
+            reduced_phys_bits: members.required(reduced_phys_bits, "reduced-phys-bits")?,
+            kernel_hashes,
+            dh_cert_file,
+            session_file,
+            policy,
+            handle,
+            legacy_vm_type,
         })
     }
 }
@@ -4509,22 +5570,67 @@ impl<'de> ::serde::Deserialize<'de> for SevSnpGuestProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevSnpGuestProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevSnpGuestProperties {
+    const WHAT: &'static str = "struct SevSnpGuestProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "sev-device",
+        "cbitpos",
+        "reduced-phys-bits",
+        "kernel-hashes",
+        "policy",
+        "guest-visible-workarounds",
+        "id-block",
+        "id-auth",
+        "author-key-enabled",
+        "host-data",
+        "vcek-disabled",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut sev_device = None;
+        let mut cbitpos = None;
+        let mut reduced_phys_bits = None;
+        let mut kernel_hashes = None;
+        let mut policy = None;
+        let mut guest_visible_workarounds = None;
+        let mut id_block = None;
+        let mut id_auth = None;
+        let mut author_key_enabled = None;
+        let mut host_data = None;
+        let mut vcek_disabled = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut sev_device)?,
+                1 => members.value(&mut cbitpos)?,
+                2 => members.value(&mut reduced_phys_bits)?,
+                3 => members.value(&mut kernel_hashes)?,
+                4 => members.value(&mut policy)?,
+                5 => members.value(&mut guest_visible_workarounds)?,
+                6 => members.value(&mut id_block)?,
+                7 => members.value(&mut id_auth)?,
+                8 => members.value(&mut author_key_enabled)?,
+                9 => members.value(&mut host_data)?,
+                10 => members.value(&mut vcek_disabled)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevSnpGuestProperties {
-            sev_device: members.optional("sev-device")?,
-            cbitpos: members.optional("cbitpos")?,
-            reduced_phys_bits: members.required("reduced-phys-bits")?,
-            kernel_hashes: members.optional("kernel-hashes")?,
-            policy: members.optional("policy")?,
-            guest_visible_workarounds: members.optional("guest-visible-workarounds")?,
-            id_block: members.optional("id-block")?,
-            id_auth: members.optional("id-auth")?,
-            author_key_enabled: members.optional("author-key-enabled")?,
-            host_data: members.optional("host-data")?,
-            vcek_disabled: members.optional("vcek-disabled")?,
+            sev_device,
+            cbitpos,
+            reduced_phys_bits: members.required(reduced_phys_bits, "reduced-phys-bits")?,
+            kernel_hashes,
+            policy,
+            guest_visible_workarounds,
+            id_block,
+            id_auth,
+            author_key_enabled,
+            host_data,
+            vcek_disabled,
         })
     }
 }
@@ -4568,14 +5674,31 @@ impl<'de> ::serde::Deserialize<'de> for CryptodevBackendProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CryptodevBackendProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CryptodevBackendProperties {
+    const WHAT: &'static str = "struct CryptodevBackendProperties";
+    const MEMBERS: &'static [&'static str] = &["queues", "throttle-bps", "throttle-ops"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut queues = None;
+        let mut throttle_bps = None;
+        let mut throttle_ops = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut queues)?,
+                1 => members.value(&mut throttle_bps)?,
+                2 => members.value(&mut throttle_ops)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CryptodevBackendProperties {
-            queues: members.optional("queues")?,
-            throttle_bps: members.optional("throttle-bps")?,
-            throttle_ops: members.optional("throttle-ops")?,
+            queues,
+            throttle_bps,
+            throttle_ops,
         })
     }
 }
@@ -4622,15 +5745,39 @@ impl<'de> ::serde::Deserialize<'de> for CryptodevVhostUserProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CryptodevVhostUserProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CryptodevVhostUserProperties {
+    const WHAT: &'static str = "struct CryptodevVhostUserProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "queues",
+        "throttle-bps",
+        "throttle-ops",
+        "chardev",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut queues = None;
+        let mut throttle_bps = None;
+        let mut throttle_ops = None;
+        let mut chardev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut queues)?,
+                1 => members.value(&mut throttle_bps)?,
+                2 => members.value(&mut throttle_ops)?,
+                3 => members.value(&mut chardev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CryptodevVhostUserProperties {
-            queues: members.optional("queues")?,
-            throttle_bps: members.optional("throttle-bps")?,
-            throttle_ops: members.optional("throttle-ops")?,
-            chardev: members.required("chardev")?,
+            queues,
+            throttle_bps,
+            throttle_ops,
+            chardev: members.required(chardev, "chardev")?,
         })
     }
 }
@@ -4670,13 +5817,28 @@ impl<'de> ::serde::Deserialize<'de> for DBusVMStateProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DBusVMStateProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DBusVMStateProperties {
+    const WHAT: &'static str = "struct DBusVMStateProperties";
+    const MEMBERS: &'static [&'static str] = &["addr", "id-list"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut addr = None;
+        let mut id_list = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut addr)?,
+                1 => members.value(&mut id_list)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DBusVMStateProperties {
-            addr: members.required("addr")?,
-            id_list: members.optional("id-list")?,
+            addr: members.required(addr, "addr")?,
+            id_list,
         })
     }
 }
@@ -4712,12 +5874,25 @@ impl<'de> ::serde::Deserialize<'de> for PrManagerHelperProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PrManagerHelperProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PrManagerHelperProperties {
+    const WHAT: &'static str = "struct PrManagerHelperProperties";
+    const MEMBERS: &'static [&'static str] = &["path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PrManagerHelperProperties {
-            path: members.required("path")?,
+            path: members.required(path, "path")?,
         })
     }
 }
@@ -4755,13 +5930,28 @@ impl<'de> ::serde::Deserialize<'de> for QtestProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QtestProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QtestProperties {
+    const WHAT: &'static str = "struct QtestProperties";
+    const MEMBERS: &'static [&'static str] = &["chardev", "log"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut chardev = None;
+        let mut log = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut chardev)?,
+                1 => members.value(&mut log)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QtestProperties {
-            chardev: members.required("chardev")?,
-            log: members.optional("log")?,
+            chardev: members.required(chardev, "chardev")?,
+            log,
         })
     }
 }
@@ -4800,13 +5990,28 @@ impl<'de> ::serde::Deserialize<'de> for RemoteObjectProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RemoteObjectProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RemoteObjectProperties {
+    const WHAT: &'static str = "struct RemoteObjectProperties";
+    const MEMBERS: &'static [&'static str] = &["fd", "devid"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fd = None;
+        let mut devid = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fd)?,
+                1 => members.value(&mut devid)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RemoteObjectProperties {
-            fd: members.required("fd")?,
-            devid: members.required("devid")?,
+            fd: members.required(fd, "fd")?,
+            devid: members.required(devid, "devid")?,
         })
     }
 }
@@ -4844,13 +6049,28 @@ impl<'de> ::serde::Deserialize<'de> for VfioUserServerProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VfioUserServerProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VfioUserServerProperties {
+    const WHAT: &'static str = "struct VfioUserServerProperties";
+    const MEMBERS: &'static [&'static str] = &["socket", "device"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut socket = None;
+        let mut device = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut socket)?,
+                1 => members.value(&mut device)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VfioUserServerProperties {
-            socket: members.required("socket")?,
-            device: members.required("device")?,
+            socket: members.required(socket, "socket")?,
+            device: members.required(device, "device")?,
         })
     }
 }
@@ -4887,13 +6107,24 @@ impl<'de> ::serde::Deserialize<'de> for IOMMUFDProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct IOMMUFDProperties",
-        )?;
-        ::core::result::Result::Ok(IOMMUFDProperties {
-            fd: members.optional("fd")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for IOMMUFDProperties {
+    const WHAT: &'static str = "struct IOMMUFDProperties";
+    const MEMBERS: &'static [&'static str] = &["fd"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fd = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fd)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(IOMMUFDProperties { fd })
     }
 }
 
@@ -4930,13 +6161,28 @@ impl<'de> ::serde::Deserialize<'de> for AcpiGenericInitiatorProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AcpiGenericInitiatorProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AcpiGenericInitiatorProperties {
+    const WHAT: &'static str = "struct AcpiGenericInitiatorProperties";
+    const MEMBERS: &'static [&'static str] = &["pci-dev", "node"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pci_dev = None;
+        let mut node = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pci_dev)?,
+                1 => members.value(&mut node)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AcpiGenericInitiatorProperties {
-            pci_dev: members.required("pci-dev")?,
-            node: members.required("node")?,
+            pci_dev: members.required(pci_dev, "pci-dev")?,
+            node: members.required(node, "node")?,
         })
     }
 }
@@ -4974,13 +6220,28 @@ impl<'de> ::serde::Deserialize<'de> for AcpiGenericPortProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AcpiGenericPortProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AcpiGenericPortProperties {
+    const WHAT: &'static str = "struct AcpiGenericPortProperties";
+    const MEMBERS: &'static [&'static str] = &["pci-bus", "node"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pci_bus = None;
+        let mut node = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pci_bus)?,
+                1 => members.value(&mut node)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AcpiGenericPortProperties {
-            pci_bus: members.required("pci-bus")?,
-            node: members.required("node")?,
+            pci_bus: members.required(pci_bus, "pci-bus")?,
+            node: members.required(node, "node")?,
         })
     }
 }
@@ -5139,23 +6400,67 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendEpcProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryBackendEpcProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryBackendEpcProperties {
+    const WHAT: &'static str = "struct MemoryBackendEpcProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "dump",
+        "host-nodes",
+        "merge",
+        "policy",
+        "prealloc",
+        "prealloc-threads",
+        "prealloc-context",
+        "share",
+        "reserve",
+        "size",
+        "x-use-canonical-path-for-ramblock-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dump = None;
+        let mut host_nodes = None;
+        let mut merge = None;
+        let mut policy = None;
+        let mut prealloc = None;
+        let mut prealloc_threads = None;
+        let mut prealloc_context = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut size = None;
+        let mut x_use_canonical_path_for_ramblock_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dump)?,
+                1 => members.value(&mut host_nodes)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut policy)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut prealloc_threads)?,
+                6 => members.value(&mut prealloc_context)?,
+                7 => members.value(&mut share)?,
+                8 => members.value(&mut reserve)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut x_use_canonical_path_for_ramblock_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryBackendEpcProperties {
-            dump: members.optional("dump")?,
-            host_nodes: members.optional("host-nodes")?,
-            merge: members.optional("merge")?,
-            policy: members.optional("policy")?,
-            prealloc: members.optional("prealloc")?,
-            prealloc_threads: members.optional("prealloc-threads")?,
-            prealloc_context: members.optional("prealloc-context")?,
-            share: members.optional("share")?,
-            reserve: members.optional("reserve")?,
-            size: members.required("size")?,
-            x_use_canonical_path_for_ramblock_id: members
-                .optional("x-use-canonical-path-for-ramblock-id")?,
+            dump,
+            host_nodes,
+            merge,
+            policy,
+            prealloc,
+            prealloc_threads,
+            prealloc_context,
+            share,
+            reserve,
+            size: members.required(size, "size")?,
+            x_use_canonical_path_for_ramblock_id,
         })
     }
 }
@@ -5275,30 +6580,95 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendFileProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryBackendFileProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryBackendFileProperties {
+    const WHAT: &'static str = "struct MemoryBackendFileProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "dump",
+        "host-nodes",
+        "merge",
+        "policy",
+        "prealloc",
+        "prealloc-threads",
+        "prealloc-context",
+        "share",
+        "reserve",
+        "size",
+        "x-use-canonical-path-for-ramblock-id",
+        "align",
+        "offset",
+        "discard-data",
+        "mem-path",
+        "pmem",
+        "readonly",
+        "rom",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dump = None;
+        let mut host_nodes = None;
+        let mut merge = None;
+        let mut policy = None;
+        let mut prealloc = None;
+        let mut prealloc_threads = None;
+        let mut prealloc_context = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut size = None;
+        let mut x_use_canonical_path_for_ramblock_id = None;
+        let mut align = None;
+        let mut offset = None;
+        let mut discard_data = None;
+        let mut mem_path = None;
+        let mut pmem = None;
+        let mut readonly = None;
+        let mut rom = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dump)?,
+                1 => members.value(&mut host_nodes)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut policy)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut prealloc_threads)?,
+                6 => members.value(&mut prealloc_context)?,
+                7 => members.value(&mut share)?,
+                8 => members.value(&mut reserve)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut x_use_canonical_path_for_ramblock_id)?,
+                11 => members.value(&mut align)?,
+                12 => members.value(&mut offset)?,
+                13 => members.value(&mut discard_data)?,
+                14 => members.value(&mut mem_path)?,
+                15 => members.value(&mut pmem)?,
+                16 => members.value(&mut readonly)?,
+                17 => members.value(&mut rom)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryBackendFileProperties {
-            dump: members.optional("dump")?,
-            host_nodes: members.optional("host-nodes")?,
-            merge: members.optional("merge")?,
-            policy: members.optional("policy")?,
-            prealloc: members.optional("prealloc")?,
-            prealloc_threads: members.optional("prealloc-threads")?,
-            prealloc_context: members.optional("prealloc-context")?,
-            share: members.optional("share")?,
-            reserve: members.optional("reserve")?,
-            size: members.required("size")?,
-            x_use_canonical_path_for_ramblock_id: members
-                .optional("x-use-canonical-path-for-ramblock-id")?,
-            align: members.optional("align")?,
-            offset: members.optional("offset")?,
-            discard_data: members.optional("discard-data")?,
-            mem_path: members.required("mem-path")?,
-            pmem: members.optional("pmem")?,
-            readonly: members.optional("readonly")?,
-            rom: members.optional("rom")?,
+            dump,
+            host_nodes,
+            merge,
+            policy,
+            prealloc,
+            prealloc_threads,
+            prealloc_context,
+            share,
+            reserve,
+            size: members.required(size, "size")?,
+            x_use_canonical_path_for_ramblock_id,
+            align,
+            offset,
+            discard_data,
+            mem_path: members.required(mem_path, "mem-path")?,
+            pmem,
+            readonly,
+            rom,
         })
     }
 }
@@ -5398,26 +6768,79 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendMemfdProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryBackendMemfdProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryBackendMemfdProperties {
+    const WHAT: &'static str = "struct MemoryBackendMemfdProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "dump",
+        "host-nodes",
+        "merge",
+        "policy",
+        "prealloc",
+        "prealloc-threads",
+        "prealloc-context",
+        "share",
+        "reserve",
+        "size",
+        "x-use-canonical-path-for-ramblock-id",
+        "hugetlb",
+        "hugetlbsize",
+        "seal",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dump = None;
+        let mut host_nodes = None;
+        let mut merge = None;
+        let mut policy = None;
+        let mut prealloc = None;
+        let mut prealloc_threads = None;
+        let mut prealloc_context = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut size = None;
+        let mut x_use_canonical_path_for_ramblock_id = None;
+        let mut hugetlb = None;
+        let mut hugetlbsize = None;
+        let mut seal = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dump)?,
+                1 => members.value(&mut host_nodes)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut policy)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut prealloc_threads)?,
+                6 => members.value(&mut prealloc_context)?,
+                7 => members.value(&mut share)?,
+                8 => members.value(&mut reserve)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut x_use_canonical_path_for_ramblock_id)?,
+                11 => members.value(&mut hugetlb)?,
+                12 => members.value(&mut hugetlbsize)?,
+                13 => members.value(&mut seal)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryBackendMemfdProperties {
-            dump: members.optional("dump")?,
-            host_nodes: members.optional("host-nodes")?,
-            merge: members.optional("merge")?,
-            policy: members.optional("policy")?,
-            prealloc: members.optional("prealloc")?,
-            prealloc_threads: members.optional("prealloc-threads")?,
-            prealloc_context: members.optional("prealloc-context")?,
-            share: members.optional("share")?,
-            reserve: members.optional("reserve")?,
-            size: members.required("size")?,
-            x_use_canonical_path_for_ramblock_id: members
-                .optional("x-use-canonical-path-for-ramblock-id")?,
-            hugetlb: members.optional("hugetlb")?,
-            hugetlbsize: members.optional("hugetlbsize")?,
-            seal: members.optional("seal")?,
+            dump,
+            host_nodes,
+            merge,
+            policy,
+            prealloc,
+            prealloc_threads,
+            prealloc_context,
+            share,
+            reserve,
+            size: members.required(size, "size")?,
+            x_use_canonical_path_for_ramblock_id,
+            hugetlb,
+            hugetlbsize,
+            seal,
         })
     }
 }
@@ -5507,23 +6930,67 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryBackendProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryBackendProperties {
+    const WHAT: &'static str = "struct MemoryBackendProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "dump",
+        "host-nodes",
+        "merge",
+        "policy",
+        "prealloc",
+        "prealloc-threads",
+        "prealloc-context",
+        "share",
+        "reserve",
+        "size",
+        "x-use-canonical-path-for-ramblock-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dump = None;
+        let mut host_nodes = None;
+        let mut merge = None;
+        let mut policy = None;
+        let mut prealloc = None;
+        let mut prealloc_threads = None;
+        let mut prealloc_context = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut size = None;
+        let mut x_use_canonical_path_for_ramblock_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dump)?,
+                1 => members.value(&mut host_nodes)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut policy)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut prealloc_threads)?,
+                6 => members.value(&mut prealloc_context)?,
+                7 => members.value(&mut share)?,
+                8 => members.value(&mut reserve)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut x_use_canonical_path_for_ramblock_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryBackendProperties {
-            dump: members.optional("dump")?,
-            host_nodes: members.optional("host-nodes")?,
-            merge: members.optional("merge")?,
-            policy: members.optional("policy")?,
-            prealloc: members.optional("prealloc")?,
-            prealloc_threads: members.optional("prealloc-threads")?,
-            prealloc_context: members.optional("prealloc-context")?,
-            share: members.optional("share")?,
-            reserve: members.optional("reserve")?,
-            size: members.required("size")?,
-            x_use_canonical_path_for_ramblock_id: members
-                .optional("x-use-canonical-path-for-ramblock-id")?,
+            dump,
+            host_nodes,
+            merge,
+            policy,
+            prealloc,
+            prealloc_threads,
+            prealloc_context,
+            share,
+            reserve,
+            size: members.required(size, "size")?,
+            x_use_canonical_path_for_ramblock_id,
         })
     }
 }
@@ -5612,23 +7079,67 @@ impl<'de> ::serde::Deserialize<'de> for MemoryBackendShmProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryBackendShmProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryBackendShmProperties {
+    const WHAT: &'static str = "struct MemoryBackendShmProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "dump",
+        "host-nodes",
+        "merge",
+        "policy",
+        "prealloc",
+        "prealloc-threads",
+        "prealloc-context",
+        "share",
+        "reserve",
+        "size",
+        "x-use-canonical-path-for-ramblock-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dump = None;
+        let mut host_nodes = None;
+        let mut merge = None;
+        let mut policy = None;
+        let mut prealloc = None;
+        let mut prealloc_threads = None;
+        let mut prealloc_context = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut size = None;
+        let mut x_use_canonical_path_for_ramblock_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dump)?,
+                1 => members.value(&mut host_nodes)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut policy)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut prealloc_threads)?,
+                6 => members.value(&mut prealloc_context)?,
+                7 => members.value(&mut share)?,
+                8 => members.value(&mut reserve)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut x_use_canonical_path_for_ramblock_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryBackendShmProperties {
-            dump: members.optional("dump")?,
-            host_nodes: members.optional("host-nodes")?,
-            merge: members.optional("merge")?,
-            policy: members.optional("policy")?,
-            prealloc: members.optional("prealloc")?,
-            prealloc_threads: members.optional("prealloc-threads")?,
-            prealloc_context: members.optional("prealloc-context")?,
-            share: members.optional("share")?,
-            reserve: members.optional("reserve")?,
-            size: members.required("size")?,
-            x_use_canonical_path_for_ramblock_id: members
-                .optional("x-use-canonical-path-for-ramblock-id")?,
+            dump,
+            host_nodes,
+            merge,
+            policy,
+            prealloc,
+            prealloc_threads,
+            prealloc_context,
+            share,
+            reserve,
+            size: members.required(size, "size")?,
+            x_use_canonical_path_for_ramblock_id,
         })
     }
 }
@@ -6070,30 +7581,99 @@ impl<'de> ::serde::Deserialize<'de> for ThrottleLimits {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ThrottleLimits",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ThrottleLimits {
+    const WHAT: &'static str = "struct ThrottleLimits";
+    const MEMBERS: &'static [&'static str] = &[
+        "iops-total",
+        "iops-total-max",
+        "iops-total-max-length",
+        "iops-read",
+        "iops-read-max",
+        "iops-read-max-length",
+        "iops-write",
+        "iops-write-max",
+        "iops-write-max-length",
+        "bps-total",
+        "bps-total-max",
+        "bps-total-max-length",
+        "bps-read",
+        "bps-read-max",
+        "bps-read-max-length",
+        "bps-write",
+        "bps-write-max",
+        "bps-write-max-length",
+        "iops-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut iops_total = None;
+        let mut iops_total_max = None;
+        let mut iops_total_max_length = None;
+        let mut iops_read = None;
+        let mut iops_read_max = None;
+        let mut iops_read_max_length = None;
+        let mut iops_write = None;
+        let mut iops_write_max = None;
+        let mut iops_write_max_length = None;
+        let mut bps_total = None;
+        let mut bps_total_max = None;
+        let mut bps_total_max_length = None;
+        let mut bps_read = None;
+        let mut bps_read_max = None;
+        let mut bps_read_max_length = None;
+        let mut bps_write = None;
+        let mut bps_write_max = None;
+        let mut bps_write_max_length = None;
+        let mut iops_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut iops_total)?,
+                1 => members.value(&mut iops_total_max)?,
+                2 => members.value(&mut iops_total_max_length)?,
+                3 => members.value(&mut iops_read)?,
+                4 => members.value(&mut iops_read_max)?,
+                5 => members.value(&mut iops_read_max_length)?,
+                6 => members.value(&mut iops_write)?,
+                7 => members.value(&mut iops_write_max)?,
+                8 => members.value(&mut iops_write_max_length)?,
+                9 => members.value(&mut bps_total)?,
+                10 => members.value(&mut bps_total_max)?,
+                11 => members.value(&mut bps_total_max_length)?,
+                12 => members.value(&mut bps_read)?,
+                13 => members.value(&mut bps_read_max)?,
+                14 => members.value(&mut bps_read_max_length)?,
+                15 => members.value(&mut bps_write)?,
+                16 => members.value(&mut bps_write_max)?,
+                17 => members.value(&mut bps_write_max_length)?,
+                18 => members.value(&mut iops_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ThrottleLimits {
-            iops_total: members.optional("iops-total")?,
-            iops_total_max: members.optional("iops-total-max")?,
-            iops_total_max_length: members.optional("iops-total-max-length")?,
-            iops_read: members.optional("iops-read")?,
-            iops_read_max: members.optional("iops-read-max")?,
-            iops_read_max_length: members.optional("iops-read-max-length")?,
-            iops_write: members.optional("iops-write")?,
-            iops_write_max: members.optional("iops-write-max")?,
-            iops_write_max_length: members.optional("iops-write-max-length")?,
-            bps_total: members.optional("bps-total")?,
-            bps_total_max: members.optional("bps-total-max")?,
-            bps_total_max_length: members.optional("bps-total-max-length")?,
-            bps_read: members.optional("bps-read")?,
-            bps_read_max: members.optional("bps-read-max")?,
-            bps_read_max_length: members.optional("bps-read-max-length")?,
-            bps_write: members.optional("bps-write")?,
-            bps_write_max: members.optional("bps-write-max")?,
-            bps_write_max_length: members.optional("bps-write-max-length")?,
-            iops_size: members.optional("iops-size")?,
+            iops_total,
+            iops_total_max,
+            iops_total_max_length,
+            iops_read,
+            iops_read_max,
+            iops_read_max_length,
+            iops_write,
+            iops_write_max,
+            iops_write_max_length,
+            bps_total,
+            bps_total_max,
+            bps_total_max_length,
+            bps_read,
+            bps_read_max,
+            bps_read_max_length,
+            bps_write,
+            bps_write_max,
+            bps_write_max_length,
+            iops_size,
         })
     }
 }
@@ -6256,31 +7836,103 @@ impl<'de> ::serde::Deserialize<'de> for ThrottleGroupProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ThrottleGroupProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ThrottleGroupProperties {
+    const WHAT: &'static str = "struct ThrottleGroupProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "limits",
+        "x-iops-total",
+        "x-iops-total-max",
+        "x-iops-total-max-length",
+        "x-iops-read",
+        "x-iops-read-max",
+        "x-iops-read-max-length",
+        "x-iops-write",
+        "x-iops-write-max",
+        "x-iops-write-max-length",
+        "x-bps-total",
+        "x-bps-total-max",
+        "x-bps-total-max-length",
+        "x-bps-read",
+        "x-bps-read-max",
+        "x-bps-read-max-length",
+        "x-bps-write",
+        "x-bps-write-max",
+        "x-bps-write-max-length",
+        "x-iops-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut limits = None;
+        let mut x_iops_total = None;
+        let mut x_iops_total_max = None;
+        let mut x_iops_total_max_length = None;
+        let mut x_iops_read = None;
+        let mut x_iops_read_max = None;
+        let mut x_iops_read_max_length = None;
+        let mut x_iops_write = None;
+        let mut x_iops_write_max = None;
+        let mut x_iops_write_max_length = None;
+        let mut x_bps_total = None;
+        let mut x_bps_total_max = None;
+        let mut x_bps_total_max_length = None;
+        let mut x_bps_read = None;
+        let mut x_bps_read_max = None;
+        let mut x_bps_read_max_length = None;
+        let mut x_bps_write = None;
+        let mut x_bps_write_max = None;
+        let mut x_bps_write_max_length = None;
+        let mut x_iops_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut limits)?,
+                1 => members.value(&mut x_iops_total)?,
+                2 => members.value(&mut x_iops_total_max)?,
+                3 => members.value(&mut x_iops_total_max_length)?,
+                4 => members.value(&mut x_iops_read)?,
+                5 => members.value(&mut x_iops_read_max)?,
+                6 => members.value(&mut x_iops_read_max_length)?,
+                7 => members.value(&mut x_iops_write)?,
+                8 => members.value(&mut x_iops_write_max)?,
+                9 => members.value(&mut x_iops_write_max_length)?,
+                10 => members.value(&mut x_bps_total)?,
+                11 => members.value(&mut x_bps_total_max)?,
+                12 => members.value(&mut x_bps_total_max_length)?,
+                13 => members.value(&mut x_bps_read)?,
+                14 => members.value(&mut x_bps_read_max)?,
+                15 => members.value(&mut x_bps_read_max_length)?,
+                16 => members.value(&mut x_bps_write)?,
+                17 => members.value(&mut x_bps_write_max)?,
+                18 => members.value(&mut x_bps_write_max_length)?,
+                19 => members.value(&mut x_iops_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ThrottleGroupProperties {
-            limits: members.optional("limits")?,
-            x_iops_total: members.optional("x-iops-total")?,
-            x_iops_total_max: members.optional("x-iops-total-max")?,
-            x_iops_total_max_length: members.optional("x-iops-total-max-length")?,
-            x_iops_read: members.optional("x-iops-read")?,
-            x_iops_read_max: members.optional("x-iops-read-max")?,
-            x_iops_read_max_length: members.optional("x-iops-read-max-length")?,
-            x_iops_write: members.optional("x-iops-write")?,
-            x_iops_write_max: members.optional("x-iops-write-max")?,
-            x_iops_write_max_length: members.optional("x-iops-write-max-length")?,
-            x_bps_total: members.optional("x-bps-total")?,
-            x_bps_total_max: members.optional("x-bps-total-max")?,
-            x_bps_total_max_length: members.optional("x-bps-total-max-length")?,
-            x_bps_read: members.optional("x-bps-read")?,
-            x_bps_read_max: members.optional("x-bps-read-max")?,
-            x_bps_read_max_length: members.optional("x-bps-read-max-length")?,
-            x_bps_write: members.optional("x-bps-write")?,
-            x_bps_write_max: members.optional("x-bps-write-max")?,
-            x_bps_write_max_length: members.optional("x-bps-write-max-length")?,
-            x_iops_size: members.optional("x-iops-size")?,
+            limits,
+            x_iops_total,
+            x_iops_total_max,
+            x_iops_total_max_length,
+            x_iops_read,
+            x_iops_read_max,
+            x_iops_read_max_length,
+            x_iops_write,
+            x_iops_write_max,
+            x_iops_write_max_length,
+            x_bps_total,
+            x_bps_total_max,
+            x_bps_total_max_length,
+            x_bps_read,
+            x_bps_read_max,
+            x_bps_read_max_length,
+            x_bps_write,
+            x_bps_write_max,
+            x_bps_write_max_length,
+            x_iops_size,
         })
     }
 }
@@ -6704,7 +8356,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union ObjectOptions",
         )?;
@@ -7131,17 +8783,47 @@ impl<'de> ::serde::Deserialize<'de> for JobInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct JobInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for JobInfo {
+    const WHAT: &'static str = "struct JobInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "type",
+        "status",
+        "current-progress",
+        "total-progress",
+        "error",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut status = None;
+        let mut current_progress = None;
+        let mut total_progress = None;
+        let mut error = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut status)?,
+                3 => members.value(&mut current_progress)?,
+                4 => members.value(&mut total_progress)?,
+                5 => members.value(&mut error)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(JobInfo {
-            id: members.required("id")?,
-            type_: members.required("type")?,
-            status: members.required("status")?,
-            current_progress: members.required("current-progress")?,
-            total_progress: members.required("total-progress")?,
-            error: members.optional("error")?,
+            id: members.required(id, "id")?,
+            type_: members.required(type_, "type")?,
+            status: members.required(status, "status")?,
+            current_progress: members.required(current_progress, "current-progress")?,
+            total_progress: members.required(total_progress, "total-progress")?,
+            error,
         })
     }
 }
@@ -7807,7 +9489,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockdevOptions",
         )?;
@@ -8142,13 +9824,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCacheOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCacheOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCacheOptions {
+    const WHAT: &'static str = "struct BlockdevCacheOptions";
+    const MEMBERS: &'static [&'static str] = &["direct", "no-flush"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut direct = None;
+        let mut no_flush = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut direct)?,
+                1 => members.value(&mut no_flush)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCacheOptions {
-            direct: members.optional("direct")?,
-            no_flush: members.optional("no-flush")?,
+            direct,
+            no_flush,
         })
     }
 }
@@ -8344,18 +10041,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsFile",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsFile {
+    const WHAT: &'static str = "struct BlockdevOptionsFile";
+    const MEMBERS: &'static [&'static str] = &[
+        "filename",
+        "pr-manager",
+        "locking",
+        "aio",
+        "aio-max-batch",
+        "drop-cache",
+        "x-check-cache-dropped",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut pr_manager = None;
+        let mut locking = None;
+        let mut aio = None;
+        let mut aio_max_batch = None;
+        let mut drop_cache = None;
+        let mut x_check_cache_dropped = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut pr_manager)?,
+                2 => members.value(&mut locking)?,
+                3 => members.value(&mut aio)?,
+                4 => members.value(&mut aio_max_batch)?,
+                5 => members.value(&mut drop_cache)?,
+                6 => members.value(&mut x_check_cache_dropped)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsFile {
-            filename: members.required("filename")?,
-            pr_manager: members.optional("pr-manager")?,
-            locking: members.optional("locking")?,
-            aio: members.optional("aio")?,
-            aio_max_batch: members.optional("aio-max-batch")?,
-            drop_cache: members.optional("drop-cache")?,
-            x_check_cache_dropped: members.optional("x-check-cache-dropped")?,
+            filename: members.required(filename, "filename")?,
+            pr_manager,
+            locking,
+            aio,
+            aio_max_batch,
+            drop_cache,
+            x_check_cache_dropped,
         })
     }
 }
@@ -8395,13 +10125,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNVMe {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsNVMe",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsNVMe {
+    const WHAT: &'static str = "struct BlockdevOptionsNVMe";
+    const MEMBERS: &'static [&'static str] = &["device", "namespace"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut namespace = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut namespace)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsNVMe {
-            device: members.required("device")?,
-            namespace: members.required("namespace")?,
+            device: members.required(device, "device")?,
+            namespace: members.required(namespace, "namespace")?,
         })
     }
 }
@@ -8445,14 +10190,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNull {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsNull",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsNull {
+    const WHAT: &'static str = "struct BlockdevOptionsNull";
+    const MEMBERS: &'static [&'static str] = &["size", "latency-ns", "read-zeroes"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut size = None;
+        let mut latency_ns = None;
+        let mut read_zeroes = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut size)?,
+                1 => members.value(&mut latency_ns)?,
+                2 => members.value(&mut read_zeroes)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsNull {
-            size: members.optional("size")?,
-            latency_ns: members.optional("latency-ns")?,
-            read_zeroes: members.optional("read-zeroes")?,
+            size,
+            latency_ns,
+            read_zeroes,
         })
     }
 }
@@ -8503,16 +10265,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsVVFAT {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsVVFAT",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsVVFAT {
+    const WHAT: &'static str = "struct BlockdevOptionsVVFAT";
+    const MEMBERS: &'static [&'static str] = &[
+        "dir",
+        "fat-type",
+        "floppy",
+        "label",
+        "rw",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dir = None;
+        let mut fat_type = None;
+        let mut floppy = None;
+        let mut label = None;
+        let mut rw = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dir)?,
+                1 => members.value(&mut fat_type)?,
+                2 => members.value(&mut floppy)?,
+                3 => members.value(&mut label)?,
+                4 => members.value(&mut rw)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsVVFAT {
-            dir: members.required("dir")?,
-            fat_type: members.optional("fat-type")?,
-            floppy: members.optional("floppy")?,
-            label: members.optional("label")?,
-            rw: members.optional("rw")?,
+            dir: members.required(dir, "dir")?,
+            fat_type,
+            floppy,
+            label,
+            rw,
         })
     }
 }
@@ -8573,18 +10362,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlFtp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCurlFtp",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCurlFtp {
+    const WHAT: &'static str = "struct BlockdevOptionsCurlFtp";
+    const MEMBERS: &'static [&'static str] = &[
+        "url",
+        "readahead",
+        "timeout",
+        "username",
+        "password-secret",
+        "proxy-username",
+        "proxy-password-secret",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut url = None;
+        let mut readahead = None;
+        let mut timeout = None;
+        let mut username = None;
+        let mut password_secret = None;
+        let mut proxy_username = None;
+        let mut proxy_password_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut url)?,
+                1 => members.value(&mut readahead)?,
+                2 => members.value(&mut timeout)?,
+                3 => members.value(&mut username)?,
+                4 => members.value(&mut password_secret)?,
+                5 => members.value(&mut proxy_username)?,
+                6 => members.value(&mut proxy_password_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCurlFtp {
-            url: members.required("url")?,
-            readahead: members.optional("readahead")?,
-            timeout: members.optional("timeout")?,
-            username: members.optional("username")?,
-            password_secret: members.optional("password-secret")?,
-            proxy_username: members.optional("proxy-username")?,
-            proxy_password_secret: members.optional("proxy-password-secret")?,
+            url: members.required(url, "url")?,
+            readahead,
+            timeout,
+            username,
+            password_secret,
+            proxy_username,
+            proxy_password_secret,
         })
     }
 }
@@ -8649,19 +10471,55 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlFtps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCurlFtps",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCurlFtps {
+    const WHAT: &'static str = "struct BlockdevOptionsCurlFtps";
+    const MEMBERS: &'static [&'static str] = &[
+        "url",
+        "readahead",
+        "timeout",
+        "username",
+        "password-secret",
+        "proxy-username",
+        "proxy-password-secret",
+        "sslverify",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut url = None;
+        let mut readahead = None;
+        let mut timeout = None;
+        let mut username = None;
+        let mut password_secret = None;
+        let mut proxy_username = None;
+        let mut proxy_password_secret = None;
+        let mut sslverify = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut url)?,
+                1 => members.value(&mut readahead)?,
+                2 => members.value(&mut timeout)?,
+                3 => members.value(&mut username)?,
+                4 => members.value(&mut password_secret)?,
+                5 => members.value(&mut proxy_username)?,
+                6 => members.value(&mut proxy_password_secret)?,
+                7 => members.value(&mut sslverify)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCurlFtps {
-            url: members.required("url")?,
-            readahead: members.optional("readahead")?,
-            timeout: members.optional("timeout")?,
-            username: members.optional("username")?,
-            password_secret: members.optional("password-secret")?,
-            proxy_username: members.optional("proxy-username")?,
-            proxy_password_secret: members.optional("proxy-password-secret")?,
-            sslverify: members.optional("sslverify")?,
+            url: members.required(url, "url")?,
+            readahead,
+            timeout,
+            username,
+            password_secret,
+            proxy_username,
+            proxy_password_secret,
+            sslverify,
         })
     }
 }
@@ -8730,20 +10588,59 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlHttp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCurlHttp",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCurlHttp {
+    const WHAT: &'static str = "struct BlockdevOptionsCurlHttp";
+    const MEMBERS: &'static [&'static str] = &[
+        "url",
+        "readahead",
+        "timeout",
+        "username",
+        "password-secret",
+        "proxy-username",
+        "proxy-password-secret",
+        "cookie",
+        "cookie-secret",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut url = None;
+        let mut readahead = None;
+        let mut timeout = None;
+        let mut username = None;
+        let mut password_secret = None;
+        let mut proxy_username = None;
+        let mut proxy_password_secret = None;
+        let mut cookie = None;
+        let mut cookie_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut url)?,
+                1 => members.value(&mut readahead)?,
+                2 => members.value(&mut timeout)?,
+                3 => members.value(&mut username)?,
+                4 => members.value(&mut password_secret)?,
+                5 => members.value(&mut proxy_username)?,
+                6 => members.value(&mut proxy_password_secret)?,
+                7 => members.value(&mut cookie)?,
+                8 => members.value(&mut cookie_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCurlHttp {
-            url: members.required("url")?,
-            readahead: members.optional("readahead")?,
-            timeout: members.optional("timeout")?,
-            username: members.optional("username")?,
-            password_secret: members.optional("password-secret")?,
-            proxy_username: members.optional("proxy-username")?,
-            proxy_password_secret: members.optional("proxy-password-secret")?,
-            cookie: members.optional("cookie")?,
-            cookie_secret: members.optional("cookie-secret")?,
+            url: members.required(url, "url")?,
+            readahead,
+            timeout,
+            username,
+            password_secret,
+            proxy_username,
+            proxy_password_secret,
+            cookie,
+            cookie_secret,
         })
     }
 }
@@ -8816,21 +10713,63 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCurlHttps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCurlHttps",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCurlHttps {
+    const WHAT: &'static str = "struct BlockdevOptionsCurlHttps";
+    const MEMBERS: &'static [&'static str] = &[
+        "url",
+        "readahead",
+        "timeout",
+        "username",
+        "password-secret",
+        "proxy-username",
+        "proxy-password-secret",
+        "cookie",
+        "sslverify",
+        "cookie-secret",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut url = None;
+        let mut readahead = None;
+        let mut timeout = None;
+        let mut username = None;
+        let mut password_secret = None;
+        let mut proxy_username = None;
+        let mut proxy_password_secret = None;
+        let mut cookie = None;
+        let mut sslverify = None;
+        let mut cookie_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut url)?,
+                1 => members.value(&mut readahead)?,
+                2 => members.value(&mut timeout)?,
+                3 => members.value(&mut username)?,
+                4 => members.value(&mut password_secret)?,
+                5 => members.value(&mut proxy_username)?,
+                6 => members.value(&mut proxy_password_secret)?,
+                7 => members.value(&mut cookie)?,
+                8 => members.value(&mut sslverify)?,
+                9 => members.value(&mut cookie_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCurlHttps {
-            url: members.required("url")?,
-            readahead: members.optional("readahead")?,
-            timeout: members.optional("timeout")?,
-            username: members.optional("username")?,
-            password_secret: members.optional("password-secret")?,
-            proxy_username: members.optional("proxy-username")?,
-            proxy_password_secret: members.optional("proxy-password-secret")?,
-            cookie: members.optional("cookie")?,
-            sslverify: members.optional("sslverify")?,
-            cookie_secret: members.optional("cookie-secret")?,
+            url: members.required(url, "url")?,
+            readahead,
+            timeout,
+            username,
+            password_secret,
+            proxy_username,
+            proxy_password_secret,
+            cookie,
+            sslverify,
+            cookie_secret,
         })
     }
 }
@@ -8879,16 +10818,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGluster {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsGluster",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsGluster {
+    const WHAT: &'static str = "struct BlockdevOptionsGluster";
+    const MEMBERS: &'static [&'static str] = &[
+        "volume",
+        "path",
+        "server",
+        "debug",
+        "logfile",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut volume = None;
+        let mut path = None;
+        let mut server = None;
+        let mut debug = None;
+        let mut logfile = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut volume)?,
+                1 => members.value(&mut path)?,
+                2 => members.value(&mut server)?,
+                3 => members.value(&mut debug)?,
+                4 => members.value(&mut logfile)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsGluster {
-            volume: members.required("volume")?,
-            path: members.required("path")?,
-            server: members.required("server")?,
-            debug: members.optional("debug")?,
-            logfile: members.optional("logfile")?,
+            volume: members.required(volume, "volume")?,
+            path: members.required(path, "path")?,
+            server: members.required(server, "server")?,
+            debug,
+            logfile,
         })
     }
 }
@@ -9083,20 +11049,59 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsIscsi {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsIscsi",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsIscsi {
+    const WHAT: &'static str = "struct BlockdevOptionsIscsi";
+    const MEMBERS: &'static [&'static str] = &[
+        "transport",
+        "portal",
+        "target",
+        "lun",
+        "user",
+        "password-secret",
+        "initiator-name",
+        "header-digest",
+        "timeout",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut transport = None;
+        let mut portal = None;
+        let mut target = None;
+        let mut lun = None;
+        let mut user = None;
+        let mut password_secret = None;
+        let mut initiator_name = None;
+        let mut header_digest = None;
+        let mut timeout = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut transport)?,
+                1 => members.value(&mut portal)?,
+                2 => members.value(&mut target)?,
+                3 => members.value(&mut lun)?,
+                4 => members.value(&mut user)?,
+                5 => members.value(&mut password_secret)?,
+                6 => members.value(&mut initiator_name)?,
+                7 => members.value(&mut header_digest)?,
+                8 => members.value(&mut timeout)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsIscsi {
-            transport: members.required("transport")?,
-            portal: members.required("portal")?,
-            target: members.required("target")?,
-            lun: members.optional("lun")?,
-            user: members.optional("user")?,
-            password_secret: members.optional("password-secret")?,
-            initiator_name: members.optional("initiator-name")?,
-            header_digest: members.optional("header-digest")?,
-            timeout: members.optional("timeout")?,
+            transport: members.required(transport, "transport")?,
+            portal: members.required(portal, "portal")?,
+            target: members.required(target, "target")?,
+            lun,
+            user,
+            password_secret,
+            initiator_name,
+            header_digest,
+            timeout,
         })
     }
 }
@@ -9160,18 +11165,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNbd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsNbd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsNbd {
+    const WHAT: &'static str = "struct BlockdevOptionsNbd";
+    const MEMBERS: &'static [&'static str] = &[
+        "server",
+        "export",
+        "tls-creds",
+        "tls-hostname",
+        "x-dirty-bitmap",
+        "reconnect-delay",
+        "open-timeout",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut export = None;
+        let mut tls_creds = None;
+        let mut tls_hostname = None;
+        let mut x_dirty_bitmap = None;
+        let mut reconnect_delay = None;
+        let mut open_timeout = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut export)?,
+                2 => members.value(&mut tls_creds)?,
+                3 => members.value(&mut tls_hostname)?,
+                4 => members.value(&mut x_dirty_bitmap)?,
+                5 => members.value(&mut reconnect_delay)?,
+                6 => members.value(&mut open_timeout)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsNbd {
-            server: members.required("server")?,
-            export: members.optional("export")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_hostname: members.optional("tls-hostname")?,
-            x_dirty_bitmap: members.optional("x-dirty-bitmap")?,
-            reconnect_delay: members.optional("reconnect-delay")?,
-            open_timeout: members.optional("open-timeout")?,
+            server: members.required(server, "server")?,
+            export,
+            tls_creds,
+            tls_hostname,
+            x_dirty_bitmap,
+            reconnect_delay,
+            open_timeout,
         })
     }
 }
@@ -9262,13 +11300,28 @@ impl<'de> ::serde::Deserialize<'de> for NFSServer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NFSServer",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NFSServer {
+    const WHAT: &'static str = "struct NFSServer";
+    const MEMBERS: &'static [&'static str] = &["type", "host"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut host = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut host)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NFSServer {
-            type_: members.required("type")?,
-            host: members.required("host")?,
+            type_: members.required(type_, "type")?,
+            host: members.required(host, "host")?,
         })
     }
 }
@@ -9327,19 +11380,55 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsNfs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsNfs",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsNfs {
+    const WHAT: &'static str = "struct BlockdevOptionsNfs";
+    const MEMBERS: &'static [&'static str] = &[
+        "server",
+        "path",
+        "user",
+        "group",
+        "tcp-syn-count",
+        "readahead-size",
+        "page-cache-size",
+        "debug",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut path = None;
+        let mut user = None;
+        let mut group = None;
+        let mut tcp_syn_count = None;
+        let mut readahead_size = None;
+        let mut page_cache_size = None;
+        let mut debug = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut path)?,
+                2 => members.value(&mut user)?,
+                3 => members.value(&mut group)?,
+                4 => members.value(&mut tcp_syn_count)?,
+                5 => members.value(&mut readahead_size)?,
+                6 => members.value(&mut page_cache_size)?,
+                7 => members.value(&mut debug)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsNfs {
-            server: members.required("server")?,
-            path: members.required("path")?,
-            user: members.optional("user")?,
-            group: members.optional("group")?,
-            tcp_syn_count: members.optional("tcp-syn-count")?,
-            readahead_size: members.optional("readahead-size")?,
-            page_cache_size: members.optional("page-cache-size")?,
-            debug: members.optional("debug")?,
+            server: members.required(server, "server")?,
+            path: members.required(path, "path")?,
+            user,
+            group,
+            tcp_syn_count,
+            readahead_size,
+            page_cache_size,
+            debug,
         })
     }
 }
@@ -9440,12 +11529,25 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RbdEncryptionOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKS {
+    const WHAT: &'static str = "struct RbdEncryptionOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &["key-secret"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RbdEncryptionOptionsLUKS {
-            key_secret: members.required("key-secret")?,
+            key_secret: members.required(key_secret, "key-secret")?,
         })
     }
 }
@@ -9480,12 +11582,25 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKS2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RbdEncryptionOptionsLUKS2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKS2 {
+    const WHAT: &'static str = "struct RbdEncryptionOptionsLUKS2";
+    const MEMBERS: &'static [&'static str] = &["key-secret"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RbdEncryptionOptionsLUKS2 {
-            key_secret: members.required("key-secret")?,
+            key_secret: members.required(key_secret, "key-secret")?,
         })
     }
 }
@@ -9521,12 +11636,25 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptionsLUKSAny {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RbdEncryptionOptionsLUKSAny",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKSAny {
+    const WHAT: &'static str = "struct RbdEncryptionOptionsLUKSAny";
+    const MEMBERS: &'static [&'static str] = &["key-secret"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RbdEncryptionOptionsLUKSAny {
-            key_secret: members.required("key-secret")?,
+            key_secret: members.required(key_secret, "key-secret")?,
         })
     }
 }
@@ -9627,7 +11755,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union RbdEncryptionOptions",
         )?;
@@ -9779,21 +11907,63 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsRbd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsRbd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsRbd {
+    const WHAT: &'static str = "struct BlockdevOptionsRbd";
+    const MEMBERS: &'static [&'static str] = &[
+        "pool",
+        "namespace",
+        "image",
+        "conf",
+        "snapshot",
+        "encrypt",
+        "user",
+        "auth-client-required",
+        "key-secret",
+        "server",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pool = None;
+        let mut namespace = None;
+        let mut image = None;
+        let mut conf = None;
+        let mut snapshot = None;
+        let mut encrypt = None;
+        let mut user = None;
+        let mut auth_client_required = None;
+        let mut key_secret = None;
+        let mut server = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pool)?,
+                1 => members.value(&mut namespace)?,
+                2 => members.value(&mut image)?,
+                3 => members.value(&mut conf)?,
+                4 => members.value(&mut snapshot)?,
+                5 => members.value(&mut encrypt)?,
+                6 => members.value(&mut user)?,
+                7 => members.value(&mut auth_client_required)?,
+                8 => members.value(&mut key_secret)?,
+                9 => members.value(&mut server)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsRbd {
-            pool: members.required("pool")?,
-            namespace: members.optional("namespace")?,
-            image: members.required("image")?,
-            conf: members.optional("conf")?,
-            snapshot: members.optional("snapshot")?,
-            encrypt: members.optional("encrypt")?,
-            user: members.optional("user")?,
-            auth_client_required: members.optional("auth-client-required")?,
-            key_secret: members.optional("key-secret")?,
-            server: members.optional("server")?,
+            pool: members.required(pool, "pool")?,
+            namespace,
+            image: members.required(image, "image")?,
+            conf,
+            snapshot,
+            encrypt,
+            user,
+            auth_client_required,
+            key_secret,
+            server,
         })
     }
 }
@@ -9961,13 +12131,28 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyHash {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SshHostKeyHash",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SshHostKeyHash {
+    const WHAT: &'static str = "struct SshHostKeyHash";
+    const MEMBERS: &'static [&'static str] = &["type", "hash"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut hash = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut hash)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SshHostKeyHash {
-            type_: members.required("type")?,
-            hash: members.required("hash")?,
+            type_: members.required(type_, "type")?,
+            hash: members.required(hash, "hash")?,
         })
     }
 }
@@ -10060,7 +12245,7 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheck {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SshHostKeyCheck",
         )?;
@@ -10123,15 +12308,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsSsh {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsSsh",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsSsh {
+    const WHAT: &'static str = "struct BlockdevOptionsSsh";
+    const MEMBERS: &'static [&'static str] = &[
+        "server",
+        "path",
+        "user",
+        "host-key-check",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut server = None;
+        let mut path = None;
+        let mut user = None;
+        let mut host_key_check = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut server)?,
+                1 => members.value(&mut path)?,
+                2 => members.value(&mut user)?,
+                3 => members.value(&mut host_key_check)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsSsh {
-            server: members.required("server")?,
-            path: members.required("path")?,
-            user: members.optional("user")?,
-            host_key_check: members.optional("host-key-check")?,
+            server: members.required(server, "server")?,
+            path: members.required(path, "path")?,
+            user,
+            host_key_check,
         })
     }
 }
@@ -10170,13 +12379,28 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RbdEncryptionCreateOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RbdEncryptionCreateOptionsLUKS {
+    const WHAT: &'static str = "struct RbdEncryptionCreateOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &["key-secret", "cipher-alg"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        let mut cipher_alg = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                1 => members.value(&mut cipher_alg)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RbdEncryptionCreateOptionsLUKS {
-            key_secret: members.required("key-secret")?,
-            cipher_alg: members.optional("cipher-alg")?,
+            key_secret: members.required(key_secret, "key-secret")?,
+            cipher_alg,
         })
     }
 }
@@ -10215,13 +12439,28 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptionsLUKS2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RbdEncryptionCreateOptionsLUKS2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RbdEncryptionCreateOptionsLUKS2 {
+    const WHAT: &'static str = "struct RbdEncryptionCreateOptionsLUKS2";
+    const MEMBERS: &'static [&'static str] = &["key-secret", "cipher-alg"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        let mut cipher_alg = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                1 => members.value(&mut cipher_alg)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RbdEncryptionCreateOptionsLUKS2 {
-            key_secret: members.required("key-secret")?,
-            cipher_alg: members.optional("cipher-alg")?,
+            key_secret: members.required(key_secret, "key-secret")?,
+            cipher_alg,
         })
     }
 }
@@ -10318,7 +12557,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union RbdEncryptionCreateOptions",
         )?;
@@ -10451,12 +12690,25 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockOptionsQCow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockOptionsQCow",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockOptionsQCow {
+    const WHAT: &'static str = "struct QCryptoBlockOptionsQCow";
+    const MEMBERS: &'static [&'static str] = &["key-secret"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockOptionsQCow {
-            key_secret: members.optional("key-secret")?,
+            key_secret,
         })
     }
 }
@@ -10497,13 +12749,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGenericCOWFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsGenericCOWFormat",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsGenericCOWFormat {
+    const WHAT: &'static str = "struct BlockdevOptionsGenericCOWFormat";
+    const MEMBERS: &'static [&'static str] = &["file", "backing"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut backing = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut backing)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsGenericCOWFormat {
-            file: members.required("file")?,
-            backing: members.optional("backing")?,
+            file: members.required(file, "file")?,
+            backing,
         })
     }
 }
@@ -10538,12 +12805,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsGenericFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsGenericFormat",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsGenericFormat {
+    const WHAT: &'static str = "struct BlockdevOptionsGenericFormat";
+    const MEMBERS: &'static [&'static str] = &["file"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsGenericFormat {
-            file: members.required("file")?,
+            file: members.required(file, "file")?,
         })
     }
 }
@@ -10587,14 +12867,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsLUKS {
+    const WHAT: &'static str = "struct BlockdevOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &["file", "key-secret", "header"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut key_secret = None;
+        let mut header = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut key_secret)?,
+                2 => members.value(&mut header)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsLUKS {
-            file: members.required("file")?,
-            key_secret: members.optional("key-secret")?,
-            header: members.optional("header")?,
+            file: members.required(file, "file")?,
+            key_secret,
+            header,
         })
     }
 }
@@ -10732,7 +13029,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockdevQcowEncryption",
         )?;
@@ -10789,14 +13086,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQcow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsQcow",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsQcow {
+    const WHAT: &'static str = "struct BlockdevOptionsQcow";
+    const MEMBERS: &'static [&'static str] = &["file", "backing", "encrypt"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut backing = None;
+        let mut encrypt = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut backing)?,
+                2 => members.value(&mut encrypt)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsQcow {
-            file: members.required("file")?,
-            backing: members.optional("backing")?,
-            encrypt: members.optional("encrypt")?,
+            file: members.required(file, "file")?,
+            backing,
+            encrypt,
         })
     }
 }
@@ -10938,21 +13252,63 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapCheckFlags {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct Qcow2OverlapCheckFlags",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Qcow2OverlapCheckFlags {
+    const WHAT: &'static str = "struct Qcow2OverlapCheckFlags";
+    const MEMBERS: &'static [&'static str] = &[
+        "template",
+        "main-header",
+        "active-l1",
+        "active-l2",
+        "refcount-table",
+        "refcount-block",
+        "snapshot-table",
+        "inactive-l1",
+        "inactive-l2",
+        "bitmap-directory",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut template = None;
+        let mut main_header = None;
+        let mut active_l1 = None;
+        let mut active_l2 = None;
+        let mut refcount_table = None;
+        let mut refcount_block = None;
+        let mut snapshot_table = None;
+        let mut inactive_l1 = None;
+        let mut inactive_l2 = None;
+        let mut bitmap_directory = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut template)?,
+                1 => members.value(&mut main_header)?,
+                2 => members.value(&mut active_l1)?,
+                3 => members.value(&mut active_l2)?,
+                4 => members.value(&mut refcount_table)?,
+                5 => members.value(&mut refcount_block)?,
+                6 => members.value(&mut snapshot_table)?,
+                7 => members.value(&mut inactive_l1)?,
+                8 => members.value(&mut inactive_l2)?,
+                9 => members.value(&mut bitmap_directory)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Qcow2OverlapCheckFlags {
-            template: members.optional("template")?,
-            main_header: members.optional("main-header")?,
-            active_l1: members.optional("active-l1")?,
-            active_l2: members.optional("active-l2")?,
-            refcount_table: members.optional("refcount-table")?,
-            refcount_block: members.optional("refcount-block")?,
-            snapshot_table: members.optional("snapshot-table")?,
-            inactive_l1: members.optional("inactive-l1")?,
-            inactive_l2: members.optional("inactive-l2")?,
-            bitmap_directory: members.optional("bitmap-directory")?,
+            template,
+            main_header,
+            active_l1,
+            active_l2,
+            refcount_table,
+            refcount_block,
+            snapshot_table,
+            inactive_l1,
+            inactive_l2,
+            bitmap_directory,
         })
     }
 }
@@ -11105,12 +13461,25 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockOptionsLUKS {
+    const WHAT: &'static str = "struct QCryptoBlockOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &["key-secret"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockOptionsLUKS {
-            key_secret: members.optional("key-secret")?,
+            key_secret,
         })
     }
 }
@@ -11199,7 +13568,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Encryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockdevQcow2Encryption",
         )?;
@@ -11339,26 +13708,83 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQcow2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsQcow2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsQcow2 {
+    const WHAT: &'static str = "struct BlockdevOptionsQcow2";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "backing",
+        "lazy-refcounts",
+        "pass-discard-request",
+        "pass-discard-snapshot",
+        "pass-discard-other",
+        "discard-no-unref",
+        "overlap-check",
+        "cache-size",
+        "l2-cache-size",
+        "l2-cache-entry-size",
+        "refcount-cache-size",
+        "cache-clean-interval",
+        "encrypt",
+        "data-file",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut backing = None;
+        let mut lazy_refcounts = None;
+        let mut pass_discard_request = None;
+        let mut pass_discard_snapshot = None;
+        let mut pass_discard_other = None;
+        let mut discard_no_unref = None;
+        let mut overlap_check = None;
+        let mut cache_size = None;
+        let mut l2_cache_size = None;
+        let mut l2_cache_entry_size = None;
+        let mut refcount_cache_size = None;
+        let mut cache_clean_interval = None;
+        let mut encrypt = None;
+        let mut data_file = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut backing)?,
+                2 => members.value(&mut lazy_refcounts)?,
+                3 => members.value(&mut pass_discard_request)?,
+                4 => members.value(&mut pass_discard_snapshot)?,
+                5 => members.value(&mut pass_discard_other)?,
+                6 => members.value(&mut discard_no_unref)?,
+                7 => members.value(&mut overlap_check)?,
+                8 => members.value(&mut cache_size)?,
+                9 => members.value(&mut l2_cache_size)?,
+                10 => members.value(&mut l2_cache_entry_size)?,
+                11 => members.value(&mut refcount_cache_size)?,
+                12 => members.value(&mut cache_clean_interval)?,
+                13 => members.value(&mut encrypt)?,
+                14 => members.value(&mut data_file)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsQcow2 {
-            file: members.required("file")?,
-            backing: members.optional("backing")?,
-            lazy_refcounts: members.optional("lazy-refcounts")?,
-            pass_discard_request: members.optional("pass-discard-request")?,
-            pass_discard_snapshot: members.optional("pass-discard-snapshot")?,
-            pass_discard_other: members.optional("pass-discard-other")?,
-            discard_no_unref: members.optional("discard-no-unref")?,
-            overlap_check: members.optional("overlap-check")?,
-            cache_size: members.optional("cache-size")?,
-            l2_cache_size: members.optional("l2-cache-size")?,
-            l2_cache_entry_size: members.optional("l2-cache-entry-size")?,
-            refcount_cache_size: members.optional("refcount-cache-size")?,
-            cache_clean_interval: members.optional("cache-clean-interval")?,
-            encrypt: members.optional("encrypt")?,
-            data_file: members.optional("data-file")?,
+            file: members.required(file, "file")?,
+            backing,
+            lazy_refcounts,
+            pass_discard_request,
+            pass_discard_snapshot,
+            pass_discard_other,
+            discard_no_unref,
+            overlap_check,
+            cache_size,
+            l2_cache_size,
+            l2_cache_entry_size,
+            refcount_cache_size,
+            cache_clean_interval,
+            encrypt,
+            data_file,
         })
     }
 }
@@ -11402,14 +13828,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsRaw {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsRaw",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsRaw {
+    const WHAT: &'static str = "struct BlockdevOptionsRaw";
+    const MEMBERS: &'static [&'static str] = &["file", "offset", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut offset = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut offset)?,
+                2 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsRaw {
-            file: members.required("file")?,
-            offset: members.optional("offset")?,
-            size: members.optional("size")?,
+            file: members.required(file, "file")?,
+            offset,
+            size,
         })
     }
 }
@@ -11856,18 +14299,51 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugInjectErrorOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlkdebugInjectErrorOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlkdebugInjectErrorOptions {
+    const WHAT: &'static str = "struct BlkdebugInjectErrorOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "event",
+        "state",
+        "iotype",
+        "errno",
+        "sector",
+        "once",
+        "immediately",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut event = None;
+        let mut state = None;
+        let mut iotype = None;
+        let mut errno = None;
+        let mut sector = None;
+        let mut once = None;
+        let mut immediately = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut event)?,
+                1 => members.value(&mut state)?,
+                2 => members.value(&mut iotype)?,
+                3 => members.value(&mut errno)?,
+                4 => members.value(&mut sector)?,
+                5 => members.value(&mut once)?,
+                6 => members.value(&mut immediately)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlkdebugInjectErrorOptions {
-            event: members.required("event")?,
-            state: members.optional("state")?,
-            iotype: members.optional("iotype")?,
-            errno: members.optional("errno")?,
-            sector: members.optional("sector")?,
-            once: members.optional("once")?,
-            immediately: members.optional("immediately")?,
+            event: members.required(event, "event")?,
+            state,
+            iotype,
+            errno,
+            sector,
+            once,
+            immediately,
         })
     }
 }
@@ -11909,14 +14385,31 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugSetStateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlkdebugSetStateOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlkdebugSetStateOptions {
+    const WHAT: &'static str = "struct BlkdebugSetStateOptions";
+    const MEMBERS: &'static [&'static str] = &["event", "state", "new_state"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut event = None;
+        let mut state = None;
+        let mut new_state = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut event)?,
+                1 => members.value(&mut state)?,
+                2 => members.value(&mut new_state)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlkdebugSetStateOptions {
-            event: members.required("event")?,
-            state: members.optional("state")?,
-            new_state: members.required("new_state")?,
+            event: members.required(event, "event")?,
+            state,
+            new_state: members.required(new_state, "new_state")?,
         })
     }
 }
@@ -11998,23 +14491,71 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkdebug {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsBlkdebug",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsBlkdebug {
+    const WHAT: &'static str = "struct BlockdevOptionsBlkdebug";
+    const MEMBERS: &'static [&'static str] = &[
+        "image",
+        "config",
+        "align",
+        "max-transfer",
+        "opt-write-zero",
+        "max-write-zero",
+        "opt-discard",
+        "max-discard",
+        "inject-error",
+        "set-state",
+        "take-child-perms",
+        "unshare-child-perms",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut image = None;
+        let mut config = None;
+        let mut align = None;
+        let mut max_transfer = None;
+        let mut opt_write_zero = None;
+        let mut max_write_zero = None;
+        let mut opt_discard = None;
+        let mut max_discard = None;
+        let mut inject_error = None;
+        let mut set_state = None;
+        let mut take_child_perms = None;
+        let mut unshare_child_perms = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut image)?,
+                1 => members.value(&mut config)?,
+                2 => members.value(&mut align)?,
+                3 => members.value(&mut max_transfer)?,
+                4 => members.value(&mut opt_write_zero)?,
+                5 => members.value(&mut max_write_zero)?,
+                6 => members.value(&mut opt_discard)?,
+                7 => members.value(&mut max_discard)?,
+                8 => members.value(&mut inject_error)?,
+                9 => members.value(&mut set_state)?,
+                10 => members.value(&mut take_child_perms)?,
+                11 => members.value(&mut unshare_child_perms)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsBlkdebug {
-            image: members.required("image")?,
-            config: members.optional("config")?,
-            align: members.optional("align")?,
-            max_transfer: members.optional("max-transfer")?,
-            opt_write_zero: members.optional("opt-write-zero")?,
-            max_write_zero: members.optional("max-write-zero")?,
-            opt_discard: members.optional("opt-discard")?,
-            max_discard: members.optional("max-discard")?,
-            inject_error: members.optional("inject-error")?,
-            set_state: members.optional("set-state")?,
-            take_child_perms: members.optional("take-child-perms")?,
-            unshare_child_perms: members.optional("unshare-child-perms")?,
+            image: members.required(image, "image")?,
+            config,
+            align,
+            max_transfer,
+            opt_write_zero,
+            max_write_zero,
+            opt_discard,
+            max_discard,
+            inject_error,
+            set_state,
+            take_child_perms,
+            unshare_child_perms,
         })
     }
 }
@@ -12069,16 +14610,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlklogwrites {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsBlklogwrites",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsBlklogwrites {
+    const WHAT: &'static str = "struct BlockdevOptionsBlklogwrites";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "log",
+        "log-sector-size",
+        "log-append",
+        "log-super-update-interval",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut log = None;
+        let mut log_sector_size = None;
+        let mut log_append = None;
+        let mut log_super_update_interval = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut log)?,
+                2 => members.value(&mut log_sector_size)?,
+                3 => members.value(&mut log_append)?,
+                4 => members.value(&mut log_super_update_interval)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsBlklogwrites {
-            file: members.required("file")?,
-            log: members.required("log")?,
-            log_sector_size: members.optional("log-sector-size")?,
-            log_append: members.optional("log-append")?,
-            log_super_update_interval: members.optional("log-super-update-interval")?,
+            file: members.required(file, "file")?,
+            log: members.required(log, "log")?,
+            log_sector_size,
+            log_append,
+            log_super_update_interval,
         })
     }
 }
@@ -12114,12 +14682,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkreplay {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsBlkreplay",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsBlkreplay {
+    const WHAT: &'static str = "struct BlockdevOptionsBlkreplay";
+    const MEMBERS: &'static [&'static str] = &["image"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut image = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut image)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsBlkreplay {
-            image: members.required("image")?,
+            image: members.required(image, "image")?,
         })
     }
 }
@@ -12159,13 +14740,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsBlkverify {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsBlkverify",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsBlkverify {
+    const WHAT: &'static str = "struct BlockdevOptionsBlkverify";
+    const MEMBERS: &'static [&'static str] = &["test", "raw"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut test = None;
+        let mut raw = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut test)?,
+                1 => members.value(&mut raw)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsBlkverify {
-            test: members.required("test")?,
-            raw: members.required("raw")?,
+            test: members.required(test, "test")?,
+            raw: members.required(raw, "raw")?,
         })
     }
 }
@@ -12288,17 +14884,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCbw {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCbw",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCbw {
+    const WHAT: &'static str = "struct BlockdevOptionsCbw";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "target",
+        "bitmap",
+        "on-cbw-error",
+        "cbw-timeout",
+        "min-cluster-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut target = None;
+        let mut bitmap = None;
+        let mut on_cbw_error = None;
+        let mut cbw_timeout = None;
+        let mut min_cluster_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut target)?,
+                2 => members.value(&mut bitmap)?,
+                3 => members.value(&mut on_cbw_error)?,
+                4 => members.value(&mut cbw_timeout)?,
+                5 => members.value(&mut min_cluster_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCbw {
-            file: members.required("file")?,
-            target: members.required("target")?,
-            bitmap: members.optional("bitmap")?,
-            on_cbw_error: members.optional("on-cbw-error")?,
-            cbw_timeout: members.optional("cbw-timeout")?,
-            min_cluster_size: members.optional("min-cluster-size")?,
+            file: members.required(file, "file")?,
+            target: members.required(target, "target")?,
+            bitmap,
+            on_cbw_error,
+            cbw_timeout,
+            min_cluster_size,
         })
     }
 }
@@ -12339,13 +14965,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsCor {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsCor",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsCor {
+    const WHAT: &'static str = "struct BlockdevOptionsCor";
+    const MEMBERS: &'static [&'static str] = &["file", "bottom"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut bottom = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut bottom)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsCor {
-            file: members.required("file")?,
-            bottom: members.optional("bottom")?,
+            file: members.required(file, "file")?,
+            bottom,
         })
     }
 }
@@ -12389,14 +15030,35 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsPreallocate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsPreallocate",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsPreallocate {
+    const WHAT: &'static str = "struct BlockdevOptionsPreallocate";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "prealloc-align",
+        "prealloc-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut prealloc_align = None;
+        let mut prealloc_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut prealloc_align)?,
+                2 => members.value(&mut prealloc_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsPreallocate {
-            file: members.required("file")?,
-            prealloc_align: members.optional("prealloc-align")?,
-            prealloc_size: members.optional("prealloc-size")?,
+            file: members.required(file, "file")?,
+            prealloc_align,
+            prealloc_size,
         })
     }
 }
@@ -12513,16 +15175,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsQuorum {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsQuorum",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsQuorum {
+    const WHAT: &'static str = "struct BlockdevOptionsQuorum";
+    const MEMBERS: &'static [&'static str] = &[
+        "blkverify",
+        "children",
+        "vote-threshold",
+        "rewrite-corrupted",
+        "read-pattern",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut blkverify = None;
+        let mut children = None;
+        let mut vote_threshold = None;
+        let mut rewrite_corrupted = None;
+        let mut read_pattern = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut blkverify)?,
+                1 => members.value(&mut children)?,
+                2 => members.value(&mut vote_threshold)?,
+                3 => members.value(&mut rewrite_corrupted)?,
+                4 => members.value(&mut read_pattern)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsQuorum {
-            blkverify: members.optional("blkverify")?,
-            children: members.required("children")?,
-            vote_threshold: members.required("vote-threshold")?,
-            rewrite_corrupted: members.optional("rewrite-corrupted")?,
-            read_pattern: members.optional("read-pattern")?,
+            blkverify,
+            children: members.required(children, "children")?,
+            vote_threshold: members.required(vote_threshold, "vote-threshold")?,
+            rewrite_corrupted,
+            read_pattern,
         })
     }
 }
@@ -12625,14 +15314,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsReplication {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsReplication",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsReplication {
+    const WHAT: &'static str = "struct BlockdevOptionsReplication";
+    const MEMBERS: &'static [&'static str] = &["file", "mode", "top-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut mode = None;
+        let mut top_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut mode)?,
+                2 => members.value(&mut top_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsReplication {
-            file: members.required("file")?,
-            mode: members.required("mode")?,
-            top_id: members.optional("top-id")?,
+            file: members.required(file, "file")?,
+            mode: members.required(mode, "mode")?,
+            top_id,
         })
     }
 }
@@ -12672,13 +15378,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptionsThrottle {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevOptionsThrottle",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevOptionsThrottle {
+    const WHAT: &'static str = "struct BlockdevOptionsThrottle";
+    const MEMBERS: &'static [&'static str] = &["throttle-group", "file"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut throttle_group = None;
+        let mut file = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut throttle_group)?,
+                1 => members.value(&mut file)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevOptionsThrottle {
-            throttle_group: members.required("throttle-group")?,
-            file: members.required("file")?,
+            throttle_group: members.required(throttle_group, "throttle-group")?,
+            file: members.required(file, "file")?,
         })
     }
 }
@@ -12740,19 +15461,55 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SnapshotInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SnapshotInfo {
+    const WHAT: &'static str = "struct SnapshotInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "vm-state-size",
+        "date-sec",
+        "date-nsec",
+        "vm-clock-sec",
+        "vm-clock-nsec",
+        "icount",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut name = None;
+        let mut vm_state_size = None;
+        let mut date_sec = None;
+        let mut date_nsec = None;
+        let mut vm_clock_sec = None;
+        let mut vm_clock_nsec = None;
+        let mut icount = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut name)?,
+                2 => members.value(&mut vm_state_size)?,
+                3 => members.value(&mut date_sec)?,
+                4 => members.value(&mut date_nsec)?,
+                5 => members.value(&mut vm_clock_sec)?,
+                6 => members.value(&mut vm_clock_nsec)?,
+                7 => members.value(&mut icount)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SnapshotInfo {
-            id: members.required("id")?,
-            name: members.required("name")?,
-            vm_state_size: members.required("vm-state-size")?,
-            date_sec: members.required("date-sec")?,
-            date_nsec: members.required("date-nsec")?,
-            vm_clock_sec: members.required("vm-clock-sec")?,
-            vm_clock_nsec: members.required("vm-clock-nsec")?,
-            icount: members.optional("icount")?,
+            id: members.required(id, "id")?,
+            name: members.required(name, "name")?,
+            vm_state_size: members.required(vm_state_size, "vm-state-size")?,
+            date_sec: members.required(date_sec, "date-sec")?,
+            date_nsec: members.required(date_nsec, "date-nsec")?,
+            vm_clock_sec: members.required(vm_clock_sec, "vm-clock-sec")?,
+            vm_clock_nsec: members.required(vm_clock_nsec, "vm-clock-nsec")?,
+            icount,
         })
     }
 }
@@ -12875,15 +15632,39 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockInfoLUKSSlot {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockInfoLUKSSlot",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockInfoLUKSSlot {
+    const WHAT: &'static str = "struct QCryptoBlockInfoLUKSSlot";
+    const MEMBERS: &'static [&'static str] = &[
+        "active",
+        "iters",
+        "stripes",
+        "key-offset",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut active = None;
+        let mut iters = None;
+        let mut stripes = None;
+        let mut key_offset = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut active)?,
+                1 => members.value(&mut iters)?,
+                2 => members.value(&mut stripes)?,
+                3 => members.value(&mut key_offset)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockInfoLUKSSlot {
-            active: members.required("active")?,
-            iters: members.optional("iters")?,
-            stripes: members.optional("stripes")?,
-            key_offset: members.required("key-offset")?,
+            active: members.required(active, "active")?,
+            iters,
+            stripes,
+            key_offset: members.required(key_offset, "key-offset")?,
         })
     }
 }
@@ -12949,21 +15730,63 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockInfoLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockInfoLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockInfoLUKS {
+    const WHAT: &'static str = "struct QCryptoBlockInfoLUKS";
+    const MEMBERS: &'static [&'static str] = &[
+        "cipher-alg",
+        "cipher-mode",
+        "ivgen-alg",
+        "ivgen-hash-alg",
+        "hash-alg",
+        "detached-header",
+        "payload-offset",
+        "master-key-iters",
+        "uuid",
+        "slots",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cipher_alg = None;
+        let mut cipher_mode = None;
+        let mut ivgen_alg = None;
+        let mut ivgen_hash_alg = None;
+        let mut hash_alg = None;
+        let mut detached_header = None;
+        let mut payload_offset = None;
+        let mut master_key_iters = None;
+        let mut uuid = None;
+        let mut slots = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cipher_alg)?,
+                1 => members.value(&mut cipher_mode)?,
+                2 => members.value(&mut ivgen_alg)?,
+                3 => members.value(&mut ivgen_hash_alg)?,
+                4 => members.value(&mut hash_alg)?,
+                5 => members.value(&mut detached_header)?,
+                6 => members.value(&mut payload_offset)?,
+                7 => members.value(&mut master_key_iters)?,
+                8 => members.value(&mut uuid)?,
+                9 => members.value(&mut slots)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockInfoLUKS {
-            cipher_alg: members.required("cipher-alg")?,
-            cipher_mode: members.required("cipher-mode")?,
-            ivgen_alg: members.required("ivgen-alg")?,
-            ivgen_hash_alg: members.optional("ivgen-hash-alg")?,
-            hash_alg: members.required("hash-alg")?,
-            detached_header: members.required("detached-header")?,
-            payload_offset: members.required("payload-offset")?,
-            master_key_iters: members.required("master-key-iters")?,
-            uuid: members.required("uuid")?,
-            slots: members.required("slots")?,
+            cipher_alg: members.required(cipher_alg, "cipher-alg")?,
+            cipher_mode: members.required(cipher_mode, "cipher-mode")?,
+            ivgen_alg: members.required(ivgen_alg, "ivgen-alg")?,
+            ivgen_hash_alg,
+            hash_alg: members.required(hash_alg, "hash-alg")?,
+            detached_header: members.required(detached_header, "detached-header")?,
+            payload_offset: members.required(payload_offset, "payload-offset")?,
+            master_key_iters: members.required(master_key_iters, "master-key-iters")?,
+            uuid: members.required(uuid, "uuid")?,
+            slots: members.required(slots, "slots")?,
         })
     }
 }
@@ -13055,7 +15878,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Encryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union ImageInfoSpecificQCow2Encryption",
         )?;
@@ -13178,14 +16001,31 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2BitmapInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct Qcow2BitmapInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Qcow2BitmapInfo {
+    const WHAT: &'static str = "struct Qcow2BitmapInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "granularity", "flags"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut granularity = None;
+        let mut flags = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut granularity)?,
+                2 => members.value(&mut flags)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Qcow2BitmapInfo {
-            name: members.required("name")?,
-            granularity: members.required("granularity")?,
-            flags: members.required("flags")?,
+            name: members.required(name, "name")?,
+            granularity: members.required(granularity, "granularity")?,
+            flags: members.required(flags, "flags")?,
         })
     }
 }
@@ -13312,21 +16152,63 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificQCow2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificQCow2 {
+    const WHAT: &'static str = "struct ImageInfoSpecificQCow2";
+    const MEMBERS: &'static [&'static str] = &[
+        "compat",
+        "data-file",
+        "data-file-raw",
+        "extended-l2",
+        "lazy-refcounts",
+        "corrupt",
+        "refcount-bits",
+        "encrypt",
+        "bitmaps",
+        "compression-type",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut compat = None;
+        let mut data_file = None;
+        let mut data_file_raw = None;
+        let mut extended_l2 = None;
+        let mut lazy_refcounts = None;
+        let mut corrupt = None;
+        let mut refcount_bits = None;
+        let mut encrypt = None;
+        let mut bitmaps = None;
+        let mut compression_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut compat)?,
+                1 => members.value(&mut data_file)?,
+                2 => members.value(&mut data_file_raw)?,
+                3 => members.value(&mut extended_l2)?,
+                4 => members.value(&mut lazy_refcounts)?,
+                5 => members.value(&mut corrupt)?,
+                6 => members.value(&mut refcount_bits)?,
+                7 => members.value(&mut encrypt)?,
+                8 => members.value(&mut bitmaps)?,
+                9 => members.value(&mut compression_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificQCow2 {
-            compat: members.required("compat")?,
-            data_file: members.optional("data-file")?,
-            data_file_raw: members.optional("data-file-raw")?,
-            extended_l2: members.optional("extended-l2")?,
-            lazy_refcounts: members.optional("lazy-refcounts")?,
-            corrupt: members.optional("corrupt")?,
-            refcount_bits: members.required("refcount-bits")?,
-            encrypt: members.optional("encrypt")?,
-            bitmaps: members.optional("bitmaps")?,
-            compression_type: members.required("compression-type")?,
+            compat: members.required(compat, "compat")?,
+            data_file,
+            data_file_raw,
+            extended_l2,
+            lazy_refcounts,
+            corrupt,
+            refcount_bits: members.required(refcount_bits, "refcount-bits")?,
+            encrypt,
+            bitmaps,
+            compression_type: members.required(compression_type, "compression-type")?,
         })
     }
 }
@@ -13361,12 +16243,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Wrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificQCow2Wrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificQCow2Wrapper {
+    const WHAT: &'static str = "struct ImageInfoSpecificQCow2Wrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificQCow2Wrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -13415,16 +16310,43 @@ impl<'de> ::serde::Deserialize<'de> for VmdkExtentInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VmdkExtentInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VmdkExtentInfo {
+    const WHAT: &'static str = "struct VmdkExtentInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "filename",
+        "format",
+        "virtual-size",
+        "cluster-size",
+        "compressed",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut format = None;
+        let mut virtual_size = None;
+        let mut cluster_size = None;
+        let mut compressed = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut format)?,
+                2 => members.value(&mut virtual_size)?,
+                3 => members.value(&mut cluster_size)?,
+                4 => members.value(&mut compressed)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VmdkExtentInfo {
-            filename: members.required("filename")?,
-            format: members.required("format")?,
-            virtual_size: members.required("virtual-size")?,
-            cluster_size: members.optional("cluster-size")?,
-            compressed: members.optional("compressed")?,
+            filename: members.required(filename, "filename")?,
+            format: members.required(format, "format")?,
+            virtual_size: members.required(virtual_size, "virtual-size")?,
+            cluster_size,
+            compressed,
         })
     }
 }
@@ -13470,15 +16392,39 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificVmdk {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificVmdk",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificVmdk {
+    const WHAT: &'static str = "struct ImageInfoSpecificVmdk";
+    const MEMBERS: &'static [&'static str] = &[
+        "create-type",
+        "cid",
+        "parent-cid",
+        "extents",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut create_type = None;
+        let mut cid = None;
+        let mut parent_cid = None;
+        let mut extents = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut create_type)?,
+                1 => members.value(&mut cid)?,
+                2 => members.value(&mut parent_cid)?,
+                3 => members.value(&mut extents)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificVmdk {
-            create_type: members.required("create-type")?,
-            cid: members.required("cid")?,
-            parent_cid: members.required("parent-cid")?,
-            extents: members.required("extents")?,
+            create_type: members.required(create_type, "create-type")?,
+            cid: members.required(cid, "cid")?,
+            parent_cid: members.required(parent_cid, "parent-cid")?,
+            extents: members.required(extents, "extents")?,
         })
     }
 }
@@ -13513,12 +16459,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificVmdkWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificVmdkWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificVmdkWrapper {
+    const WHAT: &'static str = "struct ImageInfoSpecificVmdkWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificVmdkWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -13553,12 +16512,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificLUKSWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificLUKSWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificLUKSWrapper {
+    const WHAT: &'static str = "struct ImageInfoSpecificLUKSWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificLUKSWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -13598,12 +16570,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificRbd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificRbd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificRbd {
+    const WHAT: &'static str = "struct ImageInfoSpecificRbd";
+    const MEMBERS: &'static [&'static str] = &["encryption-format"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut encryption_format = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut encryption_format)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificRbd {
-            encryption_format: members.optional("encryption-format")?,
+            encryption_format,
         })
     }
 }
@@ -13638,12 +16623,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificRbdWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificRbdWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificRbdWrapper {
+    const WHAT: &'static str = "struct ImageInfoSpecificRbdWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificRbdWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -13684,12 +16682,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificFile",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificFile {
+    const WHAT: &'static str = "struct ImageInfoSpecificFile";
+    const MEMBERS: &'static [&'static str] = &["extent-size-hint"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut extent_size_hint = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut extent_size_hint)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificFile {
-            extent_size_hint: members.optional("extent-size-hint")?,
+            extent_size_hint,
         })
     }
 }
@@ -13724,12 +16735,25 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificFileWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfoSpecificFileWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfoSpecificFileWrapper {
+    const WHAT: &'static str = "struct ImageInfoSpecificFileWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfoSpecificFileWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -13839,7 +16863,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecific {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union ImageInfoSpecific",
         )?;
@@ -13961,25 +16985,79 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ImageInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ImageInfo {
+    const WHAT: &'static str = "struct ImageInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "filename",
+        "format",
+        "dirty-flag",
+        "actual-size",
+        "virtual-size",
+        "cluster-size",
+        "encrypted",
+        "compressed",
+        "backing-filename",
+        "full-backing-filename",
+        "backing-filename-format",
+        "snapshots",
+        "format-specific",
+        "backing-image",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut format = None;
+        let mut dirty_flag = None;
+        let mut actual_size = None;
+        let mut virtual_size = None;
+        let mut cluster_size = None;
+        let mut encrypted = None;
+        let mut compressed = None;
+        let mut backing_filename = None;
+        let mut full_backing_filename = None;
+        let mut backing_filename_format = None;
+        let mut snapshots = None;
+        let mut format_specific = None;
+        let mut backing_image = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut format)?,
+                2 => members.value(&mut dirty_flag)?,
+                3 => members.value(&mut actual_size)?,
+                4 => members.value(&mut virtual_size)?,
+                5 => members.value(&mut cluster_size)?,
+                6 => members.value(&mut encrypted)?,
+                7 => members.value(&mut compressed)?,
+                8 => members.value(&mut backing_filename)?,
+                9 => members.value(&mut full_backing_filename)?,
+                10 => members.value(&mut backing_filename_format)?,
+                11 => members.value(&mut snapshots)?,
+                12 => members.value(&mut format_specific)?,
+                13 => members.value(&mut backing_image)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ImageInfo {
-            filename: members.required("filename")?,
-            format: members.required("format")?,
-            dirty_flag: members.optional("dirty-flag")?,
-            actual_size: members.optional("actual-size")?,
-            virtual_size: members.required("virtual-size")?,
-            cluster_size: members.optional("cluster-size")?,
-            encrypted: members.optional("encrypted")?,
-            compressed: members.optional("compressed")?,
-            backing_filename: members.optional("backing-filename")?,
-            full_backing_filename: members.optional("full-backing-filename")?,
-            backing_filename_format: members.optional("backing-filename-format")?,
-            snapshots: members.optional("snapshots")?,
-            format_specific: members.optional("format-specific")?,
-            backing_image: members.optional("backing-image")?,
+            filename: members.required(filename, "filename")?,
+            format: members.required(format, "format")?,
+            dirty_flag,
+            actual_size,
+            virtual_size: members.required(virtual_size, "virtual-size")?,
+            cluster_size,
+            encrypted,
+            compressed,
+            backing_filename,
+            full_backing_filename,
+            backing_filename_format,
+            snapshots,
+            format_specific,
+            backing_image,
         })
     }
 }
@@ -14022,14 +17100,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCacheInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCacheInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCacheInfo {
+    const WHAT: &'static str = "struct BlockdevCacheInfo";
+    const MEMBERS: &'static [&'static str] = &["writeback", "direct", "no-flush"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut writeback = None;
+        let mut direct = None;
+        let mut no_flush = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut writeback)?,
+                1 => members.value(&mut direct)?,
+                2 => members.value(&mut no_flush)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCacheInfo {
-            writeback: members.required("writeback")?,
-            direct: members.required("direct")?,
-            no_flush: members.required("no-flush")?,
+            writeback: members.required(writeback, "writeback")?,
+            direct: members.required(direct, "direct")?,
+            no_flush: members.required(no_flush, "no-flush")?,
         })
     }
 }
@@ -14086,18 +17181,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyInfo {
+    const WHAT: &'static str = "struct BlockDirtyInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "count",
+        "granularity",
+        "recording",
+        "busy",
+        "persistent",
+        "inconsistent",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut count = None;
+        let mut granularity = None;
+        let mut recording = None;
+        let mut busy = None;
+        let mut persistent = None;
+        let mut inconsistent = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut count)?,
+                2 => members.value(&mut granularity)?,
+                3 => members.value(&mut recording)?,
+                4 => members.value(&mut busy)?,
+                5 => members.value(&mut persistent)?,
+                6 => members.value(&mut inconsistent)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyInfo {
-            name: members.optional("name")?,
-            count: members.required("count")?,
-            granularity: members.required("granularity")?,
-            recording: members.required("recording")?,
-            busy: members.required("busy")?,
-            persistent: members.required("persistent")?,
-            inconsistent: members.optional("inconsistent")?,
+            name,
+            count: members.required(count, "count")?,
+            granularity: members.required(granularity, "granularity")?,
+            recording: members.required(recording, "recording")?,
+            busy: members.required(busy, "busy")?,
+            persistent: members.required(persistent, "persistent")?,
+            inconsistent,
         })
     }
 }
@@ -14259,44 +17387,156 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDeviceInfo {
+    const WHAT: &'static str = "struct BlockDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "node-name",
+        "ro",
+        "drv",
+        "backing_file",
+        "backing_file_depth",
+        "active",
+        "encrypted",
+        "detect_zeroes",
+        "bps",
+        "bps_rd",
+        "bps_wr",
+        "iops",
+        "iops_rd",
+        "iops_wr",
+        "image",
+        "bps_max",
+        "bps_rd_max",
+        "bps_wr_max",
+        "iops_max",
+        "iops_rd_max",
+        "iops_wr_max",
+        "bps_max_length",
+        "bps_rd_max_length",
+        "bps_wr_max_length",
+        "iops_max_length",
+        "iops_rd_max_length",
+        "iops_wr_max_length",
+        "iops_size",
+        "group",
+        "cache",
+        "write_threshold",
+        "dirty-bitmaps",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut node_name = None;
+        let mut ro = None;
+        let mut drv = None;
+        let mut backing_file = None;
+        let mut backing_file_depth = None;
+        let mut active = None;
+        let mut encrypted = None;
+        let mut detect_zeroes = None;
+        let mut bps = None;
+        let mut bps_rd = None;
+        let mut bps_wr = None;
+        let mut iops = None;
+        let mut iops_rd = None;
+        let mut iops_wr = None;
+        let mut image = None;
+        let mut bps_max = None;
+        let mut bps_rd_max = None;
+        let mut bps_wr_max = None;
+        let mut iops_max = None;
+        let mut iops_rd_max = None;
+        let mut iops_wr_max = None;
+        let mut bps_max_length = None;
+        let mut bps_rd_max_length = None;
+        let mut bps_wr_max_length = None;
+        let mut iops_max_length = None;
+        let mut iops_rd_max_length = None;
+        let mut iops_wr_max_length = None;
+        let mut iops_size = None;
+        let mut group = None;
+        let mut cache = None;
+        let mut write_threshold = None;
+        let mut dirty_bitmaps = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut ro)?,
+                3 => members.value(&mut drv)?,
+                4 => members.value(&mut backing_file)?,
+                5 => members.value(&mut backing_file_depth)?,
+                6 => members.value(&mut active)?,
+                7 => members.value(&mut encrypted)?,
+                8 => members.value(&mut detect_zeroes)?,
+                9 => members.value(&mut bps)?,
+                10 => members.value(&mut bps_rd)?,
+                11 => members.value(&mut bps_wr)?,
+                12 => members.value(&mut iops)?,
+                13 => members.value(&mut iops_rd)?,
+                14 => members.value(&mut iops_wr)?,
+                15 => members.value(&mut image)?,
+                16 => members.value(&mut bps_max)?,
+                17 => members.value(&mut bps_rd_max)?,
+                18 => members.value(&mut bps_wr_max)?,
+                19 => members.value(&mut iops_max)?,
+                20 => members.value(&mut iops_rd_max)?,
+                21 => members.value(&mut iops_wr_max)?,
+                22 => members.value(&mut bps_max_length)?,
+                23 => members.value(&mut bps_rd_max_length)?,
+                24 => members.value(&mut bps_wr_max_length)?,
+                25 => members.value(&mut iops_max_length)?,
+                26 => members.value(&mut iops_rd_max_length)?,
+                27 => members.value(&mut iops_wr_max_length)?,
+                28 => members.value(&mut iops_size)?,
+                29 => members.value(&mut group)?,
+                30 => members.value(&mut cache)?,
+                31 => members.value(&mut write_threshold)?,
+                32 => members.value(&mut dirty_bitmaps)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDeviceInfo {
-            file: members.required("file")?,
-            node_name: members.optional("node-name")?,
-            ro: members.required("ro")?,
-            drv: members.required("drv")?,
-            backing_file: members.optional("backing_file")?,
-            backing_file_depth: members.required("backing_file_depth")?,
-            active: members.required("active")?,
-            encrypted: members.required("encrypted")?,
-            detect_zeroes: members.required("detect_zeroes")?,
-            bps: members.required("bps")?,
-            bps_rd: members.required("bps_rd")?,
-            bps_wr: members.required("bps_wr")?,
-            iops: members.required("iops")?,
-            iops_rd: members.required("iops_rd")?,
-            iops_wr: members.required("iops_wr")?,
-            image: members.required("image")?,
-            bps_max: members.optional("bps_max")?,
-            bps_rd_max: members.optional("bps_rd_max")?,
-            bps_wr_max: members.optional("bps_wr_max")?,
-            iops_max: members.optional("iops_max")?,
-            iops_rd_max: members.optional("iops_rd_max")?,
-            iops_wr_max: members.optional("iops_wr_max")?,
-            bps_max_length: members.optional("bps_max_length")?,
-            bps_rd_max_length: members.optional("bps_rd_max_length")?,
-            bps_wr_max_length: members.optional("bps_wr_max_length")?,
-            iops_max_length: members.optional("iops_max_length")?,
-            iops_rd_max_length: members.optional("iops_rd_max_length")?,
-            iops_wr_max_length: members.optional("iops_wr_max_length")?,
-            iops_size: members.optional("iops_size")?,
-            group: members.optional("group")?,
-            cache: members.required("cache")?,
-            write_threshold: members.required("write_threshold")?,
-            dirty_bitmaps: members.optional("dirty-bitmaps")?,
+            file: members.required(file, "file")?,
+            node_name,
+            ro: members.required(ro, "ro")?,
+            drv: members.required(drv, "drv")?,
+            backing_file,
+            backing_file_depth: members
+                .required(backing_file_depth, "backing_file_depth")?,
+            active: members.required(active, "active")?,
+            encrypted: members.required(encrypted, "encrypted")?,
+            detect_zeroes: members.required(detect_zeroes, "detect_zeroes")?,
+            bps: members.required(bps, "bps")?,
+            bps_rd: members.required(bps_rd, "bps_rd")?,
+            bps_wr: members.required(bps_wr, "bps_wr")?,
+            iops: members.required(iops, "iops")?,
+            iops_rd: members.required(iops_rd, "iops_rd")?,
+            iops_wr: members.required(iops_wr, "iops_wr")?,
+            image: members.required(image, "image")?,
+            bps_max,
+            bps_rd_max,
+            bps_wr_max,
+            iops_max,
+            iops_rd_max,
+            iops_wr_max,
+            bps_max_length,
+            bps_rd_max_length,
+            bps_wr_max_length,
+            iops_max_length,
+            iops_rd_max_length,
+            iops_wr_max_length,
+            iops_size,
+            group,
+            cache: members.required(cache, "cache")?,
+            write_threshold: members.required(write_threshold, "write_threshold")?,
+            dirty_bitmaps,
         })
     }
 }
@@ -14552,19 +17792,55 @@ impl<'de> ::serde::Deserialize<'de> for BlockInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockInfo {
+    const WHAT: &'static str = "struct BlockInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "qdev",
+        "type",
+        "removable",
+        "locked",
+        "inserted",
+        "tray_open",
+        "io-status",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut qdev = None;
+        let mut type_ = None;
+        let mut removable = None;
+        let mut locked = None;
+        let mut inserted = None;
+        let mut tray_open = None;
+        let mut io_status = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut qdev)?,
+                2 => members.value(&mut type_)?,
+                3 => members.value(&mut removable)?,
+                4 => members.value(&mut locked)?,
+                5 => members.value(&mut inserted)?,
+                6 => members.value(&mut tray_open)?,
+                7 => members.value(&mut io_status)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockInfo {
-            device: members.required("device")?,
-            qdev: members.optional("qdev")?,
-            type_: members.required("type")?,
-            removable: members.required("removable")?,
-            locked: members.required("locked")?,
-            inserted: members.optional("inserted")?,
-            tray_open: members.optional("tray_open")?,
-            io_status: members.optional("io-status")?,
+            device: members.required(device, "device")?,
+            qdev,
+            type_: members.required(type_, "type")?,
+            removable: members.required(removable, "removable")?,
+            locked: members.required(locked, "locked")?,
+            inserted,
+            tray_open,
+            io_status,
         })
     }
 }
@@ -14673,14 +17949,31 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphNode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct XDbgBlockGraphNode",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XDbgBlockGraphNode {
+    const WHAT: &'static str = "struct XDbgBlockGraphNode";
+    const MEMBERS: &'static [&'static str] = &["id", "type", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XDbgBlockGraphNode {
-            id: members.required("id")?,
-            type_: members.required("type")?,
-            name: members.required("name")?,
+            id: members.required(id, "id")?,
+            type_: members.required(type_, "type")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -14729,16 +18022,43 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphEdge {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct XDbgBlockGraphEdge",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XDbgBlockGraphEdge {
+    const WHAT: &'static str = "struct XDbgBlockGraphEdge";
+    const MEMBERS: &'static [&'static str] = &[
+        "parent",
+        "child",
+        "name",
+        "perm",
+        "shared-perm",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut parent = None;
+        let mut child = None;
+        let mut name = None;
+        let mut perm = None;
+        let mut shared_perm = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut parent)?,
+                1 => members.value(&mut child)?,
+                2 => members.value(&mut name)?,
+                3 => members.value(&mut perm)?,
+                4 => members.value(&mut shared_perm)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XDbgBlockGraphEdge {
-            parent: members.required("parent")?,
-            child: members.required("child")?,
-            name: members.required("name")?,
-            perm: members.required("perm")?,
-            shared_perm: members.required("shared-perm")?,
+            parent: members.required(parent, "parent")?,
+            child: members.required(child, "child")?,
+            name: members.required(name, "name")?,
+            perm: members.required(perm, "perm")?,
+            shared_perm: members.required(shared_perm, "shared-perm")?,
         })
     }
 }
@@ -14776,13 +18096,28 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraph {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct XDbgBlockGraph",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XDbgBlockGraph {
+    const WHAT: &'static str = "struct XDbgBlockGraph";
+    const MEMBERS: &'static [&'static str] = &["nodes", "edges"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut nodes = None;
+        let mut edges = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut nodes)?,
+                1 => members.value(&mut edges)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XDbgBlockGraph {
-            nodes: members.required("nodes")?,
-            edges: members.required("edges")?,
+            nodes: members.required(nodes, "nodes")?,
+            edges: members.required(edges, "edges")?,
         })
     }
 }
@@ -14881,27 +18216,96 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceTimedStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDeviceTimedStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDeviceTimedStats {
+    const WHAT: &'static str = "struct BlockDeviceTimedStats";
+    const MEMBERS: &'static [&'static str] = &[
+        "interval_length",
+        "min_rd_latency_ns",
+        "max_rd_latency_ns",
+        "avg_rd_latency_ns",
+        "min_wr_latency_ns",
+        "max_wr_latency_ns",
+        "avg_wr_latency_ns",
+        "min_zone_append_latency_ns",
+        "max_zone_append_latency_ns",
+        "avg_zone_append_latency_ns",
+        "min_flush_latency_ns",
+        "max_flush_latency_ns",
+        "avg_flush_latency_ns",
+        "avg_rd_queue_depth",
+        "avg_wr_queue_depth",
+        "avg_zone_append_queue_depth",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut interval_length = None;
+        let mut min_rd_latency_ns = None;
+        let mut max_rd_latency_ns = None;
+        let mut avg_rd_latency_ns = None;
+        let mut min_wr_latency_ns = None;
+        let mut max_wr_latency_ns = None;
+        let mut avg_wr_latency_ns = None;
+        let mut min_zone_append_latency_ns = None;
+        let mut max_zone_append_latency_ns = None;
+        let mut avg_zone_append_latency_ns = None;
+        let mut min_flush_latency_ns = None;
+        let mut max_flush_latency_ns = None;
+        let mut avg_flush_latency_ns = None;
+        let mut avg_rd_queue_depth = None;
+        let mut avg_wr_queue_depth = None;
+        let mut avg_zone_append_queue_depth = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut interval_length)?,
+                1 => members.value(&mut min_rd_latency_ns)?,
+                2 => members.value(&mut max_rd_latency_ns)?,
+                3 => members.value(&mut avg_rd_latency_ns)?,
+                4 => members.value(&mut min_wr_latency_ns)?,
+                5 => members.value(&mut max_wr_latency_ns)?,
+                6 => members.value(&mut avg_wr_latency_ns)?,
+                7 => members.value(&mut min_zone_append_latency_ns)?,
+                8 => members.value(&mut max_zone_append_latency_ns)?,
+                9 => members.value(&mut avg_zone_append_latency_ns)?,
+                10 => members.value(&mut min_flush_latency_ns)?,
+                11 => members.value(&mut max_flush_latency_ns)?,
+                12 => members.value(&mut avg_flush_latency_ns)?,
+                13 => members.value(&mut avg_rd_queue_depth)?,
+                14 => members.value(&mut avg_wr_queue_depth)?,
+                15 => members.value(&mut avg_zone_append_queue_depth)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDeviceTimedStats {
-            interval_length: members.required("interval_length")?,
-            min_rd_latency_ns: members.required("min_rd_latency_ns")?,
-            max_rd_latency_ns: members.required("max_rd_latency_ns")?,
-            avg_rd_latency_ns: members.required("avg_rd_latency_ns")?,
-            min_wr_latency_ns: members.required("min_wr_latency_ns")?,
-            max_wr_latency_ns: members.required("max_wr_latency_ns")?,
-            avg_wr_latency_ns: members.required("avg_wr_latency_ns")?,
-            min_zone_append_latency_ns: members.required("min_zone_append_latency_ns")?,
-            max_zone_append_latency_ns: members.required("max_zone_append_latency_ns")?,
-            avg_zone_append_latency_ns: members.required("avg_zone_append_latency_ns")?,
-            min_flush_latency_ns: members.required("min_flush_latency_ns")?,
-            max_flush_latency_ns: members.required("max_flush_latency_ns")?,
-            avg_flush_latency_ns: members.required("avg_flush_latency_ns")?,
-            avg_rd_queue_depth: members.required("avg_rd_queue_depth")?,
-            avg_wr_queue_depth: members.required("avg_wr_queue_depth")?,
-            avg_zone_append_queue_depth: members.required("avg_zone_append_queue_depth")?,
+            interval_length: members.required(interval_length, "interval_length")?,
+            min_rd_latency_ns: members.required(min_rd_latency_ns, "min_rd_latency_ns")?,
+            max_rd_latency_ns: members.required(max_rd_latency_ns, "max_rd_latency_ns")?,
+            avg_rd_latency_ns: members.required(avg_rd_latency_ns, "avg_rd_latency_ns")?,
+            min_wr_latency_ns: members.required(min_wr_latency_ns, "min_wr_latency_ns")?,
+            max_wr_latency_ns: members.required(max_wr_latency_ns, "max_wr_latency_ns")?,
+            avg_wr_latency_ns: members.required(avg_wr_latency_ns, "avg_wr_latency_ns")?,
+            min_zone_append_latency_ns: members
+                .required(min_zone_append_latency_ns, "min_zone_append_latency_ns")?,
+            max_zone_append_latency_ns: members
+                .required(max_zone_append_latency_ns, "max_zone_append_latency_ns")?,
+            avg_zone_append_latency_ns: members
+                .required(avg_zone_append_latency_ns, "avg_zone_append_latency_ns")?,
+            min_flush_latency_ns: members
+                .required(min_flush_latency_ns, "min_flush_latency_ns")?,
+            max_flush_latency_ns: members
+                .required(max_flush_latency_ns, "max_flush_latency_ns")?,
+            avg_flush_latency_ns: members
+                .required(avg_flush_latency_ns, "avg_flush_latency_ns")?,
+            avg_rd_queue_depth: members
+                .required(avg_rd_queue_depth, "avg_rd_queue_depth")?,
+            avg_wr_queue_depth: members
+                .required(avg_wr_queue_depth, "avg_wr_queue_depth")?,
+            avg_zone_append_queue_depth: members
+                .required(avg_zone_append_queue_depth, "avg_zone_append_queue_depth")?,
         })
     }
 }
@@ -14945,13 +18349,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockLatencyHistogramInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockLatencyHistogramInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockLatencyHistogramInfo {
+    const WHAT: &'static str = "struct BlockLatencyHistogramInfo";
+    const MEMBERS: &'static [&'static str] = &["boundaries", "bins"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut boundaries = None;
+        let mut bins = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut boundaries)?,
+                1 => members.value(&mut bins)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockLatencyHistogramInfo {
-            boundaries: members.required("boundaries")?,
-            bins: members.required("bins")?,
+            boundaries: members.required(boundaries, "boundaries")?,
+            bins: members.required(bins, "bins")?,
         })
     }
 }
@@ -15162,51 +18581,192 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDeviceStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDeviceStats {
+    const WHAT: &'static str = "struct BlockDeviceStats";
+    const MEMBERS: &'static [&'static str] = &[
+        "rd_bytes",
+        "wr_bytes",
+        "zone_append_bytes",
+        "unmap_bytes",
+        "rd_operations",
+        "wr_operations",
+        "zone_append_operations",
+        "flush_operations",
+        "unmap_operations",
+        "rd_total_time_ns",
+        "wr_total_time_ns",
+        "zone_append_total_time_ns",
+        "flush_total_time_ns",
+        "unmap_total_time_ns",
+        "wr_highest_offset",
+        "rd_merged",
+        "wr_merged",
+        "zone_append_merged",
+        "unmap_merged",
+        "idle_time_ns",
+        "failed_rd_operations",
+        "failed_wr_operations",
+        "failed_zone_append_operations",
+        "failed_flush_operations",
+        "failed_unmap_operations",
+        "invalid_rd_operations",
+        "invalid_wr_operations",
+        "invalid_zone_append_operations",
+        "invalid_flush_operations",
+        "invalid_unmap_operations",
+        "account_invalid",
+        "account_failed",
+        "timed_stats",
+        "rd_latency_histogram",
+        "wr_latency_histogram",
+        "zone_append_latency_histogram",
+        "flush_latency_histogram",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut rd_bytes = None;
+        let mut wr_bytes = None;
+        let mut zone_append_bytes = None;
+        let mut unmap_bytes = None;
+        let mut rd_operations = None;
+        let mut wr_operations = None;
+        let mut zone_append_operations = None;
+        let mut flush_operations = None;
+        let mut unmap_operations = None;
+        let mut rd_total_time_ns = None;
+        let mut wr_total_time_ns = None;
+        let mut zone_append_total_time_ns = None;
+        let mut flush_total_time_ns = None;
+        let mut unmap_total_time_ns = None;
+        let mut wr_highest_offset = None;
+        let mut rd_merged = None;
+        let mut wr_merged = None;
+        let mut zone_append_merged = None;
+        let mut unmap_merged = None;
+        let mut idle_time_ns = None;
+        let mut failed_rd_operations = None;
+        let mut failed_wr_operations = None;
+        let mut failed_zone_append_operations = None;
+        let mut failed_flush_operations = None;
+        let mut failed_unmap_operations = None;
+        let mut invalid_rd_operations = None;
+        let mut invalid_wr_operations = None;
+        let mut invalid_zone_append_operations = None;
+        let mut invalid_flush_operations = None;
+        let mut invalid_unmap_operations = None;
+        let mut account_invalid = None;
+        let mut account_failed = None;
+        let mut timed_stats = None;
+        let mut rd_latency_histogram = None;
+        let mut wr_latency_histogram = None;
+        let mut zone_append_latency_histogram = None;
+        let mut flush_latency_histogram = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut rd_bytes)?,
+                1 => members.value(&mut wr_bytes)?,
+                2 => members.value(&mut zone_append_bytes)?,
+                3 => members.value(&mut unmap_bytes)?,
+                4 => members.value(&mut rd_operations)?,
+                5 => members.value(&mut wr_operations)?,
+                6 => members.value(&mut zone_append_operations)?,
+                7 => members.value(&mut flush_operations)?,
+                8 => members.value(&mut unmap_operations)?,
+                9 => members.value(&mut rd_total_time_ns)?,
+                10 => members.value(&mut wr_total_time_ns)?,
+                11 => members.value(&mut zone_append_total_time_ns)?,
+                12 => members.value(&mut flush_total_time_ns)?,
+                13 => members.value(&mut unmap_total_time_ns)?,
+                14 => members.value(&mut wr_highest_offset)?,
+                15 => members.value(&mut rd_merged)?,
+                16 => members.value(&mut wr_merged)?,
+                17 => members.value(&mut zone_append_merged)?,
+                18 => members.value(&mut unmap_merged)?,
+                19 => members.value(&mut idle_time_ns)?,
+                20 => members.value(&mut failed_rd_operations)?,
+                21 => members.value(&mut failed_wr_operations)?,
+                22 => members.value(&mut failed_zone_append_operations)?,
+                23 => members.value(&mut failed_flush_operations)?,
+                24 => members.value(&mut failed_unmap_operations)?,
+                25 => members.value(&mut invalid_rd_operations)?,
+                26 => members.value(&mut invalid_wr_operations)?,
+                27 => members.value(&mut invalid_zone_append_operations)?,
+                28 => members.value(&mut invalid_flush_operations)?,
+                29 => members.value(&mut invalid_unmap_operations)?,
+                30 => members.value(&mut account_invalid)?,
+                31 => members.value(&mut account_failed)?,
+                32 => members.value(&mut timed_stats)?,
+                33 => members.value(&mut rd_latency_histogram)?,
+                34 => members.value(&mut wr_latency_histogram)?,
+                35 => members.value(&mut zone_append_latency_histogram)?,
+                36 => members.value(&mut flush_latency_histogram)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDeviceStats {
-            rd_bytes: members.required("rd_bytes")?,
-            wr_bytes: members.required("wr_bytes")?,
-            zone_append_bytes: members.required("zone_append_bytes")?,
-            unmap_bytes: members.required("unmap_bytes")?,
-            rd_operations: members.required("rd_operations")?,
-            wr_operations: members.required("wr_operations")?,
-            zone_append_operations: members.required("zone_append_operations")?,
-            flush_operations: members.required("flush_operations")?,
-            unmap_operations: members.required("unmap_operations")?,
-            rd_total_time_ns: members.required("rd_total_time_ns")?,
-            wr_total_time_ns: members.required("wr_total_time_ns")?,
-            zone_append_total_time_ns: members.required("zone_append_total_time_ns")?,
-            flush_total_time_ns: members.required("flush_total_time_ns")?,
-            unmap_total_time_ns: members.required("unmap_total_time_ns")?,
-            wr_highest_offset: members.required("wr_highest_offset")?,
-            rd_merged: members.required("rd_merged")?,
-            wr_merged: members.required("wr_merged")?,
-            zone_append_merged: members.required("zone_append_merged")?,
-            unmap_merged: members.required("unmap_merged")?,
-            idle_time_ns: members.optional("idle_time_ns")?,
-            failed_rd_operations: members.required("failed_rd_operations")?,
-            failed_wr_operations: members.required("failed_wr_operations")?,
+            rd_bytes: members.required(rd_bytes, "rd_bytes")?,
+            wr_bytes: members.required(wr_bytes, "wr_bytes")?,
+            zone_append_bytes: members.required(zone_append_bytes, "zone_append_bytes")?,
+            unmap_bytes: members.required(unmap_bytes, "unmap_bytes")?,
+            rd_operations: members.required(rd_operations, "rd_operations")?,
+            wr_operations: members.required(wr_operations, "wr_operations")?,
+            zone_append_operations: members
+                .required(zone_append_operations, "zone_append_operations")?,
+            flush_operations: members.required(flush_operations, "flush_operations")?,
+            unmap_operations: members.required(unmap_operations, "unmap_operations")?,
+            rd_total_time_ns: members.required(rd_total_time_ns, "rd_total_time_ns")?,
+            wr_total_time_ns: members.required(wr_total_time_ns, "wr_total_time_ns")?,
+            zone_append_total_time_ns: members
+                .required(zone_append_total_time_ns, "zone_append_total_time_ns")?,
+            flush_total_time_ns: members
+                .required(flush_total_time_ns, "flush_total_time_ns")?,
+            unmap_total_time_ns: members
+                .required(unmap_total_time_ns, "unmap_total_time_ns")?,
+            wr_highest_offset: members.required(wr_highest_offset, "wr_highest_offset")?,
+            rd_merged: members.required(rd_merged, "rd_merged")?,
+            wr_merged: members.required(wr_merged, "wr_merged")?,
+            zone_append_merged: members
+                .required(zone_append_merged, "zone_append_merged")?,
+            unmap_merged: members.required(unmap_merged, "unmap_merged")?,
+            idle_time_ns,
+            failed_rd_operations: members
+                .required(failed_rd_operations, "failed_rd_operations")?,
+            failed_wr_operations: members
+                .required(failed_wr_operations, "failed_wr_operations")?,
             failed_zone_append_operations: members
-                .required("failed_zone_append_operations")?,
-            failed_flush_operations: members.required("failed_flush_operations")?,
-            failed_unmap_operations: members.required("failed_unmap_operations")?,
-            invalid_rd_operations: members.required("invalid_rd_operations")?,
-            invalid_wr_operations: members.required("invalid_wr_operations")?,
+                .required(
+                    failed_zone_append_operations,
+                    "failed_zone_append_operations",
+                )?,
+            failed_flush_operations: members
+                .required(failed_flush_operations, "failed_flush_operations")?,
+            failed_unmap_operations: members
+                .required(failed_unmap_operations, "failed_unmap_operations")?,
+            invalid_rd_operations: members
+                .required(invalid_rd_operations, "invalid_rd_operations")?,
+            invalid_wr_operations: members
+                .required(invalid_wr_operations, "invalid_wr_operations")?,
             invalid_zone_append_operations: members
-                .required("invalid_zone_append_operations")?,
-            invalid_flush_operations: members.required("invalid_flush_operations")?,
-            invalid_unmap_operations: members.required("invalid_unmap_operations")?,
-            account_invalid: members.required("account_invalid")?,
-            account_failed: members.required("account_failed")?,
-            timed_stats: members.required("timed_stats")?,
-            rd_latency_histogram: members.optional("rd_latency_histogram")?,
-            wr_latency_histogram: members.optional("wr_latency_histogram")?,
-            zone_append_latency_histogram: members
-                .optional("zone_append_latency_histogram")?,
-            flush_latency_histogram: members.optional("flush_latency_histogram")?,
+                .required(
+                    invalid_zone_append_operations,
+                    "invalid_zone_append_operations",
+                )?,
+            invalid_flush_operations: members
+                .required(invalid_flush_operations, "invalid_flush_operations")?,
+            invalid_unmap_operations: members
+                .required(invalid_unmap_operations, "invalid_unmap_operations")?,
+            account_invalid: members.required(account_invalid, "account_invalid")?,
+            account_failed: members.required(account_failed, "account_failed")?,
+            timed_stats: members.required(timed_stats, "timed_stats")?,
+            rd_latency_histogram,
+            wr_latency_histogram,
+            zone_append_latency_histogram,
+            flush_latency_histogram,
         })
     }
 }
@@ -15247,14 +18807,35 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecificFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockStatsSpecificFile",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockStatsSpecificFile {
+    const WHAT: &'static str = "struct BlockStatsSpecificFile";
+    const MEMBERS: &'static [&'static str] = &[
+        "discard-nb-ok",
+        "discard-nb-failed",
+        "discard-bytes-ok",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut discard_nb_ok = None;
+        let mut discard_nb_failed = None;
+        let mut discard_bytes_ok = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut discard_nb_ok)?,
+                1 => members.value(&mut discard_nb_failed)?,
+                2 => members.value(&mut discard_bytes_ok)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockStatsSpecificFile {
-            discard_nb_ok: members.required("discard-nb-ok")?,
-            discard_nb_failed: members.required("discard-nb-failed")?,
-            discard_bytes_ok: members.required("discard-bytes-ok")?,
+            discard_nb_ok: members.required(discard_nb_ok, "discard-nb-ok")?,
+            discard_nb_failed: members.required(discard_nb_failed, "discard-nb-failed")?,
+            discard_bytes_ok: members.required(discard_bytes_ok, "discard-bytes-ok")?,
         })
     }
 }
@@ -15296,14 +18877,36 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecificNvme {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockStatsSpecificNvme",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockStatsSpecificNvme {
+    const WHAT: &'static str = "struct BlockStatsSpecificNvme";
+    const MEMBERS: &'static [&'static str] = &[
+        "completion-errors",
+        "aligned-accesses",
+        "unaligned-accesses",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut completion_errors = None;
+        let mut aligned_accesses = None;
+        let mut unaligned_accesses = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut completion_errors)?,
+                1 => members.value(&mut aligned_accesses)?,
+                2 => members.value(&mut unaligned_accesses)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockStatsSpecificNvme {
-            completion_errors: members.required("completion-errors")?,
-            aligned_accesses: members.required("aligned-accesses")?,
-            unaligned_accesses: members.required("unaligned-accesses")?,
+            completion_errors: members.required(completion_errors, "completion-errors")?,
+            aligned_accesses: members.required(aligned_accesses, "aligned-accesses")?,
+            unaligned_accesses: members
+                .required(unaligned_accesses, "unaligned-accesses")?,
         })
     }
 }
@@ -15611,7 +19214,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecific {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockStatsSpecific",
         )?;
@@ -15723,18 +19326,51 @@ impl<'de> ::serde::Deserialize<'de> for BlockStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockStats {
+    const WHAT: &'static str = "struct BlockStats";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "qdev",
+        "node-name",
+        "stats",
+        "driver-specific",
+        "parent",
+        "backing",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut qdev = None;
+        let mut node_name = None;
+        let mut stats = None;
+        let mut driver_specific = None;
+        let mut parent = None;
+        let mut backing = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut qdev)?,
+                2 => members.value(&mut node_name)?,
+                3 => members.value(&mut stats)?,
+                4 => members.value(&mut driver_specific)?,
+                5 => members.value(&mut parent)?,
+                6 => members.value(&mut backing)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockStats {
-            device: members.optional("device")?,
-            qdev: members.optional("qdev")?,
-            node_name: members.optional("node-name")?,
-            stats: members.required("stats")?,
-            driver_specific: members.optional("driver-specific")?,
-            parent: members.optional("parent")?,
-            backing: members.optional("backing")?,
+            device,
+            qdev,
+            node_name,
+            stats: members.required(stats, "stats")?,
+            driver_specific,
+            parent,
+            backing,
         })
     }
 }
@@ -15984,16 +19620,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsFile",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsFile {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsFile";
+    const MEMBERS: &'static [&'static str] = &[
+        "filename",
+        "size",
+        "preallocation",
+        "nocow",
+        "extent-size-hint",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut size = None;
+        let mut preallocation = None;
+        let mut nocow = None;
+        let mut extent_size_hint = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut preallocation)?,
+                3 => members.value(&mut nocow)?,
+                4 => members.value(&mut extent_size_hint)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsFile {
-            filename: members.required("filename")?,
-            size: members.required("size")?,
-            preallocation: members.optional("preallocation")?,
-            nocow: members.optional("nocow")?,
-            extent_size_hint: members.optional("extent-size-hint")?,
+            filename: members.required(filename, "filename")?,
+            size: members.required(size, "size")?,
+            preallocation,
+            nocow,
+            extent_size_hint,
         })
     }
 }
@@ -16034,14 +19697,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsGluster {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsGluster",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsGluster {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsGluster";
+    const MEMBERS: &'static [&'static str] = &["location", "size", "preallocation"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut location = None;
+        let mut size = None;
+        let mut preallocation = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut location)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut preallocation)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsGluster {
-            location: members.required("location")?,
-            size: members.required("size")?,
-            preallocation: members.optional("preallocation")?,
+            location: members.required(location, "location")?,
+            size: members.required(size, "size")?,
+            preallocation,
         })
     }
 }
@@ -16112,22 +19792,67 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsLUKS {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &[
+        "key-secret",
+        "cipher-alg",
+        "cipher-mode",
+        "ivgen-alg",
+        "ivgen-hash-alg",
+        "hash-alg",
+        "iter-time",
+        "file",
+        "header",
+        "size",
+        "preallocation",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        let mut cipher_alg = None;
+        let mut cipher_mode = None;
+        let mut ivgen_alg = None;
+        let mut ivgen_hash_alg = None;
+        let mut hash_alg = None;
+        let mut iter_time = None;
+        let mut file = None;
+        let mut header = None;
+        let mut size = None;
+        let mut preallocation = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                1 => members.value(&mut cipher_alg)?,
+                2 => members.value(&mut cipher_mode)?,
+                3 => members.value(&mut ivgen_alg)?,
+                4 => members.value(&mut ivgen_hash_alg)?,
+                5 => members.value(&mut hash_alg)?,
+                6 => members.value(&mut iter_time)?,
+                7 => members.value(&mut file)?,
+                8 => members.value(&mut header)?,
+                9 => members.value(&mut size)?,
+                10 => members.value(&mut preallocation)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsLUKS {
-            key_secret: members.optional("key-secret")?,
-            cipher_alg: members.optional("cipher-alg")?,
-            cipher_mode: members.optional("cipher-mode")?,
-            ivgen_alg: members.optional("ivgen-alg")?,
-            ivgen_hash_alg: members.optional("ivgen-hash-alg")?,
-            hash_alg: members.optional("hash-alg")?,
-            iter_time: members.optional("iter-time")?,
-            file: members.optional("file")?,
-            header: members.optional("header")?,
-            size: members.required("size")?,
-            preallocation: members.optional("preallocation")?,
+            key_secret,
+            cipher_alg,
+            cipher_mode,
+            ivgen_alg,
+            ivgen_hash_alg,
+            hash_alg,
+            iter_time,
+            file,
+            header,
+            size: members.required(size, "size")?,
+            preallocation,
         })
     }
 }
@@ -16165,13 +19890,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsNfs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsNfs",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsNfs {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsNfs";
+    const MEMBERS: &'static [&'static str] = &["location", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut location = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut location)?,
+                1 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsNfs {
-            location: members.required("location")?,
-            size: members.required("size")?,
+            location: members.required(location, "location")?,
+            size: members.required(size, "size")?,
         })
     }
 }
@@ -16212,14 +19952,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsParallels {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsParallels",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsParallels {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsParallels";
+    const MEMBERS: &'static [&'static str] = &["file", "size", "cluster-size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut cluster_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut cluster_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsParallels {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            cluster_size: members.optional("cluster-size")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            cluster_size,
         })
     }
 }
@@ -16276,18 +20033,51 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockCreateOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockCreateOptionsLUKS {
+    const WHAT: &'static str = "struct QCryptoBlockCreateOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &[
+        "key-secret",
+        "cipher-alg",
+        "cipher-mode",
+        "ivgen-alg",
+        "ivgen-hash-alg",
+        "hash-alg",
+        "iter-time",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key_secret = None;
+        let mut cipher_alg = None;
+        let mut cipher_mode = None;
+        let mut ivgen_alg = None;
+        let mut ivgen_hash_alg = None;
+        let mut hash_alg = None;
+        let mut iter_time = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key_secret)?,
+                1 => members.value(&mut cipher_alg)?,
+                2 => members.value(&mut cipher_mode)?,
+                3 => members.value(&mut ivgen_alg)?,
+                4 => members.value(&mut ivgen_hash_alg)?,
+                5 => members.value(&mut hash_alg)?,
+                6 => members.value(&mut iter_time)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockCreateOptionsLUKS {
-            key_secret: members.optional("key-secret")?,
-            cipher_alg: members.optional("cipher-alg")?,
-            cipher_mode: members.optional("cipher-mode")?,
-            ivgen_alg: members.optional("ivgen-alg")?,
-            ivgen_hash_alg: members.optional("ivgen-hash-alg")?,
-            hash_alg: members.optional("hash-alg")?,
-            iter_time: members.optional("iter-time")?,
+            key_secret,
+            cipher_alg,
+            cipher_mode,
+            ivgen_alg,
+            ivgen_hash_alg,
+            hash_alg,
+            iter_time,
         })
     }
 }
@@ -16376,7 +20166,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union QCryptoBlockCreateOptions",
         )?;
@@ -16439,15 +20229,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQcow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsQcow",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsQcow {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsQcow";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "size",
+        "backing-file",
+        "encrypt",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut backing_file = None;
+        let mut encrypt = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut backing_file)?,
+                3 => members.value(&mut encrypt)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsQcow {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            backing_file: members.optional("backing-file")?,
-            encrypt: members.optional("encrypt")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            backing_file,
+            encrypt,
         })
     }
 }
@@ -16594,25 +20408,79 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQcow2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsQcow2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsQcow2 {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsQcow2";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "data-file",
+        "data-file-raw",
+        "extended-l2",
+        "size",
+        "version",
+        "backing-file",
+        "backing-fmt",
+        "encrypt",
+        "cluster-size",
+        "preallocation",
+        "lazy-refcounts",
+        "refcount-bits",
+        "compression-type",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut data_file = None;
+        let mut data_file_raw = None;
+        let mut extended_l2 = None;
+        let mut size = None;
+        let mut version = None;
+        let mut backing_file = None;
+        let mut backing_fmt = None;
+        let mut encrypt = None;
+        let mut cluster_size = None;
+        let mut preallocation = None;
+        let mut lazy_refcounts = None;
+        let mut refcount_bits = None;
+        let mut compression_type = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut data_file)?,
+                2 => members.value(&mut data_file_raw)?,
+                3 => members.value(&mut extended_l2)?,
+                4 => members.value(&mut size)?,
+                5 => members.value(&mut version)?,
+                6 => members.value(&mut backing_file)?,
+                7 => members.value(&mut backing_fmt)?,
+                8 => members.value(&mut encrypt)?,
+                9 => members.value(&mut cluster_size)?,
+                10 => members.value(&mut preallocation)?,
+                11 => members.value(&mut lazy_refcounts)?,
+                12 => members.value(&mut refcount_bits)?,
+                13 => members.value(&mut compression_type)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsQcow2 {
-            file: members.required("file")?,
-            data_file: members.optional("data-file")?,
-            data_file_raw: members.optional("data-file-raw")?,
-            extended_l2: members.optional("extended-l2")?,
-            size: members.required("size")?,
-            version: members.optional("version")?,
-            backing_file: members.optional("backing-file")?,
-            backing_fmt: members.optional("backing-fmt")?,
-            encrypt: members.optional("encrypt")?,
-            cluster_size: members.optional("cluster-size")?,
-            preallocation: members.optional("preallocation")?,
-            lazy_refcounts: members.optional("lazy-refcounts")?,
-            refcount_bits: members.optional("refcount-bits")?,
-            compression_type: members.optional("compression-type")?,
+            file: members.required(file, "file")?,
+            data_file,
+            data_file_raw,
+            extended_l2,
+            size: members.required(size, "size")?,
+            version,
+            backing_file,
+            backing_fmt,
+            encrypt,
+            cluster_size,
+            preallocation,
+            lazy_refcounts,
+            refcount_bits,
+            compression_type,
         })
     }
 }
@@ -16663,17 +20531,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsQed {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsQed",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsQed {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsQed";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "size",
+        "backing-file",
+        "backing-fmt",
+        "cluster-size",
+        "table-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut backing_file = None;
+        let mut backing_fmt = None;
+        let mut cluster_size = None;
+        let mut table_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut backing_file)?,
+                3 => members.value(&mut backing_fmt)?,
+                4 => members.value(&mut cluster_size)?,
+                5 => members.value(&mut table_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsQed {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            backing_file: members.optional("backing-file")?,
-            backing_fmt: members.optional("backing-fmt")?,
-            cluster_size: members.optional("cluster-size")?,
-            table_size: members.optional("table-size")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            backing_file,
+            backing_fmt,
+            cluster_size,
+            table_size,
         })
     }
 }
@@ -16718,15 +20616,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsRbd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsRbd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsRbd {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsRbd";
+    const MEMBERS: &'static [&'static str] = &[
+        "location",
+        "size",
+        "cluster-size",
+        "encrypt",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut location = None;
+        let mut size = None;
+        let mut cluster_size = None;
+        let mut encrypt = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut location)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut cluster_size)?,
+                3 => members.value(&mut encrypt)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsRbd {
-            location: members.required("location")?,
-            size: members.required("size")?,
-            cluster_size: members.optional("cluster-size")?,
-            encrypt: members.optional("encrypt")?,
+            location: members.required(location, "location")?,
+            size: members.required(size, "size")?,
+            cluster_size,
+            encrypt,
         })
     }
 }
@@ -16764,13 +20686,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsSsh {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsSsh",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsSsh {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsSsh";
+    const MEMBERS: &'static [&'static str] = &["location", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut location = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut location)?,
+                1 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsSsh {
-            location: members.required("location")?,
-            size: members.required("size")?,
+            location: members.required(location, "location")?,
+            size: members.required(size, "size")?,
         })
     }
 }
@@ -16812,14 +20749,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVdi {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsVdi",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsVdi {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsVdi";
+    const MEMBERS: &'static [&'static str] = &["file", "size", "preallocation"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut preallocation = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut preallocation)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsVdi {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            preallocation: members.optional("preallocation")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            preallocation,
         })
     }
 }
@@ -16937,17 +20891,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVhdx {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsVhdx",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsVhdx {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsVhdx";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "size",
+        "log-size",
+        "block-size",
+        "subformat",
+        "block-state-zero",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut log_size = None;
+        let mut block_size = None;
+        let mut subformat = None;
+        let mut block_state_zero = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut log_size)?,
+                3 => members.value(&mut block_size)?,
+                4 => members.value(&mut subformat)?,
+                5 => members.value(&mut block_state_zero)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsVhdx {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            log_size: members.optional("log-size")?,
-            block_size: members.optional("block-size")?,
-            subformat: members.optional("subformat")?,
-            block_state_zero: members.optional("block-state-zero")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            log_size,
+            block_size,
+            subformat,
+            block_state_zero,
         })
     }
 }
@@ -17162,20 +21146,59 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVmdk {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsVmdk",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsVmdk {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsVmdk";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "size",
+        "extents",
+        "subformat",
+        "backing-file",
+        "adapter-type",
+        "hwversion",
+        "toolsversion",
+        "zeroed-grain",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut extents = None;
+        let mut subformat = None;
+        let mut backing_file = None;
+        let mut adapter_type = None;
+        let mut hwversion = None;
+        let mut toolsversion = None;
+        let mut zeroed_grain = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut extents)?,
+                3 => members.value(&mut subformat)?,
+                4 => members.value(&mut backing_file)?,
+                5 => members.value(&mut adapter_type)?,
+                6 => members.value(&mut hwversion)?,
+                7 => members.value(&mut toolsversion)?,
+                8 => members.value(&mut zeroed_grain)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsVmdk {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            extents: members.optional("extents")?,
-            subformat: members.optional("subformat")?,
-            backing_file: members.optional("backing-file")?,
-            adapter_type: members.optional("adapter-type")?,
-            hwversion: members.optional("hwversion")?,
-            toolsversion: members.optional("toolsversion")?,
-            zeroed_grain: members.optional("zeroed-grain")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            extents,
+            subformat,
+            backing_file,
+            adapter_type,
+            hwversion,
+            toolsversion,
+            zeroed_grain,
         })
     }
 }
@@ -17281,15 +21304,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptionsVpc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevCreateOptionsVpc",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevCreateOptionsVpc {
+    const WHAT: &'static str = "struct BlockdevCreateOptionsVpc";
+    const MEMBERS: &'static [&'static str] = &[
+        "file",
+        "size",
+        "subformat",
+        "force-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut file = None;
+        let mut size = None;
+        let mut subformat = None;
+        let mut force_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut file)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut subformat)?,
+                3 => members.value(&mut force_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevCreateOptionsVpc {
-            file: members.required("file")?,
-            size: members.required("size")?,
-            subformat: members.optional("subformat")?,
-            force_size: members.optional("force-size")?,
+            file: members.required(file, "file")?,
+            size: members.required(size, "size")?,
+            subformat,
+            force_size,
         })
     }
 }
@@ -17630,7 +21677,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockdevCreateOptions",
         )?;
@@ -17818,17 +21865,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevAmendOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevAmendOptionsLUKS {
+    const WHAT: &'static str = "struct BlockdevAmendOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &[
+        "state",
+        "new-secret",
+        "old-secret",
+        "keyslot",
+        "iter-time",
+        "secret",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut state = None;
+        let mut new_secret = None;
+        let mut old_secret = None;
+        let mut keyslot = None;
+        let mut iter_time = None;
+        let mut secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut state)?,
+                1 => members.value(&mut new_secret)?,
+                2 => members.value(&mut old_secret)?,
+                3 => members.value(&mut keyslot)?,
+                4 => members.value(&mut iter_time)?,
+                5 => members.value(&mut secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevAmendOptionsLUKS {
-            state: members.required("state")?,
-            new_secret: members.optional("new-secret")?,
-            old_secret: members.optional("old-secret")?,
-            keyslot: members.optional("keyslot")?,
-            iter_time: members.optional("iter-time")?,
-            secret: members.optional("secret")?,
+            state: members.required(state, "state")?,
+            new_secret,
+            old_secret,
+            keyslot,
+            iter_time,
+            secret,
         })
     }
 }
@@ -17886,17 +21963,47 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptionsLUKS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptoBlockAmendOptionsLUKS",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptoBlockAmendOptionsLUKS {
+    const WHAT: &'static str = "struct QCryptoBlockAmendOptionsLUKS";
+    const MEMBERS: &'static [&'static str] = &[
+        "state",
+        "new-secret",
+        "old-secret",
+        "keyslot",
+        "iter-time",
+        "secret",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut state = None;
+        let mut new_secret = None;
+        let mut old_secret = None;
+        let mut keyslot = None;
+        let mut iter_time = None;
+        let mut secret = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut state)?,
+                1 => members.value(&mut new_secret)?,
+                2 => members.value(&mut old_secret)?,
+                3 => members.value(&mut keyslot)?,
+                4 => members.value(&mut iter_time)?,
+                5 => members.value(&mut secret)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptoBlockAmendOptionsLUKS {
-            state: members.required("state")?,
-            new_secret: members.optional("new-secret")?,
-            old_secret: members.optional("old-secret")?,
-            keyslot: members.optional("keyslot")?,
-            iter_time: members.optional("iter-time")?,
-            secret: members.optional("secret")?,
+            state: members.required(state, "state")?,
+            new_secret,
+            old_secret,
+            keyslot,
+            iter_time,
+            secret,
         })
     }
 }
@@ -17984,7 +22091,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union QCryptoBlockAmendOptions",
         )?;
@@ -18034,12 +22141,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptionsQcow2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevAmendOptionsQcow2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevAmendOptionsQcow2 {
+    const WHAT: &'static str = "struct BlockdevAmendOptionsQcow2";
+    const MEMBERS: &'static [&'static str] = &["encrypt"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut encrypt = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut encrypt)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevAmendOptionsQcow2 {
-            encrypt: members.optional("encrypt")?,
+            encrypt,
         })
     }
 }
@@ -18368,7 +22488,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockdevAmendOptions",
         )?;
@@ -18480,16 +22600,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAdd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapAdd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapAdd {
+    const WHAT: &'static str = "struct BlockDirtyBitmapAdd";
+    const MEMBERS: &'static [&'static str] = &[
+        "node",
+        "name",
+        "granularity",
+        "persistent",
+        "disabled",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        let mut granularity = None;
+        let mut persistent = None;
+        let mut disabled = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                2 => members.value(&mut granularity)?,
+                3 => members.value(&mut persistent)?,
+                4 => members.value(&mut disabled)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapAdd {
-            node: members.required("node")?,
-            name: members.required("name")?,
-            granularity: members.optional("granularity")?,
-            persistent: members.optional("persistent")?,
-            disabled: members.optional("disabled")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
+            granularity,
+            persistent,
+            disabled,
         })
     }
 }
@@ -18531,14 +22678,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMerge {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapMerge",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapMerge {
+    const WHAT: &'static str = "struct BlockDirtyBitmapMerge";
+    const MEMBERS: &'static [&'static str] = &["node", "target", "bitmaps"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut target = None;
+        let mut bitmaps = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut target)?,
+                2 => members.value(&mut bitmaps)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapMerge {
-            node: members.required("node")?,
-            target: members.required("target")?,
-            bitmaps: members.required("bitmaps")?,
+            node: members.required(node, "node")?,
+            target: members.required(target, "target")?,
+            bitmaps: members.required(bitmaps, "bitmaps")?,
         })
     }
 }
@@ -18576,13 +22740,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmap {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmap",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmap {
+    const WHAT: &'static str = "struct BlockDirtyBitmap";
+    const MEMBERS: &'static [&'static str] = &["node", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmap {
-            node: members.required("node")?,
-            name: members.required("name")?,
+            node: members.required(node, "node")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -18677,12 +22856,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapSha256 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapSha256",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapSha256 {
+    const WHAT: &'static str = "struct BlockDirtyBitmapSha256";
+    const MEMBERS: &'static [&'static str] = &["sha256"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut sha256 = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut sha256)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapSha256 {
-            sha256: members.required("sha256")?,
+            sha256: members.required(sha256, "sha256")?,
         })
     }
 }
@@ -18737,15 +22929,39 @@ impl<'de> ::serde::Deserialize<'de> for BackupPerf {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BackupPerf",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BackupPerf {
+    const WHAT: &'static str = "struct BackupPerf";
+    const MEMBERS: &'static [&'static str] = &[
+        "use-copy-range",
+        "max-workers",
+        "max-chunk",
+        "min-cluster-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut use_copy_range = None;
+        let mut max_workers = None;
+        let mut max_chunk = None;
+        let mut min_cluster_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut use_copy_range)?,
+                1 => members.value(&mut max_workers)?,
+                2 => members.value(&mut max_chunk)?,
+                3 => members.value(&mut min_cluster_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BackupPerf {
-            use_copy_range: members.optional("use-copy-range")?,
-            max_workers: members.optional("max-workers")?,
-            max_chunk: members.optional("max-chunk")?,
-            min_cluster_size: members.optional("min-cluster-size")?,
+            use_copy_range,
+            max_workers,
+            max_chunk,
+            min_cluster_size,
         })
     }
 }
@@ -19064,26 +23280,83 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevBackup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevBackup",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevBackup {
+    const WHAT: &'static str = "struct BlockdevBackup";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "sync",
+        "speed",
+        "bitmap",
+        "bitmap-mode",
+        "compress",
+        "on-source-error",
+        "on-target-error",
+        "auto-finalize",
+        "auto-dismiss",
+        "filter-node-name",
+        "discard-source",
+        "x-perf",
+        "target",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut sync = None;
+        let mut speed = None;
+        let mut bitmap = None;
+        let mut bitmap_mode = None;
+        let mut compress = None;
+        let mut on_source_error = None;
+        let mut on_target_error = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        let mut filter_node_name = None;
+        let mut discard_source = None;
+        let mut x_perf = None;
+        let mut target = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut sync)?,
+                3 => members.value(&mut speed)?,
+                4 => members.value(&mut bitmap)?,
+                5 => members.value(&mut bitmap_mode)?,
+                6 => members.value(&mut compress)?,
+                7 => members.value(&mut on_source_error)?,
+                8 => members.value(&mut on_target_error)?,
+                9 => members.value(&mut auto_finalize)?,
+                10 => members.value(&mut auto_dismiss)?,
+                11 => members.value(&mut filter_node_name)?,
+                12 => members.value(&mut discard_source)?,
+                13 => members.value(&mut x_perf)?,
+                14 => members.value(&mut target)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevBackup {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            sync: members.required("sync")?,
-            speed: members.optional("speed")?,
-            bitmap: members.optional("bitmap")?,
-            bitmap_mode: members.optional("bitmap-mode")?,
-            compress: members.optional("compress")?,
-            on_source_error: members.optional("on-source-error")?,
-            on_target_error: members.optional("on-target-error")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
-            filter_node_name: members.optional("filter-node-name")?,
-            discard_source: members.optional("discard-source")?,
-            x_perf: members.optional("x-perf")?,
-            target: members.required("target")?,
+            job_id,
+            device: members.required(device, "device")?,
+            sync: members.required(sync, "sync")?,
+            speed,
+            bitmap,
+            bitmap_mode,
+            compress,
+            on_source_error,
+            on_target_error,
+            auto_finalize,
+            auto_dismiss,
+            filter_node_name,
+            discard_source,
+            x_perf,
+            target: members.required(target, "target")?,
         })
     }
 }
@@ -19246,28 +23519,91 @@ impl<'de> ::serde::Deserialize<'de> for DriveBackup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DriveBackup",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DriveBackup {
+    const WHAT: &'static str = "struct DriveBackup";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "sync",
+        "speed",
+        "bitmap",
+        "bitmap-mode",
+        "compress",
+        "on-source-error",
+        "on-target-error",
+        "auto-finalize",
+        "auto-dismiss",
+        "filter-node-name",
+        "discard-source",
+        "x-perf",
+        "target",
+        "format",
+        "mode",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut sync = None;
+        let mut speed = None;
+        let mut bitmap = None;
+        let mut bitmap_mode = None;
+        let mut compress = None;
+        let mut on_source_error = None;
+        let mut on_target_error = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        let mut filter_node_name = None;
+        let mut discard_source = None;
+        let mut x_perf = None;
+        let mut target = None;
+        let mut format = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut sync)?,
+                3 => members.value(&mut speed)?,
+                4 => members.value(&mut bitmap)?,
+                5 => members.value(&mut bitmap_mode)?,
+                6 => members.value(&mut compress)?,
+                7 => members.value(&mut on_source_error)?,
+                8 => members.value(&mut on_target_error)?,
+                9 => members.value(&mut auto_finalize)?,
+                10 => members.value(&mut auto_dismiss)?,
+                11 => members.value(&mut filter_node_name)?,
+                12 => members.value(&mut discard_source)?,
+                13 => members.value(&mut x_perf)?,
+                14 => members.value(&mut target)?,
+                15 => members.value(&mut format)?,
+                16 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DriveBackup {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            sync: members.required("sync")?,
-            speed: members.optional("speed")?,
-            bitmap: members.optional("bitmap")?,
-            bitmap_mode: members.optional("bitmap-mode")?,
-            compress: members.optional("compress")?,
-            on_source_error: members.optional("on-source-error")?,
-            on_target_error: members.optional("on-target-error")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
-            filter_node_name: members.optional("filter-node-name")?,
-            discard_source: members.optional("discard-source")?,
-            x_perf: members.optional("x-perf")?,
-            target: members.required("target")?,
-            format: members.optional("format")?,
-            mode: members.optional("mode")?,
+            job_id,
+            device: members.required(device, "device")?,
+            sync: members.required(sync, "sync")?,
+            speed,
+            bitmap,
+            bitmap_mode,
+            compress,
+            on_source_error,
+            on_target_error,
+            auto_finalize,
+            auto_dismiss,
+            filter_node_name,
+            discard_source,
+            x_perf,
+            target: members.required(target, "target")?,
+            format,
+            mode,
         })
     }
 }
@@ -19427,28 +23763,91 @@ impl<'de> ::serde::Deserialize<'de> for DriveMirror {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DriveMirror",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DriveMirror {
+    const WHAT: &'static str = "struct DriveMirror";
+    const MEMBERS: &'static [&'static str] = &[
+        "job-id",
+        "device",
+        "target",
+        "format",
+        "node-name",
+        "replaces",
+        "sync",
+        "mode",
+        "speed",
+        "granularity",
+        "buf-size",
+        "on-source-error",
+        "on-target-error",
+        "unmap",
+        "copy-mode",
+        "auto-finalize",
+        "auto-dismiss",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut job_id = None;
+        let mut device = None;
+        let mut target = None;
+        let mut format = None;
+        let mut node_name = None;
+        let mut replaces = None;
+        let mut sync = None;
+        let mut mode = None;
+        let mut speed = None;
+        let mut granularity = None;
+        let mut buf_size = None;
+        let mut on_source_error = None;
+        let mut on_target_error = None;
+        let mut unmap = None;
+        let mut copy_mode = None;
+        let mut auto_finalize = None;
+        let mut auto_dismiss = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut job_id)?,
+                1 => members.value(&mut device)?,
+                2 => members.value(&mut target)?,
+                3 => members.value(&mut format)?,
+                4 => members.value(&mut node_name)?,
+                5 => members.value(&mut replaces)?,
+                6 => members.value(&mut sync)?,
+                7 => members.value(&mut mode)?,
+                8 => members.value(&mut speed)?,
+                9 => members.value(&mut granularity)?,
+                10 => members.value(&mut buf_size)?,
+                11 => members.value(&mut on_source_error)?,
+                12 => members.value(&mut on_target_error)?,
+                13 => members.value(&mut unmap)?,
+                14 => members.value(&mut copy_mode)?,
+                15 => members.value(&mut auto_finalize)?,
+                16 => members.value(&mut auto_dismiss)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DriveMirror {
-            job_id: members.optional("job-id")?,
-            device: members.required("device")?,
-            target: members.required("target")?,
-            format: members.optional("format")?,
-            node_name: members.optional("node-name")?,
-            replaces: members.optional("replaces")?,
-            sync: members.required("sync")?,
-            mode: members.optional("mode")?,
-            speed: members.optional("speed")?,
-            granularity: members.optional("granularity")?,
-            buf_size: members.optional("buf-size")?,
-            on_source_error: members.optional("on-source-error")?,
-            on_target_error: members.optional("on-target-error")?,
-            unmap: members.optional("unmap")?,
-            copy_mode: members.optional("copy-mode")?,
-            auto_finalize: members.optional("auto-finalize")?,
-            auto_dismiss: members.optional("auto-dismiss")?,
+            job_id,
+            device: members.required(device, "device")?,
+            target: members.required(target, "target")?,
+            format,
+            node_name,
+            replaces,
+            sync: members.required(sync, "sync")?,
+            mode,
+            speed,
+            granularity,
+            buf_size,
+            on_source_error,
+            on_target_error,
+            unmap,
+            copy_mode,
+            auto_finalize,
+            auto_dismiss,
         })
     }
 }
@@ -19484,12 +23883,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfoMirror {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockJobInfoMirror",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobInfoMirror {
+    const WHAT: &'static str = "struct BlockJobInfoMirror";
+    const MEMBERS: &'static [&'static str] = &["actively-synced"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut actively_synced = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut actively_synced)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobInfoMirror {
-            actively_synced: members.required("actively-synced")?,
+            actively_synced: members.required(actively_synced, "actively-synced")?,
         })
     }
 }
@@ -19650,7 +24062,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockJobInfo",
         )?;
@@ -19732,12 +24144,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptionsMirror {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockJobChangeOptionsMirror",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockJobChangeOptionsMirror {
+    const WHAT: &'static str = "struct BlockJobChangeOptionsMirror";
+    const MEMBERS: &'static [&'static str] = &["copy-mode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut copy_mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut copy_mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockJobChangeOptionsMirror {
-            copy_mode: members.required("copy-mode")?,
+            copy_mode: members.required(copy_mode, "copy-mode")?,
         })
     }
 }
@@ -19868,7 +24293,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockJobChangeOptions",
         )?;
@@ -19931,13 +24356,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshot {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshot",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshot {
+    const WHAT: &'static str = "struct BlockdevSnapshot";
+    const MEMBERS: &'static [&'static str] = &["node", "overlay"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut overlay = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut overlay)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshot {
-            node: members.required("node")?,
-            overlay: members.required("overlay")?,
+            node: members.required(node, "node")?,
+            overlay: members.required(overlay, "overlay")?,
         })
     }
 }
@@ -19977,13 +24417,28 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternal {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshotInternal",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotInternal {
+    const WHAT: &'static str = "struct BlockdevSnapshotInternal";
+    const MEMBERS: &'static [&'static str] = &["device", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotInternal {
-            device: members.required("device")?,
-            name: members.required("name")?,
+            device: members.required(device, "device")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -20039,17 +24494,47 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSync {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshotSync",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotSync {
+    const WHAT: &'static str = "struct BlockdevSnapshotSync";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "node-name",
+        "snapshot-file",
+        "snapshot-node-name",
+        "format",
+        "mode",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut node_name = None;
+        let mut snapshot_file = None;
+        let mut snapshot_node_name = None;
+        let mut format = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut node_name)?,
+                2 => members.value(&mut snapshot_file)?,
+                3 => members.value(&mut snapshot_node_name)?,
+                4 => members.value(&mut format)?,
+                5 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotSync {
-            device: members.optional("device")?,
-            node_name: members.optional("node-name")?,
-            snapshot_file: members.required("snapshot-file")?,
-            snapshot_node_name: members.optional("snapshot-node-name")?,
-            format: members.optional("format")?,
-            mode: members.optional("mode")?,
+            device,
+            node_name,
+            snapshot_file: members.required(snapshot_file, "snapshot-file")?,
+            snapshot_node_name,
+            format,
+            mode,
         })
     }
 }
@@ -20200,7 +24685,7 @@ impl<'de> ::serde::Deserialize<'de> for Abort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::Members::deserialize(deserializer, "struct Abort")?;
+        crate::support::deserialize_empty(deserializer, "struct Abort")?;
         ::core::result::Result::Ok(Abort {})
     }
 }
@@ -20235,12 +24720,25 @@ impl<'de> ::serde::Deserialize<'de> for AbortWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AbortWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AbortWrapper {
+    const WHAT: &'static str = "struct AbortWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AbortWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20275,12 +24773,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapAddWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapAddWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapAddWrapper {
+    const WHAT: &'static str = "struct BlockDirtyBitmapAddWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapAddWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20315,12 +24826,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapWrapper {
+    const WHAT: &'static str = "struct BlockDirtyBitmapWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20355,12 +24879,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapMergeWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockDirtyBitmapMergeWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockDirtyBitmapMergeWrapper {
+    const WHAT: &'static str = "struct BlockDirtyBitmapMergeWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockDirtyBitmapMergeWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20395,12 +24932,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevBackupWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevBackupWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevBackupWrapper {
+    const WHAT: &'static str = "struct BlockdevBackupWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevBackupWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20435,12 +24985,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshotWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotWrapper {
+    const WHAT: &'static str = "struct BlockdevSnapshotWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20475,12 +25038,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotInternalWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshotInternalWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotInternalWrapper {
+    const WHAT: &'static str = "struct BlockdevSnapshotInternalWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotInternalWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20515,12 +25091,25 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevSnapshotSyncWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockdevSnapshotSyncWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockdevSnapshotSyncWrapper {
+    const WHAT: &'static str = "struct BlockdevSnapshotSyncWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockdevSnapshotSyncWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20555,12 +25144,25 @@ impl<'de> ::serde::Deserialize<'de> for DriveBackupWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DriveBackupWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DriveBackupWrapper {
+    const WHAT: &'static str = "struct DriveBackupWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DriveBackupWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -20739,7 +25341,7 @@ impl<'de> ::serde::Deserialize<'de> for TransactionAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union TransactionAction",
         )?;
@@ -20901,12 +25503,25 @@ impl<'de> ::serde::Deserialize<'de> for TransactionProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TransactionProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TransactionProperties {
+    const WHAT: &'static str = "struct TransactionProperties";
+    const MEMBERS: &'static [&'static str] = &["completion-mode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut completion_mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut completion_mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TransactionProperties {
-            completion_mode: members.optional("completion-mode")?,
+            completion_mode,
         })
     }
 }
@@ -21014,16 +25629,43 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerAddOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NbdServerAddOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NbdServerAddOptions {
+    const WHAT: &'static str = "struct NbdServerAddOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "description",
+        "device",
+        "writable",
+        "bitmap",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut description = None;
+        let mut device = None;
+        let mut writable = None;
+        let mut bitmap = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut description)?,
+                2 => members.value(&mut device)?,
+                3 => members.value(&mut writable)?,
+                4 => members.value(&mut bitmap)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NbdServerAddOptions {
-            name: members.optional("name")?,
-            description: members.optional("description")?,
-            device: members.required("device")?,
-            writable: members.optional("writable")?,
-            bitmap: members.optional("bitmap")?,
+            name,
+            description,
+            device: members.required(device, "device")?,
+            writable,
+            bitmap,
         })
     }
 }
@@ -21079,16 +25721,43 @@ impl<'de> ::serde::Deserialize<'de> for NbdServerOptionsLegacy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NbdServerOptionsLegacy",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NbdServerOptionsLegacy {
+    const WHAT: &'static str = "struct NbdServerOptionsLegacy";
+    const MEMBERS: &'static [&'static str] = &[
+        "handshake-max-seconds",
+        "tls-creds",
+        "tls-authz",
+        "max-connections",
+        "addr",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut handshake_max_seconds = None;
+        let mut tls_creds = None;
+        let mut tls_authz = None;
+        let mut max_connections = None;
+        let mut addr = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut handshake_max_seconds)?,
+                1 => members.value(&mut tls_creds)?,
+                2 => members.value(&mut tls_authz)?,
+                3 => members.value(&mut max_connections)?,
+                4 => members.value(&mut addr)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NbdServerOptionsLegacy {
-            handshake_max_seconds: members.optional("handshake-max-seconds")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_authz: members.optional("tls-authz")?,
-            max_connections: members.optional("max-connections")?,
-            addr: members.required("addr")?,
+            handshake_max_seconds,
+            tls_creds,
+            tls_authz,
+            max_connections,
+            addr: members.required(addr, "addr")?,
         })
     }
 }
@@ -21210,15 +25879,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsNbd {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockExportOptionsNbd",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportOptionsNbd {
+    const WHAT: &'static str = "struct BlockExportOptionsNbd";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "description",
+        "bitmaps",
+        "allocation-depth",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut description = None;
+        let mut bitmaps = None;
+        let mut allocation_depth = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut description)?,
+                2 => members.value(&mut bitmaps)?,
+                3 => members.value(&mut allocation_depth)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportOptionsNbd {
-            name: members.optional("name")?,
-            description: members.optional("description")?,
-            bitmaps: members.optional("bitmaps")?,
-            allocation_depth: members.optional("allocation-depth")?,
+            name,
+            description,
+            bitmaps,
+            allocation_depth,
         })
     }
 }
@@ -21264,14 +25957,35 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsVhostUserBlk {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockExportOptionsVhostUserBlk",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportOptionsVhostUserBlk {
+    const WHAT: &'static str = "struct BlockExportOptionsVhostUserBlk";
+    const MEMBERS: &'static [&'static str] = &[
+        "addr",
+        "logical-block-size",
+        "num-queues",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut addr = None;
+        let mut logical_block_size = None;
+        let mut num_queues = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut addr)?,
+                1 => members.value(&mut logical_block_size)?,
+                2 => members.value(&mut num_queues)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportOptionsVhostUserBlk {
-            addr: members.required("addr")?,
-            logical_block_size: members.optional("logical-block-size")?,
-            num_queues: members.optional("num-queues")?,
+            addr: members.required(addr, "addr")?,
+            logical_block_size,
+            num_queues,
         })
     }
 }
@@ -21382,14 +26096,31 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsFuse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockExportOptionsFuse",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportOptionsFuse {
+    const WHAT: &'static str = "struct BlockExportOptionsFuse";
+    const MEMBERS: &'static [&'static str] = &["mountpoint", "growable", "allow-other"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mountpoint = None;
+        let mut growable = None;
+        let mut allow_other = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mountpoint)?,
+                1 => members.value(&mut growable)?,
+                2 => members.value(&mut allow_other)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportOptionsFuse {
-            mountpoint: members.required("mountpoint")?,
-            growable: members.optional("growable")?,
-            allow_other: members.optional("allow-other")?,
+            mountpoint: members.required(mountpoint, "mountpoint")?,
+            growable,
+            allow_other,
         })
     }
 }
@@ -21441,16 +26172,43 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptionsVduseBlk {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockExportOptionsVduseBlk",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportOptionsVduseBlk {
+    const WHAT: &'static str = "struct BlockExportOptionsVduseBlk";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "num-queues",
+        "queue-size",
+        "logical-block-size",
+        "serial",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut num_queues = None;
+        let mut queue_size = None;
+        let mut logical_block_size = None;
+        let mut serial = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut num_queues)?,
+                2 => members.value(&mut queue_size)?,
+                3 => members.value(&mut logical_block_size)?,
+                4 => members.value(&mut serial)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportOptionsVduseBlk {
-            name: members.required("name")?,
-            num_queues: members.optional("num-queues")?,
-            queue_size: members.optional("queue-size")?,
-            logical_block_size: members.optional("logical-block-size")?,
-            serial: members.optional("serial")?,
+            name: members.required(name, "name")?,
+            num_queues,
+            queue_size,
+            logical_block_size,
+            serial,
         })
     }
 }
@@ -21578,7 +26336,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union BlockExportOptions",
         )?;
@@ -21660,15 +26418,39 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockExportInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockExportInfo {
+    const WHAT: &'static str = "struct BlockExportInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "type",
+        "node-name",
+        "shutting-down",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut node_name = None;
+        let mut shutting_down = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut node_name)?,
+                3 => members.value(&mut shutting_down)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockExportInfo {
-            id: members.required("id")?,
-            type_: members.required("type")?,
-            node_name: members.required("node-name")?,
-            shutting_down: members.required("shutting-down")?,
+            id: members.required(id, "id")?,
+            type_: members.required(type_, "type")?,
+            node_name: members.required(node_name, "node-name")?,
+            shutting_down: members.required(shutting_down, "shutting-down")?,
         })
     }
 }
@@ -21714,14 +26496,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevInfo {
+    const WHAT: &'static str = "struct ChardevInfo";
+    const MEMBERS: &'static [&'static str] = &["label", "filename", "frontend-open"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut label = None;
+        let mut filename = None;
+        let mut frontend_open = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut label)?,
+                1 => members.value(&mut filename)?,
+                2 => members.value(&mut frontend_open)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevInfo {
-            label: members.required("label")?,
-            filename: members.required("filename")?,
-            frontend_open: members.required("frontend-open")?,
+            label: members.required(label, "label")?,
+            filename: members.required(filename, "filename")?,
+            frontend_open: members.required(frontend_open, "frontend-open")?,
         })
     }
 }
@@ -21756,12 +26555,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackendInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevBackendInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevBackendInfo {
+    const WHAT: &'static str = "struct ChardevBackendInfo";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevBackendInfo {
-            name: members.required("name")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -21978,16 +26790,43 @@ impl<'de> ::serde::Deserialize<'de> for ChardevFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevFile",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevFile {
+    const WHAT: &'static str = "struct ChardevFile";
+    const MEMBERS: &'static [&'static str] = &[
+        "logfile",
+        "logappend",
+        "in",
+        "out",
+        "append",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut in_ = None;
+        let mut out = None;
+        let mut append = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut in_)?,
+                3 => members.value(&mut out)?,
+                4 => members.value(&mut append)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevFile {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            in_: members.optional("in")?,
-            out: members.required("out")?,
-            append: members.optional("append")?,
+            logfile,
+            logappend,
+            in_,
+            out: members.required(out, "out")?,
+            append,
         })
     }
 }
@@ -22022,12 +26861,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevFileWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevFileWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevFileWrapper {
+    const WHAT: &'static str = "struct ChardevFileWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevFileWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22070,14 +26922,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHostdev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevHostdev",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevHostdev {
+    const WHAT: &'static str = "struct ChardevHostdev";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "device"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut device = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut device)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevHostdev {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            device: members.required("device")?,
+            logfile,
+            logappend,
+            device: members.required(device, "device")?,
         })
     }
 }
@@ -22113,12 +26982,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHostdevWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevHostdevWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevHostdevWrapper {
+    const WHAT: &'static str = "struct ChardevHostdevWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevHostdevWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22202,24 +27084,75 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSocket {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSocket",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSocket {
+    const WHAT: &'static str = "struct ChardevSocket";
+    const MEMBERS: &'static [&'static str] = &[
+        "logfile",
+        "logappend",
+        "addr",
+        "tls-creds",
+        "tls-authz",
+        "server",
+        "wait",
+        "nodelay",
+        "telnet",
+        "tn3270",
+        "websocket",
+        "reconnect",
+        "reconnect-ms",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut addr = None;
+        let mut tls_creds = None;
+        let mut tls_authz = None;
+        let mut server = None;
+        let mut wait = None;
+        let mut nodelay = None;
+        let mut telnet = None;
+        let mut tn3270 = None;
+        let mut websocket = None;
+        let mut reconnect = None;
+        let mut reconnect_ms = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut addr)?,
+                3 => members.value(&mut tls_creds)?,
+                4 => members.value(&mut tls_authz)?,
+                5 => members.value(&mut server)?,
+                6 => members.value(&mut wait)?,
+                7 => members.value(&mut nodelay)?,
+                8 => members.value(&mut telnet)?,
+                9 => members.value(&mut tn3270)?,
+                10 => members.value(&mut websocket)?,
+                11 => members.value(&mut reconnect)?,
+                12 => members.value(&mut reconnect_ms)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSocket {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            addr: members.required("addr")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_authz: members.optional("tls-authz")?,
-            server: members.optional("server")?,
-            wait: members.optional("wait")?,
-            nodelay: members.optional("nodelay")?,
-            telnet: members.optional("telnet")?,
-            tn3270: members.optional("tn3270")?,
-            websocket: members.optional("websocket")?,
-            reconnect: members.optional("reconnect")?,
-            reconnect_ms: members.optional("reconnect-ms")?,
+            logfile,
+            logappend,
+            addr: members.required(addr, "addr")?,
+            tls_creds,
+            tls_authz,
+            server,
+            wait,
+            nodelay,
+            telnet,
+            tn3270,
+            websocket,
+            reconnect,
+            reconnect_ms,
         })
     }
 }
@@ -22254,12 +27187,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSocketWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSocketWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSocketWrapper {
+    const WHAT: &'static str = "struct ChardevSocketWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSocketWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22304,15 +27250,39 @@ impl<'de> ::serde::Deserialize<'de> for ChardevUdp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevUdp",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevUdp {
+    const WHAT: &'static str = "struct ChardevUdp";
+    const MEMBERS: &'static [&'static str] = &[
+        "logfile",
+        "logappend",
+        "remote",
+        "local",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut remote = None;
+        let mut local = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut remote)?,
+                3 => members.value(&mut local)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevUdp {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            remote: members.required("remote")?,
-            local: members.optional("local")?,
+            logfile,
+            logappend,
+            remote: members.required(remote, "remote")?,
+            local,
         })
     }
 }
@@ -22347,12 +27317,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevUdpWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevUdpWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevUdpWrapper {
+    const WHAT: &'static str = "struct ChardevUdpWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevUdpWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22394,14 +27377,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevPty {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevPty",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevPty {
+    const WHAT: &'static str = "struct ChardevPty";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevPty {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            path: members.optional("path")?,
+            logfile,
+            logappend,
+            path,
         })
     }
 }
@@ -22437,12 +27437,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevPtyWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevPtyWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevPtyWrapper {
+    const WHAT: &'static str = "struct ChardevPtyWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevPtyWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22481,13 +27494,28 @@ impl<'de> ::serde::Deserialize<'de> for ChardevCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevCommon",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevCommon {
+    const WHAT: &'static str = "struct ChardevCommon";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevCommon {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
+            logfile,
+            logappend,
         })
     }
 }
@@ -22523,12 +27551,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevCommonWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevCommonWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevCommonWrapper {
+    const WHAT: &'static str = "struct ChardevCommonWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevCommonWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22570,14 +27611,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevMux {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevMux",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevMux {
+    const WHAT: &'static str = "struct ChardevMux";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "chardev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut chardev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut chardev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevMux {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            chardev: members.required("chardev")?,
+            logfile,
+            logappend,
+            chardev: members.required(chardev, "chardev")?,
         })
     }
 }
@@ -22613,12 +27671,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevMuxWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevMuxWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevMuxWrapper {
+    const WHAT: &'static str = "struct ChardevMuxWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevMuxWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22660,14 +27731,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHub {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevHub",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevHub {
+    const WHAT: &'static str = "struct ChardevHub";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "chardevs"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut chardevs = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut chardevs)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevHub {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            chardevs: members.required("chardevs")?,
+            logfile,
+            logappend,
+            chardevs: members.required(chardevs, "chardevs")?,
         })
     }
 }
@@ -22702,12 +27790,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevHubWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevHubWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevHubWrapper {
+    const WHAT: &'static str = "struct ChardevHubWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevHubWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22751,14 +27852,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevStdio {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevStdio",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevStdio {
+    const WHAT: &'static str = "struct ChardevStdio";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "signal"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut signal = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut signal)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevStdio {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            signal: members.optional("signal")?,
+            logfile,
+            logappend,
+            signal,
         })
     }
 }
@@ -22794,12 +27912,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevStdioWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevStdioWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevStdioWrapper {
+    const WHAT: &'static str = "struct ChardevStdioWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevStdioWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22841,14 +27972,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpiceChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSpiceChannel",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSpiceChannel {
+    const WHAT: &'static str = "struct ChardevSpiceChannel";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSpiceChannel {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            type_: members.required("type")?,
+            logfile,
+            logappend,
+            type_: members.required(type_, "type")?,
         })
     }
 }
@@ -22884,12 +28032,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpiceChannelWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSpiceChannelWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSpiceChannelWrapper {
+    const WHAT: &'static str = "struct ChardevSpiceChannelWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSpiceChannelWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -22932,14 +28093,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpicePort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSpicePort",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSpicePort {
+    const WHAT: &'static str = "struct ChardevSpicePort";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "fqdn"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut fqdn = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut fqdn)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSpicePort {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            fqdn: members.required("fqdn")?,
+            logfile,
+            logappend,
+            fqdn: members.required(fqdn, "fqdn")?,
         })
     }
 }
@@ -22975,12 +28153,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevSpicePortWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevSpicePortWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevSpicePortWrapper {
+    const WHAT: &'static str = "struct ChardevSpicePortWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevSpicePortWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -23028,15 +28219,39 @@ impl<'de> ::serde::Deserialize<'de> for ChardevQemuVDAgent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevQemuVDAgent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevQemuVDAgent {
+    const WHAT: &'static str = "struct ChardevQemuVDAgent";
+    const MEMBERS: &'static [&'static str] = &[
+        "logfile",
+        "logappend",
+        "mouse",
+        "clipboard",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut mouse = None;
+        let mut clipboard = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut mouse)?,
+                3 => members.value(&mut clipboard)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevQemuVDAgent {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            mouse: members.optional("mouse")?,
-            clipboard: members.optional("clipboard")?,
+            logfile,
+            logappend,
+            mouse,
+            clipboard,
         })
     }
 }
@@ -23072,12 +28287,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevQemuVDAgentWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevQemuVDAgentWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevQemuVDAgentWrapper {
+    const WHAT: &'static str = "struct ChardevQemuVDAgentWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevQemuVDAgentWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -23119,14 +28347,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevDBus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevDBus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevDBus {
+    const WHAT: &'static str = "struct ChardevDBus";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevDBus {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            name: members.required("name")?,
+            logfile,
+            logappend,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -23162,12 +28407,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevDBusWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevDBusWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevDBusWrapper {
+    const WHAT: &'static str = "struct ChardevDBusWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevDBusWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -23218,17 +28476,47 @@ impl<'de> ::serde::Deserialize<'de> for ChardevVC {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevVC",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevVC {
+    const WHAT: &'static str = "struct ChardevVC";
+    const MEMBERS: &'static [&'static str] = &[
+        "logfile",
+        "logappend",
+        "width",
+        "height",
+        "cols",
+        "rows",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut width = None;
+        let mut height = None;
+        let mut cols = None;
+        let mut rows = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut width)?,
+                3 => members.value(&mut height)?,
+                4 => members.value(&mut cols)?,
+                5 => members.value(&mut rows)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevVC {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            width: members.optional("width")?,
-            height: members.optional("height")?,
-            cols: members.optional("cols")?,
-            rows: members.optional("rows")?,
+            logfile,
+            logappend,
+            width,
+            height,
+            cols,
+            rows,
         })
     }
 }
@@ -23264,12 +28552,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevVCWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevVCWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevVCWrapper {
+    const WHAT: &'static str = "struct ChardevVCWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevVCWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -23312,14 +28613,31 @@ impl<'de> ::serde::Deserialize<'de> for ChardevRingbuf {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevRingbuf",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevRingbuf {
+    const WHAT: &'static str = "struct ChardevRingbuf";
+    const MEMBERS: &'static [&'static str] = &["logfile", "logappend", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut logfile = None;
+        let mut logappend = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut logfile)?,
+                1 => members.value(&mut logappend)?,
+                2 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevRingbuf {
-            logfile: members.optional("logfile")?,
-            logappend: members.optional("logappend")?,
-            size: members.optional("size")?,
+            logfile,
+            logappend,
+            size,
         })
     }
 }
@@ -23355,12 +28673,25 @@ impl<'de> ::serde::Deserialize<'de> for ChardevRingbufWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevRingbufWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevRingbufWrapper {
+    const WHAT: &'static str = "struct ChardevRingbufWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ChardevRingbufWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -23589,7 +28920,7 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackend {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union ChardevBackend",
         )?;
@@ -23683,13 +29014,24 @@ impl<'de> ::serde::Deserialize<'de> for ChardevReturn {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ChardevReturn",
-        )?;
-        ::core::result::Result::Ok(ChardevReturn {
-            pty: members.optional("pty")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ChardevReturn {
+    const WHAT: &'static str = "struct ChardevReturn";
+    const MEMBERS: &'static [&'static str] = &["pty"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pty = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pty)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(ChardevReturn { pty })
     }
 }
 
@@ -23925,13 +29267,28 @@ impl<'de> ::serde::Deserialize<'de> for StatusInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatusInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatusInfo {
+    const WHAT: &'static str = "struct StatusInfo";
+    const MEMBERS: &'static [&'static str] = &["running", "status"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut running = None;
+        let mut status = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut running)?,
+                1 => members.value(&mut status)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(StatusInfo {
-            running: members.required("running")?,
-            status: members.required("status")?,
+            running: members.required(running, "running")?,
+            status: members.required(status, "status")?,
         })
     }
 }
@@ -24493,16 +29850,37 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationHyperV {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct GuestPanicInformationHyperV",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GuestPanicInformationHyperV {
+    const WHAT: &'static str = "struct GuestPanicInformationHyperV";
+    const MEMBERS: &'static [&'static str] = &["arg1", "arg2", "arg3", "arg4", "arg5"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut arg1 = None;
+        let mut arg2 = None;
+        let mut arg3 = None;
+        let mut arg4 = None;
+        let mut arg5 = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut arg1)?,
+                1 => members.value(&mut arg2)?,
+                2 => members.value(&mut arg3)?,
+                3 => members.value(&mut arg4)?,
+                4 => members.value(&mut arg5)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(GuestPanicInformationHyperV {
-            arg1: members.required("arg1")?,
-            arg2: members.required("arg2")?,
-            arg3: members.required("arg3")?,
-            arg4: members.required("arg4")?,
-            arg5: members.required("arg5")?,
+            arg1: members.required(arg1, "arg1")?,
+            arg2: members.required(arg2, "arg2")?,
+            arg3: members.required(arg3, "arg3")?,
+            arg4: members.required(arg4, "arg4")?,
+            arg5: members.required(arg5, "arg5")?,
         })
     }
 }
@@ -24625,15 +30003,34 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationS390 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct GuestPanicInformationS390",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GuestPanicInformationS390 {
+    const WHAT: &'static str = "struct GuestPanicInformationS390";
+    const MEMBERS: &'static [&'static str] = &["core", "psw-mask", "psw-addr", "reason"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut core = None;
+        let mut psw_mask = None;
+        let mut psw_addr = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut core)?,
+                1 => members.value(&mut psw_mask)?,
+                2 => members.value(&mut psw_addr)?,
+                3 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(GuestPanicInformationS390 {
-            core: members.required("core")?,
-            psw_mask: members.required("psw-mask")?,
-            psw_addr: members.required("psw-addr")?,
-            reason: members.required("reason")?,
+            core: members.required(core, "core")?,
+            psw_mask: members.required(psw_mask, "psw-mask")?,
+            psw_addr: members.required(psw_addr, "psw-addr")?,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -24723,7 +30120,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union GuestPanicInformation",
         )?;
@@ -24913,13 +30310,28 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureFlags {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryFailureFlags",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryFailureFlags {
+    const WHAT: &'static str = "struct MemoryFailureFlags";
+    const MEMBERS: &'static [&'static str] = &["action-required", "recursive"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut action_required = None;
+        let mut recursive = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut action_required)?,
+                1 => members.value(&mut recursive)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryFailureFlags {
-            action_required: members.required("action-required")?,
-            recursive: members.required("recursive")?,
+            action_required: members.required(action_required, "action-required")?,
+            recursive: members.required(recursive, "recursive")?,
         })
     }
 }
@@ -25157,14 +30569,31 @@ impl<'de> ::serde::Deserialize<'de> for CompatProperty {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CompatProperty",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CompatProperty {
+    const WHAT: &'static str = "struct CompatProperty";
+    const MEMBERS: &'static [&'static str] = &["qom-type", "property", "value"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut qom_type = None;
+        let mut property = None;
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut qom_type)?,
+                1 => members.value(&mut property)?,
+                2 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CompatProperty {
-            qom_type: members.required("qom-type")?,
-            property: members.required("property")?,
-            value: members.required("value")?,
+            qom_type: members.required(qom_type, "qom-type")?,
+            property: members.required(property, "property")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -25244,22 +30673,68 @@ impl<'de> ::serde::Deserialize<'de> for MachineInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MachineInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MachineInfo {
+    const WHAT: &'static str = "struct MachineInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "alias",
+        "is-default",
+        "cpu-max",
+        "hotpluggable-cpus",
+        "numa-mem-supported",
+        "deprecated",
+        "default-cpu-type",
+        "default-ram-id",
+        "acpi",
+        "compat-props",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut alias = None;
+        let mut is_default = None;
+        let mut cpu_max = None;
+        let mut hotpluggable_cpus = None;
+        let mut numa_mem_supported = None;
+        let mut deprecated = None;
+        let mut default_cpu_type = None;
+        let mut default_ram_id = None;
+        let mut acpi = None;
+        let mut compat_props = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut alias)?,
+                2 => members.value(&mut is_default)?,
+                3 => members.value(&mut cpu_max)?,
+                4 => members.value(&mut hotpluggable_cpus)?,
+                5 => members.value(&mut numa_mem_supported)?,
+                6 => members.value(&mut deprecated)?,
+                7 => members.value(&mut default_cpu_type)?,
+                8 => members.value(&mut default_ram_id)?,
+                9 => members.value(&mut acpi)?,
+                10 => members.value(&mut compat_props)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MachineInfo {
-            name: members.required("name")?,
-            alias: members.optional("alias")?,
-            is_default: members.optional("is-default")?,
-            cpu_max: members.required("cpu-max")?,
-            hotpluggable_cpus: members.required("hotpluggable-cpus")?,
-            numa_mem_supported: members.required("numa-mem-supported")?,
-            deprecated: members.required("deprecated")?,
-            default_cpu_type: members.optional("default-cpu-type")?,
-            default_ram_id: members.optional("default-ram-id")?,
-            acpi: members.required("acpi")?,
-            compat_props: members.optional("compat-props")?,
+            name: members.required(name, "name")?,
+            alias,
+            is_default,
+            cpu_max: members.required(cpu_max, "cpu-max")?,
+            hotpluggable_cpus: members.required(hotpluggable_cpus, "hotpluggable-cpus")?,
+            numa_mem_supported: members
+                .required(numa_mem_supported, "numa-mem-supported")?,
+            deprecated: members.required(deprecated, "deprecated")?,
+            default_cpu_type,
+            default_ram_id,
+            acpi: members.required(acpi, "acpi")?,
+            compat_props,
         })
     }
 }
@@ -25299,12 +30774,26 @@ impl<'de> ::serde::Deserialize<'de> for CurrentMachineParams {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CurrentMachineParams",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CurrentMachineParams {
+    const WHAT: &'static str = "struct CurrentMachineParams";
+    const MEMBERS: &'static [&'static str] = &["wakeup-suspend-support"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut wakeup_suspend_support = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut wakeup_suspend_support)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CurrentMachineParams {
-            wakeup_suspend_support: members.required("wakeup-suspend-support")?,
+            wakeup_suspend_support: members
+                .required(wakeup_suspend_support, "wakeup-suspend-support")?,
         })
     }
 }
@@ -25339,12 +30828,25 @@ impl<'de> ::serde::Deserialize<'de> for TargetInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TargetInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TargetInfo {
+    const WHAT: &'static str = "struct TargetInfo";
+    const MEMBERS: &'static [&'static str] = &["arch"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut arch = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut arch)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TargetInfo {
-            arch: members.required("arch")?,
+            arch: members.required(arch, "arch")?,
         })
     }
 }
@@ -25379,13 +30881,24 @@ impl<'de> ::serde::Deserialize<'de> for NameInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NameInfo",
-        )?;
-        ::core::result::Result::Ok(NameInfo {
-            name: members.optional("name")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NameInfo {
+    const WHAT: &'static str = "struct NameInfo";
+    const MEMBERS: &'static [&'static str] = &["name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(NameInfo { name })
     }
 }
 
@@ -25420,12 +30933,25 @@ impl<'de> ::serde::Deserialize<'de> for UuidInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct UuidInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for UuidInfo {
+    const WHAT: &'static str = "struct UuidInfo";
+    const MEMBERS: &'static [&'static str] = &["UUID"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut uuid = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut uuid)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(UuidInfo {
-            uuid: members.required("UUID")?,
+            uuid: members.required(uuid, "UUID")?,
         })
     }
 }
@@ -25460,12 +30986,25 @@ impl<'de> ::serde::Deserialize<'de> for GuidInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct GuidInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GuidInfo {
+    const WHAT: &'static str = "struct GuidInfo";
+    const MEMBERS: &'static [&'static str] = &["guid"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut guid = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut guid)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(GuidInfo {
-            guid: members.required("guid")?,
+            guid: members.required(guid, "guid")?,
         })
     }
 }
@@ -25503,13 +31042,28 @@ impl<'de> ::serde::Deserialize<'de> for KvmInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct KvmInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for KvmInfo {
+    const WHAT: &'static str = "struct KvmInfo";
+    const MEMBERS: &'static [&'static str] = &["enabled", "present"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enabled = None;
+        let mut present = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enabled)?,
+                1 => members.value(&mut present)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(KvmInfo {
-            enabled: members.required("enabled")?,
-            present: members.required("present")?,
+            enabled: members.required(enabled, "enabled")?,
+            present: members.required(present, "present")?,
         })
     }
 }
@@ -25563,17 +31117,47 @@ impl<'de> ::serde::Deserialize<'de> for IOThreadInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct IOThreadInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for IOThreadInfo {
+    const WHAT: &'static str = "struct IOThreadInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "thread-id",
+        "poll-max-ns",
+        "poll-grow",
+        "poll-shrink",
+        "aio-max-batch",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut thread_id = None;
+        let mut poll_max_ns = None;
+        let mut poll_grow = None;
+        let mut poll_shrink = None;
+        let mut aio_max_batch = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut thread_id)?,
+                2 => members.value(&mut poll_max_ns)?,
+                3 => members.value(&mut poll_grow)?,
+                4 => members.value(&mut poll_shrink)?,
+                5 => members.value(&mut aio_max_batch)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(IOThreadInfo {
-            id: members.required("id")?,
-            thread_id: members.required("thread-id")?,
-            poll_max_ns: members.required("poll-max-ns")?,
-            poll_grow: members.required("poll-grow")?,
-            poll_shrink: members.required("poll-shrink")?,
-            aio_max_batch: members.required("aio-max-batch")?,
+            id: members.required(id, "id")?,
+            thread_id: members.required(thread_id, "thread-id")?,
+            poll_max_ns: members.required(poll_max_ns, "poll-max-ns")?,
+            poll_grow: members.required(poll_grow, "poll-grow")?,
+            poll_shrink: members.required(poll_shrink, "poll-shrink")?,
+            aio_max_batch: members.required(aio_max_batch, "aio-max-batch")?,
         })
     }
 }
@@ -25680,16 +31264,43 @@ impl<'de> ::serde::Deserialize<'de> for ACPIOSTInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ACPIOSTInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ACPIOSTInfo {
+    const WHAT: &'static str = "struct ACPIOSTInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "slot",
+        "slot-type",
+        "source",
+        "status",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut slot = None;
+        let mut slot_type = None;
+        let mut source = None;
+        let mut status = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut slot)?,
+                2 => members.value(&mut slot_type)?,
+                3 => members.value(&mut source)?,
+                4 => members.value(&mut status)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ACPIOSTInfo {
-            device: members.optional("device")?,
-            slot: members.required("slot")?,
-            slot_type: members.required("slot-type")?,
-            source: members.required("source")?,
-            status: members.required("status")?,
+            device,
+            slot: members.required(slot, "slot")?,
+            slot_type: members.required(slot_type, "slot-type")?,
+            source: members.required(source, "source")?,
+            status: members.required(status, "status")?,
         })
     }
 }
@@ -25750,20 +31361,59 @@ impl<'de> ::serde::Deserialize<'de> for CpuInstanceProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CpuInstanceProperties",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuInstanceProperties {
+    const WHAT: &'static str = "struct CpuInstanceProperties";
+    const MEMBERS: &'static [&'static str] = &[
+        "node-id",
+        "drawer-id",
+        "book-id",
+        "socket-id",
+        "die-id",
+        "cluster-id",
+        "module-id",
+        "core-id",
+        "thread-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_id = None;
+        let mut drawer_id = None;
+        let mut book_id = None;
+        let mut socket_id = None;
+        let mut die_id = None;
+        let mut cluster_id = None;
+        let mut module_id = None;
+        let mut core_id = None;
+        let mut thread_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_id)?,
+                1 => members.value(&mut drawer_id)?,
+                2 => members.value(&mut book_id)?,
+                3 => members.value(&mut socket_id)?,
+                4 => members.value(&mut die_id)?,
+                5 => members.value(&mut cluster_id)?,
+                6 => members.value(&mut module_id)?,
+                7 => members.value(&mut core_id)?,
+                8 => members.value(&mut thread_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CpuInstanceProperties {
-            node_id: members.optional("node-id")?,
-            drawer_id: members.optional("drawer-id")?,
-            book_id: members.optional("book-id")?,
-            socket_id: members.optional("socket-id")?,
-            die_id: members.optional("die-id")?,
-            cluster_id: members.optional("cluster-id")?,
-            module_id: members.optional("module-id")?,
-            core_id: members.optional("core-id")?,
-            thread_id: members.optional("thread-id")?,
+            node_id,
+            drawer_id,
+            book_id,
+            socket_id,
+            die_id,
+            cluster_id,
+            module_id,
+            core_id,
+            thread_id,
         })
     }
 }
@@ -25955,14 +31605,31 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoS390 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CpuInfoS390",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuInfoS390 {
+    const WHAT: &'static str = "struct CpuInfoS390";
+    const MEMBERS: &'static [&'static str] = &["cpu-state", "dedicated", "entitlement"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cpu_state = None;
+        let mut dedicated = None;
+        let mut entitlement = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cpu_state)?,
+                1 => members.value(&mut dedicated)?,
+                2 => members.value(&mut entitlement)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CpuInfoS390 {
-            cpu_state: members.required("cpu-state")?,
-            dedicated: members.optional("dedicated")?,
-            entitlement: members.optional("entitlement")?,
+            cpu_state: members.required(cpu_state, "cpu-state")?,
+            dedicated,
+            entitlement,
         })
     }
 }
@@ -26187,7 +31854,7 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoFast {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union CpuInfoFast",
         )?;
@@ -26286,15 +31953,39 @@ impl<'de> ::serde::Deserialize<'de> for HotpluggableCPU {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct HotpluggableCPU",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HotpluggableCPU {
+    const WHAT: &'static str = "struct HotpluggableCPU";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "vcpus-count",
+        "props",
+        "qom-path",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut vcpus_count = None;
+        let mut props = None;
+        let mut qom_path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut vcpus_count)?,
+                2 => members.value(&mut props)?,
+                3 => members.value(&mut qom_path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HotpluggableCPU {
-            type_: members.required("type")?,
-            vcpus_count: members.required("vcpus-count")?,
-            props: members.required("props")?,
-            qom_path: members.optional("qom-path")?,
+            type_: members.required(type_, "type")?,
+            vcpus_count: members.required(vcpus_count, "vcpus-count")?,
+            props: members.required(props, "props")?,
+            qom_path,
         })
     }
 }
@@ -26359,18 +32050,51 @@ impl<'de> ::serde::Deserialize<'de> for CpuDefinitionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CpuDefinitionInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuDefinitionInfo {
+    const WHAT: &'static str = "struct CpuDefinitionInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "migration-safe",
+        "static",
+        "unavailable-features",
+        "typename",
+        "alias-of",
+        "deprecated",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut migration_safe = None;
+        let mut static_ = None;
+        let mut unavailable_features = None;
+        let mut typename = None;
+        let mut alias_of = None;
+        let mut deprecated = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut migration_safe)?,
+                2 => members.value(&mut static_)?,
+                3 => members.value(&mut unavailable_features)?,
+                4 => members.value(&mut typename)?,
+                5 => members.value(&mut alias_of)?,
+                6 => members.value(&mut deprecated)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CpuDefinitionInfo {
-            name: members.required("name")?,
-            migration_safe: members.optional("migration-safe")?,
-            static_: members.required("static")?,
-            unavailable_features: members.optional("unavailable-features")?,
-            typename: members.required("typename")?,
-            alias_of: members.optional("alias-of")?,
-            deprecated: members.required("deprecated")?,
+            name: members.required(name, "name")?,
+            migration_safe,
+            static_: members.required(static_, "static")?,
+            unavailable_features,
+            typename: members.required(typename, "typename")?,
+            alias_of,
+            deprecated: members.required(deprecated, "deprecated")?,
         })
     }
 }
@@ -26471,13 +32195,28 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CpuModelInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuModelInfo {
+    const WHAT: &'static str = "struct CpuModelInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "props"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut props = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut props)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CpuModelInfo {
-            name: members.required("name")?,
-            props: members.optional("props")?,
+            name: members.required(name, "name")?,
+            props,
         })
     }
 }
@@ -26512,12 +32251,25 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelExpansionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CpuModelExpansionInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuModelExpansionInfo {
+    const WHAT: &'static str = "struct CpuModelExpansionInfo";
+    const MEMBERS: &'static [&'static str] = &["model"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut model = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut model)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CpuModelExpansionInfo {
-            model: members.required("model")?,
+            model: members.required(model, "model")?,
         })
     }
 }
@@ -26579,20 +32331,59 @@ impl<'de> ::serde::Deserialize<'de> for Memdev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct Memdev",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Memdev {
+    const WHAT: &'static str = "struct Memdev";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "size",
+        "merge",
+        "dump",
+        "prealloc",
+        "share",
+        "reserve",
+        "host-nodes",
+        "policy",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut size = None;
+        let mut merge = None;
+        let mut dump = None;
+        let mut prealloc = None;
+        let mut share = None;
+        let mut reserve = None;
+        let mut host_nodes = None;
+        let mut policy = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut merge)?,
+                3 => members.value(&mut dump)?,
+                4 => members.value(&mut prealloc)?,
+                5 => members.value(&mut share)?,
+                6 => members.value(&mut reserve)?,
+                7 => members.value(&mut host_nodes)?,
+                8 => members.value(&mut policy)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Memdev {
-            id: members.optional("id")?,
-            size: members.required("size")?,
-            merge: members.required("merge")?,
-            dump: members.required("dump")?,
-            prealloc: members.required("prealloc")?,
-            share: members.required("share")?,
-            reserve: members.optional("reserve")?,
-            host_nodes: members.required("host-nodes")?,
-            policy: members.required("policy")?,
+            id,
+            size: members.required(size, "size")?,
+            merge: members.required(merge, "merge")?,
+            dump: members.required(dump, "dump")?,
+            prealloc: members.required(prealloc, "prealloc")?,
+            share: members.required(share, "share")?,
+            reserve,
+            host_nodes: members.required(host_nodes, "host-nodes")?,
+            policy: members.required(policy, "policy")?,
         })
     }
 }
@@ -26633,13 +32424,28 @@ impl<'de> ::serde::Deserialize<'de> for MemoryInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MemoryInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MemoryInfo {
+    const WHAT: &'static str = "struct MemoryInfo";
+    const MEMBERS: &'static [&'static str] = &["base-memory", "plugged-memory"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut base_memory = None;
+        let mut plugged_memory = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut base_memory)?,
+                1 => members.value(&mut plugged_memory)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MemoryInfo {
-            base_memory: members.required("base-memory")?,
-            plugged_memory: members.optional("plugged-memory")?,
+            base_memory: members.required(base_memory, "base-memory")?,
+            plugged_memory,
         })
     }
 }
@@ -26776,19 +32582,55 @@ impl<'de> ::serde::Deserialize<'de> for PCDIMMDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PCDIMMDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PCDIMMDeviceInfo {
+    const WHAT: &'static str = "struct PCDIMMDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "addr",
+        "size",
+        "slot",
+        "node",
+        "memdev",
+        "hotplugged",
+        "hotpluggable",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut addr = None;
+        let mut size = None;
+        let mut slot = None;
+        let mut node = None;
+        let mut memdev = None;
+        let mut hotplugged = None;
+        let mut hotpluggable = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut addr)?,
+                2 => members.value(&mut size)?,
+                3 => members.value(&mut slot)?,
+                4 => members.value(&mut node)?,
+                5 => members.value(&mut memdev)?,
+                6 => members.value(&mut hotplugged)?,
+                7 => members.value(&mut hotpluggable)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PCDIMMDeviceInfo {
-            id: members.optional("id")?,
-            addr: members.required("addr")?,
-            size: members.required("size")?,
-            slot: members.required("slot")?,
-            node: members.required("node")?,
-            memdev: members.required("memdev")?,
-            hotplugged: members.required("hotplugged")?,
-            hotpluggable: members.required("hotpluggable")?,
+            id,
+            addr: members.required(addr, "addr")?,
+            size: members.required(size, "size")?,
+            slot: members.required(slot, "slot")?,
+            node: members.required(node, "node")?,
+            memdev: members.required(memdev, "memdev")?,
+            hotplugged: members.required(hotplugged, "hotplugged")?,
+            hotpluggable: members.required(hotpluggable, "hotpluggable")?,
         })
     }
 }
@@ -26823,12 +32665,25 @@ impl<'de> ::serde::Deserialize<'de> for PCDIMMDeviceInfoWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PCDIMMDeviceInfoWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PCDIMMDeviceInfoWrapper {
+    const WHAT: &'static str = "struct PCDIMMDeviceInfoWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PCDIMMDeviceInfoWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -26872,15 +32727,34 @@ impl<'de> ::serde::Deserialize<'de> for VirtioPMEMDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioPMEMDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioPMEMDeviceInfo {
+    const WHAT: &'static str = "struct VirtioPMEMDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &["id", "memaddr", "size", "memdev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut memaddr = None;
+        let mut size = None;
+        let mut memdev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut memaddr)?,
+                2 => members.value(&mut size)?,
+                3 => members.value(&mut memdev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioPMEMDeviceInfo {
-            id: members.optional("id")?,
-            memaddr: members.required("memaddr")?,
-            size: members.required("size")?,
-            memdev: members.required("memdev")?,
+            id,
+            memaddr: members.required(memaddr, "memaddr")?,
+            size: members.required(size, "size")?,
+            memdev: members.required(memdev, "memdev")?,
         })
     }
 }
@@ -26915,12 +32789,25 @@ impl<'de> ::serde::Deserialize<'de> for VirtioPMEMDeviceInfoWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioPMEMDeviceInfoWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioPMEMDeviceInfoWrapper {
+    const WHAT: &'static str = "struct VirtioPMEMDeviceInfoWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioPMEMDeviceInfoWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -26980,19 +32867,55 @@ impl<'de> ::serde::Deserialize<'de> for VirtioMEMDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioMEMDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioMEMDeviceInfo {
+    const WHAT: &'static str = "struct VirtioMEMDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "memaddr",
+        "requested-size",
+        "size",
+        "max-size",
+        "block-size",
+        "node",
+        "memdev",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut memaddr = None;
+        let mut requested_size = None;
+        let mut size = None;
+        let mut max_size = None;
+        let mut block_size = None;
+        let mut node = None;
+        let mut memdev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut memaddr)?,
+                2 => members.value(&mut requested_size)?,
+                3 => members.value(&mut size)?,
+                4 => members.value(&mut max_size)?,
+                5 => members.value(&mut block_size)?,
+                6 => members.value(&mut node)?,
+                7 => members.value(&mut memdev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioMEMDeviceInfo {
-            id: members.optional("id")?,
-            memaddr: members.required("memaddr")?,
-            requested_size: members.required("requested-size")?,
-            size: members.required("size")?,
-            max_size: members.required("max-size")?,
-            block_size: members.required("block-size")?,
-            node: members.required("node")?,
-            memdev: members.required("memdev")?,
+            id,
+            memaddr: members.required(memaddr, "memaddr")?,
+            requested_size: members.required(requested_size, "requested-size")?,
+            size: members.required(size, "size")?,
+            max_size: members.required(max_size, "max-size")?,
+            block_size: members.required(block_size, "block-size")?,
+            node: members.required(node, "node")?,
+            memdev: members.required(memdev, "memdev")?,
         })
     }
 }
@@ -27027,12 +32950,25 @@ impl<'de> ::serde::Deserialize<'de> for VirtioMEMDeviceInfoWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioMEMDeviceInfoWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioMEMDeviceInfoWrapper {
+    const WHAT: &'static str = "struct VirtioMEMDeviceInfoWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioMEMDeviceInfoWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -27079,16 +33015,43 @@ impl<'de> ::serde::Deserialize<'de> for SgxEPCDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SgxEPCDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SgxEPCDeviceInfo {
+    const WHAT: &'static str = "struct SgxEPCDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "memaddr",
+        "size",
+        "node",
+        "memdev",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut memaddr = None;
+        let mut size = None;
+        let mut node = None;
+        let mut memdev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut memaddr)?,
+                2 => members.value(&mut size)?,
+                3 => members.value(&mut node)?,
+                4 => members.value(&mut memdev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SgxEPCDeviceInfo {
-            id: members.optional("id")?,
-            memaddr: members.required("memaddr")?,
-            size: members.required("size")?,
-            node: members.required("node")?,
-            memdev: members.required("memdev")?,
+            id,
+            memaddr: members.required(memaddr, "memaddr")?,
+            size: members.required(size, "size")?,
+            node: members.required(node, "node")?,
+            memdev: members.required(memdev, "memdev")?,
         })
     }
 }
@@ -27124,12 +33087,25 @@ impl<'de> ::serde::Deserialize<'de> for SgxEPCDeviceInfoWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SgxEPCDeviceInfoWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SgxEPCDeviceInfoWrapper {
+    const WHAT: &'static str = "struct SgxEPCDeviceInfoWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SgxEPCDeviceInfoWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -27176,15 +33152,34 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct HvBalloonDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HvBalloonDeviceInfo {
+    const WHAT: &'static str = "struct HvBalloonDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &["id", "memaddr", "max-size", "memdev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut memaddr = None;
+        let mut max_size = None;
+        let mut memdev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut memaddr)?,
+                2 => members.value(&mut max_size)?,
+                3 => members.value(&mut memdev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HvBalloonDeviceInfo {
-            id: members.optional("id")?,
-            memaddr: members.optional("memaddr")?,
-            max_size: members.required("max-size")?,
-            memdev: members.optional("memdev")?,
+            id,
+            memaddr,
+            max_size: members.required(max_size, "max-size")?,
+            memdev,
         })
     }
 }
@@ -27219,12 +33214,25 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonDeviceInfoWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct HvBalloonDeviceInfoWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HvBalloonDeviceInfoWrapper {
+    const WHAT: &'static str = "struct HvBalloonDeviceInfoWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HvBalloonDeviceInfoWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -27342,7 +33350,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union MemoryDeviceInfo",
         )?;
@@ -27499,16 +33507,43 @@ impl<'de> ::serde::Deserialize<'de> for NumaNodeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NumaNodeOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NumaNodeOptions {
+    const WHAT: &'static str = "struct NumaNodeOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "nodeid",
+        "cpus",
+        "mem",
+        "memdev",
+        "initiator",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut nodeid = None;
+        let mut cpus = None;
+        let mut mem = None;
+        let mut memdev = None;
+        let mut initiator = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut nodeid)?,
+                1 => members.value(&mut cpus)?,
+                2 => members.value(&mut mem)?,
+                3 => members.value(&mut memdev)?,
+                4 => members.value(&mut initiator)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NumaNodeOptions {
-            nodeid: members.optional("nodeid")?,
-            cpus: members.optional("cpus")?,
-            mem: members.optional("mem")?,
-            memdev: members.optional("memdev")?,
-            initiator: members.optional("initiator")?,
+            nodeid,
+            cpus,
+            mem,
+            memdev,
+            initiator,
         })
     }
 }
@@ -27551,14 +33586,31 @@ impl<'de> ::serde::Deserialize<'de> for NumaDistOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NumaDistOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NumaDistOptions {
+    const WHAT: &'static str = "struct NumaDistOptions";
+    const MEMBERS: &'static [&'static str] = &["src", "dst", "val"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut src = None;
+        let mut dst = None;
+        let mut val = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut src)?,
+                1 => members.value(&mut dst)?,
+                2 => members.value(&mut val)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NumaDistOptions {
-            src: members.required("src")?,
-            dst: members.required("dst")?,
-            val: members.required("val")?,
+            src: members.required(src, "src")?,
+            dst: members.required(dst, "dst")?,
+            val: members.required(val, "val")?,
         })
     }
 }
@@ -27618,20 +33670,59 @@ impl<'de> ::serde::Deserialize<'de> for NumaCpuOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NumaCpuOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NumaCpuOptions {
+    const WHAT: &'static str = "struct NumaCpuOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "node-id",
+        "drawer-id",
+        "book-id",
+        "socket-id",
+        "die-id",
+        "cluster-id",
+        "module-id",
+        "core-id",
+        "thread-id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_id = None;
+        let mut drawer_id = None;
+        let mut book_id = None;
+        let mut socket_id = None;
+        let mut die_id = None;
+        let mut cluster_id = None;
+        let mut module_id = None;
+        let mut core_id = None;
+        let mut thread_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_id)?,
+                1 => members.value(&mut drawer_id)?,
+                2 => members.value(&mut book_id)?,
+                3 => members.value(&mut socket_id)?,
+                4 => members.value(&mut die_id)?,
+                5 => members.value(&mut cluster_id)?,
+                6 => members.value(&mut module_id)?,
+                7 => members.value(&mut core_id)?,
+                8 => members.value(&mut thread_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NumaCpuOptions {
-            node_id: members.optional("node-id")?,
-            drawer_id: members.optional("drawer-id")?,
-            book_id: members.optional("book-id")?,
-            socket_id: members.optional("socket-id")?,
-            die_id: members.optional("die-id")?,
-            cluster_id: members.optional("cluster-id")?,
-            module_id: members.optional("module-id")?,
-            core_id: members.optional("core-id")?,
-            thread_id: members.optional("thread-id")?,
+            node_id,
+            drawer_id,
+            book_id,
+            socket_id,
+            die_id,
+            cluster_id,
+            module_id,
+            core_id,
+            thread_id,
         })
     }
 }
@@ -27834,17 +33925,47 @@ impl<'de> ::serde::Deserialize<'de> for NumaHmatLBOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NumaHmatLBOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NumaHmatLBOptions {
+    const WHAT: &'static str = "struct NumaHmatLBOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "initiator",
+        "target",
+        "hierarchy",
+        "data-type",
+        "latency",
+        "bandwidth",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut initiator = None;
+        let mut target = None;
+        let mut hierarchy = None;
+        let mut data_type = None;
+        let mut latency = None;
+        let mut bandwidth = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut initiator)?,
+                1 => members.value(&mut target)?,
+                2 => members.value(&mut hierarchy)?,
+                3 => members.value(&mut data_type)?,
+                4 => members.value(&mut latency)?,
+                5 => members.value(&mut bandwidth)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NumaHmatLBOptions {
-            initiator: members.required("initiator")?,
-            target: members.required("target")?,
-            hierarchy: members.required("hierarchy")?,
-            data_type: members.required("data-type")?,
-            latency: members.optional("latency")?,
-            bandwidth: members.optional("bandwidth")?,
+            initiator: members.required(initiator, "initiator")?,
+            target: members.required(target, "target")?,
+            hierarchy: members.required(hierarchy, "hierarchy")?,
+            data_type: members.required(data_type, "data-type")?,
+            latency,
+            bandwidth,
         })
     }
 }
@@ -28024,17 +34145,47 @@ impl<'de> ::serde::Deserialize<'de> for NumaHmatCacheOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NumaHmatCacheOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NumaHmatCacheOptions {
+    const WHAT: &'static str = "struct NumaHmatCacheOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "node-id",
+        "size",
+        "level",
+        "associativity",
+        "policy",
+        "line",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_id = None;
+        let mut size = None;
+        let mut level = None;
+        let mut associativity = None;
+        let mut policy = None;
+        let mut line = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_id)?,
+                1 => members.value(&mut size)?,
+                2 => members.value(&mut level)?,
+                3 => members.value(&mut associativity)?,
+                4 => members.value(&mut policy)?,
+                5 => members.value(&mut line)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NumaHmatCacheOptions {
-            node_id: members.required("node-id")?,
-            size: members.required("size")?,
-            level: members.required("level")?,
-            associativity: members.required("associativity")?,
-            policy: members.required("policy")?,
-            line: members.required("line")?,
+            node_id: members.required(node_id, "node-id")?,
+            size: members.required(size, "size")?,
+            level: members.required(level, "level")?,
+            associativity: members.required(associativity, "associativity")?,
+            policy: members.required(policy, "policy")?,
+            line: members.required(line, "line")?,
         })
     }
 }
@@ -28142,7 +34293,7 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union NumaOptions",
         )?;
@@ -28198,12 +34349,25 @@ impl<'de> ::serde::Deserialize<'de> for BalloonInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BalloonInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BalloonInfo {
+    const WHAT: &'static str = "struct BalloonInfo";
+    const MEMBERS: &'static [&'static str] = &["actual"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut actual = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut actual)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BalloonInfo {
-            actual: members.required("actual")?,
+            actual: members.required(actual, "actual")?,
         })
     }
 }
@@ -28242,13 +34406,28 @@ impl<'de> ::serde::Deserialize<'de> for HvBalloonInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct HvBalloonInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HvBalloonInfo {
+    const WHAT: &'static str = "struct HvBalloonInfo";
+    const MEMBERS: &'static [&'static str] = &["committed", "available"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut committed = None;
+        let mut available = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut committed)?,
+                1 => members.value(&mut available)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HvBalloonInfo {
-            committed: members.required("committed")?,
-            available: members.required("available")?,
+            committed: members.required(committed, "committed")?,
+            available: members.required(available, "available")?,
         })
     }
 }
@@ -28430,13 +34609,28 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevGuestInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevGuestInfo {
+    const WHAT: &'static str = "struct SevGuestInfo";
+    const MEMBERS: &'static [&'static str] = &["policy", "handle"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut policy = None;
+        let mut handle = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut policy)?,
+                1 => members.value(&mut handle)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevGuestInfo {
-            policy: members.required("policy")?,
-            handle: members.required("handle")?,
+            policy: members.required(policy, "policy")?,
+            handle: members.required(handle, "handle")?,
         })
     }
 }
@@ -28471,12 +34665,25 @@ impl<'de> ::serde::Deserialize<'de> for SevSnpGuestInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevSnpGuestInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevSnpGuestInfo {
+    const WHAT: &'static str = "struct SevSnpGuestInfo";
+    const MEMBERS: &'static [&'static str] = &["snp-policy"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut snp_policy = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut snp_policy)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevSnpGuestInfo {
-            snp_policy: members.required("snp-policy")?,
+            snp_policy: members.required(snp_policy, "snp-policy")?,
         })
     }
 }
@@ -28578,7 +34785,7 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SevInfo",
         )?;
@@ -28638,12 +34845,25 @@ impl<'de> ::serde::Deserialize<'de> for SevAttestationReport {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevAttestationReport",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevAttestationReport {
+    const WHAT: &'static str = "struct SevAttestationReport";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevAttestationReport {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -28693,16 +34913,43 @@ impl<'de> ::serde::Deserialize<'de> for SevCapability {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevCapability",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevCapability {
+    const WHAT: &'static str = "struct SevCapability";
+    const MEMBERS: &'static [&'static str] = &[
+        "pdh",
+        "cert-chain",
+        "cpu0-id",
+        "cbitpos",
+        "reduced-phys-bits",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut pdh = None;
+        let mut cert_chain = None;
+        let mut cpu0_id = None;
+        let mut cbitpos = None;
+        let mut reduced_phys_bits = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut pdh)?,
+                1 => members.value(&mut cert_chain)?,
+                2 => members.value(&mut cpu0_id)?,
+                3 => members.value(&mut cbitpos)?,
+                4 => members.value(&mut reduced_phys_bits)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevCapability {
-            pdh: members.required("pdh")?,
-            cert_chain: members.required("cert-chain")?,
-            cpu0_id: members.required("cpu0-id")?,
-            cbitpos: members.required("cbitpos")?,
-            reduced_phys_bits: members.required("reduced-phys-bits")?,
+            pdh: members.required(pdh, "pdh")?,
+            cert_chain: members.required(cert_chain, "cert-chain")?,
+            cpu0_id: members.required(cpu0_id, "cpu0-id")?,
+            cbitpos: members.required(cbitpos, "cbitpos")?,
+            reduced_phys_bits: members.required(reduced_phys_bits, "reduced-phys-bits")?,
         })
     }
 }
@@ -28737,12 +34984,25 @@ impl<'de> ::serde::Deserialize<'de> for SevLaunchMeasureInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SevLaunchMeasureInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SevLaunchMeasureInfo {
+    const WHAT: &'static str = "struct SevLaunchMeasureInfo";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SevLaunchMeasureInfo {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -28780,13 +35040,28 @@ impl<'de> ::serde::Deserialize<'de> for SGXEPCSection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SGXEPCSection",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SGXEPCSection {
+    const WHAT: &'static str = "struct SGXEPCSection";
+    const MEMBERS: &'static [&'static str] = &["node", "size"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node = None;
+        let mut size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node)?,
+                1 => members.value(&mut size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SGXEPCSection {
-            node: members.required("node")?,
-            size: members.required("size")?,
+            node: members.required(node, "node")?,
+            size: members.required(size, "size")?,
         })
     }
 }
@@ -28833,16 +35108,37 @@ impl<'de> ::serde::Deserialize<'de> for SGXInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SGXInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SGXInfo {
+    const WHAT: &'static str = "struct SGXInfo";
+    const MEMBERS: &'static [&'static str] = &["sgx", "sgx1", "sgx2", "flc", "sections"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut sgx = None;
+        let mut sgx1 = None;
+        let mut sgx2 = None;
+        let mut flc = None;
+        let mut sections = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut sgx)?,
+                1 => members.value(&mut sgx1)?,
+                2 => members.value(&mut sgx2)?,
+                3 => members.value(&mut flc)?,
+                4 => members.value(&mut sections)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SGXInfo {
-            sgx: members.required("sgx")?,
-            sgx1: members.required("sgx1")?,
-            sgx2: members.required("sgx2")?,
-            flc: members.required("flc")?,
-            sections: members.required("sections")?,
+            sgx: members.required(sgx, "sgx")?,
+            sgx1: members.required(sgx1, "sgx1")?,
+            sgx2: members.required(sgx2, "sgx2")?,
+            flc: members.required(flc, "flc")?,
+            sections: members.required(sections, "sections")?,
         })
     }
 }
@@ -28880,13 +35176,28 @@ impl<'de> ::serde::Deserialize<'de> for PciMemoryRange {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciMemoryRange",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciMemoryRange {
+    const WHAT: &'static str = "struct PciMemoryRange";
+    const MEMBERS: &'static [&'static str] = &["base", "limit"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut base = None;
+        let mut limit = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut base)?,
+                1 => members.value(&mut limit)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciMemoryRange {
-            base: members.required("base")?,
-            limit: members.required("limit")?,
+            base: members.required(base, "base")?,
+            limit: members.required(limit, "limit")?,
         })
     }
 }
@@ -28937,17 +35248,48 @@ impl<'de> ::serde::Deserialize<'de> for PciBusInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciBusInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciBusInfo {
+    const WHAT: &'static str = "struct PciBusInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "number",
+        "secondary",
+        "subordinate",
+        "io_range",
+        "memory_range",
+        "prefetchable_range",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut number = None;
+        let mut secondary = None;
+        let mut subordinate = None;
+        let mut io_range = None;
+        let mut memory_range = None;
+        let mut prefetchable_range = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut number)?,
+                1 => members.value(&mut secondary)?,
+                2 => members.value(&mut subordinate)?,
+                3 => members.value(&mut io_range)?,
+                4 => members.value(&mut memory_range)?,
+                5 => members.value(&mut prefetchable_range)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciBusInfo {
-            number: members.required("number")?,
-            secondary: members.required("secondary")?,
-            subordinate: members.required("subordinate")?,
-            io_range: members.required("io_range")?,
-            memory_range: members.required("memory_range")?,
-            prefetchable_range: members.required("prefetchable_range")?,
+            number: members.required(number, "number")?,
+            secondary: members.required(secondary, "secondary")?,
+            subordinate: members.required(subordinate, "subordinate")?,
+            io_range: members.required(io_range, "io_range")?,
+            memory_range: members.required(memory_range, "memory_range")?,
+            prefetchable_range: members
+                .required(prefetchable_range, "prefetchable_range")?,
         })
     }
 }
@@ -28986,13 +35328,28 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciDeviceClass",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciDeviceClass {
+    const WHAT: &'static str = "struct PciDeviceClass";
+    const MEMBERS: &'static [&'static str] = &["desc", "class"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut desc = None;
+        let mut class = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut desc)?,
+                1 => members.value(&mut class)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciDeviceClass {
-            desc: members.optional("desc")?,
-            class: members.required("class")?,
+            desc,
+            class: members.required(class, "class")?,
         })
     }
 }
@@ -29041,15 +35398,39 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciDeviceId",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciDeviceId {
+    const WHAT: &'static str = "struct PciDeviceId";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "vendor",
+        "subsystem",
+        "subsystem-vendor",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut vendor = None;
+        let mut subsystem = None;
+        let mut subsystem_vendor = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut vendor)?,
+                2 => members.value(&mut subsystem)?,
+                3 => members.value(&mut subsystem_vendor)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciDeviceId {
-            device: members.required("device")?,
-            vendor: members.required("vendor")?,
-            subsystem: members.optional("subsystem")?,
-            subsystem_vendor: members.optional("subsystem-vendor")?,
+            device: members.required(device, "device")?,
+            vendor: members.required(vendor, "vendor")?,
+            subsystem,
+            subsystem_vendor,
         })
     }
 }
@@ -29102,17 +35483,47 @@ impl<'de> ::serde::Deserialize<'de> for PciMemoryRegion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciMemoryRegion",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciMemoryRegion {
+    const WHAT: &'static str = "struct PciMemoryRegion";
+    const MEMBERS: &'static [&'static str] = &[
+        "bar",
+        "type",
+        "address",
+        "size",
+        "prefetch",
+        "mem_type_64",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut bar = None;
+        let mut type_ = None;
+        let mut address = None;
+        let mut size = None;
+        let mut prefetch = None;
+        let mut mem_type_64 = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut bar)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut address)?,
+                3 => members.value(&mut size)?,
+                4 => members.value(&mut prefetch)?,
+                5 => members.value(&mut mem_type_64)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciMemoryRegion {
-            bar: members.required("bar")?,
-            type_: members.required("type")?,
-            address: members.required("address")?,
-            size: members.required("size")?,
-            prefetch: members.optional("prefetch")?,
-            mem_type_64: members.optional("mem_type_64")?,
+            bar: members.required(bar, "bar")?,
+            type_: members.required(type_, "type")?,
+            address: members.required(address, "address")?,
+            size: members.required(size, "size")?,
+            prefetch,
+            mem_type_64,
         })
     }
 }
@@ -29176,21 +35587,63 @@ impl<'de> ::serde::Deserialize<'de> for PciDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciDeviceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciDeviceInfo {
+    const WHAT: &'static str = "struct PciDeviceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "bus",
+        "slot",
+        "function",
+        "class_info",
+        "id",
+        "irq",
+        "irq_pin",
+        "qdev_id",
+        "pci_bridge",
+        "regions",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut bus = None;
+        let mut slot = None;
+        let mut function = None;
+        let mut class_info = None;
+        let mut id = None;
+        let mut irq = None;
+        let mut irq_pin = None;
+        let mut qdev_id = None;
+        let mut pci_bridge = None;
+        let mut regions = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut bus)?,
+                1 => members.value(&mut slot)?,
+                2 => members.value(&mut function)?,
+                3 => members.value(&mut class_info)?,
+                4 => members.value(&mut id)?,
+                5 => members.value(&mut irq)?,
+                6 => members.value(&mut irq_pin)?,
+                7 => members.value(&mut qdev_id)?,
+                8 => members.value(&mut pci_bridge)?,
+                9 => members.value(&mut regions)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciDeviceInfo {
-            bus: members.required("bus")?,
-            slot: members.required("slot")?,
-            function: members.required("function")?,
-            class_info: members.required("class_info")?,
-            id: members.required("id")?,
-            irq: members.optional("irq")?,
-            irq_pin: members.required("irq_pin")?,
-            qdev_id: members.required("qdev_id")?,
-            pci_bridge: members.optional("pci_bridge")?,
-            regions: members.required("regions")?,
+            bus: members.required(bus, "bus")?,
+            slot: members.required(slot, "slot")?,
+            function: members.required(function, "function")?,
+            class_info: members.required(class_info, "class_info")?,
+            id: members.required(id, "id")?,
+            irq,
+            irq_pin: members.required(irq_pin, "irq_pin")?,
+            qdev_id: members.required(qdev_id, "qdev_id")?,
+            pci_bridge,
+            regions: members.required(regions, "regions")?,
         })
     }
 }
@@ -29228,13 +35681,28 @@ impl<'de> ::serde::Deserialize<'de> for PciBridgeInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciBridgeInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciBridgeInfo {
+    const WHAT: &'static str = "struct PciBridgeInfo";
+    const MEMBERS: &'static [&'static str] = &["bus", "devices"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut bus = None;
+        let mut devices = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut bus)?,
+                1 => members.value(&mut devices)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciBridgeInfo {
-            bus: members.required("bus")?,
-            devices: members.optional("devices")?,
+            bus: members.required(bus, "bus")?,
+            devices,
         })
     }
 }
@@ -29272,13 +35740,28 @@ impl<'de> ::serde::Deserialize<'de> for PciInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PciInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PciInfo {
+    const WHAT: &'static str = "struct PciInfo";
+    const MEMBERS: &'static [&'static str] = &["bus", "devices"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut bus = None;
+        let mut devices = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut bus)?,
+                1 => members.value(&mut devices)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PciInfo {
-            bus: members.required("bus")?,
-            devices: members.required("devices")?,
+            bus: members.required(bus, "bus")?,
+            devices: members.required(devices, "devices")?,
         })
     }
 }
@@ -29442,13 +35925,28 @@ impl<'de> ::serde::Deserialize<'de> for TPMPassthroughOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TPMPassthroughOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TPMPassthroughOptions {
+    const WHAT: &'static str = "struct TPMPassthroughOptions";
+    const MEMBERS: &'static [&'static str] = &["path", "cancel-path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut cancel_path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut cancel_path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TPMPassthroughOptions {
-            path: members.optional("path")?,
-            cancel_path: members.optional("cancel-path")?,
+            path,
+            cancel_path,
         })
     }
 }
@@ -29484,12 +35982,25 @@ impl<'de> ::serde::Deserialize<'de> for TPMPassthroughOptionsWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TPMPassthroughOptionsWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TPMPassthroughOptionsWrapper {
+    const WHAT: &'static str = "struct TPMPassthroughOptionsWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TPMPassthroughOptionsWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -29525,12 +36036,25 @@ impl<'de> ::serde::Deserialize<'de> for TPMEmulatorOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TPMEmulatorOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TPMEmulatorOptions {
+    const WHAT: &'static str = "struct TPMEmulatorOptions";
+    const MEMBERS: &'static [&'static str] = &["chardev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut chardev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut chardev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TPMEmulatorOptions {
-            chardev: members.required("chardev")?,
+            chardev: members.required(chardev, "chardev")?,
         })
     }
 }
@@ -29566,12 +36090,25 @@ impl<'de> ::serde::Deserialize<'de> for TPMEmulatorOptionsWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TPMEmulatorOptionsWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TPMEmulatorOptionsWrapper {
+    const WHAT: &'static str = "struct TPMEmulatorOptionsWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TPMEmulatorOptionsWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -29658,7 +36195,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmTypeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union TpmTypeOptions",
         )?;
@@ -29716,14 +36253,31 @@ impl<'de> ::serde::Deserialize<'de> for TPMInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TPMInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TPMInfo {
+    const WHAT: &'static str = "struct TPMInfo";
+    const MEMBERS: &'static [&'static str] = &["id", "model", "options"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut model = None;
+        let mut options = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut model)?,
+                2 => members.value(&mut options)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TPMInfo {
-            id: members.required("id")?,
-            model: members.required("model")?,
-            options: members.required("options")?,
+            id: members.required(id, "id")?,
+            model: members.required(model, "model")?,
+            options: members.required(options, "options")?,
         })
     }
 }
@@ -29901,13 +36455,28 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendClient {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptodevBackendClient",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptodevBackendClient {
+    const WHAT: &'static str = "struct QCryptodevBackendClient";
+    const MEMBERS: &'static [&'static str] = &["queue", "type"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut queue = None;
+        let mut type_ = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut queue)?,
+                1 => members.value(&mut type_)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptodevBackendClient {
-            queue: members.required("queue")?,
-            type_: members.required("type")?,
+            queue: members.required(queue, "queue")?,
+            type_: members.required(type_, "type")?,
         })
     }
 }
@@ -29948,14 +36517,31 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QCryptodevInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QCryptodevInfo {
+    const WHAT: &'static str = "struct QCryptodevInfo";
+    const MEMBERS: &'static [&'static str] = &["id", "service", "client"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut service = None;
+        let mut client = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut service)?,
+                2 => members.value(&mut client)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QCryptodevInfo {
-            id: members.required("id")?,
-            service: members.required("service")?,
-            client: members.required("client")?,
+            id: members.required(id, "id")?,
+            service: members.required(service, "service")?,
+            client: members.required(client, "client")?,
         })
     }
 }
@@ -30080,13 +36666,28 @@ impl<'de> ::serde::Deserialize<'de> for VirtioInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioInfo {
+    const WHAT: &'static str = "struct VirtioInfo";
+    const MEMBERS: &'static [&'static str] = &["path", "name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut path = None;
+        let mut name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut path)?,
+                1 => members.value(&mut name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioInfo {
-            path: members.required("path")?,
-            name: members.required("name")?,
+            path: members.required(path, "path")?,
+            name: members.required(name, "name")?,
         })
     }
 }
@@ -30128,14 +36729,31 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingDesc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioRingDesc",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioRingDesc {
+    const WHAT: &'static str = "struct VirtioRingDesc";
+    const MEMBERS: &'static [&'static str] = &["addr", "len", "flags"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut addr = None;
+        let mut len = None;
+        let mut flags = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut addr)?,
+                1 => members.value(&mut len)?,
+                2 => members.value(&mut flags)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioRingDesc {
-            addr: members.required("addr")?,
-            len: members.required("len")?,
-            flags: members.required("flags")?,
+            addr: members.required(addr, "addr")?,
+            len: members.required(len, "len")?,
+            flags: members.required(flags, "flags")?,
         })
     }
 }
@@ -30177,14 +36795,31 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingAvail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioRingAvail",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioRingAvail {
+    const WHAT: &'static str = "struct VirtioRingAvail";
+    const MEMBERS: &'static [&'static str] = &["flags", "idx", "ring"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut flags = None;
+        let mut idx = None;
+        let mut ring = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut flags)?,
+                1 => members.value(&mut idx)?,
+                2 => members.value(&mut ring)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioRingAvail {
-            flags: members.required("flags")?,
-            idx: members.required("idx")?,
-            ring: members.required("ring")?,
+            flags: members.required(flags, "flags")?,
+            idx: members.required(idx, "idx")?,
+            ring: members.required(ring, "ring")?,
         })
     }
 }
@@ -30222,13 +36857,28 @@ impl<'de> ::serde::Deserialize<'de> for VirtioRingUsed {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioRingUsed",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioRingUsed {
+    const WHAT: &'static str = "struct VirtioRingUsed";
+    const MEMBERS: &'static [&'static str] = &["flags", "idx"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut flags = None;
+        let mut idx = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut flags)?,
+                1 => members.value(&mut idx)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioRingUsed {
-            flags: members.required("flags")?,
-            idx: members.required("idx")?,
+            flags: members.required(flags, "flags")?,
+            idx: members.required(idx, "idx")?,
         })
     }
 }
@@ -30276,16 +36926,43 @@ impl<'de> ::serde::Deserialize<'de> for VirtioQueueElement {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioQueueElement",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioQueueElement {
+    const WHAT: &'static str = "struct VirtioQueueElement";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "index",
+        "descs",
+        "avail",
+        "used",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut index = None;
+        let mut descs = None;
+        let mut avail = None;
+        let mut used = None;
+        while let Some(index_) = members.next()? {
+            match index_ {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut index)?,
+                2 => members.value(&mut descs)?,
+                3 => members.value(&mut avail)?,
+                4 => members.value(&mut used)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioQueueElement {
-            name: members.required("name")?,
-            index: members.required("index")?,
-            descs: members.required("descs")?,
-            avail: members.required("avail")?,
-            used: members.required("used")?,
+            name: members.required(name, "name")?,
+            index: members.required(index, "index")?,
+            descs: members.required(descs, "descs")?,
+            avail: members.required(avail, "avail")?,
+            used: members.required(used, "used")?,
         })
     }
 }
@@ -30369,25 +37046,80 @@ impl<'de> ::serde::Deserialize<'de> for VirtQueueStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtQueueStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtQueueStatus {
+    const WHAT: &'static str = "struct VirtQueueStatus";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "queue-index",
+        "inuse",
+        "vring-num",
+        "vring-num-default",
+        "vring-align",
+        "vring-desc",
+        "vring-avail",
+        "vring-used",
+        "last-avail-idx",
+        "shadow-avail-idx",
+        "used-idx",
+        "signalled-used",
+        "signalled-used-valid",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut queue_index = None;
+        let mut inuse = None;
+        let mut vring_num = None;
+        let mut vring_num_default = None;
+        let mut vring_align = None;
+        let mut vring_desc = None;
+        let mut vring_avail = None;
+        let mut vring_used = None;
+        let mut last_avail_idx = None;
+        let mut shadow_avail_idx = None;
+        let mut used_idx = None;
+        let mut signalled_used = None;
+        let mut signalled_used_valid = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut queue_index)?,
+                2 => members.value(&mut inuse)?,
+                3 => members.value(&mut vring_num)?,
+                4 => members.value(&mut vring_num_default)?,
+                5 => members.value(&mut vring_align)?,
+                6 => members.value(&mut vring_desc)?,
+                7 => members.value(&mut vring_avail)?,
+                8 => members.value(&mut vring_used)?,
+                9 => members.value(&mut last_avail_idx)?,
+                10 => members.value(&mut shadow_avail_idx)?,
+                11 => members.value(&mut used_idx)?,
+                12 => members.value(&mut signalled_used)?,
+                13 => members.value(&mut signalled_used_valid)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtQueueStatus {
-            name: members.required("name")?,
-            queue_index: members.required("queue-index")?,
-            inuse: members.required("inuse")?,
-            vring_num: members.required("vring-num")?,
-            vring_num_default: members.required("vring-num-default")?,
-            vring_align: members.required("vring-align")?,
-            vring_desc: members.required("vring-desc")?,
-            vring_avail: members.required("vring-avail")?,
-            vring_used: members.required("vring-used")?,
-            last_avail_idx: members.optional("last-avail-idx")?,
-            shadow_avail_idx: members.optional("shadow-avail-idx")?,
-            used_idx: members.required("used-idx")?,
-            signalled_used: members.required("signalled-used")?,
-            signalled_used_valid: members.required("signalled-used-valid")?,
+            name: members.required(name, "name")?,
+            queue_index: members.required(queue_index, "queue-index")?,
+            inuse: members.required(inuse, "inuse")?,
+            vring_num: members.required(vring_num, "vring-num")?,
+            vring_num_default: members.required(vring_num_default, "vring-num-default")?,
+            vring_align: members.required(vring_align, "vring-align")?,
+            vring_desc: members.required(vring_desc, "vring-desc")?,
+            vring_avail: members.required(vring_avail, "vring-avail")?,
+            vring_used: members.required(vring_used, "vring-used")?,
+            last_avail_idx,
+            shadow_avail_idx,
+            used_idx: members.required(used_idx, "used-idx")?,
+            signalled_used: members.required(signalled_used, "signalled-used")?,
+            signalled_used_valid: members
+                .required(signalled_used_valid, "signalled-used-valid")?,
         })
     }
 }
@@ -30435,14 +37167,35 @@ impl<'de> ::serde::Deserialize<'de> for VirtioDeviceFeatures {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioDeviceFeatures",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioDeviceFeatures {
+    const WHAT: &'static str = "struct VirtioDeviceFeatures";
+    const MEMBERS: &'static [&'static str] = &[
+        "transports",
+        "dev-features",
+        "unknown-dev-features",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut transports = None;
+        let mut dev_features = None;
+        let mut unknown_dev_features = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut transports)?,
+                1 => members.value(&mut dev_features)?,
+                2 => members.value(&mut unknown_dev_features)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioDeviceFeatures {
-            transports: members.required("transports")?,
-            dev_features: members.optional("dev-features")?,
-            unknown_dev_features: members.optional("unknown-dev-features")?,
+            transports: members.required(transports, "transports")?,
+            dev_features,
+            unknown_dev_features,
         })
     }
 }
@@ -30485,13 +37238,28 @@ impl<'de> ::serde::Deserialize<'de> for VirtioDeviceStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioDeviceStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioDeviceStatus {
+    const WHAT: &'static str = "struct VirtioDeviceStatus";
+    const MEMBERS: &'static [&'static str] = &["statuses", "unknown-statuses"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut statuses = None;
+        let mut unknown_statuses = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut statuses)?,
+                1 => members.value(&mut unknown_statuses)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioDeviceStatus {
-            statuses: members.required("statuses")?,
-            unknown_statuses: members.optional("unknown-statuses")?,
+            statuses: members.required(statuses, "statuses")?,
+            unknown_statuses,
         })
     }
 }
@@ -30534,13 +37302,28 @@ impl<'de> ::serde::Deserialize<'de> for VhostDeviceProtocols {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VhostDeviceProtocols",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VhostDeviceProtocols {
+    const WHAT: &'static str = "struct VhostDeviceProtocols";
+    const MEMBERS: &'static [&'static str] = &["protocols", "unknown-protocols"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut protocols = None;
+        let mut unknown_protocols = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut protocols)?,
+                1 => members.value(&mut unknown_protocols)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VhostDeviceProtocols {
-            protocols: members.required("protocols")?,
-            unknown_protocols: members.optional("unknown-protocols")?,
+            protocols: members.required(protocols, "protocols")?,
+            unknown_protocols,
         })
     }
 }
@@ -30611,23 +37394,71 @@ impl<'de> ::serde::Deserialize<'de> for VhostStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VhostStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VhostStatus {
+    const WHAT: &'static str = "struct VhostStatus";
+    const MEMBERS: &'static [&'static str] = &[
+        "n-mem-sections",
+        "n-tmp-sections",
+        "nvqs",
+        "vq-index",
+        "features",
+        "acked-features",
+        "backend-features",
+        "protocol-features",
+        "max-queues",
+        "backend-cap",
+        "log-enabled",
+        "log-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut n_mem_sections = None;
+        let mut n_tmp_sections = None;
+        let mut nvqs = None;
+        let mut vq_index = None;
+        let mut features = None;
+        let mut acked_features = None;
+        let mut backend_features = None;
+        let mut protocol_features = None;
+        let mut max_queues = None;
+        let mut backend_cap = None;
+        let mut log_enabled = None;
+        let mut log_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut n_mem_sections)?,
+                1 => members.value(&mut n_tmp_sections)?,
+                2 => members.value(&mut nvqs)?,
+                3 => members.value(&mut vq_index)?,
+                4 => members.value(&mut features)?,
+                5 => members.value(&mut acked_features)?,
+                6 => members.value(&mut backend_features)?,
+                7 => members.value(&mut protocol_features)?,
+                8 => members.value(&mut max_queues)?,
+                9 => members.value(&mut backend_cap)?,
+                10 => members.value(&mut log_enabled)?,
+                11 => members.value(&mut log_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VhostStatus {
-            n_mem_sections: members.required("n-mem-sections")?,
-            n_tmp_sections: members.required("n-tmp-sections")?,
-            nvqs: members.required("nvqs")?,
-            vq_index: members.required("vq-index")?,
-            features: members.required("features")?,
-            acked_features: members.required("acked-features")?,
-            backend_features: members.required("backend-features")?,
-            protocol_features: members.required("protocol-features")?,
-            max_queues: members.required("max-queues")?,
-            backend_cap: members.required("backend-cap")?,
-            log_enabled: members.required("log-enabled")?,
-            log_size: members.required("log-size")?,
+            n_mem_sections: members.required(n_mem_sections, "n-mem-sections")?,
+            n_tmp_sections: members.required(n_tmp_sections, "n-tmp-sections")?,
+            nvqs: members.required(nvqs, "nvqs")?,
+            vq_index: members.required(vq_index, "vq-index")?,
+            features: members.required(features, "features")?,
+            acked_features: members.required(acked_features, "acked-features")?,
+            backend_features: members.required(backend_features, "backend-features")?,
+            protocol_features: members.required(protocol_features, "protocol-features")?,
+            max_queues: members.required(max_queues, "max-queues")?,
+            backend_cap: members.required(backend_cap, "backend-cap")?,
+            log_enabled: members.required(log_enabled, "log-enabled")?,
+            log_size: members.required(log_size, "log-size")?,
         })
     }
 }
@@ -30733,32 +37564,109 @@ impl<'de> ::serde::Deserialize<'de> for VirtioStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtioStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtioStatus {
+    const WHAT: &'static str = "struct VirtioStatus";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "device-id",
+        "vhost-started",
+        "device-endian",
+        "guest-features",
+        "host-features",
+        "backend-features",
+        "num-vqs",
+        "status",
+        "isr",
+        "queue-sel",
+        "vm-running",
+        "broken",
+        "disabled",
+        "use-started",
+        "started",
+        "start-on-kick",
+        "disable-legacy-check",
+        "bus-name",
+        "use-guest-notifier-mask",
+        "vhost-dev",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut device_id = None;
+        let mut vhost_started = None;
+        let mut device_endian = None;
+        let mut guest_features = None;
+        let mut host_features = None;
+        let mut backend_features = None;
+        let mut num_vqs = None;
+        let mut status = None;
+        let mut isr = None;
+        let mut queue_sel = None;
+        let mut vm_running = None;
+        let mut broken = None;
+        let mut disabled = None;
+        let mut use_started = None;
+        let mut started = None;
+        let mut start_on_kick = None;
+        let mut disable_legacy_check = None;
+        let mut bus_name = None;
+        let mut use_guest_notifier_mask = None;
+        let mut vhost_dev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut device_id)?,
+                2 => members.value(&mut vhost_started)?,
+                3 => members.value(&mut device_endian)?,
+                4 => members.value(&mut guest_features)?,
+                5 => members.value(&mut host_features)?,
+                6 => members.value(&mut backend_features)?,
+                7 => members.value(&mut num_vqs)?,
+                8 => members.value(&mut status)?,
+                9 => members.value(&mut isr)?,
+                10 => members.value(&mut queue_sel)?,
+                11 => members.value(&mut vm_running)?,
+                12 => members.value(&mut broken)?,
+                13 => members.value(&mut disabled)?,
+                14 => members.value(&mut use_started)?,
+                15 => members.value(&mut started)?,
+                16 => members.value(&mut start_on_kick)?,
+                17 => members.value(&mut disable_legacy_check)?,
+                18 => members.value(&mut bus_name)?,
+                19 => members.value(&mut use_guest_notifier_mask)?,
+                20 => members.value(&mut vhost_dev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtioStatus {
-            name: members.required("name")?,
-            device_id: members.required("device-id")?,
-            vhost_started: members.required("vhost-started")?,
-            device_endian: members.required("device-endian")?,
-            guest_features: members.required("guest-features")?,
-            host_features: members.required("host-features")?,
-            backend_features: members.required("backend-features")?,
-            num_vqs: members.required("num-vqs")?,
-            status: members.required("status")?,
-            isr: members.required("isr")?,
-            queue_sel: members.required("queue-sel")?,
-            vm_running: members.required("vm-running")?,
-            broken: members.required("broken")?,
-            disabled: members.required("disabled")?,
-            use_started: members.required("use-started")?,
-            started: members.required("started")?,
-            start_on_kick: members.required("start-on-kick")?,
-            disable_legacy_check: members.required("disable-legacy-check")?,
-            bus_name: members.required("bus-name")?,
-            use_guest_notifier_mask: members.required("use-guest-notifier-mask")?,
-            vhost_dev: members.optional("vhost-dev")?,
+            name: members.required(name, "name")?,
+            device_id: members.required(device_id, "device-id")?,
+            vhost_started: members.required(vhost_started, "vhost-started")?,
+            device_endian: members.required(device_endian, "device-endian")?,
+            guest_features: members.required(guest_features, "guest-features")?,
+            host_features: members.required(host_features, "host-features")?,
+            backend_features: members.required(backend_features, "backend-features")?,
+            num_vqs: members.required(num_vqs, "num-vqs")?,
+            status: members.required(status, "status")?,
+            isr: members.required(isr, "isr")?,
+            queue_sel: members.required(queue_sel, "queue-sel")?,
+            vm_running: members.required(vm_running, "vm-running")?,
+            broken: members.required(broken, "broken")?,
+            disabled: members.required(disabled, "disabled")?,
+            use_started: members.required(use_started, "use-started")?,
+            started: members.required(started, "started")?,
+            start_on_kick: members.required(start_on_kick, "start-on-kick")?,
+            disable_legacy_check: members
+                .required(disable_legacy_check, "disable-legacy-check")?,
+            bus_name: members.required(bus_name, "bus-name")?,
+            use_guest_notifier_mask: members
+                .required(use_guest_notifier_mask, "use-guest-notifier-mask")?,
+            vhost_dev,
         })
     }
 }
@@ -30829,24 +37737,75 @@ impl<'de> ::serde::Deserialize<'de> for VirtVhostQueueStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VirtVhostQueueStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VirtVhostQueueStatus {
+    const WHAT: &'static str = "struct VirtVhostQueueStatus";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "kick",
+        "call",
+        "desc",
+        "avail",
+        "used",
+        "num",
+        "desc-phys",
+        "desc-size",
+        "avail-phys",
+        "avail-size",
+        "used-phys",
+        "used-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut kick = None;
+        let mut call = None;
+        let mut desc = None;
+        let mut avail = None;
+        let mut used = None;
+        let mut num = None;
+        let mut desc_phys = None;
+        let mut desc_size = None;
+        let mut avail_phys = None;
+        let mut avail_size = None;
+        let mut used_phys = None;
+        let mut used_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut kick)?,
+                2 => members.value(&mut call)?,
+                3 => members.value(&mut desc)?,
+                4 => members.value(&mut avail)?,
+                5 => members.value(&mut used)?,
+                6 => members.value(&mut num)?,
+                7 => members.value(&mut desc_phys)?,
+                8 => members.value(&mut desc_size)?,
+                9 => members.value(&mut avail_phys)?,
+                10 => members.value(&mut avail_size)?,
+                11 => members.value(&mut used_phys)?,
+                12 => members.value(&mut used_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VirtVhostQueueStatus {
-            name: members.required("name")?,
-            kick: members.required("kick")?,
-            call: members.required("call")?,
-            desc: members.required("desc")?,
-            avail: members.required("avail")?,
-            used: members.required("used")?,
-            num: members.required("num")?,
-            desc_phys: members.required("desc-phys")?,
-            desc_size: members.required("desc-size")?,
-            avail_phys: members.required("avail-phys")?,
-            avail_size: members.required("avail-size")?,
-            used_phys: members.required("used-phys")?,
-            used_size: members.required("used-size")?,
+            name: members.required(name, "name")?,
+            kick: members.required(kick, "kick")?,
+            call: members.required(call, "call")?,
+            desc: members.required(desc, "desc")?,
+            avail: members.required(avail, "avail")?,
+            used: members.required(used, "used")?,
+            num: members.required(num, "num")?,
+            desc_phys: members.required(desc_phys, "desc-phys")?,
+            desc_size: members.required(desc_size, "desc-size")?,
+            avail_phys: members.required(avail_phys, "avail-phys")?,
+            avail_size: members.required(avail_size, "avail-size")?,
+            used_phys: members.required(used_phys, "used-phys")?,
+            used_size: members.required(used_size, "used-size")?,
         })
     }
 }
@@ -31168,13 +38127,28 @@ impl<'de> ::serde::Deserialize<'de> for CXLUncorErrorRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CXLUncorErrorRecord",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CXLUncorErrorRecord {
+    const WHAT: &'static str = "struct CXLUncorErrorRecord";
+    const MEMBERS: &'static [&'static str] = &["type", "header"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut header = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut header)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CXLUncorErrorRecord {
-            type_: members.required("type")?,
-            header: members.required("header")?,
+            type_: members.required(type_, "type")?,
+            header: members.required(header, "header")?,
         })
     }
 }
@@ -31284,13 +38258,28 @@ impl<'de> ::serde::Deserialize<'de> for CxlDynamicCapacityExtent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CxlDynamicCapacityExtent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CxlDynamicCapacityExtent {
+    const WHAT: &'static str = "struct CxlDynamicCapacityExtent";
+    const MEMBERS: &'static [&'static str] = &["offset", "len"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut offset = None;
+        let mut len = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut offset)?,
+                1 => members.value(&mut len)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CxlDynamicCapacityExtent {
-            offset: members.required("offset")?,
-            len: members.required("len")?,
+            offset: members.required(offset, "offset")?,
+            len: members.required(len, "len")?,
         })
     }
 }
@@ -31542,33 +38531,111 @@ impl<'de> ::serde::Deserialize<'de> for BlockIOThrottle {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BlockIOThrottle",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BlockIOThrottle {
+    const WHAT: &'static str = "struct BlockIOThrottle";
+    const MEMBERS: &'static [&'static str] = &[
+        "device",
+        "id",
+        "bps",
+        "bps_rd",
+        "bps_wr",
+        "iops",
+        "iops_rd",
+        "iops_wr",
+        "bps_max",
+        "bps_rd_max",
+        "bps_wr_max",
+        "iops_max",
+        "iops_rd_max",
+        "iops_wr_max",
+        "bps_max_length",
+        "bps_rd_max_length",
+        "bps_wr_max_length",
+        "iops_max_length",
+        "iops_rd_max_length",
+        "iops_wr_max_length",
+        "iops_size",
+        "group",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut device = None;
+        let mut id = None;
+        let mut bps = None;
+        let mut bps_rd = None;
+        let mut bps_wr = None;
+        let mut iops = None;
+        let mut iops_rd = None;
+        let mut iops_wr = None;
+        let mut bps_max = None;
+        let mut bps_rd_max = None;
+        let mut bps_wr_max = None;
+        let mut iops_max = None;
+        let mut iops_rd_max = None;
+        let mut iops_wr_max = None;
+        let mut bps_max_length = None;
+        let mut bps_rd_max_length = None;
+        let mut bps_wr_max_length = None;
+        let mut iops_max_length = None;
+        let mut iops_rd_max_length = None;
+        let mut iops_wr_max_length = None;
+        let mut iops_size = None;
+        let mut group = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut device)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut bps)?,
+                3 => members.value(&mut bps_rd)?,
+                4 => members.value(&mut bps_wr)?,
+                5 => members.value(&mut iops)?,
+                6 => members.value(&mut iops_rd)?,
+                7 => members.value(&mut iops_wr)?,
+                8 => members.value(&mut bps_max)?,
+                9 => members.value(&mut bps_rd_max)?,
+                10 => members.value(&mut bps_wr_max)?,
+                11 => members.value(&mut iops_max)?,
+                12 => members.value(&mut iops_rd_max)?,
+                13 => members.value(&mut iops_wr_max)?,
+                14 => members.value(&mut bps_max_length)?,
+                15 => members.value(&mut bps_rd_max_length)?,
+                16 => members.value(&mut bps_wr_max_length)?,
+                17 => members.value(&mut iops_max_length)?,
+                18 => members.value(&mut iops_rd_max_length)?,
+                19 => members.value(&mut iops_wr_max_length)?,
+                20 => members.value(&mut iops_size)?,
+                21 => members.value(&mut group)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BlockIOThrottle {
-            device: members.optional("device")?,
-            id: members.optional("id")?,
-            bps: members.required("bps")?,
-            bps_rd: members.required("bps_rd")?,
-            bps_wr: members.required("bps_wr")?,
-            iops: members.required("iops")?,
-            iops_rd: members.required("iops_rd")?,
-            iops_wr: members.required("iops_wr")?,
-            bps_max: members.optional("bps_max")?,
-            bps_rd_max: members.optional("bps_rd_max")?,
-            bps_wr_max: members.optional("bps_wr_max")?,
-            iops_max: members.optional("iops_max")?,
-            iops_rd_max: members.optional("iops_rd_max")?,
-            iops_wr_max: members.optional("iops_wr_max")?,
-            bps_max_length: members.optional("bps_max_length")?,
-            bps_rd_max_length: members.optional("bps_rd_max_length")?,
-            bps_wr_max_length: members.optional("bps_wr_max_length")?,
-            iops_max_length: members.optional("iops_max_length")?,
-            iops_rd_max_length: members.optional("iops_rd_max_length")?,
-            iops_wr_max_length: members.optional("iops_wr_max_length")?,
-            iops_size: members.optional("iops_size")?,
-            group: members.optional("group")?,
+            device,
+            id,
+            bps: members.required(bps, "bps")?,
+            bps_rd: members.required(bps_rd, "bps_rd")?,
+            bps_wr: members.required(bps_wr, "bps_wr")?,
+            iops: members.required(iops, "iops")?,
+            iops_rd: members.required(iops_rd, "iops_rd")?,
+            iops_wr: members.required(iops_wr, "iops_wr")?,
+            bps_max,
+            bps_rd_max,
+            bps_wr_max,
+            iops_max,
+            iops_rd_max,
+            iops_wr_max,
+            bps_max_length,
+            bps_rd_max_length,
+            bps_wr_max_length,
+            iops_max_length,
+            iops_rd_max_length,
+            iops_wr_max_length,
+            iops_size,
+            group,
         })
     }
 }
@@ -31606,13 +38673,28 @@ impl<'de> ::serde::Deserialize<'de> for PRManagerInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct PRManagerInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for PRManagerInfo {
+    const WHAT: &'static str = "struct PRManagerInfo";
+    const MEMBERS: &'static [&'static str] = &["id", "connected"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut connected = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut connected)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(PRManagerInfo {
-            id: members.required("id")?,
-            connected: members.required("connected")?,
+            id: members.required(id, "id")?,
+            connected: members.required(connected, "connected")?,
         })
     }
 }
@@ -31786,16 +38868,43 @@ impl<'de> ::serde::Deserialize<'de> for NetLegacyNicOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetLegacyNicOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetLegacyNicOptions {
+    const WHAT: &'static str = "struct NetLegacyNicOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "netdev",
+        "macaddr",
+        "model",
+        "addr",
+        "vectors",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut netdev = None;
+        let mut macaddr = None;
+        let mut model = None;
+        let mut addr = None;
+        let mut vectors = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut netdev)?,
+                1 => members.value(&mut macaddr)?,
+                2 => members.value(&mut model)?,
+                3 => members.value(&mut addr)?,
+                4 => members.value(&mut vectors)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetLegacyNicOptions {
-            netdev: members.optional("netdev")?,
-            macaddr: members.optional("macaddr")?,
-            model: members.optional("model")?,
-            addr: members.optional("addr")?,
-            vectors: members.optional("vectors")?,
+            netdev,
+            macaddr,
+            model,
+            addr,
+            vectors,
         })
     }
 }
@@ -31830,12 +38939,25 @@ impl<'de> ::serde::Deserialize<'de> for String {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct String",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for String {
+    const WHAT: &'static str = "struct String";
+    const MEMBERS: &'static [&'static str] = &["str"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut str = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut str)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(String {
-            str: members.required("str")?,
+            str: members.required(str, "str")?,
         })
     }
 }
@@ -31948,33 +39070,111 @@ impl<'de> ::serde::Deserialize<'de> for NetdevUserOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevUserOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevUserOptions {
+    const WHAT: &'static str = "struct NetdevUserOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "hostname",
+        "restrict",
+        "ipv4",
+        "ipv6",
+        "ip",
+        "net",
+        "host",
+        "tftp",
+        "bootfile",
+        "dhcpstart",
+        "dns",
+        "dnssearch",
+        "domainname",
+        "ipv6-prefix",
+        "ipv6-prefixlen",
+        "ipv6-host",
+        "ipv6-dns",
+        "smb",
+        "smbserver",
+        "hostfwd",
+        "guestfwd",
+        "tftp-server-name",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut hostname = None;
+        let mut restrict = None;
+        let mut ipv4 = None;
+        let mut ipv6 = None;
+        let mut ip = None;
+        let mut net = None;
+        let mut host = None;
+        let mut tftp = None;
+        let mut bootfile = None;
+        let mut dhcpstart = None;
+        let mut dns = None;
+        let mut dnssearch = None;
+        let mut domainname = None;
+        let mut ipv6_prefix = None;
+        let mut ipv6_prefixlen = None;
+        let mut ipv6_host = None;
+        let mut ipv6_dns = None;
+        let mut smb = None;
+        let mut smbserver = None;
+        let mut hostfwd = None;
+        let mut guestfwd = None;
+        let mut tftp_server_name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut hostname)?,
+                1 => members.value(&mut restrict)?,
+                2 => members.value(&mut ipv4)?,
+                3 => members.value(&mut ipv6)?,
+                4 => members.value(&mut ip)?,
+                5 => members.value(&mut net)?,
+                6 => members.value(&mut host)?,
+                7 => members.value(&mut tftp)?,
+                8 => members.value(&mut bootfile)?,
+                9 => members.value(&mut dhcpstart)?,
+                10 => members.value(&mut dns)?,
+                11 => members.value(&mut dnssearch)?,
+                12 => members.value(&mut domainname)?,
+                13 => members.value(&mut ipv6_prefix)?,
+                14 => members.value(&mut ipv6_prefixlen)?,
+                15 => members.value(&mut ipv6_host)?,
+                16 => members.value(&mut ipv6_dns)?,
+                17 => members.value(&mut smb)?,
+                18 => members.value(&mut smbserver)?,
+                19 => members.value(&mut hostfwd)?,
+                20 => members.value(&mut guestfwd)?,
+                21 => members.value(&mut tftp_server_name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevUserOptions {
-            hostname: members.optional("hostname")?,
-            restrict: members.optional("restrict")?,
-            ipv4: members.optional("ipv4")?,
-            ipv6: members.optional("ipv6")?,
-            ip: members.optional("ip")?,
-            net: members.optional("net")?,
-            host: members.optional("host")?,
-            tftp: members.optional("tftp")?,
-            bootfile: members.optional("bootfile")?,
-            dhcpstart: members.optional("dhcpstart")?,
-            dns: members.optional("dns")?,
-            dnssearch: members.optional("dnssearch")?,
-            domainname: members.optional("domainname")?,
-            ipv6_prefix: members.optional("ipv6-prefix")?,
-            ipv6_prefixlen: members.optional("ipv6-prefixlen")?,
-            ipv6_host: members.optional("ipv6-host")?,
-            ipv6_dns: members.optional("ipv6-dns")?,
-            smb: members.optional("smb")?,
-            smbserver: members.optional("smbserver")?,
-            hostfwd: members.optional("hostfwd")?,
-            guestfwd: members.optional("guestfwd")?,
-            tftp_server_name: members.optional("tftp-server-name")?,
+            hostname,
+            restrict,
+            ipv4,
+            ipv6,
+            ip,
+            net,
+            host,
+            tftp,
+            bootfile,
+            dhcpstart,
+            dns,
+            dnssearch,
+            domainname,
+            ipv6_prefix,
+            ipv6_prefixlen,
+            ipv6_host,
+            ipv6_dns,
+            smb,
+            smbserver,
+            hostfwd,
+            guestfwd,
+            tftp_server_name,
         })
     }
 }
@@ -32064,26 +39264,83 @@ impl<'de> ::serde::Deserialize<'de> for NetdevTapOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevTapOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevTapOptions {
+    const WHAT: &'static str = "struct NetdevTapOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "ifname",
+        "fd",
+        "fds",
+        "script",
+        "downscript",
+        "br",
+        "helper",
+        "sndbuf",
+        "vnet_hdr",
+        "vhost",
+        "vhostfd",
+        "vhostfds",
+        "vhostforce",
+        "queues",
+        "poll-us",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut ifname = None;
+        let mut fd = None;
+        let mut fds = None;
+        let mut script = None;
+        let mut downscript = None;
+        let mut br = None;
+        let mut helper = None;
+        let mut sndbuf = None;
+        let mut vnet_hdr = None;
+        let mut vhost = None;
+        let mut vhostfd = None;
+        let mut vhostfds = None;
+        let mut vhostforce = None;
+        let mut queues = None;
+        let mut poll_us = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut ifname)?,
+                1 => members.value(&mut fd)?,
+                2 => members.value(&mut fds)?,
+                3 => members.value(&mut script)?,
+                4 => members.value(&mut downscript)?,
+                5 => members.value(&mut br)?,
+                6 => members.value(&mut helper)?,
+                7 => members.value(&mut sndbuf)?,
+                8 => members.value(&mut vnet_hdr)?,
+                9 => members.value(&mut vhost)?,
+                10 => members.value(&mut vhostfd)?,
+                11 => members.value(&mut vhostfds)?,
+                12 => members.value(&mut vhostforce)?,
+                13 => members.value(&mut queues)?,
+                14 => members.value(&mut poll_us)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevTapOptions {
-            ifname: members.optional("ifname")?,
-            fd: members.optional("fd")?,
-            fds: members.optional("fds")?,
-            script: members.optional("script")?,
-            downscript: members.optional("downscript")?,
-            br: members.optional("br")?,
-            helper: members.optional("helper")?,
-            sndbuf: members.optional("sndbuf")?,
-            vnet_hdr: members.optional("vnet_hdr")?,
-            vhost: members.optional("vhost")?,
-            vhostfd: members.optional("vhostfd")?,
-            vhostfds: members.optional("vhostfds")?,
-            vhostforce: members.optional("vhostforce")?,
-            queues: members.optional("queues")?,
-            poll_us: members.optional("poll-us")?,
+            ifname,
+            fd,
+            fds,
+            script,
+            downscript,
+            br,
+            helper,
+            sndbuf,
+            vnet_hdr,
+            vhost,
+            vhostfd,
+            vhostfds,
+            vhostforce,
+            queues,
+            poll_us,
         })
     }
 }
@@ -32160,25 +39417,79 @@ impl<'de> ::serde::Deserialize<'de> for NetdevL2TPv3Options {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevL2TPv3Options",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevL2TPv3Options {
+    const WHAT: &'static str = "struct NetdevL2TPv3Options";
+    const MEMBERS: &'static [&'static str] = &[
+        "src",
+        "dst",
+        "srcport",
+        "dstport",
+        "ipv6",
+        "udp",
+        "cookie64",
+        "counter",
+        "pincounter",
+        "txcookie",
+        "rxcookie",
+        "txsession",
+        "rxsession",
+        "offset",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut src = None;
+        let mut dst = None;
+        let mut srcport = None;
+        let mut dstport = None;
+        let mut ipv6 = None;
+        let mut udp = None;
+        let mut cookie64 = None;
+        let mut counter = None;
+        let mut pincounter = None;
+        let mut txcookie = None;
+        let mut rxcookie = None;
+        let mut txsession = None;
+        let mut rxsession = None;
+        let mut offset = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut src)?,
+                1 => members.value(&mut dst)?,
+                2 => members.value(&mut srcport)?,
+                3 => members.value(&mut dstport)?,
+                4 => members.value(&mut ipv6)?,
+                5 => members.value(&mut udp)?,
+                6 => members.value(&mut cookie64)?,
+                7 => members.value(&mut counter)?,
+                8 => members.value(&mut pincounter)?,
+                9 => members.value(&mut txcookie)?,
+                10 => members.value(&mut rxcookie)?,
+                11 => members.value(&mut txsession)?,
+                12 => members.value(&mut rxsession)?,
+                13 => members.value(&mut offset)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevL2TPv3Options {
-            src: members.required("src")?,
-            dst: members.required("dst")?,
-            srcport: members.optional("srcport")?,
-            dstport: members.optional("dstport")?,
-            ipv6: members.optional("ipv6")?,
-            udp: members.optional("udp")?,
-            cookie64: members.optional("cookie64")?,
-            counter: members.optional("counter")?,
-            pincounter: members.optional("pincounter")?,
-            txcookie: members.optional("txcookie")?,
-            rxcookie: members.optional("rxcookie")?,
-            txsession: members.required("txsession")?,
-            rxsession: members.optional("rxsession")?,
-            offset: members.optional("offset")?,
+            src: members.required(src, "src")?,
+            dst: members.required(dst, "dst")?,
+            srcport,
+            dstport,
+            ipv6,
+            udp,
+            cookie64,
+            counter,
+            pincounter,
+            txcookie,
+            rxcookie,
+            txsession: members.required(txsession, "txsession")?,
+            rxsession,
+            offset,
         })
     }
 }
@@ -32232,17 +39543,47 @@ impl<'de> ::serde::Deserialize<'de> for NetdevSocketOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevSocketOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevSocketOptions {
+    const WHAT: &'static str = "struct NetdevSocketOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "fd",
+        "listen",
+        "connect",
+        "mcast",
+        "localaddr",
+        "udp",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fd = None;
+        let mut listen = None;
+        let mut connect = None;
+        let mut mcast = None;
+        let mut localaddr = None;
+        let mut udp = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fd)?,
+                1 => members.value(&mut listen)?,
+                2 => members.value(&mut connect)?,
+                3 => members.value(&mut mcast)?,
+                4 => members.value(&mut localaddr)?,
+                5 => members.value(&mut udp)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevSocketOptions {
-            fd: members.optional("fd")?,
-            listen: members.optional("listen")?,
-            connect: members.optional("connect")?,
-            mcast: members.optional("mcast")?,
-            localaddr: members.optional("localaddr")?,
-            udp: members.optional("udp")?,
+            fd,
+            listen,
+            connect,
+            mcast,
+            localaddr,
+            udp,
         })
     }
 }
@@ -32293,15 +39634,39 @@ impl<'de> ::serde::Deserialize<'de> for NetdevStreamOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevStreamOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevStreamOptions {
+    const WHAT: &'static str = "struct NetdevStreamOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "addr",
+        "server",
+        "reconnect",
+        "reconnect-ms",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut addr = None;
+        let mut server = None;
+        let mut reconnect = None;
+        let mut reconnect_ms = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut addr)?,
+                1 => members.value(&mut server)?,
+                2 => members.value(&mut reconnect)?,
+                3 => members.value(&mut reconnect_ms)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevStreamOptions {
-            addr: members.required("addr")?,
-            server: members.optional("server")?,
-            reconnect: members.optional("reconnect")?,
-            reconnect_ms: members.optional("reconnect-ms")?,
+            addr: members.required(addr, "addr")?,
+            server,
+            reconnect,
+            reconnect_ms,
         })
     }
 }
@@ -32341,13 +39706,28 @@ impl<'de> ::serde::Deserialize<'de> for NetdevDgramOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevDgramOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevDgramOptions {
+    const WHAT: &'static str = "struct NetdevDgramOptions";
+    const MEMBERS: &'static [&'static str] = &["local", "remote"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut local = None;
+        let mut remote = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut local)?,
+                1 => members.value(&mut remote)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevDgramOptions {
-            local: members.optional("local")?,
-            remote: members.optional("remote")?,
+            local,
+            remote,
         })
     }
 }
@@ -32391,15 +39771,34 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVdeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevVdeOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevVdeOptions {
+    const WHAT: &'static str = "struct NetdevVdeOptions";
+    const MEMBERS: &'static [&'static str] = &["sock", "port", "group", "mode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut sock = None;
+        let mut port = None;
+        let mut group = None;
+        let mut mode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut sock)?,
+                1 => members.value(&mut port)?,
+                2 => members.value(&mut group)?,
+                3 => members.value(&mut mode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevVdeOptions {
-            sock: members.optional("sock")?,
-            port: members.optional("port")?,
-            group: members.optional("group")?,
-            mode: members.optional("mode")?,
+            sock,
+            port,
+            group,
+            mode,
         })
     }
 }
@@ -32438,14 +39837,26 @@ impl<'de> ::serde::Deserialize<'de> for NetdevBridgeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevBridgeOptions",
-        )?;
-        ::core::result::Result::Ok(NetdevBridgeOptions {
-            br: members.optional("br")?,
-            helper: members.optional("helper")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevBridgeOptions {
+    const WHAT: &'static str = "struct NetdevBridgeOptions";
+    const MEMBERS: &'static [&'static str] = &["br", "helper"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut br = None;
+        let mut helper = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut br)?,
+                1 => members.value(&mut helper)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(NetdevBridgeOptions { br, helper })
     }
 }
 
@@ -32484,13 +39895,28 @@ impl<'de> ::serde::Deserialize<'de> for NetdevHubPortOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevHubPortOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevHubPortOptions {
+    const WHAT: &'static str = "struct NetdevHubPortOptions";
+    const MEMBERS: &'static [&'static str] = &["hubid", "netdev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut hubid = None;
+        let mut netdev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut hubid)?,
+                1 => members.value(&mut netdev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevHubPortOptions {
-            hubid: members.required("hubid")?,
-            netdev: members.optional("netdev")?,
+            hubid: members.required(hubid, "hubid")?,
+            netdev,
         })
     }
 }
@@ -32529,13 +39955,28 @@ impl<'de> ::serde::Deserialize<'de> for NetdevNetmapOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevNetmapOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevNetmapOptions {
+    const WHAT: &'static str = "struct NetdevNetmapOptions";
+    const MEMBERS: &'static [&'static str] = &["ifname", "devname"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut ifname = None;
+        let mut devname = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut ifname)?,
+                1 => members.value(&mut devname)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevNetmapOptions {
-            ifname: members.required("ifname")?,
-            devname: members.optional("devname")?,
+            ifname: members.required(ifname, "ifname")?,
+            devname,
         })
     }
 }
@@ -32577,14 +40018,31 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostUserOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevVhostUserOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevVhostUserOptions {
+    const WHAT: &'static str = "struct NetdevVhostUserOptions";
+    const MEMBERS: &'static [&'static str] = &["chardev", "vhostforce", "queues"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut chardev = None;
+        let mut vhostforce = None;
+        let mut queues = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut chardev)?,
+                1 => members.value(&mut vhostforce)?,
+                2 => members.value(&mut queues)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevVhostUserOptions {
-            chardev: members.required("chardev")?,
-            vhostforce: members.optional("vhostforce")?,
-            queues: members.optional("queues")?,
+            chardev: members.required(chardev, "chardev")?,
+            vhostforce,
+            queues,
         })
     }
 }
@@ -32633,15 +40091,34 @@ impl<'de> ::serde::Deserialize<'de> for NetdevVhostVDPAOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct NetdevVhostVDPAOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for NetdevVhostVDPAOptions {
+    const WHAT: &'static str = "struct NetdevVhostVDPAOptions";
+    const MEMBERS: &'static [&'static str] = &["vhostdev", "vhostfd", "queues", "x-svq"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut vhostdev = None;
+        let mut vhostfd = None;
+        let mut queues = None;
+        let mut x_svq = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut vhostdev)?,
+                1 => members.value(&mut vhostfd)?,
+                2 => members.value(&mut queues)?,
+                3 => members.value(&mut x_svq)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(NetdevVhostVDPAOptions {
-            vhostdev: members.optional("vhostdev")?,
-            vhostfd: members.optional("vhostfd")?,
-            queues: members.optional("queues")?,
-            x_svq: members.optional("x-svq")?,
+            vhostdev,
+            vhostfd,
+            queues,
+            x_svq,
         })
     }
 }
@@ -32812,7 +40289,7 @@ impl<'de> ::serde::Deserialize<'de> for Netdev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union Netdev",
         )?;
@@ -32980,23 +40457,72 @@ impl<'de> ::serde::Deserialize<'de> for RxFilterInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RxFilterInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RxFilterInfo {
+    const WHAT: &'static str = "struct RxFilterInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "promiscuous",
+        "multicast",
+        "unicast",
+        "vlan",
+        "broadcast-allowed",
+        "multicast-overflow",
+        "unicast-overflow",
+        "main-mac",
+        "vlan-table",
+        "unicast-table",
+        "multicast-table",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut promiscuous = None;
+        let mut multicast = None;
+        let mut unicast = None;
+        let mut vlan = None;
+        let mut broadcast_allowed = None;
+        let mut multicast_overflow = None;
+        let mut unicast_overflow = None;
+        let mut main_mac = None;
+        let mut vlan_table = None;
+        let mut unicast_table = None;
+        let mut multicast_table = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut promiscuous)?,
+                2 => members.value(&mut multicast)?,
+                3 => members.value(&mut unicast)?,
+                4 => members.value(&mut vlan)?,
+                5 => members.value(&mut broadcast_allowed)?,
+                6 => members.value(&mut multicast_overflow)?,
+                7 => members.value(&mut unicast_overflow)?,
+                8 => members.value(&mut main_mac)?,
+                9 => members.value(&mut vlan_table)?,
+                10 => members.value(&mut unicast_table)?,
+                11 => members.value(&mut multicast_table)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RxFilterInfo {
-            name: members.required("name")?,
-            promiscuous: members.required("promiscuous")?,
-            multicast: members.required("multicast")?,
-            unicast: members.required("unicast")?,
-            vlan: members.required("vlan")?,
-            broadcast_allowed: members.required("broadcast-allowed")?,
-            multicast_overflow: members.required("multicast-overflow")?,
-            unicast_overflow: members.required("unicast-overflow")?,
-            main_mac: members.required("main-mac")?,
-            vlan_table: members.required("vlan-table")?,
-            unicast_table: members.required("unicast-table")?,
-            multicast_table: members.required("multicast-table")?,
+            name: members.required(name, "name")?,
+            promiscuous: members.required(promiscuous, "promiscuous")?,
+            multicast: members.required(multicast, "multicast")?,
+            unicast: members.required(unicast, "unicast")?,
+            vlan: members.required(vlan, "vlan")?,
+            broadcast_allowed: members.required(broadcast_allowed, "broadcast-allowed")?,
+            multicast_overflow: members
+                .required(multicast_overflow, "multicast-overflow")?,
+            unicast_overflow: members.required(unicast_overflow, "unicast-overflow")?,
+            main_mac: members.required(main_mac, "main-mac")?,
+            vlan_table: members.required(vlan_table, "vlan-table")?,
+            unicast_table: members.required(unicast_table, "unicast-table")?,
+            multicast_table: members.required(multicast_table, "multicast-table")?,
         })
     }
 }
@@ -33050,17 +40576,47 @@ impl<'de> ::serde::Deserialize<'de> for AnnounceParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AnnounceParameters",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AnnounceParameters {
+    const WHAT: &'static str = "struct AnnounceParameters";
+    const MEMBERS: &'static [&'static str] = &[
+        "initial",
+        "max",
+        "rounds",
+        "step",
+        "interfaces",
+        "id",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut initial = None;
+        let mut max = None;
+        let mut rounds = None;
+        let mut step = None;
+        let mut interfaces = None;
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut initial)?,
+                1 => members.value(&mut max)?,
+                2 => members.value(&mut rounds)?,
+                3 => members.value(&mut step)?,
+                4 => members.value(&mut interfaces)?,
+                5 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AnnounceParameters {
-            initial: members.required("initial")?,
-            max: members.required("max")?,
-            rounds: members.required("rounds")?,
-            step: members.required("step")?,
-            interfaces: members.optional("interfaces")?,
-            id: members.optional("id")?,
+            initial: members.required(initial, "initial")?,
+            max: members.required(max, "max")?,
+            rounds: members.required(rounds, "rounds")?,
+            step: members.required(step, "step")?,
+            interfaces,
+            id,
         })
     }
 }
@@ -33148,12 +40704,25 @@ impl<'de> ::serde::Deserialize<'de> for EbpfObject {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct EbpfObject",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for EbpfObject {
+    const WHAT: &'static str = "struct EbpfObject";
+    const MEMBERS: &'static [&'static str] = &["object"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut object = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut object)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(EbpfObject {
-            object: members.required("object")?,
+            object: members.required(object, "object")?,
         })
     }
 }
@@ -33194,14 +40763,31 @@ impl<'de> ::serde::Deserialize<'de> for RockerSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerSwitch",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerSwitch {
+    const WHAT: &'static str = "struct RockerSwitch";
+    const MEMBERS: &'static [&'static str] = &["name", "id", "ports"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut id = None;
+        let mut ports = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut id)?,
+                2 => members.value(&mut ports)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerSwitch {
-            name: members.required("name")?,
-            id: members.required("id")?,
-            ports: members.required("ports")?,
+            name: members.required(name, "name")?,
+            id: members.required(id, "id")?,
+            ports: members.required(ports, "ports")?,
         })
     }
 }
@@ -33266,22 +40852,67 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowKey {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerOfDpaFlowKey",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerOfDpaFlowKey {
+    const WHAT: &'static str = "struct RockerOfDpaFlowKey";
+    const MEMBERS: &'static [&'static str] = &[
+        "priority",
+        "tbl-id",
+        "in-pport",
+        "tunnel-id",
+        "vlan-id",
+        "eth-type",
+        "eth-src",
+        "eth-dst",
+        "ip-proto",
+        "ip-tos",
+        "ip-dst",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut priority = None;
+        let mut tbl_id = None;
+        let mut in_pport = None;
+        let mut tunnel_id = None;
+        let mut vlan_id = None;
+        let mut eth_type = None;
+        let mut eth_src = None;
+        let mut eth_dst = None;
+        let mut ip_proto = None;
+        let mut ip_tos = None;
+        let mut ip_dst = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut priority)?,
+                1 => members.value(&mut tbl_id)?,
+                2 => members.value(&mut in_pport)?,
+                3 => members.value(&mut tunnel_id)?,
+                4 => members.value(&mut vlan_id)?,
+                5 => members.value(&mut eth_type)?,
+                6 => members.value(&mut eth_src)?,
+                7 => members.value(&mut eth_dst)?,
+                8 => members.value(&mut ip_proto)?,
+                9 => members.value(&mut ip_tos)?,
+                10 => members.value(&mut ip_dst)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerOfDpaFlowKey {
-            priority: members.required("priority")?,
-            tbl_id: members.required("tbl-id")?,
-            in_pport: members.optional("in-pport")?,
-            tunnel_id: members.optional("tunnel-id")?,
-            vlan_id: members.optional("vlan-id")?,
-            eth_type: members.optional("eth-type")?,
-            eth_src: members.optional("eth-src")?,
-            eth_dst: members.optional("eth-dst")?,
-            ip_proto: members.optional("ip-proto")?,
-            ip_tos: members.optional("ip-tos")?,
-            ip_dst: members.optional("ip-dst")?,
+            priority: members.required(priority, "priority")?,
+            tbl_id: members.required(tbl_id, "tbl-id")?,
+            in_pport,
+            tunnel_id,
+            vlan_id,
+            eth_type,
+            eth_src,
+            eth_dst,
+            ip_proto,
+            ip_tos,
+            ip_dst,
         })
     }
 }
@@ -33335,18 +40966,51 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowMask {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerOfDpaFlowMask",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerOfDpaFlowMask {
+    const WHAT: &'static str = "struct RockerOfDpaFlowMask";
+    const MEMBERS: &'static [&'static str] = &[
+        "in-pport",
+        "tunnel-id",
+        "vlan-id",
+        "eth-src",
+        "eth-dst",
+        "ip-proto",
+        "ip-tos",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_pport = None;
+        let mut tunnel_id = None;
+        let mut vlan_id = None;
+        let mut eth_src = None;
+        let mut eth_dst = None;
+        let mut ip_proto = None;
+        let mut ip_tos = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_pport)?,
+                1 => members.value(&mut tunnel_id)?,
+                2 => members.value(&mut vlan_id)?,
+                3 => members.value(&mut eth_src)?,
+                4 => members.value(&mut eth_dst)?,
+                5 => members.value(&mut ip_proto)?,
+                6 => members.value(&mut ip_tos)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerOfDpaFlowMask {
-            in_pport: members.optional("in-pport")?,
-            tunnel_id: members.optional("tunnel-id")?,
-            vlan_id: members.optional("vlan-id")?,
-            eth_src: members.optional("eth-src")?,
-            eth_dst: members.optional("eth-dst")?,
-            ip_proto: members.optional("ip-proto")?,
-            ip_tos: members.optional("ip-tos")?,
+            in_pport,
+            tunnel_id,
+            vlan_id,
+            eth_src,
+            eth_dst,
+            ip_proto,
+            ip_tos,
         })
     }
 }
@@ -33397,17 +41061,47 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlowAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerOfDpaFlowAction",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerOfDpaFlowAction {
+    const WHAT: &'static str = "struct RockerOfDpaFlowAction";
+    const MEMBERS: &'static [&'static str] = &[
+        "goto-tbl",
+        "group-id",
+        "tunnel-lport",
+        "vlan-id",
+        "new-vlan-id",
+        "out-pport",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut goto_tbl = None;
+        let mut group_id = None;
+        let mut tunnel_lport = None;
+        let mut vlan_id = None;
+        let mut new_vlan_id = None;
+        let mut out_pport = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut goto_tbl)?,
+                1 => members.value(&mut group_id)?,
+                2 => members.value(&mut tunnel_lport)?,
+                3 => members.value(&mut vlan_id)?,
+                4 => members.value(&mut new_vlan_id)?,
+                5 => members.value(&mut out_pport)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerOfDpaFlowAction {
-            goto_tbl: members.optional("goto-tbl")?,
-            group_id: members.optional("group-id")?,
-            tunnel_lport: members.optional("tunnel-lport")?,
-            vlan_id: members.optional("vlan-id")?,
-            new_vlan_id: members.optional("new-vlan-id")?,
-            out_pport: members.optional("out-pport")?,
+            goto_tbl,
+            group_id,
+            tunnel_lport,
+            vlan_id,
+            new_vlan_id,
+            out_pport,
         })
     }
 }
@@ -33454,16 +41148,43 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaFlow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerOfDpaFlow",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerOfDpaFlow {
+    const WHAT: &'static str = "struct RockerOfDpaFlow";
+    const MEMBERS: &'static [&'static str] = &[
+        "cookie",
+        "hits",
+        "key",
+        "mask",
+        "action",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cookie = None;
+        let mut hits = None;
+        let mut key = None;
+        let mut mask = None;
+        let mut action = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cookie)?,
+                1 => members.value(&mut hits)?,
+                2 => members.value(&mut key)?,
+                3 => members.value(&mut mask)?,
+                4 => members.value(&mut action)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerOfDpaFlow {
-            cookie: members.required("cookie")?,
-            hits: members.required("hits")?,
-            key: members.required("key")?,
-            mask: members.required("mask")?,
-            action: members.required("action")?,
+            cookie: members.required(cookie, "cookie")?,
+            hits: members.required(hits, "hits")?,
+            key: members.required(key, "key")?,
+            mask: members.required(mask, "mask")?,
+            action: members.required(action, "action")?,
         })
     }
 }
@@ -33534,24 +41255,75 @@ impl<'de> ::serde::Deserialize<'de> for RockerOfDpaGroup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerOfDpaGroup",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerOfDpaGroup {
+    const WHAT: &'static str = "struct RockerOfDpaGroup";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "type",
+        "vlan-id",
+        "pport",
+        "index",
+        "out-pport",
+        "group-id",
+        "set-vlan-id",
+        "pop-vlan",
+        "group-ids",
+        "set-eth-src",
+        "set-eth-dst",
+        "ttl-check",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut type_ = None;
+        let mut vlan_id = None;
+        let mut pport = None;
+        let mut index = None;
+        let mut out_pport = None;
+        let mut group_id = None;
+        let mut set_vlan_id = None;
+        let mut pop_vlan = None;
+        let mut group_ids = None;
+        let mut set_eth_src = None;
+        let mut set_eth_dst = None;
+        let mut ttl_check = None;
+        while let Some(index_) = members.next()? {
+            match index_ {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut vlan_id)?,
+                3 => members.value(&mut pport)?,
+                4 => members.value(&mut index)?,
+                5 => members.value(&mut out_pport)?,
+                6 => members.value(&mut group_id)?,
+                7 => members.value(&mut set_vlan_id)?,
+                8 => members.value(&mut pop_vlan)?,
+                9 => members.value(&mut group_ids)?,
+                10 => members.value(&mut set_eth_src)?,
+                11 => members.value(&mut set_eth_dst)?,
+                12 => members.value(&mut ttl_check)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerOfDpaGroup {
-            id: members.required("id")?,
-            type_: members.required("type")?,
-            vlan_id: members.optional("vlan-id")?,
-            pport: members.optional("pport")?,
-            index: members.optional("index")?,
-            out_pport: members.optional("out-pport")?,
-            group_id: members.optional("group-id")?,
-            set_vlan_id: members.optional("set-vlan-id")?,
-            pop_vlan: members.optional("pop-vlan")?,
-            group_ids: members.optional("group-ids")?,
-            set_eth_src: members.optional("set-eth-src")?,
-            set_eth_dst: members.optional("set-eth-dst")?,
-            ttl_check: members.optional("ttl-check")?,
+            id: members.required(id, "id")?,
+            type_: members.required(type_, "type")?,
+            vlan_id,
+            pport,
+            index,
+            out_pport,
+            group_id,
+            set_vlan_id,
+            pop_vlan,
+            group_ids,
+            set_eth_src,
+            set_eth_dst,
+            ttl_check,
         })
     }
 }
@@ -33721,17 +41493,47 @@ impl<'de> ::serde::Deserialize<'de> for RockerPort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct RockerPort",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for RockerPort {
+    const WHAT: &'static str = "struct RockerPort";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "enabled",
+        "link-up",
+        "speed",
+        "duplex",
+        "autoneg",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut enabled = None;
+        let mut link_up = None;
+        let mut speed = None;
+        let mut duplex = None;
+        let mut autoneg = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut enabled)?,
+                2 => members.value(&mut link_up)?,
+                3 => members.value(&mut speed)?,
+                4 => members.value(&mut duplex)?,
+                5 => members.value(&mut autoneg)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(RockerPort {
-            name: members.required("name")?,
-            enabled: members.required("enabled")?,
-            link_up: members.required("link-up")?,
-            speed: members.required("speed")?,
-            duplex: members.required("duplex")?,
-            autoneg: members.required("autoneg")?,
+            name: members.required(name, "name")?,
+            enabled: members.required(enabled, "enabled")?,
+            link_up: members.required(link_up, "link-up")?,
+            speed: members.required(speed, "speed")?,
+            duplex: members.required(duplex, "duplex")?,
+            autoneg: members.required(autoneg, "autoneg")?,
         })
     }
 }
@@ -33971,13 +41773,28 @@ impl<'de> ::serde::Deserialize<'de> for MigrationCapabilityStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationCapabilityStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationCapabilityStatus {
+    const WHAT: &'static str = "struct MigrationCapabilityStatus";
+    const MEMBERS: &'static [&'static str] = &["capability", "state"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut capability = None;
+        let mut state = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut capability)?,
+                1 => members.value(&mut state)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationCapabilityStatus {
-            capability: members.required("capability")?,
-            state: members.required("state")?,
+            capability: members.required(capability, "capability")?,
+            state: members.required(state, "state")?,
         })
     }
 }
@@ -34078,12 +41895,25 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationBitmapAliasTransform {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BitmapMigrationBitmapAliasTransform",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BitmapMigrationBitmapAliasTransform {
+    const WHAT: &'static str = "struct BitmapMigrationBitmapAliasTransform";
+    const MEMBERS: &'static [&'static str] = &["persistent"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut persistent = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut persistent)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BitmapMigrationBitmapAliasTransform {
-            persistent: members.optional("persistent")?,
+            persistent,
         })
     }
 }
@@ -34125,14 +41955,31 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationBitmapAlias {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BitmapMigrationBitmapAlias",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BitmapMigrationBitmapAlias {
+    const WHAT: &'static str = "struct BitmapMigrationBitmapAlias";
+    const MEMBERS: &'static [&'static str] = &["name", "alias", "transform"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut alias = None;
+        let mut transform = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut alias)?,
+                2 => members.value(&mut transform)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BitmapMigrationBitmapAlias {
-            name: members.required("name")?,
-            alias: members.required("alias")?,
-            transform: members.optional("transform")?,
+            name: members.required(name, "name")?,
+            alias: members.required(alias, "alias")?,
+            transform,
         })
     }
 }
@@ -34175,14 +42022,31 @@ impl<'de> ::serde::Deserialize<'de> for BitmapMigrationNodeAlias {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct BitmapMigrationNodeAlias",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for BitmapMigrationNodeAlias {
+    const WHAT: &'static str = "struct BitmapMigrationNodeAlias";
+    const MEMBERS: &'static [&'static str] = &["node-name", "alias", "bitmaps"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        let mut alias = None;
+        let mut bitmaps = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                1 => members.value(&mut alias)?,
+                2 => members.value(&mut bitmaps)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(BitmapMigrationNodeAlias {
-            node_name: members.required("node-name")?,
-            alias: members.required("alias")?,
-            bitmaps: members.required("bitmaps")?,
+            node_name: members.required(node_name, "node-name")?,
+            alias: members.required(alias, "alias")?,
+            bitmaps: members.required(bitmaps, "bitmaps")?,
         })
     }
 }
@@ -34559,40 +42423,139 @@ impl<'de> ::serde::Deserialize<'de> for MigrateSetParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrateSetParameters",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrateSetParameters {
+    const WHAT: &'static str = "struct MigrateSetParameters";
+    const MEMBERS: &'static [&'static str] = &[
+        "announce-initial",
+        "announce-max",
+        "announce-rounds",
+        "announce-step",
+        "throttle-trigger-threshold",
+        "cpu-throttle-initial",
+        "cpu-throttle-increment",
+        "cpu-throttle-tailslow",
+        "tls-creds",
+        "tls-hostname",
+        "tls-authz",
+        "max-bandwidth",
+        "avail-switchover-bandwidth",
+        "downtime-limit",
+        "x-checkpoint-delay",
+        "multifd-channels",
+        "xbzrle-cache-size",
+        "max-postcopy-bandwidth",
+        "max-cpu-throttle",
+        "multifd-compression",
+        "multifd-zlib-level",
+        "multifd-qatzip-level",
+        "multifd-zstd-level",
+        "block-bitmap-mapping",
+        "x-vcpu-dirty-limit-period",
+        "vcpu-dirty-limit",
+        "mode",
+        "zero-page-detection",
+        "direct-io",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut announce_initial = None;
+        let mut announce_max = None;
+        let mut announce_rounds = None;
+        let mut announce_step = None;
+        let mut throttle_trigger_threshold = None;
+        let mut cpu_throttle_initial = None;
+        let mut cpu_throttle_increment = None;
+        let mut cpu_throttle_tailslow = None;
+        let mut tls_creds = None;
+        let mut tls_hostname = None;
+        let mut tls_authz = None;
+        let mut max_bandwidth = None;
+        let mut avail_switchover_bandwidth = None;
+        let mut downtime_limit = None;
+        let mut x_checkpoint_delay = None;
+        let mut multifd_channels = None;
+        let mut xbzrle_cache_size = None;
+        let mut max_postcopy_bandwidth = None;
+        let mut max_cpu_throttle = None;
+        let mut multifd_compression = None;
+        let mut multifd_zlib_level = None;
+        let mut multifd_qatzip_level = None;
+        let mut multifd_zstd_level = None;
+        let mut block_bitmap_mapping = None;
+        let mut x_vcpu_dirty_limit_period = None;
+        let mut vcpu_dirty_limit = None;
+        let mut mode = None;
+        let mut zero_page_detection = None;
+        let mut direct_io = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut announce_initial)?,
+                1 => members.value(&mut announce_max)?,
+                2 => members.value(&mut announce_rounds)?,
+                3 => members.value(&mut announce_step)?,
+                4 => members.value(&mut throttle_trigger_threshold)?,
+                5 => members.value(&mut cpu_throttle_initial)?,
+                6 => members.value(&mut cpu_throttle_increment)?,
+                7 => members.value(&mut cpu_throttle_tailslow)?,
+                8 => members.value(&mut tls_creds)?,
+                9 => members.value(&mut tls_hostname)?,
+                10 => members.value(&mut tls_authz)?,
+                11 => members.value(&mut max_bandwidth)?,
+                12 => members.value(&mut avail_switchover_bandwidth)?,
+                13 => members.value(&mut downtime_limit)?,
+                14 => members.value(&mut x_checkpoint_delay)?,
+                15 => members.value(&mut multifd_channels)?,
+                16 => members.value(&mut xbzrle_cache_size)?,
+                17 => members.value(&mut max_postcopy_bandwidth)?,
+                18 => members.value(&mut max_cpu_throttle)?,
+                19 => members.value(&mut multifd_compression)?,
+                20 => members.value(&mut multifd_zlib_level)?,
+                21 => members.value(&mut multifd_qatzip_level)?,
+                22 => members.value(&mut multifd_zstd_level)?,
+                23 => members.value(&mut block_bitmap_mapping)?,
+                24 => members.value(&mut x_vcpu_dirty_limit_period)?,
+                25 => members.value(&mut vcpu_dirty_limit)?,
+                26 => members.value(&mut mode)?,
+                27 => members.value(&mut zero_page_detection)?,
+                28 => members.value(&mut direct_io)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrateSetParameters {
-            announce_initial: members.optional("announce-initial")?,
-            announce_max: members.optional("announce-max")?,
-            announce_rounds: members.optional("announce-rounds")?,
-            announce_step: members.optional("announce-step")?,
-            throttle_trigger_threshold: members.optional("throttle-trigger-threshold")?,
-            cpu_throttle_initial: members.optional("cpu-throttle-initial")?,
-            cpu_throttle_increment: members.optional("cpu-throttle-increment")?,
-            cpu_throttle_tailslow: members.optional("cpu-throttle-tailslow")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_hostname: members.optional("tls-hostname")?,
-            tls_authz: members.optional("tls-authz")?,
-            max_bandwidth: members.optional("max-bandwidth")?,
-            avail_switchover_bandwidth: members.optional("avail-switchover-bandwidth")?,
-            downtime_limit: members.optional("downtime-limit")?,
-            x_checkpoint_delay: members.optional("x-checkpoint-delay")?,
-            multifd_channels: members.optional("multifd-channels")?,
-            xbzrle_cache_size: members.optional("xbzrle-cache-size")?,
-            max_postcopy_bandwidth: members.optional("max-postcopy-bandwidth")?,
-            max_cpu_throttle: members.optional("max-cpu-throttle")?,
-            multifd_compression: members.optional("multifd-compression")?,
-            multifd_zlib_level: members.optional("multifd-zlib-level")?,
-            multifd_qatzip_level: members.optional("multifd-qatzip-level")?,
-            multifd_zstd_level: members.optional("multifd-zstd-level")?,
-            block_bitmap_mapping: members.optional("block-bitmap-mapping")?,
-            x_vcpu_dirty_limit_period: members.optional("x-vcpu-dirty-limit-period")?,
-            vcpu_dirty_limit: members.optional("vcpu-dirty-limit")?,
-            mode: members.optional("mode")?,
-            zero_page_detection: members.optional("zero-page-detection")?,
-            direct_io: members.optional("direct-io")?,
+            announce_initial,
+            announce_max,
+            announce_rounds,
+            announce_step,
+            throttle_trigger_threshold,
+            cpu_throttle_initial,
+            cpu_throttle_increment,
+            cpu_throttle_tailslow,
+            tls_creds,
+            tls_hostname,
+            tls_authz,
+            max_bandwidth,
+            avail_switchover_bandwidth,
+            downtime_limit,
+            x_checkpoint_delay,
+            multifd_channels,
+            xbzrle_cache_size,
+            max_postcopy_bandwidth,
+            max_cpu_throttle,
+            multifd_compression,
+            multifd_zlib_level,
+            multifd_qatzip_level,
+            multifd_zstd_level,
+            block_bitmap_mapping,
+            x_vcpu_dirty_limit_period,
+            vcpu_dirty_limit,
+            mode,
+            zero_page_detection,
+            direct_io,
         })
     }
 }
@@ -34813,40 +42776,139 @@ impl<'de> ::serde::Deserialize<'de> for MigrationParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationParameters",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationParameters {
+    const WHAT: &'static str = "struct MigrationParameters";
+    const MEMBERS: &'static [&'static str] = &[
+        "announce-initial",
+        "announce-max",
+        "announce-rounds",
+        "announce-step",
+        "throttle-trigger-threshold",
+        "cpu-throttle-initial",
+        "cpu-throttle-increment",
+        "cpu-throttle-tailslow",
+        "tls-creds",
+        "tls-hostname",
+        "tls-authz",
+        "max-bandwidth",
+        "avail-switchover-bandwidth",
+        "downtime-limit",
+        "x-checkpoint-delay",
+        "multifd-channels",
+        "xbzrle-cache-size",
+        "max-postcopy-bandwidth",
+        "max-cpu-throttle",
+        "multifd-compression",
+        "multifd-zlib-level",
+        "multifd-qatzip-level",
+        "multifd-zstd-level",
+        "block-bitmap-mapping",
+        "x-vcpu-dirty-limit-period",
+        "vcpu-dirty-limit",
+        "mode",
+        "zero-page-detection",
+        "direct-io",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut announce_initial = None;
+        let mut announce_max = None;
+        let mut announce_rounds = None;
+        let mut announce_step = None;
+        let mut throttle_trigger_threshold = None;
+        let mut cpu_throttle_initial = None;
+        let mut cpu_throttle_increment = None;
+        let mut cpu_throttle_tailslow = None;
+        let mut tls_creds = None;
+        let mut tls_hostname = None;
+        let mut tls_authz = None;
+        let mut max_bandwidth = None;
+        let mut avail_switchover_bandwidth = None;
+        let mut downtime_limit = None;
+        let mut x_checkpoint_delay = None;
+        let mut multifd_channels = None;
+        let mut xbzrle_cache_size = None;
+        let mut max_postcopy_bandwidth = None;
+        let mut max_cpu_throttle = None;
+        let mut multifd_compression = None;
+        let mut multifd_zlib_level = None;
+        let mut multifd_qatzip_level = None;
+        let mut multifd_zstd_level = None;
+        let mut block_bitmap_mapping = None;
+        let mut x_vcpu_dirty_limit_period = None;
+        let mut vcpu_dirty_limit = None;
+        let mut mode = None;
+        let mut zero_page_detection = None;
+        let mut direct_io = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut announce_initial)?,
+                1 => members.value(&mut announce_max)?,
+                2 => members.value(&mut announce_rounds)?,
+                3 => members.value(&mut announce_step)?,
+                4 => members.value(&mut throttle_trigger_threshold)?,
+                5 => members.value(&mut cpu_throttle_initial)?,
+                6 => members.value(&mut cpu_throttle_increment)?,
+                7 => members.value(&mut cpu_throttle_tailslow)?,
+                8 => members.value(&mut tls_creds)?,
+                9 => members.value(&mut tls_hostname)?,
+                10 => members.value(&mut tls_authz)?,
+                11 => members.value(&mut max_bandwidth)?,
+                12 => members.value(&mut avail_switchover_bandwidth)?,
+                13 => members.value(&mut downtime_limit)?,
+                14 => members.value(&mut x_checkpoint_delay)?,
+                15 => members.value(&mut multifd_channels)?,
+                16 => members.value(&mut xbzrle_cache_size)?,
+                17 => members.value(&mut max_postcopy_bandwidth)?,
+                18 => members.value(&mut max_cpu_throttle)?,
+                19 => members.value(&mut multifd_compression)?,
+                20 => members.value(&mut multifd_zlib_level)?,
+                21 => members.value(&mut multifd_qatzip_level)?,
+                22 => members.value(&mut multifd_zstd_level)?,
+                23 => members.value(&mut block_bitmap_mapping)?,
+                24 => members.value(&mut x_vcpu_dirty_limit_period)?,
+                25 => members.value(&mut vcpu_dirty_limit)?,
+                26 => members.value(&mut mode)?,
+                27 => members.value(&mut zero_page_detection)?,
+                28 => members.value(&mut direct_io)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationParameters {
-            announce_initial: members.optional("announce-initial")?,
-            announce_max: members.optional("announce-max")?,
-            announce_rounds: members.optional("announce-rounds")?,
-            announce_step: members.optional("announce-step")?,
-            throttle_trigger_threshold: members.optional("throttle-trigger-threshold")?,
-            cpu_throttle_initial: members.optional("cpu-throttle-initial")?,
-            cpu_throttle_increment: members.optional("cpu-throttle-increment")?,
-            cpu_throttle_tailslow: members.optional("cpu-throttle-tailslow")?,
-            tls_creds: members.optional("tls-creds")?,
-            tls_hostname: members.optional("tls-hostname")?,
-            tls_authz: members.optional("tls-authz")?,
-            max_bandwidth: members.optional("max-bandwidth")?,
-            avail_switchover_bandwidth: members.optional("avail-switchover-bandwidth")?,
-            downtime_limit: members.optional("downtime-limit")?,
-            x_checkpoint_delay: members.optional("x-checkpoint-delay")?,
-            multifd_channels: members.optional("multifd-channels")?,
-            xbzrle_cache_size: members.optional("xbzrle-cache-size")?,
-            max_postcopy_bandwidth: members.optional("max-postcopy-bandwidth")?,
-            max_cpu_throttle: members.optional("max-cpu-throttle")?,
-            multifd_compression: members.optional("multifd-compression")?,
-            multifd_zlib_level: members.optional("multifd-zlib-level")?,
-            multifd_qatzip_level: members.optional("multifd-qatzip-level")?,
-            multifd_zstd_level: members.optional("multifd-zstd-level")?,
-            block_bitmap_mapping: members.optional("block-bitmap-mapping")?,
-            x_vcpu_dirty_limit_period: members.optional("x-vcpu-dirty-limit-period")?,
-            vcpu_dirty_limit: members.optional("vcpu-dirty-limit")?,
-            mode: members.optional("mode")?,
-            zero_page_detection: members.optional("zero-page-detection")?,
-            direct_io: members.optional("direct-io")?,
+            announce_initial,
+            announce_max,
+            announce_rounds,
+            announce_step,
+            throttle_trigger_threshold,
+            cpu_throttle_initial,
+            cpu_throttle_increment,
+            cpu_throttle_tailslow,
+            tls_creds,
+            tls_hostname,
+            tls_authz,
+            max_bandwidth,
+            avail_switchover_bandwidth,
+            downtime_limit,
+            x_checkpoint_delay,
+            multifd_channels,
+            xbzrle_cache_size,
+            max_postcopy_bandwidth,
+            max_cpu_throttle,
+            multifd_compression,
+            multifd_zlib_level,
+            multifd_qatzip_level,
+            multifd_zstd_level,
+            block_bitmap_mapping,
+            x_vcpu_dirty_limit_period,
+            vcpu_dirty_limit,
+            mode,
+            zero_page_detection,
+            direct_io,
         })
     }
 }
@@ -35148,12 +43210,25 @@ impl<'de> ::serde::Deserialize<'de> for MigrationExecCommand {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationExecCommand",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationExecCommand {
+    const WHAT: &'static str = "struct MigrationExecCommand";
+    const MEMBERS: &'static [&'static str] = &["args"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut args = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut args)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationExecCommand {
-            args: members.required("args")?,
+            args: members.required(args, "args")?,
         })
     }
 }
@@ -35191,13 +43266,28 @@ impl<'de> ::serde::Deserialize<'de> for FileMigrationArgs {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FileMigrationArgs",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FileMigrationArgs {
+    const WHAT: &'static str = "struct FileMigrationArgs";
+    const MEMBERS: &'static [&'static str] = &["filename", "offset"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        let mut offset = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                1 => members.value(&mut offset)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FileMigrationArgs {
-            filename: members.required("filename")?,
-            offset: members.required("offset")?,
+            filename: members.required(filename, "filename")?,
+            offset: members.required(offset, "offset")?,
         })
     }
 }
@@ -35300,7 +43390,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union MigrationAddress",
         )?;
@@ -35361,13 +43451,28 @@ impl<'de> ::serde::Deserialize<'de> for MigrationChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationChannel",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationChannel {
+    const WHAT: &'static str = "struct MigrationChannel";
+    const MEMBERS: &'static [&'static str] = &["channel-type", "addr"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut channel_type = None;
+        let mut addr = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut channel_type)?,
+                1 => members.value(&mut addr)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationChannel {
-            channel_type: members.required("channel-type")?,
-            addr: members.required("addr")?,
+            channel_type: members.required(channel_type, "channel-type")?,
+            addr: members.required(addr, "addr")?,
         })
     }
 }
@@ -35460,28 +43565,92 @@ impl<'de> ::serde::Deserialize<'de> for MigrationStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationStats {
+    const WHAT: &'static str = "struct MigrationStats";
+    const MEMBERS: &'static [&'static str] = &[
+        "transferred",
+        "remaining",
+        "total",
+        "duplicate",
+        "normal",
+        "normal-bytes",
+        "dirty-pages-rate",
+        "mbps",
+        "dirty-sync-count",
+        "postcopy-requests",
+        "page-size",
+        "multifd-bytes",
+        "pages-per-second",
+        "precopy-bytes",
+        "downtime-bytes",
+        "postcopy-bytes",
+        "dirty-sync-missed-zero-copy",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut transferred = None;
+        let mut remaining = None;
+        let mut total = None;
+        let mut duplicate = None;
+        let mut normal = None;
+        let mut normal_bytes = None;
+        let mut dirty_pages_rate = None;
+        let mut mbps = None;
+        let mut dirty_sync_count = None;
+        let mut postcopy_requests = None;
+        let mut page_size = None;
+        let mut multifd_bytes = None;
+        let mut pages_per_second = None;
+        let mut precopy_bytes = None;
+        let mut downtime_bytes = None;
+        let mut postcopy_bytes = None;
+        let mut dirty_sync_missed_zero_copy = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut transferred)?,
+                1 => members.value(&mut remaining)?,
+                2 => members.value(&mut total)?,
+                3 => members.value(&mut duplicate)?,
+                4 => members.value(&mut normal)?,
+                5 => members.value(&mut normal_bytes)?,
+                6 => members.value(&mut dirty_pages_rate)?,
+                7 => members.value(&mut mbps)?,
+                8 => members.value(&mut dirty_sync_count)?,
+                9 => members.value(&mut postcopy_requests)?,
+                10 => members.value(&mut page_size)?,
+                11 => members.value(&mut multifd_bytes)?,
+                12 => members.value(&mut pages_per_second)?,
+                13 => members.value(&mut precopy_bytes)?,
+                14 => members.value(&mut downtime_bytes)?,
+                15 => members.value(&mut postcopy_bytes)?,
+                16 => members.value(&mut dirty_sync_missed_zero_copy)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationStats {
-            transferred: members.required("transferred")?,
-            remaining: members.required("remaining")?,
-            total: members.required("total")?,
-            duplicate: members.required("duplicate")?,
-            normal: members.required("normal")?,
-            normal_bytes: members.required("normal-bytes")?,
-            dirty_pages_rate: members.required("dirty-pages-rate")?,
-            mbps: members.required("mbps")?,
-            dirty_sync_count: members.required("dirty-sync-count")?,
-            postcopy_requests: members.required("postcopy-requests")?,
-            page_size: members.required("page-size")?,
-            multifd_bytes: members.required("multifd-bytes")?,
-            pages_per_second: members.required("pages-per-second")?,
-            precopy_bytes: members.required("precopy-bytes")?,
-            downtime_bytes: members.required("downtime-bytes")?,
-            postcopy_bytes: members.required("postcopy-bytes")?,
-            dirty_sync_missed_zero_copy: members.required("dirty-sync-missed-zero-copy")?,
+            transferred: members.required(transferred, "transferred")?,
+            remaining: members.required(remaining, "remaining")?,
+            total: members.required(total, "total")?,
+            duplicate: members.required(duplicate, "duplicate")?,
+            normal: members.required(normal, "normal")?,
+            normal_bytes: members.required(normal_bytes, "normal-bytes")?,
+            dirty_pages_rate: members.required(dirty_pages_rate, "dirty-pages-rate")?,
+            mbps: members.required(mbps, "mbps")?,
+            dirty_sync_count: members.required(dirty_sync_count, "dirty-sync-count")?,
+            postcopy_requests: members.required(postcopy_requests, "postcopy-requests")?,
+            page_size: members.required(page_size, "page-size")?,
+            multifd_bytes: members.required(multifd_bytes, "multifd-bytes")?,
+            pages_per_second: members.required(pages_per_second, "pages-per-second")?,
+            precopy_bytes: members.required(precopy_bytes, "precopy-bytes")?,
+            downtime_bytes: members.required(downtime_bytes, "downtime-bytes")?,
+            postcopy_bytes: members.required(postcopy_bytes, "postcopy-bytes")?,
+            dirty_sync_missed_zero_copy: members
+                .required(dirty_sync_missed_zero_copy, "dirty-sync-missed-zero-copy")?,
         })
     }
 }
@@ -35516,12 +43685,25 @@ impl<'de> ::serde::Deserialize<'de> for VfioStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VfioStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VfioStats {
+    const WHAT: &'static str = "struct VfioStats";
+    const MEMBERS: &'static [&'static str] = &["transferred"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut transferred = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut transferred)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VfioStats {
-            transferred: members.required("transferred")?,
+            transferred: members.required(transferred, "transferred")?,
         })
     }
 }
@@ -35578,18 +43760,51 @@ impl<'de> ::serde::Deserialize<'de> for XBZRLECacheStats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct XBZRLECacheStats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for XBZRLECacheStats {
+    const WHAT: &'static str = "struct XBZRLECacheStats";
+    const MEMBERS: &'static [&'static str] = &[
+        "cache-size",
+        "bytes",
+        "pages",
+        "cache-miss",
+        "cache-miss-rate",
+        "encoding-rate",
+        "overflow",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cache_size = None;
+        let mut bytes = None;
+        let mut pages = None;
+        let mut cache_miss = None;
+        let mut cache_miss_rate = None;
+        let mut encoding_rate = None;
+        let mut overflow = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cache_size)?,
+                1 => members.value(&mut bytes)?,
+                2 => members.value(&mut pages)?,
+                3 => members.value(&mut cache_miss)?,
+                4 => members.value(&mut cache_miss_rate)?,
+                5 => members.value(&mut encoding_rate)?,
+                6 => members.value(&mut overflow)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(XBZRLECacheStats {
-            cache_size: members.required("cache-size")?,
-            bytes: members.required("bytes")?,
-            pages: members.required("pages")?,
-            cache_miss: members.required("cache-miss")?,
-            cache_miss_rate: members.required("cache-miss-rate")?,
-            encoding_rate: members.required("encoding-rate")?,
-            overflow: members.required("overflow")?,
+            cache_size: members.required(cache_size, "cache-size")?,
+            bytes: members.required(bytes, "bytes")?,
+            pages: members.required(pages, "pages")?,
+            cache_miss: members.required(cache_miss, "cache-miss")?,
+            cache_miss_rate: members.required(cache_miss_rate, "cache-miss-rate")?,
+            encoding_rate: members.required(encoding_rate, "encoding-rate")?,
+            overflow: members.required(overflow, "overflow")?,
         })
     }
 }
@@ -35709,28 +43924,87 @@ impl<'de> ::serde::Deserialize<'de> for MigrationInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationInfo {
+    const WHAT: &'static str = "struct MigrationInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "status",
+        "ram",
+        "vfio",
+        "xbzrle-cache",
+        "total-time",
+        "expected-downtime",
+        "downtime",
+        "setup-time",
+        "cpu-throttle-percentage",
+        "error-desc",
+        "blocked-reasons",
+        "postcopy-blocktime",
+        "postcopy-vcpu-blocktime",
+        "socket-address",
+        "dirty-limit-throttle-time-per-round",
+        "dirty-limit-ring-full-time",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut status = None;
+        let mut ram = None;
+        let mut vfio = None;
+        let mut xbzrle_cache = None;
+        let mut total_time = None;
+        let mut expected_downtime = None;
+        let mut downtime = None;
+        let mut setup_time = None;
+        let mut cpu_throttle_percentage = None;
+        let mut error_desc = None;
+        let mut blocked_reasons = None;
+        let mut postcopy_blocktime = None;
+        let mut postcopy_vcpu_blocktime = None;
+        let mut socket_address = None;
+        let mut dirty_limit_throttle_time_per_round = None;
+        let mut dirty_limit_ring_full_time = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut status)?,
+                1 => members.value(&mut ram)?,
+                2 => members.value(&mut vfio)?,
+                3 => members.value(&mut xbzrle_cache)?,
+                4 => members.value(&mut total_time)?,
+                5 => members.value(&mut expected_downtime)?,
+                6 => members.value(&mut downtime)?,
+                7 => members.value(&mut setup_time)?,
+                8 => members.value(&mut cpu_throttle_percentage)?,
+                9 => members.value(&mut error_desc)?,
+                10 => members.value(&mut blocked_reasons)?,
+                11 => members.value(&mut postcopy_blocktime)?,
+                12 => members.value(&mut postcopy_vcpu_blocktime)?,
+                13 => members.value(&mut socket_address)?,
+                14 => members.value(&mut dirty_limit_throttle_time_per_round)?,
+                15 => members.value(&mut dirty_limit_ring_full_time)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationInfo {
-            status: members.optional("status")?,
-            ram: members.optional("ram")?,
-            vfio: members.optional("vfio")?,
-            xbzrle_cache: members.optional("xbzrle-cache")?,
-            total_time: members.optional("total-time")?,
-            expected_downtime: members.optional("expected-downtime")?,
-            downtime: members.optional("downtime")?,
-            setup_time: members.optional("setup-time")?,
-            cpu_throttle_percentage: members.optional("cpu-throttle-percentage")?,
-            error_desc: members.optional("error-desc")?,
-            blocked_reasons: members.optional("blocked-reasons")?,
-            postcopy_blocktime: members.optional("postcopy-blocktime")?,
-            postcopy_vcpu_blocktime: members.optional("postcopy-vcpu-blocktime")?,
-            socket_address: members.optional("socket-address")?,
-            dirty_limit_throttle_time_per_round: members
-                .optional("dirty-limit-throttle-time-per-round")?,
-            dirty_limit_ring_full_time: members.optional("dirty-limit-ring-full-time")?,
+            status,
+            ram,
+            vfio,
+            xbzrle_cache,
+            total_time,
+            expected_downtime,
+            downtime,
+            setup_time,
+            cpu_throttle_percentage,
+            error_desc,
+            blocked_reasons,
+            postcopy_blocktime,
+            postcopy_vcpu_blocktime,
+            socket_address,
+            dirty_limit_throttle_time_per_round,
+            dirty_limit_ring_full_time,
         })
     }
 }
@@ -35768,13 +44042,28 @@ impl<'de> ::serde::Deserialize<'de> for MigrationThreadInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MigrationThreadInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MigrationThreadInfo {
+    const WHAT: &'static str = "struct MigrationThreadInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "thread-id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut thread_id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut thread_id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MigrationThreadInfo {
-            name: members.required("name")?,
-            thread_id: members.required("thread-id")?,
+            name: members.required(name, "name")?,
+            thread_id: members.required(thread_id, "thread-id")?,
         })
     }
 }
@@ -36003,13 +44292,28 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateVcpu {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DirtyRateVcpu",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DirtyRateVcpu {
+    const WHAT: &'static str = "struct DirtyRateVcpu";
+    const MEMBERS: &'static [&'static str] = &["id", "dirty-rate"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut dirty_rate = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut dirty_rate)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DirtyRateVcpu {
-            id: members.required("id")?,
-            dirty_rate: members.required("dirty-rate")?,
+            id: members.required(id, "id")?,
+            dirty_rate: members.required(dirty_rate, "dirty-rate")?,
         })
     }
 }
@@ -36068,19 +44372,55 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DirtyRateInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DirtyRateInfo {
+    const WHAT: &'static str = "struct DirtyRateInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "dirty-rate",
+        "status",
+        "start-time",
+        "calc-time",
+        "calc-time-unit",
+        "sample-pages",
+        "mode",
+        "vcpu-dirty-rate",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut dirty_rate = None;
+        let mut status = None;
+        let mut start_time = None;
+        let mut calc_time = None;
+        let mut calc_time_unit = None;
+        let mut sample_pages = None;
+        let mut mode = None;
+        let mut vcpu_dirty_rate = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut dirty_rate)?,
+                1 => members.value(&mut status)?,
+                2 => members.value(&mut start_time)?,
+                3 => members.value(&mut calc_time)?,
+                4 => members.value(&mut calc_time_unit)?,
+                5 => members.value(&mut sample_pages)?,
+                6 => members.value(&mut mode)?,
+                7 => members.value(&mut vcpu_dirty_rate)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DirtyRateInfo {
-            dirty_rate: members.optional("dirty-rate")?,
-            status: members.required("status")?,
-            start_time: members.required("start-time")?,
-            calc_time: members.required("calc-time")?,
-            calc_time_unit: members.required("calc-time-unit")?,
-            sample_pages: members.required("sample-pages")?,
-            mode: members.required("mode")?,
-            vcpu_dirty_rate: members.optional("vcpu-dirty-rate")?,
+            dirty_rate,
+            status: members.required(status, "status")?,
+            start_time: members.required(start_time, "start-time")?,
+            calc_time: members.required(calc_time, "calc-time")?,
+            calc_time_unit: members.required(calc_time_unit, "calc-time-unit")?,
+            sample_pages: members.required(sample_pages, "sample-pages")?,
+            mode: members.required(mode, "mode")?,
+            vcpu_dirty_rate,
         })
     }
 }
@@ -36122,14 +44462,35 @@ impl<'de> ::serde::Deserialize<'de> for DirtyLimitInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DirtyLimitInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DirtyLimitInfo {
+    const WHAT: &'static str = "struct DirtyLimitInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "cpu-index",
+        "limit-rate",
+        "current-rate",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut cpu_index = None;
+        let mut limit_rate = None;
+        let mut current_rate = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut cpu_index)?,
+                1 => members.value(&mut limit_rate)?,
+                2 => members.value(&mut current_rate)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DirtyLimitInfo {
-            cpu_index: members.required("cpu-index")?,
-            limit_rate: members.required("limit-rate")?,
-            current_rate: members.required("current-rate")?,
+            cpu_index: members.required(cpu_index, "cpu-index")?,
+            limit_rate: members.required(limit_rate, "limit-rate")?,
+            current_rate: members.required(current_rate, "current-rate")?,
         })
     }
 }
@@ -36308,14 +44669,31 @@ impl<'de> ::serde::Deserialize<'de> for COLOStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct COLOStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for COLOStatus {
+    const WHAT: &'static str = "struct COLOStatus";
+    const MEMBERS: &'static [&'static str] = &["mode", "last-mode", "reason"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mode = None;
+        let mut last_mode = None;
+        let mut reason = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mode)?,
+                1 => members.value(&mut last_mode)?,
+                2 => members.value(&mut reason)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(COLOStatus {
-            mode: members.required("mode")?,
-            last_mode: members.required("last-mode")?,
-            reason: members.required("reason")?,
+            mode: members.required(mode, "mode")?,
+            last_mode: members.required(last_mode, "last-mode")?,
+            reason: members.required(reason, "reason")?,
         })
     }
 }
@@ -36353,13 +44731,28 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ReplicationStatus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ReplicationStatus {
+    const WHAT: &'static str = "struct ReplicationStatus";
+    const MEMBERS: &'static [&'static str] = &["error", "desc"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut error = None;
+        let mut desc = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut error)?,
+                1 => members.value(&mut desc)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ReplicationStatus {
-            error: members.required("error")?,
-            desc: members.optional("desc")?,
+            error: members.required(error, "error")?,
+            desc,
         })
     }
 }
@@ -36497,18 +44890,51 @@ impl<'de> ::serde::Deserialize<'de> for EvtchnInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct EvtchnInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for EvtchnInfo {
+    const WHAT: &'static str = "struct EvtchnInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "port",
+        "vcpu",
+        "type",
+        "remote-domain",
+        "target",
+        "pending",
+        "masked",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut port = None;
+        let mut vcpu = None;
+        let mut type_ = None;
+        let mut remote_domain = None;
+        let mut target = None;
+        let mut pending = None;
+        let mut masked = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut port)?,
+                1 => members.value(&mut vcpu)?,
+                2 => members.value(&mut type_)?,
+                3 => members.value(&mut remote_domain)?,
+                4 => members.value(&mut target)?,
+                5 => members.value(&mut pending)?,
+                6 => members.value(&mut masked)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(EvtchnInfo {
-            port: members.required("port")?,
-            vcpu: members.required("vcpu")?,
-            type_: members.required("type")?,
-            remote_domain: members.required("remote-domain")?,
-            target: members.required("target")?,
-            pending: members.required("pending")?,
-            masked: members.required("masked")?,
+            port: members.required(port, "port")?,
+            vcpu: members.required(vcpu, "vcpu")?,
+            type_: members.required(type_, "type")?,
+            remote_domain: members.required(remote_domain, "remote-domain")?,
+            target: members.required(target, "target")?,
+            pending: members.required(pending, "pending")?,
+            masked: members.required(masked, "masked")?,
         })
     }
 }
@@ -36716,14 +45142,31 @@ impl<'de> ::serde::Deserialize<'de> for DumpQueryResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DumpQueryResult",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DumpQueryResult {
+    const WHAT: &'static str = "struct DumpQueryResult";
+    const MEMBERS: &'static [&'static str] = &["status", "completed", "total"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut status = None;
+        let mut completed = None;
+        let mut total = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut status)?,
+                1 => members.value(&mut completed)?,
+                2 => members.value(&mut total)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DumpQueryResult {
-            status: members.required("status")?,
-            completed: members.required("completed")?,
-            total: members.required("total")?,
+            status: members.required(status, "status")?,
+            completed: members.required(completed, "completed")?,
+            total: members.required(total, "total")?,
         })
     }
 }
@@ -36758,12 +45201,25 @@ impl<'de> ::serde::Deserialize<'de> for DumpGuestMemoryCapability {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DumpGuestMemoryCapability",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DumpGuestMemoryCapability {
+    const WHAT: &'static str = "struct DumpGuestMemoryCapability";
+    const MEMBERS: &'static [&'static str] = &["formats"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut formats = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut formats)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DumpGuestMemoryCapability {
-            formats: members.required("formats")?,
+            formats: members.required(formats, "formats")?,
         })
     }
 }
@@ -36973,15 +45429,39 @@ impl<'de> ::serde::Deserialize<'de> for DisplayGTK {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayGTK",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayGTK {
+    const WHAT: &'static str = "struct DisplayGTK";
+    const MEMBERS: &'static [&'static str] = &[
+        "grab-on-hover",
+        "zoom-to-fit",
+        "show-tabs",
+        "show-menubar",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut grab_on_hover = None;
+        let mut zoom_to_fit = None;
+        let mut show_tabs = None;
+        let mut show_menubar = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut grab_on_hover)?,
+                1 => members.value(&mut zoom_to_fit)?,
+                2 => members.value(&mut show_tabs)?,
+                3 => members.value(&mut show_menubar)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DisplayGTK {
-            grab_on_hover: members.optional("grab-on-hover")?,
-            zoom_to_fit: members.optional("zoom-to-fit")?,
-            show_tabs: members.optional("show-tabs")?,
-            show_menubar: members.optional("show-menubar")?,
+            grab_on_hover,
+            zoom_to_fit,
+            show_tabs,
+            show_menubar,
         })
     }
 }
@@ -37017,13 +45497,24 @@ impl<'de> ::serde::Deserialize<'de> for DisplayCurses {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayCurses",
-        )?;
-        ::core::result::Result::Ok(DisplayCurses {
-            charset: members.optional("charset")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayCurses {
+    const WHAT: &'static str = "struct DisplayCurses";
+    const MEMBERS: &'static [&'static str] = &["charset"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut charset = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut charset)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(DisplayCurses { charset })
     }
 }
 
@@ -37058,13 +45549,24 @@ impl<'de> ::serde::Deserialize<'de> for DisplayEGLHeadless {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayEGLHeadless",
-        )?;
-        ::core::result::Result::Ok(DisplayEGLHeadless {
-            rendernode: members.optional("rendernode")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayEGLHeadless {
+    const WHAT: &'static str = "struct DisplayEGLHeadless";
+    const MEMBERS: &'static [&'static str] = &["rendernode"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut rendernode = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut rendernode)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(DisplayEGLHeadless { rendernode })
     }
 }
 
@@ -37111,15 +45613,34 @@ impl<'de> ::serde::Deserialize<'de> for DisplayDBus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayDBus",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayDBus {
+    const WHAT: &'static str = "struct DisplayDBus";
+    const MEMBERS: &'static [&'static str] = &["rendernode", "addr", "p2p", "audiodev"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut rendernode = None;
+        let mut addr = None;
+        let mut p2p = None;
+        let mut audiodev = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut rendernode)?,
+                1 => members.value(&mut addr)?,
+                2 => members.value(&mut p2p)?,
+                3 => members.value(&mut audiodev)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DisplayDBus {
-            rendernode: members.optional("rendernode")?,
-            addr: members.optional("addr")?,
-            p2p: members.optional("p2p")?,
-            audiodev: members.optional("audiodev")?,
+            rendernode,
+            addr,
+            p2p,
+            audiodev,
         })
     }
 }
@@ -37220,13 +45741,24 @@ impl<'de> ::serde::Deserialize<'de> for DisplaySDL {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplaySDL",
-        )?;
-        ::core::result::Result::Ok(DisplaySDL {
-            grab_mod: members.optional("grab-mod")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplaySDL {
+    const WHAT: &'static str = "struct DisplaySDL";
+    const MEMBERS: &'static [&'static str] = &["grab-mod"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut grab_mod = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut grab_mod)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(DisplaySDL { grab_mod })
     }
 }
 
@@ -37363,7 +45895,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union DisplayOptions",
         )?;
@@ -37483,12 +46015,25 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptionsVNC {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayReloadOptionsVNC",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayReloadOptionsVNC {
+    const WHAT: &'static str = "struct DisplayReloadOptionsVNC";
+    const MEMBERS: &'static [&'static str] = &["tls-certs"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut tls_certs = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut tls_certs)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DisplayReloadOptionsVNC {
-            tls_certs: members.optional("tls-certs")?,
+            tls_certs,
         })
     }
 }
@@ -37568,7 +46113,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union DisplayReloadOptions",
         )?;
@@ -37672,12 +46217,25 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptionsVNC {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct DisplayUpdateOptionsVNC",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DisplayUpdateOptionsVNC {
+    const WHAT: &'static str = "struct DisplayUpdateOptionsVNC";
+    const MEMBERS: &'static [&'static str] = &["addresses"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut addresses = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut addresses)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(DisplayUpdateOptionsVNC {
-            addresses: members.optional("addresses")?,
+            addresses,
         })
     }
 }
@@ -37757,7 +46315,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union DisplayUpdateOptions",
         )?;
@@ -37988,13 +46546,24 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptionsVnc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SetPasswordOptionsVnc",
-        )?;
-        ::core::result::Result::Ok(SetPasswordOptionsVnc {
-            display: members.optional("display")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SetPasswordOptionsVnc {
+    const WHAT: &'static str = "struct SetPasswordOptionsVnc";
+    const MEMBERS: &'static [&'static str] = &["display"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut display = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut display)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(SetPasswordOptionsVnc { display })
     }
 }
 
@@ -38086,7 +46655,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union SetPasswordOptions",
         )?;
@@ -38140,12 +46709,25 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptionsVnc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ExpirePasswordOptionsVnc",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ExpirePasswordOptionsVnc {
+    const WHAT: &'static str = "struct ExpirePasswordOptionsVnc";
+    const MEMBERS: &'static [&'static str] = &["display"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut display = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut display)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ExpirePasswordOptionsVnc {
-            display: members.optional("display")?,
+            display,
         })
     }
 }
@@ -38235,7 +46817,7 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union ExpirePasswordOptions",
         )?;
@@ -38381,17 +46963,47 @@ impl<'de> ::serde::Deserialize<'de> for VncClientInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncClientInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncClientInfo {
+    const WHAT: &'static str = "struct VncClientInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "host",
+        "service",
+        "family",
+        "websocket",
+        "x509_dname",
+        "sasl_username",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut service = None;
+        let mut family = None;
+        let mut websocket = None;
+        let mut x509_dname = None;
+        let mut sasl_username = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut service)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut websocket)?,
+                4 => members.value(&mut x509_dname)?,
+                5 => members.value(&mut sasl_username)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncClientInfo {
-            host: members.required("host")?,
-            service: members.required("service")?,
-            family: members.required("family")?,
-            websocket: members.required("websocket")?,
-            x509_dname: members.optional("x509_dname")?,
-            sasl_username: members.optional("sasl_username")?,
+            host: members.required(host, "host")?,
+            service: members.required(service, "service")?,
+            family: members.required(family, "family")?,
+            websocket: members.required(websocket, "websocket")?,
+            x509_dname,
+            sasl_username,
         })
     }
 }
@@ -38443,17 +47055,47 @@ impl<'de> ::serde::Deserialize<'de> for VncInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncInfo {
+    const WHAT: &'static str = "struct VncInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "enabled",
+        "host",
+        "family",
+        "service",
+        "auth",
+        "clients",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enabled = None;
+        let mut host = None;
+        let mut family = None;
+        let mut service = None;
+        let mut auth = None;
+        let mut clients = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enabled)?,
+                1 => members.value(&mut host)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut service)?,
+                4 => members.value(&mut auth)?,
+                5 => members.value(&mut clients)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncInfo {
-            enabled: members.required("enabled")?,
-            host: members.optional("host")?,
-            family: members.optional("family")?,
-            service: members.optional("service")?,
-            auth: members.optional("auth")?,
-            clients: members.optional("clients")?,
+            enabled: members.required(enabled, "enabled")?,
+            host,
+            family,
+            service,
+            auth,
+            clients,
         })
     }
 }
@@ -38696,17 +47338,47 @@ impl<'de> ::serde::Deserialize<'de> for VncServerInfo2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncServerInfo2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncServerInfo2 {
+    const WHAT: &'static str = "struct VncServerInfo2";
+    const MEMBERS: &'static [&'static str] = &[
+        "host",
+        "service",
+        "family",
+        "websocket",
+        "auth",
+        "vencrypt",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut service = None;
+        let mut family = None;
+        let mut websocket = None;
+        let mut auth = None;
+        let mut vencrypt = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut service)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut websocket)?,
+                4 => members.value(&mut auth)?,
+                5 => members.value(&mut vencrypt)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncServerInfo2 {
-            host: members.required("host")?,
-            service: members.required("service")?,
-            family: members.required("family")?,
-            websocket: members.required("websocket")?,
-            auth: members.required("auth")?,
-            vencrypt: members.optional("vencrypt")?,
+            host: members.required(host, "host")?,
+            service: members.required(service, "service")?,
+            family: members.required(family, "family")?,
+            websocket: members.required(websocket, "websocket")?,
+            auth: members.required(auth, "auth")?,
+            vencrypt,
         })
     }
 }
@@ -38758,17 +47430,47 @@ impl<'de> ::serde::Deserialize<'de> for VncInfo2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncInfo2",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncInfo2 {
+    const WHAT: &'static str = "struct VncInfo2";
+    const MEMBERS: &'static [&'static str] = &[
+        "id",
+        "server",
+        "clients",
+        "auth",
+        "vencrypt",
+        "display",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        let mut server = None;
+        let mut clients = None;
+        let mut auth = None;
+        let mut vencrypt = None;
+        let mut display = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                1 => members.value(&mut server)?,
+                2 => members.value(&mut clients)?,
+                3 => members.value(&mut auth)?,
+                4 => members.value(&mut vencrypt)?,
+                5 => members.value(&mut display)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncInfo2 {
-            id: members.required("id")?,
-            server: members.required("server")?,
-            clients: members.required("clients")?,
-            auth: members.required("auth")?,
-            vencrypt: members.optional("vencrypt")?,
-            display: members.optional("display")?,
+            id: members.required(id, "id")?,
+            server: members.required(server, "server")?,
+            clients: members.required(clients, "clients")?,
+            auth: members.required(auth, "auth")?,
+            vencrypt,
+            display,
         })
     }
 }
@@ -38815,16 +47517,43 @@ impl<'de> ::serde::Deserialize<'de> for VncServerInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncServerInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncServerInfo {
+    const WHAT: &'static str = "struct VncServerInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "host",
+        "service",
+        "family",
+        "websocket",
+        "auth",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut service = None;
+        let mut family = None;
+        let mut websocket = None;
+        let mut auth = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut service)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut websocket)?,
+                4 => members.value(&mut auth)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncServerInfo {
-            host: members.required("host")?,
-            service: members.required("service")?,
-            family: members.required("family")?,
-            websocket: members.required("websocket")?,
-            auth: members.optional("auth")?,
+            host: members.required(host, "host")?,
+            service: members.required(service, "service")?,
+            family: members.required(family, "family")?,
+            websocket: members.required(websocket, "websocket")?,
+            auth,
         })
     }
 }
@@ -38868,15 +47597,34 @@ impl<'de> ::serde::Deserialize<'de> for VncBasicInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct VncBasicInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for VncBasicInfo {
+    const WHAT: &'static str = "struct VncBasicInfo";
+    const MEMBERS: &'static [&'static str] = &["host", "service", "family", "websocket"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut service = None;
+        let mut family = None;
+        let mut websocket = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut service)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut websocket)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(VncBasicInfo {
-            host: members.required("host")?,
-            service: members.required("service")?,
-            family: members.required("family")?,
-            websocket: members.required("websocket")?,
+            host: members.required(host, "host")?,
+            service: members.required(service, "service")?,
+            family: members.required(family, "family")?,
+            websocket: members.required(websocket, "websocket")?,
         })
     }
 }
@@ -38997,18 +47745,51 @@ impl<'de> ::serde::Deserialize<'de> for SpiceChannel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SpiceChannel",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceChannel {
+    const WHAT: &'static str = "struct SpiceChannel";
+    const MEMBERS: &'static [&'static str] = &[
+        "host",
+        "port",
+        "family",
+        "connection-id",
+        "channel-type",
+        "channel-id",
+        "tls",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut port = None;
+        let mut family = None;
+        let mut connection_id = None;
+        let mut channel_type = None;
+        let mut channel_id = None;
+        let mut tls = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut port)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut connection_id)?,
+                4 => members.value(&mut channel_type)?,
+                5 => members.value(&mut channel_id)?,
+                6 => members.value(&mut tls)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceChannel {
-            host: members.required("host")?,
-            port: members.required("port")?,
-            family: members.required("family")?,
-            connection_id: members.required("connection-id")?,
-            channel_type: members.required("channel-type")?,
-            channel_id: members.required("channel-id")?,
-            tls: members.required("tls")?,
+            host: members.required(host, "host")?,
+            port: members.required(port, "port")?,
+            family: members.required(family, "family")?,
+            connection_id: members.required(connection_id, "connection-id")?,
+            channel_type: members.required(channel_type, "channel-type")?,
+            channel_id: members.required(channel_id, "channel-id")?,
+            tls: members.required(tls, "tls")?,
         })
     }
 }
@@ -39075,20 +47856,59 @@ impl<'de> ::serde::Deserialize<'de> for SpiceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SpiceInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceInfo {
+    const WHAT: &'static str = "struct SpiceInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "enabled",
+        "migrated",
+        "host",
+        "port",
+        "tls-port",
+        "auth",
+        "compiled-version",
+        "mouse-mode",
+        "channels",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut enabled = None;
+        let mut migrated = None;
+        let mut host = None;
+        let mut port = None;
+        let mut tls_port = None;
+        let mut auth = None;
+        let mut compiled_version = None;
+        let mut mouse_mode = None;
+        let mut channels = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut enabled)?,
+                1 => members.value(&mut migrated)?,
+                2 => members.value(&mut host)?,
+                3 => members.value(&mut port)?,
+                4 => members.value(&mut tls_port)?,
+                5 => members.value(&mut auth)?,
+                6 => members.value(&mut compiled_version)?,
+                7 => members.value(&mut mouse_mode)?,
+                8 => members.value(&mut channels)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceInfo {
-            enabled: members.required("enabled")?,
-            migrated: members.required("migrated")?,
-            host: members.optional("host")?,
-            port: members.optional("port")?,
-            tls_port: members.optional("tls-port")?,
-            auth: members.optional("auth")?,
-            compiled_version: members.optional("compiled-version")?,
-            mouse_mode: members.required("mouse-mode")?,
-            channels: members.optional("channels")?,
+            enabled: members.required(enabled, "enabled")?,
+            migrated: members.required(migrated, "migrated")?,
+            host,
+            port,
+            tls_port,
+            auth,
+            compiled_version,
+            mouse_mode: members.required(mouse_mode, "mouse-mode")?,
+            channels,
         })
     }
 }
@@ -39129,14 +47949,31 @@ impl<'de> ::serde::Deserialize<'de> for SpiceBasicInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SpiceBasicInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceBasicInfo {
+    const WHAT: &'static str = "struct SpiceBasicInfo";
+    const MEMBERS: &'static [&'static str] = &["host", "port", "family"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut port = None;
+        let mut family = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut port)?,
+                2 => members.value(&mut family)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceBasicInfo {
-            host: members.required("host")?,
-            port: members.required("port")?,
-            family: members.required("family")?,
+            host: members.required(host, "host")?,
+            port: members.required(port, "port")?,
+            family: members.required(family, "family")?,
         })
     }
 }
@@ -39180,15 +48017,34 @@ impl<'de> ::serde::Deserialize<'de> for SpiceServerInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct SpiceServerInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for SpiceServerInfo {
+    const WHAT: &'static str = "struct SpiceServerInfo";
+    const MEMBERS: &'static [&'static str] = &["host", "port", "family", "auth"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut host = None;
+        let mut port = None;
+        let mut family = None;
+        let mut auth = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut host)?,
+                1 => members.value(&mut port)?,
+                2 => members.value(&mut family)?,
+                3 => members.value(&mut auth)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(SpiceServerInfo {
-            host: members.required("host")?,
-            port: members.required("port")?,
-            family: members.required("family")?,
-            auth: members.optional("auth")?,
+            host: members.required(host, "host")?,
+            port: members.required(port, "port")?,
+            family: members.required(family, "family")?,
+            auth,
         })
     }
 }
@@ -39235,15 +48091,34 @@ impl<'de> ::serde::Deserialize<'de> for MouseInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct MouseInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for MouseInfo {
+    const WHAT: &'static str = "struct MouseInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "index", "current", "absolute"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut index = None;
+        let mut current = None;
+        let mut absolute = None;
+        while let Some(index_) = members.next()? {
+            match index_ {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut index)?,
+                2 => members.value(&mut current)?,
+                3 => members.value(&mut absolute)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(MouseInfo {
-            name: members.required("name")?,
-            index: members.required("index")?,
-            current: members.required("current")?,
-            absolute: members.required("absolute")?,
+            name: members.required(name, "name")?,
+            index: members.required(index, "index")?,
+            current: members.required(current, "current")?,
+            absolute: members.required(absolute, "absolute")?,
         })
     }
 }
@@ -39339,12 +48214,25 @@ impl<'de> ::serde::Deserialize<'de> for IntWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct IntWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for IntWrapper {
+    const WHAT: &'static str = "struct IntWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(IntWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -40241,12 +49129,25 @@ impl<'de> ::serde::Deserialize<'de> for QKeyCodeWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct QKeyCodeWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QKeyCodeWrapper {
+    const WHAT: &'static str = "struct QKeyCodeWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(QKeyCodeWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -40333,7 +49234,7 @@ impl<'de> ::serde::Deserialize<'de> for KeyValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union KeyValue",
         )?;
@@ -40459,13 +49360,28 @@ impl<'de> ::serde::Deserialize<'de> for InputKeyEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputKeyEvent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputKeyEvent {
+    const WHAT: &'static str = "struct InputKeyEvent";
+    const MEMBERS: &'static [&'static str] = &["key", "down"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut key = None;
+        let mut down = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut key)?,
+                1 => members.value(&mut down)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputKeyEvent {
-            key: members.required("key")?,
-            down: members.required("down")?,
+            key: members.required(key, "key")?,
+            down: members.required(down, "down")?,
         })
     }
 }
@@ -40500,12 +49416,25 @@ impl<'de> ::serde::Deserialize<'de> for InputKeyEventWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputKeyEventWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputKeyEventWrapper {
+    const WHAT: &'static str = "struct InputKeyEventWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputKeyEventWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -40644,13 +49573,28 @@ impl<'de> ::serde::Deserialize<'de> for InputBtnEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputBtnEvent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputBtnEvent {
+    const WHAT: &'static str = "struct InputBtnEvent";
+    const MEMBERS: &'static [&'static str] = &["button", "down"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut button = None;
+        let mut down = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut button)?,
+                1 => members.value(&mut down)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputBtnEvent {
-            button: members.required("button")?,
-            down: members.required("down")?,
+            button: members.required(button, "button")?,
+            down: members.required(down, "down")?,
         })
     }
 }
@@ -40685,12 +49629,25 @@ impl<'de> ::serde::Deserialize<'de> for InputBtnEventWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputBtnEventWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputBtnEventWrapper {
+    const WHAT: &'static str = "struct InputBtnEventWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputBtnEventWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -40786,13 +49743,28 @@ impl<'de> ::serde::Deserialize<'de> for InputMoveEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputMoveEvent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputMoveEvent {
+    const WHAT: &'static str = "struct InputMoveEvent";
+    const MEMBERS: &'static [&'static str] = &["axis", "value"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut axis = None;
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut axis)?,
+                1 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputMoveEvent {
-            axis: members.required("axis")?,
-            value: members.required("value")?,
+            axis: members.required(axis, "axis")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -40827,12 +49799,25 @@ impl<'de> ::serde::Deserialize<'de> for InputMoveEventWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputMoveEventWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputMoveEventWrapper {
+    const WHAT: &'static str = "struct InputMoveEventWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputMoveEventWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -40954,16 +49939,43 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputMultiTouchEvent",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputMultiTouchEvent {
+    const WHAT: &'static str = "struct InputMultiTouchEvent";
+    const MEMBERS: &'static [&'static str] = &[
+        "type",
+        "slot",
+        "tracking-id",
+        "axis",
+        "value",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut type_ = None;
+        let mut slot = None;
+        let mut tracking_id = None;
+        let mut axis = None;
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut type_)?,
+                1 => members.value(&mut slot)?,
+                2 => members.value(&mut tracking_id)?,
+                3 => members.value(&mut axis)?,
+                4 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputMultiTouchEvent {
-            type_: members.required("type")?,
-            slot: members.required("slot")?,
-            tracking_id: members.required("tracking-id")?,
-            axis: members.required("axis")?,
-            value: members.required("value")?,
+            type_: members.required(type_, "type")?,
+            slot: members.required(slot, "slot")?,
+            tracking_id: members.required(tracking_id, "tracking-id")?,
+            axis: members.required(axis, "axis")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -40998,12 +50010,25 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchEventWrapper {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct InputMultiTouchEventWrapper",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for InputMultiTouchEventWrapper {
+    const WHAT: &'static str = "struct InputMultiTouchEventWrapper";
+    const MEMBERS: &'static [&'static str] = &["data"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut data = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut data)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(InputMultiTouchEventWrapper {
-            data: members.required("data")?,
+            data: members.required(data, "data")?,
         })
     }
 }
@@ -41111,7 +50136,7 @@ impl<'de> ::serde::Deserialize<'de> for InputEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union InputEvent",
         )?;
@@ -41372,18 +50397,51 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
         })
     }
 }
@@ -41421,14 +50479,26 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevGenericOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevGenericOptions",
-        )?;
-        ::core::result::Result::Ok(AudiodevGenericOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevGenericOptions {
+    const WHAT: &'static str = "struct AudiodevGenericOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(AudiodevGenericOptions { in_, out })
     }
 }
 
@@ -41497,21 +50567,63 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevAlsaPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevAlsaPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevAlsaPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevAlsaPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "dev",
+        "period-length",
+        "try-poll",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut dev = None;
+        let mut period_length = None;
+        let mut try_poll = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut dev)?,
+                8 => members.value(&mut period_length)?,
+                9 => members.value(&mut try_poll)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevAlsaPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            dev: members.optional("dev")?,
-            period_length: members.optional("period-length")?,
-            try_poll: members.optional("try-poll")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            dev,
+            period_length,
+            try_poll,
         })
     }
 }
@@ -41553,14 +50665,31 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevAlsaOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevAlsaOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevAlsaOptions {
+    const WHAT: &'static str = "struct AudiodevAlsaOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out", "threshold"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        let mut threshold = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                2 => members.value(&mut threshold)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevAlsaOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-            threshold: members.optional("threshold")?,
+            in_,
+            out,
+            threshold,
         })
     }
 }
@@ -41602,14 +50731,31 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevDBusOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevDBusOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevDBusOptions {
+    const WHAT: &'static str = "struct AudiodevDBusOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out", "nsamples"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        let mut nsamples = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                2 => members.value(&mut nsamples)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevDBusOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-            nsamples: members.optional("nsamples")?,
+            in_,
+            out,
+            nsamples,
         })
     }
 }
@@ -41688,23 +50834,71 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevJackPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevJackPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevJackPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevJackPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "server-name",
+        "client-name",
+        "connect-ports",
+        "start-server",
+        "exact-name",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut server_name = None;
+        let mut client_name = None;
+        let mut connect_ports = None;
+        let mut start_server = None;
+        let mut exact_name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut server_name)?,
+                8 => members.value(&mut client_name)?,
+                9 => members.value(&mut connect_ports)?,
+                10 => members.value(&mut start_server)?,
+                11 => members.value(&mut exact_name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevJackPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            server_name: members.optional("server-name")?,
-            client_name: members.optional("client-name")?,
-            connect_ports: members.optional("connect-ports")?,
-            start_server: members.optional("start-server")?,
-            exact_name: members.optional("exact-name")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            server_name,
+            client_name,
+            connect_ports,
+            start_server,
+            exact_name,
         })
     }
 }
@@ -41742,14 +50936,26 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevJackOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevJackOptions",
-        )?;
-        ::core::result::Result::Ok(AudiodevJackOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevJackOptions {
+    const WHAT: &'static str = "struct AudiodevJackOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(AudiodevJackOptions { in_, out })
     }
 }
 
@@ -41818,21 +51024,63 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevOssPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevOssPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevOssPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevOssPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "dev",
+        "buffer-count",
+        "try-poll",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut dev = None;
+        let mut buffer_count = None;
+        let mut try_poll = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut dev)?,
+                8 => members.value(&mut buffer_count)?,
+                9 => members.value(&mut try_poll)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevOssPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            dev: members.optional("dev")?,
-            buffer_count: members.optional("buffer-count")?,
-            try_poll: members.optional("try-poll")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            dev,
+            buffer_count,
+            try_poll,
         })
     }
 }
@@ -41882,16 +51130,43 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevOssOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevOssOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevOssOptions {
+    const WHAT: &'static str = "struct AudiodevOssOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "in",
+        "out",
+        "try-mmap",
+        "exclusive",
+        "dsp-policy",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        let mut try_mmap = None;
+        let mut exclusive = None;
+        let mut dsp_policy = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                2 => members.value(&mut try_mmap)?,
+                3 => members.value(&mut exclusive)?,
+                4 => members.value(&mut dsp_policy)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevOssOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-            try_mmap: members.optional("try-mmap")?,
-            exclusive: members.optional("exclusive")?,
-            dsp_policy: members.optional("dsp-policy")?,
+            in_,
+            out,
+            try_mmap,
+            exclusive,
+            dsp_policy,
         })
     }
 }
@@ -41961,21 +51236,63 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPaPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevPaPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevPaPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevPaPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "name",
+        "stream-name",
+        "latency",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut name = None;
+        let mut stream_name = None;
+        let mut latency = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut name)?,
+                8 => members.value(&mut stream_name)?,
+                9 => members.value(&mut latency)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevPaPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            name: members.optional("name")?,
-            stream_name: members.optional("stream-name")?,
-            latency: members.optional("latency")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            name,
+            stream_name,
+            latency,
         })
     }
 }
@@ -42017,14 +51334,31 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPaOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevPaOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevPaOptions {
+    const WHAT: &'static str = "struct AudiodevPaOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out", "server"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        let mut server = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                2 => members.value(&mut server)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevPaOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-            server: members.optional("server")?,
+            in_,
+            out,
+            server,
         })
     }
 }
@@ -42094,21 +51428,63 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPipewirePerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevPipewirePerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevPipewirePerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevPipewirePerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "name",
+        "stream-name",
+        "latency",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut name = None;
+        let mut stream_name = None;
+        let mut latency = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut name)?,
+                8 => members.value(&mut stream_name)?,
+                9 => members.value(&mut latency)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevPipewirePerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            name: members.optional("name")?,
-            stream_name: members.optional("stream-name")?,
-            latency: members.optional("latency")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            name,
+            stream_name,
+            latency,
         })
     }
 }
@@ -42146,13 +51522,28 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevPipewireOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevPipewireOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevPipewireOptions {
+    const WHAT: &'static str = "struct AudiodevPipewireOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevPipewireOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
+            in_,
+            out,
         })
     }
 }
@@ -42215,19 +51606,55 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevSdlPerDirectionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevSdlPerDirectionOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevSdlPerDirectionOptions {
+    const WHAT: &'static str = "struct AudiodevSdlPerDirectionOptions";
+    const MEMBERS: &'static [&'static str] = &[
+        "mixing-engine",
+        "fixed-settings",
+        "frequency",
+        "channels",
+        "voices",
+        "format",
+        "buffer-length",
+        "buffer-count",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mixing_engine = None;
+        let mut fixed_settings = None;
+        let mut frequency = None;
+        let mut channels = None;
+        let mut voices = None;
+        let mut format = None;
+        let mut buffer_length = None;
+        let mut buffer_count = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mixing_engine)?,
+                1 => members.value(&mut fixed_settings)?,
+                2 => members.value(&mut frequency)?,
+                3 => members.value(&mut channels)?,
+                4 => members.value(&mut voices)?,
+                5 => members.value(&mut format)?,
+                6 => members.value(&mut buffer_length)?,
+                7 => members.value(&mut buffer_count)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevSdlPerDirectionOptions {
-            mixing_engine: members.optional("mixing-engine")?,
-            fixed_settings: members.optional("fixed-settings")?,
-            frequency: members.optional("frequency")?,
-            channels: members.optional("channels")?,
-            voices: members.optional("voices")?,
-            format: members.optional("format")?,
-            buffer_length: members.optional("buffer-length")?,
-            buffer_count: members.optional("buffer-count")?,
+            mixing_engine,
+            fixed_settings,
+            frequency,
+            channels,
+            voices,
+            format,
+            buffer_length,
+            buffer_count,
         })
     }
 }
@@ -42265,14 +51692,26 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevSdlOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevSdlOptions",
-        )?;
-        ::core::result::Result::Ok(AudiodevSdlOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevSdlOptions {
+    const WHAT: &'static str = "struct AudiodevSdlOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(AudiodevSdlOptions { in_, out })
     }
 }
 
@@ -42312,14 +51751,31 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevWavOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AudiodevWavOptions",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AudiodevWavOptions {
+    const WHAT: &'static str = "struct AudiodevWavOptions";
+    const MEMBERS: &'static [&'static str] = &["in", "out", "path"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut in_ = None;
+        let mut out = None;
+        let mut path = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut in_)?,
+                1 => members.value(&mut out)?,
+                2 => members.value(&mut path)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AudiodevWavOptions {
-            in_: members.optional("in")?,
-            out: members.optional("out")?,
-            path: members.optional("path")?,
+            in_,
+            out,
+            path,
         })
     }
 }
@@ -42469,7 +51925,7 @@ impl<'de> ::serde::Deserialize<'de> for Audiodev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union Audiodev",
         )?;
@@ -42536,13 +51992,28 @@ impl<'de> ::serde::Deserialize<'de> for AddfdInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct AddfdInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for AddfdInfo {
+    const WHAT: &'static str = "struct AddfdInfo";
+    const MEMBERS: &'static [&'static str] = &["fdset-id", "fd"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdset_id = None;
+        let mut fd = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdset_id)?,
+                1 => members.value(&mut fd)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(AddfdInfo {
-            fdset_id: members.required("fdset-id")?,
-            fd: members.required("fd")?,
+            fdset_id: members.required(fdset_id, "fdset-id")?,
+            fd: members.required(fd, "fd")?,
         })
     }
 }
@@ -42580,13 +52051,28 @@ impl<'de> ::serde::Deserialize<'de> for FdsetFdInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FdsetFdInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FdsetFdInfo {
+    const WHAT: &'static str = "struct FdsetFdInfo";
+    const MEMBERS: &'static [&'static str] = &["fd", "opaque"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fd = None;
+        let mut opaque = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fd)?,
+                1 => members.value(&mut opaque)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FdsetFdInfo {
-            fd: members.required("fd")?,
-            opaque: members.optional("opaque")?,
+            fd: members.required(fd, "fd")?,
+            opaque,
         })
     }
 }
@@ -42624,13 +52110,28 @@ impl<'de> ::serde::Deserialize<'de> for FdsetInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct FdsetInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for FdsetInfo {
+    const WHAT: &'static str = "struct FdsetInfo";
+    const MEMBERS: &'static [&'static str] = &["fdset-id", "fds"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut fdset_id = None;
+        let mut fds = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut fdset_id)?,
+                1 => members.value(&mut fds)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(FdsetInfo {
-            fdset_id: members.required("fdset-id")?,
-            fds: members.required("fds")?,
+            fdset_id: members.required(fdset_id, "fdset-id")?,
+            fds: members.required(fds, "fds")?,
         })
     }
 }
@@ -42744,15 +52245,34 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineParameterInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CommandLineParameterInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CommandLineParameterInfo {
+    const WHAT: &'static str = "struct CommandLineParameterInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "type", "help", "default"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut type_ = None;
+        let mut help = None;
+        let mut default = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut help)?,
+                3 => members.value(&mut default)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CommandLineParameterInfo {
-            name: members.required("name")?,
-            type_: members.required("type")?,
-            help: members.optional("help")?,
-            default: members.optional("default")?,
+            name: members.required(name, "name")?,
+            type_: members.required(type_, "type")?,
+            help,
+            default,
         })
     }
 }
@@ -42791,13 +52311,28 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineOptionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct CommandLineOptionInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CommandLineOptionInfo {
+    const WHAT: &'static str = "struct CommandLineOptionInfo";
+    const MEMBERS: &'static [&'static str] = &["option", "parameters"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut option = None;
+        let mut parameters = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut option)?,
+                1 => members.value(&mut parameters)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(CommandLineOptionInfo {
-            option: members.required("option")?,
-            parameters: members.required("parameters")?,
+            option: members.required(option, "option")?,
+            parameters: members.required(parameters, "parameters")?,
         })
     }
 }
@@ -42901,13 +52436,28 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct TraceEventInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for TraceEventInfo {
+    const WHAT: &'static str = "struct TraceEventInfo";
+    const MEMBERS: &'static [&'static str] = &["name", "state"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut state = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut state)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(TraceEventInfo {
-            name: members.required("name")?,
-            state: members.required("state")?,
+            name: members.required(name, "name")?,
+            state: members.required(state, "state")?,
         })
     }
 }
@@ -43071,13 +52621,28 @@ impl<'de> ::serde::Deserialize<'de> for StatsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatsRequest",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatsRequest {
+    const WHAT: &'static str = "struct StatsRequest";
+    const MEMBERS: &'static [&'static str] = &["provider", "names"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut provider = None;
+        let mut names = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut provider)?,
+                1 => members.value(&mut names)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(StatsRequest {
-            provider: members.required("provider")?,
-            names: members.optional("names")?,
+            provider: members.required(provider, "provider")?,
+            names,
         })
     }
 }
@@ -43112,13 +52677,24 @@ impl<'de> ::serde::Deserialize<'de> for StatsVCPUFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatsVCPUFilter",
-        )?;
-        ::core::result::Result::Ok(StatsVCPUFilter {
-            vcpus: members.optional("vcpus")?,
-        })
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatsVCPUFilter {
+    const WHAT: &'static str = "struct StatsVCPUFilter";
+    const MEMBERS: &'static [&'static str] = &["vcpus"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut vcpus = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut vcpus)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(StatsVCPUFilter { vcpus })
     }
 }
 
@@ -43211,7 +52787,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union StatsFilter",
         )?;
@@ -43323,13 +52899,28 @@ impl<'de> ::serde::Deserialize<'de> for Stats {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct Stats",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for Stats {
+    const WHAT: &'static str = "struct Stats";
+    const MEMBERS: &'static [&'static str] = &["name", "value"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut value = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut value)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(Stats {
-            name: members.required("name")?,
-            value: members.required("value")?,
+            name: members.required(name, "name")?,
+            value: members.required(value, "value")?,
         })
     }
 }
@@ -43371,14 +52962,31 @@ impl<'de> ::serde::Deserialize<'de> for StatsResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatsResult",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatsResult {
+    const WHAT: &'static str = "struct StatsResult";
+    const MEMBERS: &'static [&'static str] = &["provider", "qom-path", "stats"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut provider = None;
+        let mut qom_path = None;
+        let mut stats = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut provider)?,
+                1 => members.value(&mut qom_path)?,
+                2 => members.value(&mut stats)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(StatsResult {
-            provider: members.required("provider")?,
-            qom_path: members.optional("qom-path")?,
-            stats: members.required("stats")?,
+            provider: members.required(provider, "provider")?,
+            qom_path,
+            stats: members.required(stats, "stats")?,
         })
     }
 }
@@ -43580,17 +53188,47 @@ impl<'de> ::serde::Deserialize<'de> for StatsSchemaValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatsSchemaValue",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatsSchemaValue {
+    const WHAT: &'static str = "struct StatsSchemaValue";
+    const MEMBERS: &'static [&'static str] = &[
+        "name",
+        "type",
+        "unit",
+        "base",
+        "exponent",
+        "bucket-size",
+    ];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut name = None;
+        let mut type_ = None;
+        let mut unit = None;
+        let mut base = None;
+        let mut exponent = None;
+        let mut bucket_size = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut name)?,
+                1 => members.value(&mut type_)?,
+                2 => members.value(&mut unit)?,
+                3 => members.value(&mut base)?,
+                4 => members.value(&mut exponent)?,
+                5 => members.value(&mut bucket_size)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(StatsSchemaValue {
-            name: members.required("name")?,
-            type_: members.required("type")?,
-            unit: members.optional("unit")?,
-            base: members.optional("base")?,
-            exponent: members.required("exponent")?,
-            bucket_size: members.optional("bucket-size")?,
+            name: members.required(name, "name")?,
+            type_: members.required(type_, "type")?,
+            unit,
+            base,
+            exponent: members.required(exponent, "exponent")?,
+            bucket_size,
         })
     }
 }
@@ -43631,14 +53269,31 @@ impl<'de> ::serde::Deserialize<'de> for StatsSchema {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct StatsSchema",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for StatsSchema {
+    const WHAT: &'static str = "struct StatsSchema";
+    const MEMBERS: &'static [&'static str] = &["provider", "target", "stats"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut provider = None;
+        let mut target = None;
+        let mut stats = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut provider)?,
+                1 => members.value(&mut target)?,
+                2 => members.value(&mut stats)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(StatsSchema {
-            provider: members.required("provider")?,
-            target: members.required("target")?,
-            stats: members.required("stats")?,
+            provider: members.required(provider, "provider")?,
+            target: members.required(target, "target")?,
+            stats: members.required(stats, "stats")?,
         })
     }
 }
@@ -43674,12 +53329,26 @@ impl<'de> ::serde::Deserialize<'de> for HumanReadableText {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct HumanReadableText",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for HumanReadableText {
+    const WHAT: &'static str = "struct HumanReadableText";
+    const MEMBERS: &'static [&'static str] = &["human-readable-text"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut human_readable_text = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut human_readable_text)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(HumanReadableText {
-            human_readable_text: members.required("human-readable-text")?,
+            human_readable_text: members
+                .required(human_readable_text, "human-readable-text")?,
         })
     }
 }
@@ -43785,14 +53454,31 @@ impl<'de> ::serde::Deserialize<'de> for ReplayInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct ReplayInfo",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for ReplayInfo {
+    const WHAT: &'static str = "struct ReplayInfo";
+    const MEMBERS: &'static [&'static str] = &["mode", "filename", "icount"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut mode = None;
+        let mut filename = None;
+        let mut icount = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut mode)?,
+                1 => members.value(&mut filename)?,
+                2 => members.value(&mut icount)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(ReplayInfo {
-            mode: members.required("mode")?,
-            filename: members.optional("filename")?,
-            icount: members.required("icount")?,
+            mode: members.required(mode, "mode")?,
+            filename,
+            icount: members.required(icount, "icount")?,
         })
     }
 }
@@ -43892,12 +53578,25 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceBlockNode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct YankInstanceBlockNode",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for YankInstanceBlockNode {
+    const WHAT: &'static str = "struct YankInstanceBlockNode";
+    const MEMBERS: &'static [&'static str] = &["node-name"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut node_name = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut node_name)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(YankInstanceBlockNode {
-            node_name: members.required("node-name")?,
+            node_name: members.required(node_name, "node-name")?,
         })
     }
 }
@@ -43932,12 +53631,25 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceChardev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
-            deserializer,
-            "struct YankInstanceChardev",
-        )?;
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for YankInstanceChardev {
+    const WHAT: &'static str = "struct YankInstanceChardev";
+    const MEMBERS: &'static [&'static str] = &["id"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut id = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut id)?,
+                _ => ::core::unreachable!(),
+            }
+        }
         ::core::result::Result::Ok(YankInstanceChardev {
-            id: members.required("id")?,
+            id: members.required(id, "id")?,
         })
     }
 }
@@ -44030,7 +53742,7 @@ impl<'de> ::serde::Deserialize<'de> for YankInstance {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Members::deserialize(
+        let mut members = crate::support::Collected::deserialize(
             deserializer,
             "union YankInstance",
         )?;
