@@ -73,7 +73,7 @@ impl MemoryLoader {
 
 impl FileLoader for MemoryLoader {
     fn load(&mut self, path: &Path) -> io::Result<Arc<str>> {
-        let find = |path: &Path| self.files.iter().find(|(p, _)| p == path);
+        let find = |path: &Path| self.files.iter().find(|(p, _)| same_path(p, path));
         // Paths are stored normalized; most are asked for that way too.
         find(path)
             .or_else(|| find(&normalize(path)))
@@ -118,9 +118,19 @@ fn read(loader: &mut dyn FileLoader, path: &Path) -> io::Result<Arc<str>> {
     Ok(text)
 }
 
+/// Whether two normalized paths are the same. They are compared as bytes:
+/// normalizing leaves one spelling per path, and comparing `Path`s walks
+/// their components, which is slow enough to show in a profile.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str()
+}
+
 /// An absolute path with `.` and `..` resolved lexically, as QEMU's
 /// generator compares included files.
 fn normalize(path: &Path) -> PathBuf {
+    if is_normal(path) {
+        return path.to_owned();
+    }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let mut out = PathBuf::new();
     for component in absolute.components() {
@@ -133,6 +143,21 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `path` is already what [`normalize`] makes of it: absolute from
+/// `/`, with `/` separators only, no `.` or `..` and no empty component. Includes
+/// of an absolute root mostly are, and walking components costs.
+fn is_normal(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    path.is_absolute()
+        && text.starts_with('/')
+        && !text.contains('\\')
+        && text[1..]
+            .split('/')
+            .all(|part| !matches!(part, "" | "." | ".."))
 }
 
 /// State shared across all files of one schema.
@@ -261,7 +286,7 @@ impl Parser<'_> {
             .unwrap_or(Path::new(""))
             .join(name.as_str());
         let key = normalize(&path);
-        if self.chain.contains(&key) {
+        if self.chain.iter().any(|p| same_path(p, &key)) {
             self.diagnostics.report(
                 Diagnostic::language(
                     span,
@@ -271,7 +296,7 @@ impl Parser<'_> {
             );
             return;
         }
-        if self.seen.contains(&key) {
+        if self.seen.iter().any(|p| same_path(p, &key)) {
             // Each file is read once, as in QEMU; a repeated include is a no-op.
             return;
         }
@@ -616,5 +641,35 @@ impl<'t> FileReader<'t> {
                 _ => return Err(self.error("expected ',' or ']'")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn normal_paths_are_kept_and_others_normalized() {
+        assert!(is_normal(Path::new("/a/b.json")));
+        for odd in [
+            "/a/./b.json",
+            "/a/../b.json",
+            "/a//b.json",
+            "/a/b/",
+            "a/b.json",
+            "/",
+        ] {
+            assert!(!is_normal(Path::new(odd)), "{odd}");
+        }
+        assert_eq!(normalize(Path::new("/a/b.json")), Path::new("/a/b.json"));
+        assert_eq!(
+            normalize(Path::new("/a/x/../b.json")),
+            Path::new("/a/b.json")
+        );
+        assert_eq!(normalize(Path::new("/a/./b.json")), Path::new("/a/b.json"));
+        assert_eq!(normalize(Path::new("/a//b.json")), Path::new("/a/b.json"));
+        let relative = normalize(Path::new("b.json"));
+        assert!(relative.is_absolute() && relative.ends_with("b.json"));
     }
 }
