@@ -404,7 +404,8 @@ impl<'t> DocParser<'_, 't> {
 /// Splits `@name: text` into the name and the text.
 fn at_name_colon(line: &str) -> Option<(&str, &str)> {
     let rest = line.strip_prefix('@')?;
-    let colon = rest.find(':')?;
+    // Names are short: a plain loop beats `find`'s memchr setup.
+    let colon = rest.bytes().position(|b| b == b':')?;
     Some((&rest[..colon], rest[colon + 1..].trim_start_matches(' ')))
 }
 
