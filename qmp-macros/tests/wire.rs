@@ -258,3 +258,40 @@ fn a_member_sent_twice_keeps_its_last_value() {
         serde_json::from_str(r#"{"kind": "circle", "radius": 1, "radius": 2}"#).unwrap();
     assert_eq!(figure.kind, FigureBranch::Circle(Circle { radius: 2.0 }));
 }
+
+#[test]
+fn unions_decode_from_text_in_any_member_order() {
+    // Branch members before the discriminator, as QEMU often sends them;
+    // an escaped name and string are not borrowed from the text.
+    let figure: Figure =
+        serde_json::from_str(r#"{"radius": 1.5, "na\u006de": "c\"", "kind": "circle"}"#).unwrap();
+    assert_eq!(
+        figure,
+        Figure {
+            name: Some("c\"".into()),
+            kind: FigureBranch::Circle(Circle { radius: 1.5 }),
+        }
+    );
+    let wire = r#"{"base": [3], "kind": "triangle", "name": "t", "name": "u", "height": {"h": 4}}"#;
+    let figure: Figure = serde_json::from_str(wire).unwrap();
+    assert_eq!(figure.name.as_deref(), Some("u"));
+    assert_eq!(
+        serde_json::to_value(&figure).unwrap(),
+        json!({"kind": "triangle", "name": "u", "base": [3], "height": {"h": 4}})
+    );
+    let error = serde_json::from_str::<Vec<Figure>>(r#"[{"radius": "big", "kind": "circle"}]"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "union Figure: branch 'circle': struct Circle: member 'radius': \
+         invalid type: string \"big\", expected f64 at line 1 column 37"
+    );
+    let error = serde_json::from_str::<Figure>(r#"{"kind": "circle", "name": 5}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "union Figure: member 'name': invalid type: integer `5`, expected a string"
+    );
+}

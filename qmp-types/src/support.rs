@@ -5,13 +5,20 @@
 //! members of unions and alternates, whose shape depends on a value inside
 //! them. Every error names the type and the member or branch it happened in.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess,
+};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use content::Content;
+
+mod content;
 
 /// Decodes a string into an enum that keeps unknown values.
 pub fn deserialize_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -129,8 +136,7 @@ impl<'de, A: MapAccess<'de>> Members<A> {
                 Ok(())
             }
             Err(error) => Err(context(
-                self.what,
-                format_args!("member '{}'", self.names[self.current]),
+                format_args!("{}: member '{}'", self.what, self.names[self.current]),
                 error,
             )),
         }
@@ -169,16 +175,16 @@ impl de::Visitor<'_> for MemberIndex {
     }
 }
 
-/// The error `error` with where it happened in front: `struct Foo: member
-/// 'bar': ...`.
+/// The error `error` with where it happened in front (`place`: `struct
+/// Foo: member 'bar'`).
 ///
 /// serde_json ends an error with its position (`at line 1 column 9`) and
 /// adds the position again to the error this makes, when it passes through
 /// the enclosing object; the inner one is dropped so it is said once.
 #[cold]
-fn context<E: de::Error>(what: &str, place: fmt::Arguments<'_>, error: impl fmt::Display) -> E {
+fn context<E: de::Error>(place: fmt::Arguments<'_>, error: impl fmt::Display) -> E {
     let text = error.to_string();
-    E::custom(format_args!("{what}: {place}: {}", without_position(&text)))
+    E::custom(format_args!("{place}: {}", without_position(&text)))
 }
 
 /// `text` without a trailing ` at line N column M`.
@@ -192,28 +198,43 @@ fn without_position(text: &str) -> &str {
     strip().unwrap_or(text)
 }
 
-/// The members of a union being decoded piece by piece: collected into a
-/// map first, because the discriminator decides the branch's type.
+/// The members of a union, held until its discriminator says which branch
+/// the others belong to. QEMU often sends a branch's members first.
 #[derive(Debug)]
-pub struct Collected {
-    map: Map<String, Value>,
+pub struct Buffered<'de> {
+    entries: Vec<(Cow<'de, str>, Content<'de>)>,
     what: &'static str,
 }
 
-impl Collected {
+impl<'de> Buffered<'de> {
     /// Reads an object; `what` names the type for messages (`union Foo`).
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub fn deserialize<D: Deserializer<'de>>(
         deserializer: D,
         what: &'static str,
     ) -> Result<Self, D::Error> {
-        let map = Map::deserialize(deserializer)
-            .map_err(|e| de::Error::custom(format_args!("{what}: {e}")))?;
-        Ok(Collected { map, what })
+        struct Visitor(&'static str);
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Buffered<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}, an object", self.0)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(key) = map.next_key_seed(content::Key)? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(Buffered {
+                    entries,
+                    what: self.0,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor(what))
     }
 
     /// Takes and decodes a member that must be present.
-    pub fn required<T: DeserializeOwned, E: de::Error>(&mut self, key: &str) -> Result<T, E> {
-        match self.map.remove(key) {
+    pub fn required<T: Deserialize<'de>, E: de::Error>(&mut self, key: &str) -> Result<T, E> {
+        match self.take(key) {
             Some(value) => self.decode(value, key),
             None => Err(E::custom(format_args!(
                 "{}: missing member '{key}'",
@@ -223,31 +244,63 @@ impl Collected {
     }
 
     /// Takes and decodes a member that may be absent.
-    pub fn optional<T: DeserializeOwned, E: de::Error>(
+    pub fn optional<T: Deserialize<'de>, E: de::Error>(
         &mut self,
         key: &str,
     ) -> Result<Option<T>, E> {
-        match self.map.remove(key) {
+        match self.take(key) {
             Some(value) => self.decode(value, key).map(Some),
             None => Ok(None),
         }
     }
 
     /// Decodes the members not yet taken as branch `branch`'s type.
-    pub fn rest<T: DeserializeOwned, E: de::Error>(&mut self, branch: &str) -> Result<T, E> {
-        let rest = std::mem::take(&mut self.map);
-        T::deserialize(Value::Object(rest))
-            .map_err(|e| E::custom(format_args!("{}: branch '{branch}': {e}", self.what)))
+    pub fn rest<T: Deserialize<'de>, E: de::Error>(&mut self, branch: &str) -> Result<T, E> {
+        let rest = Content::Map(std::mem::take(&mut self.entries));
+        T::deserialize(rest.into_deserializer())
+            .map_err(|e: E| context(format_args!("{}: branch '{branch}'", self.what), e))
     }
 
-    /// The members not yet taken.
-    pub fn into_map(self) -> Map<String, Value> {
-        self.map
+    /// The members not yet taken, with the discriminator `key` put back
+    /// as `tag`: an unknown branch.
+    pub fn unrecognized<E: de::Error>(
+        self,
+        key: &str,
+        tag: String,
+    ) -> Result<Map<String, Value>, E> {
+        let mut map = Map::new();
+        for (name, value) in self.entries {
+            map.insert(
+                name.into_owned(),
+                Value::deserialize(value.into_deserializer())?,
+            );
+        }
+        map.insert(key.to_owned(), Value::String(tag));
+        Ok(map)
     }
 
-    fn decode<T: DeserializeOwned, E: de::Error>(&self, value: Value, key: &str) -> Result<T, E> {
-        T::deserialize(value)
-            .map_err(|e| E::custom(format_args!("{}: member '{key}': {e}", self.what)))
+    /// Removes member `key`. A member sent twice keeps its last value, as
+    /// in a struct.
+    fn take(&mut self, key: &str) -> Option<Content<'de>> {
+        let mut found = None;
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.entries[i].0 == key {
+                found = Some(self.entries.remove(i).1);
+            } else {
+                i += 1;
+            }
+        }
+        found
+    }
+
+    fn decode<T: Deserialize<'de>, E: de::Error>(
+        &self,
+        value: Content<'de>,
+        key: &str,
+    ) -> Result<T, E> {
+        T::deserialize(value.into_deserializer())
+            .map_err(|e: E| context(format_args!("{}: member '{key}'", self.what), e))
     }
 }
 

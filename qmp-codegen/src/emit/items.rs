@@ -573,16 +573,12 @@ impl<'a> Emitter<'a> {
 
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    let mut members = #runtime::support::Collected::deserialize(deserializer, #what)?;
+                    let mut members = #runtime::support::Buffered::deserialize(deserializer, #what)?;
                     let tag: #tag_type = members.required(#tag_wire)?;
                     #(let #idents = #decodes;)*
                     let #tag_field = match tag {
                         #(#decode_arms)*
-                        #tag_type::#fallback(tag) => {
-                            let mut rest = members.into_map();
-                            rest.insert(#tag_wire.into(), ::serde_json::Value::String(tag));
-                            #branch_name::#fallback(rest)
-                        }
+                        #tag_type::#fallback(tag) => #branch_name::#fallback(members.unrecognized(#tag_wire, tag)?),
                     };
                     ::core::result::Result::Ok(#name { #(#idents,)* #tag_field })
                 }

@@ -1206,7 +1206,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SchemaInfo",
         )?;
@@ -1228,9 +1228,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfo {
             }
             SchemaMetaType::Event => SchemaInfoBranch::Event(members.rest("event")?),
             SchemaMetaType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("meta-type".into(), ::serde_json::Value::String(tag));
-                SchemaInfoBranch::Unrecognized(rest)
+                SchemaInfoBranch::Unrecognized(members.unrecognized("meta-type", tag)?)
             }
         };
         ::core::result::Result::Ok(SchemaInfo {
@@ -1987,7 +1985,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SocketAddress",
         )?;
@@ -2000,9 +1998,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddress {
             }
             SocketAddressType::Fd => SocketAddressBranch::Fd(members.rest("fd")?),
             SocketAddressType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                SocketAddressBranch::Unrecognized(rest)
+                SocketAddressBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(SocketAddress { type_ })
@@ -2213,7 +2209,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressLegacy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SocketAddressLegacy",
         )?;
@@ -2230,9 +2226,9 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressLegacy {
             }
             SocketAddressType::Fd => SocketAddressLegacyBranch::Fd(members.rest("fd")?),
             SocketAddressType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                SocketAddressLegacyBranch::Unrecognized(rest)
+                SocketAddressLegacyBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(SocketAddressLegacy { type_ })
@@ -8356,7 +8352,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union ObjectOptions",
         )?;
@@ -8517,9 +8513,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectOptions {
             ObjectType::PefGuest => ObjectOptionsBranch::PefGuest,
             ObjectType::S390PvGuest => ObjectOptionsBranch::S390PvGuest,
             ObjectType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("qom-type".into(), ::serde_json::Value::String(tag));
-                ObjectOptionsBranch::Unrecognized(rest)
+                ObjectOptionsBranch::Unrecognized(members.unrecognized("qom-type", tag)?)
             }
         };
         ::core::result::Result::Ok(ObjectOptions { id, qom_type })
@@ -9489,7 +9483,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockdevOptions",
         )?;
@@ -9584,9 +9578,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptions {
             BlockdevDriver::Vpc => BlockdevOptionsBranch::Vpc(members.rest("vpc")?),
             BlockdevDriver::Vvfat => BlockdevOptionsBranch::Vvfat(members.rest("vvfat")?),
             BlockdevDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("driver".into(), ::serde_json::Value::String(tag));
-                BlockdevOptionsBranch::Unrecognized(rest)
+                BlockdevOptionsBranch::Unrecognized(members.unrecognized("driver", tag)?)
             }
         };
         ::core::result::Result::Ok(BlockdevOptions {
@@ -11755,7 +11747,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union RbdEncryptionOptions",
         )?;
@@ -11772,9 +11764,9 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptions {
                 RbdEncryptionOptionsBranch::LuksAny(members.rest("luks-any")?)
             }
             RbdImageEncryptionFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                RbdEncryptionOptionsBranch::Unrecognized(rest)
+                RbdEncryptionOptionsBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(RbdEncryptionOptions {
@@ -12245,7 +12237,7 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheck {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SshHostKeyCheck",
         )?;
@@ -12257,9 +12249,7 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheck {
             SshHostKeyCheckMode::None => SshHostKeyCheckBranch::None,
             SshHostKeyCheckMode::KnownHosts => SshHostKeyCheckBranch::KnownHosts,
             SshHostKeyCheckMode::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("mode".into(), ::serde_json::Value::String(tag));
-                SshHostKeyCheckBranch::Unrecognized(rest)
+                SshHostKeyCheckBranch::Unrecognized(members.unrecognized("mode", tag)?)
             }
         };
         ::core::result::Result::Ok(SshHostKeyCheck { mode })
@@ -12557,7 +12547,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union RbdEncryptionCreateOptions",
         )?;
@@ -12573,9 +12563,9 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptions {
                 RbdEncryptionCreateOptionsBranch::LuksAny
             }
             RbdImageEncryptionFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                RbdEncryptionCreateOptionsBranch::Unrecognized(rest)
+                RbdEncryptionCreateOptionsBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(RbdEncryptionCreateOptions {
@@ -13029,7 +13019,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockdevQcowEncryption",
         )?;
@@ -13039,9 +13029,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryption {
                 BlockdevQcowEncryptionBranch::Aes(members.rest("aes")?)
             }
             BlockdevQcowEncryptionFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                BlockdevQcowEncryptionBranch::Unrecognized(rest)
+                BlockdevQcowEncryptionBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockdevQcowEncryption { format })
@@ -13568,7 +13558,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Encryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockdevQcow2Encryption",
         )?;
@@ -13581,9 +13571,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Encryption {
                 BlockdevQcow2EncryptionBranch::Luks(members.rest("luks")?)
             }
             BlockdevQcow2EncryptionFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                BlockdevQcow2EncryptionBranch::Unrecognized(rest)
+                BlockdevQcow2EncryptionBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockdevQcow2Encryption { format })
@@ -15878,7 +15868,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Encryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union ImageInfoSpecificQCow2Encryption",
         )?;
@@ -15891,9 +15881,9 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Encryption {
                 ImageInfoSpecificQCow2EncryptionBranch::Aes
             }
             BlockdevQcow2EncryptionFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                ImageInfoSpecificQCow2EncryptionBranch::Unrecognized(rest)
+                ImageInfoSpecificQCow2EncryptionBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(ImageInfoSpecificQCow2Encryption {
@@ -16863,7 +16853,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecific {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union ImageInfoSpecific",
         )?;
@@ -16885,9 +16875,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecific {
                 ImageInfoSpecificBranch::File(members.rest("file")?)
             }
             ImageInfoSpecificKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                ImageInfoSpecificBranch::Unrecognized(rest)
+                ImageInfoSpecificBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(ImageInfoSpecific { type_ })
@@ -19214,7 +19202,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecific {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockStatsSpecific",
         )?;
@@ -19265,9 +19253,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecific {
             BlockdevDriver::Vpc => BlockStatsSpecificBranch::Vpc,
             BlockdevDriver::Vvfat => BlockStatsSpecificBranch::Vvfat,
             BlockdevDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("driver".into(), ::serde_json::Value::String(tag));
-                BlockStatsSpecificBranch::Unrecognized(rest)
+                BlockStatsSpecificBranch::Unrecognized(
+                    members.unrecognized("driver", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockStatsSpecific { driver })
@@ -20166,7 +20154,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union QCryptoBlockCreateOptions",
         )?;
@@ -20179,9 +20167,9 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptions {
                 QCryptoBlockCreateOptionsBranch::Luks(members.rest("luks")?)
             }
             QCryptoBlockFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                QCryptoBlockCreateOptionsBranch::Unrecognized(rest)
+                QCryptoBlockCreateOptionsBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(QCryptoBlockCreateOptions {
@@ -21677,7 +21665,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockdevCreateOptions",
         )?;
@@ -21744,9 +21732,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptions {
             BlockdevDriver::Throttle => BlockdevCreateOptionsBranch::Throttle,
             BlockdevDriver::Vvfat => BlockdevCreateOptionsBranch::Vvfat,
             BlockdevDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("driver".into(), ::serde_json::Value::String(tag));
-                BlockdevCreateOptionsBranch::Unrecognized(rest)
+                BlockdevCreateOptionsBranch::Unrecognized(
+                    members.unrecognized("driver", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockdevCreateOptions { driver })
@@ -22091,7 +22079,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union QCryptoBlockAmendOptions",
         )?;
@@ -22102,9 +22090,9 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptions {
             }
             QCryptoBlockFormat::Qcow => QCryptoBlockAmendOptionsBranch::Qcow,
             QCryptoBlockFormat::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("format".into(), ::serde_json::Value::String(tag));
-                QCryptoBlockAmendOptionsBranch::Unrecognized(rest)
+                QCryptoBlockAmendOptionsBranch::Unrecognized(
+                    members.unrecognized("format", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(QCryptoBlockAmendOptions { format })
@@ -22488,7 +22476,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockdevAmendOptions",
         )?;
@@ -22543,9 +22531,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptions {
             BlockdevDriver::Vpc => BlockdevAmendOptionsBranch::Vpc,
             BlockdevDriver::Vvfat => BlockdevAmendOptionsBranch::Vvfat,
             BlockdevDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("driver".into(), ::serde_json::Value::String(tag));
-                BlockdevAmendOptionsBranch::Unrecognized(rest)
+                BlockdevAmendOptionsBranch::Unrecognized(
+                    members.unrecognized("driver", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockdevAmendOptions { driver })
@@ -24062,7 +24050,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockJobInfo",
         )?;
@@ -24090,9 +24078,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfo {
             JobType::SnapshotSave => BlockJobInfoBranch::SnapshotSave,
             JobType::SnapshotDelete => BlockJobInfoBranch::SnapshotDelete,
             JobType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                BlockJobInfoBranch::Unrecognized(rest)
+                BlockJobInfoBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(BlockJobInfo {
@@ -24293,7 +24279,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockJobChangeOptions",
         )?;
@@ -24312,9 +24298,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptions {
             JobType::SnapshotSave => BlockJobChangeOptionsBranch::SnapshotSave,
             JobType::SnapshotDelete => BlockJobChangeOptionsBranch::SnapshotDelete,
             JobType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                BlockJobChangeOptionsBranch::Unrecognized(rest)
+                BlockJobChangeOptionsBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockJobChangeOptions { id, type_ })
@@ -25341,7 +25327,7 @@ impl<'de> ::serde::Deserialize<'de> for TransactionAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union TransactionAction",
         )?;
@@ -25402,9 +25388,7 @@ impl<'de> ::serde::Deserialize<'de> for TransactionAction {
                 TransactionActionBranch::DriveBackup(members.rest("drive-backup")?)
             }
             TransactionActionKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                TransactionActionBranch::Unrecognized(rest)
+                TransactionActionBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(TransactionAction { type_ })
@@ -26336,7 +26320,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union BlockExportOptions",
         )?;
@@ -26360,9 +26344,9 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptions {
                 BlockExportOptionsBranch::VduseBlk(members.rest("vduse-blk")?)
             }
             BlockExportType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                BlockExportOptionsBranch::Unrecognized(rest)
+                BlockExportOptionsBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(BlockExportOptions {
@@ -28920,7 +28904,7 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackend {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union ChardevBackend",
         )?;
@@ -28975,9 +28959,7 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackend {
                 ChardevBackendBranch::Memory(members.rest("memory")?)
             }
             ChardevBackendKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                ChardevBackendBranch::Unrecognized(rest)
+                ChardevBackendBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(ChardevBackend { type_ })
@@ -30120,7 +30102,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union GuestPanicInformation",
         )?;
@@ -30133,9 +30115,9 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformation {
                 GuestPanicInformationBranch::S390(members.rest("s390")?)
             }
             GuestPanicInformationType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                GuestPanicInformationBranch::Unrecognized(rest)
+                GuestPanicInformationBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(GuestPanicInformation { type_ })
@@ -31854,7 +31836,7 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoFast {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union CpuInfoFast",
         )?;
@@ -31894,9 +31876,7 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoFast {
             SysEmuTarget::Xtensa => CpuInfoFastBranch::Xtensa,
             SysEmuTarget::Xtensaeb => CpuInfoFastBranch::Xtensaeb,
             SysEmuTarget::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("target".into(), ::serde_json::Value::String(tag));
-                CpuInfoFastBranch::Unrecognized(rest)
+                CpuInfoFastBranch::Unrecognized(members.unrecognized("target", tag)?)
             }
         };
         ::core::result::Result::Ok(CpuInfoFast {
@@ -33350,7 +33330,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union MemoryDeviceInfo",
         )?;
@@ -33375,9 +33355,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfo {
                 MemoryDeviceInfoBranch::HvBalloon(members.rest("hv-balloon")?)
             }
             MemoryDeviceInfoKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                MemoryDeviceInfoBranch::Unrecognized(rest)
+                MemoryDeviceInfoBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(MemoryDeviceInfo { type_ })
@@ -34293,7 +34271,7 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union NumaOptions",
         )?;
@@ -34309,9 +34287,7 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptions {
                 NumaOptionsBranch::HmatCache(members.rest("hmat-cache")?)
             }
             NumaOptionsType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                NumaOptionsBranch::Unrecognized(rest)
+                NumaOptionsBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(NumaOptions { type_ })
@@ -34785,7 +34761,7 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SevInfo",
         )?;
@@ -34799,9 +34775,7 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
             SevGuestType::Sev => SevInfoBranch::Sev(members.rest("sev")?),
             SevGuestType::SevSnp => SevInfoBranch::SevSnp(members.rest("sev-snp")?),
             SevGuestType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("sev-type".into(), ::serde_json::Value::String(tag));
-                SevInfoBranch::Unrecognized(rest)
+                SevInfoBranch::Unrecognized(members.unrecognized("sev-type", tag)?)
             }
         };
         ::core::result::Result::Ok(SevInfo {
@@ -36195,7 +36169,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmTypeOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union TpmTypeOptions",
         )?;
@@ -36208,9 +36182,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmTypeOptions {
                 TpmTypeOptionsBranch::Emulator(members.rest("emulator")?)
             }
             TpmType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                TpmTypeOptionsBranch::Unrecognized(rest)
+                TpmTypeOptionsBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(TpmTypeOptions { type_ })
@@ -40289,7 +40261,7 @@ impl<'de> ::serde::Deserialize<'de> for Netdev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union Netdev",
         )?;
@@ -40315,9 +40287,7 @@ impl<'de> ::serde::Deserialize<'de> for Netdev {
             }
             NetClientDriver::None => NetdevBranch::None,
             NetClientDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                NetdevBranch::Unrecognized(rest)
+                NetdevBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(Netdev { id, type_ })
@@ -43390,7 +43360,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddress {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union MigrationAddress",
         )?;
@@ -43409,9 +43379,9 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddress {
                 MigrationAddressBranch::File(members.rest("file")?)
             }
             MigrationAddressType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("transport".into(), ::serde_json::Value::String(tag));
-                MigrationAddressBranch::Unrecognized(rest)
+                MigrationAddressBranch::Unrecognized(
+                    members.unrecognized("transport", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(MigrationAddress { transport })
@@ -45895,7 +45865,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union DisplayOptions",
         )?;
@@ -45916,9 +45886,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayOptions {
             DisplayType::None => DisplayOptionsBranch::None,
             DisplayType::SpiceApp => DisplayOptionsBranch::SpiceApp,
             DisplayType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                DisplayOptionsBranch::Unrecognized(rest)
+                DisplayOptionsBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(DisplayOptions {
@@ -46113,7 +46081,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union DisplayReloadOptions",
         )?;
@@ -46123,9 +46091,9 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptions {
                 DisplayReloadOptionsBranch::Vnc(members.rest("vnc")?)
             }
             DisplayReloadType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                DisplayReloadOptionsBranch::Unrecognized(rest)
+                DisplayReloadOptionsBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(DisplayReloadOptions { type_ })
@@ -46315,7 +46283,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union DisplayUpdateOptions",
         )?;
@@ -46325,9 +46293,9 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptions {
                 DisplayUpdateOptionsBranch::Vnc(members.rest("vnc")?)
             }
             DisplayUpdateType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                DisplayUpdateOptionsBranch::Unrecognized(rest)
+                DisplayUpdateOptionsBranch::Unrecognized(
+                    members.unrecognized("type", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(DisplayUpdateOptions { type_ })
@@ -46655,7 +46623,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union SetPasswordOptions",
         )?;
@@ -46666,9 +46634,9 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptions {
             DisplayProtocol::Vnc => SetPasswordOptionsBranch::Vnc(members.rest("vnc")?),
             DisplayProtocol::Spice => SetPasswordOptionsBranch::Spice,
             DisplayProtocol::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("protocol".into(), ::serde_json::Value::String(tag));
-                SetPasswordOptionsBranch::Unrecognized(rest)
+                SetPasswordOptionsBranch::Unrecognized(
+                    members.unrecognized("protocol", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(SetPasswordOptions {
@@ -46817,7 +46785,7 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union ExpirePasswordOptions",
         )?;
@@ -46829,9 +46797,9 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptions {
             }
             DisplayProtocol::Spice => ExpirePasswordOptionsBranch::Spice,
             DisplayProtocol::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("protocol".into(), ::serde_json::Value::String(tag));
-                ExpirePasswordOptionsBranch::Unrecognized(rest)
+                ExpirePasswordOptionsBranch::Unrecognized(
+                    members.unrecognized("protocol", tag)?,
+                )
             }
         };
         ::core::result::Result::Ok(ExpirePasswordOptions {
@@ -49234,7 +49202,7 @@ impl<'de> ::serde::Deserialize<'de> for KeyValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union KeyValue",
         )?;
@@ -49243,9 +49211,7 @@ impl<'de> ::serde::Deserialize<'de> for KeyValue {
             KeyValueKind::Number => KeyValueBranch::Number(members.rest("number")?),
             KeyValueKind::Qcode => KeyValueBranch::Qcode(members.rest("qcode")?),
             KeyValueKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                KeyValueBranch::Unrecognized(rest)
+                KeyValueBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(KeyValue { type_ })
@@ -50136,7 +50102,7 @@ impl<'de> ::serde::Deserialize<'de> for InputEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union InputEvent",
         )?;
@@ -50148,9 +50114,7 @@ impl<'de> ::serde::Deserialize<'de> for InputEvent {
             InputEventKind::Abs => InputEventBranch::Abs(members.rest("abs")?),
             InputEventKind::Mtt => InputEventBranch::Mtt(members.rest("mtt")?),
             InputEventKind::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                InputEventBranch::Unrecognized(rest)
+                InputEventBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(InputEvent { type_ })
@@ -51925,7 +51889,7 @@ impl<'de> ::serde::Deserialize<'de> for Audiodev {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union Audiodev",
         )?;
@@ -51946,9 +51910,7 @@ impl<'de> ::serde::Deserialize<'de> for Audiodev {
             AudiodevDriver::Spice => AudiodevBranch::Spice(members.rest("spice")?),
             AudiodevDriver::Wav => AudiodevBranch::Wav(members.rest("wav")?),
             AudiodevDriver::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("driver".into(), ::serde_json::Value::String(tag));
-                AudiodevBranch::Unrecognized(rest)
+                AudiodevBranch::Unrecognized(members.unrecognized("driver", tag)?)
             }
         };
         ::core::result::Result::Ok(Audiodev {
@@ -52787,7 +52749,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union StatsFilter",
         )?;
@@ -52798,9 +52760,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsFilter {
             StatsTarget::Vm => StatsFilterBranch::Vm,
             StatsTarget::Cryptodev => StatsFilterBranch::Cryptodev,
             StatsTarget::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("target".into(), ::serde_json::Value::String(tag));
-                StatsFilterBranch::Unrecognized(rest)
+                StatsFilterBranch::Unrecognized(members.unrecognized("target", tag)?)
             }
         };
         ::core::result::Result::Ok(StatsFilter { providers, target })
@@ -53742,7 +53702,7 @@ impl<'de> ::serde::Deserialize<'de> for YankInstance {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let mut members = crate::support::Collected::deserialize(
+        let mut members = crate::support::Buffered::deserialize(
             deserializer,
             "union YankInstance",
         )?;
@@ -53756,9 +53716,7 @@ impl<'de> ::serde::Deserialize<'de> for YankInstance {
             }
             YankInstanceType::Migration => YankInstanceBranch::Migration,
             YankInstanceType::Unrecognized(tag) => {
-                let mut rest = members.into_map();
-                rest.insert("type".into(), ::serde_json::Value::String(tag));
-                YankInstanceBranch::Unrecognized(rest)
+                YankInstanceBranch::Unrecognized(members.unrecognized("type", tag)?)
             }
         };
         ::core::result::Result::Ok(YankInstance { type_ })
