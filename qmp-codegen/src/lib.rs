@@ -1,8 +1,8 @@
 //! The QAPI front end and Rust code generator behind the `qmp` crates.
 //!
 //! Data flows one way: schema text → tokens → [syntax tree](syntax::tree)
-//! (with spans) → checked [model] → (later) Rust source. Each layer reports
-//! problems through a [`Diagnostics`](diagnostic::Diagnostics) sink.
+//! (with spans) → checked [model] → Rust source ([emit]). Each layer reports
+//! problems through a [`diagnostic::Diagnostics`] sink.
 //!
 //! ```no_run
 //! let checked = qmp_codegen::check_file("schema/qapi-schema.json".as_ref(), &Default::default())?;

@@ -7,9 +7,9 @@
 //! with a label at the exact key or value at fault; a doc comment problem
 //! at the doc comment section concerned.
 //!
-//! - [`shape`]: each expression on its own (keys, names, conditions,
+//! - `shape`: each expression on its own (keys, names, conditions,
 //!   features, flags, doc comment placement);
-//! - [`schema`]: everything that needs the whole schema, and the model.
+//! - `schema`: everything that needs the whole schema, and the model.
 //!
 //! Unlike QEMU, checking goes on after an error, so one run shows every
 //! independent mistake; a definition with an error is left out of what
