@@ -144,25 +144,20 @@ impl SourceMap {
     /// `part`, a slice of one of the files' texts, as a [`Str`] sharing
     /// that text; anything else is copied.
     pub fn share(&self, part: &str) -> Str {
-        let at = part.as_ptr() as usize;
-        let contains = |file: &SourceFile| {
-            let base = file.text.as_ptr() as usize;
-            at >= base && at + part.len() <= base + file.text.len()
-        };
         let last = self.last_shared.get();
-        let found = match self.files.get(last) {
-            Some(file) if contains(file) => Some(last),
-            _ => self.files.iter().position(contains),
-        };
-        match found {
-            Some(index) => {
-                self.last_shared.set(index);
-                let text = &self.files[index].text;
-                let start = at - text.as_ptr() as usize;
-                Str::slice(text, start..start + part.len())
-            }
-            None => Str::from(part),
-        }
+        let shared = self
+            .files
+            .get(last)
+            .and_then(|f| Str::within(&f.text, part));
+        shared
+            .or_else(|| {
+                self.files.iter().enumerate().find_map(|(index, file)| {
+                    let found = Str::within(&file.text, part)?;
+                    self.last_shared.set(index);
+                    Some(found)
+                })
+            })
+            .unwrap_or_else(|| Str::from(part))
     }
 
     /// The file with this id.

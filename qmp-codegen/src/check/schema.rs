@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{self, Builtin, Condition, DefId, DefinitionKind, ImplicitRole, JsonType};
 use crate::source::{SourceMap, Span};
-use crate::syntax::doc::{Doc, SectionKind};
+use crate::syntax::doc::{Doc, Section, SectionKind};
 use crate::syntax::tree::{Pragmas, Str};
 
 use super::fxhash::{HashMap, HashSet};
@@ -319,8 +319,7 @@ impl<'d> DocIndex<'d> {
             };
             return map.get(name).copied();
         }
-        let is =
-            |s: &crate::syntax::doc::Section| s.kind == kind && s.name.as_deref() == Some(name);
+        let is = |s: &Section| s.kind == kind && s.name.as_deref() == Some(name);
         // With a name described twice, only a scan from the start finds
         // the first description.
         let start = if self.doc.duplicate_names {

@@ -502,13 +502,7 @@ impl<'t> FileReader<'t> {
     /// `part`, a slice of the text being read, as a [`Str`] sharing it.
     /// (Anything else, such as a literal, is copied.)
     pub fn share(&self, part: &'t str) -> Str {
-        let base = self.shared.as_ptr() as usize;
-        match (part.as_ptr() as usize).checked_sub(base) {
-            Some(start) if start + part.len() <= self.shared.len() => {
-                Str::slice(self.shared, start..start + part.len())
-            }
-            _ => Str::from(part),
-        }
+        Str::within(self.shared, part).unwrap_or_else(|| Str::from(part))
     }
 
     /// An empty string, sharing the text being read (no allocation).

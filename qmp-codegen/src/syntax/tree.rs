@@ -32,6 +32,13 @@ impl Str {
         }
     }
 
+    /// `part` as a slice of `text`, when it lies inside `text` (found by
+    /// address: `part` was cut from `text`); `None` otherwise.
+    pub(crate) fn within(text: &Arc<str>, part: &str) -> Option<Str> {
+        let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        (start + part.len() <= text.len()).then(|| Str::slice(text, start..start + part.len()))
+    }
+
     /// The string as a `&str`.
     pub fn as_str(&self) -> &str {
         // The range was checked against the text when the `Str` was made.
