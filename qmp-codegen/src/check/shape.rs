@@ -459,12 +459,7 @@ impl<'a> Shape<'a, '_> {
             return None;
         }
         if kind == DefinitionKind::Command {
-            if let Some(section) = doc
-                .outline
-                .has(SectionKind::Returns)
-                .then(|| doc.tagged(SectionKind::Returns))
-                .flatten()
-            {
+            if let Some(section) = doc.tagged_as_parsed(SectionKind::Returns) {
                 if !object.contains("returns") {
                     let d = self
                         .doc_diagnostic(
@@ -477,7 +472,7 @@ impl<'a> Shape<'a, '_> {
             }
         } else {
             for tag in [SectionKind::Returns, SectionKind::Errors] {
-                if let Some(section) = doc.outline.has(tag).then(|| doc.tagged(tag)).flatten() {
+                if let Some(section) = doc.tagged_as_parsed(tag) {
                     let d = self.doc_diagnostic(
                         section.span,
                         format!(

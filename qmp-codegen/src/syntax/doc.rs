@@ -145,4 +145,10 @@ impl Doc {
     pub fn tagged(&self, kind: SectionKind) -> Option<&Section> {
         self.sections.iter().find(|s| s.kind == kind)
     }
+
+    /// [`Doc::tagged`] for the checker, which asks the parser's outline
+    /// first: most doc comments have no such section and are not walked.
+    pub(crate) fn tagged_as_parsed(&self, kind: SectionKind) -> Option<&Section> {
+        self.outline.has(kind).then(|| self.tagged(kind)).flatten()
+    }
 }
