@@ -694,6 +694,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                     }
                     if ok && !self.failed {
                         definitions.push(self.build_definition(id, ids));
+                        // Only the model needed the member types.
+                        self.defs[id].member_tys = Vec::new();
                     }
                 }
             }
@@ -1483,6 +1485,13 @@ impl<'c, 'a> Checker<'c, 'a> {
             DeclBody::Union { .. } | DeclBody::Command { .. } | DeclBody::Event { .. } => {
                 self.connect_members(decl_index, doc, implicit, &mut connected)
             }
+        }
+        if connected.members == doc.doc.outline.members
+            && connected.features == doc.doc.outline.features
+        {
+            // Every description matched: `check_docs` will not look, so
+            // the marks go now, while they are in cache.
+            connected.matched = Vec::new();
         }
         self.documented[decl_index] = connected;
     }
