@@ -322,7 +322,7 @@ impl<'d> DocIndex<'d> {
         let is = |s: &Section| s.kind == kind && s.name.as_deref() == Some(name);
         // With a name described twice, only a scan from the start finds
         // the first description.
-        let start = if self.doc.duplicate_names {
+        let start = if self.doc.outline.duplicate_names {
             0
         } else {
             self.cursor.get()

@@ -74,14 +74,13 @@ pub struct Doc {
     pub symbol: Option<(Str, Span)>,
     /// All sections in textual order; the first is the untagged body.
     pub sections: Vec<Section>,
-    /// Whether a member or feature is described twice.
-    pub duplicate_names: bool,
     /// What the parser wrote into `sections`, for checks to skip scans.
     pub(crate) outline: Outline,
 }
 
 /// A summary of a doc comment's sections as the parser wrote them: which
-/// kinds occur and how many member and feature descriptions have a name.
+/// kinds occur, how many member and feature descriptions have a name, and
+/// whether a name is described twice.
 /// The checker reads it instead of walking the sections again (each is
 /// a cache line, and a walk over every doc comment's sections is a walk
 /// over most of the schema's memory).
@@ -92,6 +91,8 @@ pub(crate) struct Outline {
     pub(crate) members: u32,
     /// Feature descriptions with a name.
     pub(crate) features: u32,
+    /// Whether a member or feature is described twice.
+    pub(crate) duplicate_names: bool,
 }
 
 impl Outline {

@@ -28,7 +28,6 @@ pub(crate) fn parse_doc(
         doc: Doc {
             span,
             symbol: None,
-            duplicate_names: false,
             outline: Outline::default(),
             sections: {
                 // Room for a typical definition doc: body, a few members,
@@ -211,7 +210,7 @@ impl<'t> DocParser<'_, 't> {
             .iter()
             .any(|s| s.kind == kind && s.name.as_deref() == Some(name))
         {
-            self.doc.duplicate_names = true;
+            self.doc.outline.duplicate_names = true;
             self.warn(format!("{what} '{name}' is described twice"));
         }
         let name = self.reader.share(name);
