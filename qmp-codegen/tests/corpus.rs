@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::corpus;
+use common::{corpus, count_independently};
 use qmp_codegen::diagnostic::{Rule, Severity};
-use qmp_codegen::{check_file, Checked, Options, Summary};
+use qmp_codegen::{check_file, Checked, Options};
 
 fn strict() -> Options {
     Options { strict: true }
@@ -24,54 +24,7 @@ fn check(path: &Path, options: &Options) -> Checked {
 }
 
 fn errors(checked: &Checked) -> String {
-    checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| d.render(&checked.sources, false))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Counts definitions with a scan of its own: lines that open an
-/// expression with a definition keyword, in every file reached through
-/// `include` lines. It shares no code with the front end.
-fn count_independently(root: &Path) -> Summary {
-    let mut summary = Summary::default();
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![root.to_path_buf()];
-    while let Some(path) = todo.pop() {
-        let canonical = fs::canonicalize(&path).unwrap();
-        if !seen.insert(canonical) {
-            continue;
-        }
-        summary.files += 1;
-        let text = fs::read_to_string(&path).unwrap();
-        for line in text.lines() {
-            let Some(rest) = line.trim_start().strip_prefix('{') else {
-                continue;
-            };
-            let rest = rest.trim_start();
-            let keyword = rest.split('\'').nth(1).unwrap_or("");
-            if !rest.starts_with('\'') || !rest[keyword.len() + 2..].trim_start().starts_with(':') {
-                continue;
-            }
-            match keyword {
-                "enum" => summary.enums += 1,
-                "struct" => summary.structs += 1,
-                "union" => summary.unions += 1,
-                "alternate" => summary.alternates += 1,
-                "command" => summary.commands += 1,
-                "event" => summary.events += 1,
-                "include" => {
-                    let name = rest.split('\'').nth(3).unwrap();
-                    todo.push(path.parent().unwrap().join(name));
-                }
-                _ => {}
-            }
-        }
-    }
-    summary
+    common::rendered(checked, |d| d.severity == Severity::Error)
 }
 
 #[test]

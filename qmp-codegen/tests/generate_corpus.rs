@@ -1,8 +1,10 @@
-//! The bindings of QEMU 10.0's whole system-emulator schema (from the QAPI
-//! corpus) are generated through the [`Builder`] into a scratch crate, which
-//! must build with `#![deny(warnings)]`.
+//! The bindings of QEMU's whole system-emulator schema, 10.0's from the QAPI
+//! corpus and each older release's that `cargo xtask test` fetched, are
+//! generated through the [`Builder`] into one scratch crate, a module per
+//! release, which must build with `#![deny(warnings)]`.
 //!
-//! Skipped loudly without the corpus, unless `CI` or `QMP_REQUIRE_CORPUS=1`.
+//! Skipped loudly without the corpus, unless `CI` or `QMP_REQUIRE_CORPUS=1`;
+//! without the older releases only 10.0 is built (also loudly).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,29 +14,47 @@ use qmp_codegen::Builder;
 
 mod common;
 
-fn corpus_schema() -> Option<PathBuf> {
-    Some(common::corpus()?.join("qapi/qapi-schema.json"))
+/// `(module name, QEMU version, root file)` of every schema to build.
+fn schemas() -> Option<Vec<(String, String, PathBuf)>> {
+    let newest = common::corpus()?.join("qapi/qapi-schema.json");
+    let mut all: Vec<(String, String, PathBuf)> = common::releases()
+        .into_iter()
+        .map(|(version, dir)| {
+            let module = format!("qemu_{}", version.replace('.', "_"));
+            (module, version, dir.join("qapi/qapi-schema.json"))
+        })
+        .collect();
+    all.push(("qemu_10_0".into(), "10.0".into(), newest));
+    Some(all)
 }
 
 #[test]
-fn full_qemu_schema_builds_without_warnings() {
-    let Some(schema) = corpus_schema() else {
+fn full_qemu_schemas_build_without_warnings() {
+    let Some(schemas) = schemas() else {
         return;
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let krate = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-10.0-bindings");
+    let krate = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-bindings");
     std::fs::create_dir_all(krate.join("src")).unwrap();
 
-    let started = Instant::now();
-    let out = Builder::new()
-        .schema(&schema)
-        .out_file(krate.join("src/qapi.rs"))
-        .rerun_if_changed(false)
-        .generate()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let generation = started.elapsed();
-    let lines = std::fs::read_to_string(&out).unwrap().lines().count();
-
+    let mut lib = String::from("//! QEMU's QMP, generated in a test.\n#![deny(warnings)]\n");
+    let mut report = Vec::new();
+    for (module, version, schema) in &schemas {
+        let started = Instant::now();
+        let out = Builder::new()
+            .schema(schema)
+            .out_file(krate.join(format!("src/{module}.rs")))
+            .rerun_if_changed(false)
+            .generate()
+            .unwrap_or_else(|e| panic!("QEMU {version}: {e}"));
+        let generation = started.elapsed();
+        let lines = std::fs::read_to_string(&out).unwrap().lines().count();
+        lib += &format!("pub mod {module} {{\n    include!(\"{module}.rs\");\n}}\n");
+        report.push(format!(
+            "QEMU {version}: {lines} lines, generated in {generation:.2?}"
+        ));
+    }
+    std::fs::write(krate.join("src/lib.rs"), lib).unwrap();
     std::fs::write(
         krate.join("Cargo.toml"),
         format!(
@@ -43,11 +63,6 @@ fn full_qemu_schema_builds_without_warnings() {
              serde_json = \"1\"\n\n[workspace]\n",
             workspace.join("qmp-types")
         ),
-    )
-    .unwrap();
-    std::fs::write(
-        krate.join("src/lib.rs"),
-        "//! QEMU 10.0's QMP, generated in a test.\n#![deny(warnings)]\ninclude!(\"qapi.rs\");\n",
     )
     .unwrap();
     // The workspace's lock file pins the same dependency versions.
@@ -64,7 +79,8 @@ fn full_qemu_schema_builds_without_warnings() {
         .unwrap();
     assert!(status.success(), "the generated bindings do not build");
     eprintln!(
-        "QEMU 10.0 bindings: {lines} lines, generated in {generation:.2?}, built (debug, with dependencies) in {:.1?}",
+        "{}; all built (debug, with dependencies) in {:.1?}",
+        report.join("; "),
         started.elapsed()
     );
 }

@@ -10,6 +10,7 @@ mod draft;
 mod prereq;
 mod qemu;
 mod qmp;
+mod releases;
 mod test;
 mod verify;
 

@@ -57,6 +57,10 @@ pub const STEPS: &[Step] = &[
         name: "QEMU 10.0",
         ensure: crate::qemu::prerequisite,
     },
+    Step {
+        name: "older QEMU schemas",
+        ensure: crate::releases::prerequisite,
+    },
 ];
 
 /// QEMU's QAPI schemas and generator test cases: test input, read in place.

@@ -1,10 +1,45 @@
-//! Where the tests find the QAPI corpus.
+//! What the tests read from outside the project: the QAPI corpus (QEMU
+//! 10.0's schemas and generator test cases) and older QEMU releases'
+//! schemas, and a way to count their definitions that shares no code with
+//! the front end.
+//!
+//! Each test binary uses only part of this module.
+#![allow(dead_code)]
 
+use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
+
+use qmp_codegen::diagnostic::Diagnostic;
+use qmp_codegen::{Checked, Summary};
+
+/// Whether input that is missing fails the test instead of skipping it:
+/// in CI (`CI` set) or with `QMP_REQUIRE_CORPUS=1`.
+fn required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var("QMP_REQUIRE_CORPUS").as_deref() == Ok("1")
+}
+
+/// Says loudly that a test skips, or panics when the input is required.
+fn missing(what: &str, fix: &str) {
+    assert!(!required(), "{what} is required but missing ({fix})");
+    eprintln!("\n*** SKIPPED: {what} not found ({fix}) ***\n");
+}
+
+/// The diagnostics of `checked` that `which` picks, rendered without
+/// color, one after the other: for assertion messages.
+pub fn rendered(checked: &Checked, which: impl Fn(&Diagnostic) -> bool) -> String {
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| which(d))
+        .map(|d| d.render(&checked.sources, false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// QEMU 10.0's files in the QAPI corpus (`../shared/qapi-corpus`, or
 /// `$QAPI_CORPUS`). When it is missing the test says so loudly and should
-/// pass, unless `CI` or `QMP_REQUIRE_CORPUS=1` is set: then this panics.
+/// pass, unless it is required (see [`required`]): then this panics.
 pub fn corpus() -> Option<PathBuf> {
     let root = std::env::var_os("QAPI_CORPUS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qapi-corpus"),
@@ -14,16 +49,89 @@ pub fn corpus() -> Option<PathBuf> {
     if qemu.is_dir() {
         return Some(qemu);
     }
-    let required = std::env::var_os("CI").is_some()
-        || std::env::var("QMP_REQUIRE_CORPUS").as_deref() == Ok("1");
-    assert!(
-        !required,
-        "the QAPI corpus is required but missing at {}",
-        root.display()
-    );
-    eprintln!(
-        "\n*** SKIPPED: QAPI corpus not found at {} (set QAPI_CORPUS) ***\n",
-        root.display()
+    missing(
+        &format!("the QAPI corpus at {}", root.display()),
+        "set QAPI_CORPUS",
     );
     None
+}
+
+/// Older QEMU releases' schemas, as `cargo xtask test` unpacks them
+/// (`$QAPI_RELEASES`, else `target/qapi-releases`): `(version, directory)`
+/// pairs, oldest first, each directory holding `qapi/qapi-schema.json`.
+/// Missing input skips loudly or panics, as for [`corpus`].
+pub fn releases() -> Vec<(String, PathBuf)> {
+    let root = std::env::var_os("QAPI_RELEASES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/qapi-releases"),
+        PathBuf::from,
+    );
+    let mut found: Vec<(String, PathBuf)> = fs::read_dir(&root)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let version = path
+                .file_name()?
+                .to_str()?
+                .strip_prefix("qemu-")?
+                .to_owned();
+            path.join("qapi/qapi-schema.json")
+                .is_file()
+                .then_some((version, path))
+        })
+        .collect();
+    found.sort_by_key(|(version, _)| {
+        version
+            .split('.')
+            .map(|n| n.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    if found.is_empty() {
+        missing(
+            &format!("older QEMU schemas in {}", root.display()),
+            "run `cargo xtask test`, which fetches them, or set QAPI_RELEASES",
+        );
+    }
+    found
+}
+
+/// Counts definitions with a scan of its own: lines that open an
+/// expression with a definition keyword, in every file reached through
+/// `include` lines. It shares no code with the front end.
+pub fn count_independently(root: &Path) -> Summary {
+    let mut summary = Summary::default();
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(path) = todo.pop() {
+        let canonical = fs::canonicalize(&path).unwrap();
+        if !seen.insert(canonical) {
+            continue;
+        }
+        summary.files += 1;
+        let text = fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix('{') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let keyword = rest.split('\'').nth(1).unwrap_or("");
+            if !rest.starts_with('\'') || !rest[keyword.len() + 2..].trim_start().starts_with(':') {
+                continue;
+            }
+            match keyword {
+                "enum" => summary.enums += 1,
+                "struct" => summary.structs += 1,
+                "union" => summary.unions += 1,
+                "alternate" => summary.alternates += 1,
+                "command" => summary.commands += 1,
+                "event" => summary.events += 1,
+                "include" => {
+                    let name = rest.split('\'').nth(3).unwrap();
+                    todo.push(path.parent().unwrap().join(name));
+                }
+                _ => {}
+            }
+        }
+    }
+    summary
 }
