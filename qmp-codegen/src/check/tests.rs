@@ -258,6 +258,64 @@ fn documentation_rules_are_warnings_by_default() {
     assert!(run(text, true).has_errors());
 }
 
+/// A doc comment laid out as QEMU releases before 10.0 wrote them: texts
+/// that start on the line below a bare `@x:`, `Returns:` or `Example:`.
+const OLDER_DOC_LAYOUT: &str = "##\n# @go:\n#\n# @x:\n# the x,\n# on two lines\n# @y: the y\n#\n\
+     # Returns:\n# - a number\n#\n# Example:\n#\n# -> { \"execute\": \"go\" }\n#\n\
+     # <- { \"return\": 1 }\n#\n# Since: 7.2\n##\n\
+     { 'command': 'go', 'data': { 'x': 'int', 'y': 'int' }, 'returns': 'Res' }\n\
+     { 'struct': 'Res', 'data': {} }\n";
+
+#[test]
+fn older_doc_layout_is_read_as_older_qemu_did_by_default() {
+    use crate::syntax::doc::SectionKind;
+
+    let checked = run(OLDER_DOC_LAYOUT, false);
+    assert!(!checked.has_errors());
+    let schema = checked.schema.as_ref().unwrap();
+    let doc = schema
+        .definition(schema.lookup("go").unwrap())
+        .doc
+        .as_ref()
+        .unwrap();
+    let text = |section: Option<&crate::syntax::doc::Section>| section.unwrap().text.to_string();
+    assert_eq!(text(doc.member("x")), "the x,\non two lines");
+    assert_eq!(text(doc.member("y")), "the y");
+    assert_eq!(text(doc.tagged(SectionKind::Returns)), "- a number");
+    assert_eq!(
+        text(doc.tagged(SectionKind::Example)),
+        "-> { \"execute\": \"go\" }\n\n<- { \"return\": 1 }"
+    );
+    assert_eq!(text(doc.tagged(SectionKind::Since)), "7.2");
+    // One warning per header QEMU 10.0 would reject.
+    let warnings: Vec<(u32, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (checked.sources.location(d.span).1.line, d.message.as_str()))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    assert!(warnings[0].0 == 4 && warnings[0].1.contains("'@x:' must follow it"));
+    assert!(warnings[1].0 == 9 && warnings[1].1.contains("'Returns:' must follow it"));
+    assert!(warnings[2].0 == 12 && warnings[2].1.contains("no longer accepted"));
+
+    // Strict mode reads the lines as QEMU 10.0 does: the headers stay empty.
+    let strict = run(OLDER_DOC_LAYOUT, true);
+    assert!(strict.has_errors());
+    let messages: Vec<&str> = strict
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages.contains(&"'@x:' needs text after it"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.contains(&"'Returns:' needs text after it"),
+        "{messages:#?}"
+    );
+}
+
 #[test]
 fn pragma_exceptions() {
     schema(

@@ -4,6 +4,9 @@
 //! reported (a warning by default, an error in strict mode) and parsing goes
 //! on with the most sensible reading: an older QEMU's `Note:` section is
 //! kept as a section, a badly indented line as a continuation, and so on.
+//! The default mode also reads text written unindented below a bare
+//! `@name:` or `Example:` as the older QEMU releases that wrote it did;
+//! strict mode reads every line as QEMU 10.0 does.
 //! Only a lexical error in the text after the block stops the parse.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -314,13 +317,24 @@ impl<'t> DocParser<'_, 't> {
     /// returns the first line that is not part of it.
     fn indented(&mut self) -> Result<Option<&'t str>, Diagnostic> {
         let mut line = self.next_line()?;
+        let mut after_blank = false;
         while line == Some("") {
             self.append("");
             line = self.next_line()?;
+            after_blank = true;
         }
         let Some(first) = line else { return Ok(None) };
         let indent = leading_spaces(first);
         if indent == 0 {
+            if self.lines == 0 && !self.diagnostics.is_strict() && !starts_section(first) {
+                let description = matches!(
+                    self.section_mut().kind,
+                    SectionKind::Member | SectionKind::Feature
+                );
+                if !(description && after_blank) {
+                    return self.unindented(first);
+                }
+            }
             return Ok(Some(first));
         }
         self.append(first);
@@ -345,6 +359,42 @@ impl<'t> DocParser<'_, 't> {
             }
             self.append(text);
             lenient = true;
+        }
+    }
+
+    /// Default mode only: the text of a header that has nothing after its
+    /// colon, written unindented below it, starting at `first`. QEMU 10.0
+    /// reads such lines as a new paragraph and the header as empty (strict
+    /// mode does too); QEMU releases before its doc comment rewrite read
+    /// them as the header's text, and their schemas are written so: a
+    /// description's text starts on the next line and runs to a blank
+    /// line, a tagged section's (an `Example:`, say) may start after blank
+    /// lines and runs to the next description or tag.
+    fn unindented(&mut self, first: &'t str) -> Result<Option<&'t str>, Diagnostic> {
+        let section = self.section_mut();
+        let (kind, span) = (section.kind, section.span);
+        // `Note:` and `Example:` were reported when met: QEMU 10.0 rejects
+        // them whatever follows.
+        if !matches!(kind, SectionKind::Note | SectionKind::Example) {
+            let header = header(self.section_mut());
+            self.warn_at(
+                span,
+                format!(
+                    "the text of {header} must follow it on its line or on indented lines; \
+                     the unindented lines below are read as its text, as older QEMU releases did"
+                ),
+            );
+        }
+        let paragraphs = !matches!(kind, SectionKind::Member | SectionKind::Feature);
+        self.append(first);
+        loop {
+            match self.next_line()? {
+                None => return Ok(None),
+                Some(text) if starts_section(text) || (text.is_empty() && !paragraphs) => {
+                    return Ok(Some(text))
+                }
+                Some(text) => self.append(text),
+            }
         }
     }
 
@@ -385,19 +435,30 @@ impl<'t> DocParser<'_, 't> {
         let mut empty = Vec::new();
         for section in &self.doc.sections {
             if section.kind != SectionKind::Plain && section.text.is_empty() {
-                let what = match (&section.kind, &section.name) {
-                    (SectionKind::Member | SectionKind::Feature, Some(name)) => {
-                        format!("'@{name}:'")
-                    }
-                    (kind, _) => format!("'{}:'", kind.title()),
-                };
-                empty.push((section.span, format!("{what} needs text after it")));
+                empty.push((
+                    section.span,
+                    format!("{} needs text after it", header(section)),
+                ));
             }
         }
         for (span, message) in empty {
             self.warn_at(span, message);
         }
     }
+}
+
+/// A section's header as written, for messages: `'@name:'`, `'Returns:'`.
+fn header(section: &Section) -> String {
+    match (section.kind, &section.name) {
+        (SectionKind::Member | SectionKind::Feature, Some(name)) => format!("'@{name}:'"),
+        (kind, _) => format!("'{}:'", kind.title()),
+    }
+}
+
+/// Whether a line of a definition doc comment starts a section of its own:
+/// a description, a tag or the `Features:` line.
+fn starts_section(line: &str) -> bool {
+    line == "Features:" || at_name_colon(line).is_some() || tag(line).is_some()
 }
 
 /// Splits `@name: text` into the name and the text.
