@@ -1,5 +1,6 @@
 //! The bindings of QEMU's whole system-emulator schema, 10.0's from the QAPI
-//! corpus and each older release's that `cargo xtask test` fetched, are
+//! corpus and each older release's that `cargo xtask test` fetched (with
+//! its guest agent's schema where fetched), are
 //! generated through the [`Builder`] into one scratch crate, a module per
 //! release, which must build with `#![deny(warnings)]`.
 //!
@@ -17,13 +18,23 @@ mod common;
 /// `(module name, QEMU version, root file)` of every schema to build.
 fn schemas() -> Option<Vec<(String, String, PathBuf)>> {
     let newest = common::corpus()?.join("qapi/qapi-schema.json");
-    let mut all: Vec<(String, String, PathBuf)> = common::releases()
-        .into_iter()
-        .map(|(version, dir)| {
-            let module = format!("qemu_{}", version.replace('.', "_"));
-            (module, version, dir.join("qapi/qapi-schema.json"))
-        })
-        .collect();
+    let mut all = Vec::new();
+    for (version, dir) in common::releases() {
+        let module = format!("qemu_{}", version.replace('.', "_"));
+        all.push((
+            module.clone(),
+            version.clone(),
+            dir.join("qapi/qapi-schema.json"),
+        ));
+        let agent = dir.join("qga/qapi-schema.json");
+        if agent.is_file() {
+            all.push((
+                format!("{module}_qga"),
+                format!("{version} (guest agent)"),
+                agent,
+            ));
+        }
+    }
     all.push(("qemu_10_0".into(), "10.0".into(), newest));
     Some(all)
 }

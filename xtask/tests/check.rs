@@ -84,6 +84,7 @@ fn documentation_rules_warn_by_default_and_fail_when_strict() {
             .contains("1 warning in"),
         "{stderr}"
     );
+    assert!(stderr.contains("--strict makes them errors"), "{stderr}");
 
     let out = xtask(&["check", "--strict", path]);
     let stderr = text(&out.stderr);
