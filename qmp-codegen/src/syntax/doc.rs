@@ -47,6 +47,11 @@ impl SectionKind {
             SectionKind::Example => "Example",
         }
     }
+
+    /// Whether it describes a name (`@name:`): a member or a feature.
+    pub fn is_description(self) -> bool {
+        matches!(self, SectionKind::Member | SectionKind::Feature)
+    }
 }
 
 /// One section of a doc comment.

@@ -326,14 +326,8 @@ impl<'t> DocParser<'_, 't> {
         let Some(first) = line else { return Ok(None) };
         let indent = leading_spaces(first);
         if indent == 0 {
-            if self.lines == 0 && !self.diagnostics.is_strict() && !starts_section(first) {
-                let description = matches!(
-                    self.section_mut().kind,
-                    SectionKind::Member | SectionKind::Feature
-                );
-                if !(description && after_blank) {
-                    return self.unindented(first);
-                }
+            if self.older_layout(first, after_blank) {
+                return self.unindented(first);
             }
             return Ok(Some(first));
         }
@@ -362,21 +356,29 @@ impl<'t> DocParser<'_, 't> {
         }
     }
 
-    /// Default mode only: the text of a header that has nothing after its
-    /// colon, written unindented below it, starting at `first`. QEMU 10.0
-    /// reads such lines as a new paragraph and the header as empty (strict
-    /// mode does too); QEMU releases before its doc comment rewrite read
-    /// them as the header's text, and their schemas are written so: a
-    /// description's text starts on the next line and runs to a blank
-    /// line, a tagged section's (an `Example:`, say) may start after blank
-    /// lines and runs to the next description or tag.
+    /// Whether `first`, an unindented line below a header that has nothing
+    /// after its colon, is read as that header's text.
+    ///
+    /// QEMU 10.0 reads it as a new paragraph and the header as empty, and
+    /// so does strict mode. Schemas of QEMU 8.1 and older write a header's
+    /// text so, and the default mode reads it as they did: a description's
+    /// text starts on the very next line, a tagged section's (an
+    /// `Example:`, say) may start after blank lines.
+    fn older_layout(&mut self, first: &str, after_blank: bool) -> bool {
+        let starts_late = after_blank && self.section_mut().kind.is_description();
+        self.lines == 0 && !self.diagnostics.is_strict() && !starts_section(first) && !starts_late
+    }
+
+    /// The text of a header in the older layout ([`Self::older_layout`]),
+    /// from `first` on: a description's runs to a blank line, a tagged
+    /// section's to the next description or tag.
     fn unindented(&mut self, first: &'t str) -> Result<Option<&'t str>, Diagnostic> {
         let section = self.section_mut();
         let (kind, span) = (section.kind, section.span);
         // `Note:` and `Example:` were reported when met: QEMU 10.0 rejects
         // them whatever follows.
         if !matches!(kind, SectionKind::Note | SectionKind::Example) {
-            let header = header(self.section_mut());
+            let header = header(section);
             self.warn_at(
                 span,
                 format!(
@@ -385,12 +387,13 @@ impl<'t> DocParser<'_, 't> {
                 ),
             );
         }
-        let paragraphs = !matches!(kind, SectionKind::Member | SectionKind::Feature);
         self.append(first);
         loop {
             match self.next_line()? {
                 None => return Ok(None),
-                Some(text) if starts_section(text) || (text.is_empty() && !paragraphs) => {
+                Some(text)
+                    if starts_section(text) || (text.is_empty() && kind.is_description()) =>
+                {
                     return Ok(Some(text))
                 }
                 Some(text) => self.append(text),
@@ -449,9 +452,9 @@ impl<'t> DocParser<'_, 't> {
 
 /// A section's header as written, for messages: `'@name:'`, `'Returns:'`.
 fn header(section: &Section) -> String {
-    match (section.kind, &section.name) {
-        (SectionKind::Member | SectionKind::Feature, Some(name)) => format!("'@{name}:'"),
-        (kind, _) => format!("'{}:'", kind.title()),
+    match &section.name {
+        Some(name) if section.kind.is_description() => format!("'@{name}:'"),
+        _ => format!("'{}:'", section.kind.title()),
     }
 }
 
