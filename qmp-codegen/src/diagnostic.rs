@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use annotate_snippets::{Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::source::{SourceMap, Span};
 
@@ -96,8 +96,8 @@ impl Diagnostic {
         let file = sources.file(self.span.file);
         let (path, pos) = sources.location(self.span);
         let level = match self.severity {
-            Severity::Error => Level::Error,
-            Severity::Warning => Level::Warning,
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
         };
         let title = match &self.context {
             Some(context) => format!(
@@ -138,45 +138,48 @@ impl Diagnostic {
 
         let mut snippet = Snippet::source(&file.text[start..end])
             .line_start(first_line + 1)
-            .origin(&path)
+            .path(path.as_str())
             .fold(true)
-            .annotation(level.span(clamp(self.span)));
+            .annotation(AnnotationKind::Primary.span(clamp(self.span)));
         for (span, label) in &self.labels {
             if span.file == self.span.file {
-                snippet = snippet.annotation(Level::Info.span(clamp(*span)).label(label));
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(clamp(*span))
+                        .label(label.as_str()),
+                );
             }
         }
-        let mut message = level.title(&title).snippet(snippet);
-        let mut footers = Vec::new();
+        let mut report = level.primary_title(title).element(snippet);
         for (span, label) in &self.labels {
             if span.file != self.span.file {
                 let (p, lc) = sources.location(*span);
-                footers.push(format!("{label} at {p}:{}:{}", lc.line, lc.col));
+                report = report
+                    .element(Level::NOTE.message(format!("{label} at {p}:{}:{}", lc.line, lc.col)));
             }
         }
         if let Some(mut parent) = file.included_from {
             loop {
                 let (p, lc) = sources.location(parent);
-                footers.push(format!("in file included from {p}:{}:{}", lc.line, lc.col));
+                report = report.element(
+                    Level::NOTE
+                        .message(format!("in file included from {p}:{}:{}", lc.line, lc.col)),
+                );
                 match sources.file(parent.file).included_from {
                     Some(next) => parent = next,
                     None => break,
                 }
             }
         }
-        for footer in &footers {
-            message = message.footer(Level::Note.title(footer));
-        }
         if let Some(help) = &self.help {
-            message = message.footer(Level::Help.title(help));
+            report = report.element(Level::HELP.message(help.as_str()));
         }
         let renderer = if color {
             Renderer::styled()
         } else {
             Renderer::plain()
         };
-        let rendered = renderer.render(message).to_string();
-        rendered
+        renderer.render(&[report])
     }
 }
 

@@ -317,6 +317,36 @@ fn older_doc_layout_is_read_as_older_qemu_did_by_default() {
 }
 
 #[test]
+fn diagnostics_render_on_long_lines_that_start_with_odd_whitespace() {
+    // The renderer trims lines wider than a terminal around the marked
+    // span; leading whitespace that is wider or narrower on screen than
+    // one column (a tab, a form feed, an ideographic space...) once made
+    // that arithmetic overflow (a fuzzer found it with tabs).
+    for space in [
+        "\t", "\u{b}", "\u{c}", "\u{85}", "\u{2028}", "\u{3000}", " ",
+    ] {
+        for count in [1, 5, 40] {
+            let indent = space.repeat(count);
+            let long = "x".repeat(300);
+            // A short span, then enough text to make the line too wide.
+            let syntax_error = format!("{indent}is, {long}\n");
+            let unknown_type =
+                format!("{indent}{{ 'struct': 'Ss', 'data': {{ 'a': 'Nope' }} }} # {long}\n");
+            for text in [syntax_error, unknown_type] {
+                let checked = run(&text, false);
+                assert!(checked.has_errors(), "{text:?}");
+                for d in &checked.diagnostics {
+                    let rendered = d.render(&checked.sources, false);
+                    let (_, pos) = checked.sources.location(d.span);
+                    let place = format!("test.json:{}:", pos.line);
+                    assert!(rendered.contains(&place), "{rendered}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn pragma_exceptions() {
     schema(
         "{ 'pragma': { 'command-name-exceptions': [ 'a_b' ],
