@@ -1,8 +1,8 @@
-//! The bindings of QEMU's whole system-emulator schema, 10.0's from the QAPI
-//! corpus and each older release's that `cargo xtask test` fetched (with
-//! its guest agent's schema where fetched), are
-//! generated through the [`Builder`] into one scratch crate, a module per
-//! release, which must build with `#![deny(warnings)]`.
+//! The bindings of QEMU's whole schemas, the system emulator's and the
+//! guest agent's, are generated through the [`Builder`] into one scratch
+//! crate, a module each, which must build with `#![deny(warnings)]`: QEMU
+//! 10.0's from the QAPI corpus and each older release's that `cargo xtask
+//! test` fetched.
 //!
 //! Skipped loudly without the corpus, unless `CI` or `QMP_REQUIRE_CORPUS=1`;
 //! without the older releases only 10.0 is built (also loudly).
@@ -15,27 +15,27 @@ use qmp_codegen::Builder;
 
 mod common;
 
-/// `(module name, QEMU version, root file)` of every schema to build.
+/// `(module name, what, root file)` of every schema to build.
 fn schemas() -> Option<Vec<(String, String, PathBuf)>> {
-    let newest = common::corpus()?.join("qapi/qapi-schema.json");
+    let mut releases = common::releases();
+    releases.push(("10.0".into(), common::corpus()?));
     let mut all = Vec::new();
-    for (version, dir) in common::releases() {
+    for (version, dir) in releases {
         let module = format!("qemu_{}", version.replace('.', "_"));
+        let agent = dir.join("qga/qapi-schema.json");
         all.push((
             module.clone(),
-            version.clone(),
+            format!("QEMU {version}"),
             dir.join("qapi/qapi-schema.json"),
         ));
-        let agent = dir.join("qga/qapi-schema.json");
         if agent.is_file() {
             all.push((
                 format!("{module}_qga"),
-                format!("{version} (guest agent)"),
+                format!("QEMU {version} guest agent"),
                 agent,
             ));
         }
     }
-    all.push(("qemu_10_0".into(), "10.0".into(), newest));
     Some(all)
 }
 
@@ -50,19 +50,19 @@ fn full_qemu_schemas_build_without_warnings() {
 
     let mut lib = String::from("//! QEMU's QMP, generated in a test.\n#![deny(warnings)]\n");
     let mut report = Vec::new();
-    for (module, version, schema) in &schemas {
+    for (module, what, schema) in &schemas {
         let started = Instant::now();
         let out = Builder::new()
             .schema(schema)
             .out_file(krate.join(format!("src/{module}.rs")))
             .rerun_if_changed(false)
             .generate()
-            .unwrap_or_else(|e| panic!("QEMU {version}: {e}"));
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         let generation = started.elapsed();
         let lines = std::fs::read_to_string(&out).unwrap().lines().count();
         lib += &format!("pub mod {module} {{\n    include!(\"{module}.rs\");\n}}\n");
         report.push(format!(
-            "QEMU {version}: {lines} lines, generated in {generation:.2?}"
+            "{what}: {lines} lines, generated in {generation:.2?}"
         ));
     }
     std::fs::write(krate.join("src/lib.rs"), lib).unwrap();
