@@ -195,6 +195,18 @@ fn truthy(value: &Value) -> bool {
     }
 }
 
+/// Help for a union without a `discriminator`, naming the older language
+/// when the union has no `base` either.
+fn union_help(union: &Object) -> String {
+    let mut help = "a union's branches are chosen by the member that 'discriminator' names, \
+                    an enum member of its 'base'"
+        .to_owned();
+    if !union.contains("base") {
+        help += "; unions with neither ('simple' unions) are the language of QEMU 6.1 and older";
+    }
+    help
+}
+
 fn quoted_list<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
     let mut names: Vec<&str> = names.into_iter().collect();
     names.sort_unstable();
@@ -297,7 +309,13 @@ impl<'a> Shape<'a, '_> {
             ),
             DefinitionKind::Event => (&["event"], &["data", "boxed", "if", "features"]),
         };
-        self.check_keys(object, expr.span, &keyword, required, optional)?;
+        self.check_keys(object, expr.span, &keyword, required, optional)
+            .map_err(|error| match kind {
+                DefinitionKind::Union if !object.contains("discriminator") => {
+                    error.with_help(union_help(object))
+                }
+                _ => error,
+            })?;
 
         let body = match kind {
             DefinitionKind::Enum => self.check_enum(name, object)?,
@@ -561,11 +579,21 @@ impl<'a> Shape<'a, '_> {
                 let valid = matches!(bytes.next(), Some(b'A'..=b'Z'))
                     && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
                 if !valid {
-                    return Err(self.error(
+                    let error = self.error(
                         node.span,
                         "not a configuration symbol",
                         format!("'if' condition '{s}' of {what} must be an upper-case identifier such as 'CONFIG_FOO'"),
-                    ));
+                    );
+                    // Schemas of QEMU 6.1 and older write `defined(CONFIG_FOO)`.
+                    return Err(if s.contains("defined(") {
+                        error.with_help(
+                            "C preprocessor conditions are the language of QEMU 6.1 and older; \
+                             write 'defined(CONFIG_FOO)' as 'CONFIG_FOO', and combine symbols \
+                             with { 'all': [...] }, { 'any': [...] } and { 'not': ... }",
+                        )
+                    } else {
+                        error
+                    });
                 }
                 Ok(Condition::Name(s.clone()))
             }

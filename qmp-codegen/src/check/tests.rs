@@ -347,6 +347,22 @@ fn diagnostics_render_on_long_lines_that_start_with_odd_whitespace() {
 }
 
 #[test]
+fn language_of_qemu_6_1_and_older_is_named_in_the_help() {
+    let help = |text: &str| {
+        let checked = run(text, false);
+        assert!(checked.has_errors(), "{text}");
+        checked.diagnostics[0].help.clone().unwrap_or_default()
+    };
+    let simple_union = "{ 'struct': 'Aa', 'data': {} }\n{ 'union': 'Uu', 'data': { 'a': 'Aa' } }\n";
+    assert!(help(simple_union).contains("QEMU 6.1 and older"));
+    let c_condition = "{ 'struct': 'Ss', 'data': {}, 'if': 'defined(CONFIG_X)' }\n";
+    assert!(help(c_condition).contains("QEMU 6.1 and older"));
+    // Other missing keys and malformed conditions get no such help.
+    assert!(!help("{ 'union': 'Uu', 'base': 'Bb', 'data': {} }\n").contains("6.1"));
+    assert!(!help("{ 'struct': 'Ss', 'data': {}, 'if': 'lower' }\n").contains("6.1"));
+}
+
+#[test]
 fn pragma_exceptions() {
     schema(
         "{ 'pragma': { 'command-name-exceptions': [ 'a_b' ],
