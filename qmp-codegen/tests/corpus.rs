@@ -11,16 +11,12 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{corpus, count_independently};
+use common::{check, corpus, count_independently};
 use qmp_codegen::diagnostic::{Rule, Severity};
 use qmp_codegen::{check_file, Checked, Options};
 
 fn strict() -> Options {
     Options { strict: true }
-}
-
-fn check(path: &Path, options: &Options) -> Checked {
-    check_file(path, options).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn errors(checked: &Checked) -> String {

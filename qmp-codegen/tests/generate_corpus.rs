@@ -21,19 +21,15 @@ fn schemas() -> Option<Vec<(String, String, PathBuf)>> {
     releases.push(("10.0".into(), common::corpus()?));
     let mut all = Vec::new();
     for (version, dir) in releases {
-        let module = format!("qemu_{}", version.replace('.', "_"));
-        let agent = dir.join("qga/qapi-schema.json");
-        all.push((
-            module.clone(),
-            format!("QEMU {version}"),
-            dir.join("qapi/qapi-schema.json"),
-        ));
-        if agent.is_file() {
-            all.push((
-                format!("{module}_qga"),
-                format!("QEMU {version} guest agent"),
-                agent,
-            ));
+        for (dir_name, root) in common::roots(&dir) {
+            let (module, what) = match dir_name {
+                "qga" => (
+                    format!("qemu_{version}_qga"),
+                    format!("QEMU {version} guest agent"),
+                ),
+                _ => (format!("qemu_{version}"), format!("QEMU {version}")),
+            };
+            all.push((module.replace('.', "_"), what, root));
         }
     }
     Some(all)

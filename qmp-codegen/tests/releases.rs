@@ -1,6 +1,7 @@
 //! Older QEMU releases: the default mode accepts the system emulator's
-//! and the guest agent's schemas of every release from 7.2 on, and only documentation rules,
-//! which QEMU made stricter over the years, complain about it.
+//! and the guest agent's schemas of every release from 7.2 on, and only
+//! documentation rules, which QEMU made stricter over the years, complain
+//! about them.
 //!
 //! The schemas are fetched by `cargo xtask test` (see
 //! `xtask/src/releases.rs`); without them these tests say so loudly and
@@ -8,13 +9,9 @@
 
 mod common;
 
-use common::{count_independently, releases};
+use common::{check, count_independently, releases, roots};
 use qmp_codegen::diagnostic::Rule;
-use qmp_codegen::{check_file, Checked, Options};
-
-fn check(path: &std::path::Path, strict: bool) -> Checked {
-    check_file(path, &Options { strict }).unwrap_or_else(|e| panic!("{e}"))
-}
+use qmp_codegen::{Checked, Options};
 
 /// The language-rule diagnostics, rendered.
 fn language_problems(checked: &Checked) -> String {
@@ -24,16 +21,9 @@ fn language_problems(checked: &Checked) -> String {
 #[test]
 fn older_releases_pass_in_default_mode() {
     for (version, dir) in releases() {
-        // The system emulator's schema always; the guest agent's where
-        // the release has it.
-        let roots = ["qapi/qapi-schema.json", "qga/qapi-schema.json"];
-        for root in roots {
-            let path = dir.join(root);
-            if !path.is_file() {
-                continue;
-            }
-            let name = format!("QEMU {version} {root}");
-            let checked = check(&path, false);
+        for (dir_name, path) in roots(&dir) {
+            let name = format!("QEMU {version} {dir_name}/qapi-schema.json");
+            let checked = check(&path, &Options::default());
             let problems = language_problems(&checked);
             assert!(problems.is_empty(), "{name}:\n{problems}");
             assert!(!checked.has_errors(), "{name}: errors in default mode");
@@ -42,7 +32,7 @@ fn older_releases_pass_in_default_mode() {
 
             // Strict mode follows QEMU 10.0, so it may reject an older
             // schema, but only for its documentation.
-            let strict = check(&path, true);
+            let strict = check(&path, &Options { strict: true });
             let problems = language_problems(&strict);
             assert!(problems.is_empty(), "{name}, strict:\n{problems}");
             eprintln!(

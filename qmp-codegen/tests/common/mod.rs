@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use qmp_codegen::diagnostic::Diagnostic;
-use qmp_codegen::{Checked, Summary};
+use qmp_codegen::{check_file, Checked, Options, Summary};
 
 /// Whether input that is missing fails the test instead of skipping it:
 /// in CI (`CI` set) or with `QMP_REQUIRE_CORPUS=1`.
@@ -23,6 +23,23 @@ fn required() -> bool {
 fn missing(what: &str, fix: &str) {
     assert!(!required(), "{what} is required but missing ({fix})");
     eprintln!("\n*** SKIPPED: {what} not found ({fix}) ***\n");
+}
+
+/// Checks the schema whose root file is `path`; a file that cannot be read
+/// fails the test.
+pub fn check(path: &Path, options: &Options) -> Checked {
+    check_file(path, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The schema roots a QEMU source directory has, as `(directory, root
+/// file)`: the system emulator's (`qapi`) always, the guest agent's
+/// (`qga`) where it is there.
+pub fn roots(qemu: &Path) -> Vec<(&'static str, PathBuf)> {
+    ["qapi", "qga"]
+        .into_iter()
+        .map(|dir| (dir, qemu.join(dir).join("qapi-schema.json")))
+        .filter(|(_, root)| root.is_file())
+        .collect()
 }
 
 /// The diagnostics of `checked` that `which` picks, rendered without
