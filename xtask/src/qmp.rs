@@ -257,6 +257,11 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
+        // QEMU 10.0.2 can leave its monitor thread blocked in `accept` when
+        // a client connects while it is still starting, and then never read
+        // the request; a second connection, dropped at once, releases it
+        // (see `Qemu::release_listener` in qmp-client's tests).
+        let _ = UnixStream::connect(&socket);
         qmp.negotiate()?;
         Ok(Server { qmp, process })
     }

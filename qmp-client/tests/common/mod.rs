@@ -178,9 +178,24 @@ impl Qemu {
                 }
             }
         };
-        tokio::time::timeout(HANG_GUARD, connect)
+        let client = tokio::time::timeout(HANG_GUARD, connect)
             .await
-            .expect("greeting within the hang guard")
+            .expect("greeting within the hang guard");
+        self.release_listener();
+        client
+    }
+
+    /// Works around a race in QEMU 10.0.2's listening socket: connecting
+    /// while QEMU is still starting can leave its monitor thread blocked in
+    /// `accept` (the connection was accepted by the main thread, which sent
+    /// the greeting), so it never reads the request: `qmp_capabilities`
+    /// then waits forever (seen once in CI, on the storage daemon, and
+    /// confirmed with gdb: the monitor thread sat in `accept4`; one more
+    /// connection released it). A second connection, dropped at once,
+    /// releases such an `accept`. Otherwise it waits in the backlog while
+    /// the test's client is connected, and QEMU reads its end of file after.
+    fn release_listener(&self) {
+        let _ = std::os::unix::net::UnixStream::connect(&self.socket);
     }
 
     /// [`Qemu::connect`] for the blocking client.
@@ -194,7 +209,11 @@ impl Qemu {
                 {
                     std::thread::sleep(Duration::from_millis(5))
                 }
-                result => return result.expect("connects"),
+                result => {
+                    let client = result.expect("connects");
+                    self.release_listener();
+                    return client;
+                }
             }
         }
     }
