@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_main, Criterion, Throughput};
-use qmp_client::types::commands::{QueryQmpSchema, QueryVersion};
-use qmp_client::types::types::SchemaInfo;
-use qmp_client::types::wire::Success;
+use qmp_client::commands::{QueryQmpSchema, QueryVersion};
+use qmp_client::types::SchemaInfo;
+use qmp_client::wire::Success;
 use qmp_client::Client;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 

@@ -8,8 +8,7 @@
 use std::time::Duration;
 
 use qmp_client::blocking::Client;
-use qmp_client::types::commands::{QueryNamedBlockNodes, QueryVersion, Quit};
-use qmp_client::types::events::AnyEvent;
+use qmp_client::commands::{QueryNamedBlockNodes, QueryVersion, Quit};
 use qmp_client::Error;
 use serde_json::json;
 
@@ -24,7 +23,7 @@ fn main() -> Result<(), Error> {
 
     let version = client.execute(QueryVersion {})?;
     println!("qemu-storage-daemon {:?}", version.qemu);
-    let mut events = client.events::<AnyEvent>();
+    let mut events = client.events();
 
     // A command outside the typed set, through the escape hatch.
     client.execute_raw(

@@ -6,8 +6,7 @@
 //! `$QMP_QEMU_SYSTEM`, else `qemu-system-x86_64` on `PATH`). Each command
 //! and answer is a `tracing` debug event: install a subscriber to see them.
 
-use qmp_client::types::commands::{Cont, QueryStatus, QueryVersion, Quit, Stop};
-use qmp_client::types::events::AnyEvent;
+use qmp_client::commands::{Cont, QueryStatus, QueryVersion, Quit, Stop};
 use qmp_client::{Client, Error};
 
 #[tokio::main(flavor = "current_thread")]
@@ -39,7 +38,7 @@ async fn main() -> Result<(), Error> {
     );
 
     // Print every event as it comes, on a task of its own.
-    let mut events = client.events::<AnyEvent>();
+    let mut events = client.events();
     let printer = tokio::spawn(async move {
         while let Some(item) = events.next().await {
             match item {

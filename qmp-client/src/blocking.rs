@@ -12,14 +12,19 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
+use qmp_types::events::AnyEvent;
+use qmp_types::mode::{
+    Handshake, HandshakeCommand, Mode, NegotiationCommand, OobCommand, Operational,
+    OperationalCommand,
+};
 use qmp_types::types::QMPCapability;
-use qmp_types::{Command, EventSet};
+use qmp_types::EventSet;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::client::{InBand, OobState, OutOfBand, ServerGreeting};
-use crate::events::EventItem;
+use crate::call::NegotiateError as AsyncNegotiateError;
+use crate::client::{Connector, InBand, OobState, OutOfBand, ServerGreeting};
+use crate::subscription::EventItem;
 use crate::Error;
 
 /// The background runtime; stopped when the last handle using it is gone.
@@ -91,11 +96,20 @@ impl<M: Mode, O: OobState> fmt::Debug for Client<M, O> {
     }
 }
 
+/// A failed negotiation of the blocking client: the error, and the
+/// handshake client back.
+pub type NegotiateError = crate::NegotiateError<Client<Handshake>>;
+
 impl Client<Handshake> {
     /// Connects to the Unix socket at `path` and reads the greeting.
     pub fn connect_unix(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::connect_unix_with(&Connector::new(), path)
+    }
+
+    /// [`Client::connect_unix`] with the settings of `connector`.
+    pub fn connect_unix_with(connector: &Connector, path: impl AsRef<Path>) -> Result<Self, Error> {
         let runtime = Runtime::start()?;
-        let inner = runtime.block_on(crate::Client::connect_unix(path))?;
+        let inner = runtime.block_on(connector.unix(path))?;
         Ok(Client { inner, runtime })
     }
 
@@ -103,29 +117,64 @@ impl Client<Handshake> {
     pub fn connect_tcp(addr: impl std::net::ToSocketAddrs) -> Result<Self, Error> {
         let addrs: Vec<_> = addr.to_socket_addrs()?.collect();
         let runtime = Runtime::start()?;
-        let inner = runtime.block_on(crate::Client::connect_tcp(&addrs[..]))?;
+        let inner = runtime.block_on(Connector::new().tcp(&addrs[..]))?;
+        Ok(Client { inner, runtime })
+    }
+
+    /// Waits for a QMP server to connect to `listener` (QEMU started with
+    /// `-qmp unix:PATH,server=off`), as [`Connector::listen`].
+    pub fn listen(listener: std::os::unix::net::UnixListener) -> Result<Self, Error> {
+        let runtime = Runtime::start()?;
+        let inner = runtime.block_on(async {
+            listener.set_nonblocking(true)?;
+            let listener = tokio::net::UnixListener::from_std(listener)?;
+            Connector::new().listen(&listener).await
+        })?;
         Ok(Client { inner, runtime })
     }
 
     /// Spawns `command` with QMP on its standard input and output, and
     /// reads the greeting; the child is returned for the caller to wait on
-    /// or kill (its `start_kill`, `try_wait` and `id` need no runtime).
-    pub fn spawn(command: std::process::Command) -> Result<(Self, tokio::process::Child), Error> {
+    /// or kill. Its standard input and output belong to the client.
+    pub fn spawn(mut command: std::process::Command) -> Result<(Self, std::process::Child), Error> {
         let runtime = Runtime::start()?;
-        let mut command = tokio::process::Command::from(command);
-        command.kill_on_drop(true);
-        let (inner, child) = runtime.block_on(crate::Client::spawn(&mut command))?;
-        Ok((Client { inner, runtime }, child))
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            unreachable!("both were piped");
+        };
+        let connected = runtime.block_on(async {
+            let stdin = tokio::process::ChildStdin::from_std(stdin)?;
+            let stdout = tokio::process::ChildStdout::from_std(stdout)?;
+            Connector::new().io(stdout, stdin).await
+        });
+        match connected {
+            Ok(inner) => Ok((Client { inner, runtime }, child)),
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs a command of handshake mode that leaves negotiation going on,
+    /// as [`crate::Client::execute`] on a handshake client.
+    pub fn execute<C: HandshakeCommand>(&self, command: C) -> Result<C::Returns, Error> {
+        self.runtime.block_on(self.inner.execute(command))
     }
 
     /// Enables `capabilities` and switches to operational mode, as
     /// [`crate::Client::negotiate`].
-    pub fn negotiate(self, capabilities: &[QMPCapability]) -> Result<Client<Operational>, Error> {
-        let inner = self.runtime.block_on(self.inner.negotiate(capabilities))?;
-        Ok(Client {
-            inner,
-            runtime: self.runtime,
-        })
+    pub fn negotiate(
+        self,
+        capabilities: &[QMPCapability],
+    ) -> Result<Client<Operational>, NegotiateError> {
+        let Client { inner, runtime } = self;
+        let result = runtime.block_on(inner.negotiate(capabilities));
+        Self::negotiated(result, runtime)
     }
 
     /// Enables `oob` (and `others`) and switches to operational mode, as
@@ -133,12 +182,31 @@ impl Client<Handshake> {
     pub fn negotiate_oob(
         self,
         others: &[QMPCapability],
-    ) -> Result<Client<Operational, OutOfBand>, Error> {
-        let inner = self.runtime.block_on(self.inner.negotiate_oob(others))?;
-        Ok(Client {
-            inner,
-            runtime: self.runtime,
-        })
+    ) -> Result<Client<Operational, OutOfBand>, NegotiateError> {
+        let Client { inner, runtime } = self;
+        let result = runtime.block_on(inner.negotiate_oob(others));
+        Self::negotiated(result, runtime)
+    }
+
+    /// Switches to operational mode with the schema's negotiation command,
+    /// as [`crate::Client::negotiate_with`].
+    pub fn negotiate_with<C: NegotiationCommand>(
+        self,
+        command: C,
+    ) -> Result<Client<Operational>, NegotiateError> {
+        let Client { inner, runtime } = self;
+        let result = runtime.block_on(inner.negotiate_with(command));
+        Self::negotiated(result, runtime)
+    }
+
+    fn negotiated<O: OobState>(
+        result: Result<crate::Client<Operational, O>, AsyncNegotiateError>,
+        runtime: Arc<Runtime>,
+    ) -> Result<Client<Operational, O>, NegotiateError> {
+        match result {
+            Ok(inner) => Ok(Client { inner, runtime }),
+            Err(error) => Err(error.map_client(|inner| Client { inner, runtime })),
+        }
     }
 }
 
@@ -158,21 +226,6 @@ impl<M: Mode, O: OobState> Client<M, O> {
         self.inner.is_closed()
     }
 
-    /// Runs `command` and decodes its answer, as [`crate::Client::execute`].
-    pub fn execute<C: Command + AllowedIn<M>>(&self, command: C) -> Result<C::Returns, Error> {
-        self.runtime.block_on(self.inner.execute(command))
-    }
-
-    /// [`Client::execute`] with this call's own timeout.
-    pub fn execute_with_timeout<C: Command + AllowedIn<M>>(
-        &self,
-        command: C,
-        timeout: Option<Duration>,
-    ) -> Result<C::Returns, Error> {
-        self.runtime
-            .block_on(self.inner.execute_with_timeout(command, timeout))
-    }
-
     /// Runs a command by name, as [`crate::Client::execute_raw`].
     pub fn execute_raw(&self, name: &str, arguments: Value) -> Result<Value, Error> {
         self.runtime
@@ -187,21 +240,50 @@ impl<M: Mode, O: OobState> Client<M, O> {
 }
 
 impl<O: OobState> Client<Operational, O> {
+    /// Runs `command` and decodes its answer, as [`crate::Client::execute`].
+    pub fn execute<C: OperationalCommand>(&self, command: C) -> Result<C::Returns, Error> {
+        self.runtime.block_on(self.inner.execute(command))
+    }
+
+    /// [`Client::execute`] with this call's own timeout.
+    pub fn execute_with_timeout<C: OperationalCommand>(
+        &self,
+        command: C,
+        timeout: Option<Duration>,
+    ) -> Result<C::Returns, Error> {
+        self.runtime
+            .block_on(self.inner.execute(command).timeout(timeout))
+    }
+
     /// Every event from now on, as [`crate::Client::events`].
-    pub fn events<E: EventSet>(&self) -> Subscription<E> {
+    pub fn events(&self) -> Subscription<AnyEvent> {
+        self.events_as()
+    }
+
+    /// The events named `names` from now on, as
+    /// [`crate::Client::events_named`].
+    pub fn events_named<S: Into<String>>(
+        &self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Subscription<AnyEvent> {
+        self.events_named_as(names)
+    }
+
+    /// Every event from now on, decoded as `E`.
+    pub fn events_as<E: EventSet>(&self) -> Subscription<E> {
         Subscription {
-            inner: self.inner.events(),
+            inner: self.inner.events_as(),
             runtime: self.runtime.clone(),
         }
     }
 
-    /// The events named `names` from now on.
-    pub fn events_named<E: EventSet, S: Into<String>>(
+    /// The events named `names` from now on, decoded as `E`.
+    pub fn events_named_as<E: EventSet, S: Into<String>>(
         &self,
         names: impl IntoIterator<Item = S>,
     ) -> Subscription<E> {
         Subscription {
-            inner: self.inner.events_named(names),
+            inner: self.inner.events_named_as(names),
             runtime: self.runtime.clone(),
         }
     }
@@ -209,7 +291,7 @@ impl<O: OobState> Client<Operational, O> {
 
 impl Client<Operational, OutOfBand> {
     /// Runs `command` out of band, as [`crate::Client::execute_oob`].
-    pub fn execute_oob<C: Command + AllowedIn<Operational>>(
+    pub fn execute_oob<C: OperationalCommand + OobCommand>(
         &self,
         command: C,
     ) -> Result<C::Returns, Error> {

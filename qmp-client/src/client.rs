@@ -1,27 +1,29 @@
 //! [`Client`]: connecting, negotiating and executing commands.
 
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
+use qmp_types::events::AnyEvent;
+use qmp_types::mode::{
+    Handshake, HandshakeCommand, Mode, NegotiationCommand, OobCommand, Operational,
+    OperationalCommand,
+};
 use qmp_types::types::{QMPCapability, VersionInfo};
-use qmp_types::wire::{Greeting, GreetingBody};
-use qmp_types::{commands, Command, EventSet};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use qmp_types::wire::{self, Greeting, GreetingBody};
+use qmp_types::{commands, EventSet};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::task::AbortHandle;
 use tracing::debug;
 
+use crate::call::{self, Execute, Negotiate, NegotiateError};
 use crate::conn::{self, Shared};
-use crate::events::Subscription;
 use crate::outbox::{self, Outbox};
+use crate::subscription::Subscription;
 use crate::Error;
 
 /// The greeting's content: the server's version and the capabilities it
@@ -55,9 +57,9 @@ impl OobState for OutOfBand {}
 
 /// What the handles share; dropping the last handle stops the reader and
 /// lets the writer shut the connection's write half down.
-struct Inner {
-    shared: Arc<Shared>,
-    outbox: Arc<Outbox>,
+pub(crate) struct Inner {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) outbox: Arc<Outbox>,
     greeting: ServerGreeting,
     reader: AbortHandle,
 }
@@ -107,22 +109,104 @@ impl<M: Mode, O: OobState> fmt::Debug for Client<M, O> {
     }
 }
 
-impl Client<Handshake> {
+/// The size limit of one message from the server, by default: 64 times
+/// the largest answer QEMU 10.0 sends (`query-qmp-schema`, about 256 KiB).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+
+/// How to connect: the settings a connection keeps for its lifetime, and
+/// the ways to open one.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), qmp_client::Error> {
+/// let client = qmp_client::Connector::new()
+///     .max_message_size(1 << 20)
+///     .unix("/tmp/qmp.sock")
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Connector {
+    max_message_size: usize,
+}
+
+impl Default for Connector {
+    fn default() -> Self {
+        Connector {
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+        }
+    }
+}
+
+impl Connector {
+    /// The default settings.
+    pub fn new() -> Self {
+        Connector::default()
+    }
+
+    /// The largest message accepted from the server, in bytes (default
+    /// [`DEFAULT_MAX_MESSAGE_SIZE`]). A larger one is read to its end
+    /// without being held, and fails its call with [`Error::TooLarge`]; the
+    /// connection goes on. The client never holds more than this of one
+    /// message.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
     /// Connects to a QMP server listening on the Unix socket at `path`,
     /// and reads its greeting.
-    pub async fn connect_unix(path: impl AsRef<Path>) -> Result<Self, Error> {
+    ///
+    /// For a QEMU that this program starts, prefer [`Connector::listen`]:
+    /// QEMU 10.0 can miss a connection made while it is still starting up
+    /// (its monitor then never reads), which a client connecting to it
+    /// cannot tell from a slow start.
+    pub async fn unix(&self, path: impl AsRef<Path>) -> Result<Client<Handshake>, Error> {
         let stream = tokio::net::UnixStream::connect(path).await?;
         let (read, write) = stream.into_split();
-        Self::connect_io(read, write).await
+        self.io(read, write).await
     }
 
     /// Connects to a QMP server listening on TCP at `addr`, and reads its
     /// greeting.
-    pub async fn connect_tcp(addr: impl tokio::net::ToSocketAddrs) -> Result<Self, Error> {
+    pub async fn tcp(
+        &self,
+        addr: impl tokio::net::ToSocketAddrs,
+    ) -> Result<Client<Handshake>, Error> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (read, write) = stream.into_split();
-        Self::connect_io(read, write).await
+        self.io(read, write).await
+    }
+
+    /// Waits for a QMP server to connect to `listener`, and reads its
+    /// greeting: the safe way round for a QEMU this program starts, as
+    /// QEMU's own test harness does it. Bind the listener, start QEMU with
+    /// `-qmp unix:PATH,server=off` (or `-chardev socket,path=PATH,id=m
+    /// -mon chardev=m,mode=control`), then call this.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), qmp_client::Error> {
+    /// let dir = std::env::temp_dir().join("qmp-example");
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("qmp.sock");
+    /// let listener = tokio::net::UnixListener::bind(&path)?;
+    /// let mut qemu = tokio::process::Command::new("qemu-system-x86_64")
+    ///     .args(["-machine", "none", "-display", "none", "-qmp"])
+    ///     .arg(format!("unix:{},server=off", path.display()))
+    ///     .kill_on_drop(true)
+    ///     .spawn()?;
+    /// let client = qmp_client::Connector::new().listen(&listener).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn listen(
+        &self,
+        listener: &tokio::net::UnixListener,
+    ) -> Result<Client<Handshake>, Error> {
+        let (stream, _) = listener.accept().await?;
+        let (read, write) = stream.into_split();
+        self.io(read, write).await
     }
 
     /// Spawns `command` with QMP on its standard input and output (QEMU's
@@ -132,8 +216,9 @@ impl Client<Handshake> {
     /// The child is returned for the caller to wait on or kill; standard
     /// error is left as the command has it.
     pub async fn spawn(
+        &self,
         command: &mut tokio::process::Command,
-    ) -> Result<(Self, tokio::process::Child), Error> {
+    ) -> Result<(Client<Handshake>, tokio::process::Child), Error> {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -141,7 +226,7 @@ impl Client<Handshake> {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             unreachable!("both were piped");
         };
-        let client = Self::connect_io(stdout, stdin).await?;
+        let client = self.io(stdout, stdin).await?;
         Ok((client, child))
     }
 
@@ -151,15 +236,19 @@ impl Client<Handshake> {
     ///
     /// Waits for the greeting as long as it takes: wrap the call in
     /// [`tokio::time::timeout`] to bound it.
-    pub async fn connect_io<R, W>(read: R, write: W) -> Result<Self, Error>
+    pub async fn io<R, W>(&self, read: R, write: W) -> Result<Client<Handshake>, Error>
     where
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
     {
+        let limit = self.max_message_size;
         let mut reader = BufReader::with_capacity(READ_BUFFER, read);
         let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line).await? == 0 {
-            return Err(Error::Disconnected);
+        // The greeting is bounded like any other message.
+        match conn::read_line(&mut reader, &mut line, limit).await? {
+            conn::Line::Whole => {}
+            conn::Line::End => return Err(Error::Disconnected),
+            conn::Line::TooLong { .. } => return Err(Error::TooLarge { limit }),
         }
         let text = conn::trim(&line);
         let greeting: Greeting<VersionInfo, QMPCapability> =
@@ -172,7 +261,7 @@ impl Client<Handshake> {
         );
         let shared = Arc::new(Shared::default());
         let outbox = Arc::new(Outbox::new(write, shared.clone()));
-        let reader = tokio::spawn(conn::read_loop(reader, shared.clone())).abort_handle();
+        let reader = tokio::spawn(conn::read_loop(reader, shared.clone(), limit)).abort_handle();
         tokio::spawn(outbox::write_loop(outbox.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
@@ -185,18 +274,61 @@ impl Client<Handshake> {
             _state: PhantomData,
         })
     }
+}
 
-    /// Enables `capabilities` (each must be offered in the greeting:
-    /// otherwise [`Error::CapabilityNotOffered`], before anything is sent)
-    /// and switches to operational mode.
+impl Client<Handshake> {
+    /// Connects to a QMP server listening on the Unix socket at `path`,
+    /// and reads its greeting, with the default [`Connector`].
+    pub async fn connect_unix(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Connector::new().unix(path).await
+    }
+
+    /// Connects to a QMP server listening on TCP at `addr`, and reads its
+    /// greeting, with the default [`Connector`].
+    pub async fn connect_tcp(addr: impl tokio::net::ToSocketAddrs) -> Result<Self, Error> {
+        Connector::new().tcp(addr).await
+    }
+
+    /// Spawns `command` with QMP on its standard input and output, with
+    /// the default [`Connector`] (see [`Connector::spawn`]).
+    pub async fn spawn(
+        command: &mut tokio::process::Command,
+    ) -> Result<(Self, tokio::process::Child), Error> {
+        Connector::new().spawn(command).await
+    }
+
+    /// Speaks QMP over any byte stream, with the default [`Connector`]
+    /// (see [`Connector::io`]).
+    pub async fn connect_io<R, W>(read: R, write: W) -> Result<Self, Error>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        Connector::new().io(read, write).await
+    }
+
+    /// Runs a command of handshake mode, one that leaves negotiation going
+    /// on (QEMU has none; a schema may). The negotiation command itself
+    /// runs through [`Client::negotiate`] or [`Client::negotiate_with`].
+    pub fn execute<C: HandshakeCommand>(&self, command: C) -> Execute<'_, C> {
+        Execute::new(&self.inner, command, false, self.timeout)
+    }
+
+    /// Enables `capabilities` with QEMU's `qmp_capabilities` and switches
+    /// to operational mode.
+    ///
+    /// Each capability must be offered in the greeting: otherwise
+    /// [`Error::CapabilityNotOffered`], before anything is sent. On
+    /// failure the handshake client comes back with the error
+    /// ([`NegotiateError`], which `?` turns into [`Error`]).
     ///
     /// Enabling `oob` here is allowed, but only [`Client::negotiate_oob`]
     /// gives a client whose type offers [`Client::execute_oob`].
     pub async fn negotiate(
         self,
         capabilities: &[QMPCapability],
-    ) -> Result<Client<Operational>, Error> {
-        self.negotiate_with(capabilities).await
+    ) -> Result<Client<Operational>, NegotiateError> {
+        self.negotiate_capabilities(capabilities).await
     }
 
     /// Enables the `oob` capability (with `others`, if any) and switches to
@@ -204,30 +336,56 @@ impl Client<Handshake> {
     pub async fn negotiate_oob(
         self,
         others: &[QMPCapability],
-    ) -> Result<Client<Operational, OutOfBand>, Error> {
+    ) -> Result<Client<Operational, OutOfBand>, NegotiateError> {
         let mut capabilities = vec![QMPCapability::Oob];
         capabilities.extend(others.iter().filter(|c| **c != QMPCapability::Oob).cloned());
-        self.negotiate_with(&capabilities).await
+        self.negotiate_capabilities(&capabilities).await
     }
 
-    async fn negotiate_with<O: OobState>(
+    /// Switches to operational mode with `command`, the schema's
+    /// negotiation command: for a schema whose negotiation is not QEMU's
+    /// `qmp_capabilities` (the early specification's `qmp_switch_mode`,
+    /// say), or to send `qmp_capabilities` with arguments of your own.
+    ///
+    /// ```no_run
+    /// # async fn run(client: qmp_client::Client<qmp_client::Handshake>) -> Result<(), qmp_client::Error> {
+    /// use qmp_client::commands::QmpCapabilities;
+    ///
+    /// let client = client.negotiate_with(QmpCapabilities { enable: None }).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn negotiate_with<C: NegotiationCommand>(self, command: C) -> Negotiate<C> {
+        Negotiate::new(self, command)
+    }
+
+    async fn negotiate_capabilities<O: OobState>(
         self,
         capabilities: &[QMPCapability],
-    ) -> Result<Client<Operational, O>, Error> {
+    ) -> Result<Client<Operational, O>, NegotiateError> {
         let offered = &self.inner.greeting.capabilities;
         if let Some(missing) = capabilities.iter().find(|c| !offered.contains(c)) {
-            return Err(Error::CapabilityNotOffered {
+            let error = Error::CapabilityNotOffered {
                 capability: missing.clone(),
                 offered: offered.clone(),
+            };
+            return Err(NegotiateError {
+                client: self,
+                error,
             });
         }
         let enable = (!capabilities.is_empty()).then(|| capabilities.to_vec());
-        self.execute(commands::QmpCapabilities { enable }).await?;
-        Ok(Client {
+        Negotiate::<_, O>::new(self, commands::QmpCapabilities { enable }).await
+    }
+
+    /// This client in operational mode: for [`Negotiate`] only, once the
+    /// server has switched.
+    pub(crate) fn into_mode<O: OobState>(self) -> Client<Operational, O> {
+        Client {
             inner: self.inner,
             timeout: self.timeout,
             _state: PhantomData,
-        })
+        }
     }
 }
 
@@ -262,24 +420,6 @@ impl<M: Mode, O: OobState> Client<M, O> {
         self.inner.shared.is_closed()
     }
 
-    /// Runs `command` and decodes its answer; bounded on the command being
-    /// allowed in this client's mode. Uses the handle's default timeout.
-    pub async fn execute<C: Command + AllowedIn<M>>(
-        &self,
-        command: C,
-    ) -> Result<C::Returns, Error> {
-        self.execute_with_timeout(command, self.timeout).await
-    }
-
-    /// [`Client::execute`] with this call's own timeout (`None`: none).
-    pub async fn execute_with_timeout<C: Command + AllowedIn<M>>(
-        &self,
-        command: C,
-        timeout: Option<Duration>,
-    ) -> Result<C::Returns, Error> {
-        self.typed(&command, false, timeout).await
-    }
-
     /// Runs a command by name with `arguments` (an object, or `null` for
     /// none) and returns its raw answer: the escape hatch for commands
     /// outside the schema. The mode is not checked: the server answers a
@@ -296,90 +436,83 @@ impl<M: Mode, O: OobState> Client<M, O> {
         arguments: Value,
         timeout: Option<Duration>,
     ) -> Result<Value, Error> {
-        let raw = self.call(name, false, &arguments, timeout).await?;
-        decode(&raw)
+        Execute::new(&self.inner, RawCommand { name, arguments }, false, timeout).await
     }
 
-    async fn typed<C: Command>(
-        &self,
-        command: &C,
-        oob: bool,
-        timeout: Option<Duration>,
-    ) -> Result<C::Returns, Error> {
-        if !C::SUCCESS_RESPONSE {
-            // The server says nothing on success: send and return.
-            let id = self.inner.shared.unanswered_id();
-            let bytes = encode(C::NAME, oob, command, id)?;
-            self.send(id, C::NAME, &bytes)?;
-            return decode("{}");
-        }
-        let raw = self.call(C::NAME, oob, command, timeout).await?;
-        decode(&raw)
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+/// A command by name, for [`Client::execute_raw`].
+struct RawCommand<'a> {
+    name: &'a str,
+    arguments: Value,
+}
+
+impl call::Outgoing for RawCommand<'_> {
+    type Returns = Value;
+    const SUCCESS_RESPONSE: bool = true;
+
+    fn name(&self) -> &str {
+        self.name
     }
 
-    fn send(&self, id: u64, name: &str, bytes: &[u8]) -> Result<(), Error> {
-        debug!(id, command = name, "execute");
-        self.inner.outbox.send(bytes)
-    }
-
-    /// Sends a request and waits for its answer. Cancel safe: the request
-    /// is accepted whole before the first await, and dropping the future keeps its id taken until
-    /// the late answer comes, which is then discarded.
-    async fn call<A: Serialize + ?Sized>(
-        &self,
-        name: &str,
-        oob: bool,
-        arguments: &A,
-        timeout: Option<Duration>,
-    ) -> Result<Box<str>, Error> {
-        struct Forget<'a> {
-            shared: &'a Shared,
-            id: u64,
-            ticket: u64,
-            sent: bool,
+    fn line(&self, id: u64, oob: bool) -> Result<Vec<u8>, Error> {
+        // Refused before serializing, which would recurse as deep as the
+        // value goes; the request object adds one level.
+        let depth = 1 + wire::nesting_depth(&self.arguments);
+        let limit = wire::QEMU_LIMITS.nesting;
+        if depth > limit {
+            return Err(wire::RequestError::TooDeep { depth, limit }.into());
         }
-        impl Drop for Forget<'_> {
-            fn drop(&mut self) {
-                self.shared.forget(self.id, self.ticket, self.sent);
-            }
-        }
-        let shared = &*self.inner.shared;
-        let registration = shared.register()?;
-        let mut forget = Forget {
-            shared,
-            id: registration.id,
-            ticket: registration.ticket,
-            sent: false,
-        };
-        let id = registration.id;
-        let bytes = encode(name, oob, arguments, id)?;
-        self.send(id, name, &bytes)?;
-        forget.sent = true;
-        let answer = registration.answer;
-        let answer = match timeout {
-            None => answer.await,
-            Some(limit) => match tokio::time::timeout(limit, answer).await {
-                Ok(answer) => answer,
-                Err(_) => {
-                    debug!(id, command = name, ?limit, "timed out");
-                    return Err(Error::Timeout(limit));
-                }
-            },
-        };
-        answer.unwrap_or(Err(Error::Disconnected))
+        call::request_line(self.name, &self.arguments, oob, id)
     }
 }
 
 impl<O: OobState> Client<Operational, O> {
+    /// Runs `command` and decodes its answer, with the handle's default
+    /// timeout (or the call's own: [`Execute::timeout`]).
+    ///
+    /// Only commands of operational mode: the negotiation command does not
+    /// compile here, since negotiation has already run.
+    pub fn execute<C: OperationalCommand>(&self, command: C) -> Execute<'_, C> {
+        Execute::new(&self.inner, command, false, self.timeout)
+    }
+
+    /// [`Client::execute`] with this call's own timeout (`None`: none).
+    pub fn execute_with_timeout<C: OperationalCommand>(
+        &self,
+        command: C,
+        timeout: Option<Duration>,
+    ) -> Execute<'_, C> {
+        self.execute(command).timeout(timeout)
+    }
+
     /// A stream of every event the server sends from now on, decoded as
-    /// `E` (usually [`qmp_types::events::AnyEvent`]).
-    pub fn events<E: EventSet>(&self) -> Subscription<E> {
-        Subscription::new(self.inner.shared.subscribe(None))
+    /// the bindings' [`AnyEvent`]; [`Client::events_as`] for another
+    /// schema's event set.
+    pub fn events(&self) -> Subscription<AnyEvent> {
+        self.events_as()
     }
 
     /// A stream of the events named `names` (wire names, such as
     /// `qmp_types::events::Stop::NAME`) the server sends from now on.
-    pub fn events_named<E: EventSet, S: Into<String>>(
+    pub fn events_named<S: Into<String>>(
+        &self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Subscription<AnyEvent> {
+        self.events_named_as(names)
+    }
+
+    /// [`Client::events`], decoded as `E`: the event set of another
+    /// schema's bindings.
+    pub fn events_as<E: EventSet>(&self) -> Subscription<E> {
+        Subscription::new(self.inner.shared.subscribe(None))
+    }
+
+    /// [`Client::events_named`], decoded as `E`.
+    pub fn events_named_as<E: EventSet, S: Into<String>>(
         &self,
         names: impl IntoIterator<Item = S>,
     ) -> Subscription<E> {
@@ -393,94 +526,9 @@ impl Client<Operational, OutOfBand> {
     /// even while earlier in-band commands are still in progress, and its
     /// answer may overtake theirs (answers are matched by id).
     ///
-    /// Only for commands that allow it: a command whose
-    /// [`Command::ALLOW_OOB`] is `false` fails to build (the check is a
-    /// constant evaluated when the call is compiled to code, so `cargo
-    /// check` alone may not report it).
-    pub fn execute_oob<'a, C: Command + AllowedIn<Operational> + 'a>(
-        &'a self,
-        command: C,
-    ) -> impl Future<Output = Result<C::Returns, Error>> + 'a {
-        // In a plain function, not the async body, so that the check runs
-        // wherever the call is compiled.
-        const {
-            assert!(
-                C::ALLOW_OOB,
-                "this command does not allow out-of-band execution: use `execute`"
-            )
-        };
-        let timeout = self.timeout;
-        async move { self.typed(&command, true, timeout).await }
-    }
-}
-
-/// An answer's `return` value (JSON text) decoded as `T`; the text is
-/// checked here, not by the reader.
-fn decode<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
-    serde_json::from_str(json).map_err(|e| Error::malformed(e, json.as_bytes()))
-}
-
-/// The request line `{"execute":NAME,"arguments":ARGS,"id":ID}` (or
-/// `exec-oob`), with `arguments` left out when empty: QEMU reads its
-/// monitor a byte at a time, so every byte saved is a turn of its main
-/// loop saved.
-fn encode<A: Serialize + ?Sized>(
-    name: &str,
-    oob: bool,
-    arguments: &A,
-    id: u64,
-) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::with_capacity(64 + name.len());
-    bytes.extend_from_slice(if oob {
-        b"{\"exec-oob\":"
-    } else {
-        b"{\"execute\":"
-    });
-    serde_json::to_writer(&mut bytes, name).map_err(Error::Encode)?;
-    let before = bytes.len();
-    bytes.extend_from_slice(b",\"arguments\":");
-    let start = bytes.len();
-    serde_json::to_writer(&mut bytes, arguments).map_err(Error::Encode)?;
-    if matches!(&bytes[start..], b"{}" | b"null") {
-        bytes.truncate(before);
-    }
-    bytes.extend_from_slice(b",\"id\":");
-    let mut digits = [0u8; 20];
-    bytes.extend_from_slice(format_id(id, &mut digits));
-    bytes.extend_from_slice(b"}\n");
-    Ok(bytes)
-}
-
-/// `id` in decimal, written into `buffer`.
-fn format_id(mut id: u64, buffer: &mut [u8; 20]) -> &[u8] {
-    let mut start = buffer.len();
-    loop {
-        start -= 1;
-        buffer[start] = b'0' + (id % 10) as u8;
-        id /= 10;
-        if id == 0 {
-            return &buffer[start..];
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn requests_are_short() {
-        let line = encode("query-version", false, &commands::QueryVersion {}, 0).unwrap();
-        assert_eq!(line, b"{\"execute\":\"query-version\",\"id\":0}\n");
-        let line = encode("x", true, &serde_json::json!({"a": 1}), 12345).unwrap();
-        assert_eq!(
-            line,
-            b"{\"exec-oob\":\"x\",\"arguments\":{\"a\":1},\"id\":12345}\n"
-        );
-        let line = encode("x", false, &Value::Null, u64::MAX).unwrap();
-        assert_eq!(
-            line,
-            format!("{{\"execute\":\"x\",\"id\":{}}}\n", u64::MAX).as_bytes()
-        );
+    /// Only for commands whose schema definition allows it
+    /// ([`OobCommand`]): any other does not compile.
+    pub fn execute_oob<C: OperationalCommand + OobCommand>(&self, command: C) -> Execute<'_, C> {
+        Execute::new(&self.inner, command, true, self.timeout)
     }
 }

@@ -14,11 +14,11 @@
 //! - once the reader stops, `closed` is set and every pending call gets
 //!   [`Error::Disconnected`]; later calls fail at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use qmp_types::wire::ErrorBody;
+use qmp_types::wire::{self, ErrorBody};
 use qmp_types::Timestamp;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -26,7 +26,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, trace, warn};
 
-use crate::{envelope, Error};
+use crate::Error;
 
 /// What a waiting call receives: the `return` value's JSON text (checked
 /// when the call decodes it), or an error.
@@ -52,8 +52,12 @@ pub(crate) enum Notice {
         bytes: Vec<u8>,
     },
     /// An error answer without an id (QEMU's reply to input it could not
-    /// parse as a request).
+    /// parse as a request) while no in-band call waited.
     UnmatchedError(ErrorBody),
+    /// A message over the size limit that no call could take.
+    TooLarge {
+        limit: usize,
+    },
 }
 
 impl Notice {
@@ -65,6 +69,7 @@ impl Notice {
                 class: body.class.clone(),
                 desc: body.desc.clone(),
             }),
+            Notice::TooLarge { limit } => Some(Error::TooLarge { limit: *limit }),
         }
     }
 }
@@ -99,12 +104,20 @@ struct State {
     /// The next registration's ticket.
     tickets: u64,
     subscribers: Vec<Subscriber>,
+    /// Ids of in-band requests in the order they were written, until
+    /// answered: QEMU answers in-band requests in order, so an answer
+    /// that cannot name its request (an error without an id) is the
+    /// first one's.
+    in_band: VecDeque<u64>,
     closed: bool,
 }
 
 impl State {
     fn release(&mut self, id: u64) {
         self.free.push(id);
+        if let Some(at) = self.in_band.iter().position(|i| *i == id) {
+            self.in_band.remove(at);
+        }
     }
 }
 
@@ -189,6 +202,21 @@ impl Shared {
         }
     }
 
+    /// Request `id`, in band, was just accepted for writing (called in
+    /// the order requests reach the wire).
+    pub(crate) fn sent_in_band(&self, id: u64) {
+        let mut state = self.lock();
+        if state.pending.contains_key(&id) {
+            state.in_band.push_back(id);
+        }
+    }
+
+    /// The in-band request an answer without an id belongs to: the oldest
+    /// unanswered one.
+    fn oldest_in_band(&self) -> Option<u64> {
+        self.lock().in_band.front().copied()
+    }
+
     /// A new subscriber for events (all of them, or those named).
     pub(crate) fn subscribe(
         &self,
@@ -226,6 +254,10 @@ impl Shared {
         drop(subscribers);
     }
 
+    fn is_pending(&self, id: u64) -> bool {
+        self.lock().pending.contains_key(&id)
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
     }
@@ -246,7 +278,17 @@ impl Shared {
                 }
             }
             Some(Slot::Abandoned) => debug!(id, "answer discarded: the call was cancelled"),
-            None => debug!(id, "answer discarded: no call waits for this id"),
+            // Not one of ours (ids of commands answered only on failure
+            // are in a range of their own, whose answers are expected to
+            // be discarded).
+            None if id >= UNANSWERED_IDS => debug!(id, "answer to an unanswered command discarded"),
+            None => {
+                warn!(id, "an answer with an id this client never sent");
+                self.notify(Notice::Malformed {
+                    reason: format!("an answer with id {id}, which this client never sent or already had answered"),
+                    bytes: Vec::new(),
+                });
+            }
         }
     }
 
@@ -268,26 +310,138 @@ impl Shared {
     }
 }
 
+/// What one read of a line found.
+pub(crate) enum Line {
+    /// A whole line is in the buffer (without its newline at end of file).
+    Whole,
+    /// The line was longer than the limit and was skipped to its end: its
+    /// first and last bytes are kept to say what it was.
+    TooLong { head: Vec<u8>, tail: Vec<u8> },
+    /// End of stream, nothing read.
+    End,
+}
+
+/// How many bytes of an overlong line's end are kept: enough for the
+/// `"id": N}` a QEMU answer ends with.
+const TAIL: usize = 64;
+
+/// Reads one line into `line`, holding at most `limit` bytes of it.
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Line> {
+    let mut skipped: Option<(Vec<u8>, Vec<u8>)> = None;
+    loop {
+        let buffer = reader.fill_buf().await?;
+        if buffer.is_empty() {
+            return Ok(match skipped {
+                Some((head, tail)) => Line::TooLong { head, tail },
+                None if line.is_empty() => Line::End,
+                None => Line::Whole,
+            });
+        }
+        let (chunk, done) = match memchr::memchr(b'\n', buffer) {
+            Some(at) => (&buffer[..=at], true),
+            None => (buffer, false),
+        };
+        let used = chunk.len();
+        match &mut skipped {
+            None if line.len() + chunk.len() <= limit => line.extend_from_slice(chunk),
+            None => {
+                let mut head = std::mem::take(line);
+                head.extend_from_slice(&chunk[..chunk.len().min(crate::error::MALFORMED_EXCERPT)]);
+                head.truncate(crate::error::MALFORMED_EXCERPT);
+                let tail = chunk[chunk.len().saturating_sub(TAIL)..].to_vec();
+                skipped = Some((head, tail));
+            }
+            Some((_, tail)) => {
+                tail.extend_from_slice(&chunk[chunk.len().saturating_sub(TAIL)..]);
+                let excess = tail.len().saturating_sub(TAIL);
+                tail.drain(..excess);
+            }
+        }
+        reader.consume(used);
+        if done {
+            return Ok(match skipped {
+                Some((head, tail)) => Line::TooLong { head, tail },
+                None => Line::Whole,
+            });
+        }
+    }
+}
+
 /// The reader task: reads lines until end of file or an I/O error, routes
 /// each, then closes the connection.
-pub(crate) async fn read_loop<R: AsyncBufRead + Unpin>(mut reader: R, shared: Arc<Shared>) {
+pub(crate) async fn read_loop<R: AsyncBufRead + Unpin>(
+    mut reader: R,
+    shared: Arc<Shared>,
+    limit: usize,
+) {
     let mut line = Vec::with_capacity(4096);
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) => {
+        match read_line(&mut reader, &mut line, limit).await {
+            Ok(Line::End) => {
                 debug!("end of stream from the server");
                 break;
             }
-            Ok(_) => route(&shared, &line),
+            Ok(Line::Whole) => route(&shared, &line),
+            Ok(Line::TooLong { head, tail }) => too_long(&shared, limit, &head, &tail),
             Err(error) => {
                 warn!(%error, "reading from the server failed");
                 break;
             }
         }
+        if line.capacity() > KEEP_CAPACITY {
+            line = Vec::with_capacity(4096);
+        }
     }
     shared.close();
 }
+
+/// Above this, the line buffer is given back after a large message rather
+/// than kept for the connection's lifetime.
+const KEEP_CAPACITY: usize = 1 << 20;
+
+/// A message over the size limit, skipped: its call fails with
+/// [`Error::TooLarge`], found by the id at its end, or, failing that, as
+/// an answer without an id; an event that large is reported to the
+/// subscribers.
+fn too_long(shared: &Shared, limit: usize, head: &[u8], tail: &[u8]) {
+    warn!(
+        limit,
+        "message from the server over the size limit, skipped"
+    );
+    let error = || Error::TooLarge { limit };
+    if let Some(id) = trailing_id(tail) {
+        if shared.is_pending(id) {
+            return shared.answer(id, Err(error()));
+        }
+    }
+    let looks_like_event = memchr::memmem::find(head, b"\"event\"").is_some()
+        && memchr::memmem::find(head, b"\"return\"").is_none();
+    if !looks_like_event {
+        if let Some(id) = shared.oldest_in_band() {
+            return shared.answer(id, Err(error()));
+        }
+    }
+    shared.notify(Notice::TooLarge { limit });
+}
+
+/// The id a message ends with (`..., "id": 12}`), as QEMU writes answers.
+fn trailing_id(tail: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(tail).ok()?.trim_end();
+    let text = text.strip_suffix('}')?.trim_end();
+    let digits = text.len() - text.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let (before, id) = text.split_at(digits);
+    let before = before.trim_end().strip_suffix(':')?.trim_end();
+    before.strip_suffix("\"id\"")?;
+    id.parse().ok()
+}
+
+/// The members of a server's message that routing reads.
+const MEMBERS: [&str; 6] = ["return", "error", "event", "data", "timestamp", "id"];
 
 fn route(shared: &Shared, line: &[u8]) {
     let text = trim(line);
@@ -296,18 +450,18 @@ fn route(shared: &Shared, line: &[u8]) {
     }
     trace!(message = %String::from_utf8_lossy(text), "received");
     let message = match std::str::from_utf8(text) {
-        Ok(text) => envelope::split(text),
+        Ok(text) => wire::split(text, &MEMBERS),
         Err(error) => Err(error.to_string()),
     };
-    let message = match message {
-        Ok(message) => message,
+    let [ret, error, event, data, timestamp, id] = match message {
+        Ok(message) => message.values,
         Err(error) => return malformed(shared, &error, text),
     };
-    if let Some(id) = message.id {
+    if let Some(id) = id {
         let Ok(id) = id.parse::<u64>() else {
             return malformed(shared, "an answer with an id this client never sent", text);
         };
-        let answer = match (message.ret, message.error) {
+        let answer = match (ret, error) {
             (Some(ret), None) => {
                 debug!(id, bytes = text.len(), "answer: return");
                 Ok(Box::from(ret))
@@ -329,7 +483,7 @@ fn route(shared: &Shared, line: &[u8]) {
         };
         return shared.answer(id, answer);
     }
-    if let Some(name) = message.event {
+    if let Some(name) = event {
         let name = match decode::<String>(name) {
             Ok(name) => name,
             Err(error) => return malformed(shared, &error.to_string(), text),
@@ -338,11 +492,11 @@ fn route(shared: &Shared, line: &[u8]) {
         if !shared.has_subscribers() {
             return;
         }
-        let data = match message.data.map(decode::<Value>).transpose() {
+        let data = match data.map(decode::<Value>).transpose() {
             Ok(data) => data.unwrap_or(Value::Null),
             Err(error) => return malformed(shared, &error.to_string(), text),
         };
-        let timestamp = match message.timestamp.map(decode::<Timestamp>) {
+        let timestamp = match timestamp.map(decode::<Timestamp>) {
             Some(Ok(timestamp)) => timestamp,
             Some(Err(error)) => return malformed(shared, &error.to_string(), text),
             None => return malformed(shared, "an event without a timestamp", text),
@@ -353,12 +507,22 @@ fn route(shared: &Shared, line: &[u8]) {
             timestamp,
         }));
     }
-    if let Some(error) = message.error {
+    if let Some(error) = error {
         let error = match decode::<ErrorBody>(error) {
             Ok(error) => error,
             Err(error) => return malformed(shared, &error.to_string(), text),
         };
-        warn!(class = %error.class, desc = %error.desc, "error answer without an id");
+        if let Some(id) = shared.oldest_in_band() {
+            debug!(id, class = %error.class, desc = %error.desc, "error without an id: the oldest in-band call's");
+            return shared.answer(
+                id,
+                Err(Error::Server {
+                    class: error.class,
+                    desc: error.desc,
+                }),
+            );
+        }
+        warn!(class = %error.class, desc = %error.desc, "error answer without an id, and no call waits");
         return shared.notify(Notice::UnmatchedError(error));
     }
     malformed(shared, "neither an answer with an id nor an event", text)

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use qmp_types::types::QMPCapability;
-use qmp_types::wire::ErrorClass;
+use qmp_types::wire::{ErrorClass, RequestError};
 
 /// How many bytes of a malformed message an [`Error::Malformed`] keeps.
 pub const MALFORMED_EXCERPT: usize = 512;
@@ -52,9 +52,21 @@ pub enum Error {
         /// The capabilities the greeting offered.
         offered: Vec<QMPCapability>,
     },
-    /// A command's arguments could not be serialized.
-    #[error("cannot encode the request: {0}")]
-    Encode(#[source] serde_json::Error),
+    /// The request could not be sent: its arguments could not be
+    /// serialized, or it breaks a limit of QEMU's parser (which would
+    /// answer it with an error that names no request). Nothing was sent.
+    #[error("{0}")]
+    Request(#[from] RequestError),
+    /// The server's message was larger than the client's limit
+    /// ([`Connector::max_message_size`](crate::Connector::max_message_size)).
+    /// It was skipped without being held whole; the connection stays
+    /// usable. The call it answered gets this error; an event that large
+    /// is reported to the event subscribers.
+    #[error("message from the server larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl Error {

@@ -2,12 +2,13 @@
 //! wrapper on the same core.
 //!
 //! Commands, their answers and events are the typed bindings of
-//! [`qmp_types`] (re-exported as [`types`]); the protocol's modes are
-//! type parameters, so that a command sent in the wrong mode does not
-//! compile.
+//! [`qmp_types`] (re-exported, with its modules [`commands`], [`events`],
+//! [`types`], [`mode`] and [`wire`] at this crate's root); the protocol's
+//! modes are type parameters, so that a command sent in the wrong mode does
+//! not compile.
 //!
 //! ```no_run
-//! use qmp_client::{Client, types::commands::QueryVersion};
+//! use qmp_client::{Client, commands::QueryVersion};
 //!
 //! # async fn run() -> Result<(), qmp_client::Error> {
 //! let client = Client::connect_unix("/tmp/qmp.sock").await?;
@@ -20,10 +21,15 @@
 //! ```
 //!
 //! - [`Client`]: connect (Unix socket, TCP, a child's stdio, any byte
-//!   stream), [`negotiate`](Client::negotiate), [`execute`](Client::execute)
-//!   from any number of clones at once, [`execute_raw`](Client::execute_raw)
-//!   for commands outside the schema, out-of-band execution on a client
-//!   that negotiated `oob`;
+//!   stream), [`negotiate`](Client::negotiate) (or
+//!   [`negotiate_with`](Client::negotiate_with) a schema's own negotiation
+//!   command), [`execute`](Client::execute) from any number of clones at
+//!   once, [`execute_raw`](Client::execute_raw) for commands outside the
+//!   schema, out-of-band execution on a client that negotiated `oob`;
+//! - [`Connector`]: the settings of a connection (the largest message
+//!   accepted), and [`Connector::listen`], the safe way to reach a QEMU
+//!   this program starts;
+//! - [`Execute`] and [`Negotiate`]: the futures of a call;
 //! - [`Subscription`]: a typed event stream, one per subscriber;
 //! - [`blocking`]: the same client for code without an async runtime;
 //! - [`Error`]: the one error type.
@@ -33,17 +39,21 @@
 //! writer task writes what does queue up. Each command and answer is logged
 //! through `tracing` at debug level (the lines themselves at trace level).
 
+mod call;
 mod client;
 mod conn;
-mod envelope;
 mod error;
-mod events;
 mod outbox;
+mod subscription;
 
 pub mod blocking;
 
-pub use client::{Client, InBand, OobState, OutOfBand, ServerGreeting};
+pub use call::{Execute, Negotiate, NegotiateError};
+pub use client::{
+    Client, Connector, InBand, OobState, OutOfBand, ServerGreeting, DEFAULT_MAX_MESSAGE_SIZE,
+};
 pub use error::{Error, MALFORMED_EXCERPT};
-pub use events::{EventItem, Subscription};
-pub use qmp_types as types;
+pub use qmp_types;
 pub use qmp_types::mode::{Handshake, Operational};
+pub use qmp_types::{commands, events, mode, types, wire};
+pub use subscription::{EventItem, Subscription};

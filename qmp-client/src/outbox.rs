@@ -96,11 +96,17 @@ impl Outbox {
     }
 
     /// Accepts `line` whole: writes what the transport takes now if
-    /// nothing is queued, and queues the rest for the writer task.
-    pub(crate) fn send(&self, line: &[u8]) -> Result<(), Error> {
+    /// nothing is queued, and queues the rest for the writer task. An
+    /// in-band request's id is recorded in wire order
+    /// ([`Shared::sent_in_band`]).
+    pub(crate) fn send(&self, line: &[u8], in_band: Option<u64>) -> Result<(), Error> {
         let mut queue = self.lock();
         if queue.failed {
             return Err(Error::Disconnected);
+        }
+        // Under the queue's lock, so that the order is the wire's.
+        if let Some(id) = in_band {
+            self.shared.sent_in_band(id);
         }
         let mut done = 0;
         if queue.idle() {

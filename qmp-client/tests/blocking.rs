@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use common::{Kind, Qemu};
 use qmp_client::blocking::Client;
-use qmp_client::types::commands::QueryVersion;
-use qmp_client::types::events::AnyEvent;
-use qmp_client::types::EventSet;
+use qmp_client::commands::QueryVersion;
+use qmp_client::qmp_types::EventSet;
 use qmp_client::Error;
 use serde_json::json;
 
@@ -23,7 +22,7 @@ fn the_blocking_client_runs_commands_and_reads_events() {
     let client = client.negotiate(&[]).unwrap();
     assert_eq!(client.execute(QueryVersion {}).unwrap(), greeting.version);
 
-    let mut events = client.events::<AnyEvent>();
+    let mut events = client.events();
     assert!(matches!(
         events.recv_timeout(Duration::from_millis(10)),
         Err(Error::Timeout(_))

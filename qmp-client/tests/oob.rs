@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{Kind, Qemu, HANG_GUARD};
-use qmp_client::types::commands::QueryCommands;
-use qmp_client::types::mode::{AllowedIn, Modes, Operational};
-use qmp_client::types::wire::ErrorClass;
-use qmp_client::types::{Command, Empty};
+use qmp_client::commands::QueryCommands;
+use qmp_client::mode::{Modes, OobCommand, OperationalCommand};
+use qmp_client::qmp_types::{Command, Empty};
+use qmp_client::wire::ErrorClass;
 use qmp_client::Error;
 
 /// `migrate-pause`, which QEMU allows out of band (written by hand so the
@@ -26,7 +26,8 @@ impl Command for MigratePause {
     type Returns = Empty;
 }
 
-impl AllowedIn<Operational> for MigratePause {}
+impl OperationalCommand for MigratePause {}
+impl OobCommand for MigratePause {}
 
 #[tokio::test]
 async fn exec_oob_answers_are_matched_by_id_even_when_they_overtake() {

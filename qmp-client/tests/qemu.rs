@@ -6,22 +6,22 @@ mod common;
 use std::time::Duration;
 
 use common::{Kind, Qemu, BOTH, HANG_GUARD};
-use qmp_client::types::commands::{self, QueryCommands, QueryVersion};
-use qmp_client::types::events::{self, AnyEvent};
-use qmp_client::types::types::{JobStatus, QMPCapability, RunState, ShutdownCause};
-use qmp_client::types::wire::ErrorClass;
-use qmp_client::types::Event;
+use qmp_client::commands::{self, QueryCommands, QueryVersion};
+use qmp_client::events::{self, AnyEvent};
+use qmp_client::qmp_types::Event;
+use qmp_client::types::{JobStatus, QMPCapability, RunState, ShutdownCause};
+use qmp_client::wire::ErrorClass;
 use qmp_client::{Client, Error, Operational};
 use serde_json::{json, Value};
 
 /// An event set that keeps every event raw: subscriptions are generic over
 /// the set, so a program can bring its own.
 #[derive(Debug)]
-struct Raw(qmp_client::types::RawEvent);
+struct Raw(qmp_client::qmp_types::RawEvent);
 
-impl qmp_client::types::EventSet for Raw {
+impl qmp_client::qmp_types::EventSet for Raw {
     fn decode(name: &str, data: Value) -> Result<Self, serde_json::Error> {
-        Ok(Raw(qmp_client::types::RawEvent {
+        Ok(Raw(qmp_client::qmp_types::RawEvent {
             name: name.to_owned(),
             data,
         }))
@@ -77,24 +77,57 @@ async fn handshake_then_operational_and_the_greeting_matches_query_version() {
 }
 
 #[tokio::test]
-async fn a_capability_not_offered_is_refused_before_anything_is_sent() {
+async fn a_capability_not_offered_is_refused_and_the_handshake_client_comes_back() {
     let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
         return;
     };
     let client = qemu.connect().await;
     let asked = QMPCapability::Unrecognized("no-such-capability".into());
-    match guard(client.negotiate(std::slice::from_ref(&asked))).await {
-        Err(Error::CapabilityNotOffered {
+    let failed = guard(client.negotiate(std::slice::from_ref(&asked)))
+        .await
+        .expect_err("the capability is not offered");
+    let (client, error) = failed.into_parts();
+    match error {
+        Error::CapabilityNotOffered {
             capability,
             offered,
-        }) => {
+        } => {
             assert_eq!(capability, asked);
             assert!(offered.contains(&QMPCapability::Oob));
         }
         other => panic!("expected CapabilityNotOffered, got {other:?}"),
     }
-    // Nothing was sent: a new connection negotiates as usual.
-    let client = operational(&qemu).await;
+    // Nothing was sent: the same connection negotiates as usual.
+    let client = guard(client.negotiate(&[])).await.unwrap();
+    guard(client.execute(QueryVersion {})).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_negotiation_the_server_refuses_gives_the_handshake_client_back() {
+    let Some(qemu) = Qemu::start(Kind::StorageDaemon) else {
+        return;
+    };
+    let client = qemu.connect().await;
+    // QEMU refuses to enable a capability it does not know: the
+    // negotiation command itself fails, on the server.
+    let bad = commands::QmpCapabilities {
+        enable: Some(vec![QMPCapability::Unrecognized("bogus".into())]),
+    };
+    let failed = guard(client.negotiate_with(bad))
+        .await
+        .expect_err("QEMU refuses an unknown capability");
+    assert_eq!(
+        failed.error().class(),
+        Some(&ErrorClass::GenericError),
+        "{failed}"
+    );
+    let client = guard(
+        failed
+            .into_client()
+            .negotiate_with(commands::QmpCapabilities::default()),
+    )
+    .await
+    .unwrap();
     guard(client.execute(QueryVersion {})).await.unwrap();
 }
 
@@ -192,8 +225,8 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
         return;
     };
     let client = operational(&qemu).await;
-    let mut all = client.events::<AnyEvent>();
-    let mut named = client.events_named::<AnyEvent, _>([events::Resume::NAME]);
+    let mut all = client.events();
+    let mut named = client.events_named([events::Resume::NAME]);
     let status = guard(client.execute(commands::QueryStatus {}))
         .await
         .unwrap();
@@ -237,9 +270,9 @@ async fn a_block_job_on_the_storage_daemon_reports_typed_job_status_changes() {
         return;
     };
     let client = operational(&qemu).await;
-    let mut jobs = client.events_named::<AnyEvent, _>([events::JobStatusChange::NAME]);
+    let mut jobs = client.events_named([events::JobStatusChange::NAME]);
     // Every event, kept raw by an event set of the test's own.
-    let mut raw = client.events::<Raw>();
+    let mut raw = client.events_as::<Raw>();
     for node in ["src", "dst"] {
         let args = json!({"driver": "null-co", "node-name": node, "size": 4 << 20});
         guard(client.execute_raw("blockdev-add", args))
@@ -281,7 +314,7 @@ async fn killing_qemu_fails_every_pending_call_with_disconnected() {
             return;
         };
         let client = operational(&qemu).await;
-        let mut events = client.events::<AnyEvent>();
+        let mut events = client.events();
         // Frozen, the server answers nothing: these calls stay pending.
         qemu.signal("STOP");
         let calls: Vec<_> = (0..16)

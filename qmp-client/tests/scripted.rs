@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use qmp_client::types::commands::QueryVersion;
-use qmp_client::types::events::AnyEvent;
-use qmp_client::{Client, Error, Operational};
+use qmp_client::commands::QueryVersion;
+use qmp_client::events::AnyEvent;
+use qmp_client::wire::RequestError;
+use qmp_client::{Client, Connector, Error, Operational};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, Lines};
 
@@ -61,7 +62,7 @@ async fn connected() -> (Client<Operational>, Server) {
 /// `query-version` on a task of its own, for the server to answer.
 fn query_version(
     client: &Client<Operational>,
-) -> tokio::task::JoinHandle<Result<qmp_client::types::types::VersionInfo, Error>> {
+) -> tokio::task::JoinHandle<Result<qmp_client::types::VersionInfo, Error>> {
     let client = client.clone();
     tokio::spawn(async move { client.execute(QueryVersion {}).await })
 }
@@ -76,12 +77,21 @@ async fn negotiated(
     server: (ReadEnd, WriteEnd),
     client: (ReadEnd, WriteEnd),
 ) -> (Client<Operational>, Server) {
+    negotiated_with(Connector::new(), server, client).await
+}
+
+/// [`negotiated`], the client connected by `connector`.
+async fn negotiated_with(
+    connector: Connector,
+    server: (ReadEnd, WriteEnd),
+    client: (ReadEnd, WriteEnd),
+) -> (Client<Operational>, Server) {
     let mut server = Server {
         lines: BufReader::new(server.0).lines(),
         write: server.1,
     };
     server.send(GREETING).await;
-    let client = Client::connect_io(client.0, client.1).await.unwrap();
+    let client = connector.io(client.0, client.1).await.unwrap();
     let negotiate = tokio::spawn(client.negotiate(&[]));
     let request = server.request().await;
     assert_eq!(request["execute"], "qmp_capabilities");
@@ -92,14 +102,12 @@ async fn negotiated(
 #[tokio::test]
 async fn malformed_lines_are_typed_errors_and_the_connection_goes_on() {
     let (client, mut server) = connected().await;
-    let mut events = client.events::<AnyEvent>();
+    let mut events = client.events();
     let call = query_version(&client);
     let request = server.request().await;
     server.send("this is not JSON").await;
     server.send(r#"{"return": {}, "id": "not ours"}"#).await;
-    server
-        .send(r#"{"error": {"class": "GenericError", "desc": "JSON parse error"}}"#)
-        .await;
+    server.send(r#"{"return": {}, "id": 999}"#).await;
     server.send(r#"{"neither": true}"#).await;
     server
         .send(r#"{"event": "SOMETHING_NEW", "data": {"x": 1}, "timestamp": {"seconds": 1, "microseconds": 2}}"#)
@@ -122,10 +130,7 @@ async fn malformed_lines_are_typed_errors_and_the_connection_goes_on() {
     }
     assert!(matches!(next(), Err(Error::Malformed { .. })));
     match next() {
-        Err(Error::Server { class, desc }) => {
-            assert_eq!(class.as_str(), "GenericError");
-            assert_eq!(desc, "JSON parse error");
-        }
+        Err(Error::Malformed { reason, .. }) => assert!(reason.contains("999"), "{reason}"),
         other => panic!("{other:?}"),
     }
     assert!(matches!(next(), Err(Error::Malformed { .. })));
@@ -178,7 +183,7 @@ async fn an_answer_that_does_not_decode_fails_only_its_call() {
 #[tokio::test]
 async fn a_closed_pipe_ends_streams_and_fails_calls() {
     let (client, mut server) = connected().await;
-    let mut events = client.events::<AnyEvent>();
+    let mut events = client.events();
     let call = query_version(&client);
     server.request().await;
     drop(server);
@@ -321,4 +326,115 @@ async fn a_failed_write_closes_the_connection_and_fails_pending_calls() {
     assert!(client.is_closed());
     let result = client.execute(QueryVersion {}).await;
     assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
+}
+
+#[tokio::test]
+async fn an_error_without_an_id_fails_the_oldest_in_band_call() {
+    let (client, mut server) = connected().await;
+    let mut events = client.events();
+    let first = query_version(&client);
+    let first_request = server.request().await;
+    let second = query_version(&client);
+    let second_request = server.request().await;
+    // QEMU answers in-band requests in order, and a request it cannot
+    // parse without an id: the error is the first call's.
+    server
+        .send(r#"{"error": {"class": "GenericError", "desc": "JSON parse error, stray '}'"}}"#)
+        .await;
+    server.answer(&second_request["id"], VERSION).await;
+    match joined(first).await {
+        Err(Error::Server { class, desc }) => {
+            assert_eq!(class.as_str(), "GenericError");
+            assert_eq!(desc, "JSON parse error, stray '}'");
+        }
+        other => panic!("expected the server's error, got {other:?}"),
+    }
+    joined(second).await.unwrap();
+    assert_ne!(first_request["id"], second_request["id"]);
+
+    // With no call waiting, it reaches the event subscribers.
+    server
+        .send(r#"{"error": {"class": "GenericError", "desc": "nobody's"}}"#)
+        .await;
+    let call = query_version(&client);
+    let request = server.request().await;
+    server.answer(&request["id"], VERSION).await;
+    joined(call).await.unwrap();
+    match events.try_next() {
+        Some(Err(Error::Server { desc, .. })) => assert_eq!(desc, "nobody's"),
+        other => panic!("expected the error on the event stream, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_request_too_deep_for_qemu_fails_at_once_and_nothing_is_sent() {
+    let (client, mut server) = connected().await;
+    let deep = (0..1100).fold(json!(0), |inner, _| json!([inner]));
+    match client.execute_raw("x-deep", json!({ "value": deep })).await {
+        Err(Error::Request(RequestError::TooDeep { depth, limit })) => {
+            assert_eq!(limit, 1024);
+            assert_eq!(depth, 1102);
+        }
+        other => panic!("expected TooDeep, got {other:?}"),
+    }
+    // The next request on the wire is the next call's.
+    let call = query_version(&client);
+    let request = server.request().await;
+    assert_eq!(request["execute"], "query-version");
+    server.answer(&request["id"], VERSION).await;
+    joined(call).await.unwrap();
+}
+
+#[tokio::test]
+async fn messages_over_the_size_limit_fail_their_call_and_the_connection_goes_on() {
+    const LIMIT: usize = 4096;
+    let (client_end, server_end) = tokio::io::duplex(1 << 16);
+    let (read, write) = tokio::io::split(server_end);
+    let (client_read, client_write) = tokio::io::split(client_end);
+    let (client, mut server) = negotiated_with(
+        Connector::new().max_message_size(LIMIT),
+        (Box::new(read), Box::new(write)),
+        (Box::new(client_read), Box::new(client_write)),
+    )
+    .await;
+    let mut events = client.events();
+    let big = format!(r#""{}""#, "x".repeat(100 * LIMIT));
+
+    // An answer with its id at the end, as QEMU writes them.
+    let call = query_version(&client);
+    let request = server.request().await;
+    server.answer(&request["id"], &big).await;
+    assert!(matches!(
+        joined(call).await,
+        Err(Error::TooLarge { limit: LIMIT })
+    ));
+
+    // An answer whose id cannot be found is the oldest in-band call's.
+    let call = query_version(&client);
+    let _request = server.request().await;
+    server
+        .send(&format!(r#"{{"id": 0, "return": {big}}}"#))
+        .await;
+    assert!(matches!(
+        joined(call).await,
+        Err(Error::TooLarge { limit: LIMIT })
+    ));
+
+    // An event that large is reported to the subscribers.
+    server
+        .send(&format!(r#"{{"event": "BIG", "data": {{"x": {big}}}, "timestamp": {{"seconds": 1, "microseconds": 2}}}}"#))
+        .await;
+
+    // And the connection goes on: a message just under the limit passes.
+    let call = query_version(&client);
+    let request = server.request().await;
+    let package = "p".repeat(LIMIT - 200);
+    let version =
+        format!(r#"{{"qemu": {{"micro": 2, "minor": 0, "major": 10}}, "package": "{package}"}}"#);
+    server.answer(&request["id"], &version).await;
+    assert_eq!(joined(call).await.unwrap().package, package);
+    match events.try_next() {
+        Some(Err(Error::TooLarge { limit })) => assert_eq!(limit, LIMIT),
+        other => panic!("expected TooLarge on the event stream, got {other:?}"),
+    }
 }

@@ -17,9 +17,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use common::{Qemu, BOTH, HANG_GUARD};
-use qmp_client::types::commands::{self, QueryCommands};
-use qmp_client::types::mode::AllowedIn;
-use qmp_client::types::Command;
+use qmp_client::commands::{self, QueryCommands};
+use qmp_client::mode::OperationalCommand;
+use qmp_client::qmp_types::Command;
 use qmp_client::{Client, Error, Operational};
 
 type Run =
@@ -27,7 +27,7 @@ type Run =
 
 /// Runs `C` with its default (all optional arguments absent) and decodes
 /// the answer into `C::Returns`.
-fn run<C: Command + AllowedIn<Operational> + Default + Send + 'static>(
+fn run<C: OperationalCommand + Default + Send + 'static>(
     client: &Client<Operational>,
 ) -> Pin<Box<dyn Future<Output = Result<(), Error>> + '_>> {
     Box::pin(async move { client.execute(C::default()).await.map(drop) })

@@ -4,7 +4,7 @@
 //! // build.rs, in `fn main`:
 //! qmp_codegen::Builder::new()
 //!     .schema("qapi/my-fork.json")
-//!     .handshake_command("qmp_switch_mode")
+//!     .negotiation_command("qmp_switch_mode")
 //!     .generate()
 //!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
@@ -58,7 +58,7 @@ impl Builder {
     }
 
     /// The path generated code uses for the runtime crate (default
-    /// `::qmp_types`; for example `::qmp_client::types` when only the client
+    /// `::qmp_types`; for example `::qmp_client::qmp_types` when only the client
     /// is a dependency).
     pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
         self.config.runtime = path.into();
@@ -72,10 +72,12 @@ impl Builder {
         self
     }
 
-    /// Declares `name` a negotiation command: allowed only in handshake
-    /// mode, like `qmp_capabilities`.
-    pub fn handshake_command(&mut self, name: impl Into<String>) -> &mut Self {
-        self.command_modes(name, CommandModes::Handshake)
+    /// Declares `name` the command that ends capabilities negotiation, as
+    /// `qmp_capabilities` does in QEMU (the early specification's
+    /// `qmp_switch_mode`, say); the same as the `qmp-negotiation` feature
+    /// in the schema.
+    pub fn negotiation_command(&mut self, name: impl Into<String>) -> &mut Self {
+        self.command_modes(name, CommandModes::Negotiation)
     }
 
     /// Whether to print `cargo:rerun-if-changed` for every schema file

@@ -19,7 +19,8 @@ const EVENT_KEYS: &str = "name, crate";
 struct Attributes {
     name: Option<LitStr>,
     returns: Option<Type>,
-    modes: CommandModes,
+    /// As written; `None` follows the default rule by name.
+    modes: Option<CommandModes>,
     allow_oob: bool,
     krate: Path,
 }
@@ -28,7 +29,7 @@ fn parse_attributes(input: &DeriveInput, command: bool) -> syn::Result<Attribute
     let mut attributes = Attributes {
         name: None,
         returns: None,
-        modes: CommandModes::Operational,
+        modes: None,
         allow_oob: false,
         krate: syn::parse_quote!(::qmp_types),
     };
@@ -47,17 +48,7 @@ fn parse_attributes(input: &DeriveInput, command: bool) -> syn::Result<Attribute
                 "allow_oob" if command => attributes.allow_oob = true,
                 "mode" if command => {
                     let mode: Ident = meta.value()?.parse()?;
-                    attributes.modes = match mode.to_string().as_str() {
-                        "handshake" => CommandModes::Handshake,
-                        "operational" => CommandModes::Operational,
-                        "both" => CommandModes::Both,
-                        _ => {
-                            return Err(syn::Error::new_spanned(
-                                mode,
-                                "unknown mode: expected `handshake`, `operational` or `both`",
-                            ))
-                        }
-                    }
+                    attributes.modes = Some(parse_modes(&mode)?);
                 }
                 _ => {
                     return Err(meta.error(format!(
@@ -98,7 +89,7 @@ pub fn command(input: TokenStream) -> TokenStream {
             Attributes {
                 name: None,
                 returns: None,
-                modes: CommandModes::Both,
+                modes: None,
                 allow_oob: false,
                 krate: syn::parse_quote!(::qmp_types),
             },
@@ -119,24 +110,21 @@ pub fn command(input: TokenStream) -> TokenStream {
     let modes = if error.is_some() {
         CommandModes::Both
     } else {
-        attributes.modes
+        attributes
+            .modes
+            .unwrap_or_else(|| CommandModes::by_rule(&name.value(), |_| false))
     };
-    let modes_value = match modes {
-        CommandModes::Handshake => quote!(#krate::mode::Modes::Handshake),
-        CommandModes::Operational => quote!(#krate::mode::Modes::Operational),
-        CommandModes::Both => quote!(#krate::mode::Modes::Both),
-    };
+    let variant = Ident::new(modes.variant(), Span::call_site());
     let allow_oob = attributes.allow_oob;
-    let mode_impl = |mode: TokenStream| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_generics #krate::mode::AllowedIn<#krate::mode::#mode> for #ident #ty_generics #where_clause {}
-        }
-    };
-    let handshake = matches!(modes, CommandModes::Handshake | CommandModes::Both)
-        .then(|| mode_impl(quote!(Handshake)));
-    let operational = matches!(modes, CommandModes::Operational | CommandModes::Both)
-        .then(|| mode_impl(quote!(Operational)));
+    let markers = emit::mode_traits(modes, allow_oob)
+        .into_iter()
+        .map(|marker| {
+            let marker = Ident::new(marker, Span::call_site());
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics #krate::mode::#marker for #ident #ty_generics #where_clause {}
+            }
+        });
     let error = error.map(|e| e.to_compile_error());
     quote! {
         #error
@@ -144,13 +132,12 @@ pub fn command(input: TokenStream) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::Command for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
-            const MODES: #krate::mode::Modes = #modes_value;
+            const MODES: #krate::mode::Modes = #krate::mode::Modes::#variant;
             const ALLOW_OOB: bool = #allow_oob;
             type Returns = #returns;
         }
 
-        #handshake
-        #operational
+        #(#markers)*
     }
 }
 
@@ -190,20 +177,90 @@ pub fn event(input: TokenStream) -> TokenStream {
     }
 }
 
-/// `qapi_schema!("path")`: the bindings of a schema, read when the macro
-/// expands. A relative path is looked up in the crate's directory
-/// (`CARGO_MANIFEST_DIR`), then in `invoking_dir`, the directory of the
-/// source file that invokes the macro (as `include_str!` does).
-pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -> TokenStream {
-    let literal: LitStr = match syn::parse2(input) {
-        Ok(literal) => literal,
-        Err(error) => {
-            return syn::Error::new(
-                error.span(),
-                "expected the schema's path as a string literal",
-            )
-            .to_compile_error()
+/// What `qapi_schema!` was given: the schema's path, then options.
+struct SchemaInput {
+    path: LitStr,
+    config: Config,
+}
+
+/// The mode names `mode = ...` and `command_modes` accept.
+fn parse_modes(mode: &Ident) -> syn::Result<CommandModes> {
+    Ok(match mode.to_string().as_str() {
+        "handshake" => CommandModes::Handshake,
+        "negotiation" => CommandModes::Negotiation,
+        "operational" => CommandModes::Operational,
+        "both" => CommandModes::Both,
+        _ => {
+            return Err(syn::Error::new_spanned(
+                mode,
+                "unknown mode: expected `operational`, `negotiation`, `handshake` or `both`",
+            ))
         }
+    })
+}
+
+impl syn::parse::Parse for SchemaInput {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let path: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected the schema's path as a string literal")
+        })?;
+        let mut config = Config::default();
+        while !input.is_empty() {
+            input.parse::<syn::Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            match key.to_string().as_str() {
+                "runtime_path" => {
+                    let runtime: LitStr = input.parse()?;
+                    // Checked here so that a typo points at the option.
+                    runtime.parse::<Path>()?;
+                    config.runtime = runtime.value();
+                }
+                "command_modes" => {
+                    let list;
+                    syn::bracketed!(list in input);
+                    let entries = list.parse_terminated(
+                        |entry| {
+                            let name: LitStr = entry.parse()?;
+                            entry.parse::<syn::Token![=]>()?;
+                            let mode: Ident = entry.parse()?;
+                            Ok((name.value(), parse_modes(&mode)?))
+                        },
+                        syn::Token![,],
+                    )?;
+                    config.modes.extend(entries);
+                }
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        key,
+                        "unknown option: expected `runtime_path = \"...\"` or \
+                         `command_modes = [\"name\" = mode, ...]`",
+                    ))
+                }
+            }
+        }
+        Ok(SchemaInput { path, config })
+    }
+}
+
+/// `qapi_schema!("path", options...)`: the bindings of a schema, read
+/// when the macro expands. A relative path is looked up in the crate's
+/// directory (`CARGO_MANIFEST_DIR`), then in `invoking_dir`, the directory
+/// of the source file that invokes the macro (as `include_str!` does).
+///
+/// The options are the [`Builder`](crate::Builder)'s:
+/// `runtime_path = "::qmp_client::qmp_types"` and
+/// `command_modes = ["qmp_switch_mode" = negotiation, "x-debug" = both]`.
+pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -> TokenStream {
+    let SchemaInput {
+        path: literal,
+        config,
+    } = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
     };
     let base = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
     let mut path = std::path::Path::new(&base).join(literal.value());
@@ -221,7 +278,7 @@ pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -
             checked.render(&checked.diagnostics)
         ));
     };
-    let tokens = match emit::tokens(schema, &Config::default()) {
+    let tokens = match emit::tokens(schema, &config) {
         Ok(tokens) => tokens.inline_modules(),
         Err(errors) => {
             return fail(format!(

@@ -32,6 +32,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
+pub use emit::CommandModes;
 pub use summary::Summary;
 
 use diagnostic::{Diagnostic, Diagnostics};

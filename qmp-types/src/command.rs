@@ -9,8 +9,8 @@ use crate::mode::Modes;
 /// `arguments` object.
 ///
 /// Implemented by generated code and by `#[derive(Command)]`. Which modes it
-/// may run in is also expressed as types, by
-/// [`AllowedIn`](crate::mode::AllowedIn), so that misuse fails to compile;
+/// may run in is also expressed as types, by the marker traits of
+/// [`mode`](crate::mode), so that misuse fails to compile;
 /// [`Command::MODES`] is the same fact for run-time checks.
 pub trait Command: Serialize {
     /// The command's name on the wire (`query-status`).

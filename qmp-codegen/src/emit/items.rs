@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 
 use super::docs::item_attrs;
 use super::names::{camel, snake, type_name};
-use super::{CommandModes, Config, Namespace, Tokens, ANY_MODE_FEATURE, HANDSHAKE_FEATURE};
+use super::{mode_traits, CommandModes, Config, Namespace, Tokens};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     AlternateType, Body, Builtin, DefId, Definition, EnumType, JsonType, Member, Schema, TypeRef,
@@ -142,7 +142,7 @@ impl<'a> Emitter<'a> {
                 #[allow(unused_imports)]
                 use super::types;
                 #[allow(unused_imports)]
-                use #runtime::mode::{AllowedIn, Handshake, Operational};
+                use #runtime::mode::{HandshakeCommand, NegotiationCommand, OobCommand, OperationalCommand};
                 #(#commands)*
             },
             events: quote! {
@@ -694,15 +694,11 @@ impl<'a> Emitter<'a> {
         };
         let allow_oob = command.allow_oob;
         let modes = self.modes(def);
-        let modes_value = match modes {
-            CommandModes::Handshake => quote!(#runtime::mode::Modes::Handshake),
-            CommandModes::Operational => quote!(#runtime::mode::Modes::Operational),
-            CommandModes::Both => quote!(#runtime::mode::Modes::Both),
-        };
-        let handshake = matches!(modes, CommandModes::Handshake | CommandModes::Both)
-            .then(|| quote!(impl AllowedIn<Handshake> for #name {}));
-        let operational = matches!(modes, CommandModes::Operational | CommandModes::Both)
-            .then(|| quote!(impl AllowedIn<Operational> for #name {}));
+        let variant = format_ident!("{}", modes.variant());
+        let markers = mode_traits(modes, allow_oob).into_iter().map(|marker| {
+            let marker = format_ident!("{marker}");
+            quote!(impl #marker for #name {})
+        });
         let success = (!command.success_response).then(|| {
             quote!(
                 const SUCCESS_RESPONSE: bool = false;
@@ -713,13 +709,12 @@ impl<'a> Emitter<'a> {
 
             impl #runtime::Command for #name {
                 const NAME: &'static str = #wire;
-                const MODES: #runtime::mode::Modes = #modes_value;
+                const MODES: #runtime::mode::Modes = #runtime::mode::Modes::#variant;
                 const ALLOW_OOB: bool = #allow_oob;
                 #success
                 type Returns = #returns;
             }
-            #handshake
-            #operational
+            #(#markers)*
         }
     }
 
@@ -749,14 +744,9 @@ impl<'a> Emitter<'a> {
         if let Some((_, modes)) = self.config.modes.iter().find(|(n, _)| def.name == *n) {
             return *modes;
         }
-        let feature = |name: &str| def.features.iter().any(|f| f.name == name);
-        if feature(ANY_MODE_FEATURE) {
-            CommandModes::Both
-        } else if feature(HANDSHAKE_FEATURE) || def.name == "qmp_capabilities" {
-            CommandModes::Handshake
-        } else {
-            CommandModes::Operational
-        }
+        CommandModes::by_rule(&def.name, |feature| {
+            def.features.iter().any(|f| f.name == feature)
+        })
     }
 
     fn event(&mut self, id: DefId, def: &Definition, rust: &str) -> TokenStream {

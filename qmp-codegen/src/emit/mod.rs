@@ -33,21 +33,75 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Schema;
 use crate::source::Span;
 
-/// In which protocol modes a command may run.
+/// In which protocol modes a command may run, and whether it ends
+/// capabilities negotiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommandModes {
-    /// Capabilities negotiation only.
+    /// Capabilities negotiation only, which it leaves going on.
     Handshake,
+    /// Capabilities negotiation only, which it ends: the server switches
+    /// to operational mode (`qmp_capabilities`).
+    Negotiation,
     /// After negotiation only.
     Operational,
-    /// Either.
+    /// Either, changing neither.
     Both,
 }
 
-/// Feature that marks a command as a negotiation command (handshake only).
+impl CommandModes {
+    /// The mode rule, for a command that does not override it: one with
+    /// the [`ANY_MODE_FEATURE`] runs in both modes, one with the
+    /// [`NEGOTIATION_FEATURE`] (or named `qmp_capabilities`) ends
+    /// negotiation, one with the [`HANDSHAKE_FEATURE`] runs during it, and
+    /// every other command runs after it.
+    pub fn by_rule(name: &str, has_feature: impl Fn(&str) -> bool) -> CommandModes {
+        if has_feature(ANY_MODE_FEATURE) {
+            CommandModes::Both
+        } else if has_feature(NEGOTIATION_FEATURE) || name == "qmp_capabilities" {
+            CommandModes::Negotiation
+        } else if has_feature(HANDSHAKE_FEATURE) {
+            CommandModes::Handshake
+        } else {
+            CommandModes::Operational
+        }
+    }
+
+    /// The name of the runtime's `mode::Modes` variant.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            CommandModes::Handshake => "Handshake",
+            CommandModes::Negotiation => "Negotiation",
+            CommandModes::Operational => "Operational",
+            CommandModes::Both => "Both",
+        }
+    }
+}
+
+/// The marker traits of the runtime's `mode` module that a command with
+/// these modes implements; the one rule both the emitter and
+/// `#[derive(Command)]` follow.
+pub(crate) fn mode_traits(modes: CommandModes, allow_oob: bool) -> Vec<&'static str> {
+    let mut traits = match modes {
+        CommandModes::Handshake => vec!["HandshakeCommand"],
+        CommandModes::Negotiation => vec!["NegotiationCommand"],
+        CommandModes::Operational => vec!["OperationalCommand"],
+        CommandModes::Both => vec!["HandshakeCommand", "OperationalCommand"],
+    };
+    if allow_oob {
+        traits.push("OobCommand");
+    }
+    traits
+}
+
+/// Feature that marks the command that ends capabilities negotiation
+/// (the early specification's `qmp_switch_mode`; QEMU's
+/// `qmp_capabilities` needs no mark).
 ///
 /// QEMU's generator accepts any feature name, so a schema can say this
 /// without leaving QAPI.
+pub const NEGOTIATION_FEATURE: &str = "qmp-negotiation";
+/// Feature that marks a command that runs during capabilities
+/// negotiation without ending it.
 pub const HANDSHAKE_FEATURE: &str = "qmp-handshake";
 /// Feature that marks a command as allowed in both modes.
 pub const ANY_MODE_FEATURE: &str = "qmp-any-mode";
@@ -58,10 +112,8 @@ pub struct Config {
     /// The path of the runtime crate in generated code: `::qmp_types` for
     /// downstream crates, `crate` inside `qmp-types` itself.
     pub runtime: String,
-    /// Commands (by wire name) whose modes differ from the default rule:
-    /// `qmp_capabilities` (or a command with the `qmp-handshake` feature) is
-    /// handshake-only, one with the `qmp-any-mode` feature runs in both,
-    /// every other command is operational-only.
+    /// Commands (by wire name) whose modes differ from the rule of
+    /// [`CommandModes::by_rule`].
     pub modes: Vec<(String, CommandModes)>,
 }
 

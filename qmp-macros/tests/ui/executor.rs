@@ -2,23 +2,24 @@
 // commands exactly as the real client does.
 #[allow(dead_code)]
 mod executor {
-    use std::marker::PhantomData;
+    use qmp_types::mode::{HandshakeCommand, NegotiationCommand, OperationalCommand};
 
-    use qmp_types::mode::{AllowedIn, Handshake, Mode, Operational};
+    pub struct Handshaking;
+    pub struct Operating;
 
-    pub struct Client<M: Mode>(PhantomData<M>);
+    impl Handshaking {
+        pub fn connect() -> Self {
+            Handshaking
+        }
 
-    impl<M: Mode> Client<M> {
-        pub fn execute<C: AllowedIn<M>>(&self, _command: C) {}
+        pub fn execute<C: HandshakeCommand>(&self, _command: C) {}
+
+        pub fn negotiate<C: NegotiationCommand>(self, _command: C) -> Operating {
+            Operating
+        }
     }
 
-    impl Client<Handshake> {
-        pub fn connect() -> Self {
-            Client(PhantomData)
-        }
-
-        pub fn negotiate(self) -> Client<Operational> {
-            Client(PhantomData)
-        }
+    impl Operating {
+        pub fn execute<C: OperationalCommand>(&self, _command: C) {}
     }
 }

@@ -15,7 +15,7 @@
 use super::types;
 
 #[allow(unused_imports)]
-use crate::mode::{AllowedIn, Handshake, Operational};
+use crate::mode::{HandshakeCommand, NegotiationCommand, OobCommand, OperationalCommand};
 
 /// Leave capability negotiation and enter command mode.  A new
 /// connection accepts only this command until it has succeeded;
@@ -75,12 +75,12 @@ impl crate::support::DecodeMembers for QmpCapabilities {
 
 impl crate::Command for QmpCapabilities {
     const NAME: &'static str = "qmp_capabilities";
-    const MODES: crate::mode::Modes = crate::mode::Modes::Handshake;
+    const MODES: crate::mode::Modes = crate::mode::Modes::Negotiation;
     const ALLOW_OOB: bool = false;
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Handshake> for QmpCapabilities {}
+impl NegotiationCommand for QmpCapabilities {}
 /// Ask the server which release it is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVersion {}
@@ -118,7 +118,7 @@ impl crate::Command for QueryVersion {
     type Returns = types::VersionInfo;
 }
 
-impl AllowedIn<Operational> for QueryVersion {}
+impl OperationalCommand for QueryVersion {}
 /// List the commands that the server accepts in its current mode.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCommands {}
@@ -156,7 +156,7 @@ impl crate::Command for QueryCommands {
     type Returns = Vec<types::CommandInfo>;
 }
 
-impl AllowedIn<Operational> for QueryCommands {}
+impl OperationalCommand for QueryCommands {}
 /// Stop the server process.  The server answers first, then exits;
 /// a client sees the connection close right after the answer (and,
 /// from the system emulator, a SHUTDOWN event before it).
@@ -196,7 +196,7 @@ impl crate::Command for Quit {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Quit {}
+impl OperationalCommand for Quit {}
 /// Describe the QMP interface that the server offers: its commands,
 /// its events and all the types they use.  Clients use it to find out
 /// what the server supports, rather than testing the version.
@@ -236,7 +236,7 @@ impl crate::Command for QueryQmpSchema {
     type Returns = Vec<types::SchemaInfo>;
 }
 
-impl AllowedIn<Operational> for QueryQmpSchema {}
+impl OperationalCommand for QueryQmpSchema {}
 /// List the properties of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomList {
@@ -299,7 +299,7 @@ impl crate::Command for QomList {
     type Returns = Vec<types::ObjectPropertyInfo>;
 }
 
-impl AllowedIn<Operational> for QomList {}
+impl OperationalCommand for QomList {}
 /// Read a property of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomGet {
@@ -367,7 +367,7 @@ impl crate::Command for QomGet {
     type Returns = ::serde_json::Value;
 }
 
-impl AllowedIn<Operational> for QomGet {}
+impl OperationalCommand for QomGet {}
 /// Write a property of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QomSet {
@@ -441,7 +441,7 @@ impl crate::Command for QomSet {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for QomSet {}
+impl OperationalCommand for QomSet {}
 /// List QOM types.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QomListTypes {
@@ -509,7 +509,7 @@ impl crate::Command for QomListTypes {
     type Returns = Vec<types::ObjectTypeInfo>;
 }
 
-impl AllowedIn<Operational> for QomListTypes {}
+impl OperationalCommand for QomListTypes {}
 /// List the properties that objects of a type have.  Properties that
 /// an object only gets later, after it has been set up, are not
 /// listed.
@@ -572,7 +572,7 @@ impl crate::Command for QomListProperties {
     type Returns = Vec<types::ObjectPropertyInfo>;
 }
 
-impl AllowedIn<Operational> for QomListProperties {}
+impl OperationalCommand for QomListProperties {}
 /// Create an object of a user-creatable type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectAdd(pub types::ObjectOptions);
@@ -601,7 +601,7 @@ impl crate::Command for ObjectAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ObjectAdd {}
+impl OperationalCommand for ObjectAdd {}
 /// Delete an object that object-add or the command line created.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectDel {
@@ -662,7 +662,7 @@ impl crate::Command for ObjectDel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ObjectDel {}
+impl OperationalCommand for ObjectDel {}
 /// Cancel a job.  It stops its work, cleans up in the aborting state
 /// and ends without its result.
 #[derive(Clone, Debug, PartialEq)]
@@ -724,7 +724,7 @@ impl crate::Command for JobCancel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobCancel {}
+impl OperationalCommand for JobCancel {}
 /// Complete a job in the ready state, such as a mirror job, which then
 /// finishes its work (for a mirror, switches to the target).
 #[derive(Clone, Debug, PartialEq)]
@@ -786,7 +786,7 @@ impl crate::Command for JobComplete {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobComplete {}
+impl OperationalCommand for JobComplete {}
 /// Remove a concluded job, which then goes to the null state and is
 /// gone.  Only needed for jobs created with automatic dismissal turned
 /// off.
@@ -849,7 +849,7 @@ impl crate::Command for JobDismiss {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobDismiss {}
+impl OperationalCommand for JobDismiss {}
 /// Finalize a pending job, together with all jobs of its transaction:
 /// they make their changes to the block graph and conclude.  Only
 /// needed for jobs created with automatic finalization turned off.
@@ -912,7 +912,7 @@ impl crate::Command for JobFinalize {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobFinalize {}
+impl OperationalCommand for JobFinalize {}
 /// Pause a job.  The job stops at its next opportunity and stays
 /// paused until job-resume.
 #[derive(Clone, Debug, PartialEq)]
@@ -974,7 +974,7 @@ impl crate::Command for JobPause {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobPause {}
+impl OperationalCommand for JobPause {}
 /// Resume a job that job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobResume {
@@ -1035,7 +1035,7 @@ impl crate::Command for JobResume {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for JobResume {}
+impl OperationalCommand for JobResume {}
 /// List the background jobs, including those that have ended and not
 /// yet been dismissed.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1074,7 +1074,7 @@ impl crate::Command for QueryJobs {
     type Returns = Vec<types::JobInfo>;
 }
 
-impl AllowedIn<Operational> for QueryJobs {}
+impl OperationalCommand for QueryJobs {}
 /// Open a block node, together with any child nodes defined within
 /// its options.
 #[derive(Clone, Debug, PartialEq)]
@@ -1104,7 +1104,7 @@ impl crate::Command for BlockdevAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevAdd {}
+impl OperationalCommand for BlockdevAdd {}
 /// Reopen block nodes with new options, all at once: either every
 /// node gets its new options or none does.  Each entry describes a
 /// node that exists, named by its node name, and gives all of its
@@ -1169,7 +1169,7 @@ impl crate::Command for BlockdevReopen {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevReopen {}
+impl OperationalCommand for BlockdevReopen {}
 /// Close a block node that blockdev-add opened.  Nothing else may be
 /// using it.
 #[derive(Clone, Debug, PartialEq)]
@@ -1231,7 +1231,7 @@ impl crate::Command for BlockdevDel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevDel {}
+impl OperationalCommand for BlockdevDel {}
 /// Activate or inactivate block nodes.  An inactive node cannot be
 /// written to and keeps no cached metadata, so that another process
 /// can take its image over, as in migration.  The change applies to
@@ -1301,7 +1301,7 @@ impl crate::Command for BlockdevSetActive {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevSetActive {}
+impl OperationalCommand for BlockdevSetActive {}
 /// Change the size of a disk.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockResize {
@@ -1375,7 +1375,7 @@ impl crate::Command for BlockResize {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockResize {}
+impl OperationalCommand for BlockResize {}
 /// Change the backing file name recorded in an image of a backing
 /// chain.  Only the image's header changes; the nodes that are open
 /// stay as they are.
@@ -1456,7 +1456,7 @@ impl crate::Command for ChangeBackingFile {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ChangeBackingFile {}
+impl OperationalCommand for ChangeBackingFile {}
 /// Add a child to a block node or remove one from it, while the node
 /// is in use; only quorum nodes support this.  Give either `child` or
 /// `node`.
@@ -1533,7 +1533,7 @@ impl crate::Command for XBlockdevChange {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XBlockdevChange {}
+impl OperationalCommand for XBlockdevChange {}
 /// Move a root block node, and the nodes below it, to an I/O thread.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -1610,7 +1610,7 @@ impl crate::Command for XBlockdevSetIothread {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XBlockdevSetIothread {}
+impl OperationalCommand for XBlockdevSetIothread {}
 /// Ask to be told when the guest writes beyond a given offset of a
 /// block node.  The first such write emits BLOCK_WRITE_THRESHOLD and
 /// clears the threshold.  Useful to grow thinly provisioned storage
@@ -1680,7 +1680,7 @@ impl crate::Command for BlockSetWriteThreshold {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockSetWriteThreshold {}
+impl OperationalCommand for BlockSetWriteThreshold {}
 /// List the block backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlock {}
@@ -1718,7 +1718,7 @@ impl crate::Command for QueryBlock {
     type Returns = Vec<types::BlockInfo>;
 }
 
-impl AllowedIn<Operational> for QueryBlock {}
+impl OperationalCommand for QueryBlock {}
 /// List the block nodes that have a node name.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryNamedBlockNodes {
@@ -1779,7 +1779,7 @@ impl crate::Command for QueryNamedBlockNodes {
     type Returns = Vec<types::BlockDeviceInfo>;
 }
 
-impl AllowedIn<Operational> for QueryNamedBlockNodes {}
+impl OperationalCommand for QueryNamedBlockNodes {}
 /// Dump the block graph, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -1822,7 +1822,7 @@ impl crate::Command for XDebugQueryBlockGraph {
     type Returns = types::XDbgBlockGraph;
 }
 
-impl AllowedIn<Operational> for XDebugQueryBlockGraph {}
+impl OperationalCommand for XDebugQueryBlockGraph {}
 /// Report I/O statistics.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockstats {
@@ -1883,7 +1883,7 @@ impl crate::Command for QueryBlockstats {
     type Returns = Vec<types::BlockStats>;
 }
 
-impl AllowedIn<Operational> for QueryBlockstats {}
+impl OperationalCommand for QueryBlockstats {}
 /// Start a job that creates an image.  The new image is not opened;
 /// use blockdev-add for that once the job has concluded, then remove
 /// the job with job-dismiss.
@@ -1952,7 +1952,7 @@ impl crate::Command for BlockdevCreate {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevCreate {}
+impl OperationalCommand for BlockdevCreate {}
 /// Start a job that changes options of an image that is in use, such
 /// as its encryption keys.
 ///
@@ -2041,7 +2041,7 @@ impl crate::Command for XBlockdevAmend {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XBlockdevAmend {}
+impl OperationalCommand for XBlockdevAmend {}
 /// Create a dirty bitmap for a node; unless disabled, it starts
 /// recording writes at once.
 #[derive(Clone, Debug, PartialEq)]
@@ -2139,7 +2139,7 @@ impl crate::Command for BlockDirtyBitmapAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapAdd {}
+impl OperationalCommand for BlockDirtyBitmapAdd {}
 /// Clear every bit of a dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapClear {
@@ -2206,7 +2206,7 @@ impl crate::Command for BlockDirtyBitmapClear {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapClear {}
+impl OperationalCommand for BlockDirtyBitmapClear {}
 /// Stop a dirty bitmap from recording writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapDisable {
@@ -2273,7 +2273,7 @@ impl crate::Command for BlockDirtyBitmapDisable {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapDisable {}
+impl OperationalCommand for BlockDirtyBitmapDisable {}
 /// Make a dirty bitmap record writes again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockDirtyBitmapEnable {
@@ -2340,7 +2340,7 @@ impl crate::Command for BlockDirtyBitmapEnable {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapEnable {}
+impl OperationalCommand for BlockDirtyBitmapEnable {}
 /// Set in a dirty bitmap every bit that is set in any of the given
 /// bitmaps.  The bitmaps must all have the same size.
 #[derive(Clone, Debug, PartialEq)]
@@ -2415,7 +2415,7 @@ impl crate::Command for BlockDirtyBitmapMerge {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapMerge {}
+impl OperationalCommand for BlockDirtyBitmapMerge {}
 /// Delete a dirty bitmap; a persistent bitmap is removed from the
 /// image too.
 #[derive(Clone, Debug, PartialEq)]
@@ -2483,7 +2483,7 @@ impl crate::Command for BlockDirtyBitmapRemove {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockDirtyBitmapRemove {}
+impl OperationalCommand for BlockDirtyBitmapRemove {}
 /// Compute a digest of the contents of a dirty bitmap, for testing.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -2552,7 +2552,7 @@ impl crate::Command for XDebugBlockDirtyBitmapSha256 {
     type Returns = types::BlockDirtyBitmapSha256;
 }
 
-impl AllowedIn<Operational> for XDebugBlockDirtyBitmapSha256 {}
+impl OperationalCommand for XDebugBlockDirtyBitmapSha256 {}
 /// Start a job that merges the data of a range of images in a
 /// backing chain into the image below them (the base), then drops
 /// them from the chain.  If the top of the range is the active layer,
@@ -2725,7 +2725,7 @@ impl crate::Command for BlockCommit {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockCommit {}
+impl OperationalCommand for BlockCommit {}
 /// Start a job that copies the data that a node reads from its
 /// backing chain into the node's own image, then drops the copied
 /// images from the chain.  The guest can keep using the node
@@ -2890,7 +2890,7 @@ impl crate::Command for BlockStream {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockStream {}
+impl OperationalCommand for BlockStream {}
 /// Start a backup job whose target is an image file, which the
 /// command may create.
 #[deprecated]
@@ -2921,7 +2921,7 @@ impl crate::Command for DriveBackup {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DriveBackup {}
+impl OperationalCommand for DriveBackup {}
 /// Start a backup job: copy a point-in-time view of a node to an
 /// existing target node while the guest keeps writing to the source.
 #[derive(Clone, Debug, PartialEq)]
@@ -2951,7 +2951,7 @@ impl crate::Command for BlockdevBackup {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevBackup {}
+impl OperationalCommand for BlockdevBackup {}
 /// Start a mirror job whose target is an image file, which the
 /// command may create.  Once the target is in sync, the job emits
 /// BLOCK_JOB_READY and keeps the target in sync until
@@ -2984,7 +2984,7 @@ impl crate::Command for DriveMirror {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DriveMirror {}
+impl OperationalCommand for DriveMirror {}
 /// Start a mirror job whose target is an existing node.  Once the
 /// target is in sync, the job emits BLOCK_JOB_READY and keeps the
 /// target in sync until block-job-complete switches the device over
@@ -3156,7 +3156,7 @@ impl crate::Command for BlockdevMirror {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevMirror {}
+impl OperationalCommand for BlockdevMirror {}
 /// List the block jobs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockJobs {}
@@ -3194,7 +3194,7 @@ impl crate::Command for QueryBlockJobs {
     type Returns = Vec<types::BlockJobInfo>;
 }
 
-impl AllowedIn<Operational> for QueryBlockJobs {}
+impl OperationalCommand for QueryBlockJobs {}
 /// Cancel a block job.  A job that is not ready stops as soon as it
 /// can, leaving its target incomplete, and emits BLOCK_JOB_CANCELLED.
 /// A job that is ready (such as a mirror job) instead brings the
@@ -3266,7 +3266,7 @@ impl crate::Command for BlockJobCancel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobCancel {}
+impl OperationalCommand for BlockJobCancel {}
 /// Change options of a running block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChange(pub types::BlockJobChangeOptions);
@@ -3295,7 +3295,7 @@ impl crate::Command for BlockJobChange {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobChange {}
+impl OperationalCommand for BlockJobChange {}
 /// Tell a block job that is ready to finish its work, such as a
 /// mirror job switching the device over to its target.
 #[derive(Clone, Debug, PartialEq)]
@@ -3357,7 +3357,7 @@ impl crate::Command for BlockJobComplete {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobComplete {}
+impl OperationalCommand for BlockJobComplete {}
 /// Remove a concluded block job whose `auto-dismiss` was false, so
 /// that it is no longer listed.
 #[derive(Clone, Debug, PartialEq)]
@@ -3419,7 +3419,7 @@ impl crate::Command for BlockJobDismiss {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobDismiss {}
+impl OperationalCommand for BlockJobDismiss {}
 /// Let a pending block job whose `auto-finalize` was false make its
 /// changes to the block graph and conclude.  For a job that belongs
 /// to a transaction, this finalizes all the transaction's jobs.
@@ -3482,7 +3482,7 @@ impl crate::Command for BlockJobFinalize {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobFinalize {}
+impl OperationalCommand for BlockJobFinalize {}
 /// Pause a block job.  The job stops as soon as it can; no event
 /// tells when it has.  Cancelling the job resumes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -3544,7 +3544,7 @@ impl crate::Command for BlockJobPause {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobPause {}
+impl OperationalCommand for BlockJobPause {}
 /// Resume a block job that block-job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobResume {
@@ -3605,7 +3605,7 @@ impl crate::Command for BlockJobResume {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobResume {}
+impl OperationalCommand for BlockJobResume {}
 /// Change the rate limit of a running block job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobSetSpeed {
@@ -3672,7 +3672,7 @@ impl crate::Command for BlockJobSetSpeed {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockJobSetSpeed {}
+impl OperationalCommand for BlockJobSetSpeed {}
 /// Take an external snapshot: open an overlay image file, which the
 /// command may create, and put it in the place of a node, with the
 /// node as its backing file.  From then on, writes go to the overlay.
@@ -3778,7 +3778,7 @@ impl crate::Command for BlockdevSnapshotSync {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevSnapshotSync {}
+impl OperationalCommand for BlockdevSnapshotSync {}
 /// Take an external snapshot with an overlay node made by
 /// blockdev-add: put the overlay in the place of a node, with the
 /// node as its backing node.  From then on, writes go to the overlay.
@@ -3851,7 +3851,7 @@ impl crate::Command for BlockdevSnapshot {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevSnapshot {}
+impl OperationalCommand for BlockdevSnapshot {}
 /// Take an internal snapshot of a node, stored in its own image; the
 /// image's format must support internal snapshots.
 #[derive(Clone, Debug, PartialEq)]
@@ -3921,7 +3921,7 @@ impl crate::Command for BlockdevSnapshotInternalSync {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevSnapshotInternalSync {}
+impl OperationalCommand for BlockdevSnapshotInternalSync {}
 /// Delete an internal snapshot from a node's image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSnapshotDeleteInternalSync {
@@ -3995,7 +3995,7 @@ impl crate::Command for BlockdevSnapshotDeleteInternalSync {
     type Returns = types::SnapshotInfo;
 }
 
-impl AllowedIn<Operational> for BlockdevSnapshotDeleteInternalSync {}
+impl OperationalCommand for BlockdevSnapshotDeleteInternalSync {}
 /// Carry out several actions at once, all or nothing: if one of them
 /// fails, none takes effect.  Block jobs that the actions start go on
 /// running after the command returns; `properties` says whether they
@@ -4065,7 +4065,7 @@ impl crate::Command for Transaction {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Transaction {}
+impl OperationalCommand for Transaction {}
 /// Export a block node through the NBD server that nbd-server-start
 /// started.
 #[deprecated]
@@ -4096,7 +4096,7 @@ impl crate::Command for NbdServerAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NbdServerAdd {}
+impl OperationalCommand for NbdServerAdd {}
 /// Remove an export from the NBD server.
 #[deprecated]
 #[derive(Clone, Debug, PartialEq)]
@@ -4165,7 +4165,7 @@ impl crate::Command for NbdServerRemove {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NbdServerRemove {}
+impl OperationalCommand for NbdServerRemove {}
 /// Start the NBD server, which serves the exports of type "nbd".
 /// Only one NBD server can run at a time.
 #[derive(Clone, Debug, PartialEq)]
@@ -4266,7 +4266,7 @@ impl crate::Command for NbdServerStart {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NbdServerStart {}
+impl OperationalCommand for NbdServerStart {}
 /// Stop the NBD server and remove all its exports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NbdServerStop {}
@@ -4304,7 +4304,7 @@ impl crate::Command for NbdServerStop {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NbdServerStop {}
+impl OperationalCommand for NbdServerStop {}
 /// Export a block node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockExportAdd(pub types::BlockExportOptions);
@@ -4333,7 +4333,7 @@ impl crate::Command for BlockExportAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockExportAdd {}
+impl OperationalCommand for BlockExportAdd {}
 /// Remove an export.  Removal may finish only after the command
 /// returns; BLOCK_EXPORT_DELETED tells when it has.
 #[derive(Clone, Debug, PartialEq)]
@@ -4402,7 +4402,7 @@ impl crate::Command for BlockExportDel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockExportDel {}
+impl OperationalCommand for BlockExportDel {}
 /// List the block exports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBlockExports {}
@@ -4440,7 +4440,7 @@ impl crate::Command for QueryBlockExports {
     type Returns = Vec<types::BlockExportInfo>;
 }
 
-impl AllowedIn<Operational> for QueryBlockExports {}
+impl OperationalCommand for QueryBlockExports {}
 /// List the character devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryChardev {}
@@ -4478,7 +4478,7 @@ impl crate::Command for QueryChardev {
     type Returns = Vec<types::ChardevInfo>;
 }
 
-impl AllowedIn<Operational> for QueryChardev {}
+impl OperationalCommand for QueryChardev {}
 /// List the kinds of character device back end that this binary
 /// supports.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4520,7 +4520,7 @@ impl crate::Command for QueryChardevBackends {
     type Returns = Vec<types::ChardevBackendInfo>;
 }
 
-impl AllowedIn<Operational> for QueryChardevBackends {}
+impl OperationalCommand for QueryChardevBackends {}
 /// Create a character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevAdd {
@@ -4587,7 +4587,7 @@ impl crate::Command for ChardevAdd {
     type Returns = types::ChardevReturn;
 }
 
-impl AllowedIn<Operational> for ChardevAdd {}
+impl OperationalCommand for ChardevAdd {}
 /// Replace the back end of a character device, while its front end
 /// stays connected.
 #[derive(Clone, Debug, PartialEq)]
@@ -4655,7 +4655,7 @@ impl crate::Command for ChardevChange {
     type Returns = types::ChardevReturn;
 }
 
-impl AllowedIn<Operational> for ChardevChange {}
+impl OperationalCommand for ChardevChange {}
 /// Remove a character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChardevRemove {
@@ -4716,7 +4716,7 @@ impl crate::Command for ChardevRemove {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ChardevRemove {}
+impl OperationalCommand for ChardevRemove {}
 /// Send a break to the front end of a character device, as a serial
 /// line break.
 #[derive(Clone, Debug, PartialEq)]
@@ -4778,7 +4778,7 @@ impl crate::Command for ChardevSendBreak {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ChardevSendBreak {}
+impl OperationalCommand for ChardevSendBreak {}
 /// Read and remove data from a ring buffer character device.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RingbufRead {
@@ -4851,7 +4851,7 @@ impl crate::Command for RingbufRead {
     type Returns = ::std::string::String;
 }
 
-impl AllowedIn<Operational> for RingbufRead {}
+impl OperationalCommand for RingbufRead {}
 /// Write data to a ring buffer character device, as if its front end
 /// had written it; the oldest data is dropped when the buffer is full.
 #[derive(Clone, Debug, PartialEq)]
@@ -4925,7 +4925,7 @@ impl crate::Command for RingbufWrite {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for RingbufWrite {}
+impl OperationalCommand for RingbufWrite {}
 /// Ask in which state the virtual machine is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatus {}
@@ -4963,7 +4963,7 @@ impl crate::Command for QueryStatus {
     type Returns = types::StatusInfo;
 }
 
-impl AllowedIn<Operational> for QueryStatus {}
+impl OperationalCommand for QueryStatus {}
 /// Pause the virtual machine: its virtual CPUs stop executing guest
 /// code until cont resumes them.  The STOP event follows.  During an
 /// incoming migration, the guest instead stays paused once the
@@ -5004,7 +5004,7 @@ impl crate::Command for Stop {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Stop {}
+impl OperationalCommand for Stop {}
 /// Resume a paused virtual machine, the counterpart of stop.  The
 /// RESUME event follows.  During an incoming migration, the guest is
 /// instead set to start once the migration has completed.
@@ -5044,7 +5044,7 @@ impl crate::Command for Cont {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Cont {}
+impl OperationalCommand for Cont {}
 /// Leave the preconfig state that --preconfig starts QEMU in: finish
 /// building the machine with the configuration given so far, then go
 /// on as QEMU would without --preconfig (starting the guest unless -S
@@ -5088,7 +5088,7 @@ impl crate::Command for XExitPreconfig {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XExitPreconfig {}
+impl OperationalCommand for XExitPreconfig {}
 /// Reset the whole machine, as the reset button of a real computer
 /// would.  What happens depends on RebootAction, as for a reset the
 /// guest asks for.
@@ -5128,7 +5128,7 @@ impl crate::Command for SystemReset {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SystemReset {}
+impl OperationalCommand for SystemReset {}
 /// Press the machine's power button: the guest is asked to shut down
 /// (through ACPI, on machines that have it) and may do so at its own
 /// pace, or ignore the request.  The POWERDOWN event follows at once;
@@ -5169,7 +5169,7 @@ impl crate::Command for SystemPowerdown {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SystemPowerdown {}
+impl OperationalCommand for SystemPowerdown {}
 /// Wake up a guest that has suspended itself to RAM.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemWakeup {}
@@ -5207,7 +5207,7 @@ impl crate::Command for SystemWakeup {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SystemWakeup {}
+impl OperationalCommand for SystemWakeup {}
 /// Inject a non-maskable interrupt into the guest.  What exactly that
 /// is depends on the target: on x86 every virtual CPU receives an NMI.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5246,7 +5246,7 @@ impl crate::Command for InjectNmi {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for InjectNmi {}
+impl OperationalCommand for InjectNmi {}
 /// Choose how QEMU reacts to resets, shutdowns, panics and watchdog
 /// expiry, as the -action option does on the command line.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5334,7 +5334,7 @@ impl crate::Command for SetAction {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SetAction {}
+impl OperationalCommand for SetAction {}
 /// Choose what to do when a watchdog device expires.  set-action can
 /// do the same among other things.
 #[derive(Clone, Debug, PartialEq)]
@@ -5396,7 +5396,7 @@ impl crate::Command for WatchdogSetAction {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for WatchdogSetAction {}
+impl OperationalCommand for WatchdogSetAction {}
 /// List the machine types the emulator offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMachines {
@@ -5458,7 +5458,7 @@ impl crate::Command for QueryMachines {
     type Returns = Vec<types::MachineInfo>;
 }
 
-impl AllowedIn<Operational> for QueryMachines {}
+impl OperationalCommand for QueryMachines {}
 /// Ask about the machine that is running.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCurrentMachine {}
@@ -5499,7 +5499,7 @@ impl crate::Command for QueryCurrentMachine {
     type Returns = types::CurrentMachineParams;
 }
 
-impl AllowedIn<Operational> for QueryCurrentMachine {}
+impl OperationalCommand for QueryCurrentMachine {}
 /// Ask which target the emulator emulates.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTarget {}
@@ -5537,7 +5537,7 @@ impl crate::Command for QueryTarget {
     type Returns = types::TargetInfo;
 }
 
-impl AllowedIn<Operational> for QueryTarget {}
+impl OperationalCommand for QueryTarget {}
 /// Ask for the name of the virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryName {}
@@ -5575,7 +5575,7 @@ impl crate::Command for QueryName {
     type Returns = types::NameInfo;
 }
 
-impl AllowedIn<Operational> for QueryName {}
+impl OperationalCommand for QueryName {}
 /// Ask for the UUID of the virtual machine, the one its firmware
 /// reports to the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5614,7 +5614,7 @@ impl crate::Command for QueryUuid {
     type Returns = types::UuidInfo;
 }
 
-impl AllowedIn<Operational> for QueryUuid {}
+impl OperationalCommand for QueryUuid {}
 /// Ask for the VM generation ID that the vmgenid device shows the
 /// guest.  The guest uses a change of it to notice that it was, for
 /// instance, restored from a snapshot.
@@ -5657,7 +5657,7 @@ impl crate::Command for QueryVmGenerationId {
     type Returns = types::GuidInfo;
 }
 
-impl AllowedIn<Operational> for QueryVmGenerationId {}
+impl OperationalCommand for QueryVmGenerationId {}
 /// Ask whether KVM acceleration is available and in use.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryKvm {}
@@ -5695,7 +5695,7 @@ impl crate::Command for QueryKvm {
     type Returns = types::KvmInfo;
 }
 
-impl AllowedIn<Operational> for QueryKvm {}
+impl OperationalCommand for QueryKvm {}
 /// List the I/O threads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryIothreads {}
@@ -5733,7 +5733,7 @@ impl crate::Command for QueryIothreads {
     type Returns = Vec<types::IOThreadInfo>;
 }
 
-impl AllowedIn<Operational> for QueryIothreads {}
+impl OperationalCommand for QueryIothreads {}
 /// Drop the clock interrupts that the real-time clock still owes the
 /// guest.  When the clock's lost-tick policy is to catch up, ticks
 /// missed while the guest could not run are delivered later; this
@@ -5778,7 +5778,7 @@ impl crate::Command for RtcResetReinjection {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for RtcResetReinjection {}
+impl OperationalCommand for RtcResetReinjection {}
 /// Write the machine's flattened device tree, in binary form, to a
 /// file.  Only machine types that build a device tree have one.
 #[derive(Clone, Debug, PartialEq)]
@@ -5840,7 +5840,7 @@ impl crate::Command for Dumpdtb {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Dumpdtb {}
+impl OperationalCommand for Dumpdtb {}
 /// Ask what the guest's operating system last reported about each
 /// hot-plug slot.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5882,7 +5882,7 @@ impl crate::Command for QueryAcpiOspmStatus {
     type Returns = Vec<types::ACPIOSTInfo>;
 }
 
-impl AllowedIn<Operational> for QueryAcpiOspmStatus {}
+impl OperationalCommand for QueryAcpiOspmStatus {}
 /// List the virtual CPUs.  Unlike the removed query-cpus, this does
 /// not interrupt the CPUs to ask them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5921,7 +5921,7 @@ impl crate::Command for QueryCpusFast {
     type Returns = Vec<types::CpuInfoFast>;
 }
 
-impl AllowedIn<Operational> for QueryCpusFast {}
+impl OperationalCommand for QueryCpusFast {}
 /// List the places where CPU devices can be plugged, empty or not.
 /// Before the machine is built (in preconfig state), this shows the
 /// topology to refer to in set-numa-node.
@@ -5964,7 +5964,7 @@ impl crate::Command for QueryHotpluggableCpus {
     type Returns = Vec<types::HotpluggableCPU>;
 }
 
-impl AllowedIn<Operational> for QueryHotpluggableCpus {}
+impl OperationalCommand for QueryHotpluggableCpus {}
 /// List the CPU models of the target.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCpuDefinitions {}
@@ -6005,7 +6005,7 @@ impl crate::Command for QueryCpuDefinitions {
     type Returns = Vec<types::CpuDefinitionInfo>;
 }
 
-impl AllowedIn<Operational> for QueryCpuDefinitions {}
+impl OperationalCommand for QueryCpuDefinitions {}
 /// Spell out a CPU model as a base model and its properties, for
 /// instance to learn which features the "host" or "max" model has on
 /// this host with the current accelerator.
@@ -6074,7 +6074,7 @@ impl crate::Command for QueryCpuModelExpansion {
     type Returns = types::CpuModelExpansionInfo;
 }
 
-impl AllowedIn<Operational> for QueryCpuModelExpansion {}
+impl OperationalCommand for QueryCpuModelExpansion {}
 /// Write a range of guest virtual memory, as one virtual CPU sees it,
 /// to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
@@ -6155,7 +6155,7 @@ impl crate::Command for Memsave {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Memsave {}
+impl OperationalCommand for Memsave {}
 /// Write a range of guest physical memory to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pmemsave {
@@ -6228,7 +6228,7 @@ impl crate::Command for Pmemsave {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Pmemsave {}
+impl OperationalCommand for Pmemsave {}
 /// List the memory backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemdev {}
@@ -6266,7 +6266,7 @@ impl crate::Command for QueryMemdev {
     type Returns = Vec<types::Memdev>;
 }
 
-impl AllowedIn<Operational> for QueryMemdev {}
+impl OperationalCommand for QueryMemdev {}
 /// Ask how much memory the guest has, in its base memory and in memory
 /// devices.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6308,7 +6308,7 @@ impl crate::Command for QueryMemorySizeSummary {
     type Returns = types::MemoryInfo;
 }
 
-impl AllowedIn<Operational> for QueryMemorySizeSummary {}
+impl OperationalCommand for QueryMemorySizeSummary {}
 /// List the memory devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMemoryDevices {}
@@ -6346,7 +6346,7 @@ impl crate::Command for QueryMemoryDevices {
     type Returns = Vec<types::MemoryDeviceInfo>;
 }
 
-impl AllowedIn<Operational> for QueryMemoryDevices {}
+impl OperationalCommand for QueryMemoryDevices {}
 /// Add a NUMA setting, as the -numa option does.  Only allowed before
 /// the machine is built, that is in the preconfig state.
 #[derive(Clone, Debug, PartialEq)]
@@ -6376,7 +6376,7 @@ impl crate::Command for SetNumaNode {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SetNumaNode {}
+impl OperationalCommand for SetNumaNode {}
 /// Ask the guest, through its memory balloon device, to give up or
 /// take back memory until it has the given amount.  The guest's driver
 /// carries this out, at its own pace.
@@ -6439,7 +6439,7 @@ impl crate::Command for Balloon {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Balloon {}
+impl OperationalCommand for Balloon {}
 /// Ask how much memory the guest has, according to its balloon device.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryBalloon {}
@@ -6477,7 +6477,7 @@ impl crate::Command for QueryBalloon {
     type Returns = types::BalloonInfo;
 }
 
-impl AllowedIn<Operational> for QueryBalloon {}
+impl OperationalCommand for QueryBalloon {}
 /// Ask for the latest memory figures the guest reported to its
 /// Hyper-V dynamic memory device.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6519,7 +6519,7 @@ impl crate::Command for QueryHvBalloonStatusReport {
     type Returns = types::HvBalloonInfo;
 }
 
-impl AllowedIn<Operational> for QueryHvBalloonStatusReport {}
+impl OperationalCommand for QueryHvBalloonStatusReport {}
 /// Ask about AMD SEV for the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySev {}
@@ -6557,7 +6557,7 @@ impl crate::Command for QuerySev {
     type Returns = types::SevInfo;
 }
 
-impl AllowedIn<Operational> for QuerySev {}
+impl OperationalCommand for QuerySev {}
 /// Ask the firmware for an attestation report of the guest (not for
 /// SEV-SNP guests, whose reports are requested from inside).
 #[derive(Clone, Debug, PartialEq)]
@@ -6620,7 +6620,7 @@ impl crate::Command for QuerySevAttestationReport {
     type Returns = types::SevAttestationReport;
 }
 
-impl AllowedIn<Operational> for QuerySevAttestationReport {}
+impl OperationalCommand for QuerySevAttestationReport {}
 /// Ask what the host's AMD SEV platform offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySevCapabilities {}
@@ -6661,7 +6661,7 @@ impl crate::Command for QuerySevCapabilities {
     type Returns = types::SevCapability;
 }
 
-impl AllowedIn<Operational> for QuerySevCapabilities {}
+impl OperationalCommand for QuerySevCapabilities {}
 /// Ask for the measurement of the guest's initial memory, taken when
 /// it was launched, so that its owner can check it before providing
 /// secrets.
@@ -6704,7 +6704,7 @@ impl crate::Command for QuerySevLaunchMeasure {
     type Returns = types::SevLaunchMeasureInfo;
 }
 
-impl AllowedIn<Operational> for QuerySevLaunchMeasure {}
+impl OperationalCommand for QuerySevLaunchMeasure {}
 /// Put a secret into the memory of an SEV guest before it runs, after
 /// its launch measurement has been checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -6779,7 +6779,7 @@ impl crate::Command for SevInjectLaunchSecret {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SevInjectLaunchSecret {}
+impl OperationalCommand for SevInjectLaunchSecret {}
 /// Ask about the Intel SGX support that the guest has.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgx {}
@@ -6817,7 +6817,7 @@ impl crate::Command for QuerySgx {
     type Returns = types::SGXInfo;
 }
 
-impl AllowedIn<Operational> for QuerySgx {}
+impl OperationalCommand for QuerySgx {}
 /// Ask about the Intel SGX support that the host offers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySgxCapabilities {}
@@ -6858,7 +6858,7 @@ impl crate::Command for QuerySgxCapabilities {
     type Returns = types::SGXInfo;
 }
 
-impl AllowedIn<Operational> for QuerySgxCapabilities {}
+impl OperationalCommand for QuerySgxCapabilities {}
 /// List the properties that a device type has, the ones device_add
 /// and -device accept.
 #[derive(Clone, Debug, PartialEq)]
@@ -6920,7 +6920,7 @@ impl crate::Command for DeviceListProperties {
     type Returns = Vec<types::ObjectPropertyInfo>;
 }
 
-impl AllowedIn<Operational> for DeviceListProperties {}
+impl OperationalCommand for DeviceListProperties {}
 /// Create a device and plug it in, as -device does on the command
 /// line.  Besides the members below, the device type's properties (see
 /// device-list-properties) are given as further members.
@@ -6999,7 +6999,7 @@ impl crate::Command for DeviceAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DeviceAdd {}
+impl OperationalCommand for DeviceAdd {}
 /// Ask for a device to be unplugged and removed.  For many buses the
 /// guest has to agree to the unplug, so it may be done later, or not
 /// at all; DEVICE_DELETED is emitted once the device is gone.
@@ -7062,7 +7062,7 @@ impl crate::Command for DeviceDel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DeviceDel {}
+impl OperationalCommand for DeviceDel {}
 /// Make a device fetch its configuration again from its backend and
 /// tell the guest about the change, for backends whose configuration
 /// can change on their own (such as vhost-user-blk).
@@ -7127,7 +7127,7 @@ impl crate::Command for DeviceSyncConfig {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DeviceSyncConfig {}
+impl OperationalCommand for DeviceSyncConfig {}
 /// List the PCI buses and their devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPci {}
@@ -7165,7 +7165,7 @@ impl crate::Command for QueryPci {
     type Returns = Vec<types::PciInfo>;
 }
 
-impl AllowedIn<Operational> for QueryPci {}
+impl OperationalCommand for QueryPci {}
 /// List the TPM devices.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpm {}
@@ -7203,7 +7203,7 @@ impl crate::Command for QueryTpm {
     type Returns = Vec<types::TPMInfo>;
 }
 
-impl AllowedIn<Operational> for QueryTpm {}
+impl OperationalCommand for QueryTpm {}
 /// List the TPM device models that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmModels {}
@@ -7241,7 +7241,7 @@ impl crate::Command for QueryTpmModels {
     type Returns = Vec<types::TpmModel>;
 }
 
-impl AllowedIn<Operational> for QueryTpmModels {}
+impl OperationalCommand for QueryTpmModels {}
 /// List the kinds of TPM backends that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryTpmTypes {}
@@ -7279,7 +7279,7 @@ impl crate::Command for QueryTpmTypes {
     type Returns = Vec<types::TpmType>;
 }
 
-impl AllowedIn<Operational> for QueryTpmTypes {}
+impl OperationalCommand for QueryTpmTypes {}
 /// List the crypto backends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCryptodev {}
@@ -7317,7 +7317,7 @@ impl crate::Command for QueryCryptodev {
     type Returns = Vec<types::QCryptodevInfo>;
 }
 
-impl AllowedIn<Operational> for QueryCryptodev {}
+impl OperationalCommand for QueryCryptodev {}
 /// List the virtio devices, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -7357,7 +7357,7 @@ impl crate::Command for XQueryVirtio {
     type Returns = Vec<types::VirtioInfo>;
 }
 
-impl AllowedIn<Operational> for XQueryVirtio {}
+impl OperationalCommand for XQueryVirtio {}
 /// Show an element of a virtqueue of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -7433,7 +7433,7 @@ impl crate::Command for XQueryVirtioQueueElement {
     type Returns = types::VirtioQueueElement;
 }
 
-impl AllowedIn<Operational> for XQueryVirtioQueueElement {}
+impl OperationalCommand for XQueryVirtioQueueElement {}
 /// Show the state of a virtqueue of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -7502,7 +7502,7 @@ impl crate::Command for XQueryVirtioQueueStatus {
     type Returns = types::VirtQueueStatus;
 }
 
-impl AllowedIn<Operational> for XQueryVirtioQueueStatus {}
+impl OperationalCommand for XQueryVirtioQueueStatus {}
 /// Show the state of a virtio device, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -7565,7 +7565,7 @@ impl crate::Command for XQueryVirtioStatus {
     type Returns = types::VirtioStatus;
 }
 
-impl AllowedIn<Operational> for XQueryVirtioStatus {}
+impl OperationalCommand for XQueryVirtioStatus {}
 /// Show the state of a virtqueue that a vhost backend handles, for
 /// debugging.
 ///
@@ -7635,7 +7635,7 @@ impl crate::Command for XQueryVirtioVhostQueueStatus {
     type Returns = types::VirtVhostQueueStatus;
 }
 
-impl AllowedIn<Operational> for XQueryVirtioVhostQueueStatus {}
+impl OperationalCommand for XQueryVirtioVhostQueueStatus {}
 /// Make an emulated CXL memory device (cxl-type3) record a correctable
 /// error in its RAS capability and report it to the guest, for testing
 /// the guest's error handling.
@@ -7704,7 +7704,7 @@ impl crate::Command for CxlInjectCorrectableError {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectCorrectableError {}
+impl OperationalCommand for CxlInjectCorrectableError {}
 /// Add a DRAM event record, which the CXL specification defines, to an
 /// event log of an emulated CXL memory device (cxl-type3) and tell the
 /// guest, for testing the guest's error handling.  The numbers are put
@@ -7872,7 +7872,7 @@ impl crate::Command for CxlInjectDramEvent {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectDramEvent {}
+impl OperationalCommand for CxlInjectDramEvent {}
 /// Add a general media event record, which the CXL specification
 /// defines, to an event log of an emulated CXL memory device
 /// (cxl-type3) and tell the guest, for testing the guest's error
@@ -8014,7 +8014,7 @@ impl crate::Command for CxlInjectGeneralMediaEvent {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectGeneralMediaEvent {}
+impl OperationalCommand for CxlInjectGeneralMediaEvent {}
 /// Add a memory module event record, which the CXL specification
 /// defines, to an event log of an emulated CXL memory device
 /// (cxl-type3) and tell the guest, for testing the guest's error
@@ -8179,7 +8179,7 @@ impl crate::Command for CxlInjectMemoryModuleEvent {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectMemoryModuleEvent {}
+impl OperationalCommand for CxlInjectMemoryModuleEvent {}
 /// Mark a range of the memory of an emulated CXL memory device
 /// (cxl-type3) as poisoned, so that it appears in the device's poison
 /// list, for testing the guest's error handling.
@@ -8255,7 +8255,7 @@ impl crate::Command for CxlInjectPoison {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectPoison {}
+impl OperationalCommand for CxlInjectPoison {}
 /// Make an emulated CXL memory device (cxl-type3) record uncorrectable
 /// errors in its RAS capability and report them to the guest, for
 /// testing the guest's error handling.
@@ -8324,7 +8324,7 @@ impl crate::Command for CxlInjectUncorrectableErrors {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlInjectUncorrectableErrors {}
+impl OperationalCommand for CxlInjectUncorrectableErrors {}
 /// Offer more dynamic capacity to the guest from an emulated CXL
 /// memory device (cxl-type3), as the device's fabric manager would.
 /// The guest is told and decides whether to accept it.
@@ -8426,7 +8426,7 @@ impl crate::Command for CxlAddDynamicCapacity {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlAddDynamicCapacity {}
+impl OperationalCommand for CxlAddDynamicCapacity {}
 /// Ask the guest to give back dynamic capacity of an emulated CXL
 /// memory device (cxl-type3), as the device's fabric manager would.
 ///
@@ -8547,7 +8547,7 @@ impl crate::Command for CxlReleaseDynamicCapacity {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CxlReleaseDynamicCapacity {}
+impl OperationalCommand for CxlReleaseDynamicCapacity {}
 /// Eject the medium from a guest device with removable media.  If the
 /// guest has locked the tray, and `force` is not set, QEMU asks the
 /// guest to open it and the command fails; try again once the tray is
@@ -8621,7 +8621,7 @@ impl crate::Command for Eject {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Eject {}
+impl OperationalCommand for Eject {}
 /// Open the tray of a guest device with removable media.  If the guest
 /// has locked the tray, and `force` is not set, QEMU only asks the
 /// guest to open it, and the command succeeds before it is open;
@@ -8700,7 +8700,7 @@ impl crate::Command for BlockdevOpenTray {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevOpenTray {}
+impl OperationalCommand for BlockdevOpenTray {}
 /// Close the tray of a guest device with removable media.  Nothing
 /// happens if the tray is closed already or the device has none.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -8766,7 +8766,7 @@ impl crate::Command for BlockdevCloseTray {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevCloseTray {}
+impl OperationalCommand for BlockdevCloseTray {}
 /// Take the medium out of a guest device whose tray is open: its block
 /// node is detached from the device.
 #[derive(Clone, Debug, PartialEq)]
@@ -8828,7 +8828,7 @@ impl crate::Command for BlockdevRemoveMedium {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevRemoveMedium {}
+impl OperationalCommand for BlockdevRemoveMedium {}
 /// Put a block node into a guest device whose tray is open and which
 /// holds no medium.
 #[derive(Clone, Debug, PartialEq)]
@@ -8897,7 +8897,7 @@ impl crate::Command for BlockdevInsertMedium {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevInsertMedium {}
+impl OperationalCommand for BlockdevInsertMedium {}
 /// Replace the medium of a guest device with removable media by an
 /// image that this command opens: it opens the tray, takes the old
 /// medium out, puts the new one in and closes the tray.
@@ -9001,7 +9001,7 @@ impl crate::Command for BlockdevChangeMedium {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockdevChangeMedium {}
+impl OperationalCommand for BlockdevChangeMedium {}
 /// Set the I/O limits of a guest block device, replacing those it had.
 /// When all limits are 0, throttling is switched off for the device.
 #[derive(Clone, Debug, PartialEq)]
@@ -9031,7 +9031,7 @@ impl crate::Command for BlockSetIoThrottle {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockSetIoThrottle {}
+impl OperationalCommand for BlockSetIoThrottle {}
 /// Set up histograms of the latency of a guest device's requests, one
 /// per kind of request, or remove them.  A histogram's intervals lie
 /// between its boundaries: given boundaries b1 to bN, the intervals
@@ -9144,7 +9144,7 @@ impl crate::Command for BlockLatencyHistogramSet {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for BlockLatencyHistogramSet {}
+impl OperationalCommand for BlockLatencyHistogramSet {}
 /// List the persistent reservation managers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryPrManagers {}
@@ -9182,7 +9182,7 @@ impl crate::Command for QueryPrManagers {
     type Returns = Vec<types::PRManagerInfo>;
 }
 
-impl AllowedIn<Operational> for QueryPrManagers {}
+impl OperationalCommand for QueryPrManagers {}
 /// Create a network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevAdd(pub types::Netdev);
@@ -9211,7 +9211,7 @@ impl crate::Command for NetdevAdd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NetdevAdd {}
+impl OperationalCommand for NetdevAdd {}
 /// Remove a network back end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevDel {
@@ -9272,7 +9272,7 @@ impl crate::Command for NetdevDel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for NetdevDel {}
+impl OperationalCommand for NetdevDel {}
 /// Set the link state of a network interface card or back end, as if
 /// its cable were plugged in or pulled out.  Changing a back end's link
 /// also changes that of the card it is connected to.
@@ -9341,7 +9341,7 @@ impl crate::Command for SetLink {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SetLink {}
+impl OperationalCommand for SetLink {}
 /// Report the receive filter of network interface cards.  Only some
 /// card models, such as virtio-net, support it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -9401,7 +9401,7 @@ impl crate::Command for QueryRxFilter {
     type Returns = Vec<types::RxFilterInfo>;
 }
 
-impl AllowedIn<Operational> for QueryRxFilter {}
+impl OperationalCommand for QueryRxFilter {}
 /// Announce the guest on the network through its network interface
 /// cards, as happens after migration.
 #[derive(Clone, Debug, PartialEq)]
@@ -9431,7 +9431,7 @@ impl crate::Command for AnnounceSelf {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for AnnounceSelf {}
+impl OperationalCommand for AnnounceSelf {}
 /// Get one of QEMU's eBPF programs, so that a privileged management
 /// application can load it into the kernel on QEMU's behalf.
 #[derive(Clone, Debug, PartialEq)]
@@ -9493,7 +9493,7 @@ impl crate::Command for RequestEbpf {
     type Returns = types::EbpfObject;
 }
 
-impl AllowedIn<Operational> for RequestEbpf {}
+impl OperationalCommand for RequestEbpf {}
 /// Report a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRocker {
@@ -9554,7 +9554,7 @@ impl crate::Command for QueryRocker {
     type Returns = types::RockerSwitch;
 }
 
-impl AllowedIn<Operational> for QueryRocker {}
+impl OperationalCommand for QueryRocker {}
 /// Report the OF-DPA flows of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaFlows {
@@ -9622,7 +9622,7 @@ impl crate::Command for QueryRockerOfDpaFlows {
     type Returns = Vec<types::RockerOfDpaFlow>;
 }
 
-impl AllowedIn<Operational> for QueryRockerOfDpaFlows {}
+impl OperationalCommand for QueryRockerOfDpaFlows {}
 /// Report the OF-DPA groups of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerOfDpaGroups {
@@ -9689,7 +9689,7 @@ impl crate::Command for QueryRockerOfDpaGroups {
     type Returns = Vec<types::RockerOfDpaGroup>;
 }
 
-impl AllowedIn<Operational> for QueryRockerOfDpaGroups {}
+impl OperationalCommand for QueryRockerOfDpaGroups {}
 /// Report the ports of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRockerPorts {
@@ -9750,7 +9750,7 @@ impl crate::Command for QueryRockerPorts {
     type Returns = Vec<types::RockerPort>;
 }
 
-impl AllowedIn<Operational> for QueryRockerPorts {}
+impl OperationalCommand for QueryRockerPorts {}
 /// Switch migration capabilities on or off.  Capabilities not listed
 /// keep their state.  Most of them can only be changed while no
 /// migration is running.
@@ -9813,7 +9813,7 @@ impl crate::Command for MigrateSetCapabilities {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateSetCapabilities {}
+impl OperationalCommand for MigrateSetCapabilities {}
 /// Report the state of every migration capability.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateCapabilities {}
@@ -9854,7 +9854,7 @@ impl crate::Command for QueryMigrateCapabilities {
     type Returns = Vec<types::MigrationCapabilityStatus>;
 }
 
-impl AllowedIn<Operational> for QueryMigrateCapabilities {}
+impl OperationalCommand for QueryMigrateCapabilities {}
 /// Change migration parameters.  Parameters that are not given keep
 /// their values.
 #[derive(Clone, Debug, PartialEq)]
@@ -9884,7 +9884,7 @@ impl crate::Command for MigrateSetParameters {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateSetParameters {}
+impl OperationalCommand for MigrateSetParameters {}
 /// Report the current migration parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrateParameters {}
@@ -9925,7 +9925,7 @@ impl crate::Command for QueryMigrateParameters {
     type Returns = types::MigrationParameters;
 }
 
-impl AllowedIn<Operational> for QueryMigrateParameters {}
+impl OperationalCommand for QueryMigrateParameters {}
 /// Start migrating the guest to the destination.  The command returns
 /// once migration has started; follow its progress with query-migrate
 /// or the MIGRATION event.
@@ -10012,7 +10012,7 @@ impl crate::Command for Migrate {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Migrate {}
+impl OperationalCommand for Migrate {}
 /// Start listening for an incoming migration.  Only possible if QEMU
 /// was started with "-incoming defer".
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10091,7 +10091,7 @@ impl crate::Command for MigrateIncoming {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateIncoming {}
+impl OperationalCommand for MigrateIncoming {}
 /// On the destination, listen on a new address to resume a paused
 /// postcopy migration.  The source then resumes by running migrate
 /// with resume set.
@@ -10155,7 +10155,8 @@ impl crate::Command for MigrateRecover {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateRecover {}
+impl OperationalCommand for MigrateRecover {}
+impl OobCommand for MigrateRecover {}
 /// Cancel the migration in progress, if there is one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MigrateCancel {}
@@ -10193,7 +10194,7 @@ impl crate::Command for MigrateCancel {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateCancel {}
+impl OperationalCommand for MigrateCancel {}
 /// Let a migration that waits in a paused state go on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MigrateContinue {
@@ -10255,7 +10256,7 @@ impl crate::Command for MigrateContinue {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateContinue {}
+impl OperationalCommand for MigrateContinue {}
 /// Pause a postcopy migration, as if its connection had failed, so
 /// that it can be recovered later, possibly over another network.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10294,7 +10295,8 @@ impl crate::Command for MigratePause {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigratePause {}
+impl OperationalCommand for MigratePause {}
+impl OobCommand for MigratePause {}
 /// Switch the running migration to postcopy mode.  The postcopy-ram
 /// capability must be on, on both sides.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10336,7 +10338,7 @@ impl crate::Command for MigrateStartPostcopy {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for MigrateStartPostcopy {}
+impl OperationalCommand for MigrateStartPostcopy {}
 /// Report the state and progress of the current or last migration;
 /// on a destination, of the incoming migration.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10375,7 +10377,7 @@ impl crate::Command for QueryMigrate {
     type Returns = types::MigrationInfo;
 }
 
-impl AllowedIn<Operational> for QueryMigrate {}
+impl OperationalCommand for QueryMigrate {}
 /// List the host threads of the running migration.
 #[deprecated]
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10417,7 +10419,7 @@ impl crate::Command for QueryMigrationthreads {
     type Returns = Vec<types::MigrationThreadInfo>;
 }
 
-impl AllowedIn<Operational> for QueryMigrationthreads {}
+impl OperationalCommand for QueryMigrationthreads {}
 /// Start measuring how fast the guest dirties its memory.  The
 /// command returns at once; query-dirty-rate reports the result when
 /// the measurement is done.
@@ -10505,7 +10507,7 @@ impl crate::Command for CalcDirtyRate {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CalcDirtyRate {}
+impl OperationalCommand for CalcDirtyRate {}
 /// Report the state and result of the last dirty rate measurement,
 /// started with calc-dirty-rate.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10566,7 +10568,7 @@ impl crate::Command for QueryDirtyRate {
     type Returns = types::DirtyRateInfo;
 }
 
-impl AllowedIn<Operational> for QueryDirtyRate {}
+impl OperationalCommand for QueryDirtyRate {}
 /// Limit how fast vCPUs may dirty memory, by slowing them down when
 /// they exceed the limit.  Needs KVM's dirty ring.
 #[derive(Clone, Debug, PartialEq)]
@@ -10634,7 +10636,7 @@ impl crate::Command for SetVcpuDirtyLimit {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SetVcpuDirtyLimit {}
+impl OperationalCommand for SetVcpuDirtyLimit {}
 /// Remove the dirty rate limit of vCPUs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelVcpuDirtyLimit {
@@ -10694,7 +10696,7 @@ impl crate::Command for CancelVcpuDirtyLimit {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for CancelVcpuDirtyLimit {}
+impl OperationalCommand for CancelVcpuDirtyLimit {}
 /// Report the dirty rate limits in force.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVcpuDirtyLimit {}
@@ -10735,7 +10737,7 @@ impl crate::Command for QueryVcpuDirtyLimit {
     type Returns = Vec<types::DirtyLimitInfo>;
 }
 
-impl AllowedIn<Operational> for QueryVcpuDirtyLimit {}
+impl OperationalCommand for QueryVcpuDirtyLimit {}
 /// Report the state of COLO on this side.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryColoStatus {}
@@ -10773,7 +10775,7 @@ impl crate::Command for QueryColoStatus {
     type Returns = types::COLOStatus;
 }
 
-impl AllowedIn<Operational> for QueryColoStatus {}
+impl OperationalCommand for QueryColoStatus {}
 /// Tell COLO that the other side has stopped answering, so that this
 /// side fails over: a primary carries on alone, a secondary takes
 /// over.
@@ -10818,7 +10820,7 @@ impl crate::Command for XColoLostHeartbeat {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XColoLostHeartbeat {}
+impl OperationalCommand for XColoLostHeartbeat {}
 /// For Xen's COLO: tell block replication that a checkpoint is being
 /// taken.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -10860,7 +10862,7 @@ impl crate::Command for XenColoDoCheckpoint {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenColoDoCheckpoint {}
+impl OperationalCommand for XenColoDoCheckpoint {}
 /// For Xen's COLO: start or stop block replication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenSetReplication {
@@ -10934,7 +10936,7 @@ impl crate::Command for XenSetReplication {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenSetReplication {}
+impl OperationalCommand for XenSetReplication {}
 /// For Xen's COLO: report the state of block replication.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryXenReplicationStatus {}
@@ -10975,7 +10977,7 @@ impl crate::Command for QueryXenReplicationStatus {
     type Returns = types::ReplicationStatus;
 }
 
-impl AllowedIn<Operational> for QueryXenReplicationStatus {}
+impl OperationalCommand for QueryXenReplicationStatus {}
 /// Write the state of the devices (without guest memory, which Xen
 /// handles itself) to a file, for saving or migrating a Xen guest.  The
 /// guest is stopped while the state is written.
@@ -11046,7 +11048,7 @@ impl crate::Command for XenSaveDevicesState {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenSaveDevicesState {}
+impl OperationalCommand for XenSaveDevicesState {}
 /// Read the state of the devices from a file that
 /// xen-save-devices-state wrote, on the receiving side of a Xen save or
 /// migration.
@@ -11109,7 +11111,7 @@ impl crate::Command for XenLoadDevicesState {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenLoadDevicesState {}
+impl OperationalCommand for XenLoadDevicesState {}
 /// Switch tracking of the guest memory that QEMU writes on or off, as
 /// Xen needs it while migrating a guest.
 #[derive(Clone, Debug, PartialEq)]
@@ -11171,7 +11173,7 @@ impl crate::Command for XenSetGlobalDirtyLog {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenSetGlobalDirtyLog {}
+impl OperationalCommand for XenSetGlobalDirtyLog {}
 /// List the event channel ports of a guest under Xen emulation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenEventList {}
@@ -11209,7 +11211,7 @@ impl crate::Command for XenEventList {
     type Returns = Vec<types::EvtchnInfo>;
 }
 
-impl AllowedIn<Operational> for XenEventList {}
+impl OperationalCommand for XenEventList {}
 /// Raise an event on an event channel port of a guest under Xen
 /// emulation.
 #[derive(Clone, Debug, PartialEq)]
@@ -11271,7 +11273,7 @@ impl crate::Command for XenEventInject {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for XenEventInject {}
+impl OperationalCommand for XenEventInject {}
 /// Save a snapshot of the whole virtual machine: an internal snapshot
 /// of each block device listed, and the guest's memory and device
 /// state.  The command only starts a job with ID `job-id`; the guest
@@ -11357,7 +11359,7 @@ impl crate::Command for SnapshotSave {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SnapshotSave {}
+impl OperationalCommand for SnapshotSave {}
 /// Restore the whole virtual machine from a snapshot taken with
 /// snapshot-save or savevm.  The command only starts a job with ID
 /// `job-id`; query-jobs tells how the job ended.
@@ -11440,7 +11442,7 @@ impl crate::Command for SnapshotLoad {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SnapshotLoad {}
+impl OperationalCommand for SnapshotLoad {}
 /// Delete a snapshot of the whole virtual machine from block devices.
 /// The command only starts a job with ID `job-id`; query-jobs tells
 /// how the job ended.
@@ -11516,7 +11518,7 @@ impl crate::Command for SnapshotDelete {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SnapshotDelete {}
+impl OperationalCommand for SnapshotDelete {}
 /// Write the guest's memory to a file, for analysis with tools such
 /// as crash or gdb.
 #[derive(Clone, Debug, PartialEq)]
@@ -11623,7 +11625,7 @@ impl crate::Command for DumpGuestMemory {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DumpGuestMemory {}
+impl OperationalCommand for DumpGuestMemory {}
 /// Report the state and progress of the current or last guest memory
 /// dump.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11662,7 +11664,7 @@ impl crate::Command for QueryDump {
     type Returns = types::DumpQueryResult;
 }
 
-impl AllowedIn<Operational> for QueryDump {}
+impl OperationalCommand for QueryDump {}
 /// Report which file formats dump-guest-memory can write, which
 /// depends on how QEMU was built and on the target.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11704,7 +11706,7 @@ impl crate::Command for QueryDumpGuestMemoryCapability {
     type Returns = types::DumpGuestMemoryCapability;
 }
 
-impl AllowedIn<Operational> for QueryDumpGuestMemoryCapability {}
+impl OperationalCommand for QueryDumpGuestMemoryCapability {}
 /// Report the options of the user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryDisplayOptions {}
@@ -11745,7 +11747,7 @@ impl crate::Command for QueryDisplayOptions {
     type Returns = types::DisplayOptions;
 }
 
-impl AllowedIn<Operational> for QueryDisplayOptions {}
+impl OperationalCommand for QueryDisplayOptions {}
 /// Reload parts of a display's configuration, such as its TLS
 /// certificates after they were renewed.
 #[derive(Clone, Debug, PartialEq)]
@@ -11775,7 +11777,7 @@ impl crate::Command for DisplayReload {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DisplayReload {}
+impl OperationalCommand for DisplayReload {}
 /// Change a display's configuration while it runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DisplayUpdate(pub types::DisplayUpdateOptions);
@@ -11804,7 +11806,7 @@ impl crate::Command for DisplayUpdate {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for DisplayUpdate {}
+impl OperationalCommand for DisplayUpdate {}
 /// Save an image of a display's current content to a file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Screendump {
@@ -11885,7 +11887,7 @@ impl crate::Command for Screendump {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Screendump {}
+impl OperationalCommand for Screendump {}
 /// Set the password that clients of a remote display must give.  The
 /// display must have been configured for password authentication.
 #[derive(Clone, Debug, PartialEq)]
@@ -11915,7 +11917,7 @@ impl crate::Command for SetPassword {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SetPassword {}
+impl OperationalCommand for SetPassword {}
 /// Set when the password of a remote display expires; new clients
 /// cannot log in with it after that.
 #[derive(Clone, Debug, PartialEq)]
@@ -11945,7 +11947,7 @@ impl crate::Command for ExpirePassword {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ExpirePassword {}
+impl OperationalCommand for ExpirePassword {}
 /// Tell the clients of the remote display where the migration
 /// destination is, so that they can connect to it in advance and switch
 /// to it when migration ends.  Only SPICE supports it.
@@ -12039,7 +12041,7 @@ impl crate::Command for ClientMigrateInfo {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ClientMigrateInfo {}
+impl OperationalCommand for ClientMigrateInfo {}
 /// Report the state of the default VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVnc {}
@@ -12077,7 +12079,7 @@ impl crate::Command for QueryVnc {
     type Returns = types::VncInfo;
 }
 
-impl AllowedIn<Operational> for QueryVnc {}
+impl OperationalCommand for QueryVnc {}
 /// List the VNC servers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryVncServers {}
@@ -12115,7 +12117,7 @@ impl crate::Command for QueryVncServers {
     type Returns = Vec<types::VncInfo2>;
 }
 
-impl AllowedIn<Operational> for QueryVncServers {}
+impl OperationalCommand for QueryVncServers {}
 /// Set the password of the default VNC server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChangeVncPassword {
@@ -12177,7 +12179,7 @@ impl crate::Command for ChangeVncPassword {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ChangeVncPassword {}
+impl OperationalCommand for ChangeVncPassword {}
 /// Report the state of the SPICE server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuerySpice {}
@@ -12215,7 +12217,7 @@ impl crate::Command for QuerySpice {
     type Returns = types::SpiceInfo;
 }
 
-impl AllowedIn<Operational> for QuerySpice {}
+impl OperationalCommand for QuerySpice {}
 /// List the pointing devices that can receive mouse input.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMice {}
@@ -12253,7 +12255,7 @@ impl crate::Command for QueryMice {
     type Returns = Vec<types::MouseInfo>;
 }
 
-impl AllowedIn<Operational> for QueryMice {}
+impl OperationalCommand for QueryMice {}
 /// Press a combination of keys on the guest's keyboard: the keys are
 /// pressed in the given order, held, then released in reverse order.
 #[derive(Clone, Debug, PartialEq)]
@@ -12322,7 +12324,7 @@ impl crate::Command for SendKey {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for SendKey {}
+impl OperationalCommand for SendKey {}
 /// Send input events to the guest, as if they came from the user
 /// interface.  Key and button presses need matching releases, sent by
 /// the client.
@@ -12400,7 +12402,7 @@ impl crate::Command for InputSendEvent {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for InputSendEvent {}
+impl OperationalCommand for InputSendEvent {}
 /// List the audio back ends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAudiodevs {}
@@ -12438,7 +12440,7 @@ impl crate::Command for QueryAudiodevs {
     type Returns = Vec<types::Audiodev>;
 }
 
-impl AllowedIn<Operational> for QueryAudiodevs {}
+impl OperationalCommand for QueryAudiodevs {}
 /// Run a command of the human monitor (HMP) and return its output.
 /// Meant for commands that QMP lacks; HMP's commands and their output
 /// change without notice, so programs should not rely on them.
@@ -12511,7 +12513,7 @@ impl crate::Command for HumanMonitorCommand {
     type Returns = ::std::string::String;
 }
 
-impl AllowedIn<Operational> for HumanMonitorCommand {}
+impl OperationalCommand for HumanMonitorCommand {}
 /// Take the file descriptor passed with this command over a Unix
 /// domain socket (SCM_RIGHTS), and keep it under a name.  A
 /// descriptor that already had the name is closed.
@@ -12574,7 +12576,7 @@ impl crate::Command for Getfd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Getfd {}
+impl OperationalCommand for Getfd {}
 /// Close a file descriptor that getfd took.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Closefd {
@@ -12635,7 +12637,7 @@ impl crate::Command for Closefd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Closefd {}
+impl OperationalCommand for Closefd {}
 /// Add the file descriptor passed with this command over a Unix
 /// domain socket (SCM_RIGHTS) to a file descriptor set.  When QEMU is
 /// asked to open "/dev/fdset/ID", it uses a descriptor of set ID with
@@ -12704,7 +12706,7 @@ impl crate::Command for AddFd {
     type Returns = types::AddfdInfo;
 }
 
-impl AllowedIn<Operational> for AddFd {}
+impl OperationalCommand for AddFd {}
 /// Remove file descriptors from a file descriptor set.  QEMU closes
 /// them once nothing uses them.
 #[derive(Clone, Debug, PartialEq)]
@@ -12773,7 +12775,7 @@ impl crate::Command for RemoveFd {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for RemoveFd {}
+impl OperationalCommand for RemoveFd {}
 /// List the file descriptor sets and their descriptors.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryFdsets {}
@@ -12811,7 +12813,7 @@ impl crate::Command for QueryFdsets {
     type Returns = Vec<types::FdsetInfo>;
 }
 
-impl AllowedIn<Operational> for QueryFdsets {}
+impl OperationalCommand for QueryFdsets {}
 /// Hand a connection that the client opened to one of QEMU's servers,
 /// as if it had connected there.
 #[derive(Clone, Debug, PartialEq)]
@@ -12894,7 +12896,7 @@ impl crate::Command for AddClient {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for AddClient {}
+impl OperationalCommand for AddClient {}
 /// Describe QEMU's command line options that take parameters in the
 /// form "name=value,...".  Not every option is covered.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12954,7 +12956,7 @@ impl crate::Command for QueryCommandLineOptions {
     type Returns = Vec<types::CommandLineOptionInfo>;
 }
 
-impl AllowedIn<Operational> for QueryCommandLineOptions {}
+impl OperationalCommand for QueryCommandLineOptions {}
 /// Report the state of trace events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventGetState {
@@ -13016,7 +13018,7 @@ impl crate::Command for TraceEventGetState {
     type Returns = Vec<types::TraceEventInfo>;
 }
 
-impl AllowedIn<Operational> for TraceEventGetState {}
+impl OperationalCommand for TraceEventGetState {}
 /// Enable or disable trace events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceEventSetState {
@@ -13095,7 +13097,7 @@ impl crate::Command for TraceEventSetState {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for TraceEventSetState {}
+impl OperationalCommand for TraceEventSetState {}
 /// Fetch statistics about the virtual machine and its parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryStats(pub types::StatsFilter);
@@ -13124,7 +13126,7 @@ impl crate::Command for QueryStats {
     type Returns = Vec<types::StatsResult>;
 }
 
-impl AllowedIn<Operational> for QueryStats {}
+impl OperationalCommand for QueryStats {}
 /// Describe the statistics that query-stats can return.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatsSchemas {
@@ -13184,7 +13186,7 @@ impl crate::Command for QueryStatsSchemas {
     type Returns = Vec<types::StatsSchema>;
 }
 
-impl AllowedIn<Operational> for QueryStatsSchemas {}
+impl OperationalCommand for QueryStatsSchemas {}
 /// Report the state of the machine's interrupt controllers, for
 /// debugging.
 ///
@@ -13228,7 +13230,7 @@ impl crate::Command for XQueryInterruptControllers {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryInterruptControllers {}
+impl OperationalCommand for XQueryInterruptControllers {}
 /// Report interrupt counts kept by the machine's interrupt
 /// controllers, for debugging.
 ///
@@ -13269,7 +13271,7 @@ impl crate::Command for XQueryIrq {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryIrq {}
+impl OperationalCommand for XQueryIrq {}
 /// Report statistics of the TCG translator's code buffer, for
 /// debugging.
 ///
@@ -13310,7 +13312,7 @@ impl crate::Command for XQueryJit {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryJit {}
+impl OperationalCommand for XQueryJit {}
 /// Report the guest's NUMA nodes with their vCPUs and memory, for
 /// debugging.
 ///
@@ -13351,7 +13353,7 @@ impl crate::Command for XQueryNuma {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryNuma {}
+impl OperationalCommand for XQueryNuma {}
 /// Report how many TCG operations of each kind have been generated,
 /// for debugging.
 ///
@@ -13392,7 +13394,7 @@ impl crate::Command for XQueryOpcount {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryOpcount {}
+impl OperationalCommand for XQueryOpcount {}
 /// Report the RAM blocks of the machine, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -13432,7 +13434,7 @@ impl crate::Command for XQueryRamblock {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryRamblock {}
+impl OperationalCommand for XQueryRamblock {}
 /// Report the ROM images and firmware blobs loaded into the machine,
 /// for debugging.
 ///
@@ -13473,7 +13475,7 @@ impl crate::Command for XQueryRoms {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryRoms {}
+impl OperationalCommand for XQueryRoms {}
 /// Report the USB devices attached to the guest, for debugging.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
@@ -13513,7 +13515,7 @@ impl crate::Command for XQueryUsb {
     type Returns = types::HumanReadableText;
 }
 
-impl AllowedIn<Operational> for XQueryUsb {}
+impl OperationalCommand for XQueryUsb {}
 /// Report the state of record and replay.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryReplay {}
@@ -13551,7 +13553,7 @@ impl crate::Command for QueryReplay {
     type Returns = types::ReplayInfo;
 }
 
-impl AllowedIn<Operational> for QueryReplay {}
+impl OperationalCommand for QueryReplay {}
 /// While replaying, stop the guest when it reaches an instruction
 /// count.  There is at most one such breakpoint: setting one
 /// replaces the one set before.
@@ -13615,7 +13617,7 @@ impl crate::Command for ReplayBreak {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ReplayBreak {}
+impl OperationalCommand for ReplayBreak {}
 /// Remove the breakpoint set with replay-break.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayDeleteBreak {}
@@ -13653,7 +13655,7 @@ impl crate::Command for ReplayDeleteBreak {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ReplayDeleteBreak {}
+impl OperationalCommand for ReplayDeleteBreak {}
 /// While replaying, go to an instruction count, forward or backward:
 /// QEMU loads the nearest snapshot before it and replays from there.
 /// Needs snapshots in the recording.
@@ -13716,7 +13718,7 @@ impl crate::Command for ReplaySeek {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for ReplaySeek {}
+impl OperationalCommand for ReplaySeek {}
 /// Shut down the network connections of the given instances at once,
 /// without waiting for the other side.  Use it when a peer has become
 /// unreachable and QEMU would otherwise wait on it; the instances
@@ -13781,7 +13783,8 @@ impl crate::Command for Yank {
     type Returns = crate::Empty;
 }
 
-impl AllowedIn<Operational> for Yank {}
+impl OperationalCommand for Yank {}
+impl OobCommand for Yank {}
 /// List what can be yanked at present.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryYank {}
@@ -13819,4 +13822,5 @@ impl crate::Command for QueryYank {
     type Returns = Vec<types::YankInstance>;
 }
 
-impl AllowedIn<Operational> for QueryYank {}
+impl OperationalCommand for QueryYank {}
+impl OobCommand for QueryYank {}

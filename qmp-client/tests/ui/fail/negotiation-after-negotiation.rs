@@ -1,11 +1,11 @@
-use qmp_client::types::commands::QmpCapabilities;
+use qmp_client::commands::QmpCapabilities;
 use qmp_client::Client;
 
-fn check(client: Client) {
-    let _ = client.execute(QmpCapabilities::default());
+async fn check(client: Client) -> Result<(), qmp_client::Error> {
+    client.execute(QmpCapabilities::default()).await?;
+    Ok(())
 }
 
 fn main() {
-    // Taking its address makes `check` reachable, so it is compiled to code.
-    let _ = check as fn(_);
+    let _ = check;
 }

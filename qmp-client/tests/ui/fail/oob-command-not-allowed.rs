@@ -1,12 +1,11 @@
-use qmp_client::types::commands::QueryVersion;
-use qmp_client::types::mode::Operational;
-use qmp_client::{Client, OutOfBand};
+use qmp_client::commands::QueryVersion;
+use qmp_client::{Client, Operational, OutOfBand};
 
-fn check(client: Client<Operational, OutOfBand>) {
-    let _ = client.execute_oob(QueryVersion {});
+async fn check(client: Client<Operational, OutOfBand>) -> Result<(), qmp_client::Error> {
+    client.execute_oob(QueryVersion {}).await?;
+    Ok(())
 }
 
 fn main() {
-    // Taking its address makes `check` reachable, so it is compiled to code.
-    let _ = check as fn(_);
+    let _ = check;
 }

@@ -1,28 +1,44 @@
-use qmp_client::types::commands::{QmpCapabilities, QueryVersion};
-use qmp_client::types::events::AnyEvent;
-use qmp_client::types::mode::{AllowedIn, Modes, Operational};
-use qmp_client::types::{Command, Empty};
-use qmp_client::{Client, Handshake, OutOfBand};
+use qmp_client::commands::{MigratePause, QmpCapabilities, QueryVersion};
+use qmp_client::mode::{Modes, OobCommand, OperationalCommand};
+use qmp_client::qmp_types::{Command, Empty};
+use qmp_client::{Client, Error, Handshake, Operational, OutOfBand};
 
+/// A fork's command that allows out-of-band execution, written by hand.
 #[derive(serde::Serialize)]
-struct MigratePause {}
+struct XPause {}
 
-impl Command for MigratePause {
-    const NAME: &'static str = "migrate-pause";
+impl Command for XPause {
+    const NAME: &'static str = "x-pause";
     const MODES: Modes = Modes::Operational;
     const ALLOW_OOB: bool = true;
     type Returns = Empty;
 }
 
-impl AllowedIn<Operational> for MigratePause {}
+impl OperationalCommand for XPause {}
+impl OobCommand for XPause {}
 
-#[allow(dead_code, unused_must_use)]
-fn uses(handshake: Client<Handshake>, operational: Client, oob: Client<Operational, OutOfBand>) {
-    handshake.execute(QmpCapabilities::default());
-    operational.execute(QueryVersion {});
-    let _ = operational.clone().events::<AnyEvent>();
-    oob.execute(QueryVersion {});
-    oob.execute_oob(MigratePause {});
+#[allow(dead_code)]
+async fn uses(
+    handshake: Client<Handshake>,
+    operational: Client,
+    oob: Client<Operational, OutOfBand>,
+) -> Result<(), Error> {
+    operational.execute(QueryVersion {}).await?;
+    let _ = operational.clone().events();
+    oob.execute(QueryVersion {}).await?;
+    oob.execute_oob(XPause {}).await?;
+    oob.execute_oob(MigratePause {}).await?;
+    let negotiated: Client = handshake.negotiate_with(QmpCapabilities::default()).await?;
+    negotiated.execute(QueryVersion {}).await?;
+    Ok(())
+}
+
+#[allow(dead_code)]
+async fn negotiation_failure_gives_the_client_back(handshake: Client<Handshake>) -> Client {
+    match handshake.negotiate(&[]).await {
+        Ok(client) => client,
+        Err(failed) => failed.into_client().negotiate(&[]).await.unwrap(),
+    }
 }
 
 fn main() {}

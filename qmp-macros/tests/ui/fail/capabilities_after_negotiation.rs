@@ -3,6 +3,6 @@ include!("../executor.rs");
 use qmp_types::commands::QmpCapabilities;
 
 fn main() {
-    let client = executor::Client::connect().negotiate();
+    let client = executor::Handshaking::connect().negotiate(QmpCapabilities::default());
     client.execute(QmpCapabilities::default());
 }

@@ -1,8 +1,9 @@
 include!("../executor.rs");
 
 use qmp_macros::Command;
+use qmp_types::commands::QmpCapabilities;
 
-/// A fork's extra negotiation command.
+/// A fork's extra handshake command.
 #[derive(serde::Serialize, Command)]
 #[qmp(name = "qmp_set_compression", mode = handshake)]
 struct SetCompression {
@@ -10,6 +11,6 @@ struct SetCompression {
 }
 
 fn main() {
-    let client = executor::Client::connect().negotiate();
+    let client = executor::Handshaking::connect().negotiate(QmpCapabilities::default());
     client.execute(SetCompression { level: 3 });
 }

@@ -3,6 +3,6 @@ include!("../executor.rs");
 use qmp_types::commands::QueryVersion;
 
 fn main() {
-    let client = executor::Client::connect();
+    let client = executor::Handshaking::connect();
     client.execute(QueryVersion {});
 }

@@ -10,6 +10,11 @@ qmp_macros::qapi_schema!("../schema/switch-mode.json");
 #[qmp(name = "x-query-build", returns = String, mode = both, allow_oob)]
 struct QueryBuild {}
 
+/// A fork's own negotiation command.
+#[derive(serde::Serialize, Command)]
+#[qmp(name = "x-negotiate", mode = negotiation)]
+struct Negotiate {}
+
 /// A fork's event.
 #[derive(serde::Serialize, serde::Deserialize, Event)]
 #[qmp(name = "X_COMPRESSION_CHANGED")]
@@ -17,19 +22,26 @@ struct CompressionChanged {
     level: u8,
 }
 
-fn main() {
-    let handshake = executor::Client::connect();
-    handshake.execute(QmpCapabilities::default());
-    handshake.execute(QueryBuild {});
-    handshake.execute(commands::QmpSwitchMode { mode: types::Mode::Operational });
-    handshake.execute(commands::QueryMode {});
+fn assert_oob<C: qmp_types::mode::OobCommand>() {}
 
-    let operational = handshake.negotiate();
+fn main() {
+    let handshake = executor::Handshaking::connect();
+    handshake.execute(QueryBuild {});
+    handshake.execute(commands::QueryMode {});
+    handshake.execute(commands::QueryHandshakeGreeting {});
+
+    let operational = handshake.negotiate(commands::QmpSwitchMode {
+        mode: types::Mode::Operational,
+    });
     operational.execute(QueryVersion {});
     operational.execute(QueryCommands {});
     operational.execute(QueryBuild {});
     operational.execute(commands::QueryMode {});
 
+    let _ = executor::Handshaking::connect().negotiate(QmpCapabilities::default());
+    let _ = executor::Handshaking::connect().negotiate(Negotiate {});
+
+    assert_oob::<QueryBuild>();
     assert!(<QueryBuild as qmp_types::Command>::ALLOW_OOB);
     assert_eq!(<CompressionChanged as qmp_types::Event>::NAME, "X_COMPRESSION_CHANGED");
 }

@@ -1,15 +1,27 @@
-//! The envelopes QMP messages travel in: greeting, request, response,
-//! error and event, each one JSON object on its own line.
+//! The wire format, once for every peer: the envelopes QMP messages travel
+//! in (greeting, request, response, error, event), each one JSON object on
+//! its own line; how a request is written ([`Request`]) and how a message
+//! is split into its members ([`split`]).
+//!
+//! The client reads and writes messages through this module, and a server
+//! is meant to as well. (`xtask`'s small untyped client, which checks
+//! `schema/` against QEMU, keeps its own JSON on purpose: it must not
+//! depend on the bindings it checks.)
+
+mod members;
+mod request;
+
+pub use members::{split, Members};
+pub use request::{nesting_depth, ParserLimits, Request, RequestError, QEMU_LIMITS};
 
 use std::fmt;
 
 use serde::de::{self, Deserializer};
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::event::Timestamp;
-use crate::Command;
 
 /// The server's first message: `{"QMP": {"version": ..., "capabilities": [...]}}`.
 ///
@@ -27,62 +39,6 @@ pub struct GreetingBody<V, C> {
     pub version: V,
     /// The capabilities the server offers for negotiation.
     pub capabilities: Vec<C>,
-}
-
-/// A request to execute `command`, serialized as
-/// `{"execute": NAME, "arguments": {...}, "id": ID}`.
-///
-/// ```
-/// use qmp_types::{commands::QueryStatus, wire::Request};
-///
-/// let request = Request::new(&QueryStatus {}).with_id(7);
-/// assert_eq!(
-///     serde_json::to_string(&request).unwrap(),
-///     r#"{"execute":"query-status","arguments":{},"id":7}"#
-/// );
-/// ```
-#[derive(Debug)]
-pub struct Request<'a, C> {
-    command: &'a C,
-    id: Option<Value>,
-    oob: bool,
-}
-
-impl<'a, C: Command> Request<'a, C> {
-    /// A request without an id.
-    pub fn new(command: &'a C) -> Self {
-        Request {
-            command,
-            id: None,
-            oob: false,
-        }
-    }
-
-    /// Sets the id the server echoes in its answer.
-    pub fn with_id(mut self, id: impl Into<Value>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sends the command out of band (`exec-oob`); the caller checks that the
-    /// command allows it and `oob` was negotiated.
-    pub fn out_of_band(mut self) -> Self {
-        self.oob = true;
-        self
-    }
-}
-
-impl<C: Command> Serialize for Request<'_, C> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        let key = if self.oob { "exec-oob" } else { "execute" };
-        map.serialize_entry(key, C::NAME)?;
-        map.serialize_entry("arguments", self.command)?;
-        if let Some(id) = &self.id {
-            map.serialize_entry("id", id)?;
-        }
-        map.end()
-    }
 }
 
 /// The server's error: `{"class": ..., "desc": ...}`.

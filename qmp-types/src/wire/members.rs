@@ -1,79 +1,104 @@
-//! A server message split into its top-level members, each left as its
-//! JSON text: the reader needs no more to route a message, and an
-//! answer's `return` value is then decoded once, by its call, straight
-//! into the command's return type (which checks its syntax too).
+//! A message split into its top-level members, each left as its JSON
+//! text: a peer needs no more to route a message, and a value is then
+//! decoded once, by whoever wants it, straight into its type (which checks
+//! its syntax too). The client splits answers and events by `return`,
+//! `error`, `event`, `data`, `timestamp` and `id`; a server splits
+//! requests by `execute`, `exec-oob`, `arguments` and `id`.
 //!
 //! The split is a scan for where each member's value ends, which costs a
 //! fraction of serde_json's validating skip over the same bytes (that skip
-//! was most of the reader's work per answer). It covers objects whose keys
+//! was most of the client's work per answer). It covers objects whose keys
 //! have no escapes, which is every message QEMU sends; anything else (not
 //! an object, escaped keys, a repeated member, unbalanced brackets) is
 //! left to serde_json, which splits what is valid and says what is wrong
 //! with the rest.
 
-use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-/// The members routing looks at, as JSON text; the others are ignored.
-#[derive(Default)]
-pub(crate) struct Members<'a> {
-    pub(crate) ret: Option<&'a str>,
-    pub(crate) error: Option<&'a str>,
-    pub(crate) event: Option<&'a str>,
-    pub(crate) data: Option<&'a str>,
-    pub(crate) timestamp: Option<&'a str>,
-    pub(crate) id: Option<&'a str>,
+/// The members of a message that were asked for, in the order of the keys
+/// given to [`split`], as JSON text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Members<'a, const N: usize> {
+    /// Each asked-for member's value, `None` where it is absent.
+    pub values: [Option<&'a str>; N],
+    /// The first member that was not asked for, if any (a server refuses
+    /// requests with unexpected members; a client ignores them).
+    pub unexpected: Option<String>,
 }
 
-/// The same members through serde_json: for what [`scan`] leaves.
-#[derive(Deserialize)]
-struct Checked<'a> {
-    #[serde(rename = "return", borrow, default, deserialize_with = "present")]
-    ret: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    error: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    event: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    data: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    timestamp: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    id: Option<&'a RawValue>,
-}
-
-/// A member that is there, even as `null` (which `Option` would take for
-/// absent), as [`scan`] has it.
-fn present<'de, D: Deserializer<'de>>(member: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(member).map(Some)
-}
-
-/// Splits `text`, a whole message; what is wrong if it is not a JSON
-/// object.
-pub(crate) fn split(text: &str) -> Result<Members<'_>, String> {
-    if let Some(members) = scan(text) {
+/// Splits `text`, a whole message, into the members named by `keys`.
+///
+/// Fails, saying what is wrong, when `text` is not a JSON object or names
+/// one of `keys` twice.
+///
+/// ```
+/// let members = qmp_types::wire::split(r#"{"return": {}, "id": 7}"#, &["return", "id"]).unwrap();
+/// assert_eq!(members.values, [Some("{}"), Some("7")]);
+/// ```
+pub fn split<'a, const N: usize>(
+    text: &'a str,
+    keys: &[&str; N],
+) -> Result<Members<'a, N>, String> {
+    if let Some(members) = scan(text, keys) {
         return Ok(members);
     }
-    // serde would take an array for the struct's members in order.
+    // serde would take an array for a struct's members in order.
     if !text.trim_start().starts_with('{') {
         return Err("not a JSON object".to_owned());
     }
-    let checked: Checked<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Members {
-        ret: checked.ret.map(RawValue::get),
-        error: checked.error.map(RawValue::get),
-        event: checked.event.map(RawValue::get),
-        data: checked.data.map(RawValue::get),
-        timestamp: checked.timestamp.map(RawValue::get),
-        id: checked.id.map(RawValue::get),
-    })
+    let entries: Entries<'a> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut members = Members {
+        values: [None; N],
+        unexpected: None,
+    };
+    for (key, value) in entries.0 {
+        match keys.iter().position(|k| *k == key) {
+            Some(i) if members.values[i].is_some() => {
+                return Err(format!("member `{key}` appears twice"))
+            }
+            Some(i) => members.values[i] = Some(value.get()),
+            None if members.unexpected.is_none() => members.unexpected = Some(key),
+            None => {}
+        }
+    }
+    Ok(members)
+}
+
+/// An object's members in order, through serde_json: for what [`scan`]
+/// leaves.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
 }
 
 /// The members of `text` if it is an object with plain keys, each member
 /// at most once, and balanced brackets; `None` otherwise.
-fn scan(text: &str) -> Option<Members<'_>> {
+fn scan<'a, const N: usize>(text: &'a str, keys: &[&str; N]) -> Option<Members<'a, N>> {
     let bytes = text.as_bytes();
-    let mut members = Members::default();
+    let mut members = Members {
+        values: [None; N],
+        unexpected: None,
+    };
     let mut at = blank(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
         return None;
@@ -97,17 +122,17 @@ fn scan(text: &str) -> Option<Members<'_>> {
         }
         let start = blank(bytes, at + 1);
         let end = value_end(bytes, start)?;
-        let slot = match key {
-            "return" => &mut members.ret,
-            "error" => &mut members.error,
-            "event" => &mut members.event,
-            "data" => &mut members.data,
-            "timestamp" => &mut members.timestamp,
-            "id" => &mut members.id,
-            _ => &mut None,
-        };
-        if slot.replace(&text[start..end]).is_some() {
-            return None;
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => {
+                if members.values[i].replace(&text[start..end]).is_some() {
+                    return None;
+                }
+            }
+            None => {
+                if members.unexpected.is_none() {
+                    members.unexpected = Some(key.to_owned());
+                }
+            }
         }
         at = blank(bytes, end);
         match bytes.get(at) {
@@ -180,31 +205,31 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    const KEYS: [&str; 6] = ["return", "error", "event", "data", "timestamp", "id"];
+
     fn both(text: &str) -> [Option<String>; 6] {
-        let members = split(text).unwrap();
-        [
-            members.ret,
-            members.error,
-            members.event,
-            members.data,
-            members.timestamp,
-            members.id,
-        ]
-        .map(|m| m.map(str::to_owned))
+        split(text, &KEYS)
+            .unwrap()
+            .values
+            .map(|m| m.map(str::to_owned))
     }
 
     /// The scan agrees with serde_json wherever it answers.
     fn agrees(text: &str) {
-        let scanned = scan(text).map(|m| {
-            [m.ret, m.error, m.event, m.data, m.timestamp, m.id].map(|m| m.map(str::to_owned))
-        });
-        let checked = serde_json::from_str::<Checked<'_>>(text).ok().map(|c| {
-            [c.ret, c.error, c.event, c.data, c.timestamp, c.id]
-                .map(|m| m.map(|raw| raw.get().to_owned()))
-        });
-        if let Some(scanned) = scanned {
-            assert_eq!(Some(scanned), checked, "{text}");
+        let Some(scanned) = scan(text, &KEYS) else {
+            return;
+        };
+        let entries: Entries<'_> = serde_json::from_str(text).unwrap();
+        let mut values = [None; 6];
+        let mut unexpected = None;
+        for (key, value) in &entries.0 {
+            match KEYS.iter().position(|k| k == key) {
+                Some(i) => values[i] = Some(value.get()),
+                None => unexpected = unexpected.or(Some(key.clone())),
+            }
         }
+        assert_eq!(scanned.values, values, "{text}");
+        assert_eq!(scanned.unexpected, unexpected, "{text}");
     }
 
     #[test]
@@ -217,7 +242,7 @@ mod tests {
         );
         assert_eq!(id.as_deref(), Some("0"));
         let event = r#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}"#;
-        assert!(scan(event).is_some());
+        assert!(scan(event, &KEYS).is_some());
         let [_, _, name, data, timestamp, _] = both(event);
         assert_eq!(name.as_deref(), Some(r#""STOP""#));
         assert_eq!(data, None);
@@ -234,9 +259,20 @@ mod tests {
             r#" { "return" : true , "other" : [1, {"id": 3}] , "id" : 7 } "#,
             "{}",
         ] {
-            assert!(scan(text).is_some(), "{text}");
+            assert!(scan(text, &KEYS).is_some(), "{text}");
             agrees(text);
         }
+    }
+
+    #[test]
+    fn members_not_asked_for_are_named() {
+        let request = r#"{"execute": "stop", "argument": {}, "id": 1}"#;
+        let members = split(request, &["execute", "arguments", "id"]).unwrap();
+        assert_eq!(members.values, [Some(r#""stop""#), None, Some("1")]);
+        assert_eq!(members.unexpected.as_deref(), Some("argument"));
+        let escaped = r#"{"execute": "stop", "\u0061rgument": {}}"#;
+        let members = split(escaped, &["execute", "arguments", "id"]).unwrap();
+        assert_eq!(members.unexpected.as_deref(), Some("argument"));
     }
 
     #[test]
@@ -254,13 +290,16 @@ mod tests {
             r#"{"return": , "id": 0}"#,
             "{",
         ] {
-            assert!(scan(text).is_none(), "{text}");
+            assert!(scan(text, &KEYS).is_none(), "{text}");
             agrees(text);
         }
         // Valid, with an escaped key: serde_json splits it.
         let [ret, .., id] = both(r#"{"ret\u0075rn": 1, "id": 0}"#);
         assert_eq!((ret.as_deref(), id.as_deref()), (Some("1"), Some("0")));
-        assert!(split("[1]").is_err());
-        assert!(split(r#"{"id": 0, "id": 1}"#).is_err());
+        assert!(split("[1]", &KEYS).is_err());
+        assert_eq!(
+            split(r#"{"id": 0, "id": 1}"#, &KEYS).unwrap_err(),
+            "member `id` appears twice"
+        );
     }
 }

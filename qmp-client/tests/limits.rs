@@ -1,0 +1,73 @@
+//! The client's memory stays bounded by its message size limit, whatever
+//! the server sends: a test binary of its own, so that no other test moves
+//! the process's peak memory while it measures.
+
+use std::io::Write;
+use std::time::Duration;
+
+use qmp_client::commands::QueryVersion;
+use qmp_client::{Connector, Error, DEFAULT_MAX_MESSAGE_SIZE};
+
+const GREETING: &str = r#"{"QMP": {"version": {"qemu": {"micro": 2, "minor": 0, "major": 10}, "package": ""}, "capabilities": []}}"#;
+const GUARD: Duration = Duration::from_secs(120);
+/// How much the hostile answer holds: 32 times the default limit.
+const ANSWER: usize = 512 << 20;
+
+/// The process's peak resident memory so far, in bytes.
+fn peak_rss() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[tokio::test]
+async fn a_huge_answer_fails_its_call_without_the_client_holding_it() {
+    let (client_end, server_end) = std::os::unix::net::UnixStream::pair().unwrap();
+    let server = std::thread::spawn(move || {
+        let mut write = server_end.try_clone().unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(server_end));
+        writeln!(write, "{GREETING}").unwrap();
+        for _ in 0..2 {
+            let request = lines.next().unwrap().unwrap();
+            let request: serde_json::Value = serde_json::from_str(&request).unwrap();
+            let id = &request["id"];
+            if request["execute"] == "qmp_capabilities" {
+                writeln!(write, r#"{{"return": {{}}, "id": {id}}}"#).unwrap();
+                continue;
+            }
+            // A `return` string of ANSWER bytes, written in pieces: the
+            // server never holds it either.
+            write.write_all(br#"{"return": ""#).unwrap();
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..ANSWER / chunk.len() {
+                write.write_all(&chunk).unwrap();
+            }
+            writeln!(write, r#"", "id": {id}}}"#).unwrap();
+        }
+    });
+    client_end.set_nonblocking(true).unwrap();
+    let stream = tokio::net::UnixStream::from_std(client_end).unwrap();
+    let (read, write) = stream.into_split();
+    let client = Connector::new().io(read, write).await.unwrap();
+    let client = client.negotiate(&[]).await.unwrap();
+    let before = peak_rss();
+    let result = tokio::time::timeout(GUARD, client.execute(QueryVersion {}))
+        .await
+        .unwrap();
+    let grown = peak_rss().saturating_sub(before);
+    assert!(
+        matches!(
+            result,
+            Err(Error::TooLarge {
+                limit: DEFAULT_MAX_MESSAGE_SIZE
+            })
+        ),
+        "{result:?}"
+    );
+    assert!(
+        grown < 2 * DEFAULT_MAX_MESSAGE_SIZE,
+        "peak memory grew by {grown} bytes reading a {ANSWER}-byte answer"
+    );
+    server.join().unwrap();
+}
