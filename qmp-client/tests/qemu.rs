@@ -423,3 +423,40 @@ async fn connects_over_tcp_and_over_a_spawned_childs_stdio() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[tokio::test]
+async fn qemu_connects_to_a_listening_client_and_oversized_answers_fail_alone() {
+    let Some(binary) = Kind::System.binary() else {
+        return;
+    };
+    let dir = common::temp_dir();
+    let path = dir.join("qmp.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    let mut qemu = tokio::process::Command::new(binary)
+        .args([
+            "-machine",
+            "none",
+            "-nodefaults",
+            "-display",
+            "none",
+            "-qmp",
+        ])
+        .arg(format!("unix:{},server=off", path.display()))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // `query-qmp-schema` is the largest answer QEMU sends (about 117 KB
+    // here); `query-version` is small.
+    let connector = qmp_client::Connector::new().max_message_size(64 * 1024);
+    let client = guard(connector.listen(&listener)).await.unwrap();
+    let client = guard(client.negotiate(&[])).await.unwrap();
+    match guard(client.execute(commands::QueryQmpSchema {})).await {
+        Err(Error::TooLarge { limit }) => assert_eq!(limit, 64 * 1024),
+        other => panic!("expected TooLarge, got {:?}", other.map(|s| s.len())),
+    }
+    let version = guard(client.execute(QueryVersion {})).await.unwrap();
+    assert_eq!(version.qemu.major, 10);
+    drop(client);
+    qemu.kill().await.unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
