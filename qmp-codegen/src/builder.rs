@@ -1,19 +1,4 @@
 //! The `build.rs` API: generate bindings for a schema into `OUT_DIR`.
-//!
-//! ```no_run
-//! // build.rs, in `fn main`:
-//! qmp_codegen::Builder::new()
-//!     .schema("qapi/my-fork.json")
-//!     .negotiation_command("qmp_switch_mode")
-//!     .generate()
-//!     .unwrap_or_else(|e| panic!("{e}"));
-//! ```
-//!
-//! ```ignore
-//! // src/lib.rs
-//! include!(concat!(env!("OUT_DIR"), "/qapi.rs"));
-//! // modules `types`, `commands` and `events`
-//! ```
 
 use std::fmt;
 use std::io;
@@ -23,6 +8,21 @@ use crate::emit::{self, CommandModes, Config, Generated};
 use crate::{check_file, Options};
 
 /// Generates Rust bindings for a QAPI schema, typically from `build.rs`.
+///
+/// ```no_run
+/// // build.rs, in `fn main`:
+/// qmp_codegen::Builder::new()
+///     .schema("qapi/my-fork.json")
+///     .negotiation_command("qmp_switch_mode")
+///     .generate()
+///     .unwrap_or_else(|e| panic!("{e}"));
+/// ```
+///
+/// ```ignore
+/// // src/lib.rs
+/// include!(concat!(env!("OUT_DIR"), "/qapi.rs"));
+/// // modules `types`, `commands` and `events`
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     schema: Option<PathBuf>,

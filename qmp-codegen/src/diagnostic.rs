@@ -1,6 +1,6 @@
 //! Problems found in a schema, and how they are shown to a person.
 //!
-//! Every layer of the front end reports through a [`Diagnostics`] sink rather
+//! Every layer of the front end reports through one sink rather
 //! than stopping at the first problem, so one run shows every independent
 //! mistake. Each [`Diagnostic`] says which [`Rule`] it breaks: language rules
 //! are always errors; documentation rules (the ones only QEMU's documentation
@@ -53,7 +53,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic for a language rule.
-    pub fn language(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn language(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             rule: Rule::Language,
@@ -66,7 +66,7 @@ impl Diagnostic {
     }
 
     /// A diagnostic for a documentation-only rule.
-    pub fn documentation(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn documentation(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             rule: Rule::Documentation,
             ..Diagnostic::language(span, message)
@@ -74,19 +74,19 @@ impl Diagnostic {
     }
 
     /// Names the definition the problem is in (`"struct 'Foo'"`).
-    pub fn in_definition(mut self, context: impl Into<String>) -> Diagnostic {
+    pub(crate) fn in_definition(mut self, context: impl Into<String>) -> Diagnostic {
         self.context = Some(context.into());
         self
     }
 
     /// Points at a further place, e.g. the exact member at fault.
-    pub fn with_label(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_label(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.labels.push((span, label.into()));
         self
     }
 
     /// Adds a hint on how to fix the problem.
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
@@ -185,14 +185,14 @@ impl Diagnostic {
 
 /// Collects diagnostics and decides their severity.
 #[derive(Debug, Default)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     strict: bool,
     list: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
     /// A sink; `strict` makes documentation rules errors.
-    pub fn new(strict: bool) -> Diagnostics {
+    pub(crate) fn new(strict: bool) -> Diagnostics {
         Diagnostics {
             strict,
             list: Vec::new(),
@@ -200,12 +200,12 @@ impl Diagnostics {
     }
 
     /// Whether documentation rules are errors in this run.
-    pub fn is_strict(&self) -> bool {
+    pub(crate) fn is_strict(&self) -> bool {
         self.strict
     }
 
     /// Records a diagnostic, setting its severity from its rule.
-    pub fn report(&mut self, mut diagnostic: Diagnostic) {
+    pub(crate) fn report(&mut self, mut diagnostic: Diagnostic) {
         diagnostic.severity = match diagnostic.rule {
             Rule::Language => Severity::Error,
             Rule::Documentation if self.strict => Severity::Error,
@@ -215,25 +215,12 @@ impl Diagnostics {
     }
 
     /// Whether any error (not warning) was reported.
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.list.iter().any(|d| d.severity == Severity::Error)
     }
 
-    /// Number of errors reported so far.
-    pub fn error_count(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
-    }
-
-    /// All diagnostics, in the order they were reported.
-    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.list.iter()
-    }
-
     /// Takes the collected diagnostics.
-    pub fn into_vec(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_vec(self) -> Vec<Diagnostic> {
         self.list
     }
 }

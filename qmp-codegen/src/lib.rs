@@ -1,8 +1,30 @@
 //! The QAPI front end and Rust code generator behind the `qmp` crates.
 //!
-//! Data flows one way: schema text → tokens → [syntax tree](syntax::tree)
-//! (with spans) → checked [model] → Rust source ([emit]). Each layer reports
-//! problems through a [`diagnostic::Diagnostics`] sink.
+//! Data flows one way: schema text → tokens → syntax tree (with spans) →
+//! checked [model] → Rust source ([emit]). Every layer reports problems as
+//! [diagnostics](diagnostic) and goes on, so one run shows every
+//! independent mistake.
+//!
+//! # Public API
+//!
+//! - Generating bindings, typically from `build.rs`: [`Builder`] (its
+//!   options, including [`CommandModes`] per command), [`BuildError`], and
+//!   [`write_if_changed`] for a project that checks its bindings in.
+//! - Checking a schema: [`check_file`], or [`check_with_loader`] with a
+//!   [`syntax::FileLoader`] ([`syntax::FsLoader`], [`syntax::MemoryLoader`]),
+//!   under [`Options`]; both give a [`Checked`]: the [sources](source), the
+//!   [diagnostics](diagnostic) ([`Severity`](diagnostic::Severity),
+//!   [`Rule`](diagnostic::Rule), [`render`](Checked::render)), and the
+//!   [model] when there were no errors, with its [`Summary`].
+//! - The model, read-only: [`model::Schema`] and its definitions, whose doc
+//!   comments are [`syntax::doc::Doc`]s and whose names are [`syntax::Str`]s.
+//! - From the model: [`emit::generate`] (with an [`emit::Config`]) gives the
+//!   formatted [`emit::Generated`] source, [`emit::tokens`] the unformatted
+//!   tokens; [`introspect::introspect`] gives what QEMU's
+//!   `query-qmp-schema` would report.
+//!
+//! The lexer, parser, syntax tree and checker are private. `derive` is the
+//! work of `qmp-macros` and not API.
 //!
 //! ```no_run
 //! let checked = qmp_codegen::check_file("schema/qapi-schema.json".as_ref(), &Default::default())?;
@@ -11,12 +33,14 @@
 //! }
 //! if let Some(schema) = &checked.schema {
 //!     println!("{}", checked.summary(schema));
+//!     let _bindings = qmp_codegen::emit::generate(schema, &Default::default());
 //! }
 //! # Ok::<(), qmp_codegen::LoadError>(())
 //! ```
 
-pub mod builder;
-pub mod check;
+mod builder;
+mod check;
+#[doc(hidden)]
 pub mod derive;
 pub mod diagnostic;
 pub mod emit;
@@ -31,7 +55,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use builder::Builder;
+pub use builder::{write_if_changed, BuildError, Builder};
 pub use emit::CommandModes;
 pub use summary::Summary;
 

@@ -126,12 +126,17 @@ pub struct SourceMap {
 
 impl SourceMap {
     /// An empty map.
-    pub fn new() -> SourceMap {
+    pub(crate) fn new() -> SourceMap {
         SourceMap::default()
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, path: PathBuf, text: Arc<str>, included_from: Option<Span>) -> FileId {
+    pub(crate) fn add(
+        &mut self,
+        path: PathBuf,
+        text: Arc<str>,
+        included_from: Option<Span>,
+    ) -> FileId {
         self.files.push(SourceFile {
             path,
             text,
@@ -143,7 +148,7 @@ impl SourceMap {
 
     /// `part`, a slice of one of the files' texts, as a [`Str`] sharing
     /// that text; anything else is copied.
-    pub fn share(&self, part: &str) -> Str {
+    pub(crate) fn share(&self, part: &str) -> Str {
         let last = self.last_shared.get();
         let shared = self
             .files

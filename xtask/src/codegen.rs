@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use qmp_codegen::builder::write_if_changed;
-use qmp_codegen::Builder;
+use qmp_codegen::{write_if_changed, BuildError, Builder};
 
 use crate::project_root;
 
@@ -53,9 +52,7 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// Every generated file, by path relative to the workspace root.
-fn generated_files(
-    root: &Path,
-) -> Result<Vec<(PathBuf, String)>, qmp_codegen::builder::BuildError> {
+fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let generated = Builder::new()
         .schema(root.join(SCHEMA))
         .runtime_path("crate")

@@ -23,7 +23,7 @@
 
 mod docs;
 mod items;
-pub mod names;
+mod names;
 
 use std::collections::HashMap;
 

@@ -5,6 +5,8 @@ pub mod doc;
 mod docparse;
 mod lexer;
 mod parser;
-pub mod tree;
+pub(crate) mod tree;
 
-pub use parser::{parse, FileLoader, FsLoader, MemoryLoader};
+pub(crate) use parser::parse;
+pub use parser::{FileLoader, FsLoader, MemoryLoader};
+pub use tree::Str;

@@ -188,11 +188,6 @@ impl Object {
         self.entry(key).is_some()
     }
 
-    /// The keys, in source order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|e| e.key.as_str())
-    }
-
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -213,26 +208,10 @@ impl Value {
         }
     }
 
-    /// The boolean, if this is one.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
     /// The elements, if this is a list.
     pub fn as_list(&self) -> Option<&[Node]> {
         match self {
             Value::List(l) => Some(l),
-            _ => None,
-        }
-    }
-
-    /// The object, if this is one.
-    pub fn as_object(&self) -> Option<&Object> {
-        match self {
-            Value::Object(o) => Some(o),
             _ => None,
         }
     }
