@@ -29,26 +29,39 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.check {
+        if let Some(stale) = first_stale(&root, &files) {
+            eprintln!("{}", stale_message(stale));
+            return ExitCode::FAILURE;
+        }
+        return ExitCode::SUCCESS;
+    }
     for (path, contents) in &files {
         let full = root.join(path);
-        if args.check {
-            let current = std::fs::read_to_string(&full).unwrap_or_default();
-            if current.replace("\r\n", "\n") != *contents {
-                eprintln!(
-                    "{} is stale: run `cargo xtask codegen` and commit the result",
-                    path.display()
-                );
-                return ExitCode::FAILURE;
-            }
-        } else if let Err(error) = write_if_changed(&full, contents) {
+        if let Err(error) = write_if_changed(&full, contents) {
             eprintln!("cannot write {}: {error}", full.display());
             return ExitCode::FAILURE;
         }
     }
-    if !args.check {
-        println!("generated {} files in {OUT_DIR} from {SCHEMA}", files.len());
-    }
+    println!("generated {} files in {OUT_DIR} from {SCHEMA}", files.len());
     ExitCode::SUCCESS
+}
+
+/// The first of `files` whose checked-in copy under `root` differs from
+/// what was generated (line endings aside), or is missing.
+fn first_stale<'a>(root: &Path, files: &'a [(PathBuf, String)]) -> Option<&'a Path> {
+    files.iter().find_map(|(path, contents)| {
+        let current = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+        (current.replace("\r\n", "\n") != *contents).then_some(path.as_path())
+    })
+}
+
+/// What `--check` and the test say about a stale file.
+fn stale_message(path: &Path) -> String {
+    format!(
+        "{} is stale: run `cargo xtask codegen` and commit the result",
+        path.display()
+    )
 }
 
 /// Every generated file, by path relative to the workspace root.
@@ -69,4 +82,34 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
         (out.join("commands.rs"), format!("{header}{}", generated.commands)),
         (out.join("events.rs"), format!("{header}{}", generated.events)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo xtask codegen --check` as a test: the checked-in bindings are
+    /// what `schema/` generates now, so a stale file fails `cargo test`
+    /// too, not only CI's `--check` step.
+    #[test]
+    fn generated_bindings_are_fresh() {
+        let root = project_root();
+        let files = generated_files(&root).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(stale) = first_stale(&root, &files) {
+            panic!("{}", stale_message(stale));
+        }
+    }
+
+    #[test]
+    fn a_missing_or_changed_file_is_stale() {
+        let dir = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.rs"), "old\r\n").unwrap();
+        let files = |a: &str| vec![(PathBuf::from("a.rs"), a.to_owned())];
+        assert_eq!(first_stale(&dir, &files("old\n")), None);
+        assert_eq!(first_stale(&dir, &files("new\n")), Some(Path::new("a.rs")));
+        let missing = [(PathBuf::from("b.rs"), "x".to_owned())];
+        assert_eq!(first_stale(&dir, &missing), Some(Path::new("b.rs")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
