@@ -245,6 +245,17 @@ impl<O: OobState> Client<Operational, O> {
         self.runtime.block_on(self.inner.execute(command))
     }
 
+    /// Runs `command` with copies of `fds` passed along, as
+    /// [`crate::Client::execute_with_fds`].
+    pub fn execute_with_fds<C: OperationalCommand>(
+        &self,
+        command: C,
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> Result<C::Returns, Error> {
+        self.runtime
+            .block_on(self.inner.execute_with_fds(command, fds))
+    }
+
     /// [`Client::execute`] with this call's own timeout.
     pub fn execute_with_timeout<C: OperationalCommand>(
         &self,

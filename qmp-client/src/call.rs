@@ -17,6 +17,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -80,8 +81,7 @@ impl<C: Outgoing> CallState<C> {
     fn poll(
         &mut self,
         inner: &Inner,
-        oob: bool,
-        timeout: Option<Duration>,
+        request: &mut Extras,
         cx: &mut Context<'_>,
     ) -> Poll<Result<C::Returns, Error>> {
         loop {
@@ -91,7 +91,7 @@ impl<C: Outgoing> CallState<C> {
                     else {
                         unreachable!()
                     };
-                    match send(inner, &command, oob, timeout) {
+                    match send(inner, &command, request) {
                         Ok(Some(waiting)) => *self = waiting,
                         // A command the server does not answer on success.
                         Ok(None) => return Poll::Ready(decode("{}")),
@@ -134,15 +134,32 @@ impl<C: Outgoing> CallState<C> {
     }
 }
 
+/// How a call is sent, besides its command.
+#[derive(Default)]
+pub(crate) struct Extras {
+    /// `exec-oob` rather than `execute`.
+    pub(crate) oob: bool,
+    pub(crate) timeout: Option<Duration>,
+    /// File descriptors to pass with the request, taken when it is sent.
+    pub(crate) fds: Vec<OwnedFd>,
+    /// Why the descriptors could not be had: the call fails with it,
+    /// sending nothing.
+    pub(crate) fd_error: Option<std::io::Error>,
+}
+
 /// Registers and writes the request; the state that waits for its answer,
 /// or `None` for a command the server answers only on failure.
 fn send<C: Outgoing>(
     inner: &Inner,
     command: &C,
-    oob: bool,
-    timeout: Option<Duration>,
+    request: &mut Extras,
 ) -> Result<Option<CallState<C>>, Error> {
+    if let Some(error) = request.fd_error.take() {
+        return Err(Error::Io(error));
+    }
     let shared = &*inner.shared;
+    let (oob, timeout) = (request.oob, request.timeout);
+    let fds = std::mem::take(&mut request.fds);
     if !C::SUCCESS_RESPONSE {
         // An error answer to it comes with this id, which no call waits
         // for: the reader discards it.
@@ -153,14 +170,14 @@ fn send<C: Outgoing>(
             command = command.name(),
             "execute (no answer on success)"
         );
-        inner.outbox.send(&line, None)?;
+        inner.outbox.send(&line, None, fds)?;
         return Ok(None);
     }
     let registration = shared.register()?;
     let id = registration.id;
     let sent = command.line(id, oob).and_then(|line| {
         debug!(id, command = command.name(), "execute");
-        inner.outbox.send(&line, (!oob).then_some(id))
+        inner.outbox.send(&line, (!oob).then_some(id), fds)
     });
     if let Err(error) = sent {
         shared.forget(id, registration.ticket, false);
@@ -200,8 +217,7 @@ pub(crate) fn decode<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
 #[must_use = "a call does nothing unless it is awaited"]
 pub struct Execute<'a, C: Outgoing> {
     inner: &'a Inner,
-    oob: bool,
-    timeout: Option<Duration>,
+    extras: Extras,
     state: CallState<C>,
 }
 
@@ -209,10 +225,23 @@ impl<'a, C: Outgoing> Execute<'a, C> {
     pub(crate) fn new(inner: &'a Inner, command: C, oob: bool, timeout: Option<Duration>) -> Self {
         Execute {
             inner,
-            oob,
-            timeout,
+            extras: Extras {
+                oob,
+                timeout,
+                ..Extras::default()
+            },
             state: CallState::Unsent(command),
         }
+    }
+
+    /// Passes `fds` with the request (a copy of each, made now and closed
+    /// once sent).
+    pub(crate) fn with_fds(mut self, fds: &[BorrowedFd<'_>]) -> Self {
+        match fds.iter().map(|fd| fd.try_clone_to_owned()).collect() {
+            Ok(fds) => self.extras.fds = fds,
+            Err(error) => self.extras.fd_error = Some(error),
+        }
+        self
     }
 
     /// This call's own timeout (`None`: wait as long as it takes).
@@ -230,7 +259,7 @@ impl<'a, C: Outgoing> Execute<'a, C> {
     /// # }
     /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.extras.timeout = timeout;
         self
     }
 }
@@ -243,7 +272,7 @@ impl<C: Outgoing> Future for Execute<'_, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.state.poll(this.inner, this.oob, this.timeout, cx)
+        this.state.poll(this.inner, &mut this.extras, cx)
     }
 }
 
@@ -256,8 +285,9 @@ impl<C: Outgoing> Drop for Execute<'_, C> {
 impl<C: Outgoing> fmt::Debug for Execute<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Execute")
-            .field("timeout", &self.timeout)
-            .field("oob", &self.oob)
+            .field("timeout", &self.extras.timeout)
+            .field("oob", &self.extras.oob)
+            .field("fds", &self.extras.fds.len())
             .finish_non_exhaustive()
     }
 }
@@ -293,8 +323,11 @@ impl<C: Command, O: OobState> Future for Negotiate<C, O> {
             .client
             .as_ref()
             .expect("negotiation was polled after it completed");
-        let timeout = client.timeout();
-        let result = std::task::ready!(this.state.poll(client.inner(), false, timeout, cx));
+        let mut extras = Extras {
+            timeout: client.timeout(),
+            ..Extras::default()
+        };
+        let result = std::task::ready!(this.state.poll(client.inner(), &mut extras, cx));
         let client = this.client.take().expect("checked above");
         Poll::Ready(match result {
             Ok(_) => Ok(client.into_mode()),

@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,7 @@ use crate::call::{self, Execute, Negotiate, NegotiateError};
 use crate::conn::{self, Shared};
 use crate::outbox::{self, Outbox};
 use crate::subscription::Subscription;
+use crate::transport::{Plain, Transport};
 use crate::Error;
 
 /// The greeting's content: the server's version and the capabilities it
@@ -164,7 +167,7 @@ impl Connector {
     pub async fn unix(&self, path: impl AsRef<Path>) -> Result<Client<Handshake>, Error> {
         let stream = tokio::net::UnixStream::connect(path).await?;
         let (read, write) = stream.into_split();
-        self.io(read, write).await
+        self.start(read, Box::pin(write)).await
     }
 
     /// Connects to a QMP server listening on TCP at `addr`, and reads its
@@ -206,7 +209,7 @@ impl Connector {
     ) -> Result<Client<Handshake>, Error> {
         let (stream, _) = listener.accept().await?;
         let (read, write) = stream.into_split();
-        self.io(read, write).await
+        self.start(read, Box::pin(write)).await
     }
 
     /// Spawns `command` with QMP on its standard input and output (QEMU's
@@ -236,10 +239,25 @@ impl Connector {
     ///
     /// Waits for the greeting as long as it takes: wrap the call in
     /// [`tokio::time::timeout`] to bound it.
+    ///
+    /// File descriptors pass only over a Unix socket opened by
+    /// [`Connector::unix`] or [`Connector::listen`]; over this stream,
+    /// [`Client::execute_with_fds`] fails with an I/O error.
     pub async fn io<R, W>(&self, read: R, write: W) -> Result<Client<Handshake>, Error>
     where
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
+    {
+        self.start(read, Box::pin(Plain(write))).await
+    }
+
+    async fn start<R>(
+        &self,
+        read: R,
+        write: Pin<Box<dyn Transport>>,
+    ) -> Result<Client<Handshake>, Error>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
     {
         let limit = self.max_message_size;
         let mut reader = BufReader::with_capacity(READ_BUFFER, read);
@@ -478,6 +496,32 @@ impl<O: OobState> Client<Operational, O> {
     /// compile here, since negotiation has already run.
     pub fn execute<C: OperationalCommand>(&self, command: C) -> Execute<'_, C> {
         Execute::new(&self.inner, command, false, self.timeout)
+    }
+
+    /// Runs `command` with copies of `fds` passed along with its request
+    /// (`SCM_RIGHTS`), as QEMU's `getfd` and `add-fd` expect: QEMU takes
+    /// the descriptors that arrive with the command's bytes. Only over a
+    /// Unix socket; elsewhere the call fails with [`Error::Io`]
+    /// (`Unsupported`) and sends nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(client: qmp_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::os::fd::AsFd;
+    /// use qmp_client::commands::Getfd;
+    ///
+    /// let image = std::fs::File::open("disk.img")?;
+    /// client
+    ///     .execute_with_fds(Getfd { fdname: "disk".into() }, &[image.as_fd()])
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn execute_with_fds<C: OperationalCommand>(
+        &self,
+        command: C,
+        fds: &[BorrowedFd<'_>],
+    ) -> Execute<'_, C> {
+        self.execute(command).with_fds(fds)
     }
 
     /// [`Client::execute`] with this call's own timeout (`None`: none).

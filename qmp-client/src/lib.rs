@@ -45,6 +45,7 @@ mod conn;
 mod error;
 mod outbox;
 mod subscription;
+mod transport;
 
 pub mod blocking;
 

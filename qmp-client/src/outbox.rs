@@ -22,16 +22,18 @@
 //! - a write error closes the connection: pending calls get
 //!   [`Error::Disconnected`], and so does every later line.
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll, Waker};
 
-use tokio::io::AsyncWrite;
 use tracing::warn;
 
 use crate::conn::Shared;
+use crate::transport::{self, Transport};
 use crate::Error;
 
 /// Above this, the queue's buffer is given back once it drains (after a
@@ -45,11 +47,14 @@ pub(crate) struct Outbox {
 }
 
 struct Queue {
-    writer: Pin<Box<dyn AsyncWrite + Send>>,
+    writer: Pin<Box<dyn Transport>>,
     /// Accepted bytes not yet written: whole lines, the first of which
     /// may be partly written already (up to `written`).
     bytes: Vec<u8>,
     written: usize,
+    /// File descriptors to pass with the line that starts at the given
+    /// offset of `bytes`, in order.
+    fds: VecDeque<(usize, Vec<OwnedFd>)>,
     /// Bytes were handed to the transport since its last flush.
     unflushed: bool,
     /// The writer task, when it waits for lines.
@@ -74,12 +79,13 @@ impl Queue {
 }
 
 impl Outbox {
-    pub(crate) fn new<W: AsyncWrite + Send + 'static>(writer: W, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(writer: Pin<Box<dyn Transport>>, shared: Arc<Shared>) -> Self {
         Outbox {
             queue: Mutex::new(Queue {
-                writer: Box::pin(writer),
+                writer,
                 bytes: Vec::new(),
                 written: 0,
+                fds: VecDeque::new(),
                 unflushed: false,
                 task: None,
                 failed: false,
@@ -95,22 +101,32 @@ impl Outbox {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Accepts `line` whole: writes what the transport takes now if
-    /// nothing is queued, and queues the rest for the writer task. An
-    /// in-band request's id is recorded in wire order
-    /// ([`Shared::sent_in_band`]).
-    pub(crate) fn send(&self, line: &[u8], in_band: Option<u64>) -> Result<(), Error> {
+    /// Accepts `line` whole, with `fds` to pass along with it: writes what
+    /// the transport takes now if nothing is queued, and queues the rest
+    /// for the writer task. An in-band request's id is recorded in wire
+    /// order ([`Shared::sent_in_band`]). Descriptors on a transport that
+    /// cannot pass them are refused before anything is accepted.
+    pub(crate) fn send(
+        &self,
+        line: &[u8],
+        in_band: Option<u64>,
+        fds: Vec<OwnedFd>,
+    ) -> Result<(), Error> {
         let mut queue = self.lock();
         if queue.failed {
             return Err(Error::Disconnected);
+        }
+        if !fds.is_empty() && !queue.writer.passes_fds() {
+            return Err(Error::Io(transport::no_fds()));
         }
         // Under the queue's lock, so that the order is the wire's.
         if let Some(id) = in_band {
             self.shared.sent_in_band(id);
         }
         let mut done = 0;
+        let mut fds = Some(fds).filter(|fds| !fds.is_empty());
         if queue.idle() {
-            match write_now(&mut queue, line) {
+            match write_now(&mut queue, line, &mut fds) {
                 Ok(n) => done = n,
                 Err(error) => {
                     queue.failed = true;
@@ -123,6 +139,10 @@ impl Outbox {
             if done == line.len() && !queue.unflushed {
                 return Ok(());
             }
+        }
+        if let Some(fds) = fds {
+            let at = queue.bytes.len();
+            queue.fds.push_back((at, fds));
         }
         queue.bytes.extend_from_slice(&line[done..]);
         queue.unflushed = true;
@@ -153,10 +173,35 @@ impl Outbox {
             return Poll::Ready(Ok(()));
         }
         while queue.written < queue.bytes.len() {
-            let rest = &queue.bytes[queue.written..];
-            match ready!(queue.writer.as_mut().poll_write(cx, rest)) {
+            let written = match queue.fds.front() {
+                Some((at, fds)) if *at == queue.written => {
+                    // Up to the next line with descriptors of its own.
+                    let end = queue
+                        .fds
+                        .get(1)
+                        .map_or(queue.bytes.len(), |(next, _)| *next);
+                    let rest = &queue.bytes[queue.written..end];
+                    ready!(queue.writer.as_mut().poll_write_fds(cx, rest, fds))
+                }
+                next => {
+                    let end = next.map_or(queue.bytes.len(), |(at, _)| *at);
+                    let rest = &queue.bytes[queue.written..end];
+                    ready!(queue.writer.as_mut().poll_write(cx, rest))
+                }
+            };
+            match written {
                 Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Ok(n) => queue.written += n,
+                Ok(n) => {
+                    if queue
+                        .fds
+                        .front()
+                        .is_some_and(|(at, _)| *at == queue.written)
+                    {
+                        // The descriptors went with the first byte.
+                        queue.fds.pop_front();
+                    }
+                    queue.written += n;
+                }
                 Err(error) => return Poll::Ready(Err(error)),
             }
         }
@@ -184,14 +229,22 @@ impl Outbox {
 }
 
 /// Writes as much of `line` as the transport takes without waiting, and
-/// flushes if it took it all; how many bytes it took.
-fn write_now(queue: &mut Queue, line: &[u8]) -> io::Result<usize> {
+/// flushes if it took it all; how many bytes it took. `fds` go with the
+/// first byte written (and are taken then).
+fn write_now(queue: &mut Queue, line: &[u8], fds: &mut Option<Vec<OwnedFd>>) -> io::Result<usize> {
     let mut cx = Context::from_waker(Waker::noop());
     let mut done = 0;
     while done < line.len() {
-        match queue.writer.as_mut().poll_write(&mut cx, &line[done..]) {
+        let written = match fds {
+            Some(fds) => queue.writer.as_mut().poll_write_fds(&mut cx, line, fds),
+            None => queue.writer.as_mut().poll_write(&mut cx, &line[done..]),
+        };
+        match written {
             Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-            Poll::Ready(Ok(n)) => done += n,
+            Poll::Ready(Ok(n)) => {
+                done += n;
+                *fds = None;
+            }
             Poll::Ready(Err(error)) => return Err(error),
             Poll::Pending => return Ok(done),
         }
