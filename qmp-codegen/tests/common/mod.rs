@@ -9,6 +9,8 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use qmp_codegen::diagnostic::Diagnostic;
 use qmp_codegen::{check_file, Checked, Options, Summary};
@@ -151,4 +153,68 @@ pub fn count_independently(root: &Path) -> Summary {
         }
     }
     summary
+}
+
+/// A crate in the test's scratch directory that depends on `qmp-types`
+/// (and serde) and includes generated bindings, a module each; it must
+/// build with `#![deny(warnings)]`.
+pub struct ScratchCrate {
+    dir: PathBuf,
+    lib: String,
+}
+
+impl ScratchCrate {
+    /// An empty crate `name`, its crate docs `doc`.
+    pub fn new(name: &str, doc: &str) -> ScratchCrate {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        fs::create_dir_all(dir.join("src")).unwrap();
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nqmp-types = {{ path = {:?} }}\nserde = \"1\"\n\
+                 serde_json = \"1\"\n\n[workspace]\n",
+                workspace.join("qmp-types")
+            ),
+        )
+        .unwrap();
+        // The workspace's lock file pins the same dependency versions.
+        fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        ScratchCrate {
+            dir,
+            lib: format!("//! {doc}\n#![deny(warnings)]\n"),
+        }
+    }
+
+    /// Where to write the source of module `module`, to [`include`](Self::include) it.
+    pub fn module_file(&self, module: &str) -> PathBuf {
+        self.dir.join(format!("src/{module}.rs"))
+    }
+
+    /// Adds `pub mod module`, whose body is the file at `path`.
+    pub fn include(&mut self, module: &str, path: &Path) {
+        self.lib += &format!("pub mod {module} {{\n    include!({path:?});\n}}\n");
+    }
+
+    /// Builds the crate (debug, with dependencies) and says how long it
+    /// took; panics when it does not build.
+    pub fn build(&self) -> Duration {
+        fs::write(self.dir.join("src/lib.rs"), &self.lib).unwrap();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let started = Instant::now();
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(self.dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            .env_remove("RUSTFLAGS")
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "the generated bindings in {} do not build",
+            self.dir.display()
+        );
+        started.elapsed()
+    }
 }
