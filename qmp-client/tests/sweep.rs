@@ -2,10 +2,11 @@
 //! no required argument runs against both reference servers, and its
 //! answer decodes into the generated return type.
 //!
-//! The table below lists the commands as types; a guard test reads the
-//! generated `qmp-types/src/generated/commands.rs` and fails, naming them,
-//! when a qualifying command is missing from the table (or the table names
-//! one that no longer qualifies), so the sweep follows the schema.
+//! The table below lists the commands as types, since each runs with its
+//! own generated type; a guard test checks `schema/` with `qmp-codegen`
+//! and fails, naming them, when a qualifying command is missing from the
+//! table (or the table names one that no longer qualifies), so the sweep
+//! follows the schema.
 
 // Deprecated commands are swept too.
 #![allow(deprecated)]
@@ -21,6 +22,7 @@ use qmp_client::commands::{self, QueryCommands};
 use qmp_client::mode::OperationalCommand;
 use qmp_client::qmp_types::Command;
 use qmp_client::{Client, Error, Operational};
+use qmp_codegen::model::Body;
 
 type Run =
     for<'a> fn(&'a Client<Operational>) -> Pin<Box<dyn Future<Output = Result<(), Error>> + 'a>>;
@@ -166,48 +168,25 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_servers() {
     );
 }
 
-/// The query commands of the generated bindings that take no required
-/// argument, read from the generated source.
+/// The query commands of `schema/`, whose bindings are generated, that
+/// take no required argument: from the checked model, as the emitter
+/// sees it.
 fn qualifying_commands() -> BTreeSet<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../qmp-types/src/generated/commands.rs"
-    );
-    let source = std::fs::read_to_string(path).unwrap();
-    let mut result = BTreeSet::new();
-    let mut body = String::new();
-    let mut in_struct = false;
-    let mut has_required = false;
-    for line in source.lines() {
-        let trimmed = line.trim();
-        if line.starts_with("pub struct ") {
-            body.clear();
-            // `pub struct X {}`, `pub struct X {` ... `}`, or boxed `pub struct X(pub T);`.
-            in_struct = trimmed.ends_with('{');
-            has_required = trimmed.contains('(');
-            continue;
-        }
-        if in_struct {
-            if line == "}" {
-                in_struct = false;
-            } else if let Some(field) = trimmed.strip_prefix("pub ") {
-                let ty = field.split_once(": ").map_or("", |(_, ty)| ty);
-                if !ty.starts_with("Option<") && !ty.starts_with("::core::option::Option<") {
-                    has_required = true;
-                }
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/qapi-schema.json");
+    let checked = qmp_codegen::check_file(root.as_ref(), &Default::default()).unwrap();
+    let schema = checked.schema.as_ref().expect("schema/ checks");
+    schema
+        .iter()
+        .filter_map(|(_, definition)| match &definition.body {
+            Body::Command(command) if definition.name.starts_with("query-") => {
+                let required = command.arguments.is_some_and(|arguments| {
+                    schema.object_members(arguments).iter().any(|m| !m.optional)
+                });
+                (!required).then(|| definition.name.to_string())
             }
-            continue;
-        }
-        if let Some(name) = trimmed
-            .strip_prefix("const NAME: &'static str = \"")
-            .and_then(|rest| rest.strip_suffix("\";"))
-        {
-            if name.starts_with("query-") && !has_required {
-                result.insert(name.to_owned());
-            }
-        }
-    }
-    result
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -218,7 +197,7 @@ fn the_sweep_table_lists_exactly_the_qualifying_commands() {
     let extra: Vec<_> = table.difference(&qualifying).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "the sweep table is out of step with the generated commands:\n  add: {missing:?}\n  remove: {extra:?}"
+        "the sweep table is out of step with schema/'s commands:\n  add: {missing:?}\n  remove: {extra:?}"
     );
     assert!(table.len() > 50, "{}", table.len());
 }
