@@ -4,85 +4,26 @@
 //! floor); and typed decoding of `query-qmp-schema` in bytes per second.
 //!
 //! `cargo bench -p qmp-client`. Needs `qemu-storage-daemon` (QEMU 10.0) as
-//! `$QMP_QEMU_STORAGE_DAEMON` or on `PATH`; without it the benchmark says
-//! so and measures nothing.
+//! `$QMP_QEMU_STORAGE_DAEMON` or on `PATH` (found and started by
+//! `qmp-test-support`); without it the benchmark says so and measures
+//! nothing.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_main, Criterion, Throughput};
 use qmp_client::commands::{QueryQmpSchema, QueryVersion};
 use qmp_client::types::SchemaInfo;
 use qmp_client::wire::Success;
-use qmp_client::Client;
+use qmp_client::{Client, Connector};
+use qmp_test_support::{Kind, Qemu};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 const REQUEST: &[u8] = b"{\"execute\":\"query-version\",\"id\":1}\n";
-const MONITORS: usize = 3;
-
-/// A storage daemon with [`MONITORS`] QMP sockets, killed on drop.
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Daemon {
-    fn start() -> Option<Daemon> {
-        let binary = std::env::var_os("QMP_QEMU_STORAGE_DAEMON")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::split_paths(&std::env::var_os("PATH")?)
-                    .map(|d| d.join("qemu-storage-daemon"))
-                    .find(|p| p.is_file())
-            })?;
-        let dir = std::env::temp_dir().join(format!("qmp-client-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut command = Command::new(binary);
-        for i in 0..MONITORS {
-            let path = dir.join(format!("{i}.sock"));
-            command
-                .arg("--chardev")
-                .arg(format!(
-                    "socket,path={},server=on,wait=off,id=m{i}",
-                    path.display()
-                ))
-                .arg("--monitor")
-                .arg(format!("chardev=m{i}"));
-        }
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let daemon = Daemon { child, dir };
-        let start = Instant::now();
-        while !(0..MONITORS).all(|i| daemon.socket(i).exists()) {
-            assert!(start.elapsed() < Duration::from_secs(30), "no sockets");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Some(daemon)
-    }
-
-    fn socket(&self, i: usize) -> PathBuf {
-        self.dir.join(format!("{i}.sock"))
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// A blocking connection, negotiated by hand.
-fn plain(daemon: &Daemon, i: usize) -> (BufReader<UnixStream>, UnixStream) {
-    let stream = UnixStream::connect(daemon.socket(i)).unwrap();
+fn plain(stream: UnixStream) -> (BufReader<UnixStream>, UnixStream) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     let mut line = String::new();
@@ -97,20 +38,22 @@ fn plain(daemon: &Daemon, i: usize) -> (BufReader<UnixStream>, UnixStream) {
 }
 
 fn benches(c: &mut Criterion) {
-    let Some(daemon) = Daemon::start() else {
-        eprintln!("SKIPPED: needs qemu-storage-daemon (QEMU 10.0)");
+    let Some(binary) = Kind::StorageDaemon.binary() else {
         return;
     };
+    // Three monitors, each connecting to the bench's socket: one for each
+    // plain loop and one for the client.
+    let mut daemon = Qemu::start(&binary, Kind::StorageDaemon, 3).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
 
-    let (mut std_reader, mut std_writer) = plain(&daemon, 0);
+    let (mut std_reader, mut std_writer) = plain(daemon.accept().unwrap());
+    let tokio_stream = daemon.accept().unwrap();
     let (tokio_reader, mut tokio_writer) = runtime.block_on(async {
-        let stream = tokio::net::UnixStream::connect(daemon.socket(1))
-            .await
-            .unwrap();
+        tokio_stream.set_nonblocking(true).unwrap();
+        let stream = tokio::net::UnixStream::from_std(tokio_stream).unwrap();
         let (read, write) = stream.into_split();
         let mut read = tokio::io::BufReader::new(read);
         let mut line = String::new();
@@ -126,8 +69,12 @@ fn benches(c: &mut Criterion) {
         let mut line = String::new();
         tokio_reader.read_line(&mut line).await.unwrap();
     });
+    let listener = daemon.listener().unwrap().try_clone().unwrap();
     let client = runtime.block_on(async {
-        Client::connect_unix(daemon.socket(2))
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+        Connector::new()
+            .listen(&listener)
             .await
             .unwrap()
             .negotiate(&[])

@@ -4,29 +4,21 @@
 //! [`prerequisite`] is the `cargo xtask test` step: it finds both binaries,
 //! runs `.ci/install-qemu` when either is missing (as root, or through
 //! `sudo` when that needs no password), and otherwise says the exact
-//! command to run. The tests find the binaries through the variables it
-//! reports ([`SYSTEM_ENV`], [`STORAGE_DAEMON_ENV`]) or on `PATH`.
+//! command to run. The binaries are looked up as the tests look them up,
+//! by `qmp-test-support` ([`Kind::find`]: its variable, else `PATH`), and
+//! the variables it reports name them for the tests.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub use qmp_test_support::REQUIRE_ENV;
+use qmp_test_support::{Kind, BOTH};
+
 use crate::prereq::{Context, Status};
 
 /// The QEMU release the project is verified against.
 pub const VERSION: &str = "10.0";
-
-/// Names the system emulator for the tests.
-pub const SYSTEM_ENV: &str = "QMP_QEMU_SYSTEM";
-
-/// Names the storage daemon for the tests.
-pub const STORAGE_DAEMON_ENV: &str = "QMP_QEMU_STORAGE_DAEMON";
-
-/// Set to `1` to make the tests that need QEMU fail instead of skipping.
-pub const REQUIRE_ENV: &str = "QMP_REQUIRE_QEMU";
-
-/// The binaries, by the name they have on `PATH`.
-const BINARIES: [&str; 2] = ["qemu-system-x86_64", "qemu-storage-daemon"];
 
 /// The `cargo xtask test` step for QEMU.
 pub fn prerequisite(ctx: &Context) -> Status {
@@ -45,8 +37,10 @@ pub fn prerequisite(ctx: &Context) -> Status {
     let Some(sudo) = as_root else {
         return Status::Missing {
             problem: format!(
-                "{} not found at QEMU {VERSION}, and installing needs root (no password-less sudo)",
-                BINARIES.join(" or ")
+                "{} or {} not found at QEMU {VERSION}, and installing needs root \
+                 (no password-less sudo)",
+                BOTH[0].binary_name(),
+                BOTH[1].binary_name()
             ),
             fix,
         };
@@ -81,11 +75,14 @@ pub fn prerequisite(ctx: &Context) -> Status {
 
 /// `Ready` when both binaries are found at the right version.
 fn ready(ctx: &Context) -> Option<Status> {
-    let system = find(SYSTEM_ENV, BINARIES[0])?;
-    let daemon = find(STORAGE_DAEMON_ENV, BINARIES[1])?;
+    let system = find(Kind::System)?;
+    let daemon = find(Kind::StorageDaemon)?;
     let mut env = vec![
-        (SYSTEM_ENV, system.path.clone().into_os_string()),
-        (STORAGE_DAEMON_ENV, daemon.path.clone().into_os_string()),
+        (Kind::System.env_var(), system.path.clone().into_os_string()),
+        (
+            Kind::StorageDaemon.env_var(),
+            daemon.path.clone().into_os_string(),
+        ),
     ];
     if ctx.required {
         env.push((REQUIRE_ENV, OsString::from("1")));
@@ -110,13 +107,10 @@ pub struct Found {
     pub version: String,
 }
 
-/// The binary named by `$env_var`, else `name` on `PATH`, when it runs and
-/// reports QEMU [`VERSION`].
-pub fn find(env_var: &str, name: &str) -> Option<Found> {
-    let path = match std::env::var_os(env_var) {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => on_path(name)?,
-    };
+/// The binary of `kind` ([`Kind::find`]), when it runs and reports QEMU
+/// [`VERSION`].
+pub fn find(kind: Kind) -> Option<Found> {
+    let path = kind.find()?;
     let version = version_of(&path)?;
     let wanted = format!("{VERSION}.");
     version
@@ -136,14 +130,6 @@ pub fn version_of(path: &Path) -> Option<String> {
     let first = text.lines().next()?;
     let rest = &first[first.find("version ")? + "version ".len()..];
     Some(rest.split_whitespace().next()?.to_string())
-}
-
-/// `name` found in a directory of `PATH`.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
 }
 
 /// Whether we run as root (per `id -u`; std has no safe geteuid).

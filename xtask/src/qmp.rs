@@ -1,24 +1,23 @@
 //! A tiny blocking QMP client over a Unix socket, and a QEMU process to talk
 //! to: just enough for `cargo xtask verify` and `draft`.
 //!
-//! [`Server::start`] runs a QEMU binary in a fresh temporary directory with
-//! a QMP monitor on a socket there, waits for the socket, and connects;
-//! [`Qmp::execute`] sends one command and waits for its response, skipping
-//! events. Dropping a [`Server`] kills the process if it is still running
-//! and removes the directory.
+//! [`Server::start`] runs a QEMU binary through `qmp-test-support` (a fresh
+//! temporary directory, kill on drop), with a QMP monitor that connects to
+//! a socket we listen on, and negotiates; [`Qmp::execute`] sends one
+//! command and waits for its response, skipping events.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
+pub use qmp_test_support::Kind;
+use qmp_test_support::Qemu;
 use serde_json::{json, Value};
 
-/// How long to wait for the socket, a response, or the process to exit.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait for a response.
+const TIMEOUT: Duration = qmp_test_support::HANG_GUARD;
 
 /// What went wrong talking to QEMU.
 #[derive(Debug)]
@@ -70,9 +69,8 @@ pub struct Qmp {
 }
 
 impl Qmp {
-    /// Connects to the socket at `path` and reads the greeting.
-    pub fn connect(path: &Path) -> Result<Qmp, Error> {
-        let stream = UnixStream::connect(path)?;
+    /// Reads the greeting from a connected socket.
+    pub fn new(stream: UnixStream) -> Result<Qmp, Error> {
         stream.set_read_timeout(Some(TIMEOUT))?;
         stream.set_write_timeout(Some(TIMEOUT))?;
         let mut qmp = Qmp {
@@ -139,131 +137,24 @@ impl Qmp {
     }
 }
 
-/// How a binary is started with a QMP monitor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// A system emulator (`qemu-system-*`): `-machine none`, QMP on a socket.
-    System,
-    /// `qemu-storage-daemon`: a monitor on a socket chardev.
-    StorageDaemon,
-}
-
-impl Kind {
-    /// Tells by the binary's name, else by its `--help`.
-    pub fn detect(binary: &Path) -> Kind {
-        let name = binary.file_name().unwrap_or_default().to_string_lossy();
-        if name.contains("storage-daemon") {
-            return Kind::StorageDaemon;
-        }
-        if name.contains("qemu-system") {
-            return Kind::System;
-        }
-        let help = Command::new(binary)
-            .arg("--help")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        if help.contains("storage daemon") || help.contains("storage-daemon") {
-            Kind::StorageDaemon
-        } else {
-            Kind::System
-        }
-    }
-
-    fn args(self, socket: &Path) -> Vec<String> {
-        let socket = socket.display();
-        match self {
-            Kind::System => [
-                "-machine",
-                "none",
-                "-nodefaults",
-                "-display",
-                "none",
-                "-qmp",
-                &format!("unix:{socket},server=on,wait=off"),
-            ]
-            .map(String::from)
-            .to_vec(),
-            Kind::StorageDaemon => [
-                "--chardev",
-                &format!("socket,path={socket},server=on,wait=off,id=m"),
-                "--monitor",
-                "chardev=m",
-            ]
-            .map(String::from)
-            .to_vec(),
-        }
-    }
-}
-
 /// A running QEMU with a negotiated QMP connection.
 pub struct Server {
     // Declared first so that the connection closes before the process is
     // killed.
     /// The connection, in operational mode.
     pub qmp: Qmp,
-    process: Process,
-}
-
-/// The process and its directory; dropping kills and removes them.
-struct Process {
-    child: Child,
-    dir: PathBuf,
+    qemu: Qemu,
 }
 
 impl Server {
-    /// Starts `binary` as `kind` in a new temporary directory and negotiates.
+    /// Starts `binary` as `kind`, takes the connection its monitor makes
+    /// to us, and negotiates.
     pub fn start(binary: &Path, kind: Kind) -> Result<Server, Error> {
-        let dir = temp_dir("qmp-xtask")?;
-        let socket = dir.join("qmp.sock");
-        let child = Command::new(binary)
-            .args(kind.args(&socket))
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(Error::Start(format!(
-                    "cannot run {}: {e}",
-                    binary.display()
-                )));
-            }
-        };
-        let mut process = Process { child, dir };
-        let start = Instant::now();
-        let mut qmp = loop {
-            if let Some(status) = process.child.try_wait()? {
-                return Err(Error::Start(format!(
-                    "{} exited ({status}) before its QMP socket appeared",
-                    binary.display()
-                )));
-            }
-            if socket.exists() {
-                if let Ok(qmp) = Qmp::connect(&socket) {
-                    break qmp;
-                }
-            }
-            if start.elapsed() > TIMEOUT {
-                return Err(Error::Start(format!(
-                    "{} did not open {} within {TIMEOUT:?}",
-                    binary.display(),
-                    socket.display()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        // QEMU 10.0.2 can leave its monitor thread blocked in `accept` when
-        // a client connects while it is still starting, and then never read
-        // the request; a second connection, dropped at once, releases it
-        // (see `Qemu::release_listener` in qmp-client's tests).
-        let _ = UnixStream::connect(&socket);
+        let start = |e: io::Error| Error::Start(e.to_string());
+        let mut qemu = Qemu::start(binary, kind, 1).map_err(start)?;
+        let mut qmp = Qmp::new(qemu.accept().map_err(start)?)?;
         qmp.negotiate()?;
-        Ok(Server { qmp, process })
+        Ok(Server { qmp, qemu })
     }
 
     /// Sends `quit` and waits for the process to exit.
@@ -273,38 +164,7 @@ impl Server {
             Ok(_) | Err(Error::Closed) => {}
             Err(e) => return Err(e),
         }
-        let start = Instant::now();
-        while self.process.child.try_wait()?.is_none() {
-            if start.elapsed() > TIMEOUT {
-                return Err(Error::Start("QEMU did not exit after quit".to_string()));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.qemu.wait_exit()?;
         Ok(())
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A new, empty directory under the system's temporary directory.
-pub fn temp_dir(prefix: &str) -> io::Result<PathBuf> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let base = std::env::temp_dir();
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = base.join(format!("{prefix}-{}-{n}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
     }
 }

@@ -1,0 +1,509 @@
+//! Starting QEMU for the workspace's tests, benches and `cargo xtask`: the
+//! one launcher (not published).
+//!
+//! - [`Kind`]: the two reference servers, QEMU 10.0's `qemu-system-x86_64`
+//!   and `qemu-storage-daemon`; [`Kind::find`] looks a binary up
+//!   (`$QMP_QEMU_SYSTEM`, `$QMP_QEMU_STORAGE_DAEMON`, else `PATH`), and
+//!   [`Kind::binary`] adds the tests' rule: without it a test says SKIPPED,
+//!   unless [`required`] (`QMP_REQUIRE_QEMU=1`, or CI), where it fails.
+//! - [`Kind::monitor_args`]: the arguments that put QMP monitors where a
+//!   [`Monitor`] says, on the system emulator (`-machine none -nodefaults
+//!   -display none`) or the storage daemon (`--chardev`/`--monitor`).
+//! - [`Qemu`]: a process in a fresh temporary directory, killed and
+//!   cleaned up on drop.
+//!
+//! The safe direction is [`Qemu::start`]: we listen, and QEMU connects to
+//! us (`server=off`). Connecting to a QEMU 10.0.2 that is still starting
+//! can leave its monitor never reading a request (see
+//! [`Qemu::release_listener`]); a monitor that connects out has no such
+//! race. [`Qemu::start_listening`] is for the few cases that need QEMU to
+//! listen.
+//!
+//! Only std: `xtask` uses this crate too, and must not depend on the
+//! bindings it verifies. The async and typed helpers over it live in
+//! `qmp-client/tests/common`.
+
+use std::io;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A hang guard for anything that should take a moment: generous, never a
+/// performance assertion.
+pub const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Set to `1` to make what needs QEMU fail instead of skipping.
+pub const REQUIRE_ENV: &str = "QMP_REQUIRE_QEMU";
+
+/// Whether the variable `name` is set to something other than an empty
+/// string, `0` or `false` (CI services set `CI=true`).
+pub fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
+}
+
+/// Whether a missing QEMU is an error rather than a skip:
+/// `QMP_REQUIRE_QEMU=1`, or in CI (`CI` set).
+pub fn required() -> bool {
+    flag(REQUIRE_ENV) || flag("CI")
+}
+
+/// The two reference servers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Kind {
+    /// A system emulator (`qemu-system-*`): `-machine none`, QMP on `-qmp`.
+    System,
+    /// `qemu-storage-daemon`: a monitor on a chardev.
+    StorageDaemon,
+}
+
+/// Both kinds, for tests that run against each.
+pub const BOTH: [Kind; 2] = [Kind::System, Kind::StorageDaemon];
+
+impl Kind {
+    /// The variable that names the binary.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Kind::System => "QMP_QEMU_SYSTEM",
+            Kind::StorageDaemon => "QMP_QEMU_STORAGE_DAEMON",
+        }
+    }
+
+    /// The binary's name on `PATH`.
+    pub fn binary_name(self) -> &'static str {
+        match self {
+            Kind::System => "qemu-system-x86_64",
+            Kind::StorageDaemon => "qemu-storage-daemon",
+        }
+    }
+
+    /// The binary named by [`Kind::env_var`], else found on `PATH`.
+    pub fn find(self) -> Option<PathBuf> {
+        match std::env::var_os(self.env_var()).filter(|p| !p.is_empty()) {
+            Some(path) => Some(PathBuf::from(path)),
+            None => {
+                let path = std::env::var_os("PATH")?;
+                std::env::split_paths(&path)
+                    .map(|dir| dir.join(self.binary_name()))
+                    .find(|p| p.is_file())
+            }
+        }
+    }
+
+    /// [`Kind::find`] with the tests' rule: when it is missing, panics if
+    /// [`required`], else says SKIPPED and gives `None`.
+    pub fn binary(self) -> Option<PathBuf> {
+        let found = self.find();
+        if found.is_none() {
+            assert!(
+                !required(),
+                "{} is missing (set ${} or put it on PATH), and QEMU is required \
+                 (${REQUIRE_ENV} or CI)",
+                self.binary_name(),
+                self.env_var()
+            );
+            eprintln!("SKIPPED: needs {} (QEMU 10.0)", self.binary_name());
+        }
+        found
+    }
+
+    /// Tells by the binary's name, else by its `--help`.
+    pub fn detect(binary: &Path) -> Kind {
+        let name = binary.file_name().unwrap_or_default().to_string_lossy();
+        if name.contains("storage-daemon") {
+            return Kind::StorageDaemon;
+        }
+        if name.contains("qemu-system") {
+            return Kind::System;
+        }
+        let help = Command::new(binary)
+            .arg("--help")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if help.contains("storage daemon") || help.contains("storage-daemon") {
+            Kind::StorageDaemon
+        } else {
+            Kind::System
+        }
+    }
+
+    /// The arguments for one monitor at `address`, in QEMU's syntax:
+    /// `unix:PATH` or `tcp:HOST:PORT` (QEMU listens) or `stdio`.
+    ///
+    /// # Panics
+    ///
+    /// On any other address.
+    pub fn args(self, address: &str) -> Vec<String> {
+        let monitor = Monitor::parse(address)
+            .unwrap_or_else(|| panic!("{address:?}: expected unix:PATH, tcp:HOST:PORT or stdio"));
+        self.monitor_args(&[monitor])
+    }
+
+    /// The arguments that start this kind with nothing but `monitors`.
+    pub fn monitor_args(self, monitors: &[Monitor<'_>]) -> Vec<String> {
+        let mut args: Vec<String> = match self {
+            Kind::System => ["-machine", "none", "-nodefaults", "-display", "none"]
+                .map(String::from)
+                .to_vec(),
+            Kind::StorageDaemon => Vec::new(),
+        };
+        for (i, monitor) in monitors.iter().enumerate() {
+            // The same monitor as `-qmp` takes it, and as a chardev.
+            let (qmp, chardev) = match *monitor {
+                Monitor::Connect(path) => {
+                    let path = escape(path);
+                    (
+                        format!("unix:{path},server=off"),
+                        format!("socket,path={path},server=off"),
+                    )
+                }
+                Monitor::Unix(path) => {
+                    let path = escape(path);
+                    (
+                        format!("unix:{path},server=on,wait=off"),
+                        format!("socket,path={path},server=on,wait=off"),
+                    )
+                }
+                Monitor::Tcp(host, port) => (
+                    format!("tcp:{host}:{port},server=on,wait=off"),
+                    format!("socket,host={host},port={port},server=on,wait=off"),
+                ),
+                Monitor::Stdio => ("stdio".to_string(), "stdio".to_string()),
+            };
+            match self {
+                Kind::System => args.extend(["-qmp".to_string(), qmp]),
+                Kind::StorageDaemon => args.extend([
+                    "--chardev".to_string(),
+                    format!("{chardev},id=m{i}"),
+                    "--monitor".to_string(),
+                    format!("chardev=m{i}"),
+                ]),
+            }
+        }
+        args
+    }
+}
+
+/// A path in a QEMU option value, where a comma is written twice.
+fn escape(path: &Path) -> String {
+    path.display().to_string().replace(',', ",,")
+}
+
+/// Where a QMP monitor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Monitor<'a> {
+    /// QEMU connects to a Unix socket that we listen on (`server=off`):
+    /// the direction without QEMU 10.0.2's start-up race.
+    Connect(&'a Path),
+    /// QEMU listens on a Unix socket (`server=on,wait=off`).
+    Unix(&'a Path),
+    /// QEMU listens on TCP (`server=on,wait=off`).
+    Tcp(&'a str, u16),
+    /// QMP on QEMU's standard input and output.
+    Stdio,
+}
+
+impl<'a> Monitor<'a> {
+    /// Reads QEMU's address syntax: `unix:PATH`, `tcp:HOST:PORT` (QEMU
+    /// listens) or `stdio`.
+    pub fn parse(address: &'a str) -> Option<Monitor<'a>> {
+        if address == "stdio" {
+            return Some(Monitor::Stdio);
+        }
+        if let Some(path) = address.strip_prefix("unix:") {
+            return Some(Monitor::Unix(Path::new(path)));
+        }
+        let (host, port) = address.strip_prefix("tcp:")?.rsplit_once(':')?;
+        Some(Monitor::Tcp(host, port.parse().ok()?))
+    }
+}
+
+/// A QEMU process with its QMP socket `qmp.sock` in a fresh temporary
+/// directory; killed, and the directory removed, on drop.
+pub struct Qemu {
+    /// Which server.
+    pub kind: Kind,
+    /// The process.
+    pub child: Child,
+    /// Its working directory, removed on drop.
+    pub dir: PathBuf,
+    /// `dir/qmp.sock`: ours with [`Qemu::start`], QEMU's with
+    /// [`Qemu::start_listening`].
+    pub socket: PathBuf,
+    binary: PathBuf,
+    listener: Option<UnixListener>,
+}
+
+impl Qemu {
+    /// Listens on `qmp.sock` and starts `binary` as `kind` with `monitors`
+    /// QMP monitors, each of which connects to it (`server=off`). Take the
+    /// connections with [`Qemu::accept`], or from [`Qemu::listener`].
+    pub fn start(binary: &Path, kind: Kind, monitors: usize) -> io::Result<Qemu> {
+        let dir = temp_dir("qmp-qemu")?;
+        let socket = dir.join("qmp.sock");
+        let listener = match UnixListener::bind(&socket) {
+            Ok(listener) => listener,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let args = kind.monitor_args(&vec![Monitor::Connect(&socket); monitors]);
+        Qemu::spawn(binary, kind, dir, socket, &args, Some(listener))
+    }
+
+    /// Starts `binary` as `kind` listening on `qmp.sock`
+    /// (`server=on,wait=off`) and waits for the socket to appear. Connect
+    /// to it, read the greeting, then call [`Qemu::release_listener`].
+    ///
+    /// Only for a test that needs QEMU as the listener: prefer
+    /// [`Qemu::start`].
+    pub fn start_listening(binary: &Path, kind: Kind) -> io::Result<Qemu> {
+        let dir = temp_dir("qmp-qemu")?;
+        let socket = dir.join("qmp.sock");
+        let args = kind.monitor_args(&[Monitor::Unix(&socket)]);
+        let mut qemu = Qemu::spawn(binary, kind, dir, socket, &args, None)?;
+        qemu.wait_for(|q| q.socket.exists())?;
+        Ok(qemu)
+    }
+
+    fn spawn(
+        binary: &Path,
+        kind: Kind,
+        dir: PathBuf,
+        socket: PathBuf,
+        args: &[String],
+        listener: Option<UnixListener>,
+    ) -> io::Result<Qemu> {
+        let spawned = Command::new(binary)
+            .args(args)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn();
+        match spawned {
+            Ok(child) => Ok(Qemu {
+                kind,
+                child,
+                dir,
+                socket,
+                binary: binary.to_path_buf(),
+                listener,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                let what = format!("cannot run {}: {e}", binary.display());
+                Err(io::Error::new(e.kind(), what))
+            }
+        }
+    }
+
+    /// The socket QEMU connects to, after [`Qemu::start`]. For an async
+    /// client: `try_clone`, `set_nonblocking(true)`, then
+    /// `tokio::net::UnixListener::from_std`.
+    pub fn listener(&self) -> Option<&UnixListener> {
+        self.listener.as_ref()
+    }
+
+    /// The next connection from QEMU, after [`Qemu::start`]: fails if QEMU
+    /// exits first or none comes within [`HANG_GUARD`].
+    pub fn accept(&mut self) -> io::Result<UnixStream> {
+        let listener = self.listener.as_ref().ok_or_else(|| {
+            io::Error::other("QEMU is the listener here (start_listening): connect to it")
+        })?;
+        listener.set_nonblocking(true)?;
+        let start = Instant::now();
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false)?;
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            if let Some(status) = self.child.try_wait()? {
+                return Err(io::Error::other(format!(
+                    "{} exited ({status}) before it connected to {}",
+                    self.binary.display(),
+                    self.socket.display()
+                )));
+            }
+            if start.elapsed() > HANG_GUARD {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "{} did not connect to {} within {HANG_GUARD:?}",
+                        self.binary.display(),
+                        self.socket.display()
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Works around a race in QEMU 10.0.2's listening socket, after
+    /// [`Qemu::start_listening`]: call it once the greeting is read.
+    ///
+    /// Connecting while QEMU is still starting can leave its monitor
+    /// thread blocked in `accept` (the connection was accepted by the main
+    /// thread, which sent the greeting), so it never reads the request:
+    /// `qmp_capabilities` then waits forever (seen once in CI, on the
+    /// storage daemon, and confirmed with gdb: the monitor thread sat in
+    /// `accept4`; one more connection released it). A second connection,
+    /// dropped at once, releases such an `accept`. Otherwise it waits in
+    /// the backlog while the first is connected, and QEMU reads its end of
+    /// file after. (A TCP listener has the same race and the same cure.)
+    pub fn release_listener(&self) {
+        let _ = UnixStream::connect(&self.socket);
+    }
+
+    /// Waits until `ready`; fails if the process exits first or after
+    /// [`HANG_GUARD`].
+    pub fn wait_for(&mut self, ready: impl Fn(&Qemu) -> bool) -> io::Result<()> {
+        let start = Instant::now();
+        while !ready(self) {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(io::Error::other(format!(
+                    "{} exited ({status}) before it was ready",
+                    self.binary.display()
+                )));
+            }
+            if start.elapsed() > HANG_GUARD {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{} not ready within {HANG_GUARD:?}", self.binary.display()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the process.
+    pub fn signal(&self, signal: &str) -> io::Result<()> {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "kill -{signal} failed ({status})"
+            )))
+        }
+    }
+
+    /// Waits for the process to exit (after `quit` or a signal), at most
+    /// [`HANG_GUARD`].
+    pub fn wait_exit(&mut self) -> io::Result<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if start.elapsed() > HANG_GUARD {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{} did not exit", self.binary.display()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A new, empty directory `PREFIX-PID-N` under the system's temporary
+/// directory (short, so that socket paths in it fit).
+pub fn temp_dir(prefix: &str) -> io::Result<PathBuf> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::temp_dir();
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("{prefix}-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A TCP port on the loopback that was free a moment ago.
+pub fn free_port() -> io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitor_arguments_per_kind_and_direction() {
+        let path = Path::new("/t/q,s");
+        assert_eq!(
+            Kind::System.monitor_args(&[Monitor::Connect(path), Monitor::Stdio]),
+            [
+                "-machine",
+                "none",
+                "-nodefaults",
+                "-display",
+                "none",
+                "-qmp",
+                "unix:/t/q,,s,server=off",
+                "-qmp",
+                "stdio"
+            ]
+        );
+        assert_eq!(
+            Kind::StorageDaemon.monitor_args(&[Monitor::Connect(path), Monitor::Unix(path)]),
+            [
+                "--chardev",
+                "socket,path=/t/q,,s,server=off,id=m0",
+                "--monitor",
+                "chardev=m0",
+                "--chardev",
+                "socket,path=/t/q,,s,server=on,wait=off,id=m1",
+                "--monitor",
+                "chardev=m1"
+            ]
+        );
+        assert_eq!(
+            Kind::StorageDaemon.args("tcp:127.0.0.1:4444"),
+            [
+                "--chardev",
+                "socket,host=127.0.0.1,port=4444,server=on,wait=off,id=m0",
+                "--monitor",
+                "chardev=m0"
+            ]
+        );
+        assert_eq!(
+            Kind::StorageDaemon.args("stdio"),
+            ["--chardev", "stdio,id=m0", "--monitor", "chardev=m0"]
+        );
+        assert_eq!(
+            Kind::System.args("tcp:h:1")[6],
+            "tcp:h:1,server=on,wait=off"
+        );
+        assert_eq!(Monitor::parse("tcp:h:x"), None);
+    }
+}
