@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::compat::{self, Compat, Release};
 use crate::emit::{self, CommandModes, Config, Generated};
 use crate::{check_file, Options};
 
@@ -30,6 +31,9 @@ pub struct Builder {
     strict: bool,
     config: Config,
     rerun_if_changed: Option<bool>,
+    compat_facts: Option<PathBuf>,
+    release: Option<String>,
+    older: Vec<(String, PathBuf)>,
 }
 
 impl Builder {
@@ -87,6 +91,37 @@ impl Builder {
         self
     }
 
+    /// Makes the bindings decode the answers of older releases too, by the
+    /// cross-release facts in `path` (as [`Compat::to_text`] writes them;
+    /// `cargo xtask compat` does for this project): members some older
+    /// release leaves out become optional, and docs say from which release
+    /// on things are there. A fact that names nothing in the schema is an
+    /// error (the facts are stale).
+    pub fn compat_facts(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.compat_facts = Some(path.into());
+        self
+    }
+
+    /// Makes the bindings decode the answers of the older release `name`
+    /// too, comparing the schema with that release's schema (root file
+    /// `schema`) at build time; call it once per release, oldest first.
+    /// See [`crate::compat`].
+    pub fn compatible_with(
+        &mut self,
+        name: impl Into<String>,
+        schema: impl Into<PathBuf>,
+    ) -> &mut Self {
+        self.older.push((name.into(), schema.into()));
+        self
+    }
+
+    /// The release the schema itself describes, for the docs that
+    /// [`Builder::compatible_with`] writes (default `newest`).
+    pub fn release(&mut self, name: impl Into<String>) -> &mut Self {
+        self.release = Some(name.into());
+        self
+    }
+
     /// Checks the schema and generates its bindings, without writing them.
     pub fn build(&self) -> Result<Generated, BuildError> {
         let Some(schema_path) = &self.schema else {
@@ -110,8 +145,64 @@ impl Builder {
         let Some(schema) = &checked.schema else {
             return Err(BuildError::Schema(checked.render(&checked.diagnostics)));
         };
-        emit::generate(schema, &self.config)
+        let mut schema = schema.clone();
+        for compat in self.compat(&schema, &options, rerun)? {
+            let unknown = compat.apply(&mut schema);
+            if !unknown.is_empty() {
+                let names: Vec<String> = unknown
+                    .iter()
+                    .map(|s| format!("{:?} {} {}", s.kind, s.owner, s.name))
+                    .collect();
+                return Err(BuildError::Compat(format!(
+                    "facts name what the schema does not have (stale facts?): {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        emit::generate(&schema, &self.config)
             .map_err(|errors| BuildError::Schema(checked.render(&errors)))
+    }
+
+    /// The cross-release facts to apply: from the facts file, then from
+    /// the older schemas compared now.
+    fn compat(
+        &self,
+        schema: &crate::model::Schema,
+        options: &Options,
+        rerun: bool,
+    ) -> Result<Vec<Compat>, BuildError> {
+        let mut all = Vec::new();
+        if let Some(path) = &self.compat_facts {
+            if rerun {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            let text =
+                std::fs::read_to_string(path).map_err(|e| BuildError::Io(path.clone(), e))?;
+            let facts = Compat::parse(&text)
+                .map_err(|e| BuildError::Compat(format!("{}: {e}", path.display())))?;
+            all.push(facts);
+        }
+        if !self.older.is_empty() {
+            let mut olds = Vec::new();
+            for (name, path) in &self.older {
+                let checked = check_file(path, options)
+                    .map_err(|e| BuildError::Io(e.path.clone(), e.error))?;
+                let Some(old) = checked.schema else {
+                    return Err(BuildError::Schema(checked.render(&checked.diagnostics)));
+                };
+                olds.push((name.as_str(), old));
+            }
+            let older: Vec<Release<'_>> = olds
+                .iter()
+                .map(|(name, schema)| Release { name, schema })
+                .collect();
+            let newest = Release {
+                name: self.release.as_deref().unwrap_or("newest"),
+                schema,
+            };
+            all.push(compat::analyze(newest, &older));
+        }
+        Ok(all)
     }
 
     /// Checks the schema, generates its bindings and writes them as one
@@ -160,6 +251,8 @@ pub enum BuildError {
     Io(PathBuf, io::Error),
     /// The schema has errors; the rendered diagnostics.
     Schema(String),
+    /// The cross-release facts could not be read or applied.
+    Compat(String),
 }
 
 impl fmt::Display for BuildError {
@@ -170,6 +263,7 @@ impl fmt::Display for BuildError {
             BuildError::Schema(diagnostics) => {
                 write!(f, "qmp-codegen: the schema has errors:\n{diagnostics}")
             }
+            BuildError::Compat(message) => write!(f, "qmp-codegen: cross-release facts: {message}"),
         }
     }
 }

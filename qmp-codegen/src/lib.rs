@@ -40,6 +40,7 @@
 
 mod builder;
 mod check;
+pub mod compat;
 #[doc(hidden)]
 pub mod derive;
 pub mod diagnostic;

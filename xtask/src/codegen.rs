@@ -68,6 +68,7 @@ fn stale_message(path: &Path) -> String {
 fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let generated = Builder::new()
         .schema(root.join(SCHEMA))
+        .compat_facts(root.join(crate::compat::FACTS))
         .runtime_path("crate")
         .rerun_if_changed(false)
         .build()?;

@@ -6,6 +6,7 @@
 
 mod check;
 mod codegen;
+mod compat;
 mod draft;
 mod prereq;
 mod qemu;
@@ -33,6 +34,8 @@ enum Task {
     Check(check::Args),
     /// Regenerate qmp-types' bindings from schema/ (or check them).
     Codegen(codegen::Args),
+    /// Compare schema/ with older QEMU releases' schemas; write the facts.
+    Compat(compat::Args),
     /// Ensure what the tests need, then run the whole test suite.
     Test(test::Args),
     /// Compare a schema with a live QEMU's `query-qmp-schema`.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     match Cli::parse().task {
         Task::Check(args) => check::run(&args),
         Task::Codegen(args) => codegen::run(&args),
+        Task::Compat(args) => compat::run(&args),
         Task::Test(args) => test::run(&args),
         Task::Verify(args) => verify::run(&args),
         Task::Draft(args) => draft::run(&args),

@@ -118,6 +118,16 @@ const RELEASES: &[Release] = &[
     },
 ];
 
+/// Where each release's schemas are unpacked, oldest first: `(release,
+/// directory)` (the directory holds `qapi/` and maybe `qga/`).
+pub fn directories(root: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
+    let dir = target_dir(root).join("qapi-releases");
+    RELEASES
+        .iter()
+        .map(|r| (r.qemu.to_owned(), dir.join(format!("qemu-{}", r.qemu))))
+        .collect()
+}
+
 /// The `cargo xtask test` step: every release unpacked, or what to run.
 pub fn prerequisite(ctx: &Context) -> Status {
     let dir = target_dir(&ctx.root).join("qapi-releases");

@@ -1236,6 +1236,8 @@ impl OperationalCommand for BlockdevDel {}
 /// written to and keeps no cached metadata, so that another process
 /// can take its image over, as in migration.  The change applies to
 /// the node's children too.
+///
+/// Available from QEMU 10.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockdevSetActive {
     /// The node to change; all nodes if absent.
@@ -2585,6 +2587,8 @@ pub struct BlockCommit {
     /// If true, and the base is a protocol node
     /// (such as "file"), record its format as "raw" rather than the
     /// protocol's name.  Default false.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub backing_mask_protocol: Option<bool>,
     /// The highest copy rate, in bytes per second; 0 or absent
     /// means no limit.
@@ -2751,6 +2755,8 @@ pub struct BlockStream {
     /// If true, and the new backing node is a
     /// protocol node (such as "file"), record its format as "raw"
     /// rather than the protocol's name.  Default false.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub backing_mask_protocol: Option<bool>,
     /// The lowest node to copy from; the node below it becomes
     /// the new backing node.  Cannot be combined with `base` or
@@ -3268,6 +3274,8 @@ impl crate::Command for BlockJobCancel {
 
 impl OperationalCommand for BlockJobCancel {}
 /// Change options of a running block job.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockJobChange(pub types::BlockJobChangeOptions);
 
@@ -4173,6 +4181,8 @@ pub struct NbdServerStart {
     /// How long a client may take to complete
     /// the handshake before it is disconnected, in seconds; 0 means
     /// no limit.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
     pub handshake_max_seconds: Option<u32>,
     /// The ID of the TLS credentials object; if given,
     /// clients must use TLS.
@@ -5403,6 +5413,8 @@ pub struct QueryMachines {
     /// Whether to include each machine type's compatibility
     /// properties.  False when absent.
     ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<bool>,
 }
@@ -6480,6 +6492,8 @@ impl crate::Command for QueryBalloon {
 impl OperationalCommand for QueryBalloon {}
 /// Ask for the latest memory figures the guest reported to its
 /// Hyper-V dynamic memory device.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryHvBalloonStatusReport {}
 impl ::serde::Serialize for QueryHvBalloonStatusReport {
@@ -7067,6 +7081,8 @@ impl OperationalCommand for DeviceDel {}
 /// tell the guest about the change, for backends whose configuration
 /// can change on their own (such as vhost-user-blk).
 ///
+/// Available from QEMU 10.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
+///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceSyncConfig {
@@ -7281,6 +7297,8 @@ impl crate::Command for QueryTpmTypes {
 
 impl OperationalCommand for QueryTpmTypes {}
 /// List the crypto backends.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryCryptodev {}
 impl ::serde::Serialize for QueryCryptodev {
@@ -7639,6 +7657,8 @@ impl OperationalCommand for XQueryVirtioVhostQueueStatus {}
 /// Make an emulated CXL memory device (cxl-type3) record a correctable
 /// error in its RAS capability and report it to the guest, for testing
 /// the guest's error handling.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectCorrectableError {
     /// The device's QOM path.
@@ -7711,6 +7731,8 @@ impl OperationalCommand for CxlInjectCorrectableError {}
 /// into the record's fields as given; see the CXL specification for
 /// their encodings.  Each optional location member that is absent is
 /// marked as not valid in the record.
+///
+/// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectDramEvent {
     /// The device's QOM path.
@@ -7879,6 +7901,8 @@ impl OperationalCommand for CxlInjectDramEvent {}
 /// handling.  The numbers are put into the record's fields as given;
 /// see the CXL specification for their encodings.  Each optional
 /// location member that is absent is marked as not valid in the record.
+///
+/// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectGeneralMediaEvent {
     /// The device's QOM path.
@@ -8020,6 +8044,8 @@ impl OperationalCommand for CxlInjectGeneralMediaEvent {}
 /// (cxl-type3) and tell the guest, for testing the guest's error
 /// handling.  The numbers are put into the record's fields as given;
 /// see the CXL specification for their encodings.
+///
+/// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectMemoryModuleEvent {
     /// The device's QOM path.
@@ -8183,6 +8209,8 @@ impl OperationalCommand for CxlInjectMemoryModuleEvent {}
 /// Mark a range of the memory of an emulated CXL memory device
 /// (cxl-type3) as poisoned, so that it appears in the device's poison
 /// list, for testing the guest's error handling.
+///
+/// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectPoison {
     /// The device's QOM path.
@@ -8259,6 +8287,8 @@ impl OperationalCommand for CxlInjectPoison {}
 /// Make an emulated CXL memory device (cxl-type3) record uncorrectable
 /// errors in its RAS capability and report them to the guest, for
 /// testing the guest's error handling.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CxlInjectUncorrectableErrors {
     /// The device's QOM path.
@@ -8328,6 +8358,8 @@ impl OperationalCommand for CxlInjectUncorrectableErrors {}
 /// Offer more dynamic capacity to the guest from an emulated CXL
 /// memory device (cxl-type3), as the device's fabric manager would.
 /// The guest is told and decides whether to accept it.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
@@ -8429,6 +8461,8 @@ impl crate::Command for CxlAddDynamicCapacity {
 impl OperationalCommand for CxlAddDynamicCapacity {}
 /// Ask the guest to give back dynamic capacity of an emulated CXL
 /// memory device (cxl-type3), as the device's fabric manager would.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
@@ -9051,6 +9085,8 @@ pub struct BlockLatencyHistogramSet {
     pub boundaries_write: Option<Vec<u64>>,
     /// Boundaries for zone append requests, in
     /// nanoseconds.
+    ///
+    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
     pub boundaries_zap: Option<Vec<u64>>,
     /// Boundaries for flush requests, in nanoseconds.
     pub boundaries_flush: Option<Vec<u64>>,
@@ -9434,6 +9470,8 @@ impl crate::Command for AnnounceSelf {
 impl OperationalCommand for AnnounceSelf {}
 /// Get one of QEMU's eBPF programs, so that a privileged management
 /// application can load it into the kernel on QEMU's behalf.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestEbpf {
     /// Which program.
@@ -9939,6 +9977,8 @@ pub struct Migrate {
     /// Where to send the migration stream, as structured
     /// addresses: one main channel, plus a cpr channel in cpr-transfer
     /// mode.  (Since 8.2)
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// Ignored; kept for compatibility.
     pub detach: Option<bool>,
@@ -10023,10 +10063,14 @@ pub struct MigrateIncoming {
     pub uri: Option<::std::string::String>,
     /// Where to receive the migration stream from, as
     /// structured addresses.  (Since 8.2)
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// Whether QEMU exits when the incoming migration
     /// fails.  If false, QEMU keeps running and the error can be read
     /// with query-migrate.  Default true.  (Since 9.1)
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub exit_on_error: Option<bool>,
 }
 
@@ -10379,6 +10423,8 @@ impl crate::Command for QueryMigrate {
 
 impl OperationalCommand for QueryMigrate {}
 /// List the host threads of the running migration.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[deprecated]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryMigrationthreads {}
@@ -10429,6 +10475,8 @@ pub struct CalcDirtyRate {
     pub calc_time: i64,
     /// The unit of `calc-time`.  Default second.
     /// (Since 8.2)
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub calc_time_unit: Option<types::TimeUnit>,
     /// With `mode` page-sampling: how many pages to sample
     /// per GiB of guest memory.  Default 512.  (Since 6.1)
@@ -10514,6 +10562,8 @@ impl OperationalCommand for CalcDirtyRate {}
 pub struct QueryDirtyRate {
     /// The unit in which to report calc-time.  Default
     /// second.  (Since 8.2)
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub calc_time_unit: Option<types::TimeUnit>,
 }
 
@@ -11175,6 +11225,8 @@ impl crate::Command for XenSetGlobalDirtyLog {
 
 impl OperationalCommand for XenSetGlobalDirtyLog {}
 /// List the event channel ports of a guest under Xen emulation.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct XenEventList {}
 impl ::serde::Serialize for XenEventList {
@@ -11214,6 +11266,8 @@ impl crate::Command for XenEventList {
 impl OperationalCommand for XenEventList {}
 /// Raise an event on an event channel port of a guest under Xen
 /// emulation.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XenEventInject {
     /// The port number.
@@ -12404,6 +12458,8 @@ impl crate::Command for InputSendEvent {
 
 impl OperationalCommand for InputSendEvent {}
 /// List the audio back ends.
+///
+/// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryAudiodevs {}
 impl ::serde::Serialize for QueryAudiodevs {
@@ -13189,6 +13245,8 @@ impl crate::Command for QueryStatsSchemas {
 impl OperationalCommand for QueryStatsSchemas {}
 /// Report the state of the machine's interrupt controllers, for
 /// debugging.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -156,7 +156,9 @@ impl crate::Event for BlockWriteThreshold {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockIoError {
     /// The QOM path of the guest device.
-    pub qom_path: ::std::string::String,
+    ///
+    /// Sent from QEMU 10.0 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub qom_path: Option<::std::string::String>,
     /// The name of the device's block backend; empty if it has
     /// none.
     pub device: ::std::string::String,
@@ -189,7 +191,7 @@ impl crate::support::SerializeMembers for BlockIoError {
         &self,
         map: &mut M,
     ) -> ::core::result::Result<(), M::Error> {
-        crate::support::member(map, "qom-path", &self.qom_path)?;
+        crate::support::optional_member(map, "qom-path", &self.qom_path)?;
         crate::support::member(map, "device", &self.device)?;
         crate::support::optional_member(map, "node-name", &self.node_name)?;
         crate::support::member(map, "operation", &self.operation)?;
@@ -242,7 +244,7 @@ impl crate::support::DecodeMembers for BlockIoError {
             }
         }
         ::core::result::Result::Ok(BlockIoError {
-            qom_path: members.required(qom_path, "qom-path")?,
+            qom_path,
             device: members.required(device, "device")?,
             node_name,
             operation: members.required(operation, "operation")?,
@@ -1574,6 +1576,8 @@ impl crate::Event for GuestCrashloaded {
 
 /// Emitted when the guest announces through the pvpanic device that it
 /// is shutting down normally.
+///
+/// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestPvshutdown {}
 impl ::serde::Serialize for GuestPvshutdown {
@@ -1931,6 +1935,8 @@ impl crate::Event for BalloonChange {
 /// Emitted when the guest reports its memory figures to a Hyper-V
 /// dynamic memory device that has status reports enabled.  The members
 /// are those of HvBalloonInfo.
+///
+/// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HvBalloonStatusReport {
     /// The memory the guest has committed, in bytes.
@@ -2122,6 +2128,8 @@ impl crate::Event for DeviceUnplugGuestError {
 
 /// Emitted when the migration state of a VFIO device changes, if the
 /// device has been set up to report that.
+///
+/// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VfioMigration {
     /// The device's id.
@@ -2527,6 +2535,8 @@ impl crate::Event for NetdevStreamDisconnected {
 
 /// Emitted when a vhost-user network back end gets connected to its
 /// back-end process.
+///
+/// Sent from QEMU 10.0 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserConnected {
     /// The id of the back end.
@@ -2591,6 +2601,8 @@ impl crate::Event for NetdevVhostUserConnected {
 
 /// Emitted when a vhost-user network back end loses the connection to
 /// its back-end process.
+///
+/// Sent from QEMU 10.0 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetdevVhostUserDisconnected {
     /// The id of the back end.

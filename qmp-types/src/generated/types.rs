@@ -2265,6 +2265,8 @@ pub enum QCryptoCipherAlgo {
     Twofish256,
     /// SM4, the Chinese national standard cipher, with a 128-bit
     /// key.
+    ///
+    /// From QEMU 9.1 on.
     Sm4,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -2370,6 +2372,8 @@ pub enum QCryptoHashAlgo {
     /// RIPEMD-160.
     Ripemd160,
     /// SM3, the Chinese national standard hash.
+    ///
+    /// From QEMU 10.0 on.
     Sm3,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -9104,6 +9108,8 @@ pub struct BlockdevOptions {
     /// Whether the node is active.  An inactive node does no I/O
     /// that could conflict with another process using the image, such
     /// as the source of a migration.  True when absent.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
     pub active: Option<bool>,
     /// Whether the node is read-only.  False when absent.
     pub read_only: Option<bool>,
@@ -11434,6 +11440,8 @@ pub enum RbdImageEncryptionFormat {
     Luks2,
     /// Either LUKS version, as found in the image.  Only for
     /// opening an image.
+    ///
+    /// From QEMU 8.0 on.
     LuksAny,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15517,6 +15525,8 @@ pub enum ImageInfoSpecificKind {
     /// A Ceph RBD image.
     Rbd,
     /// A file or device on the host.
+    ///
+    /// From QEMU 8.0 on.
     File,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -15676,7 +15686,9 @@ pub struct QCryptoBlockInfoLUKS {
     pub hash_alg: QCryptoHashAlgo,
     /// Whether the header is kept apart from the
     /// encrypted data, in a file of its own.
-    pub detached_header: bool,
+    ///
+    /// Sent from QEMU 9.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub detached_header: Option<bool>,
     /// Where the encrypted data starts, in bytes.
     pub payload_offset: i64,
     /// How many iterations the master key's digest
@@ -15707,7 +15719,7 @@ impl crate::support::SerializeMembers for QCryptoBlockInfoLUKS {
         crate::support::member(map, "ivgen-alg", &self.ivgen_alg)?;
         crate::support::optional_member(map, "ivgen-hash-alg", &self.ivgen_hash_alg)?;
         crate::support::member(map, "hash-alg", &self.hash_alg)?;
-        crate::support::member(map, "detached-header", &self.detached_header)?;
+        crate::support::optional_member(map, "detached-header", &self.detached_header)?;
         crate::support::member(map, "payload-offset", &self.payload_offset)?;
         crate::support::member(map, "master-key-iters", &self.master_key_iters)?;
         crate::support::member(map, "uuid", &self.uuid)?;
@@ -15772,7 +15784,7 @@ impl crate::support::DecodeMembers for QCryptoBlockInfoLUKS {
             ivgen_alg: members.required(ivgen_alg, "ivgen-alg")?,
             ivgen_hash_alg,
             hash_alg: members.required(hash_alg, "hash-alg")?,
-            detached_header: members.required(detached_header, "detached-header")?,
+            detached_header,
             payload_offset: members.required(payload_offset, "payload-offset")?,
             master_key_iters: members.required(master_key_iters, "master-key-iters")?,
             uuid: members.required(uuid, "uuid")?,
@@ -17239,7 +17251,9 @@ pub struct BlockDeviceInfo {
     /// another process owns the image, such as on the source of a
     /// migration once it has completed and on its destination until
     /// then.  (Since 10.0)
-    pub active: bool,
+    ///
+    /// Sent from QEMU 10.0 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub active: Option<bool>,
     /// Whether the image is encrypted.
     pub encrypted: bool,
     /// Whether and how writes of zeroes are detected.
@@ -17324,7 +17338,7 @@ impl crate::support::SerializeMembers for BlockDeviceInfo {
         crate::support::member(map, "drv", &self.drv)?;
         crate::support::optional_member(map, "backing_file", &self.backing_file)?;
         crate::support::member(map, "backing_file_depth", &self.backing_file_depth)?;
-        crate::support::member(map, "active", &self.active)?;
+        crate::support::optional_member(map, "active", &self.active)?;
         crate::support::member(map, "encrypted", &self.encrypted)?;
         crate::support::member(map, "detect_zeroes", &self.detect_zeroes)?;
         crate::support::member(map, "bps", &self.bps)?;
@@ -17498,7 +17512,7 @@ impl crate::support::DecodeMembers for BlockDeviceInfo {
             backing_file,
             backing_file_depth: members
                 .required(backing_file_depth, "backing_file_depth")?,
-            active: members.required(active, "active")?,
+            active,
             encrypted: members.required(encrypted, "encrypted")?,
             detect_zeroes: members.required(detect_zeroes, "detect_zeroes")?,
             bps: members.required(bps, "bps")?,
@@ -18130,11 +18144,17 @@ pub struct BlockDeviceTimedStats {
     /// The average write latency.
     pub avg_wr_latency_ns: i64,
     /// The shortest zone append latency.
-    pub min_zone_append_latency_ns: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub min_zone_append_latency_ns: Option<i64>,
     /// The longest zone append latency.
-    pub max_zone_append_latency_ns: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub max_zone_append_latency_ns: Option<i64>,
     /// The average zone append latency.
-    pub avg_zone_append_latency_ns: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub avg_zone_append_latency_ns: Option<i64>,
     /// The shortest flush latency.
     pub min_flush_latency_ns: i64,
     /// The longest flush latency.
@@ -18147,7 +18167,9 @@ pub struct BlockDeviceTimedStats {
     pub avg_wr_queue_depth: f64,
     /// The average number of zone appends
     /// in flight.
-    pub avg_zone_append_queue_depth: f64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub avg_zone_append_queue_depth: Option<f64>,
 }
 
 impl ::serde::Serialize for BlockDeviceTimedStats {
@@ -18171,17 +18193,17 @@ impl crate::support::SerializeMembers for BlockDeviceTimedStats {
         crate::support::member(map, "min_wr_latency_ns", &self.min_wr_latency_ns)?;
         crate::support::member(map, "max_wr_latency_ns", &self.max_wr_latency_ns)?;
         crate::support::member(map, "avg_wr_latency_ns", &self.avg_wr_latency_ns)?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "min_zone_append_latency_ns",
             &self.min_zone_append_latency_ns,
         )?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "max_zone_append_latency_ns",
             &self.max_zone_append_latency_ns,
         )?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "avg_zone_append_latency_ns",
             &self.avg_zone_append_latency_ns,
@@ -18191,7 +18213,7 @@ impl crate::support::SerializeMembers for BlockDeviceTimedStats {
         crate::support::member(map, "avg_flush_latency_ns", &self.avg_flush_latency_ns)?;
         crate::support::member(map, "avg_rd_queue_depth", &self.avg_rd_queue_depth)?;
         crate::support::member(map, "avg_wr_queue_depth", &self.avg_wr_queue_depth)?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "avg_zone_append_queue_depth",
             &self.avg_zone_append_queue_depth,
@@ -18276,12 +18298,9 @@ impl crate::support::DecodeMembers for BlockDeviceTimedStats {
             min_wr_latency_ns: members.required(min_wr_latency_ns, "min_wr_latency_ns")?,
             max_wr_latency_ns: members.required(max_wr_latency_ns, "max_wr_latency_ns")?,
             avg_wr_latency_ns: members.required(avg_wr_latency_ns, "avg_wr_latency_ns")?,
-            min_zone_append_latency_ns: members
-                .required(min_zone_append_latency_ns, "min_zone_append_latency_ns")?,
-            max_zone_append_latency_ns: members
-                .required(max_zone_append_latency_ns, "max_zone_append_latency_ns")?,
-            avg_zone_append_latency_ns: members
-                .required(avg_zone_append_latency_ns, "avg_zone_append_latency_ns")?,
+            min_zone_append_latency_ns,
+            max_zone_append_latency_ns,
+            avg_zone_append_latency_ns,
             min_flush_latency_ns: members
                 .required(min_flush_latency_ns, "min_flush_latency_ns")?,
             max_flush_latency_ns: members
@@ -18292,8 +18311,7 @@ impl crate::support::DecodeMembers for BlockDeviceTimedStats {
                 .required(avg_rd_queue_depth, "avg_rd_queue_depth")?,
             avg_wr_queue_depth: members
                 .required(avg_wr_queue_depth, "avg_wr_queue_depth")?,
-            avg_zone_append_queue_depth: members
-                .required(avg_zone_append_queue_depth, "avg_zone_append_queue_depth")?,
+            avg_zone_append_queue_depth,
         })
     }
 }
@@ -18372,7 +18390,9 @@ pub struct BlockDeviceStats {
     /// Bytes written.
     pub wr_bytes: i64,
     /// Bytes written by zone appends.
-    pub zone_append_bytes: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub zone_append_bytes: Option<i64>,
     /// Bytes discarded.
     pub unmap_bytes: i64,
     /// Reads completed.
@@ -18380,7 +18400,9 @@ pub struct BlockDeviceStats {
     /// Writes completed.
     pub wr_operations: i64,
     /// Zone appends completed.
-    pub zone_append_operations: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub zone_append_operations: Option<i64>,
     /// Flushes completed.
     pub flush_operations: i64,
     /// Discards completed.
@@ -18390,7 +18412,9 @@ pub struct BlockDeviceStats {
     /// Total time spent on writes.
     pub wr_total_time_ns: i64,
     /// Total time spent on zone appends.
-    pub zone_append_total_time_ns: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub zone_append_total_time_ns: Option<i64>,
     /// Total time spent on flushes.
     pub flush_total_time_ns: i64,
     /// Total time spent on discards.
@@ -18404,7 +18428,9 @@ pub struct BlockDeviceStats {
     pub wr_merged: i64,
     /// Zone appends merged into other zone
     /// appends.
-    pub zone_append_merged: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub zone_append_merged: Option<i64>,
     /// Discards merged into other discards.
     pub unmap_merged: i64,
     /// Time since the last I/O operation completed;
@@ -18415,7 +18441,9 @@ pub struct BlockDeviceStats {
     /// Writes that failed.
     pub failed_wr_operations: i64,
     /// Zone appends that failed.
-    pub failed_zone_append_operations: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub failed_zone_append_operations: Option<i64>,
     /// Flushes that failed.
     pub failed_flush_operations: i64,
     /// Discards that failed.
@@ -18426,7 +18454,9 @@ pub struct BlockDeviceStats {
     /// Writes refused as invalid.
     pub invalid_wr_operations: i64,
     /// Zone appends refused as invalid.
-    pub invalid_zone_append_operations: i64,
+    ///
+    /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub invalid_zone_append_operations: Option<i64>,
     /// Flushes refused as invalid.
     pub invalid_flush_operations: i64,
     /// Discards refused as invalid.
@@ -18470,11 +18500,15 @@ impl crate::support::SerializeMembers for BlockDeviceStats {
     ) -> ::core::result::Result<(), M::Error> {
         crate::support::member(map, "rd_bytes", &self.rd_bytes)?;
         crate::support::member(map, "wr_bytes", &self.wr_bytes)?;
-        crate::support::member(map, "zone_append_bytes", &self.zone_append_bytes)?;
+        crate::support::optional_member(
+            map,
+            "zone_append_bytes",
+            &self.zone_append_bytes,
+        )?;
         crate::support::member(map, "unmap_bytes", &self.unmap_bytes)?;
         crate::support::member(map, "rd_operations", &self.rd_operations)?;
         crate::support::member(map, "wr_operations", &self.wr_operations)?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "zone_append_operations",
             &self.zone_append_operations,
@@ -18483,7 +18517,7 @@ impl crate::support::SerializeMembers for BlockDeviceStats {
         crate::support::member(map, "unmap_operations", &self.unmap_operations)?;
         crate::support::member(map, "rd_total_time_ns", &self.rd_total_time_ns)?;
         crate::support::member(map, "wr_total_time_ns", &self.wr_total_time_ns)?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "zone_append_total_time_ns",
             &self.zone_append_total_time_ns,
@@ -18493,12 +18527,16 @@ impl crate::support::SerializeMembers for BlockDeviceStats {
         crate::support::member(map, "wr_highest_offset", &self.wr_highest_offset)?;
         crate::support::member(map, "rd_merged", &self.rd_merged)?;
         crate::support::member(map, "wr_merged", &self.wr_merged)?;
-        crate::support::member(map, "zone_append_merged", &self.zone_append_merged)?;
+        crate::support::optional_member(
+            map,
+            "zone_append_merged",
+            &self.zone_append_merged,
+        )?;
         crate::support::member(map, "unmap_merged", &self.unmap_merged)?;
         crate::support::optional_member(map, "idle_time_ns", &self.idle_time_ns)?;
         crate::support::member(map, "failed_rd_operations", &self.failed_rd_operations)?;
         crate::support::member(map, "failed_wr_operations", &self.failed_wr_operations)?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "failed_zone_append_operations",
             &self.failed_zone_append_operations,
@@ -18523,7 +18561,7 @@ impl crate::support::SerializeMembers for BlockDeviceStats {
             "invalid_wr_operations",
             &self.invalid_wr_operations,
         )?;
-        crate::support::member(
+        crate::support::optional_member(
             map,
             "invalid_zone_append_operations",
             &self.invalid_zone_append_operations,
@@ -18699,18 +18737,16 @@ impl crate::support::DecodeMembers for BlockDeviceStats {
         ::core::result::Result::Ok(BlockDeviceStats {
             rd_bytes: members.required(rd_bytes, "rd_bytes")?,
             wr_bytes: members.required(wr_bytes, "wr_bytes")?,
-            zone_append_bytes: members.required(zone_append_bytes, "zone_append_bytes")?,
+            zone_append_bytes,
             unmap_bytes: members.required(unmap_bytes, "unmap_bytes")?,
             rd_operations: members.required(rd_operations, "rd_operations")?,
             wr_operations: members.required(wr_operations, "wr_operations")?,
-            zone_append_operations: members
-                .required(zone_append_operations, "zone_append_operations")?,
+            zone_append_operations,
             flush_operations: members.required(flush_operations, "flush_operations")?,
             unmap_operations: members.required(unmap_operations, "unmap_operations")?,
             rd_total_time_ns: members.required(rd_total_time_ns, "rd_total_time_ns")?,
             wr_total_time_ns: members.required(wr_total_time_ns, "wr_total_time_ns")?,
-            zone_append_total_time_ns: members
-                .required(zone_append_total_time_ns, "zone_append_total_time_ns")?,
+            zone_append_total_time_ns,
             flush_total_time_ns: members
                 .required(flush_total_time_ns, "flush_total_time_ns")?,
             unmap_total_time_ns: members
@@ -18718,19 +18754,14 @@ impl crate::support::DecodeMembers for BlockDeviceStats {
             wr_highest_offset: members.required(wr_highest_offset, "wr_highest_offset")?,
             rd_merged: members.required(rd_merged, "rd_merged")?,
             wr_merged: members.required(wr_merged, "wr_merged")?,
-            zone_append_merged: members
-                .required(zone_append_merged, "zone_append_merged")?,
+            zone_append_merged,
             unmap_merged: members.required(unmap_merged, "unmap_merged")?,
             idle_time_ns,
             failed_rd_operations: members
                 .required(failed_rd_operations, "failed_rd_operations")?,
             failed_wr_operations: members
                 .required(failed_wr_operations, "failed_wr_operations")?,
-            failed_zone_append_operations: members
-                .required(
-                    failed_zone_append_operations,
-                    "failed_zone_append_operations",
-                )?,
+            failed_zone_append_operations,
             failed_flush_operations: members
                 .required(failed_flush_operations, "failed_flush_operations")?,
             failed_unmap_operations: members
@@ -18739,11 +18770,7 @@ impl crate::support::DecodeMembers for BlockDeviceStats {
                 .required(invalid_rd_operations, "invalid_rd_operations")?,
             invalid_wr_operations: members
                 .required(invalid_wr_operations, "invalid_wr_operations")?,
-            invalid_zone_append_operations: members
-                .required(
-                    invalid_zone_append_operations,
-                    "invalid_zone_append_operations",
-                )?,
+            invalid_zone_append_operations,
             invalid_flush_operations: members
                 .required(invalid_flush_operations, "invalid_flush_operations")?,
             invalid_unmap_operations: members
@@ -23218,6 +23245,8 @@ pub struct BlockdevBackup {
     /// Whether to discard from the source what has been
     /// copied, as when the source is a temporary fleecing image.
     /// Default false.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub discard_source: Option<bool>,
     /// Tuning knobs; for experiments only.
     ///
@@ -23449,6 +23478,8 @@ pub struct DriveBackup {
     pub filter_node_name: Option<::std::string::String>,
     /// Whether to discard from the source what has been
     /// copied.  Default false.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub discard_source: Option<bool>,
     /// Tuning knobs; for experiments only.
     ///
@@ -25660,6 +25691,8 @@ pub struct NbdServerOptionsLegacy {
     /// How long a client may take to complete
     /// the handshake before it is disconnected, in seconds; 0 means
     /// no limit.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
     pub handshake_max_seconds: Option<u32>,
     /// The ID of the TLS credentials object; if given,
     /// clients must use TLS.
@@ -26219,6 +26252,8 @@ pub struct BlockExportOptions {
     /// Whether the node may be inactive while it is
     /// exported; if false, the node is activated when the export is
     /// added.  Default false.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
     pub allow_inactive: Option<bool>,
     /// The branch, chosen by `type`, with its members.
     pub type_: BlockExportOptionsBranch,
@@ -30609,7 +30644,9 @@ pub struct MachineInfo {
     /// main RAM when none is given.  Absent if it creates none.
     pub default_ram_id: Option<::std::string::String>,
     /// Whether it can provide ACPI to the guest.
-    pub acpi: bool,
+    ///
+    /// Sent from QEMU 8.0 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub acpi: Option<bool>,
     /// The default property values it sets for
     /// compatibility with older releases.  Present only if query-machines
     /// was asked for them.
@@ -30645,7 +30682,7 @@ impl crate::support::SerializeMembers for MachineInfo {
             &self.default_cpu_type,
         )?;
         crate::support::optional_member(map, "default-ram-id", &self.default_ram_id)?;
-        crate::support::member(map, "acpi", &self.acpi)?;
+        crate::support::optional_member(map, "acpi", &self.acpi)?;
         crate::support::optional_member(map, "compat-props", &self.compat_props)?;
         ::core::result::Result::Ok(())
     }
@@ -30715,7 +30752,7 @@ impl crate::support::DecodeMembers for MachineInfo {
             deprecated: members.required(deprecated, "deprecated")?,
             default_cpu_type,
             default_ram_id,
-            acpi: members.required(acpi, "acpi")?,
+            acpi,
             compat_props,
         })
     }
@@ -32444,6 +32481,8 @@ pub enum MemoryDeviceInfoKind {
     /// An Intel SGX enclave page cache section.
     SgxEpc,
     /// A Hyper-V dynamic memory device (hv-balloon).
+    ///
+    /// From QEMU 9.1 on.
     HvBalloon,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -41588,14 +41627,20 @@ pub enum MigrationCapability {
     /// destination has acknowledged that it is ready, for example
     /// after loading device data sent in advance.  Needs
     /// `return-path`.
+    ///
+    /// From QEMU 8.1 on.
     SwitchoverAck,
     /// Throttle the guest by limiting each vCPU's rate of
     /// dirtying memory, instead of by taking CPU time away as
     /// `auto-converge` does.  Needs KVM's dirty ring.
+    ///
+    /// From QEMU 8.1 on.
     DirtyLimit,
     /// When migrating to a file, write each page of guest
     /// memory at a fixed offset, so that the file does not grow with
     /// repeated passes and can be read in parallel.
+    ///
+    /// From QEMU 9.1 on.
     MappedRam,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42036,6 +42081,8 @@ pub enum MigMode {
     /// which takes over guest memory and device file descriptors
     /// directly instead of copying them.  Needs a separate cpr
     /// channel.
+    ///
+    /// From QEMU 10.0 on.
     CprTransfer,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -42209,6 +42256,8 @@ pub struct MigrateSetParameters {
     /// that migration can expect to use for the final switchover;
     /// used to decide when it may switch over.  0, the default, lets
     /// QEMU estimate it.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub avail_switchover_bandwidth: Option<u64>,
     /// The longest pause of the guest that switchover
     /// may cause, in milliseconds.  Default 300.
@@ -42237,6 +42286,8 @@ pub struct MigrateSetParameters {
     pub multifd_zlib_level: Option<u8>,
     /// The QATzip compression level, 1 to 9.
     /// Default 1.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
     pub multifd_qatzip_level: Option<u8>,
     /// The zstd compression level, 0 to 20.  Default
     /// 1.
@@ -42250,19 +42301,29 @@ pub struct MigrateSetParameters {
     /// How often the dirty limit is applied,
     /// in milliseconds.  Default 1000.
     ///
+    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
+    ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_vcpu_dirty_limit_period: Option<u64>,
     /// The highest rate at which each vCPU may dirty
     /// memory with the dirty-limit capability, in MB/s.  Default 1.
+    ///
+    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
     pub vcpu_dirty_limit: Option<u64>,
     /// What the migration is for.  Default normal.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub mode: Option<MigMode>,
     /// Where zero pages are detected.  Default
     /// multifd.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub zero_page_detection: Option<ZeroPageDetection>,
     /// Open migration files for direct I/O, bypassing the
     /// host's page cache, where possible.  Has an effect only with
     /// the mapped-ram capability.  Default false.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub direct_io: Option<bool>,
 }
 
@@ -42905,6 +42966,8 @@ pub enum MigrationStatus {
     PostcopyPaused,
     /// Recovery of a paused postcopy migration
     /// is being set up.
+    ///
+    /// From QEMU 9.1 on.
     PostcopyRecoverSetup,
     /// A paused postcopy migration is being
     /// recovered.
@@ -44301,7 +44364,9 @@ pub struct DirtyRateInfo {
     /// How long the measurement takes, in `calc-time-unit`.
     pub calc_time: i64,
     /// The unit of `calc-time`.  (Since 8.2)
-    pub calc_time_unit: TimeUnit,
+    ///
+    /// Sent from QEMU 9.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    pub calc_time_unit: Option<TimeUnit>,
     /// The number of pages sampled per GiB, with mode
     /// page-sampling.  (Since 6.1)
     pub sample_pages: u64,
@@ -44330,7 +44395,7 @@ impl crate::support::SerializeMembers for DirtyRateInfo {
         crate::support::member(map, "status", &self.status)?;
         crate::support::member(map, "start-time", &self.start_time)?;
         crate::support::member(map, "calc-time", &self.calc_time)?;
-        crate::support::member(map, "calc-time-unit", &self.calc_time_unit)?;
+        crate::support::optional_member(map, "calc-time-unit", &self.calc_time_unit)?;
         crate::support::member(map, "sample-pages", &self.sample_pages)?;
         crate::support::member(map, "mode", &self.mode)?;
         crate::support::optional_member(map, "vcpu-dirty-rate", &self.vcpu_dirty_rate)?;
@@ -44387,7 +44452,7 @@ impl crate::support::DecodeMembers for DirtyRateInfo {
             status: members.required(status, "status")?,
             start_time: members.required(start_time, "start-time")?,
             calc_time: members.required(calc_time, "calc-time")?,
-            calc_time_unit: members.required(calc_time_unit, "calc-time-unit")?,
+            calc_time_unit,
             sample_pages: members.required(sample_pages, "sample-pages")?,
             mode: members.required(mode, "mode")?,
             vcpu_dirty_rate,
@@ -44925,12 +44990,18 @@ pub enum DumpGuestMemoryFormat {
     /// The kdump-compressed format, compressed with
     /// zlib, in its plain form, which needs a seekable file.
     /// (Since 8.2)
+    ///
+    /// From QEMU 9.1 on.
     KdumpRawZlib,
     /// Like `kdump-raw-zlib`, but compressed with LZO.
     /// (Since 8.2)
+    ///
+    /// From QEMU 9.1 on.
     KdumpRawLzo,
     /// Like `kdump-raw-zlib`, but compressed with
     /// Snappy.  (Since 8.2)
+    ///
+    /// From QEMU 9.1 on.
     KdumpRawSnappy,
     /// A Windows crash dump, for Windows guests on x86-64.
     /// Needs the guest to have set up the vmcoreinfo device.
@@ -50137,6 +50208,8 @@ pub enum AudiodevDriver {
     /// PulseAudio.
     Pa,
     /// PipeWire.
+    ///
+    /// From QEMU 8.1 on.
     Pipewire,
     /// SDL audio.
     Sdl,
@@ -52432,6 +52505,8 @@ pub enum StatsTarget {
     /// Each vCPU.
     Vcpu,
     /// Each cryptodev backend.  (Since 8.0)
+    ///
+    /// From QEMU 8.0 on.
     Cryptodev,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -52495,6 +52570,8 @@ pub enum StatsProvider {
     /// The KVM accelerator, with statistics from the kernel.
     Kvm,
     /// The cryptodev backends.  (Since 8.0)
+    ///
+    /// From QEMU 8.0 on.
     Cryptodev,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),

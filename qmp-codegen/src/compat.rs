@@ -1,0 +1,502 @@
+//! Cross-release compatibility: what older QEMU releases send and accept
+//! that the newest schema does not promise, and the bindings that follow.
+//!
+//! Bindings generated from the newest schema must decode what every
+//! supported release answers. A member that the newest schema requires in
+//! an answer or an event, but that an older release leaves out (or sends
+//! only sometimes), must be optional in the bindings, or decoding that
+//! release's answer fails. [`analyze`] finds every such member, and every
+//! command, event, enum value and command argument an older release lacks,
+//! by walking each command's answer and each event's data in both schemas
+//! side by side, by wire name (type names are not part of the protocol and
+//! may differ). The result, [`Compat`], is keyed by the newest schema's
+//! names and kept as text ([`Compat::to_text`], [`Compat::parse`]), so a
+//! project can check the facts in without the older schemas themselves.
+//! [`Compat::apply`] then relaxes the model before it is emitted: such
+//! members become optional, and the docs say from which release on things
+//! are there.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use crate::model::{Body, DefId, Member, Schema, TypeRef};
+use crate::syntax::Str;
+
+/// A schema and the QEMU release it describes.
+#[derive(Clone, Copy, Debug)]
+pub struct Release<'a> {
+    /// The release, as people name it (`7.2`).
+    pub name: &'a str,
+    /// Its checked schema.
+    pub schema: &'a Schema,
+}
+
+/// What a fact is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FactKind {
+    /// A command older releases lack.
+    Command,
+    /// An event older releases lack.
+    Event,
+    /// A member of an object type that older releases may leave out of
+    /// what they send, though the newest schema requires it.
+    Member,
+    /// An enum value older releases do not know.
+    Value,
+    /// A command argument older releases do not accept.
+    Argument,
+}
+
+impl FactKind {
+    fn word(self) -> &'static str {
+        match self {
+            FactKind::Command => "command",
+            FactKind::Event => "event",
+            FactKind::Member => "member",
+            FactKind::Value => "value",
+            FactKind::Argument => "argument",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<FactKind> {
+        Some(match word {
+            "command" => FactKind::Command,
+            "event" => FactKind::Event,
+            "member" => FactKind::Member,
+            "value" => FactKind::Value,
+            "argument" => FactKind::Argument,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a fact applies: a command or event (by wire name), or a member,
+/// value or argument of an owner (a type's name in the newest schema, or
+/// a command's wire name for arguments).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject {
+    /// What it is.
+    pub kind: FactKind,
+    /// The command, event, type or (for arguments) command.
+    pub owner: String,
+    /// The member, value or argument; empty for commands and events.
+    pub name: String,
+}
+
+/// Cross-release facts: for each subject, the first release from which on
+/// every listed release has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compat {
+    /// The releases compared, oldest first; the last is the newest.
+    pub releases: Vec<String>,
+    /// Each subject some older release lacks, with the first release from
+    /// which on it is always there.
+    pub since: BTreeMap<Subject, String>,
+}
+
+/// Compares `newest` with each of `older` (oldest first).
+pub fn analyze(newest: Release<'_>, older: &[Release<'_>]) -> Compat {
+    let mut since = BTreeMap::new();
+    let names: Vec<&str> = older.iter().chain([&newest]).map(|r| r.name).collect();
+    // Later releases overwrite earlier ones: what counts is the newest
+    // release that lacks a subject.
+    for (i, old) in older.iter().enumerate() {
+        let mut walk = Walk {
+            new: newest.schema,
+            old: old.schema,
+            seen: HashSet::new(),
+            lacking: Vec::new(),
+        };
+        walk.run();
+        for subject in walk.lacking {
+            since.insert(subject, names[i + 1].to_owned());
+        }
+    }
+    Compat {
+        releases: names.into_iter().map(str::to_owned).collect(),
+        since,
+    }
+}
+
+/// One comparison of the newest schema with an older one.
+struct Walk<'a> {
+    new: &'a Schema,
+    old: &'a Schema,
+    seen: HashSet<(DefId, DefId)>,
+    lacking: Vec<Subject>,
+}
+
+impl Walk<'_> {
+    fn lack(&mut self, kind: FactKind, owner: &str, name: &str) {
+        self.lacking.push(Subject {
+            kind,
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        });
+    }
+
+    fn run(&mut self) {
+        for (_, def) in self.new.iter() {
+            match &def.body {
+                Body::Command(command) => {
+                    let Some(old) = self.old.lookup(&def.name) else {
+                        self.lack(FactKind::Command, &def.name, "");
+                        continue;
+                    };
+                    let Body::Command(old) = &self.old.definition(old).body else {
+                        continue;
+                    };
+                    if let (Some(new_args), Some(old_args)) = (command.arguments, old.arguments) {
+                        self.arguments(&def.name, new_args, old_args);
+                    } else if let Some(new_args) = command.arguments {
+                        for member in self.new.object_members(new_args) {
+                            self.lack(FactKind::Argument, &def.name, &member.name);
+                        }
+                    }
+                    if let (Some(new), Some(old)) = (&command.returns, &old.returns) {
+                        self.compare(new, old);
+                    }
+                }
+                Body::Event(event) => {
+                    let Some(old) = self.old.lookup(&def.name) else {
+                        self.lack(FactKind::Event, &def.name, "");
+                        continue;
+                    };
+                    let Body::Event(old) = &self.old.definition(old).body else {
+                        continue;
+                    };
+                    if let (Some(new), Some(old)) = (event.data, old.data) {
+                        self.definitions(new, old);
+                    } else if let Some(new) = event.data {
+                        // Data the older release never sends at all.
+                        for (owner, member) in members_by_owner(self.new, new) {
+                            if !member.optional {
+                                let owner = explicit_name(self.new, owner);
+                                self.lack(FactKind::Member, &owner, &member.name);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Top-level arguments the older release does not accept.
+    fn arguments(&mut self, command: &str, new: DefId, old: DefId) {
+        let old_members = self.old.object_members(old);
+        for member in self.new.object_members(new) {
+            if !old_members.iter().any(|m| m.name == member.name) {
+                self.lack(FactKind::Argument, command, &member.name);
+            }
+        }
+    }
+
+    fn compare(&mut self, new: &TypeRef, old: &TypeRef) {
+        match (new, old) {
+            (TypeRef::Array(new), TypeRef::Array(old)) => self.compare(new, old),
+            (TypeRef::Definition(new), TypeRef::Definition(old)) => self.definitions(*new, *old),
+            _ => {}
+        }
+    }
+
+    fn definitions(&mut self, new: DefId, old: DefId) {
+        if !self.seen.insert((new, old)) {
+            return;
+        }
+        let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
+        match (&new_def.body, &old_def.body) {
+            (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
+                let old_members = self.old.object_members(old);
+                for (owner, member) in members_by_owner(self.new, new) {
+                    let old_member = old_members.iter().find(|m| m.name == member.name);
+                    let lacks = old_member.is_none_or(|m| m.optional);
+                    if lacks && !member.optional {
+                        let owner = explicit_name(self.new, owner);
+                        self.lack(FactKind::Member, &owner, &member.name);
+                    }
+                    if let Some(old_member) = old_member {
+                        self.compare(&member.ty, &old_member.ty);
+                    }
+                }
+                if let (Body::Union(new_union), Body::Union(old_union)) =
+                    (&new_def.body, &old_def.body)
+                {
+                    for branch in &new_union.branches {
+                        let old_branch = old_union.branches.iter().find(|b| b.name == branch.name);
+                        if let (Some(new), Some(Some(old))) = (branch.ty, old_branch.map(|b| b.ty))
+                        {
+                            self.definitions(new, old);
+                        }
+                    }
+                }
+            }
+            (Body::Enum(new_enum), Body::Enum(old_enum)) => {
+                for value in &new_enum.values {
+                    if !old_enum.values.iter().any(|v| v.name == value.name) {
+                        let owner = new_def.name.to_string();
+                        self.lack(FactKind::Value, &owner, &value.name);
+                    }
+                }
+            }
+            (Body::Alternate(new_alt), Body::Alternate(old_alt)) => {
+                for branch in &new_alt.branches {
+                    if let Some(old_branch) =
+                        old_alt.branches.iter().find(|b| b.name == branch.name)
+                    {
+                        self.compare(&branch.ty, &old_branch.ty);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The name facts use for the definition `id`: its own, or for an implicit
+/// type (command arguments, event data, a union's inline base) the name of
+/// the definition it belongs to, which users know.
+fn explicit_name(schema: &Schema, id: DefId) -> String {
+    let def = schema.definition(id);
+    match &def.implicit {
+        Some(implicit) => schema.definition(implicit.owner).name.to_string(),
+        None => def.name.to_string(),
+    }
+}
+
+/// The object type a fact's owner stands for: a command's arguments, an
+/// event's data, or the owner itself.
+fn object_of(schema: &Schema, owner: DefId) -> Option<DefId> {
+    match &schema.definition(owner).body {
+        Body::Command(command) => command.arguments,
+        Body::Event(event) => event.data,
+        Body::Struct(_) | Body::Union(_) => Some(owner),
+        _ => None,
+    }
+}
+
+/// The member `name` of the object `owner` stands for, wherever in its
+/// base chain it is defined.
+fn member_mut<'s>(schema: &'s mut Schema, owner: DefId, name: &str) -> Option<&'s mut Member> {
+    let object = object_of(schema, owner)?;
+    let (defining, _) = members_by_owner(schema, object)
+        .into_iter()
+        .find(|(_, m)| m.name == name)?;
+    let Body::Struct(s) = &mut schema.definitions[defining.index()].body else {
+        return None;
+    };
+    s.members.iter_mut().find(|m| m.name == name)
+}
+
+/// The members of object type `id`, base members first, each with the
+/// struct that defines it.
+fn members_by_owner(schema: &Schema, id: DefId) -> Vec<(DefId, &Member)> {
+    let mut chain = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next.take() {
+        if chain.len() > schema.definitions.len() {
+            break;
+        }
+        chain.push(current);
+        next = match &schema.definition(current).body {
+            Body::Struct(s) => s.base,
+            Body::Union(u) => Some(u.base),
+            _ => None,
+        };
+    }
+    let mut members = Vec::new();
+    for owner in chain.into_iter().rev() {
+        if let Body::Struct(s) = &schema.definition(owner).body {
+            members.extend(s.members.iter().map(|m| (owner, m)));
+        }
+    }
+    members
+}
+
+/// A line of a facts text that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+impl Compat {
+    /// The facts as text, one per line (`member BlockDeviceInfo active
+    /// 10.0`), sorted, after a `releases` line: stable, so that a change
+    /// shows as a small diff.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        text.push_str("# Cross-release facts: what older QEMU releases lack.\n");
+        text.push_str("# Each line: KIND OWNER [NAME] SINCE, where SINCE is the first\n");
+        text.push_str("# release from which on every release compared has it.\n");
+        text.push_str(&format!("releases {}\n", self.releases.join(" ")));
+        for (subject, since) in &self.since {
+            let kind = subject.kind.word();
+            match subject.kind {
+                FactKind::Command | FactKind::Event => {
+                    text.push_str(&format!("{kind} {} {since}\n", subject.owner))
+                }
+                _ => text.push_str(&format!(
+                    "{kind} {} {} {since}\n",
+                    subject.owner, subject.name
+                )),
+            }
+        }
+        text
+    }
+
+    /// Reads facts written by [`Compat::to_text`]. Lines starting with `#`
+    /// and blank lines are ignored.
+    pub fn parse(text: &str) -> Result<Compat, ParseError> {
+        let mut compat = Compat::default();
+        for (i, line) in text.lines().enumerate() {
+            let error = |message: String| ParseError {
+                line: i + 1,
+                message,
+            };
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if words[0] == "releases" {
+                compat.releases = words[1..].iter().map(|w| (*w).to_owned()).collect();
+                continue;
+            }
+            let kind = FactKind::from_word(words[0])
+                .ok_or_else(|| error(format!("unknown kind `{}`", words[0])))?;
+            let (owner, name, since) = match (kind, &words[1..]) {
+                (FactKind::Command | FactKind::Event, [owner, since]) => (*owner, "", *since),
+                (FactKind::Member | FactKind::Value | FactKind::Argument, [owner, name, since]) => {
+                    (*owner, *name, *since)
+                }
+                _ => return Err(error(format!("wrong number of words for `{}`", words[0]))),
+            };
+            if !compat.releases.iter().any(|r| r == since) {
+                return Err(error(format!(
+                    "release `{since}` is not in the `releases` line"
+                )));
+            }
+            compat.since.insert(
+                Subject {
+                    kind,
+                    owner: owner.to_owned(),
+                    name: name.to_owned(),
+                },
+                since.to_owned(),
+            );
+        }
+        Ok(compat)
+    }
+
+    /// The oldest release compared.
+    fn oldest(&self) -> &str {
+        self.releases.first().map_or("", String::as_str)
+    }
+
+    /// Relaxes `schema` to decode every release compared: each member some
+    /// older release leaves out becomes optional, and the docs of members,
+    /// commands, events, enum values and arguments say from which release
+    /// on they are there. Returns the subjects that name nothing in
+    /// `schema` (facts for another schema, or a stale facts file).
+    pub fn apply(&self, schema: &mut Schema) -> Vec<Subject> {
+        let mut unknown = Vec::new();
+        for (subject, since) in &self.since {
+            if !self.apply_one(schema, subject, since) {
+                unknown.push(subject.clone());
+            }
+        }
+        unknown
+    }
+
+    fn apply_one(&self, schema: &mut Schema, subject: &Subject, since: &str) -> bool {
+        let oldest = self.oldest();
+        let Some(id) = schema.lookup(&subject.owner) else {
+            return false;
+        };
+        match subject.kind {
+            FactKind::Command | FactKind::Event => {
+                let note = if subject.kind == FactKind::Command {
+                    format!(
+                        "Available from QEMU {since} on; older releases (back to {oldest}) \
+                         answer it with `CommandNotFound`."
+                    )
+                } else {
+                    format!(
+                        "Sent from QEMU {since} on; older releases (back to {oldest}) never \
+                         send it."
+                    )
+                };
+                if let Some(doc) = &mut schema.definitions[id.index()].doc {
+                    if let Some(body) = doc.sections.first_mut() {
+                        append(&mut body.text, &note);
+                    }
+                }
+                true
+            }
+            FactKind::Member => {
+                let Some(member) = member_mut(schema, id, &subject.name) else {
+                    return false;
+                };
+                member.optional = true;
+                let note = format!(
+                    "Sent from QEMU {since} on; `None` from older releases (back to {oldest}), \
+                     which may leave it out."
+                );
+                append_member(member, &note);
+                true
+            }
+            FactKind::Value => {
+                let Body::Enum(e) = &mut schema.definitions[id.index()].body else {
+                    return false;
+                };
+                let Some(value) = e.values.iter_mut().find(|v| v.name == subject.name) else {
+                    return false;
+                };
+                let note = format!("From QEMU {since} on.");
+                match &mut value.doc {
+                    Some(doc) => append(doc, &note),
+                    None => value.doc = Some(Str::from(note)),
+                }
+                true
+            }
+            FactKind::Argument => {
+                let Some(member) = member_mut(schema, id, &subject.name) else {
+                    return false;
+                };
+                let note = format!(
+                    "Accepted from QEMU {since} on; older releases refuse the command with it."
+                );
+                append_member(member, &note);
+                true
+            }
+        }
+    }
+}
+
+fn append_member(member: &mut Member, note: &str) {
+    match &mut member.doc {
+        Some(doc) => append(doc, note),
+        None => member.doc = Some(Str::from(note.to_owned())),
+    }
+}
+
+/// `text` followed by a paragraph of `note`.
+fn append(text: &mut Str, note: &str) {
+    let joined = if text.trim().is_empty() {
+        note.to_owned()
+    } else {
+        format!("{}\n\n{note}", text.trim_end())
+    };
+    *text = Str::from(joined);
+}
