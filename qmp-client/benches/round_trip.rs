@@ -113,7 +113,7 @@ fn benches(c: &mut Criterion) {
             runtime.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    client.execute(QueryVersion {}).await.unwrap();
+                    client.execute(QueryVersion::new()).await.unwrap();
                 }
                 start.elapsed()
             })
@@ -140,7 +140,7 @@ fn benches(c: &mut Criterion) {
             runtime.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    client.execute(QueryQmpSchema {}).await.unwrap();
+                    client.execute(QueryQmpSchema::new()).await.unwrap();
                 }
                 start.elapsed()
             })
@@ -174,7 +174,7 @@ fn paired(
             let plain = start.elapsed();
             let start = Instant::now();
             for _ in 0..PER_ROUND {
-                client.execute(QueryVersion {}).await.unwrap();
+                client.execute(QueryVersion::new()).await.unwrap();
             }
             let typed = start.elapsed();
             // The first round warms up.

@@ -21,7 +21,7 @@ fn main() -> Result<(), Error> {
     let mut client = client.negotiate(&[])?;
     client.set_timeout(Some(Duration::from_secs(10)));
 
-    let version = client.execute(QueryVersion {})?;
+    let version = client.execute(QueryVersion::new())?;
     println!("qemu-storage-daemon {:?}", version.qemu);
     let mut events = client.events();
 
@@ -35,7 +35,7 @@ fn main() -> Result<(), Error> {
         println!("node {:?}: driver {}", node.node_name, node.drv);
     }
 
-    client.execute(Quit {})?;
+    client.execute(Quit::new())?;
     // The stream ends when the daemon closes the connection.
     for item in &mut events {
         println!("event: {:?}", item?.0);

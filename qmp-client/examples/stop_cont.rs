@@ -28,9 +28,9 @@ async fn main() -> Result<(), Error> {
     );
 
     let client = client.negotiate(&[]).await?;
-    let version = client.execute(QueryVersion {}).await?;
+    let version = client.execute(QueryVersion::new()).await?;
     println!("query-version: {:?} {:?}", version.qemu, version.package);
-    let status = client.execute(QueryStatus {}).await?;
+    let status = client.execute(QueryStatus::new()).await?;
     println!(
         "query-status: running={} status={}",
         status.running,
@@ -52,14 +52,14 @@ async fn main() -> Result<(), Error> {
         println!("event stream ended");
     });
 
-    client.execute(Stop {}).await?;
-    let status = client.execute(QueryStatus {}).await?;
+    client.execute(Stop::new()).await?;
+    let status = client.execute(QueryStatus::new()).await?;
     println!("after stop: status={}", status.status.as_str());
-    client.execute(Cont {}).await?;
-    let status = client.execute(QueryStatus {}).await?;
+    client.execute(Cont::new()).await?;
+    let status = client.execute(QueryStatus::new()).await?;
     println!("after cont: status={}", status.status.as_str());
 
-    client.execute(Quit {}).await?;
+    client.execute(Quit::new()).await?;
     let _ = printer.await;
     let exit = child.wait().await?;
     println!("QEMU exited: {exit}");

@@ -252,7 +252,7 @@ impl<'a, C: Outgoing> Execute<'a, C> {
     /// use qmp_client::commands::QueryStatus;
     ///
     /// let status = client
-    ///     .execute(QueryStatus {})
+    ///     .execute(QueryStatus::new())
     ///     .timeout(Some(Duration::from_secs(5)))
     ///     .await?;
     /// # Ok(())

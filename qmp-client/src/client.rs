@@ -369,7 +369,7 @@ impl Client<Handshake> {
     /// # async fn run(client: qmp_client::Client<qmp_client::Handshake>) -> Result<(), qmp_client::Error> {
     /// use qmp_client::commands::QmpCapabilities;
     ///
-    /// let client = client.negotiate_with(QmpCapabilities { enable: None }).await?;
+    /// let client = client.negotiate_with(QmpCapabilities::new()).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -393,7 +393,9 @@ impl Client<Handshake> {
             });
         }
         let enable = (!capabilities.is_empty()).then(|| capabilities.to_vec());
-        Negotiate::<_, O>::new(self, commands::QmpCapabilities { enable }).await
+        let mut command = commands::QmpCapabilities::new();
+        command.enable = enable;
+        Negotiate::<_, O>::new(self, command).await
     }
 
     /// This client in operational mode: for [`Negotiate`] only, once the
@@ -511,7 +513,7 @@ impl<O: OobState> Client<Operational, O> {
     ///
     /// let image = std::fs::File::open("disk.img")?;
     /// client
-    ///     .execute_with_fds(Getfd { fdname: "disk".into() }, &[image.as_fd()])
+    ///     .execute_with_fds(Getfd::new("disk".into()), &[image.as_fd()])
     ///     .await?;
     /// # Ok(())
     /// # }

@@ -14,7 +14,7 @@
 //! let client = Client::connect_unix("/tmp/qmp.sock").await?;
 //! println!("server: {:?}", client.greeting().version.qemu);
 //! let client = client.negotiate(&[]).await?;
-//! let version = client.execute(QueryVersion {}).await?;
+//! let version = client.execute(QueryVersion::new()).await?;
 //! println!("{}.{}.{}", version.qemu.major, version.qemu.minor, version.qemu.micro);
 //! # Ok(())
 //! # }

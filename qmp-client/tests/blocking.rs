@@ -20,7 +20,10 @@ fn the_blocking_client_runs_commands_and_reads_events() {
     client.set_timeout(Some(common::HANG_GUARD));
     let greeting = client.greeting().clone();
     let client = client.negotiate(&[]).unwrap();
-    assert_eq!(client.execute(QueryVersion {}).unwrap(), greeting.version);
+    assert_eq!(
+        client.execute(QueryVersion::new()).unwrap(),
+        greeting.version
+    );
 
     let mut events = client.events();
     assert!(matches!(
@@ -36,7 +39,7 @@ fn the_blocking_client_runs_commands_and_reads_events() {
     assert_eq!(names, ["STOP", "RESUME", "SHUTDOWN"]);
     assert!(qemu.wait_exit().success());
     assert!(matches!(
-        client.execute(QueryVersion {}),
+        client.execute(QueryVersion::new()),
         Err(Error::Disconnected)
     ));
 }
@@ -50,7 +53,7 @@ fn the_blocking_client_spawns_the_storage_daemon_on_stdio() {
     command.args(Kind::StorageDaemon.args("stdio"));
     let (client, mut child) = Client::spawn(command).unwrap();
     let client = client.negotiate(&[]).unwrap();
-    assert_eq!(client.execute(QueryVersion {}).unwrap().qemu.major, 10);
+    assert_eq!(client.execute(QueryVersion::new()).unwrap().qemu.major, 10);
     client.execute_raw("quit", json!({})).unwrap();
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {

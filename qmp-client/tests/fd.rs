@@ -35,43 +35,31 @@ async fn getfd_and_add_fd_receive_the_descriptor_passed_with_them() {
     let client = guard(qemu.connect().await.negotiate(&[])).await.unwrap();
     let file = a_file();
 
-    guard(client.execute_with_fds(
-        Getfd {
-            fdname: "image".into(),
-        },
-        &[file.as_fd()],
-    ))
-    .await
-    .unwrap();
+    guard(client.execute_with_fds(Getfd::new("image".into()), &[file.as_fd()]))
+        .await
+        .unwrap();
     // QEMU holds it under that name: closing it works once, then it is gone.
-    guard(client.execute(Closefd {
-        fdname: "image".into(),
-    }))
-    .await
-    .unwrap();
-    let again = guard(client.execute(Closefd {
-        fdname: "image".into(),
-    }))
-    .await;
+    guard(client.execute(Closefd::new("image".into())))
+        .await
+        .unwrap();
+    let again = guard(client.execute(Closefd::new("image".into()))).await;
     assert!(matches!(again, Err(Error::Server { .. })), "{again:?}");
 
     // Without a descriptor, QEMU refuses getfd: the one above came from us.
-    let without = guard(client.execute(Getfd {
-        fdname: "none".into(),
-    }))
-    .await;
+    let without = guard(client.execute(Getfd::new("none".into()))).await;
     assert!(matches!(without, Err(Error::Server { .. })), "{without:?}");
 
     let added = guard(client.execute_with_fds(
-        AddFd {
-            fdset_id: None,
-            opaque: Some("from the test".into()),
+        {
+            let mut add = AddFd::new();
+            add.opaque = Some("from the test".into());
+            add
         },
         &[file.as_fd()],
     ))
     .await
     .unwrap();
-    let sets = guard(client.execute(QueryFdsets {})).await.unwrap();
+    let sets = guard(client.execute(QueryFdsets::new())).await.unwrap();
     let set = sets
         .iter()
         .find(|s| s.fdset_id == added.fdset_id)
@@ -95,14 +83,9 @@ async fn descriptors_queued_behind_other_requests_go_with_their_own_line() {
         let client = client.clone();
         let fd = file.try_clone().unwrap();
         calls.push(tokio::spawn(async move {
-            client.execute(QueryVersion {}).await.unwrap();
+            client.execute(QueryVersion::new()).await.unwrap();
             client
-                .execute_with_fds(
-                    Getfd {
-                        fdname: format!("fd{i}"),
-                    },
-                    &[fd.as_fd()],
-                )
+                .execute_with_fds(Getfd::new(format!("fd{i}")), &[fd.as_fd()])
                 .await
                 .unwrap();
         }));
@@ -111,11 +94,9 @@ async fn descriptors_queued_behind_other_requests_go_with_their_own_line() {
         guard(call).await.unwrap();
     }
     for i in 0..20 {
-        guard(client.execute(Closefd {
-            fdname: format!("fd{i}"),
-        }))
-        .await
-        .unwrap();
+        guard(client.execute(Closefd::new(format!("fd{i}"))))
+            .await
+            .unwrap();
     }
 }
 
@@ -140,11 +121,11 @@ async fn descriptors_over_tcp_fail_before_anything_is_sent() {
     let client = guard(connect).await;
     let client = guard(client.negotiate(&[])).await.unwrap();
     let file = a_file();
-    match guard(client.execute_with_fds(Getfd { fdname: "x".into() }, &[file.as_fd()])).await {
+    match guard(client.execute_with_fds(Getfd::new("x".into()), &[file.as_fd()])).await {
         Err(Error::Io(error)) => assert_eq!(error.kind(), std::io::ErrorKind::Unsupported),
         other => panic!("expected Unsupported, got {other:?}"),
     }
-    guard(client.execute(QueryVersion {})).await.unwrap();
+    guard(client.execute(QueryVersion::new())).await.unwrap();
     daemon.kill().unwrap();
     daemon.wait().unwrap();
 }
@@ -157,9 +138,9 @@ fn the_blocking_client_passes_descriptors_too() {
     let client = qemu.connect_blocking().negotiate(&[]).unwrap();
     let file = a_file();
     client
-        .execute_with_fds(Getfd { fdname: "b".into() }, &[file.as_fd()])
+        .execute_with_fds(Getfd::new("b".into()), &[file.as_fd()])
         .unwrap();
-    client.execute(Closefd { fdname: "b".into() }).unwrap();
+    client.execute(Closefd::new("b".into())).unwrap();
 }
 
 /// What a scripted server read: the bytes, and each batch of descriptors
@@ -252,12 +233,7 @@ async fn queued_lines_carry_their_descriptors_at_their_first_byte() {
             async move {
                 tokio::task::yield_now().await;
                 client
-                    .execute_with_fds(
-                        Getfd {
-                            fdname: "one".into(),
-                        },
-                        &[one.as_fd()],
-                    )
+                    .execute_with_fds(Getfd::new("one".into()), &[one.as_fd()])
                     .await
                     .map(|_| serde_json::Value::Null)
             }
@@ -269,12 +245,7 @@ async fn queued_lines_carry_their_descriptors_at_their_first_byte() {
                 tokio::task::yield_now().await;
                 tokio::task::yield_now().await;
                 client
-                    .execute_with_fds(
-                        Getfd {
-                            fdname: "two".into(),
-                        },
-                        &[two.as_fd()],
-                    )
+                    .execute_with_fds(Getfd::new("two".into()), &[two.as_fd()])
                     .await
                     .map(|_| serde_json::Value::Null)
             }

@@ -60,7 +60,7 @@ async fn a_huge_answer_fails_its_call_without_the_client_holding_it() {
     let client = Connector::new().io(read, write).await.unwrap();
     let client = client.negotiate(&[]).await.unwrap();
     let before = peak_rss();
-    let result = tokio::time::timeout(GUARD, client.execute(QueryVersion {}))
+    let result = tokio::time::timeout(GUARD, client.execute(QueryVersion::new()))
         .await
         .unwrap();
     let grown = peak_rss().saturating_sub(before);

@@ -45,7 +45,7 @@ async fn exec_oob_answers_are_matched_by_id_even_when_they_overtake() {
             let client = client.clone();
             let done = done.clone();
             tokio::spawn(async move {
-                let commands = client.execute(QueryCommands {}).await;
+                let commands = client.execute(QueryCommands::new()).await;
                 done.fetch_add(1, Ordering::SeqCst);
                 commands
             })

@@ -69,9 +69,9 @@ async fn handshake_then_operational_and_the_greeting_matches_query_version() {
             greeting.capabilities
         );
         let client = guard(client.negotiate(&[])).await.unwrap();
-        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        let version = guard(client.execute(QueryVersion::new())).await.unwrap();
         assert_eq!(version, greeting.version, "{kind:?}");
-        let commands = guard(client.execute(QueryCommands {})).await.unwrap();
+        let commands = guard(client.execute(QueryCommands::new())).await.unwrap();
         assert!(commands.iter().any(|c| c.name == "query-version"));
     }
 }
@@ -99,7 +99,7 @@ async fn a_capability_not_offered_is_refused_and_the_handshake_client_comes_back
     }
     // Nothing was sent: the same connection negotiates as usual.
     let client = guard(client.negotiate(&[])).await.unwrap();
-    guard(client.execute(QueryVersion {})).await.unwrap();
+    guard(client.execute(QueryVersion::new())).await.unwrap();
 }
 
 #[tokio::test]
@@ -110,9 +110,8 @@ async fn a_negotiation_the_server_refuses_gives_the_handshake_client_back() {
     let client = qemu.connect().await;
     // QEMU refuses to enable a capability it does not know: the
     // negotiation command itself fails, on the server.
-    let bad = commands::QmpCapabilities {
-        enable: Some(vec![QMPCapability::Unrecognized("bogus".into())]),
-    };
+    let mut bad = commands::QmpCapabilities::new();
+    bad.enable = Some(vec![QMPCapability::Unrecognized("bogus".into())]);
     let failed = guard(client.negotiate_with(bad))
         .await
         .expect_err("QEMU refuses an unknown capability");
@@ -128,7 +127,7 @@ async fn a_negotiation_the_server_refuses_gives_the_handshake_client_back() {
     )
     .await
     .unwrap();
-    guard(client.execute(QueryVersion {})).await.unwrap();
+    guard(client.execute(QueryVersion::new())).await.unwrap();
 }
 
 #[tokio::test]
@@ -143,10 +142,10 @@ async fn many_commands_in_flight_from_clones_get_their_own_answers() {
             let client = client.clone();
             tasks.push(tokio::spawn(async move {
                 if i % 2 == 0 {
-                    let v = client.execute(QueryVersion {}).await.unwrap();
+                    let v = client.execute(QueryVersion::new()).await.unwrap();
                     assert_eq!(v.qemu.major, 10);
                 } else {
-                    let commands = client.execute(QueryCommands {}).await.unwrap();
+                    let commands = client.execute(QueryCommands::new()).await.unwrap();
                     assert!(commands.len() > 10);
                 }
                 i
@@ -155,7 +154,7 @@ async fn many_commands_in_flight_from_clones_get_their_own_answers() {
         // And from one handle at once, by reference.
         let (a, b, c) = guard(async {
             tokio::join!(
-                client.execute(QueryVersion {}),
+                client.execute(QueryVersion::new()),
                 client.execute_raw("query-commands", Value::Null),
                 client.execute_raw("query-version", json!({})),
             )
@@ -215,7 +214,7 @@ async fn server_errors_keep_their_class_and_text() {
         assert_eq!(desc, "Invalid parameter type for 'flat', expected: boolean");
 
         // The connection is still in step.
-        guard(client.execute(QueryVersion {})).await.unwrap();
+        guard(client.execute(QueryVersion::new())).await.unwrap();
     }
 }
 
@@ -227,27 +226,30 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
     let client = operational(&qemu).await;
     let mut all = client.events();
     let mut named = client.events_named([events::Resume::NAME]);
-    let status = guard(client.execute(commands::QueryStatus {}))
+    let status = guard(client.execute(commands::QueryStatus::new()))
         .await
         .unwrap();
     assert!(status.running);
     assert_eq!(status.status, RunState::Running);
-    guard(client.execute(commands::Stop {})).await.unwrap();
-    let status = guard(client.execute(commands::QueryStatus {}))
+    guard(client.execute(commands::Stop::new())).await.unwrap();
+    let status = guard(client.execute(commands::QueryStatus::new()))
         .await
         .unwrap();
     assert_eq!(status.status, RunState::Paused);
-    guard(client.execute(commands::Cont {})).await.unwrap();
+    guard(client.execute(commands::Cont::new())).await.unwrap();
 
     let (stop, stop_time) = guard(all.next()).await.unwrap().unwrap();
-    assert!(matches!(stop, AnyEvent::Stop(events::Stop {})), "{stop:?}");
+    assert!(
+        matches!(stop, AnyEvent::Stop(events::Stop { .. })),
+        "{stop:?}"
+    );
     let (resume, resume_time) = guard(all.next()).await.unwrap().unwrap();
     assert!(matches!(resume, AnyEvent::Resume(_)), "{resume:?}");
     assert!(stop_time <= resume_time);
     let (only, _) = guard(named.next()).await.unwrap().unwrap();
     assert!(matches!(only, AnyEvent::Resume(_)), "{only:?}");
 
-    guard(client.execute(commands::Quit {})).await.unwrap();
+    guard(client.execute(commands::Quit::new())).await.unwrap();
     match guard(all.next()).await.unwrap().unwrap() {
         (AnyEvent::Shutdown(shutdown), _) => {
             assert!(!shutdown.guest);
@@ -259,7 +261,7 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
     assert!(guard(named.next()).await.is_none(), "every stream ends");
     assert!(qemu.wait_exit().success());
     assert!(matches!(
-        guard(client.execute(QueryVersion {})).await,
+        guard(client.execute(QueryVersion::new())).await,
         Err(Error::Disconnected)
     ));
 }
@@ -320,7 +322,7 @@ async fn killing_qemu_fails_every_pending_call_with_disconnected() {
         let calls: Vec<_> = (0..16)
             .map(|_| {
                 let client = client.clone();
-                tokio::spawn(async move { client.execute(QueryVersion {}).await })
+                tokio::spawn(async move { client.execute(QueryVersion::new()).await })
             })
             .collect();
         tokio::task::yield_now().await;
@@ -335,7 +337,7 @@ async fn killing_qemu_fails_every_pending_call_with_disconnected() {
         );
         assert!(client.is_closed());
         assert!(matches!(
-            client.execute(QueryVersion {}).await,
+            client.execute(QueryVersion::new()).await,
             Err(Error::Disconnected)
         ));
     }
@@ -350,7 +352,7 @@ async fn a_timed_out_call_leaves_the_connection_in_step() {
     qemu.signal("STOP");
     let limit = Duration::from_millis(100);
     let result = client
-        .execute_with_timeout(QueryCommands {}, Some(limit))
+        .execute_with_timeout(QueryCommands::new(), Some(limit))
         .await;
     assert!(
         matches!(result, Err(Error::Timeout(l)) if l == limit),
@@ -358,18 +360,18 @@ async fn a_timed_out_call_leaves_the_connection_in_step() {
     );
     // A default timeout on a handle applies to its calls.
     let hasty = client.clone().with_timeout(Some(limit));
-    let result = hasty.execute(QueryCommands {}).await;
+    let result = hasty.execute(QueryCommands::new()).await;
     assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
     // A dropped call: cancelled by its future going away.
     {
-        let call = client.execute(QueryCommands {});
+        let call = client.execute(QueryCommands::new());
         let cancelled = tokio::time::timeout(limit, call).await;
         assert!(cancelled.is_err());
     }
     qemu.signal("CONT");
     // The late answers (query-commands lists) are discarded by id: this
     // call gets its own answer.
-    let version = guard(client.execute(QueryVersion {})).await.unwrap();
+    let version = guard(client.execute(QueryVersion::new())).await.unwrap();
     assert_eq!(version.qemu.major, 10);
     let raw = guard(client.execute_raw("query-version", json!({})))
         .await
@@ -402,7 +404,7 @@ async fn connects_over_tcp_and_over_a_spawned_childs_stdio() {
         })
         .await;
         let client = guard(client.negotiate(&[])).await.unwrap();
-        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        let version = guard(client.execute(QueryVersion::new())).await.unwrap();
         assert_eq!(version.qemu.major, 10);
         let _ = child.kill();
         let _ = child.wait();
@@ -415,7 +417,7 @@ async fn connects_over_tcp_and_over_a_spawned_childs_stdio() {
             .kill_on_drop(true);
         let (client, mut child) = guard(Client::spawn(&mut command)).await.unwrap();
         let client = guard(client.negotiate(&[])).await.unwrap();
-        let version = guard(client.execute(QueryVersion {})).await.unwrap();
+        let version = guard(client.execute(QueryVersion::new())).await.unwrap();
         assert_eq!(version.qemu.major, 10);
         guard(client.execute_raw("quit", json!({}))).await.unwrap();
         let status = guard(child.wait()).await.unwrap();
@@ -450,11 +452,11 @@ async fn qemu_connects_to_a_listening_client_and_oversized_answers_fail_alone() 
     let connector = qmp_client::Connector::new().max_message_size(64 * 1024);
     let client = guard(connector.listen(&listener)).await.unwrap();
     let client = guard(client.negotiate(&[])).await.unwrap();
-    match guard(client.execute(commands::QueryQmpSchema {})).await {
+    match guard(client.execute(commands::QueryQmpSchema::new())).await {
         Err(Error::TooLarge { limit }) => assert_eq!(limit, 64 * 1024),
         other => panic!("expected TooLarge, got {:?}", other.map(|s| s.len())),
     }
-    let version = guard(client.execute(QueryVersion {})).await.unwrap();
+    let version = guard(client.execute(QueryVersion::new())).await.unwrap();
     assert_eq!(version.qemu.major, 10);
     drop(client);
     qemu.kill().await.unwrap();

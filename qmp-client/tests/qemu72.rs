@@ -74,32 +74,24 @@ async fn answers_of_qemu_7_2_decode() {
         return;
     };
     let (client, mut child, scratch) = start(&dir).await;
-    let version = guard(client.execute(QueryVersion {})).await.unwrap();
+    let version = guard(client.execute(QueryVersion::new())).await.unwrap();
     assert_eq!((version.qemu.major, version.qemu.minor), (7, 2));
-    guard(client.execute(QueryStatus {})).await.unwrap();
+    guard(client.execute(QueryStatus::new())).await.unwrap();
 
     // Each of these failed to decode before the bindings were made
     // compatible ("struct BlockDeviceInfo: missing member 'active'").
-    let block = guard(client.execute(QueryBlock {})).await.unwrap();
+    let block = guard(client.execute(QueryBlock::new())).await.unwrap();
     let disk = block.iter().find(|b| b.device == "disk0").expect("disk0");
     let inserted = disk.inserted.as_ref().expect("a medium");
     assert_eq!(inserted.active, None, "7.2 does not send `active`");
-    let stats = guard(client.execute(QueryBlockstats { query_nodes: None }))
-        .await
-        .unwrap();
+    let stats = guard(client.execute(QueryBlockstats::new())).await.unwrap();
     assert!(!stats.is_empty());
     assert_eq!(stats[0].stats.zone_append_operations, None);
-    let machines = guard(client.execute(QueryMachines { compat_props: None }))
-        .await
-        .unwrap();
+    let machines = guard(client.execute(QueryMachines::new())).await.unwrap();
     assert!(machines.iter().all(|m| m.acpi.is_none()));
-    let dirty = guard(client.execute(QueryDirtyRate {
-        calc_time_unit: None,
-    }))
-    .await
-    .unwrap();
+    let dirty = guard(client.execute(QueryDirtyRate::new())).await.unwrap();
     assert_eq!(dirty.calc_time_unit, None);
-    let chardevs = guard(client.execute(QueryChardev {})).await.unwrap();
+    let chardevs = guard(client.execute(QueryChardev::new())).await.unwrap();
     assert!(chardevs.iter().any(|c| c.label == "char0"));
 
     drop(client);

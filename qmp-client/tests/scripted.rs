@@ -64,7 +64,7 @@ fn query_version(
     client: &Client<Operational>,
 ) -> tokio::task::JoinHandle<Result<qmp_client::types::VersionInfo, Error>> {
     let client = client.clone();
-    tokio::spawn(async move { client.execute(QueryVersion {}).await })
+    tokio::spawn(async move { client.execute(QueryVersion::new()).await })
 }
 
 /// What a task returned, within the hang guard.
@@ -213,7 +213,7 @@ async fn ids_are_reused_only_after_the_answer_came() {
     // A call that times out keeps its id until its late answer comes: the
     // next call gets another id, and the late answer does not reach it.
     let result = client
-        .execute_with_timeout(QueryVersion {}, Some(Duration::from_millis(50)))
+        .execute_with_timeout(QueryVersion::new(), Some(Duration::from_millis(50)))
         .await;
     assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
     let abandoned = server.request().await["id"].clone();
@@ -319,12 +319,12 @@ async fn a_failed_write_closes_the_connection_and_fails_pending_calls() {
     // The server stops reading: the next write fails (EPIPE), while the
     // connection's read side stays open.
     socket.shutdown(std::net::Shutdown::Read).unwrap();
-    let result = client.execute(QueryVersion {}).await;
+    let result = client.execute(QueryVersion::new()).await;
     assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
     let result = joined(waiting).await;
     assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
     assert!(client.is_closed());
-    let result = client.execute(QueryVersion {}).await;
+    let result = client.execute(QueryVersion::new()).await;
     assert!(matches!(result, Err(Error::Disconnected)), "{result:?}");
 }
 

@@ -122,7 +122,7 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_servers() {
             .unwrap()
             .with_timeout(Some(HANG_GUARD));
         let offered: BTreeSet<String> = client
-            .execute(QueryCommands {})
+            .execute(QueryCommands::new())
             .await
             .unwrap()
             .into_iter()

@@ -56,10 +56,13 @@ async fn a_schema_of_its_own_negotiates_with_its_own_command() {
     let (read, write) = client_end.into_split();
     let client: Client<qmp_client::Handshake> = Connector::new().io(read, write).await.unwrap();
     // A handshake command that leaves negotiation going on.
-    let mode = tokio::time::timeout(GUARD, client.execute(commands::QueryHandshakeGreeting {}))
-        .await
-        .unwrap()
-        .unwrap();
+    let mode = tokio::time::timeout(
+        GUARD,
+        client.execute(commands::QueryHandshakeGreeting::new()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(mode.mode, types::Mode::Handshake);
     let negotiate = client.negotiate_with(commands::QmpSwitchMode {
         mode: types::Mode::Operational,
@@ -68,7 +71,7 @@ async fn a_schema_of_its_own_negotiates_with_its_own_command() {
         .await
         .unwrap()
         .unwrap();
-    let mode = tokio::time::timeout(GUARD, client.execute(commands::QueryMode {}))
+    let mode = tokio::time::timeout(GUARD, client.execute(commands::QueryMode::new()))
         .await
         .unwrap()
         .unwrap();

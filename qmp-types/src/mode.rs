@@ -40,7 +40,7 @@
 //! }
 //!
 //! let client = Handshaking.negotiate(qmp_types::commands::QmpCapabilities::default());
-//! client.execute(qmp_types::commands::QueryStatus {});
+//! client.execute(qmp_types::commands::QueryStatus::new());
 //! ```
 //!
 //! [`Modes`] is the same fact as a value, for code that checks at run

@@ -1,5 +1,6 @@
 //! The reference QMP servers: QEMU 10.0's `qemu-system-x86_64` and
-//! `qemu-storage-daemon`, from Debian bookworm-backports.
+//! `qemu-storage-daemon`, from Debian bookworm-backports, and Debian 12's
+//! own QEMU 7.2, unpacked in a directory of its own ([`OLD_DIR_ENV`]).
 //!
 //! [`prerequisite`] is the `cargo xtask test` step: it finds both binaries,
 //! runs `.ci/install-qemu` when either is missing (as root, or through
@@ -20,6 +21,18 @@ use crate::prereq::{Context, Status};
 /// The QEMU release the project is verified against.
 pub const VERSION: &str = "10.0";
 
+/// Names the directory QEMU 7.2 is unpacked in (default [`OLD_DIR`]).
+pub const OLD_DIR_ENV: &str = "QEMU_72_DIR";
+/// Where `.ci/install-qemu` unpacks QEMU 7.2 by default.
+pub const OLD_DIR: &str = "/opt/qemu-7.2";
+
+/// QEMU 7.2's directory, when its system emulator there reports 7.2.
+fn old_release() -> Option<(PathBuf, String)> {
+    let dir = PathBuf::from(std::env::var_os(OLD_DIR_ENV).unwrap_or_else(|| OLD_DIR.into()));
+    let version = version_of(&dir.join("usr/bin/qemu-system-x86_64"))?;
+    version.starts_with("7.2.").then_some((dir, version))
+}
+
 /// The `cargo xtask test` step for QEMU.
 pub fn prerequisite(ctx: &Context) -> Status {
     if let Some(status) = ready(ctx) {
@@ -37,8 +50,8 @@ pub fn prerequisite(ctx: &Context) -> Status {
     let Some(sudo) = as_root else {
         return Status::Missing {
             problem: format!(
-                "{} or {} not found at QEMU {VERSION}, and installing needs root \
-                 (no password-less sudo)",
+                "{} or {} not found at QEMU {VERSION}, or QEMU 7.2 not in {OLD_DIR} \
+                 (${OLD_DIR_ENV}), and installing needs root (no password-less sudo)",
                 BOTH[0].binary_name(),
                 BOTH[1].binary_name()
             ),
@@ -66,7 +79,7 @@ pub fn prerequisite(ctx: &Context) -> Status {
         (None, Some(status)) => status,
         (problem, _) => Status::Missing {
             problem: problem.unwrap_or_else(|| {
-                format!("QEMU {VERSION} still not found after running the installer")
+                format!("QEMU {VERSION} or 7.2 still not found after running the installer")
             }),
             fix,
         },
@@ -77,23 +90,26 @@ pub fn prerequisite(ctx: &Context) -> Status {
 fn ready(ctx: &Context) -> Option<Status> {
     let system = find(Kind::System)?;
     let daemon = find(Kind::StorageDaemon)?;
+    let (old_dir, old_version) = old_release()?;
     let mut env = vec![
         (Kind::System.env_var(), system.path.clone().into_os_string()),
         (
             Kind::StorageDaemon.env_var(),
             daemon.path.clone().into_os_string(),
         ),
+        (OLD_DIR_ENV, old_dir.clone().into_os_string()),
     ];
     if ctx.required {
         env.push((REQUIRE_ENV, OsString::from("1")));
     }
     Some(Status::Ready {
         detail: format!(
-            "{} ({}), {} ({})",
+            "{} ({}), {} ({}), QEMU {old_version} in {}",
             system.path.display(),
             system.version,
             daemon.path.display(),
-            daemon.version
+            daemon.version,
+            old_dir.display()
         ),
         env,
     })

@@ -127,7 +127,7 @@ impl<'a> Emitter<'a> {
             return Err(self.errors);
         }
         let allow = quote! {
-            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding)]
+            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding, clippy::too_many_arguments)]
         };
         let runtime = &self.runtime;
         Ok(Tokens {
@@ -230,6 +230,7 @@ impl<'a> Emitter<'a> {
         quote! {
             #attrs
             #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
                 /// A value this version of the schema does not know, as sent.
@@ -293,11 +294,17 @@ impl<'a> Emitter<'a> {
         let serialize = self.serialize_members(name, &fields, None);
         let what = format!("{} {}", def.kind().keyword(), def.name);
         let deserialize = self.deserialize_members(name, &what, &fields);
+        let new = constructor(&fields, None);
         quote! {
             #attrs
             #[derive(Clone, Debug, #default PartialEq)]
+            #[non_exhaustive]
             pub struct #name {
                 #(#declarations)*
+            }
+
+            impl #name {
+                #new
             }
 
             #serialize
@@ -431,15 +438,17 @@ impl<'a> Emitter<'a> {
                 let boxed = self.prelude("Box");
                 ty = quote!(#boxed<#ty>);
             }
+            let doc = described(member.doc.as_deref(), &member.name);
+            let attrs = item_attrs(Some(&doc), member.condition.as_ref(), &member.features);
+            let plain = ty.clone();
             if member.optional {
                 let option = self.prelude("Option");
                 ty = quote!(#option<#ty>);
             }
-            let doc = described(member.doc.as_deref(), &member.name);
-            let attrs = item_attrs(Some(&doc), member.condition.as_ref(), &member.features);
             fields.push(Field {
                 declaration: quote! { #attrs pub #field: #ty, },
                 ident: field,
+                ty: plain,
                 wire: member.name.to_string(),
                 optional: member.optional,
             });
@@ -529,17 +538,24 @@ impl<'a> Emitter<'a> {
             u.discriminator
         );
         let what = format!("union {}", def.name);
+        let new = constructor(&fields, Some((&tag_field, quote!(#branch_name))));
         quote! {
             #attrs
             #[derive(Clone, Debug, PartialEq)]
+            #[non_exhaustive]
             pub struct #name {
                 #(#declarations)*
                 #[doc = #tag_doc]
                 pub #tag_field: #branch_name,
             }
 
+            impl #name {
+                #new
+            }
+
             #[doc = #branch_doc]
             #[derive(Clone, Debug, PartialEq)]
+            #[non_exhaustive]
             pub enum #branch_name {
                 #(#variants)*
                 /// A branch this schema does not know: every member outside
@@ -643,6 +659,7 @@ impl<'a> Emitter<'a> {
         quote! {
             #attrs
             #[derive(Clone, Debug, PartialEq)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
             }
@@ -785,6 +802,7 @@ impl<'a> Emitter<'a> {
         quote! {
             /// Any event of the schema, or one it does not know.
             #[derive(Clone, Debug, PartialEq)]
+            #[non_exhaustive]
             pub enum AnyEvent {
                 #(#[doc = #docs] #variants(#variants),)*
                 /// An event this schema does not describe, as it arrived.
@@ -936,8 +954,43 @@ impl<'a> Emitter<'a> {
 struct Field {
     declaration: TokenStream,
     ident: Ident,
+    /// The member's type, without the `Option` of an optional member.
+    ty: TokenStream,
     wire: String,
     optional: bool,
+}
+
+/// `new`, taking the required fields in order and leaving the optional
+/// ones absent, plus `extra` (a union's branch) last: the way to build a
+/// value outside the crate, since generated structs are
+/// `#[non_exhaustive]` so that a newer schema's optional members do not
+/// break code written against an older one.
+fn constructor(fields: &[Field], extra: Option<(&Ident, TokenStream)>) -> TokenStream {
+    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
+    let params = required.iter().map(|f| {
+        let (ident, ty) = (&f.ident, &f.ty);
+        quote!(#ident: #ty)
+    });
+    let inits = fields.iter().map(|f| {
+        let ident = &f.ident;
+        if f.optional {
+            quote!(#ident: ::core::option::Option::None)
+        } else {
+            quote!(#ident)
+        }
+    });
+    let (extra_param, extra_init) = match extra {
+        Some((ident, ty)) => (Some(quote!(#ident: #ty)), Some(quote!(#ident))),
+        None => (None, None),
+    };
+    let params = params.chain(extra_param);
+    let inits = inits.chain(extra_init);
+    quote! {
+        /// A value with the given members, every optional member absent.
+        pub fn new(#(#params),*) -> Self {
+            Self { #(#inits),* }
+        }
+    }
 }
 
 /// A member's, value's or branch's doc text: its description, else its

@@ -9,16 +9,25 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 /// The QAPI struct `Range`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Range {
     /// first
     pub from: i64,
     /// last
     pub to: i64,
+}
+
+impl Range {
+    /// A value with the given members, every optional member absent.
+    pub fn new(from: i64, to: i64) -> Self {
+        Self { from, to }
+    }
 }
 
 impl ::serde::Serialize for Range {
@@ -73,6 +82,7 @@ impl ::qmp_types::support::DecodeMembers for Range {
 
 /// Which pages to print.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum PageSelection {
     /// one page, by number
     Single(i64),
@@ -141,7 +151,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -161,7 +172,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -169,6 +181,7 @@ use super::types;
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// An event this schema does not describe, as it arrived.
     Unknown(::qmp_types::RawEvent),

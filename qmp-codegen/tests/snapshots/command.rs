@@ -9,11 +9,13 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 /// The QAPI struct `MountOptions`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MountOptions {
     /// what to mount
     pub source: String,
@@ -21,6 +23,17 @@ pub struct MountOptions {
     pub target: String,
     /// mount read-only (default false)
     pub read_only: Option<bool>,
+}
+
+impl MountOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(source: String, target: String) -> Self {
+        Self {
+            source,
+            target,
+            read_only: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MountOptions {
@@ -79,11 +92,19 @@ impl ::qmp_types::support::DecodeMembers for MountOptions {
 
 /// The QAPI struct `UsageInfo`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageInfo {
     /// bytes in use
     pub used: u64,
     /// bytes free
     pub free: u64,
+}
+
+impl UsageInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(used: u64, free: u64) -> Self {
+        Self { used, free }
+    }
 }
 
 impl ::serde::Serialize for UsageInfo {
@@ -145,7 +166,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -187,9 +209,17 @@ impl ::qmp_types::Command for Mount {
 impl OperationalCommand for Mount {}
 /// The QAPI command `query-usage`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryUsage {
     /// a mount point
     pub target: String,
+}
+
+impl QueryUsage {
+    /// A value with the given members, every optional member absent.
+    pub fn new(target: String) -> Self {
+        Self { target }
+    }
 }
 
 impl ::serde::Serialize for QueryUsage {
@@ -248,7 +278,15 @@ impl ::qmp_types::Command for QueryUsage {
 impl OperationalCommand for QueryUsage {}
 /// The QAPI command `query-mounts`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMounts {}
+impl QueryMounts {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMounts {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -286,7 +324,15 @@ impl ::qmp_types::Command for QueryMounts {
 impl OperationalCommand for QueryMounts {}
 /// Flushes every mount.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Sync {}
+impl Sync {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Sync {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -332,7 +378,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -340,6 +387,7 @@ use super::types;
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// An event this schema does not describe, as it arrived.
     Unknown(::qmp_types::RawEvent),

@@ -9,7 +9,8 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 }
 pub mod commands {
@@ -21,7 +22,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -41,7 +43,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -49,11 +52,22 @@ use super::types;
 
 /// The tank level fell below its threshold.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TankLow {
     /// which tank
     pub tank: String,
     /// what is left, when the gauge knows
     pub litres: Option<f64>,
+}
+
+impl TankLow {
+    /// A value with the given members, every optional member absent.
+    pub fn new(tank: String) -> Self {
+        Self {
+            tank,
+            litres: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TankLow {
@@ -112,7 +126,15 @@ impl ::qmp_types::Event for TankLow {
 
 /// The supply failed; the machine runs on its battery.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PowerLost {}
+impl PowerLost {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for PowerLost {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -146,6 +168,7 @@ impl ::qmp_types::Event for PowerLost {
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// `TANK_LOW`
     TankLow(TankLow),

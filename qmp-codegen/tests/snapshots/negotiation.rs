@@ -9,7 +9,8 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 }
 pub mod commands {
@@ -21,7 +22,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -36,9 +38,19 @@ use ::qmp_types::mode::{
 ///
 /// Features: `qmp-negotiation`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QmpSwitchMode {
     /// capabilities to turn on
     pub enable: Option<Vec<String>>,
+}
+
+impl QmpSwitchMode {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            enable: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QmpSwitchMode {
@@ -97,7 +109,15 @@ impl NegotiationCommand for QmpSwitchMode {}
 ///
 /// Features: `qmp-any-mode`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Hello {}
+impl Hello {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Hello {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -136,7 +156,15 @@ impl HandshakeCommand for Hello {}
 impl OperationalCommand for Hello {}
 /// Stops at once, overtaking queued commands.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Halt {}
+impl Halt {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Halt {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -175,7 +203,15 @@ impl OperationalCommand for Halt {}
 impl OobCommand for Halt {}
 /// Does nothing, after negotiation.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Status {}
+impl Status {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Status {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -221,7 +257,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -229,6 +266,7 @@ use super::types;
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// An event this schema does not describe, as it arrived.
     Unknown(::qmp_types::RawEvent),

@@ -9,11 +9,13 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 /// A label printed on a parcel.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Label {
     /// what it says
     pub text: String,
@@ -26,6 +28,19 @@ pub struct Label {
     /// ink colour
     #[deprecated]
     pub colour: Option<String>,
+}
+
+impl Label {
+    /// A value with the given members, every optional member absent.
+    pub fn new(text: String) -> Self {
+        Self {
+            text,
+            copies: ::core::option::Option::None,
+            type_: ::core::option::Option::None,
+            lines: ::core::option::Option::None,
+            colour: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Label {
@@ -105,7 +120,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -125,7 +141,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -133,6 +150,7 @@ use super::types;
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// An event this schema does not describe, as it arrived.
     Unknown(::qmp_types::RawEvent),

@@ -9,11 +9,13 @@ pub mod types {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 /// The QAPI enum `ShapeKind`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ShapeKind {
     /// a circle
     Circle,
@@ -79,11 +81,22 @@ impl<'de> ::serde::Deserialize<'de> for ShapeKind {
 
 /// The QAPI struct `ShapeBase`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ShapeBase {
     /// which shape
     pub kind: ShapeKind,
     /// a name for it
     pub label: Option<String>,
+}
+
+impl ShapeBase {
+    /// A value with the given members, every optional member absent.
+    pub fn new(kind: ShapeKind) -> Self {
+        Self {
+            kind,
+            label: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ShapeBase {
@@ -138,9 +151,17 @@ impl ::qmp_types::support::DecodeMembers for ShapeBase {
 
 /// The QAPI struct `Circle`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Circle {
     /// in millimetres
     pub radius: f64,
+}
+
+impl Circle {
+    /// A value with the given members, every optional member absent.
+    pub fn new(radius: f64) -> Self {
+        Self { radius }
+    }
 }
 
 impl ::serde::Serialize for Circle {
@@ -191,11 +212,19 @@ impl ::qmp_types::support::DecodeMembers for Circle {
 
 /// The QAPI struct `Rectangle`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Rectangle {
     /// in millimetres
     pub width: f64,
     /// in millimetres
     pub height: f64,
+}
+
+impl Rectangle {
+    /// A value with the given members, every optional member absent.
+    pub fn new(width: f64, height: f64) -> Self {
+        Self { width, height }
+    }
 }
 
 impl ::serde::Serialize for Rectangle {
@@ -250,6 +279,7 @@ impl ::qmp_types::support::DecodeMembers for Rectangle {
 
 /// A shape to draw.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Shape {
     /// a name for it
     pub label: Option<String>,
@@ -257,8 +287,19 @@ pub struct Shape {
     pub kind: ShapeBranch,
 }
 
+impl Shape {
+    /// A value with the given members, every optional member absent.
+    pub fn new(kind: ShapeBranch) -> Self {
+        Self {
+            label: ::core::option::Option::None,
+            kind,
+        }
+    }
+}
+
 /// The branches of [`Shape`], one per value of `kind`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ShapeBranch {
     /// `kind`: `circle`
     Circle(Circle),
@@ -364,7 +405,8 @@ pub mod commands {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -384,7 +426,8 @@ pub mod events {
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -392,6 +435,7 @@ use super::types;
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// An event this schema does not describe, as it arrived.
     Unknown(::qmp_types::RawEvent),

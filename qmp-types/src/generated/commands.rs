@@ -8,7 +8,8 @@
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -22,11 +23,21 @@ use crate::mode::{HandshakeCommand, NegotiationCommand, OobCommand, OperationalC
 /// after that, every other command is available and the server may
 /// send events, and this command is refused.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QmpCapabilities {
     /// The capabilities to switch on for this connection.  Each
     /// one must have been offered in the server's greeting.  None
     /// when absent.  (Since 2.12)
     pub enable: Option<Vec<types::QMPCapability>>,
+}
+
+impl QmpCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            enable: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QmpCapabilities {
@@ -83,7 +94,15 @@ impl crate::Command for QmpCapabilities {
 impl NegotiationCommand for QmpCapabilities {}
 /// Ask the server which release it is.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryVersion {}
+impl QueryVersion {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryVersion {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -121,7 +140,15 @@ impl crate::Command for QueryVersion {
 impl OperationalCommand for QueryVersion {}
 /// List the commands that the server accepts in its current mode.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCommands {}
+impl QueryCommands {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryCommands {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -161,7 +188,15 @@ impl OperationalCommand for QueryCommands {}
 /// a client sees the connection close right after the answer (and,
 /// from the system emulator, a SHUTDOWN event before it).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Quit {}
+impl Quit {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Quit {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -201,7 +236,15 @@ impl OperationalCommand for Quit {}
 /// its events and all the types they use.  Clients use it to find out
 /// what the server supports, rather than testing the version.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryQmpSchema {}
+impl QueryQmpSchema {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryQmpSchema {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -239,11 +282,19 @@ impl crate::Command for QueryQmpSchema {
 impl OperationalCommand for QueryQmpSchema {}
 /// List the properties of an object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QomList {
     /// The object's path in the QOM composition tree: either an
     /// absolute path, such as /machine/unattached, or a partial path
     /// that matches the end of exactly one absolute path.
     pub path: ::std::string::String,
+}
+
+impl QomList {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self { path }
+    }
 }
 
 impl ::serde::Serialize for QomList {
@@ -302,12 +353,20 @@ impl crate::Command for QomList {
 impl OperationalCommand for QomList {}
 /// Read a property of an object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QomGet {
     /// The object's path in the QOM composition tree: absolute, or
     /// partial as in qom-list.
     pub path: ::std::string::String,
     /// The name of the property.
     pub property: ::std::string::String,
+}
+
+impl QomGet {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, property: ::std::string::String) -> Self {
+        Self { path, property }
+    }
 }
 
 impl ::serde::Serialize for QomGet {
@@ -370,6 +429,7 @@ impl crate::Command for QomGet {
 impl OperationalCommand for QomGet {}
 /// Write a property of an object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QomSet {
     /// The object's path in the QOM composition tree: absolute, or
     /// partial as in qom-list.
@@ -378,6 +438,17 @@ pub struct QomSet {
     pub property: ::std::string::String,
     /// The new value, in the JSON form of the property's type.
     pub value: ::serde_json::Value,
+}
+
+impl QomSet {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        property: ::std::string::String,
+        value: ::serde_json::Value,
+    ) -> Self {
+        Self { path, property, value }
+    }
 }
 
 impl ::serde::Serialize for QomSet {
@@ -444,12 +515,23 @@ impl crate::Command for QomSet {
 impl OperationalCommand for QomSet {}
 /// List QOM types.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QomListTypes {
     /// Only list the types that are this type, derive from it
     /// or implement it as an interface.  All types when absent.
     pub implements: Option<::std::string::String>,
     /// Whether to list abstract types too.  False when absent.
     pub abstract_: Option<bool>,
+}
+
+impl QomListTypes {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            implements: ::core::option::Option::None,
+            abstract_: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QomListTypes {
@@ -514,9 +596,17 @@ impl OperationalCommand for QomListTypes {}
 /// an object only gets later, after it has been set up, are not
 /// listed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QomListProperties {
     /// The name of the type.
     pub typename: ::std::string::String,
+}
+
+impl QomListProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(typename: ::std::string::String) -> Self {
+        Self { typename }
+    }
 }
 
 impl ::serde::Serialize for QomListProperties {
@@ -604,9 +694,17 @@ impl crate::Command for ObjectAdd {
 impl OperationalCommand for ObjectAdd {}
 /// Delete an object that object-add or the command line created.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ObjectDel {
     /// The ID of the object.
     pub id: ::std::string::String,
+}
+
+impl ObjectDel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for ObjectDel {
@@ -666,9 +764,17 @@ impl OperationalCommand for ObjectDel {}
 /// Cancel a job.  It stops its work, cleans up in the aborting state
 /// and ends without its result.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobCancel {
     /// The ID of the job.
     pub id: ::std::string::String,
+}
+
+impl JobCancel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobCancel {
@@ -728,9 +834,17 @@ impl OperationalCommand for JobCancel {}
 /// Complete a job in the ready state, such as a mirror job, which then
 /// finishes its work (for a mirror, switches to the target).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobComplete {
     /// The ID of the job.
     pub id: ::std::string::String,
+}
+
+impl JobComplete {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobComplete {
@@ -791,9 +905,17 @@ impl OperationalCommand for JobComplete {}
 /// gone.  Only needed for jobs created with automatic dismissal turned
 /// off.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobDismiss {
     /// The ID of the job.
     pub id: ::std::string::String,
+}
+
+impl JobDismiss {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobDismiss {
@@ -854,9 +976,17 @@ impl OperationalCommand for JobDismiss {}
 /// they make their changes to the block graph and conclude.  Only
 /// needed for jobs created with automatic finalization turned off.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobFinalize {
     /// The ID of a job of the transaction.
     pub id: ::std::string::String,
+}
+
+impl JobFinalize {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobFinalize {
@@ -916,9 +1046,17 @@ impl OperationalCommand for JobFinalize {}
 /// Pause a job.  The job stops at its next opportunity and stays
 /// paused until job-resume.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobPause {
     /// The ID of the job.
     pub id: ::std::string::String,
+}
+
+impl JobPause {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobPause {
@@ -977,9 +1115,17 @@ impl crate::Command for JobPause {
 impl OperationalCommand for JobPause {}
 /// Resume a job that job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobResume {
     /// The ID of the job.
     pub id: ::std::string::String,
+}
+
+impl JobResume {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for JobResume {
@@ -1039,7 +1185,15 @@ impl OperationalCommand for JobResume {}
 /// List the background jobs, including those that have ended and not
 /// yet been dismissed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryJobs {}
+impl QueryJobs {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryJobs {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1111,9 +1265,17 @@ impl OperationalCommand for BlockdevAdd {}
 /// options again: an option left out gets its default, not its old
 /// value.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevReopen {
     /// The new options of each node.
     pub options: Vec<types::BlockdevOptions>,
+}
+
+impl BlockdevReopen {
+    /// A value with the given members, every optional member absent.
+    pub fn new(options: Vec<types::BlockdevOptions>) -> Self {
+        Self { options }
+    }
 }
 
 impl ::serde::Serialize for BlockdevReopen {
@@ -1173,9 +1335,17 @@ impl OperationalCommand for BlockdevReopen {}
 /// Close a block node that blockdev-add opened.  Nothing else may be
 /// using it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevDel {
     /// The node's name.
     pub node_name: ::std::string::String,
+}
+
+impl BlockdevDel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node_name: ::std::string::String) -> Self {
+        Self { node_name }
+    }
 }
 
 impl ::serde::Serialize for BlockdevDel {
@@ -1239,11 +1409,22 @@ impl OperationalCommand for BlockdevDel {}
 ///
 /// Available from QEMU 10.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSetActive {
     /// The node to change; all nodes if absent.
     pub node_name: Option<::std::string::String>,
     /// True to activate, false to inactivate.
     pub active: bool,
+}
+
+impl BlockdevSetActive {
+    /// A value with the given members, every optional member absent.
+    pub fn new(active: bool) -> Self {
+        Self {
+            node_name: ::core::option::Option::None,
+            active,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSetActive {
@@ -1306,6 +1487,7 @@ impl crate::Command for BlockdevSetActive {
 impl OperationalCommand for BlockdevSetActive {}
 /// Change the size of a disk.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockResize {
     /// The name of the block backend to resize.  Give either
     /// `device` or `node-name`.
@@ -1314,6 +1496,17 @@ pub struct BlockResize {
     pub node_name: Option<::std::string::String>,
     /// The new size in bytes.
     pub size: i64,
+}
+
+impl BlockResize {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: i64) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            node_name: ::core::option::Option::None,
+            size,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockResize {
@@ -1382,6 +1575,7 @@ impl OperationalCommand for BlockResize {}
 /// chain.  Only the image's header changes; the nodes that are open
 /// stay as they are.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChangeBackingFile {
     /// The node at the top of the chain, or the name of its
     /// block backend.
@@ -1391,6 +1585,21 @@ pub struct ChangeBackingFile {
     pub image_node_name: ::std::string::String,
     /// The backing file name to record.
     pub backing_file: ::std::string::String,
+}
+
+impl ChangeBackingFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        image_node_name: ::std::string::String,
+        backing_file: ::std::string::String,
+    ) -> Self {
+        Self {
+            device,
+            image_node_name,
+            backing_file,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChangeBackingFile {
@@ -1465,6 +1674,7 @@ impl OperationalCommand for ChangeBackingFile {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XBlockdevChange {
     /// The node to change.
     pub parent: ::std::string::String,
@@ -1472,6 +1682,17 @@ pub struct XBlockdevChange {
     pub child: Option<::std::string::String>,
     /// The node to add as a new child.
     pub node: Option<::std::string::String>,
+}
+
+impl XBlockdevChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(parent: ::std::string::String) -> Self {
+        Self {
+            parent,
+            child: ::core::option::Option::None,
+            node: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XBlockdevChange {
@@ -1540,6 +1761,7 @@ impl OperationalCommand for XBlockdevChange {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XBlockdevSetIothread {
     /// The root node.
     pub node_name: ::std::string::String,
@@ -1549,6 +1771,17 @@ pub struct XBlockdevSetIothread {
     /// Whether to move the nodes even if a device is attached to
     /// them.  Default false.
     pub force: Option<bool>,
+}
+
+impl XBlockdevSetIothread {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node_name: ::std::string::String, iothread: types::StrOrNull) -> Self {
+        Self {
+            node_name,
+            iothread,
+            force: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XBlockdevSetIothread {
@@ -1618,11 +1851,19 @@ impl OperationalCommand for XBlockdevSetIothread {}
 /// clears the threshold.  Useful to grow thinly provisioned storage
 /// in time.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockSetWriteThreshold {
     /// The node to watch.
     pub node_name: ::std::string::String,
     /// The offset in bytes; 0 clears the threshold.
     pub write_threshold: u64,
+}
+
+impl BlockSetWriteThreshold {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node_name: ::std::string::String, write_threshold: u64) -> Self {
+        Self { node_name, write_threshold }
+    }
 }
 
 impl ::serde::Serialize for BlockSetWriteThreshold {
@@ -1685,7 +1926,15 @@ impl crate::Command for BlockSetWriteThreshold {
 impl OperationalCommand for BlockSetWriteThreshold {}
 /// List the block backends.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryBlock {}
+impl QueryBlock {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryBlock {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1723,11 +1972,21 @@ impl crate::Command for QueryBlock {
 impl OperationalCommand for QueryBlock {}
 /// List the block nodes that have a node name.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryNamedBlockNodes {
     /// If true, each entry's image information leaves out the
     /// backing images (they have entries of their own).  Default
     /// false.
     pub flat: Option<bool>,
+}
+
+impl QueryNamedBlockNodes {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            flat: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryNamedBlockNodes {
@@ -1786,7 +2045,15 @@ impl OperationalCommand for QueryNamedBlockNodes {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XDebugQueryBlockGraph {}
+impl XDebugQueryBlockGraph {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XDebugQueryBlockGraph {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1827,11 +2094,21 @@ impl crate::Command for XDebugQueryBlockGraph {
 impl OperationalCommand for XDebugQueryBlockGraph {}
 /// Report I/O statistics.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryBlockstats {
     /// If true, report every named block node, each in an
     /// entry of its own, instead of the block backends and the nodes
     /// below them.  Default false.
     pub query_nodes: Option<bool>,
+}
+
+impl QueryBlockstats {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            query_nodes: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryBlockstats {
@@ -1890,11 +2167,22 @@ impl OperationalCommand for QueryBlockstats {}
 /// use blockdev-add for that once the job has concluded, then remove
 /// the job with job-dismiss.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreate {
     /// An identifier for the job.
     pub job_id: ::std::string::String,
     /// What to create.
     pub options: types::BlockdevCreateOptions,
+}
+
+impl BlockdevCreate {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        job_id: ::std::string::String,
+        options: types::BlockdevCreateOptions,
+    ) -> Self {
+        Self { job_id, options }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreate {
@@ -1960,6 +2248,7 @@ impl OperationalCommand for BlockdevCreate {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XBlockdevAmend {
     /// An identifier for the job.
     pub job_id: ::std::string::String,
@@ -1971,6 +2260,22 @@ pub struct XBlockdevAmend {
     /// erasing the last passphrase or overwriting an active key slot.
     /// Default false.
     pub force: Option<bool>,
+}
+
+impl XBlockdevAmend {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        job_id: ::std::string::String,
+        node_name: ::std::string::String,
+        options: types::BlockdevAmendOptions,
+    ) -> Self {
+        Self {
+            job_id,
+            node_name,
+            options,
+            force: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XBlockdevAmend {
@@ -2047,6 +2352,7 @@ impl OperationalCommand for XBlockdevAmend {}
 /// Create a dirty bitmap for a node; unless disabled, it starts
 /// recording writes at once.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapAdd {
     /// The node to track writes to, or the name of its block
     /// backend.
@@ -2064,6 +2370,19 @@ pub struct BlockDirtyBitmapAdd {
     /// If true, the bitmap starts out not recording writes.
     /// Default false.
     pub disabled: Option<bool>,
+}
+
+impl BlockDirtyBitmapAdd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self {
+            node,
+            name,
+            granularity: ::core::option::Option::None,
+            persistent: ::core::option::Option::None,
+            disabled: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapAdd {
@@ -2144,11 +2463,19 @@ impl crate::Command for BlockDirtyBitmapAdd {
 impl OperationalCommand for BlockDirtyBitmapAdd {}
 /// Clear every bit of a dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapClear {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl BlockDirtyBitmapClear {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapClear {
@@ -2211,11 +2538,19 @@ impl crate::Command for BlockDirtyBitmapClear {
 impl OperationalCommand for BlockDirtyBitmapClear {}
 /// Stop a dirty bitmap from recording writes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapDisable {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl BlockDirtyBitmapDisable {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapDisable {
@@ -2278,11 +2613,19 @@ impl crate::Command for BlockDirtyBitmapDisable {
 impl OperationalCommand for BlockDirtyBitmapDisable {}
 /// Make a dirty bitmap record writes again.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapEnable {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl BlockDirtyBitmapEnable {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapEnable {
@@ -2346,6 +2689,7 @@ impl OperationalCommand for BlockDirtyBitmapEnable {}
 /// Set in a dirty bitmap every bit that is set in any of the given
 /// bitmaps.  The bitmaps must all have the same size.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapMerge {
     /// The node of the target bitmap, or the name of its block
     /// backend.
@@ -2354,6 +2698,17 @@ pub struct BlockDirtyBitmapMerge {
     pub target: ::std::string::String,
     /// The bitmaps to merge from.
     pub bitmaps: Vec<types::BlockDirtyBitmapOrStr>,
+}
+
+impl BlockDirtyBitmapMerge {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        node: ::std::string::String,
+        target: ::std::string::String,
+        bitmaps: Vec<types::BlockDirtyBitmapOrStr>,
+    ) -> Self {
+        Self { node, target, bitmaps }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapMerge {
@@ -2421,11 +2776,19 @@ impl OperationalCommand for BlockDirtyBitmapMerge {}
 /// Delete a dirty bitmap; a persistent bitmap is removed from the
 /// image too.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapRemove {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl BlockDirtyBitmapRemove {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapRemove {
@@ -2490,11 +2853,19 @@ impl OperationalCommand for BlockDirtyBitmapRemove {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XDebugBlockDirtyBitmapSha256 {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl XDebugBlockDirtyBitmapSha256 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for XDebugBlockDirtyBitmapSha256 {
@@ -2562,6 +2933,7 @@ impl OperationalCommand for XDebugBlockDirtyBitmapSha256 {}
 /// then waits for block-job-complete, which switches the device over
 /// to the base.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockCommit {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -2604,6 +2976,27 @@ pub struct BlockCommit {
     /// If false, the job stays in status "concluded" until
     /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
+}
+
+impl BlockCommit {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            base_node: ::core::option::Option::None,
+            base: ::core::option::Option::None,
+            top_node: ::core::option::Option::None,
+            top: ::core::option::Option::None,
+            backing_file: ::core::option::Option::None,
+            backing_mask_protocol: ::core::option::Option::None,
+            speed: ::core::option::Option::None,
+            on_error: ::core::option::Option::None,
+            filter_node_name: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockCommit {
@@ -2735,6 +3128,7 @@ impl OperationalCommand for BlockCommit {}
 /// images from the chain.  The guest can keep using the node
 /// meanwhile.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockStream {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -2776,6 +3170,26 @@ pub struct BlockStream {
     /// If false, the job stays in status "concluded" until
     /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
+}
+
+impl BlockStream {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            base: ::core::option::Option::None,
+            base_node: ::core::option::Option::None,
+            backing_file: ::core::option::Option::None,
+            backing_mask_protocol: ::core::option::Option::None,
+            bottom: ::core::option::Option::None,
+            speed: ::core::option::Option::None,
+            on_error: ::core::option::Option::None,
+            filter_node_name: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockStream {
@@ -2996,6 +3410,7 @@ impl OperationalCommand for DriveMirror {}
 /// target in sync until block-job-complete switches the device over
 /// to it, or block-job-cancel ends the job without switching.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevMirror {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -3036,6 +3451,32 @@ pub struct BlockdevMirror {
     /// If false, the job stays in status "concluded" until
     /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
+}
+
+impl BlockdevMirror {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        target: ::std::string::String,
+        sync: types::MirrorSyncMode,
+    ) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            target,
+            replaces: ::core::option::Option::None,
+            sync,
+            speed: ::core::option::Option::None,
+            granularity: ::core::option::Option::None,
+            buf_size: ::core::option::Option::None,
+            on_source_error: ::core::option::Option::None,
+            on_target_error: ::core::option::Option::None,
+            filter_node_name: ::core::option::Option::None,
+            copy_mode: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevMirror {
@@ -3165,7 +3606,15 @@ impl crate::Command for BlockdevMirror {
 impl OperationalCommand for BlockdevMirror {}
 /// List the block jobs.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryBlockJobs {}
+impl QueryBlockJobs {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryBlockJobs {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3207,12 +3656,23 @@ impl OperationalCommand for QueryBlockJobs {}
 /// target fully in sync, ends without switching the device over to
 /// it, and emits BLOCK_JOB_COMPLETED.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobCancel {
     /// The job's identifier.
     pub device: ::std::string::String,
     /// If true, a job that is ready is abandoned at once, as one
     /// that is not ready would be.  Default false.
     pub force: Option<bool>,
+}
+
+impl BlockJobCancel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            device,
+            force: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockJobCancel {
@@ -3307,9 +3767,17 @@ impl OperationalCommand for BlockJobChange {}
 /// Tell a block job that is ready to finish its work, such as a
 /// mirror job switching the device over to its target.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobComplete {
     /// The job's identifier.
     pub device: ::std::string::String,
+}
+
+impl BlockJobComplete {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self { device }
+    }
 }
 
 impl ::serde::Serialize for BlockJobComplete {
@@ -3369,9 +3837,17 @@ impl OperationalCommand for BlockJobComplete {}
 /// Remove a concluded block job whose `auto-dismiss` was false, so
 /// that it is no longer listed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobDismiss {
     /// The job's identifier.
     pub id: ::std::string::String,
+}
+
+impl BlockJobDismiss {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for BlockJobDismiss {
@@ -3432,9 +3908,17 @@ impl OperationalCommand for BlockJobDismiss {}
 /// changes to the block graph and conclude.  For a job that belongs
 /// to a transaction, this finalizes all the transaction's jobs.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobFinalize {
     /// The job's identifier.
     pub id: ::std::string::String,
+}
+
+impl BlockJobFinalize {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for BlockJobFinalize {
@@ -3494,9 +3978,17 @@ impl OperationalCommand for BlockJobFinalize {}
 /// Pause a block job.  The job stops as soon as it can; no event
 /// tells when it has.  Cancelling the job resumes it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobPause {
     /// The job's identifier.
     pub device: ::std::string::String,
+}
+
+impl BlockJobPause {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self { device }
+    }
 }
 
 impl ::serde::Serialize for BlockJobPause {
@@ -3555,9 +4047,17 @@ impl crate::Command for BlockJobPause {
 impl OperationalCommand for BlockJobPause {}
 /// Resume a block job that block-job-pause paused.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobResume {
     /// The job's identifier.
     pub device: ::std::string::String,
+}
+
+impl BlockJobResume {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self { device }
+    }
 }
 
 impl ::serde::Serialize for BlockJobResume {
@@ -3616,11 +4116,19 @@ impl crate::Command for BlockJobResume {
 impl OperationalCommand for BlockJobResume {}
 /// Change the rate limit of a running block job.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobSetSpeed {
     /// The job's identifier.
     pub device: ::std::string::String,
     /// The new limit, in bytes per second; 0 means no limit.
     pub speed: i64,
+}
+
+impl BlockJobSetSpeed {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, speed: i64) -> Self {
+        Self { device, speed }
+    }
 }
 
 impl ::serde::Serialize for BlockJobSetSpeed {
@@ -3685,6 +4193,7 @@ impl OperationalCommand for BlockJobSetSpeed {}
 /// command may create, and put it in the place of a node, with the
 /// node as its backing file.  From then on, writes go to the overlay.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotSync {
     /// The name of the block backend to take the snapshot of.
     /// Give either `device` or `node-name`.
@@ -3700,6 +4209,20 @@ pub struct BlockdevSnapshotSync {
     /// Whether to create the overlay or use an existing file.
     /// Default "absolute-paths".
     pub mode: Option<types::NewImageMode>,
+}
+
+impl BlockdevSnapshotSync {
+    /// A value with the given members, every optional member absent.
+    pub fn new(snapshot_file: ::std::string::String) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            node_name: ::core::option::Option::None,
+            snapshot_file,
+            snapshot_node_name: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotSync {
@@ -3793,6 +4316,7 @@ impl OperationalCommand for BlockdevSnapshotSync {}
 ///
 /// Features: `allow-write-only-overlay`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshot {
     /// The node to take the snapshot of; it becomes the backing
     /// node of `overlay`.
@@ -3800,6 +4324,13 @@ pub struct BlockdevSnapshot {
     /// The node that takes the place of `node`, with `node` as
     /// its backing node; it must have no backing node yet.
     pub overlay: ::std::string::String,
+}
+
+impl BlockdevSnapshot {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, overlay: ::std::string::String) -> Self {
+        Self { node, overlay }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshot {
@@ -3863,6 +4394,7 @@ impl OperationalCommand for BlockdevSnapshot {}
 /// Take an internal snapshot of a node, stored in its own image; the
 /// image's format must support internal snapshots.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotInternalSync {
     /// The node to take the snapshot of, or the name of its
     /// block backend.
@@ -3870,6 +4402,13 @@ pub struct BlockdevSnapshotInternalSync {
     /// The name of the new snapshot; the image must not have a
     /// snapshot of that name yet.
     pub name: ::std::string::String,
+}
+
+impl BlockdevSnapshotInternalSync {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { device, name }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotInternalSync {
@@ -3932,6 +4471,7 @@ impl crate::Command for BlockdevSnapshotInternalSync {
 impl OperationalCommand for BlockdevSnapshotInternalSync {}
 /// Delete an internal snapshot from a node's image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotDeleteInternalSync {
     /// The node, or the name of its block backend.
     pub device: ::std::string::String,
@@ -3940,6 +4480,17 @@ pub struct BlockdevSnapshotDeleteInternalSync {
     /// The name of the snapshot.  Give `id`, `name` or both; if
     /// both, the snapshot must match both.
     pub name: Option<::std::string::String>,
+}
+
+impl BlockdevSnapshotDeleteInternalSync {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            device,
+            id: ::core::option::Option::None,
+            name: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotDeleteInternalSync {
@@ -4009,11 +4560,22 @@ impl OperationalCommand for BlockdevSnapshotDeleteInternalSync {}
 /// running after the command returns; `properties` says whether they
 /// end together.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Transaction {
     /// The actions, carried out in order.
     pub actions: Vec<types::TransactionAction>,
     /// Options of the transaction as a whole.
     pub properties: Option<types::TransactionProperties>,
+}
+
+impl Transaction {
+    /// A value with the given members, every optional member absent.
+    pub fn new(actions: Vec<types::TransactionAction>) -> Self {
+        Self {
+            actions,
+            properties: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Transaction {
@@ -4108,12 +4670,23 @@ impl OperationalCommand for NbdServerAdd {}
 /// Remove an export from the NBD server.
 #[deprecated]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NbdServerRemove {
     /// The export's name.
     pub name: ::std::string::String,
     /// What to do if clients still use the export.  Default
     /// "safe".
     pub mode: Option<types::BlockExportRemoveMode>,
+}
+
+impl NbdServerRemove {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NbdServerRemove {
@@ -4177,6 +4750,7 @@ impl OperationalCommand for NbdServerRemove {}
 /// Start the NBD server, which serves the exports of type "nbd".
 /// Only one NBD server can run at a time.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NbdServerStart {
     /// How long a client may take to complete
     /// the handshake before it is disconnected, in seconds; 0 means
@@ -4195,6 +4769,19 @@ pub struct NbdServerStart {
     pub max_connections: Option<u32>,
     /// The address to listen on.
     pub addr: types::SocketAddressLegacy,
+}
+
+impl NbdServerStart {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: types::SocketAddressLegacy) -> Self {
+        Self {
+            handshake_max_seconds: ::core::option::Option::None,
+            tls_creds: ::core::option::Option::None,
+            tls_authz: ::core::option::Option::None,
+            max_connections: ::core::option::Option::None,
+            addr,
+        }
+    }
 }
 
 impl ::serde::Serialize for NbdServerStart {
@@ -4279,7 +4866,15 @@ impl crate::Command for NbdServerStart {
 impl OperationalCommand for NbdServerStart {}
 /// Stop the NBD server and remove all its exports.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NbdServerStop {}
+impl NbdServerStop {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for NbdServerStop {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4347,12 +4942,23 @@ impl OperationalCommand for BlockExportAdd {}
 /// Remove an export.  Removal may finish only after the command
 /// returns; BLOCK_EXPORT_DELETED tells when it has.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportDel {
     /// The export's identifier.
     pub id: ::std::string::String,
     /// What to do if clients still use the export.  Default
     /// "safe".
     pub mode: Option<types::BlockExportRemoveMode>,
+}
+
+impl BlockExportDel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self {
+            id,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportDel {
@@ -4415,7 +5021,15 @@ impl crate::Command for BlockExportDel {
 impl OperationalCommand for BlockExportDel {}
 /// List the block exports.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryBlockExports {}
+impl QueryBlockExports {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryBlockExports {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4453,7 +5067,15 @@ impl crate::Command for QueryBlockExports {
 impl OperationalCommand for QueryBlockExports {}
 /// List the character devices.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryChardev {}
+impl QueryChardev {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryChardev {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4492,7 +5114,15 @@ impl OperationalCommand for QueryChardev {}
 /// List the kinds of character device back end that this binary
 /// supports.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryChardevBackends {}
+impl QueryChardevBackends {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryChardevBackends {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4533,11 +5163,19 @@ impl crate::Command for QueryChardevBackends {
 impl OperationalCommand for QueryChardevBackends {}
 /// Create a character device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevAdd {
     /// The id of the new chardev.
     pub id: ::std::string::String,
     /// Its back end.
     pub backend: types::ChardevBackend,
+}
+
+impl ChardevAdd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, backend: types::ChardevBackend) -> Self {
+        Self { id, backend }
+    }
 }
 
 impl ::serde::Serialize for ChardevAdd {
@@ -4601,11 +5239,19 @@ impl OperationalCommand for ChardevAdd {}
 /// Replace the back end of a character device, while its front end
 /// stays connected.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevChange {
     /// The id of the chardev.
     pub id: ::std::string::String,
     /// The new back end.
     pub backend: types::ChardevBackend,
+}
+
+impl ChardevChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, backend: types::ChardevBackend) -> Self {
+        Self { id, backend }
+    }
 }
 
 impl ::serde::Serialize for ChardevChange {
@@ -4668,9 +5314,17 @@ impl crate::Command for ChardevChange {
 impl OperationalCommand for ChardevChange {}
 /// Remove a character device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevRemove {
     /// The id of the chardev.
     pub id: ::std::string::String,
+}
+
+impl ChardevRemove {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for ChardevRemove {
@@ -4730,9 +5384,17 @@ impl OperationalCommand for ChardevRemove {}
 /// Send a break to the front end of a character device, as a serial
 /// line break.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSendBreak {
     /// The id of the chardev.
     pub id: ::std::string::String,
+}
+
+impl ChardevSendBreak {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for ChardevSendBreak {
@@ -4791,6 +5453,7 @@ impl crate::Command for ChardevSendBreak {
 impl OperationalCommand for ChardevSendBreak {}
 /// Read and remove data from a ring buffer character device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RingbufRead {
     /// The id of the ring buffer chardev.
     pub device: ::std::string::String,
@@ -4798,6 +5461,17 @@ pub struct RingbufRead {
     pub size: i64,
     /// How to encode the data.  utf8 when absent.
     pub format: Option<types::DataFormat>,
+}
+
+impl RingbufRead {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, size: i64) -> Self {
+        Self {
+            device,
+            size,
+            format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RingbufRead {
@@ -4865,6 +5539,7 @@ impl OperationalCommand for RingbufRead {}
 /// Write data to a ring buffer character device, as if its front end
 /// had written it; the oldest data is dropped when the buffer is full.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RingbufWrite {
     /// The id of the ring buffer chardev.
     pub device: ::std::string::String,
@@ -4872,6 +5547,17 @@ pub struct RingbufWrite {
     pub data: ::std::string::String,
     /// How `data` is encoded.  utf8 when absent.
     pub format: Option<types::DataFormat>,
+}
+
+impl RingbufWrite {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, data: ::std::string::String) -> Self {
+        Self {
+            device,
+            data,
+            format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RingbufWrite {
@@ -4938,7 +5624,15 @@ impl crate::Command for RingbufWrite {
 impl OperationalCommand for RingbufWrite {}
 /// Ask in which state the virtual machine is.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryStatus {}
+impl QueryStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4979,7 +5673,15 @@ impl OperationalCommand for QueryStatus {}
 /// incoming migration, the guest instead stays paused once the
 /// migration has completed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Stop {}
+impl Stop {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Stop {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5019,7 +5721,15 @@ impl OperationalCommand for Stop {}
 /// RESUME event follows.  During an incoming migration, the guest is
 /// instead set to start once the migration has completed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Cont {}
+impl Cont {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Cont {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5063,7 +5773,15 @@ impl OperationalCommand for Cont {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XExitPreconfig {}
+impl XExitPreconfig {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XExitPreconfig {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5103,7 +5821,15 @@ impl OperationalCommand for XExitPreconfig {}
 /// would.  What happens depends on RebootAction, as for a reset the
 /// guest asks for.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SystemReset {}
+impl SystemReset {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for SystemReset {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5144,7 +5870,15 @@ impl OperationalCommand for SystemReset {}
 /// pace, or ignore the request.  The POWERDOWN event follows at once;
 /// SHUTDOWN only comes if the guest complies.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SystemPowerdown {}
+impl SystemPowerdown {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for SystemPowerdown {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5182,7 +5916,15 @@ impl crate::Command for SystemPowerdown {
 impl OperationalCommand for SystemPowerdown {}
 /// Wake up a guest that has suspended itself to RAM.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SystemWakeup {}
+impl SystemWakeup {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for SystemWakeup {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5221,7 +5963,15 @@ impl OperationalCommand for SystemWakeup {}
 /// Inject a non-maskable interrupt into the guest.  What exactly that
 /// is depends on the target: on x86 every virtual CPU receives an NMI.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct InjectNmi {}
+impl InjectNmi {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for InjectNmi {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5260,6 +6010,7 @@ impl OperationalCommand for InjectNmi {}
 /// Choose how QEMU reacts to resets, shutdowns, panics and watchdog
 /// expiry, as the -action option does on the command line.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SetAction {
     /// What to do when the machine is asked to reset.  Unchanged
     /// when absent.
@@ -5272,6 +6023,18 @@ pub struct SetAction {
     /// What to do when a watchdog expires.  Unchanged when
     /// absent.
     pub watchdog: Option<types::WatchdogAction>,
+}
+
+impl SetAction {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            reboot: ::core::option::Option::None,
+            shutdown: ::core::option::Option::None,
+            panic: ::core::option::Option::None,
+            watchdog: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SetAction {
@@ -5348,9 +6111,17 @@ impl OperationalCommand for SetAction {}
 /// Choose what to do when a watchdog device expires.  set-action can
 /// do the same among other things.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct WatchdogSetAction {
     /// The action to take.
     pub action: types::WatchdogAction,
+}
+
+impl WatchdogSetAction {
+    /// A value with the given members, every optional member absent.
+    pub fn new(action: types::WatchdogAction) -> Self {
+        Self { action }
+    }
 }
 
 impl ::serde::Serialize for WatchdogSetAction {
@@ -5409,6 +6180,7 @@ impl crate::Command for WatchdogSetAction {
 impl OperationalCommand for WatchdogSetAction {}
 /// List the machine types the emulator offers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMachines {
     /// Whether to include each machine type's compatibility
     /// properties.  False when absent.
@@ -5417,6 +6189,15 @@ pub struct QueryMachines {
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<bool>,
+}
+
+impl QueryMachines {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            compat_props: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryMachines {
@@ -5473,7 +6254,15 @@ impl crate::Command for QueryMachines {
 impl OperationalCommand for QueryMachines {}
 /// Ask about the machine that is running.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCurrentMachine {}
+impl QueryCurrentMachine {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryCurrentMachine {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5514,7 +6303,15 @@ impl crate::Command for QueryCurrentMachine {
 impl OperationalCommand for QueryCurrentMachine {}
 /// Ask which target the emulator emulates.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryTarget {}
+impl QueryTarget {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryTarget {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5552,7 +6349,15 @@ impl crate::Command for QueryTarget {
 impl OperationalCommand for QueryTarget {}
 /// Ask for the name of the virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryName {}
+impl QueryName {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryName {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5591,7 +6396,15 @@ impl OperationalCommand for QueryName {}
 /// Ask for the UUID of the virtual machine, the one its firmware
 /// reports to the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryUuid {}
+impl QueryUuid {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryUuid {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5631,7 +6444,15 @@ impl OperationalCommand for QueryUuid {}
 /// guest.  The guest uses a change of it to notice that it was, for
 /// instance, restored from a snapshot.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryVmGenerationId {}
+impl QueryVmGenerationId {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryVmGenerationId {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5672,7 +6493,15 @@ impl crate::Command for QueryVmGenerationId {
 impl OperationalCommand for QueryVmGenerationId {}
 /// Ask whether KVM acceleration is available and in use.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryKvm {}
+impl QueryKvm {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryKvm {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5710,7 +6539,15 @@ impl crate::Command for QueryKvm {
 impl OperationalCommand for QueryKvm {}
 /// List the I/O threads.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryIothreads {}
+impl QueryIothreads {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryIothreads {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5752,7 +6589,15 @@ impl OperationalCommand for QueryIothreads {}
 /// command forgets them, for instance after the guest's clock has been
 /// set by other means.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RtcResetReinjection {}
+impl RtcResetReinjection {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for RtcResetReinjection {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5794,9 +6639,17 @@ impl OperationalCommand for RtcResetReinjection {}
 /// Write the machine's flattened device tree, in binary form, to a
 /// file.  Only machine types that build a device tree have one.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Dumpdtb {
     /// The file to write.
     pub filename: ::std::string::String,
+}
+
+impl Dumpdtb {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self { filename }
+    }
 }
 
 impl ::serde::Serialize for Dumpdtb {
@@ -5856,7 +6709,15 @@ impl OperationalCommand for Dumpdtb {}
 /// Ask what the guest's operating system last reported about each
 /// hot-plug slot.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryAcpiOspmStatus {}
+impl QueryAcpiOspmStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryAcpiOspmStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5898,7 +6759,15 @@ impl OperationalCommand for QueryAcpiOspmStatus {}
 /// List the virtual CPUs.  Unlike the removed query-cpus, this does
 /// not interrupt the CPUs to ask them.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCpusFast {}
+impl QueryCpusFast {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryCpusFast {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5938,7 +6807,15 @@ impl OperationalCommand for QueryCpusFast {}
 /// Before the machine is built (in preconfig state), this shows the
 /// topology to refer to in set-numa-node.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryHotpluggableCpus {}
+impl QueryHotpluggableCpus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryHotpluggableCpus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5979,7 +6856,15 @@ impl crate::Command for QueryHotpluggableCpus {
 impl OperationalCommand for QueryHotpluggableCpus {}
 /// List the CPU models of the target.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCpuDefinitions {}
+impl QueryCpuDefinitions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryCpuDefinitions {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6022,11 +6907,19 @@ impl OperationalCommand for QueryCpuDefinitions {}
 /// instance to learn which features the "host" or "max" model has on
 /// this host with the current accelerator.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCpuModelExpansion {
     /// How completely to spell it out.
     pub type_: types::CpuModelExpansionType,
     /// The model to expand, with any changes to apply first.
     pub model: types::CpuModelInfo,
+}
+
+impl QueryCpuModelExpansion {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: types::CpuModelExpansionType, model: types::CpuModelInfo) -> Self {
+        Self { type_, model }
+    }
 }
 
 impl ::serde::Serialize for QueryCpuModelExpansion {
@@ -6090,6 +6983,7 @@ impl OperationalCommand for QueryCpuModelExpansion {}
 /// Write a range of guest virtual memory, as one virtual CPU sees it,
 /// to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Memsave {
     /// The virtual address where the range starts.
     pub val: u64,
@@ -6100,6 +6994,18 @@ pub struct Memsave {
     /// The index of the virtual CPU whose view of memory to
     /// use.  CPU 0 when absent.
     pub cpu_index: Option<i64>,
+}
+
+impl Memsave {
+    /// A value with the given members, every optional member absent.
+    pub fn new(val: u64, size: u64, filename: ::std::string::String) -> Self {
+        Self {
+            val,
+            size,
+            filename,
+            cpu_index: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Memsave {
@@ -6170,6 +7076,7 @@ impl crate::Command for Memsave {
 impl OperationalCommand for Memsave {}
 /// Write a range of guest physical memory to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Pmemsave {
     /// The physical address where the range starts.
     pub val: u64,
@@ -6177,6 +7084,13 @@ pub struct Pmemsave {
     pub size: u64,
     /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
+}
+
+impl Pmemsave {
+    /// A value with the given members, every optional member absent.
+    pub fn new(val: u64, size: u64, filename: ::std::string::String) -> Self {
+        Self { val, size, filename }
+    }
 }
 
 impl ::serde::Serialize for Pmemsave {
@@ -6243,7 +7157,15 @@ impl crate::Command for Pmemsave {
 impl OperationalCommand for Pmemsave {}
 /// List the memory backends.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMemdev {}
+impl QueryMemdev {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMemdev {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6282,7 +7204,15 @@ impl OperationalCommand for QueryMemdev {}
 /// Ask how much memory the guest has, in its base memory and in memory
 /// devices.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMemorySizeSummary {}
+impl QueryMemorySizeSummary {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMemorySizeSummary {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6323,7 +7253,15 @@ impl crate::Command for QueryMemorySizeSummary {
 impl OperationalCommand for QueryMemorySizeSummary {}
 /// List the memory devices.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMemoryDevices {}
+impl QueryMemoryDevices {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMemoryDevices {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6393,9 +7331,17 @@ impl OperationalCommand for SetNumaNode {}
 /// take back memory until it has the given amount.  The guest's driver
 /// carries this out, at its own pace.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Balloon {
     /// The amount of memory the guest should have, in bytes.
     pub value: i64,
+}
+
+impl Balloon {
+    /// A value with the given members, every optional member absent.
+    pub fn new(value: i64) -> Self {
+        Self { value }
+    }
 }
 
 impl ::serde::Serialize for Balloon {
@@ -6454,7 +7400,15 @@ impl crate::Command for Balloon {
 impl OperationalCommand for Balloon {}
 /// Ask how much memory the guest has, according to its balloon device.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryBalloon {}
+impl QueryBalloon {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryBalloon {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6495,7 +7449,15 @@ impl OperationalCommand for QueryBalloon {}
 ///
 /// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryHvBalloonStatusReport {}
+impl QueryHvBalloonStatusReport {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryHvBalloonStatusReport {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6536,7 +7498,15 @@ impl crate::Command for QueryHvBalloonStatusReport {
 impl OperationalCommand for QueryHvBalloonStatusReport {}
 /// Ask about AMD SEV for the guest.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySev {}
+impl QuerySev {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySev {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6575,10 +7545,18 @@ impl OperationalCommand for QuerySev {}
 /// Ask the firmware for an attestation report of the guest (not for
 /// SEV-SNP guests, whose reports are requested from inside).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySevAttestationReport {
     /// A nonce of 16 bytes, base64-encoded, that the report
     /// includes to prove that it is fresh.
     pub mnonce: ::std::string::String,
+}
+
+impl QuerySevAttestationReport {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mnonce: ::std::string::String) -> Self {
+        Self { mnonce }
+    }
 }
 
 impl ::serde::Serialize for QuerySevAttestationReport {
@@ -6637,7 +7615,15 @@ impl crate::Command for QuerySevAttestationReport {
 impl OperationalCommand for QuerySevAttestationReport {}
 /// Ask what the host's AMD SEV platform offers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySevCapabilities {}
+impl QuerySevCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySevCapabilities {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6680,7 +7666,15 @@ impl OperationalCommand for QuerySevCapabilities {}
 /// it was launched, so that its owner can check it before providing
 /// secrets.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySevLaunchMeasure {}
+impl QuerySevLaunchMeasure {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySevLaunchMeasure {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6722,6 +7716,7 @@ impl OperationalCommand for QuerySevLaunchMeasure {}
 /// Put a secret into the memory of an SEV guest before it runs, after
 /// its launch measurement has been checked.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevInjectLaunchSecret {
     /// The header of the secret packet, base64-encoded.
     pub packet_header: ::std::string::String,
@@ -6730,6 +7725,20 @@ pub struct SevInjectLaunchSecret {
     /// The guest physical address to put it at.  When absent, the
     /// address the guest firmware announces for secrets.
     pub gpa: Option<u64>,
+}
+
+impl SevInjectLaunchSecret {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        packet_header: ::std::string::String,
+        secret: ::std::string::String,
+    ) -> Self {
+        Self {
+            packet_header,
+            secret,
+            gpa: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SevInjectLaunchSecret {
@@ -6796,7 +7805,15 @@ impl crate::Command for SevInjectLaunchSecret {
 impl OperationalCommand for SevInjectLaunchSecret {}
 /// Ask about the Intel SGX support that the guest has.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySgx {}
+impl QuerySgx {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySgx {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6834,7 +7851,15 @@ impl crate::Command for QuerySgx {
 impl OperationalCommand for QuerySgx {}
 /// Ask about the Intel SGX support that the host offers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySgxCapabilities {}
+impl QuerySgxCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySgxCapabilities {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6876,9 +7901,17 @@ impl OperationalCommand for QuerySgxCapabilities {}
 /// List the properties that a device type has, the ones device_add
 /// and -device accept.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceListProperties {
     /// The device type.
     pub typename: ::std::string::String,
+}
+
+impl DeviceListProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(typename: ::std::string::String) -> Self {
+        Self { typename }
+    }
 }
 
 impl ::serde::Serialize for DeviceListProperties {
@@ -6941,6 +7974,7 @@ impl OperationalCommand for DeviceListProperties {}
 ///
 /// Features: `json-cli`, `json-cli-hotplug`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceAdd {
     /// The device type.
     pub driver: ::std::string::String,
@@ -6950,6 +7984,17 @@ pub struct DeviceAdd {
     /// The id of the new device, which later commands use to refer
     /// to it.  It gets no id when absent.
     pub id: Option<::std::string::String>,
+}
+
+impl DeviceAdd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(driver: ::std::string::String) -> Self {
+        Self {
+            driver,
+            bus: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DeviceAdd {
@@ -7018,9 +8063,17 @@ impl OperationalCommand for DeviceAdd {}
 /// guest has to agree to the unplug, so it may be done later, or not
 /// at all; DEVICE_DELETED is emitted once the device is gone.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceDel {
     /// The device's id or QOM path.
     pub id: ::std::string::String,
+}
+
+impl DeviceDel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for DeviceDel {
@@ -7085,9 +8138,17 @@ impl OperationalCommand for DeviceDel {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceSyncConfig {
     /// The device's id or QOM path.
     pub id: ::std::string::String,
+}
+
+impl DeviceSyncConfig {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for DeviceSyncConfig {
@@ -7146,7 +8207,15 @@ impl crate::Command for DeviceSyncConfig {
 impl OperationalCommand for DeviceSyncConfig {}
 /// List the PCI buses and their devices.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryPci {}
+impl QueryPci {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryPci {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7184,7 +8253,15 @@ impl crate::Command for QueryPci {
 impl OperationalCommand for QueryPci {}
 /// List the TPM devices.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryTpm {}
+impl QueryTpm {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryTpm {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7222,7 +8299,15 @@ impl crate::Command for QueryTpm {
 impl OperationalCommand for QueryTpm {}
 /// List the TPM device models that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryTpmModels {}
+impl QueryTpmModels {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryTpmModels {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7260,7 +8345,15 @@ impl crate::Command for QueryTpmModels {
 impl OperationalCommand for QueryTpmModels {}
 /// List the kinds of TPM backends that this QEMU supports.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryTpmTypes {}
+impl QueryTpmTypes {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryTpmTypes {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7300,7 +8393,15 @@ impl OperationalCommand for QueryTpmTypes {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCryptodev {}
+impl QueryCryptodev {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryCryptodev {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7340,7 +8441,15 @@ impl OperationalCommand for QueryCryptodev {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryVirtio {}
+impl XQueryVirtio {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryVirtio {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7380,6 +8489,7 @@ impl OperationalCommand for XQueryVirtio {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryVirtioQueueElement {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -7388,6 +8498,17 @@ pub struct XQueryVirtioQueueElement {
     /// Which entry of the available ring to show.  The one the
     /// device will take next when absent.
     pub index: Option<u16>,
+}
+
+impl XQueryVirtioQueueElement {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, queue: u16) -> Self {
+        Self {
+            path,
+            queue,
+            index: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XQueryVirtioQueueElement {
@@ -7456,11 +8577,19 @@ impl OperationalCommand for XQueryVirtioQueueElement {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryVirtioQueueStatus {
     /// The device's QOM path.
     pub path: ::std::string::String,
     /// The number of the virtqueue.
     pub queue: u16,
+}
+
+impl XQueryVirtioQueueStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, queue: u16) -> Self {
+        Self { path, queue }
+    }
 }
 
 impl ::serde::Serialize for XQueryVirtioQueueStatus {
@@ -7525,9 +8654,17 @@ impl OperationalCommand for XQueryVirtioQueueStatus {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryVirtioStatus {
     /// The device's QOM path.
     pub path: ::std::string::String,
+}
+
+impl XQueryVirtioStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self { path }
+    }
 }
 
 impl ::serde::Serialize for XQueryVirtioStatus {
@@ -7589,11 +8726,19 @@ impl OperationalCommand for XQueryVirtioStatus {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryVirtioVhostQueueStatus {
     /// The device's QOM path.
     pub path: ::std::string::String,
     /// The number of the virtqueue.
     pub queue: u16,
+}
+
+impl XQueryVirtioVhostQueueStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, queue: u16) -> Self {
+        Self { path, queue }
+    }
 }
 
 impl ::serde::Serialize for XQueryVirtioVhostQueueStatus {
@@ -7660,11 +8805,19 @@ impl OperationalCommand for XQueryVirtioVhostQueueStatus {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectCorrectableError {
     /// The device's QOM path.
     pub path: ::std::string::String,
     /// The kind of error.
     pub type_: types::CxlCorErrorType,
+}
+
+impl CxlInjectCorrectableError {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, type_: types::CxlCorErrorType) -> Self {
+        Self { path, type_ }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectCorrectableError {
@@ -7734,6 +8887,7 @@ impl OperationalCommand for CxlInjectCorrectableError {}
 ///
 /// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectDramEvent {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -7767,6 +8921,37 @@ pub struct CxlInjectDramEvent {
     pub column: Option<u16>,
     /// The correction masks, one 64-bit value each.
     pub correction_mask: Option<Vec<u64>>,
+}
+
+impl CxlInjectDramEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        log: types::CxlEventLog,
+        flags: u8,
+        dpa: u64,
+        descriptor: u8,
+        type_: u8,
+        transaction_type: u8,
+    ) -> Self {
+        Self {
+            path,
+            log,
+            flags,
+            dpa,
+            descriptor,
+            type_,
+            transaction_type,
+            channel: ::core::option::Option::None,
+            rank: ::core::option::Option::None,
+            nibble_mask: ::core::option::Option::None,
+            bank_group: ::core::option::Option::None,
+            bank: ::core::option::Option::None,
+            row: ::core::option::Option::None,
+            column: ::core::option::Option::None,
+            correction_mask: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectDramEvent {
@@ -7904,6 +9089,7 @@ impl OperationalCommand for CxlInjectDramEvent {}
 ///
 /// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectGeneralMediaEvent {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -7931,6 +9117,33 @@ pub struct CxlInjectGeneralMediaEvent {
     /// An identifier of the affected component, in a form
     /// the device chooses.
     pub component_id: Option<::std::string::String>,
+}
+
+impl CxlInjectGeneralMediaEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        log: types::CxlEventLog,
+        flags: u8,
+        dpa: u64,
+        descriptor: u8,
+        type_: u8,
+        transaction_type: u8,
+    ) -> Self {
+        Self {
+            path,
+            log,
+            flags,
+            dpa,
+            descriptor,
+            type_,
+            transaction_type,
+            channel: ::core::option::Option::None,
+            rank: ::core::option::Option::None,
+            device: ::core::option::Option::None,
+            component_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectGeneralMediaEvent {
@@ -8047,6 +9260,7 @@ impl OperationalCommand for CxlInjectGeneralMediaEvent {}
 ///
 /// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectMemoryModuleEvent {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -8076,6 +9290,39 @@ pub struct CxlInjectMemoryModuleEvent {
     /// How many errors in persistent
     /// memory were corrected.
     pub corrected_persistent_error_count: u32,
+}
+
+impl CxlInjectMemoryModuleEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        log: types::CxlEventLog,
+        flags: u8,
+        type_: u8,
+        health_status: u8,
+        media_status: u8,
+        additional_status: u8,
+        life_used: u8,
+        temperature: i16,
+        dirty_shutdown_count: u32,
+        corrected_volatile_error_count: u32,
+        corrected_persistent_error_count: u32,
+    ) -> Self {
+        Self {
+            path,
+            log,
+            flags,
+            type_,
+            health_status,
+            media_status,
+            additional_status,
+            life_used,
+            temperature,
+            dirty_shutdown_count,
+            corrected_volatile_error_count,
+            corrected_persistent_error_count,
+        }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectMemoryModuleEvent {
@@ -8212,6 +9459,7 @@ impl OperationalCommand for CxlInjectMemoryModuleEvent {}
 ///
 /// Available from QEMU 8.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectPoison {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -8220,6 +9468,13 @@ pub struct CxlInjectPoison {
     pub start: u64,
     /// The length of the range, in bytes; a multiple of 64.
     pub length: u64,
+}
+
+impl CxlInjectPoison {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, start: u64, length: u64) -> Self {
+        Self { path, start, length }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectPoison {
@@ -8290,11 +9545,22 @@ impl OperationalCommand for CxlInjectPoison {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlInjectUncorrectableErrors {
     /// The device's QOM path.
     pub path: ::std::string::String,
     /// The errors, first one first.
     pub errors: Vec<types::CXLUncorErrorRecord>,
+}
+
+impl CxlInjectUncorrectableErrors {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        errors: Vec<types::CXLUncorErrorRecord>,
+    ) -> Self {
+        Self { path, errors }
+    }
 }
 
 impl ::serde::Serialize for CxlInjectUncorrectableErrors {
@@ -8363,6 +9629,7 @@ impl OperationalCommand for CxlInjectUncorrectableErrors {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlAddDynamicCapacity {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -8376,6 +9643,26 @@ pub struct CxlAddDynamicCapacity {
     pub tag: Option<::std::string::String>,
     /// The extents to add.
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
+}
+
+impl CxlAddDynamicCapacity {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        host_id: u16,
+        selection_policy: types::CxlExtentSelectionPolicy,
+        region: u8,
+        extents: Vec<types::CxlDynamicCapacityExtent>,
+    ) -> Self {
+        Self {
+            path,
+            host_id,
+            selection_policy,
+            region,
+            tag: ::core::option::Option::None,
+            extents,
+        }
+    }
 }
 
 impl ::serde::Serialize for CxlAddDynamicCapacity {
@@ -8466,6 +9753,7 @@ impl OperationalCommand for CxlAddDynamicCapacity {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlReleaseDynamicCapacity {
     /// The device's QOM path.
     pub path: ::std::string::String,
@@ -8485,6 +9773,28 @@ pub struct CxlReleaseDynamicCapacity {
     pub tag: Option<::std::string::String>,
     /// The extents to release.
     pub extents: Vec<types::CxlDynamicCapacityExtent>,
+}
+
+impl CxlReleaseDynamicCapacity {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        path: ::std::string::String,
+        host_id: u16,
+        removal_policy: types::CxlExtentRemovalPolicy,
+        region: u8,
+        extents: Vec<types::CxlDynamicCapacityExtent>,
+    ) -> Self {
+        Self {
+            path,
+            host_id,
+            removal_policy,
+            forced_removal: ::core::option::Option::None,
+            sanitize_on_release: ::core::option::Option::None,
+            region,
+            tag: ::core::option::Option::None,
+            extents,
+        }
+    }
 }
 
 impl ::serde::Serialize for CxlReleaseDynamicCapacity {
@@ -8587,6 +9897,7 @@ impl OperationalCommand for CxlReleaseDynamicCapacity {}
 /// guest to open it and the command fails; try again once the tray is
 /// open.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Eject {
     /// Name of the block backend of the device.
     #[deprecated]
@@ -8596,6 +9907,17 @@ pub struct Eject {
     /// Eject even if the guest has locked the tray.  False when
     /// absent.
     pub force: Option<bool>,
+}
+
+impl Eject {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+            force: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Eject {
@@ -8662,6 +9984,7 @@ impl OperationalCommand for Eject {}
 /// DEVICE_TRAY_MOVED tells when it opens.  Nothing happens if the
 /// tray is open already or the device has none.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOpenTray {
     /// Name of the block backend of the device.
     #[deprecated]
@@ -8671,6 +9994,17 @@ pub struct BlockdevOpenTray {
     /// Open the tray even if the guest has locked it.  False when
     /// absent.
     pub force: Option<bool>,
+}
+
+impl BlockdevOpenTray {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+            force: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOpenTray {
@@ -8738,12 +10072,23 @@ impl OperationalCommand for BlockdevOpenTray {}
 /// Close the tray of a guest device with removable media.  Nothing
 /// happens if the tray is closed already or the device has none.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCloseTray {
     /// Name of the block backend of the device.
     #[deprecated]
     pub device: Option<::std::string::String>,
     /// The qdev ID or QOM path of the guest device.
     pub id: Option<::std::string::String>,
+}
+
+impl BlockdevCloseTray {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCloseTray {
@@ -8804,9 +10149,17 @@ impl OperationalCommand for BlockdevCloseTray {}
 /// Take the medium out of a guest device whose tray is open: its block
 /// node is detached from the device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevRemoveMedium {
     /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
+}
+
+impl BlockdevRemoveMedium {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for BlockdevRemoveMedium {
@@ -8866,12 +10219,20 @@ impl OperationalCommand for BlockdevRemoveMedium {}
 /// Put a block node into a guest device whose tray is open and which
 /// holds no medium.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevInsertMedium {
     /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
     /// The node name of the node to insert.  It must not be in
     /// use by another device.
     pub node_name: ::std::string::String,
+}
+
+impl BlockdevInsertMedium {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, node_name: ::std::string::String) -> Self {
+        Self { id, node_name }
+    }
 }
 
 impl ::serde::Serialize for BlockdevInsertMedium {
@@ -8936,6 +10297,7 @@ impl OperationalCommand for BlockdevInsertMedium {}
 /// image that this command opens: it opens the tray, takes the old
 /// medium out, puts the new one in and closes the tray.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevChangeMedium {
     /// Name of the block backend of the device.
     #[deprecated]
@@ -8953,6 +10315,20 @@ pub struct BlockdevChangeMedium {
     /// Whether the new medium is read-only.  retain when
     /// absent.
     pub read_only_mode: Option<types::BlockdevChangeReadOnlyMode>,
+}
+
+impl BlockdevChangeMedium {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+            filename,
+            format: ::core::option::Option::None,
+            force: ::core::option::Option::None,
+            read_only_mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevChangeMedium {
@@ -9073,6 +10449,7 @@ impl OperationalCommand for BlockSetIoThrottle {}
 /// a histogram resets its counts.  When no boundaries are given at
 /// all, every histogram of the device is removed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockLatencyHistogramSet {
     /// The qdev ID or QOM path of the guest device.
     pub id: ::std::string::String,
@@ -9090,6 +10467,20 @@ pub struct BlockLatencyHistogramSet {
     pub boundaries_zap: Option<Vec<u64>>,
     /// Boundaries for flush requests, in nanoseconds.
     pub boundaries_flush: Option<Vec<u64>>,
+}
+
+impl BlockLatencyHistogramSet {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self {
+            id,
+            boundaries: ::core::option::Option::None,
+            boundaries_read: ::core::option::Option::None,
+            boundaries_write: ::core::option::Option::None,
+            boundaries_zap: ::core::option::Option::None,
+            boundaries_flush: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockLatencyHistogramSet {
@@ -9183,7 +10574,15 @@ impl crate::Command for BlockLatencyHistogramSet {
 impl OperationalCommand for BlockLatencyHistogramSet {}
 /// List the persistent reservation managers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryPrManagers {}
+impl QueryPrManagers {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryPrManagers {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -9250,9 +10649,17 @@ impl crate::Command for NetdevAdd {
 impl OperationalCommand for NetdevAdd {}
 /// Remove a network back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevDel {
     /// The id of the back end.
     pub id: ::std::string::String,
+}
+
+impl NetdevDel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for NetdevDel {
@@ -9313,11 +10720,19 @@ impl OperationalCommand for NetdevDel {}
 /// its cable were plugged in or pulled out.  Changing a back end's link
 /// also changes that of the card it is connected to.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SetLink {
     /// The id of the card or back end.
     pub name: ::std::string::String,
     /// True to bring the link up, false to take it down.
     pub up: bool,
+}
+
+impl SetLink {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, up: bool) -> Self {
+        Self { name, up }
+    }
 }
 
 impl ::serde::Serialize for SetLink {
@@ -9381,9 +10796,19 @@ impl OperationalCommand for SetLink {}
 /// Report the receive filter of network interface cards.  Only some
 /// card models, such as virtio-net, support it.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRxFilter {
     /// The id of one card; all cards that support it when absent.
     pub name: Option<::std::string::String>,
+}
+
+impl QueryRxFilter {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            name: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryRxFilter {
@@ -9473,9 +10898,17 @@ impl OperationalCommand for AnnounceSelf {}
 ///
 /// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RequestEbpf {
     /// Which program.
     pub id: types::EbpfProgramID,
+}
+
+impl RequestEbpf {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: types::EbpfProgramID) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for RequestEbpf {
@@ -9534,9 +10967,17 @@ impl crate::Command for RequestEbpf {
 impl OperationalCommand for RequestEbpf {}
 /// Report a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRocker {
     /// The name of the switch.
     pub name: ::std::string::String,
+}
+
+impl QueryRocker {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
 }
 
 impl ::serde::Serialize for QueryRocker {
@@ -9595,12 +11036,23 @@ impl crate::Command for QueryRocker {
 impl OperationalCommand for QueryRocker {}
 /// Report the OF-DPA flows of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRockerOfDpaFlows {
     /// The name of the switch.
     pub name: ::std::string::String,
     /// Report only the flows of this flow table; all tables when
     /// absent.
     pub tbl_id: Option<u32>,
+}
+
+impl QueryRockerOfDpaFlows {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            tbl_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryRockerOfDpaFlows {
@@ -9663,11 +11115,22 @@ impl crate::Command for QueryRockerOfDpaFlows {
 impl OperationalCommand for QueryRockerOfDpaFlows {}
 /// Report the OF-DPA groups of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRockerOfDpaGroups {
     /// The name of the switch.
     pub name: ::std::string::String,
     /// Report only the groups of this type; all groups when absent.
     pub type_: Option<u8>,
+}
+
+impl QueryRockerOfDpaGroups {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            type_: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryRockerOfDpaGroups {
@@ -9730,9 +11193,17 @@ impl crate::Command for QueryRockerOfDpaGroups {
 impl OperationalCommand for QueryRockerOfDpaGroups {}
 /// Report the ports of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRockerPorts {
     /// The name of the switch.
     pub name: ::std::string::String,
+}
+
+impl QueryRockerPorts {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
 }
 
 impl ::serde::Serialize for QueryRockerPorts {
@@ -9793,9 +11264,17 @@ impl OperationalCommand for QueryRockerPorts {}
 /// keep their state.  Most of them can only be changed while no
 /// migration is running.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateSetCapabilities {
     /// The capabilities to set, with their new states.
     pub capabilities: Vec<types::MigrationCapabilityStatus>,
+}
+
+impl MigrateSetCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new(capabilities: Vec<types::MigrationCapabilityStatus>) -> Self {
+        Self { capabilities }
+    }
 }
 
 impl ::serde::Serialize for MigrateSetCapabilities {
@@ -9854,7 +11333,15 @@ impl crate::Command for MigrateSetCapabilities {
 impl OperationalCommand for MigrateSetCapabilities {}
 /// Report the state of every migration capability.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMigrateCapabilities {}
+impl QueryMigrateCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMigrateCapabilities {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -9925,7 +11412,15 @@ impl crate::Command for MigrateSetParameters {
 impl OperationalCommand for MigrateSetParameters {}
 /// Report the current migration parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMigrateParameters {}
+impl QueryMigrateParameters {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMigrateParameters {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -9968,6 +11463,7 @@ impl OperationalCommand for QueryMigrateParameters {}
 /// once migration has started; follow its progress with query-migrate
 /// or the MIGRATION event.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Migrate {
     /// Where to send the migration stream, as a URI such as
     /// "tcp:HOST:PORT", "unix:PATH", "exec:COMMAND", "rdma:HOST:PORT"
@@ -9985,6 +11481,18 @@ pub struct Migrate {
     /// Resume a paused postcopy migration instead of starting a
     /// new one.  Default false.  (Since 3.0)
     pub resume: Option<bool>,
+}
+
+impl Migrate {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            uri: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            detach: ::core::option::Option::None,
+            resume: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Migrate {
@@ -10056,6 +11564,7 @@ impl OperationalCommand for Migrate {}
 /// Start listening for an incoming migration.  Only possible if QEMU
 /// was started with "-incoming defer".
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateIncoming {
     /// Where to receive the migration stream from, in the same forms
     /// as migrate's `uri`.  Exactly one of `uri` and `channels` must be
@@ -10072,6 +11581,17 @@ pub struct MigrateIncoming {
     ///
     /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub exit_on_error: Option<bool>,
+}
+
+impl MigrateIncoming {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            uri: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            exit_on_error: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MigrateIncoming {
@@ -10140,10 +11660,18 @@ impl OperationalCommand for MigrateIncoming {}
 /// postcopy migration.  The source then resumes by running migrate
 /// with resume set.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateRecover {
     /// The address to listen on, in the same forms as migrate's
     /// `uri`.
     pub uri: ::std::string::String,
+}
+
+impl MigrateRecover {
+    /// A value with the given members, every optional member absent.
+    pub fn new(uri: ::std::string::String) -> Self {
+        Self { uri }
+    }
 }
 
 impl ::serde::Serialize for MigrateRecover {
@@ -10203,7 +11731,15 @@ impl OperationalCommand for MigrateRecover {}
 impl OobCommand for MigrateRecover {}
 /// Cancel the migration in progress, if there is one.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateCancel {}
+impl MigrateCancel {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for MigrateCancel {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10241,10 +11777,18 @@ impl crate::Command for MigrateCancel {
 impl OperationalCommand for MigrateCancel {}
 /// Let a migration that waits in a paused state go on.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateContinue {
     /// The state migration is waiting in; must match the current
     /// state, which is pre-switchover.
     pub state: types::MigrationStatus,
+}
+
+impl MigrateContinue {
+    /// A value with the given members, every optional member absent.
+    pub fn new(state: types::MigrationStatus) -> Self {
+        Self { state }
+    }
 }
 
 impl ::serde::Serialize for MigrateContinue {
@@ -10304,7 +11848,15 @@ impl OperationalCommand for MigrateContinue {}
 /// Pause a postcopy migration, as if its connection had failed, so
 /// that it can be recovered later, possibly over another network.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigratePause {}
+impl MigratePause {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for MigratePause {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10344,7 +11896,15 @@ impl OobCommand for MigratePause {}
 /// Switch the running migration to postcopy mode.  The postcopy-ram
 /// capability must be on, on both sides.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateStartPostcopy {}
+impl MigrateStartPostcopy {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for MigrateStartPostcopy {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10386,7 +11946,15 @@ impl OperationalCommand for MigrateStartPostcopy {}
 /// Report the state and progress of the current or last migration;
 /// on a destination, of the incoming migration.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMigrate {}
+impl QueryMigrate {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMigrate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10427,7 +11995,15 @@ impl OperationalCommand for QueryMigrate {}
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[deprecated]
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMigrationthreads {}
+impl QueryMigrationthreads {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMigrationthreads {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10470,6 +12046,7 @@ impl OperationalCommand for QueryMigrationthreads {}
 /// command returns at once; query-dirty-rate reports the result when
 /// the measurement is done.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CalcDirtyRate {
     /// How long to measure, in `calc-time-unit`.
     pub calc_time: i64,
@@ -10483,6 +12060,18 @@ pub struct CalcDirtyRate {
     pub sample_pages: Option<i64>,
     /// How to measure.  Default page-sampling.  (Since 6.2)
     pub mode: Option<types::DirtyRateMeasureMode>,
+}
+
+impl CalcDirtyRate {
+    /// A value with the given members, every optional member absent.
+    pub fn new(calc_time: i64) -> Self {
+        Self {
+            calc_time,
+            calc_time_unit: ::core::option::Option::None,
+            sample_pages: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CalcDirtyRate {
@@ -10559,12 +12148,22 @@ impl OperationalCommand for CalcDirtyRate {}
 /// Report the state and result of the last dirty rate measurement,
 /// started with calc-dirty-rate.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryDirtyRate {
     /// The unit in which to report calc-time.  Default
     /// second.  (Since 8.2)
     ///
     /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub calc_time_unit: Option<types::TimeUnit>,
+}
+
+impl QueryDirtyRate {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            calc_time_unit: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryDirtyRate {
@@ -10622,11 +12221,22 @@ impl OperationalCommand for QueryDirtyRate {}
 /// Limit how fast vCPUs may dirty memory, by slowing them down when
 /// they exceed the limit.  Needs KVM's dirty ring.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SetVcpuDirtyLimit {
     /// The vCPU to limit.  All vCPUs when absent.
     pub cpu_index: Option<i64>,
     /// The limit, in MB/s.
     pub dirty_rate: u64,
+}
+
+impl SetVcpuDirtyLimit {
+    /// A value with the given members, every optional member absent.
+    pub fn new(dirty_rate: u64) -> Self {
+        Self {
+            cpu_index: ::core::option::Option::None,
+            dirty_rate,
+        }
+    }
 }
 
 impl ::serde::Serialize for SetVcpuDirtyLimit {
@@ -10689,10 +12299,20 @@ impl crate::Command for SetVcpuDirtyLimit {
 impl OperationalCommand for SetVcpuDirtyLimit {}
 /// Remove the dirty rate limit of vCPUs.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CancelVcpuDirtyLimit {
     /// The vCPU whose limit to remove.  All vCPUs when
     /// absent.
     pub cpu_index: Option<i64>,
+}
+
+impl CancelVcpuDirtyLimit {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            cpu_index: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CancelVcpuDirtyLimit {
@@ -10749,7 +12369,15 @@ impl crate::Command for CancelVcpuDirtyLimit {
 impl OperationalCommand for CancelVcpuDirtyLimit {}
 /// Report the dirty rate limits in force.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryVcpuDirtyLimit {}
+impl QueryVcpuDirtyLimit {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryVcpuDirtyLimit {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10790,7 +12418,15 @@ impl crate::Command for QueryVcpuDirtyLimit {
 impl OperationalCommand for QueryVcpuDirtyLimit {}
 /// Report the state of COLO on this side.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryColoStatus {}
+impl QueryColoStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryColoStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10832,7 +12468,15 @@ impl OperationalCommand for QueryColoStatus {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XColoLostHeartbeat {}
+impl XColoLostHeartbeat {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XColoLostHeartbeat {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10874,7 +12518,15 @@ impl OperationalCommand for XColoLostHeartbeat {}
 /// For Xen's COLO: tell block replication that a checkpoint is being
 /// taken.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XenColoDoCheckpoint {}
+impl XenColoDoCheckpoint {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XenColoDoCheckpoint {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10915,6 +12567,7 @@ impl crate::Command for XenColoDoCheckpoint {
 impl OperationalCommand for XenColoDoCheckpoint {}
 /// For Xen's COLO: start or stop block replication.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XenSetReplication {
     /// True to start replication, false to stop it.
     pub enable: bool,
@@ -10923,6 +12576,17 @@ pub struct XenSetReplication {
     /// When stopping: true to fail over,
     /// false to just stop.  Only with `enable` false.  Default false.
     pub failover: Option<bool>,
+}
+
+impl XenSetReplication {
+    /// A value with the given members, every optional member absent.
+    pub fn new(enable: bool, primary: bool) -> Self {
+        Self {
+            enable,
+            primary,
+            failover: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XenSetReplication {
@@ -10989,7 +12653,15 @@ impl crate::Command for XenSetReplication {
 impl OperationalCommand for XenSetReplication {}
 /// For Xen's COLO: report the state of block replication.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryXenReplicationStatus {}
+impl QueryXenReplicationStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryXenReplicationStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11032,6 +12704,7 @@ impl OperationalCommand for QueryXenReplicationStatus {}
 /// handles itself) to a file, for saving or migrating a Xen guest.  The
 /// guest is stopped while the state is written.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XenSaveDevicesState {
     /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
@@ -11039,6 +12712,16 @@ pub struct XenSaveDevicesState {
     /// also releases the guest's disk images for the destination to
     /// take over, if the guest was stopped before.  True when absent.
     pub live: Option<bool>,
+}
+
+impl XenSaveDevicesState {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self {
+            filename,
+            live: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for XenSaveDevicesState {
@@ -11103,9 +12786,17 @@ impl OperationalCommand for XenSaveDevicesState {}
 /// xen-save-devices-state wrote, on the receiving side of a Xen save or
 /// migration.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XenLoadDevicesState {
     /// The file to read, opened by QEMU on the host.
     pub filename: ::std::string::String,
+}
+
+impl XenLoadDevicesState {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self { filename }
+    }
 }
 
 impl ::serde::Serialize for XenLoadDevicesState {
@@ -11165,9 +12856,17 @@ impl OperationalCommand for XenLoadDevicesState {}
 /// Switch tracking of the guest memory that QEMU writes on or off, as
 /// Xen needs it while migrating a guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XenSetGlobalDirtyLog {
     /// True to switch it on, false to switch it off.
     pub enable: bool,
+}
+
+impl XenSetGlobalDirtyLog {
+    /// A value with the given members, every optional member absent.
+    pub fn new(enable: bool) -> Self {
+        Self { enable }
+    }
 }
 
 impl ::serde::Serialize for XenSetGlobalDirtyLog {
@@ -11228,7 +12927,15 @@ impl OperationalCommand for XenSetGlobalDirtyLog {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XenEventList {}
+impl XenEventList {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XenEventList {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11269,9 +12976,17 @@ impl OperationalCommand for XenEventList {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XenEventInject {
     /// The port number.
     pub port: u32,
+}
+
+impl XenEventInject {
+    /// A value with the given members, every optional member absent.
+    pub fn new(port: u32) -> Self {
+        Self { port }
+    }
 }
 
 impl ::serde::Serialize for XenEventInject {
@@ -11334,6 +13049,7 @@ impl OperationalCommand for XenEventInject {}
 /// is paused while the job saves, and query-jobs tells how the job
 /// ended.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SnapshotSave {
     /// The ID of the job to create.
     pub job_id: ::std::string::String,
@@ -11346,6 +13062,23 @@ pub struct SnapshotSave {
     /// The node names of the block devices to take a snapshot
     /// of.  Each must support internal snapshots.
     pub devices: Vec<::std::string::String>,
+}
+
+impl SnapshotSave {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        job_id: ::std::string::String,
+        tag: ::std::string::String,
+        vmstate: ::std::string::String,
+        devices: Vec<::std::string::String>,
+    ) -> Self {
+        Self {
+            job_id,
+            tag,
+            vmstate,
+            devices,
+        }
+    }
 }
 
 impl ::serde::Serialize for SnapshotSave {
@@ -11418,6 +13151,7 @@ impl OperationalCommand for SnapshotSave {}
 /// snapshot-save or savevm.  The command only starts a job with ID
 /// `job-id`; query-jobs tells how the job ended.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SnapshotLoad {
     /// The ID of the job to create.
     pub job_id: ::std::string::String,
@@ -11429,6 +13163,23 @@ pub struct SnapshotLoad {
     /// The node names of the block devices to revert.  Each
     /// must have a snapshot named `tag`.
     pub devices: Vec<::std::string::String>,
+}
+
+impl SnapshotLoad {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        job_id: ::std::string::String,
+        tag: ::std::string::String,
+        vmstate: ::std::string::String,
+        devices: Vec<::std::string::String>,
+    ) -> Self {
+        Self {
+            job_id,
+            tag,
+            vmstate,
+            devices,
+        }
+    }
 }
 
 impl ::serde::Serialize for SnapshotLoad {
@@ -11501,6 +13252,7 @@ impl OperationalCommand for SnapshotLoad {}
 /// The command only starts a job with ID `job-id`; query-jobs tells
 /// how the job ended.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SnapshotDelete {
     /// The ID of the job to create.
     pub job_id: ::std::string::String,
@@ -11509,6 +13261,17 @@ pub struct SnapshotDelete {
     /// The node names of the block devices to delete the
     /// snapshot from.
     pub devices: Vec<::std::string::String>,
+}
+
+impl SnapshotDelete {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        job_id: ::std::string::String,
+        tag: ::std::string::String,
+        devices: Vec<::std::string::String>,
+    ) -> Self {
+        Self { job_id, tag, devices }
+    }
 }
 
 impl ::serde::Serialize for SnapshotDelete {
@@ -11576,6 +13339,7 @@ impl OperationalCommand for SnapshotDelete {}
 /// Write the guest's memory to a file, for analysis with tools such
 /// as crash or gdb.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DumpGuestMemory {
     /// With format elf: walk the guest's page tables, so that
     /// the dump shows memory at the guest's virtual addresses.  The
@@ -11597,6 +13361,20 @@ pub struct DumpGuestMemory {
     pub length: Option<i64>,
     /// The file format.  Default elf.  (Since 2.0)
     pub format: Option<types::DumpGuestMemoryFormat>,
+}
+
+impl DumpGuestMemory {
+    /// A value with the given members, every optional member absent.
+    pub fn new(paging: bool, protocol: ::std::string::String) -> Self {
+        Self {
+            paging,
+            protocol,
+            detach: ::core::option::Option::None,
+            begin: ::core::option::Option::None,
+            length: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DumpGuestMemory {
@@ -11683,7 +13461,15 @@ impl OperationalCommand for DumpGuestMemory {}
 /// Report the state and progress of the current or last guest memory
 /// dump.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryDump {}
+impl QueryDump {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryDump {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11722,7 +13508,15 @@ impl OperationalCommand for QueryDump {}
 /// Report which file formats dump-guest-memory can write, which
 /// depends on how QEMU was built and on the target.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryDumpGuestMemoryCapability {}
+impl QueryDumpGuestMemoryCapability {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryDumpGuestMemoryCapability {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11763,7 +13557,15 @@ impl crate::Command for QueryDumpGuestMemoryCapability {
 impl OperationalCommand for QueryDumpGuestMemoryCapability {}
 /// Report the options of the user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryDisplayOptions {}
+impl QueryDisplayOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryDisplayOptions {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11863,6 +13665,7 @@ impl crate::Command for DisplayUpdate {
 impl OperationalCommand for DisplayUpdate {}
 /// Save an image of a display's current content to a file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Screendump {
     /// The host file to write.
     pub filename: ::std::string::String,
@@ -11874,6 +13677,18 @@ pub struct Screendump {
     pub head: Option<i64>,
     /// The image format.  ppm when absent.
     pub format: Option<types::ImageFormat>,
+}
+
+impl Screendump {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self {
+            filename,
+            device: ::core::option::Option::None,
+            head: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Screendump {
@@ -12006,6 +13821,7 @@ impl OperationalCommand for ExpirePassword {}
 /// destination is, so that they can connect to it in advance and switch
 /// to it when migration ends.  Only SPICE supports it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ClientMigrateInfo {
     /// The remote display protocol; must be "spice".
     pub protocol: ::std::string::String,
@@ -12018,6 +13834,22 @@ pub struct ClientMigrateInfo {
     /// The subject of the destination's TLS certificate, if
     /// it differs from what `hostname` leads clients to expect.
     pub cert_subject: Option<::std::string::String>,
+}
+
+impl ClientMigrateInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        protocol: ::std::string::String,
+        hostname: ::std::string::String,
+    ) -> Self {
+        Self {
+            protocol,
+            hostname,
+            port: ::core::option::Option::None,
+            tls_port: ::core::option::Option::None,
+            cert_subject: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ClientMigrateInfo {
@@ -12098,7 +13930,15 @@ impl crate::Command for ClientMigrateInfo {
 impl OperationalCommand for ClientMigrateInfo {}
 /// Report the state of the default VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryVnc {}
+impl QueryVnc {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryVnc {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12136,7 +13976,15 @@ impl crate::Command for QueryVnc {
 impl OperationalCommand for QueryVnc {}
 /// List the VNC servers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryVncServers {}
+impl QueryVncServers {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryVncServers {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12174,10 +14022,18 @@ impl crate::Command for QueryVncServers {
 impl OperationalCommand for QueryVncServers {}
 /// Set the password of the default VNC server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChangeVncPassword {
     /// The new password; VNC authentication uses at most its
     /// first 8 characters.
     pub password: ::std::string::String,
+}
+
+impl ChangeVncPassword {
+    /// A value with the given members, every optional member absent.
+    pub fn new(password: ::std::string::String) -> Self {
+        Self { password }
+    }
 }
 
 impl ::serde::Serialize for ChangeVncPassword {
@@ -12236,7 +14092,15 @@ impl crate::Command for ChangeVncPassword {
 impl OperationalCommand for ChangeVncPassword {}
 /// Report the state of the SPICE server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QuerySpice {}
+impl QuerySpice {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QuerySpice {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12274,7 +14138,15 @@ impl crate::Command for QuerySpice {
 impl OperationalCommand for QuerySpice {}
 /// List the pointing devices that can receive mouse input.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryMice {}
+impl QueryMice {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryMice {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12313,12 +14185,23 @@ impl OperationalCommand for QueryMice {}
 /// Press a combination of keys on the guest's keyboard: the keys are
 /// pressed in the given order, held, then released in reverse order.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SendKey {
     /// The keys to press.
     pub keys: Vec<types::KeyValue>,
     /// How long to hold the keys, in milliseconds.  100 when
     /// absent.
     pub hold_time: Option<i64>,
+}
+
+impl SendKey {
+    /// A value with the given members, every optional member absent.
+    pub fn new(keys: Vec<types::KeyValue>) -> Self {
+        Self {
+            keys,
+            hold_time: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SendKey {
@@ -12383,6 +14266,7 @@ impl OperationalCommand for SendKey {}
 /// interface.  Key and button presses need matching releases, sent by
 /// the client.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputSendEvent {
     /// The id of a display device; the events go to the input
     /// devices bound to that display, or to the default ones when none
@@ -12393,6 +14277,17 @@ pub struct InputSendEvent {
     pub head: Option<i64>,
     /// The events, handled in order.
     pub events: Vec<types::InputEvent>,
+}
+
+impl InputSendEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(events: Vec<types::InputEvent>) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            head: ::core::option::Option::None,
+            events,
+        }
+    }
 }
 
 impl ::serde::Serialize for InputSendEvent {
@@ -12461,7 +14356,15 @@ impl OperationalCommand for InputSendEvent {}
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryAudiodevs {}
+impl QueryAudiodevs {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryAudiodevs {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12503,6 +14406,7 @@ impl OperationalCommand for QueryAudiodevs {}
 ///
 /// Features: `savevm-monitor-nodes`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HumanMonitorCommand {
     /// The command, with its arguments, as typed at the
     /// human monitor.
@@ -12510,6 +14414,16 @@ pub struct HumanMonitorCommand {
     /// The CPU that commands acting on the current CPU use.
     /// By default the human monitor's current CPU.
     pub cpu_index: Option<i64>,
+}
+
+impl HumanMonitorCommand {
+    /// A value with the given members, every optional member absent.
+    pub fn new(command_line: ::std::string::String) -> Self {
+        Self {
+            command_line,
+            cpu_index: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for HumanMonitorCommand {
@@ -12574,9 +14488,17 @@ impl OperationalCommand for HumanMonitorCommand {}
 /// domain socket (SCM_RIGHTS), and keep it under a name.  A
 /// descriptor that already had the name is closed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Getfd {
     /// The name to keep it under.
     pub fdname: ::std::string::String,
+}
+
+impl Getfd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fdname: ::std::string::String) -> Self {
+        Self { fdname }
+    }
 }
 
 impl ::serde::Serialize for Getfd {
@@ -12635,9 +14557,17 @@ impl crate::Command for Getfd {
 impl OperationalCommand for Getfd {}
 /// Close a file descriptor that getfd took.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Closefd {
     /// The name it was kept under.
     pub fdname: ::std::string::String,
+}
+
+impl Closefd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fdname: ::std::string::String) -> Self {
+        Self { fdname }
+    }
 }
 
 impl ::serde::Serialize for Closefd {
@@ -12699,6 +14629,7 @@ impl OperationalCommand for Closefd {}
 /// asked to open "/dev/fdset/ID", it uses a descriptor of set ID with
 /// suitable access flags instead of opening a file.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AddFd {
     /// The set to add to; it is created if it does not exist
     /// yet.  A new set with a fresh ID when absent.
@@ -12706,6 +14637,16 @@ pub struct AddFd {
     /// Free text to keep with the descriptor, for the client's
     /// own use.
     pub opaque: Option<::std::string::String>,
+}
+
+impl AddFd {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            fdset_id: ::core::option::Option::None,
+            opaque: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AddFd {
@@ -12766,12 +14707,23 @@ impl OperationalCommand for AddFd {}
 /// Remove file descriptors from a file descriptor set.  QEMU closes
 /// them once nothing uses them.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RemoveFd {
     /// The set to remove from.
     pub fdset_id: i64,
     /// The descriptor to remove, by its number in QEMU.  All of the
     /// set's descriptors when absent.
     pub fd: Option<i64>,
+}
+
+impl RemoveFd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fdset_id: i64) -> Self {
+        Self {
+            fdset_id,
+            fd: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RemoveFd {
@@ -12834,7 +14786,15 @@ impl crate::Command for RemoveFd {
 impl OperationalCommand for RemoveFd {}
 /// List the file descriptor sets and their descriptors.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryFdsets {}
+impl QueryFdsets {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryFdsets {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12873,6 +14833,7 @@ impl OperationalCommand for QueryFdsets {}
 /// Hand a connection that the client opened to one of QEMU's servers,
 /// as if it had connected there.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AddClient {
     /// The server to hand it to: "vnc", "spice",
     /// "`dbus-display`", or the ID of a socket character device, such
@@ -12885,6 +14846,18 @@ pub struct AddClient {
     pub skipauth: Option<bool>,
     /// For "vnc" and "spice": use TLS.  Default false.
     pub tls: Option<bool>,
+}
+
+impl AddClient {
+    /// A value with the given members, every optional member absent.
+    pub fn new(protocol: ::std::string::String, fdname: ::std::string::String) -> Self {
+        Self {
+            protocol,
+            fdname,
+            skipauth: ::core::option::Option::None,
+            tls: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AddClient {
@@ -12956,9 +14929,19 @@ impl OperationalCommand for AddClient {}
 /// Describe QEMU's command line options that take parameters in the
 /// form "name=value,...".  Not every option is covered.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryCommandLineOptions {
     /// Describe only this option.  All of them when absent.
     pub option: Option<::std::string::String>,
+}
+
+impl QueryCommandLineOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            option: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryCommandLineOptions {
@@ -13015,10 +14998,18 @@ impl crate::Command for QueryCommandLineOptions {
 impl OperationalCommand for QueryCommandLineOptions {}
 /// Report the state of trace events.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TraceEventGetState {
     /// The name of an event, or a pattern in which "*" matches
     /// any text.
     pub name: ::std::string::String,
+}
+
+impl TraceEventGetState {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
 }
 
 impl ::serde::Serialize for TraceEventGetState {
@@ -13077,6 +15068,7 @@ impl crate::Command for TraceEventGetState {
 impl OperationalCommand for TraceEventGetState {}
 /// Enable or disable trace events.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TraceEventSetState {
     /// The name of an event, or a pattern in which "*" matches
     /// any text.
@@ -13086,6 +15078,17 @@ pub struct TraceEventSetState {
     /// Skip events that cannot be enabled, rather
     /// than fail.  Default false.
     pub ignore_unavailable: Option<bool>,
+}
+
+impl TraceEventSetState {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, enable: bool) -> Self {
+        Self {
+            name,
+            enable,
+            ignore_unavailable: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TraceEventSetState {
@@ -13185,10 +15188,20 @@ impl crate::Command for QueryStats {
 impl OperationalCommand for QueryStats {}
 /// Describe the statistics that query-stats can return.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryStatsSchemas {
     /// Describe only this provider's statistics.  All
     /// providers when absent.
     pub provider: Option<types::StatsProvider>,
+}
+
+impl QueryStatsSchemas {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            provider: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QueryStatsSchemas {
@@ -13250,7 +15263,15 @@ impl OperationalCommand for QueryStatsSchemas {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryInterruptControllers {}
+impl XQueryInterruptControllers {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryInterruptControllers {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13294,7 +15315,15 @@ impl OperationalCommand for XQueryInterruptControllers {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryIrq {}
+impl XQueryIrq {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryIrq {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13335,7 +15364,15 @@ impl OperationalCommand for XQueryIrq {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryJit {}
+impl XQueryJit {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryJit {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13376,7 +15413,15 @@ impl OperationalCommand for XQueryJit {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryNuma {}
+impl XQueryNuma {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryNuma {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13417,7 +15462,15 @@ impl OperationalCommand for XQueryNuma {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryOpcount {}
+impl XQueryOpcount {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryOpcount {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13457,7 +15510,15 @@ impl OperationalCommand for XQueryOpcount {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryRamblock {}
+impl XQueryRamblock {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryRamblock {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13498,7 +15559,15 @@ impl OperationalCommand for XQueryRamblock {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryRoms {}
+impl XQueryRoms {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryRoms {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13538,7 +15607,15 @@ impl OperationalCommand for XQueryRoms {}
 ///
 /// **Unstable**: it may change or disappear in a later QEMU release.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct XQueryUsb {}
+impl XQueryUsb {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for XQueryUsb {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13576,7 +15653,15 @@ impl crate::Command for XQueryUsb {
 impl OperationalCommand for XQueryUsb {}
 /// Report the state of record and replay.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryReplay {}
+impl QueryReplay {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryReplay {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13616,10 +15701,18 @@ impl OperationalCommand for QueryReplay {}
 /// count.  There is at most one such breakpoint: setting one
 /// replaces the one set before.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReplayBreak {
     /// The instruction count to stop at; must be later than
     /// the current one.
     pub icount: i64,
+}
+
+impl ReplayBreak {
+    /// A value with the given members, every optional member absent.
+    pub fn new(icount: i64) -> Self {
+        Self { icount }
+    }
 }
 
 impl ::serde::Serialize for ReplayBreak {
@@ -13678,7 +15771,15 @@ impl crate::Command for ReplayBreak {
 impl OperationalCommand for ReplayBreak {}
 /// Remove the breakpoint set with replay-break.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ReplayDeleteBreak {}
+impl ReplayDeleteBreak {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for ReplayDeleteBreak {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -13718,9 +15819,17 @@ impl OperationalCommand for ReplayDeleteBreak {}
 /// QEMU loads the nearest snapshot before it and replays from there.
 /// Needs snapshots in the recording.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReplaySeek {
     /// The instruction count to go to.
     pub icount: i64,
+}
+
+impl ReplaySeek {
+    /// A value with the given members, every optional member absent.
+    pub fn new(icount: i64) -> Self {
+        Self { icount }
+    }
 }
 
 impl ::serde::Serialize for ReplaySeek {
@@ -13783,9 +15892,17 @@ impl OperationalCommand for ReplaySeek {}
 /// then recover or fail as they would after a network error.  Can be
 /// run out of band, so that it works even while QEMU is stuck.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Yank {
     /// What to yank.
     pub instances: Vec<types::YankInstance>,
+}
+
+impl Yank {
+    /// A value with the given members, every optional member absent.
+    pub fn new(instances: Vec<types::YankInstance>) -> Self {
+        Self { instances }
+    }
 }
 
 impl ::serde::Serialize for Yank {
@@ -13845,7 +15962,15 @@ impl OperationalCommand for Yank {}
 impl OobCommand for Yank {}
 /// List what can be yanked at present.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QueryYank {}
+impl QueryYank {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for QueryYank {
     fn serialize<S: ::serde::Serializer>(
         &self,

@@ -8,7 +8,8 @@
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 #[allow(unused_imports)]
@@ -16,11 +17,19 @@ use super::types;
 
 /// Emitted whenever a background job moves to another state.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobStatusChange {
     /// The ID of the job.
     pub id: ::std::string::String,
     /// The state it is now in.
     pub status: types::JobStatus,
+}
+
+impl JobStatusChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, status: types::JobStatus) -> Self {
+        Self { id, status }
+    }
 }
 
 impl ::serde::Serialize for JobStatusChange {
@@ -80,6 +89,7 @@ impl crate::Event for JobStatusChange {
 /// Emitted when a write goes beyond the threshold set with
 /// block-set-write-threshold.  The threshold is then cleared.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockWriteThreshold {
     /// The node written to.
     pub node_name: ::std::string::String,
@@ -88,6 +98,21 @@ pub struct BlockWriteThreshold {
     pub amount_exceeded: u64,
     /// The threshold that was crossed, in bytes.
     pub write_threshold: u64,
+}
+
+impl BlockWriteThreshold {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        node_name: ::std::string::String,
+        amount_exceeded: u64,
+        write_threshold: u64,
+    ) -> Self {
+        Self {
+            node_name,
+            amount_exceeded,
+            write_threshold,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockWriteThreshold {
@@ -154,6 +179,7 @@ impl crate::Event for BlockWriteThreshold {
 
 /// Emitted when an I/O operation of a guest device fails.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockIoError {
     /// The QOM path of the guest device.
     ///
@@ -175,6 +201,26 @@ pub struct BlockIoError {
     /// A description of the error for people to read; clients
     /// should not parse it.
     pub reason: ::std::string::String,
+}
+
+impl BlockIoError {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        operation: types::IoOperationType,
+        action: types::BlockErrorAction,
+        reason: ::std::string::String,
+    ) -> Self {
+        Self {
+            qom_path: ::core::option::Option::None,
+            device,
+            node_name: ::core::option::Option::None,
+            operation,
+            action,
+            nospace: ::core::option::Option::None,
+            reason,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockIoError {
@@ -261,6 +307,7 @@ impl crate::Event for BlockIoError {
 
 /// Emitted when the metadata of an image is found to be corrupt.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockImageCorrupted {
     /// The name of the block backend above the image; empty if
     /// there is none.
@@ -279,6 +326,24 @@ pub struct BlockImageCorrupted {
     /// used any further until it is repaired; if false, only the
     /// access that found the corruption failed.
     pub fatal: bool,
+}
+
+impl BlockImageCorrupted {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        msg: ::std::string::String,
+        fatal: bool,
+    ) -> Self {
+        Self {
+            device,
+            node_name: ::core::option::Option::None,
+            msg,
+            offset: ::core::option::Option::None,
+            size: ::core::option::Option::None,
+            fatal,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockImageCorrupted {
@@ -361,6 +426,7 @@ impl crate::Event for BlockImageCorrupted {
 /// Emitted when a quorum node cannot find enough children that
 /// agree, so that the request fails.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QuorumFailure {
     /// The name of the quorum node, or of its backend.
     pub reference: ::std::string::String,
@@ -368,6 +434,21 @@ pub struct QuorumFailure {
     pub sector_num: i64,
     /// How many sectors the request covers.
     pub sectors_count: i64,
+}
+
+impl QuorumFailure {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        reference: ::std::string::String,
+        sector_num: i64,
+        sectors_count: i64,
+    ) -> Self {
+        Self {
+            reference,
+            sector_num,
+            sectors_count,
+        }
+    }
 }
 
 impl ::serde::Serialize for QuorumFailure {
@@ -435,6 +516,7 @@ impl crate::Event for QuorumFailure {
 /// Emitted when a child of a quorum node fails a request or returns
 /// data that disagrees with the others.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QuorumReportBad {
     /// The kind of request.
     pub type_: types::QuorumOpType,
@@ -447,6 +529,24 @@ pub struct QuorumReportBad {
     pub sector_num: i64,
     /// How many sectors the request covers.
     pub sectors_count: i64,
+}
+
+impl QuorumReportBad {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: types::QuorumOpType,
+        node_name: ::std::string::String,
+        sector_num: i64,
+        sectors_count: i64,
+    ) -> Self {
+        Self {
+            type_,
+            error: ::core::option::Option::None,
+            node_name,
+            sector_num,
+            sectors_count,
+        }
+    }
 }
 
 impl ::serde::Serialize for QuorumReportBad {
@@ -523,6 +623,7 @@ impl crate::Event for QuorumReportBad {
 
 /// Emitted when a block job ends because it was cancelled.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobCancelled {
     /// What kind of job it was.
     pub type_: types::JobType,
@@ -534,6 +635,25 @@ pub struct BlockJobCancelled {
     pub offset: i64,
     /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
+}
+
+impl BlockJobCancelled {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: types::JobType,
+        device: ::std::string::String,
+        len: i64,
+        offset: i64,
+        speed: i64,
+    ) -> Self {
+        Self {
+            type_,
+            device,
+            len,
+            offset,
+            speed,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockJobCancelled {
@@ -612,6 +732,7 @@ impl crate::Event for BlockJobCancelled {
 /// succeeded or failed.  A ready job that block-job-cancel ends
 /// without `force` counts as completed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobCompleted {
     /// What kind of job it was.
     pub type_: types::JobType,
@@ -626,6 +747,26 @@ pub struct BlockJobCompleted {
     /// A description of the error for people to read; present
     /// if the job failed.
     pub error: Option<::std::string::String>,
+}
+
+impl BlockJobCompleted {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: types::JobType,
+        device: ::std::string::String,
+        len: i64,
+        offset: i64,
+        speed: i64,
+    ) -> Self {
+        Self {
+            type_,
+            device,
+            len,
+            offset,
+            speed,
+            error: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockJobCompleted {
@@ -707,6 +848,7 @@ impl crate::Event for BlockJobCompleted {
 
 /// Emitted when a block job meets an I/O error.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobError {
     /// The job's identifier.
     pub device: ::std::string::String,
@@ -715,6 +857,17 @@ pub struct BlockJobError {
     /// What was done about the error, as the job's error policy
     /// says.
     pub action: types::BlockErrorAction,
+}
+
+impl BlockJobError {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        operation: types::IoOperationType,
+        action: types::BlockErrorAction,
+    ) -> Self {
+        Self { device, operation, action }
+    }
 }
 
 impl ::serde::Serialize for BlockJobError {
@@ -778,11 +931,19 @@ impl crate::Event for BlockJobError {
 /// Emitted when a block job whose `auto-finalize` was false has done
 /// its work and waits for block-job-finalize.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobPending {
     /// What kind of job it is.
     pub type_: types::JobType,
     /// The job's identifier.
     pub id: ::std::string::String,
+}
+
+impl BlockJobPending {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: types::JobType, id: ::std::string::String) -> Self {
+        Self { type_, id }
+    }
 }
 
 impl ::serde::Serialize for BlockJobPending {
@@ -841,6 +1002,7 @@ impl crate::Event for BlockJobPending {
 
 /// Emitted when a block job is ready for block-job-complete.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobReady {
     /// What kind of job it is.
     pub type_: types::JobType,
@@ -852,6 +1014,25 @@ pub struct BlockJobReady {
     pub offset: i64,
     /// The job's rate limit in bytes per second; 0 if none.
     pub speed: i64,
+}
+
+impl BlockJobReady {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: types::JobType,
+        device: ::std::string::String,
+        len: i64,
+        offset: i64,
+        speed: i64,
+    ) -> Self {
+        Self {
+            type_,
+            device,
+            len,
+            offset,
+            speed,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockJobReady {
@@ -929,9 +1110,17 @@ impl crate::Event for BlockJobReady {
 /// Emitted when an export has gone away and its node is no longer
 /// in use by it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportDeleted {
     /// The export's identifier.
     pub id: ::std::string::String,
+}
+
+impl BlockExportDeleted {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for BlockExportDeleted {
@@ -986,11 +1175,19 @@ impl crate::Event for BlockExportDeleted {
 
 /// Emitted when the guest opens or closes a virtio serial port.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VserportChange {
     /// The id of the port device.
     pub id: ::std::string::String,
     /// Whether the guest now has the port open.
     pub open: bool,
+}
+
+impl VserportChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, open: bool) -> Self {
+        Self { id, open }
+    }
 }
 
 impl ::serde::Serialize for VserportChange {
@@ -1050,7 +1247,15 @@ impl crate::Event for VserportChange {
 /// Emitted when the virtual machine stops executing guest code,
 /// whatever the reason.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Stop {}
+impl Stop {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Stop {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1085,7 +1290,15 @@ impl crate::Event for Stop {
 /// Emitted when the virtual machine starts or resumes executing guest
 /// code.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Resume {}
+impl Resume {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Resume {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1121,12 +1334,20 @@ impl crate::Event for Resume {
 /// QEMU then exits, unless ShutdownAction says to pause, in which case
 /// the machine stays in the `shutdown` run state.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Shutdown {
     /// True if the guest caused the shutdown, false if the host
     /// side did (a command, a signal, a user interface).
     pub guest: bool,
     /// What exactly caused it.
     pub reason: types::ShutdownCause,
+}
+
+impl Shutdown {
+    /// A value with the given members, every optional member absent.
+    pub fn new(guest: bool, reason: types::ShutdownCause) -> Self {
+        Self { guest, reason }
+    }
 }
 
 impl ::serde::Serialize for Shutdown {
@@ -1187,7 +1408,15 @@ impl crate::Event for Shutdown {
 /// system_powerdown), before the guest reacts.  It does not mean that
 /// the guest has shut down.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Powerdown {}
+impl Powerdown {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Powerdown {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1221,12 +1450,20 @@ impl crate::Event for Powerdown {
 
 /// Emitted when the machine is reset.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Reset {
     /// True if the guest caused the reset, false if the host side
     /// did.
     pub guest: bool,
     /// What exactly caused it.
     pub reason: types::ShutdownCause,
+}
+
+impl Reset {
+    /// A value with the given members, every optional member absent.
+    pub fn new(guest: bool, reason: types::ShutdownCause) -> Self {
+        Self { guest, reason }
+    }
 }
 
 impl ::serde::Serialize for Reset {
@@ -1285,7 +1522,15 @@ impl crate::Event for Reset {
 
 /// Emitted when the guest has suspended itself to RAM (ACPI S3).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Suspend {}
+impl Suspend {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Suspend {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1320,7 +1565,15 @@ impl crate::Event for Suspend {
 /// Emitted when the guest has suspended itself to disk (ACPI S4).  The
 /// guest then powers off; resuming it is up to the guest's next boot.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SuspendDisk {}
+impl SuspendDisk {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for SuspendDisk {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1354,7 +1607,15 @@ impl crate::Event for SuspendDisk {
 
 /// Emitted when a guest suspended to RAM wakes up.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Wakeup {}
+impl Wakeup {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Wakeup {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1389,9 +1650,17 @@ impl crate::Event for Wakeup {
 /// Emitted when a watchdog device expires, right before its action is
 /// taken.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Watchdog {
     /// The action being taken.
     pub action: types::WatchdogAction,
+}
+
+impl Watchdog {
+    /// A value with the given members, every optional member absent.
+    pub fn new(action: types::WatchdogAction) -> Self {
+        Self { action }
+    }
 }
 
 impl ::serde::Serialize for Watchdog {
@@ -1447,12 +1716,23 @@ impl crate::Event for Watchdog {
 /// Emitted when the guest reports that it panicked, through a
 /// paravirtual panic device or a hypervisor interface.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuestPanicked {
     /// What QEMU does about it, according to PanicAction.
     pub action: types::GuestPanicAction,
     /// Details of the panic.  Absent when the guest's way of
     /// reporting gives none.
     pub info: Option<types::GuestPanicInformation>,
+}
+
+impl GuestPanicked {
+    /// A value with the given members, every optional member absent.
+    pub fn new(action: types::GuestPanicAction) -> Self {
+        Self {
+            action,
+            info: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for GuestPanicked {
@@ -1513,11 +1793,22 @@ impl crate::Event for GuestPanicked {
 /// crashed and is loading a crash kernel (to write a dump, for
 /// instance) instead of stopping.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuestCrashloaded {
     /// What QEMU does about it; the guest is left running.
     pub action: types::GuestPanicAction,
     /// Details of the crash.  Absent when none are available.
     pub info: Option<types::GuestPanicInformation>,
+}
+
+impl GuestCrashloaded {
+    /// A value with the given members, every optional member absent.
+    pub fn new(action: types::GuestPanicAction) -> Self {
+        Self {
+            action,
+            info: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for GuestCrashloaded {
@@ -1579,7 +1870,15 @@ impl crate::Event for GuestCrashloaded {
 ///
 /// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GuestPvshutdown {}
+impl GuestPvshutdown {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for GuestPvshutdown {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1614,6 +1913,7 @@ impl crate::Event for GuestPvshutdown {
 /// Emitted when the host reports a hardware memory error in memory that
 /// QEMU or the guest uses.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryFailure {
     /// Whom the error concerns.
     pub recipient: types::MemoryFailureRecipient,
@@ -1621,6 +1921,17 @@ pub struct MemoryFailure {
     pub action: types::MemoryFailureAction,
     /// Further facts about the error.
     pub flags: types::MemoryFailureFlags,
+}
+
+impl MemoryFailure {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        recipient: types::MemoryFailureRecipient,
+        action: types::MemoryFailureAction,
+        flags: types::MemoryFailureFlags,
+    ) -> Self {
+        Self { recipient, action, flags }
+    }
 }
 
 impl ::serde::Serialize for MemoryFailure {
@@ -1683,12 +1994,20 @@ impl crate::Event for MemoryFailure {
 
 /// Emitted when the guest sets the time of a real-time clock.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RtcChange {
     /// The new difference, in seconds, between the clock's time
     /// and the base time that -rtc sets.
     pub offset: i64,
     /// The QOM path of the real-time clock device.
     pub qom_path: ::std::string::String,
+}
+
+impl RtcChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(offset: i64, qom_path: ::std::string::String) -> Self {
+        Self { offset, qom_path }
+    }
 }
 
 impl ::serde::Serialize for RtcChange {
@@ -1748,9 +2067,17 @@ impl crate::Event for RtcChange {
 /// Emitted when the guest's operating system reports, through the ACPI
 /// _OST method, on a hot-plug or unplug request.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AcpiDeviceOst {
     /// The report.
     pub info: types::ACPIOSTInfo,
+}
+
+impl AcpiDeviceOst {
+    /// A value with the given members, every optional member absent.
+    pub fn new(info: types::ACPIOSTInfo) -> Self {
+        Self { info }
+    }
 }
 
 impl ::serde::Serialize for AcpiDeviceOst {
@@ -1807,6 +2134,7 @@ impl crate::Event for AcpiDeviceOst {
 /// the guest changes, as when the guest plugs or unplugs memory of a
 /// virtio-mem device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryDeviceSizeChange {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -1814,6 +2142,17 @@ pub struct MemoryDeviceSizeChange {
     pub size: u64,
     /// The QOM path of the device.
     pub qom_path: ::std::string::String,
+}
+
+impl MemoryDeviceSizeChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64, qom_path: ::std::string::String) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            size,
+            qom_path,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryDeviceSizeChange {
@@ -1877,9 +2216,17 @@ impl crate::Event for MemoryDeviceSizeChange {
 /// Emitted when the guest's memory balloon grows or shrinks.  QEMU
 /// limits how often it is emitted.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BalloonChange {
     /// The guest's memory now, in bytes, as in BalloonInfo.
     pub actual: i64,
+}
+
+impl BalloonChange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(actual: i64) -> Self {
+        Self { actual }
+    }
 }
 
 impl ::serde::Serialize for BalloonChange {
@@ -1938,11 +2285,19 @@ impl crate::Event for BalloonChange {
 ///
 /// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HvBalloonStatusReport {
     /// The memory the guest has committed, in bytes.
     pub committed: u64,
     /// The memory the guest has available, in bytes.
     pub available: u64,
+}
+
+impl HvBalloonStatusReport {
+    /// A value with the given members, every optional member absent.
+    pub fn new(committed: u64, available: u64) -> Self {
+        Self { committed, available }
+    }
 }
 
 impl ::serde::Serialize for HvBalloonStatusReport {
@@ -2001,11 +2356,22 @@ impl crate::Event for HvBalloonStatusReport {
 
 /// Emitted when a device has been removed and its removal is complete.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceDeleted {
     /// The device's id.  Absent if it had none.
     pub device: Option<::std::string::String>,
     /// The device's QOM path.
     pub path: ::std::string::String,
+}
+
+impl DeviceDeleted {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            path,
+        }
+    }
 }
 
 impl ::serde::Serialize for DeviceDeleted {
@@ -2065,11 +2431,22 @@ impl crate::Event for DeviceDeleted {
 /// Emitted when the guest reports that it failed to unplug a device
 /// that it was asked to release.  The device stays.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceUnplugGuestError {
     /// The device's id.  Absent if it has none.
     pub device: Option<::std::string::String>,
     /// The device's QOM path.
     pub path: ::std::string::String,
+}
+
+impl DeviceUnplugGuestError {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            path,
+        }
+    }
 }
 
 impl ::serde::Serialize for DeviceUnplugGuestError {
@@ -2131,6 +2508,7 @@ impl crate::Event for DeviceUnplugGuestError {
 ///
 /// Sent from QEMU 9.1 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VfioMigration {
     /// The device's id.
     pub device_id: ::std::string::String,
@@ -2138,6 +2516,21 @@ pub struct VfioMigration {
     pub qom_path: ::std::string::String,
     /// The new state.
     pub device_state: types::QapiVfioMigrationState,
+}
+
+impl VfioMigration {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device_id: ::std::string::String,
+        qom_path: ::std::string::String,
+        device_state: types::QapiVfioMigrationState,
+    ) -> Self {
+        Self {
+            device_id,
+            qom_path,
+            device_state,
+        }
+    }
 }
 
 impl ::serde::Serialize for VfioMigration {
@@ -2200,6 +2593,7 @@ impl crate::Event for VfioMigration {
 
 /// Emitted when the client of a vfio-user server disconnects.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VfuClientHangup {
     /// The id of the vfio-user server object.
     pub vfu_id: ::std::string::String,
@@ -2209,6 +2603,23 @@ pub struct VfuClientHangup {
     pub dev_id: ::std::string::String,
     /// The QOM path of the device the server exports.
     pub dev_qom_path: ::std::string::String,
+}
+
+impl VfuClientHangup {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        vfu_id: ::std::string::String,
+        vfu_qom_path: ::std::string::String,
+        dev_id: ::std::string::String,
+        dev_qom_path: ::std::string::String,
+    ) -> Self {
+        Self {
+            vfu_id,
+            vfu_qom_path,
+            dev_id,
+            dev_qom_path,
+        }
+    }
 }
 
 impl ::serde::Serialize for VfuClientHangup {
@@ -2281,6 +2692,7 @@ impl crate::Event for VfuClientHangup {
 /// Emitted when the tray of a guest device with removable media opens
 /// or closes, whether the guest or a command moved it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DeviceTrayMoved {
     /// Name of the block backend of the device; empty if it has
     /// none.
@@ -2289,6 +2701,17 @@ pub struct DeviceTrayMoved {
     pub id: ::std::string::String,
     /// Whether the tray is now open.
     pub tray_open: bool,
+}
+
+impl DeviceTrayMoved {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        id: ::std::string::String,
+        tray_open: bool,
+    ) -> Self {
+        Self { device, id, tray_open }
+    }
 }
 
 impl ::serde::Serialize for DeviceTrayMoved {
@@ -2352,11 +2775,19 @@ impl crate::Event for DeviceTrayMoved {
 /// Emitted when a persistent reservation manager connects to its
 /// helper process or loses the connection.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PrManagerStatusChanged {
     /// The ID of the pr-manager object.
     pub id: ::std::string::String,
     /// Whether it is now connected.
     pub connected: bool,
+}
+
+impl PrManagerStatusChanged {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, connected: bool) -> Self {
+        Self { id, connected }
+    }
 }
 
 impl ::serde::Serialize for PrManagerStatusChanged {
@@ -2415,11 +2846,19 @@ impl crate::Event for PrManagerStatusChanged {
 
 /// Emitted when a stream network back end gets connected to its peer.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevStreamConnected {
     /// The id of the back end.
     pub netdev_id: ::std::string::String,
     /// The address of the peer.
     pub addr: types::SocketAddress,
+}
+
+impl NetdevStreamConnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev_id: ::std::string::String, addr: types::SocketAddress) -> Self {
+        Self { netdev_id, addr }
+    }
 }
 
 impl ::serde::Serialize for NetdevStreamConnected {
@@ -2478,9 +2917,17 @@ impl crate::Event for NetdevStreamConnected {
 
 /// Emitted when a stream network back end loses its connection.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevStreamDisconnected {
     /// The id of the back end.
     pub netdev_id: ::std::string::String,
+}
+
+impl NetdevStreamDisconnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev_id: ::std::string::String) -> Self {
+        Self { netdev_id }
+    }
 }
 
 impl ::serde::Serialize for NetdevStreamDisconnected {
@@ -2538,11 +2985,22 @@ impl crate::Event for NetdevStreamDisconnected {
 ///
 /// Sent from QEMU 10.0 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevVhostUserConnected {
     /// The id of the back end.
     pub netdev_id: ::std::string::String,
     /// The id of the chardev that the connection uses.
     pub chardev_id: ::std::string::String,
+}
+
+impl NetdevVhostUserConnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        netdev_id: ::std::string::String,
+        chardev_id: ::std::string::String,
+    ) -> Self {
+        Self { netdev_id, chardev_id }
+    }
 }
 
 impl ::serde::Serialize for NetdevVhostUserConnected {
@@ -2604,9 +3062,17 @@ impl crate::Event for NetdevVhostUserConnected {
 ///
 /// Sent from QEMU 10.0 on; older releases (back to 7.2) never send it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevVhostUserDisconnected {
     /// The id of the back end.
     pub netdev_id: ::std::string::String,
+}
+
+impl NetdevVhostUserDisconnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev_id: ::std::string::String) -> Self {
+        Self { netdev_id }
+    }
 }
 
 impl ::serde::Serialize for NetdevVhostUserDisconnected {
@@ -2663,11 +3129,22 @@ impl crate::Event for NetdevVhostUserDisconnected {
 /// interface card.  It is not emitted again for that card until
 /// query-rx-filter has reported the card.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NicRxFilterChanged {
     /// The id of the card, when it has one.
     pub name: Option<::std::string::String>,
     /// The QOM path of the card.
     pub path: ::std::string::String,
+}
+
+impl NicRxFilterChanged {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self {
+            name: ::core::option::Option::None,
+            path,
+        }
+    }
 }
 
 impl ::serde::Serialize for NicRxFilterChanged {
@@ -2728,9 +3205,17 @@ impl crate::Event for NicRxFilterChanged {
 /// (failover) feature of a device, so that its primary device may now
 /// be plugged.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FailoverNegotiated {
     /// The id of the virtio-net device.
     pub device_id: ::std::string::String,
+}
+
+impl FailoverNegotiated {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device_id: ::std::string::String) -> Self {
+        Self { device_id }
+    }
 }
 
 impl ::serde::Serialize for FailoverNegotiated {
@@ -2786,9 +3271,17 @@ impl crate::Event for FailoverNegotiated {
 /// Emitted when a migration changes state.  Only with the events
 /// capability.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Migration {
     /// The new state.
     pub status: types::MigrationStatus,
+}
+
+impl Migration {
+    /// A value with the given members, every optional member absent.
+    pub fn new(status: types::MigrationStatus) -> Self {
+        Self { status }
+    }
 }
 
 impl ::serde::Serialize for Migration {
@@ -2844,9 +3337,17 @@ impl crate::Event for Migration {
 /// Emitted when the migration of guest memory starts a new pass over
 /// the dirty pages.  Only with the events capability.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationPass {
     /// The number of the pass.
     pub pass: i64,
+}
+
+impl MigrationPass {
+    /// A value with the given members, every optional member absent.
+    pub fn new(pass: i64) -> Self {
+        Self { pass }
+    }
 }
 
 impl ::serde::Serialize for MigrationPass {
@@ -2902,9 +3403,17 @@ impl crate::Event for MigrationPass {
 /// Emitted on the source when the guest has unplugged the primary
 /// device of a failover pair, so that migration can proceed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UnplugPrimary {
     /// The ID of the device.
     pub device_id: ::std::string::String,
+}
+
+impl UnplugPrimary {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device_id: ::std::string::String) -> Self {
+        Self { device_id }
+    }
 }
 
 impl ::serde::Serialize for UnplugPrimary {
@@ -2959,11 +3468,19 @@ impl crate::Event for UnplugPrimary {
 
 /// Emitted when COLO ends on this side.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ColoExit {
     /// The role QEMU had in COLO.
     pub mode: types::COLOMode,
     /// Why COLO ended.
     pub reason: types::COLOExitReason,
+}
+
+impl ColoExit {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mode: types::COLOMode, reason: types::COLOExitReason) -> Self {
+        Self { mode, reason }
+    }
 }
 
 impl ::serde::Serialize for ColoExit {
@@ -3022,11 +3539,22 @@ impl crate::Event for ColoExit {
 
 /// Emitted when a guest memory dump has ended, successfully or not.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DumpCompleted {
     /// The final state and progress.
     pub result: types::DumpQueryResult,
     /// What went wrong, if the dump failed.
     pub error: Option<::std::string::String>,
+}
+
+impl DumpCompleted {
+    /// A value with the given members, every optional member absent.
+    pub fn new(result: types::DumpQueryResult) -> Self {
+        Self {
+            result,
+            error: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DumpCompleted {
@@ -3086,11 +3614,19 @@ impl crate::Event for DumpCompleted {
 /// Emitted when a client connects to a VNC server, before it
 /// authenticates.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncConnected {
     /// The server.
     pub server: types::VncServerInfo,
     /// The client.
     pub client: types::VncBasicInfo,
+}
+
+impl VncConnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::VncServerInfo, client: types::VncBasicInfo) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for VncConnected {
@@ -3149,11 +3685,19 @@ impl crate::Event for VncConnected {
 
 /// Emitted when a client's connection to a VNC server ends.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncDisconnected {
     /// The server.
     pub server: types::VncServerInfo,
     /// The client.
     pub client: types::VncClientInfo,
+}
+
+impl VncDisconnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::VncServerInfo, client: types::VncClientInfo) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for VncDisconnected {
@@ -3213,11 +3757,19 @@ impl crate::Event for VncDisconnected {
 /// Emitted when a VNC client has authenticated and its session is set
 /// up.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncInitialized {
     /// The server.
     pub server: types::VncServerInfo,
     /// The client.
     pub client: types::VncClientInfo,
+}
+
+impl VncInitialized {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::VncServerInfo, client: types::VncClientInfo) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for VncInitialized {
@@ -3276,11 +3828,19 @@ impl crate::Event for VncInitialized {
 
 /// Emitted when a SPICE client connects, before it authenticates.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceConnected {
     /// The server.
     pub server: types::SpiceBasicInfo,
     /// The client.
     pub client: types::SpiceBasicInfo,
+}
+
+impl SpiceConnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::SpiceBasicInfo, client: types::SpiceBasicInfo) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for SpiceConnected {
@@ -3339,11 +3899,19 @@ impl crate::Event for SpiceConnected {
 
 /// Emitted when a SPICE client's connection ends.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceDisconnected {
     /// The server.
     pub server: types::SpiceBasicInfo,
     /// The client.
     pub client: types::SpiceBasicInfo,
+}
+
+impl SpiceDisconnected {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::SpiceBasicInfo, client: types::SpiceBasicInfo) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for SpiceDisconnected {
@@ -3403,11 +3971,19 @@ impl crate::Event for SpiceDisconnected {
 /// Emitted when a channel of a SPICE client has authenticated and is
 /// set up.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceInitialized {
     /// The server.
     pub server: types::SpiceServerInfo,
     /// The client's channel.
     pub client: types::SpiceChannel,
+}
+
+impl SpiceInitialized {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: types::SpiceServerInfo, client: types::SpiceChannel) -> Self {
+        Self { server, client }
+    }
 }
 
 impl ::serde::Serialize for SpiceInitialized {
@@ -3467,7 +4043,15 @@ impl crate::Event for SpiceInitialized {
 /// Emitted when the SPICE clients have been switched to the migration
 /// destination.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceMigrateCompleted {}
+impl SpiceMigrateCompleted {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for SpiceMigrateCompleted {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3504,6 +4088,7 @@ impl crate::Event for SpiceMigrateCompleted {
 
 /// Any event of the schema, or one it does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnyEvent {
     /// `JOB_STATUS_CHANGE`
     JobStatusChange(JobStatusChange),

@@ -8,13 +8,15 @@
     clippy::enum_variant_names,
     clippy::derive_partial_eq_without_eq,
     clippy::upper_case_acronyms,
-    clippy::match_single_binding
+    clippy::match_single_binding,
+    clippy::too_many_arguments
 )]
 
 /// An optional protocol feature that a client may switch on while
 /// negotiating capabilities.  The server lists the ones it offers in
 /// its greeting.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QMPCapability {
     /// Out-of-band execution: commands sent with "exec-oob" run at
     /// once, even while earlier in-band commands are still in
@@ -70,6 +72,7 @@ impl<'de> ::serde::Deserialize<'de> for QMPCapability {
 
 /// A release number in three parts.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VersionTriple {
     /// The first part, raised for releases that are major
     /// milestones.
@@ -79,6 +82,13 @@ pub struct VersionTriple {
     /// The third part, raised for bug-fix releases; development
     /// snapshots may use it too.
     pub micro: i64,
+}
+
+impl VersionTriple {
+    /// A value with the given members, every optional member absent.
+    pub fn new(major: i64, minor: i64, micro: i64) -> Self {
+        Self { major, minor, micro }
+    }
 }
 
 impl ::serde::Serialize for VersionTriple {
@@ -137,6 +147,7 @@ impl crate::support::DecodeMembers for VersionTriple {
 
 /// Which server is answering.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VersionInfo {
     /// The release of QEMU that the server is built from.
     pub qemu: VersionTriple,
@@ -144,6 +155,13 @@ pub struct VersionInfo {
     /// distribution's package version; often empty.  Clients should
     /// not try to parse it.
     pub package: ::std::string::String,
+}
+
+impl VersionInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(qemu: VersionTriple, package: ::std::string::String) -> Self {
+        Self { qemu, package }
+    }
 }
 
 impl ::serde::Serialize for VersionInfo {
@@ -198,9 +216,17 @@ impl crate::support::DecodeMembers for VersionInfo {
 
 /// One command that the server accepts.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CommandInfo {
     /// The command's name, as given in "execute".
     pub name: ::std::string::String,
+}
+
+impl CommandInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
 }
 
 impl ::serde::Serialize for CommandInfo {
@@ -251,6 +277,7 @@ impl crate::support::DecodeMembers for CommandInfo {
 
 /// The kinds of entity that query-qmp-schema describes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SchemaMetaType {
     /// A predefined type, such as "str" or "int".
     Builtin,
@@ -337,6 +364,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaMetaType {
 
 /// The JSON types that a builtin type may stand for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum JSONType {
     /// A JSON string.
     String,
@@ -427,9 +455,17 @@ impl<'de> ::serde::Deserialize<'de> for JSONType {
 
 /// What query-qmp-schema tells about a builtin type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoBuiltin {
     /// The JSON type that values of this type have.
     pub json_type: JSONType,
+}
+
+impl SchemaInfoBuiltin {
+    /// A value with the given members, every optional member absent.
+    pub fn new(json_type: JSONType) -> Self {
+        Self { json_type }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoBuiltin {
@@ -480,11 +516,22 @@ impl crate::support::DecodeMembers for SchemaInfoBuiltin {
 
 /// One value of an enumeration type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoEnumMember {
     /// The value.
     pub name: ::std::string::String,
     /// The value's features, if it has any.
     pub features: Option<Vec<::std::string::String>>,
+}
+
+impl SchemaInfoEnumMember {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            features: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoEnumMember {
@@ -539,6 +586,7 @@ impl crate::support::DecodeMembers for SchemaInfoEnumMember {
 
 /// What query-qmp-schema tells about an enumeration type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoEnum {
     /// The values, with their features.  (Since 8.0)
     pub members: Vec<SchemaInfoEnumMember>,
@@ -546,6 +594,16 @@ pub struct SchemaInfoEnum {
     /// `members`.
     #[deprecated]
     pub values: Vec<::std::string::String>,
+}
+
+impl SchemaInfoEnum {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        members: Vec<SchemaInfoEnumMember>,
+        values: Vec<::std::string::String>,
+    ) -> Self {
+        Self { members, values }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoEnum {
@@ -600,9 +658,17 @@ impl crate::support::DecodeMembers for SchemaInfoEnum {
 
 /// What query-qmp-schema tells about an array type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoArray {
     /// The name of the type of the array's elements.
     pub element_type: ::std::string::String,
+}
+
+impl SchemaInfoArray {
+    /// A value with the given members, every optional member absent.
+    pub fn new(element_type: ::std::string::String) -> Self {
+        Self { element_type }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoArray {
@@ -653,6 +719,7 @@ impl crate::support::DecodeMembers for SchemaInfoArray {
 
 /// One member of an object type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoObjectMember {
     /// The member's name.
     pub name: ::std::string::String,
@@ -664,6 +731,18 @@ pub struct SchemaInfoObjectMember {
     pub default: Option<::serde_json::Value>,
     /// The member's features, if it has any.  (Since 4.1)
     pub features: Option<Vec<::std::string::String>>,
+}
+
+impl SchemaInfoObjectMember {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, type_: ::std::string::String) -> Self {
+        Self {
+            name,
+            type_,
+            default: ::core::option::Option::None,
+            features: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoObjectMember {
@@ -727,12 +806,20 @@ impl crate::support::DecodeMembers for SchemaInfoObjectMember {
 /// One variant of a union: the members that are present when the
 /// tag member has a given value.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoObjectVariant {
     /// The tag value that selects this variant.
     pub case: ::std::string::String,
     /// The name of the object type whose members the variant
     /// adds.
     pub type_: ::std::string::String,
+}
+
+impl SchemaInfoObjectVariant {
+    /// A value with the given members, every optional member absent.
+    pub fn new(case: ::std::string::String, type_: ::std::string::String) -> Self {
+        Self { case, type_ }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoObjectVariant {
@@ -787,6 +874,7 @@ impl crate::support::DecodeMembers for SchemaInfoObjectVariant {
 
 /// What query-qmp-schema tells about a JSON object type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoObject {
     /// The members common to all such objects.
     pub members: Vec<SchemaInfoObjectMember>,
@@ -796,6 +884,17 @@ pub struct SchemaInfoObject {
     /// For a union: the variants, each adding members when
     /// `tag` has a given value.  Present only with `tag`.
     pub variants: Option<Vec<SchemaInfoObjectVariant>>,
+}
+
+impl SchemaInfoObject {
+    /// A value with the given members, every optional member absent.
+    pub fn new(members: Vec<SchemaInfoObjectMember>) -> Self {
+        Self {
+            members,
+            tag: ::core::option::Option::None,
+            variants: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoObject {
@@ -854,9 +953,17 @@ impl crate::support::DecodeMembers for SchemaInfoObject {
 
 /// One alternative of an alternate type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoAlternateMember {
     /// The name of the alternative's type.
     pub type_: ::std::string::String,
+}
+
+impl SchemaInfoAlternateMember {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: ::std::string::String) -> Self {
+        Self { type_ }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoAlternateMember {
@@ -907,10 +1014,18 @@ impl crate::support::DecodeMembers for SchemaInfoAlternateMember {
 
 /// What query-qmp-schema tells about an alternate type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoAlternate {
     /// The alternatives; a value of the alternate is a value of
     /// exactly one of them.
     pub members: Vec<SchemaInfoAlternateMember>,
+}
+
+impl SchemaInfoAlternate {
+    /// A value with the given members, every optional member absent.
+    pub fn new(members: Vec<SchemaInfoAlternateMember>) -> Self {
+        Self { members }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoAlternate {
@@ -961,6 +1076,7 @@ impl crate::support::DecodeMembers for SchemaInfoAlternate {
 
 /// What query-qmp-schema tells about a command.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoCommand {
     /// The name of the object type that holds the command's
     /// arguments.
@@ -970,6 +1086,20 @@ pub struct SchemaInfoCommand {
     /// True if the command may be run out of band.  Absent
     /// means false.  (Since 2.12)
     pub allow_oob: Option<bool>,
+}
+
+impl SchemaInfoCommand {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        arg_type: ::std::string::String,
+        ret_type: ::std::string::String,
+    ) -> Self {
+        Self {
+            arg_type,
+            ret_type,
+            allow_oob: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoCommand {
@@ -1028,10 +1158,18 @@ impl crate::support::DecodeMembers for SchemaInfoCommand {
 
 /// What query-qmp-schema tells about an event.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfoEvent {
     /// The name of the object type that holds the event's
     /// data.
     pub arg_type: ::std::string::String,
+}
+
+impl SchemaInfoEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(arg_type: ::std::string::String) -> Self {
+        Self { arg_type }
+    }
 }
 
 impl ::serde::Serialize for SchemaInfoEvent {
@@ -1082,6 +1220,7 @@ impl crate::support::DecodeMembers for SchemaInfoEvent {
 
 /// One entity of the QMP schema: a type, a command or an event.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SchemaInfo {
     /// The entity's name.  Commands, events and builtin types
     /// carry their real names; other types carry made-up names that
@@ -1094,8 +1233,20 @@ pub struct SchemaInfo {
     pub meta_type: SchemaInfoBranch,
 }
 
+impl SchemaInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, meta_type: SchemaInfoBranch) -> Self {
+        Self {
+            name,
+            features: ::core::option::Option::None,
+            meta_type,
+        }
+    }
+}
+
 /// The branches of [`SchemaInfo`], one per value of `meta-type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SchemaInfoBranch {
     /// `meta-type`: `builtin`
     Builtin(SchemaInfoBuiltin),
@@ -1241,6 +1392,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaInfo {
 
 /// A three-way switch: force a feature on or off, or let QEMU decide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OnOffAuto {
     /// QEMU decides, usually by what the host and the
     /// configuration support.
@@ -1309,6 +1461,7 @@ impl<'de> ::serde::Deserialize<'de> for OnOffAuto {
 /// usually means "clear the value", which is not always the same as
 /// an empty string.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StrOrNull {
     /// The string value.
     S(::std::string::String),
@@ -1359,12 +1512,20 @@ impl<'de> ::serde::Deserialize<'de> for StrOrNull {
 
 /// A socket passed to QEMU as an open file descriptor.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FdSocketAddress {
     /// If a decimal number, the number of a file descriptor that
     /// QEMU already has open; this form is for contexts without a
     /// monitor, such as the command line.  Otherwise, the name of a
     /// file descriptor passed to the monitor with getfd.
     pub str: ::std::string::String,
+}
+
+impl FdSocketAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(str: ::std::string::String) -> Self {
+        Self { str }
+    }
 }
 
 impl ::serde::Serialize for FdSocketAddress {
@@ -1415,9 +1576,17 @@ impl crate::support::DecodeMembers for FdSocketAddress {
 
 /// Wraps an FdSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FdSocketAddressWrapper {
     /// The file descriptor socket.
     pub data: FdSocketAddress,
+}
+
+impl FdSocketAddressWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: FdSocketAddress) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for FdSocketAddressWrapper {
@@ -1469,6 +1638,7 @@ impl crate::support::DecodeMembers for FdSocketAddressWrapper {
 /// An IP (TCP) socket address, with options on how to resolve and
 /// use it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InetSocketAddress {
     /// Host name or IP address.
     pub host: ::std::string::String,
@@ -1492,6 +1662,22 @@ pub struct InetSocketAddress {
     /// Use Multipath TCP, where the host supports it.  Default
     /// false.  (Since 6.1)
     pub mptcp: Option<bool>,
+}
+
+impl InetSocketAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(host: ::std::string::String, port: ::std::string::String) -> Self {
+        Self {
+            host,
+            port,
+            numeric: ::core::option::Option::None,
+            to: ::core::option::Option::None,
+            ipv4: ::core::option::Option::None,
+            ipv6: ::core::option::Option::None,
+            keep_alive: ::core::option::Option::None,
+            mptcp: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for InetSocketAddress {
@@ -1579,11 +1765,19 @@ impl crate::support::DecodeMembers for InetSocketAddress {
 
 /// An IP socket address without any options.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InetSocketAddressBase {
     /// Host name or IP address.
     pub host: ::std::string::String,
     /// Port number or service name.
     pub port: ::std::string::String,
+}
+
+impl InetSocketAddressBase {
+    /// A value with the given members, every optional member absent.
+    pub fn new(host: ::std::string::String, port: ::std::string::String) -> Self {
+        Self { host, port }
+    }
 }
 
 impl ::serde::Serialize for InetSocketAddressBase {
@@ -1638,9 +1832,17 @@ impl crate::support::DecodeMembers for InetSocketAddressBase {
 
 /// Wraps an InetSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InetSocketAddressWrapper {
     /// The IP socket address.
     pub data: InetSocketAddress,
+}
+
+impl InetSocketAddressWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: InetSocketAddress) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for InetSocketAddressWrapper {
@@ -1691,6 +1893,7 @@ impl crate::support::DecodeMembers for InetSocketAddressWrapper {
 
 /// The kinds of socket address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SocketAddressType {
     /// An IP (TCP) socket.
     Inet,
@@ -1761,6 +1964,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressType {
 
 /// The address of a Unix domain socket.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UnixSocketAddress {
     /// The file system path of the socket, or its name when
     /// `abstract` is true.
@@ -1772,6 +1976,17 @@ pub struct UnixSocketAddress {
     /// covers just the name, false if it spans the whole sun_path
     /// field padded with zero bytes.  Default true.  (Since 5.1)
     pub tight: Option<bool>,
+}
+
+impl UnixSocketAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self {
+            path,
+            abstract_: ::core::option::Option::None,
+            tight: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for UnixSocketAddress {
@@ -1831,12 +2046,20 @@ impl crate::support::DecodeMembers for UnixSocketAddress {
 /// The address of a vsock socket, for talking between a host and its
 /// virtual machines.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VsockSocketAddress {
     /// The context identifier (CID) of the endpoint, as a decimal
     /// number.
     pub cid: ::std::string::String,
     /// The vsock port number, as a decimal number.
     pub port: ::std::string::String,
+}
+
+impl VsockSocketAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(cid: ::std::string::String, port: ::std::string::String) -> Self {
+        Self { cid, port }
+    }
 }
 
 impl ::serde::Serialize for VsockSocketAddress {
@@ -1891,13 +2114,22 @@ impl crate::support::DecodeMembers for VsockSocketAddress {
 
 /// The address of a socket, of any kind.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SocketAddress {
     /// The branch, chosen by `type`, with its members.
     pub type_: SocketAddressBranch,
 }
 
+impl SocketAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: SocketAddressBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`SocketAddress`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SocketAddressBranch {
     /// `type`: `inet`
     Inet(InetSocketAddress),
@@ -2007,9 +2239,17 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddress {
 
 /// Wraps a UnixSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UnixSocketAddressWrapper {
     /// The Unix domain socket address.
     pub data: UnixSocketAddress,
+}
+
+impl UnixSocketAddressWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: UnixSocketAddress) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for UnixSocketAddressWrapper {
@@ -2060,9 +2300,17 @@ impl crate::support::DecodeMembers for UnixSocketAddressWrapper {
 
 /// Wraps a VsockSocketAddress for SocketAddressLegacy.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VsockSocketAddressWrapper {
     /// The vsock socket address.
     pub data: VsockSocketAddress,
+}
+
+impl VsockSocketAddressWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: VsockSocketAddress) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for VsockSocketAddressWrapper {
@@ -2115,13 +2363,22 @@ impl crate::support::DecodeMembers for VsockSocketAddressWrapper {
 /// still take: the address proper is nested in a "data" member.  New
 /// interfaces use SocketAddress instead.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SocketAddressLegacy {
     /// The branch, chosen by `type`, with its members.
     pub type_: SocketAddressLegacyBranch,
 }
 
+impl SocketAddressLegacy {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: SocketAddressLegacyBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`SocketAddressLegacy`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SocketAddressLegacyBranch {
     /// `type`: `inet`
     Inet(InetSocketAddressWrapper),
@@ -2238,6 +2495,7 @@ impl<'de> ::serde::Deserialize<'de> for SocketAddressLegacy {
 /// Block cipher algorithms, each with its key size in bits where the
 /// cipher allows several.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoCipherAlgo {
     /// AES with a 128-bit key.
     Aes128,
@@ -2356,6 +2614,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoCipherAlgo {
 
 /// Cryptographic hash algorithms.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoHashAlgo {
     /// MD5.
     Md5,
@@ -2449,6 +2708,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoHashAlgo {
 /// Ways to derive the initialization vector of each sector of an
 /// encrypted disk from the sector's number.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoIVGenAlgo {
     /// The sector number, truncated to 32 bits.
     Plain,
@@ -2515,6 +2775,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoIVGenAlgo {
 
 /// Block cipher modes of operation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoCipherMode {
     /// Electronic codebook.
     Ecb,
@@ -2586,6 +2847,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoCipherMode {
 
 /// How the value of a secret is written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoSecretFormat {
     /// The bytes of the secret as they are.  Suitable only for
     /// secrets that are valid UTF-8 text.
@@ -2648,6 +2910,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoSecretFormat {
 /// Properties of a secret_keyring object: a secret held in the Linux
 /// kernel's key retention service.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SecretKeyringProperties {
     /// How the secret's data is encoded.  Default raw.
     pub format: Option<QCryptoSecretFormat>,
@@ -2660,6 +2923,18 @@ pub struct SecretKeyringProperties {
     pub iv: Option<::std::string::String>,
     /// The serial number of the key in the kernel's keyring.
     pub serial: i32,
+}
+
+impl SecretKeyringProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(serial: i32) -> Self {
+        Self {
+            format: ::core::option::Option::None,
+            keyid: ::core::option::Option::None,
+            iv: ::core::option::Option::None,
+            serial,
+        }
+    }
 }
 
 impl ::serde::Serialize for SecretKeyringProperties {
@@ -2724,6 +2999,7 @@ impl crate::support::DecodeMembers for SecretKeyringProperties {
 /// that other objects and devices refer to by its ID.  Exactly one of
 /// `data` and `file` must be given.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SecretProperties {
     /// How the secret's data is encoded.  Default raw.
     pub format: Option<QCryptoSecretFormat>,
@@ -2738,6 +3014,19 @@ pub struct SecretProperties {
     pub data: Option<::std::string::String>,
     /// The name of a file to read the secret's data from.
     pub file: Option<::std::string::String>,
+}
+
+impl SecretProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            format: ::core::option::Option::None,
+            keyid: ::core::option::Option::None,
+            iv: ::core::option::Option::None,
+            data: ::core::option::Option::None,
+            file: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SecretProperties {
@@ -2804,6 +3093,7 @@ impl crate::support::DecodeMembers for SecretProperties {
 
 /// Which side of a TLS connection a set of credentials is for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoTLSCredsEndpoint {
     /// QEMU connects to a server.
     Client,
@@ -2865,6 +3155,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoTLSCredsEndpoint {
 /// Properties of a tls-creds-anon object: anonymous TLS, which
 /// encrypts the connection but does not authenticate either side.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TlsCredsAnonProperties {
     /// Has no effect for anonymous credentials.
     pub verify_peer: Option<bool>,
@@ -2876,6 +3167,18 @@ pub struct TlsCredsAnonProperties {
     /// A GnuTLS priority string that overrides the default
     /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
+}
+
+impl TlsCredsAnonProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            verify_peer: ::core::option::Option::None,
+            dir: ::core::option::Option::None,
+            endpoint: ::core::option::Option::None,
+            priority: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TlsCredsAnonProperties {
@@ -2945,6 +3248,7 @@ impl crate::support::DecodeMembers for TlsCredsAnonProperties {
 /// properties of a tls-cipher-suites object, which lists the cipher
 /// suites that a priority string allows.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TlsCredsProperties {
     /// Whether to check the peer's credentials.  Default
     /// true.
@@ -2956,6 +3260,18 @@ pub struct TlsCredsProperties {
     /// A GnuTLS priority string that overrides the default
     /// choice of protocol versions and cipher suites.
     pub priority: Option<::std::string::String>,
+}
+
+impl TlsCredsProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            verify_peer: ::core::option::Option::None,
+            dir: ::core::option::Option::None,
+            endpoint: ::core::option::Option::None,
+            priority: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TlsCredsProperties {
@@ -3024,6 +3340,7 @@ impl crate::support::DecodeMembers for TlsCredsProperties {
 /// Properties of a tls-creds-psk object: TLS authenticated with a
 /// pre-shared key.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TlsCredsPskProperties {
     /// Whether to check the peer's credentials.  Default
     /// true.
@@ -3038,6 +3355,19 @@ pub struct TlsCredsPskProperties {
     /// For a client: the user name whose key to present.
     /// Default "qemu".
     pub username: Option<::std::string::String>,
+}
+
+impl TlsCredsPskProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            verify_peer: ::core::option::Option::None,
+            dir: ::core::option::Option::None,
+            endpoint: ::core::option::Option::None,
+            priority: ::core::option::Option::None,
+            username: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TlsCredsPskProperties {
@@ -3111,6 +3441,7 @@ impl crate::support::DecodeMembers for TlsCredsPskProperties {
 /// Properties of a tls-creds-x509 object: TLS authenticated with X.509
 /// certificates.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TlsCredsX509Properties {
     /// Whether to require and check the peer's certificate.
     /// Default true.
@@ -3130,6 +3461,20 @@ pub struct TlsCredsX509Properties {
     /// The ID of a secret object holding the password that
     /// decrypts the private key.  Absent if the key is not encrypted.
     pub passwordid: Option<::std::string::String>,
+}
+
+impl TlsCredsX509Properties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            verify_peer: ::core::option::Option::None,
+            dir: ::core::option::Option::None,
+            endpoint: ::core::option::Option::None,
+            priority: ::core::option::Option::None,
+            sanity_check: ::core::option::Option::None,
+            passwordid: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TlsCredsX509Properties {
@@ -3208,6 +3553,7 @@ impl crate::support::DecodeMembers for TlsCredsX509Properties {
 /// How the match string of an authorization rule is compared with an
 /// identity.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QAuthZListFormat {
     /// The identity must equal the string.
     Exact,
@@ -3268,6 +3614,7 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListFormat {
 
 /// Whether an identity is let in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QAuthZListPolicy {
     /// Refuse access.
     Deny,
@@ -3328,6 +3675,7 @@ impl<'de> ::serde::Deserialize<'de> for QAuthZListPolicy {
 
 /// One rule of an authorization list.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QAuthZListRule {
     /// The string or pattern that identities are compared with.
     pub match_: ::std::string::String,
@@ -3335,6 +3683,17 @@ pub struct QAuthZListRule {
     pub policy: QAuthZListPolicy,
     /// How `match` is compared.  Default exact.
     pub format: Option<QAuthZListFormat>,
+}
+
+impl QAuthZListRule {
+    /// A value with the given members, every optional member absent.
+    pub fn new(match_: ::std::string::String, policy: QAuthZListPolicy) -> Self {
+        Self {
+            match_,
+            policy,
+            format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QAuthZListRule {
@@ -3394,6 +3753,7 @@ impl crate::support::DecodeMembers for QAuthZListRule {
 /// Properties of an authz-list-file object: an authorization list
 /// read from a JSON file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AuthZListFileProperties {
     /// The file, holding a JSON object with the members of
     /// AuthZListProperties.
@@ -3402,6 +3762,16 @@ pub struct AuthZListFileProperties {
     /// reload fails, every access is refused.  Default true where the
     /// host can watch files for changes.
     pub refresh: Option<bool>,
+}
+
+impl AuthZListFileProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self {
+            filename,
+            refresh: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AuthZListFileProperties {
@@ -3457,12 +3827,23 @@ impl crate::support::DecodeMembers for AuthZListFileProperties {
 /// Properties of an authz-list object: an ordered list of rules; the
 /// first rule that matches an identity decides.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AuthZListProperties {
     /// What to do with an identity that no rule matches.
     /// Default deny.
     pub policy: Option<QAuthZListPolicy>,
     /// The rules, in the order they are tried.  None when absent.
     pub rules: Option<Vec<QAuthZListRule>>,
+}
+
+impl AuthZListProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            policy: ::core::option::Option::None,
+            rules: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AuthZListProperties {
@@ -3518,9 +3899,17 @@ impl crate::support::DecodeMembers for AuthZListProperties {
 /// Properties of an authz-pam object: authorization by a PAM service
 /// of the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AuthZPAMProperties {
     /// The name of the PAM service to ask.
     pub service: ::std::string::String,
+}
+
+impl AuthZPAMProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(service: ::std::string::String) -> Self {
+        Self { service }
+    }
 }
 
 impl ::serde::Serialize for AuthZPAMProperties {
@@ -3571,9 +3960,17 @@ impl crate::support::DecodeMembers for AuthZPAMProperties {
 
 /// Properties of an authz-simple object: only one identity is let in.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AuthZSimpleProperties {
     /// The identity that is allowed access.
     pub identity: ::std::string::String,
+}
+
+impl AuthZSimpleProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(identity: ::std::string::String) -> Self {
+        Self { identity }
+    }
 }
 
 impl ::serde::Serialize for AuthZSimpleProperties {
@@ -3624,6 +4021,7 @@ impl crate::support::DecodeMembers for AuthZSimpleProperties {
 
 /// A property of an object or of a type of objects.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ObjectPropertyInfo {
     /// The name of the property.
     pub name: ::std::string::String,
@@ -3636,6 +4034,18 @@ pub struct ObjectPropertyInfo {
     pub description: Option<::std::string::String>,
     /// The value the property has when not set, if known.
     pub default_value: Option<::serde_json::Value>,
+}
+
+impl ObjectPropertyInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, type_: ::std::string::String) -> Self {
+        Self {
+            name,
+            type_,
+            description: ::core::option::Option::None,
+            default_value: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ObjectPropertyInfo {
@@ -3703,6 +4113,7 @@ impl crate::support::DecodeMembers for ObjectPropertyInfo {
 
 /// A QOM type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ObjectTypeInfo {
     /// The name of the type.
     pub name: ::std::string::String,
@@ -3712,6 +4123,17 @@ pub struct ObjectTypeInfo {
     /// The name of the type it derives from.  Absent for the root
     /// types.
     pub parent: Option<::std::string::String>,
+}
+
+impl ObjectTypeInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            abstract_: ::core::option::Option::None,
+            parent: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ObjectTypeInfo {
@@ -3771,6 +4193,7 @@ impl crate::support::DecodeMembers for ObjectTypeInfo {
 /// Where a network filter goes relative to the filter that its
 /// position names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NetfilterInsert {
     /// Before that filter.
     Before,
@@ -3831,6 +4254,7 @@ impl<'de> ::serde::Deserialize<'de> for NetfilterInsert {
 
 /// Which packets of a netdev a network filter sees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NetFilterDirection {
     /// Both those that the netdev receives and those it sends.
     All,
@@ -3897,6 +4321,7 @@ impl<'de> ::serde::Deserialize<'de> for NetFilterDirection {
 /// Properties of every network filter object; those of a filter-replay
 /// object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetfilterProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -3913,6 +4338,19 @@ pub struct NetfilterProperties {
     /// With `position` naming another filter, whether this one
     /// goes before or behind it.  behind when absent.
     pub insert: Option<NetfilterInsert>,
+}
+
+impl NetfilterProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetfilterProperties {
@@ -3986,6 +4424,7 @@ impl crate::support::DecodeMembers for NetfilterProperties {
 /// Properties of a filter-buffer object, which holds packets back and
 /// releases them at regular intervals.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FilterBufferProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -4005,6 +4444,20 @@ pub struct FilterBufferProperties {
     /// How often to release the packets held back, in
     /// microseconds; not 0.
     pub interval: u32,
+}
+
+impl FilterBufferProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String, interval: u32) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+            interval,
+        }
+    }
 }
 
 impl ::serde::Serialize for FilterBufferProperties {
@@ -4083,6 +4536,7 @@ impl crate::support::DecodeMembers for FilterBufferProperties {
 /// Properties of a filter-dump object, which writes the packets to a
 /// file in pcap format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FilterDumpProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -4104,6 +4558,21 @@ pub struct FilterDumpProperties {
     /// The most bytes of each packet to write.  65536 when
     /// absent.
     pub maxlen: Option<u32>,
+}
+
+impl FilterDumpProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String, file: ::std::string::String) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+            file,
+            maxlen: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for FilterDumpProperties {
@@ -4187,6 +4656,7 @@ impl crate::support::DecodeMembers for FilterDumpProperties {
 /// Properties of a filter-mirror object, which copies the packets to a
 /// character device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FilterMirrorProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -4208,6 +4678,21 @@ pub struct FilterMirrorProperties {
     /// Whether the packets carry a virtio-net header,
     /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
+}
+
+impl FilterMirrorProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String, outdev: ::std::string::String) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+            outdev,
+            vnet_hdr_support: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for FilterMirrorProperties {
@@ -4296,6 +4781,7 @@ impl crate::support::DecodeMembers for FilterMirrorProperties {
 /// to a character device instead of passing them on, and passes on
 /// the packets that it reads from another one.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FilterRedirectorProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -4321,6 +4807,22 @@ pub struct FilterRedirectorProperties {
     /// Whether the packets carry a virtio-net header,
     /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
+}
+
+impl FilterRedirectorProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+            indev: ::core::option::Option::None,
+            outdev: ::core::option::Option::None,
+            vnet_hdr_support: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for FilterRedirectorProperties {
@@ -4413,6 +4915,7 @@ impl crate::support::DecodeMembers for FilterRedirectorProperties {
 /// Properties of a filter-rewriter object, which adjusts the TCP
 /// sequence numbers of the secondary guest's packets for COLO.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FilterRewriterProperties {
     /// ID of the netdev that the filter is attached to.
     pub netdev: ::std::string::String,
@@ -4432,6 +4935,20 @@ pub struct FilterRewriterProperties {
     /// Whether the packets carry a virtio-net header,
     /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
+}
+
+impl FilterRewriterProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(netdev: ::std::string::String) -> Self {
+        Self {
+            netdev,
+            queue: ::core::option::Option::None,
+            status: ::core::option::Option::None,
+            position: ::core::option::Option::None,
+            insert: ::core::option::Option::None,
+            vnet_hdr_support: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for FilterRewriterProperties {
@@ -4515,6 +5032,7 @@ impl crate::support::DecodeMembers for FilterRewriterProperties {
 /// output of the primary and secondary guest for COLO and asks for a
 /// checkpoint when they differ.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ColoCompareProperties {
     /// ID of the character device that delivers the primary
     /// guest's packets.
@@ -4541,6 +5059,28 @@ pub struct ColoCompareProperties {
     /// Whether the packets carry a virtio-net header,
     /// whose length is then passed on with them.  False when absent.
     pub vnet_hdr_support: Option<bool>,
+}
+
+impl ColoCompareProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        primary_in: ::std::string::String,
+        secondary_in: ::std::string::String,
+        outdev: ::std::string::String,
+        iothread: ::std::string::String,
+    ) -> Self {
+        Self {
+            primary_in,
+            secondary_in,
+            outdev,
+            iothread,
+            notify_dev: ::core::option::Option::None,
+            compare_timeout: ::core::option::Option::None,
+            expired_scan_cycle: ::core::option::Option::None,
+            max_queue_size: ::core::option::Option::None,
+            vnet_hdr_support: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ColoCompareProperties {
@@ -4642,11 +5182,19 @@ impl crate::support::DecodeMembers for ColoCompareProperties {
 /// Properties of a can-host-socketcan object, which links an emulated
 /// CAN bus with a SocketCAN interface of the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CanHostSocketcanProperties {
     /// Name of the host's interface, such as can0.
     pub if_: ::std::string::String,
     /// ID of the can-bus object.
     pub canbus: ::std::string::String,
+}
+
+impl CanHostSocketcanProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(if_: ::std::string::String, canbus: ::std::string::String) -> Self {
+        Self { if_, canbus }
+    }
 }
 
 impl ::serde::Serialize for CanHostSocketcanProperties {
@@ -4701,6 +5249,7 @@ impl crate::support::DecodeMembers for CanHostSocketcanProperties {
 
 /// Properties of an iothread object.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct IothreadProperties {
     /// The most requests to submit to the host's
     /// asynchronous I/O interface in one batch; 0 lets QEMU choose.  0
@@ -4723,6 +5272,20 @@ pub struct IothreadProperties {
     /// it would have to be too long; 0 drops it to 0 at once.  0 when
     /// absent.
     pub poll_shrink: Option<i64>,
+}
+
+impl IothreadProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            aio_max_batch: ::core::option::Option::None,
+            thread_pool_min: ::core::option::Option::None,
+            thread_pool_max: ::core::option::Option::None,
+            poll_max_ns: ::core::option::Option::None,
+            poll_grow: ::core::option::Option::None,
+            poll_shrink: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for IothreadProperties {
@@ -4800,6 +5363,7 @@ impl crate::support::DecodeMembers for IothreadProperties {
 
 /// Properties of the main-loop object.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MainLoopProperties {
     /// The most requests to submit to the host's
     /// asynchronous I/O interface in one batch; 0 lets QEMU choose.  0
@@ -4811,6 +5375,17 @@ pub struct MainLoopProperties {
     /// The most worker threads that the thread pool of
     /// the event loop may have.
     pub thread_pool_max: Option<i64>,
+}
+
+impl MainLoopProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            aio_max_batch: ::core::option::Option::None,
+            thread_pool_min: ::core::option::Option::None,
+            thread_pool_max: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MainLoopProperties {
@@ -4874,12 +5449,23 @@ impl crate::support::DecodeMembers for MainLoopProperties {
 /// Properties of a thread-context object: where the threads it
 /// creates may run.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ThreadContextProperties {
     /// Numbers of the host CPUs.
     pub cpu_affinity: Option<Vec<u16>>,
     /// Numbers of the host's NUMA nodes, whose CPUs
     /// qualify.
     pub node_affinity: Option<Vec<u16>>,
+}
+
+impl ThreadContextProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            cpu_affinity: ::core::option::Option::None,
+            node_affinity: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ThreadContextProperties {
@@ -4935,12 +5521,23 @@ impl crate::support::DecodeMembers for ThreadContextProperties {
 /// Properties of an rng-egd object, which gets random numbers from a
 /// server that speaks the EGD protocol.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RngEgdProperties {
     /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
     /// ID of the character device connected to the server.
     pub chardev: ::std::string::String,
+}
+
+impl RngEgdProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self {
+            opened: ::core::option::Option::None,
+            chardev,
+        }
+    }
 }
 
 impl ::serde::Serialize for RngEgdProperties {
@@ -4996,10 +5593,20 @@ impl crate::support::DecodeMembers for RngEgdProperties {
 /// Properties of every random number generator object; those of an
 /// rng-builtin object.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RngProperties {
     /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
+}
+
+impl RngProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            opened: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RngProperties {
@@ -5049,12 +5656,23 @@ impl crate::support::DecodeMembers for RngProperties {
 /// Properties of an rng-random object, which reads random numbers from
 /// a file or device of the host.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RngRandomProperties {
     /// Whether the back end has been opened.
     #[deprecated]
     pub opened: Option<bool>,
     /// Path of the file.  /dev/urandom when absent.
     pub filename: Option<::std::string::String>,
+}
+
+impl RngRandomProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            opened: ::core::option::Option::None,
+            filename: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RngRandomProperties {
@@ -5111,6 +5729,7 @@ impl crate::support::DecodeMembers for RngRandomProperties {
 /// server as a client and passes the keyboard and mouse input it gets
 /// to the guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputBarrierProperties {
     /// Name of the client, as the server's screen layout knows it.
     pub name: ::std::string::String,
@@ -5129,6 +5748,21 @@ pub struct InputBarrierProperties {
     pub width: Option<::std::string::String>,
     /// Height of the guest's screen, in pixels.
     pub height: Option<::std::string::String>,
+}
+
+impl InputBarrierProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            server: ::core::option::Option::None,
+            port: ::core::option::Option::None,
+            x_origin: ::core::option::Option::None,
+            y_origin: ::core::option::Option::None,
+            width: ::core::option::Option::None,
+            height: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for InputBarrierProperties {
@@ -5212,6 +5846,7 @@ impl crate::support::DecodeMembers for InputBarrierProperties {
 /// A key combination that moves the input grab between host and
 /// guest.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrabToggleKeys {
     /// Both Ctrl keys.
     CtrlCtrl,
@@ -5293,6 +5928,7 @@ impl<'de> ::serde::Deserialize<'de> for GrabToggleKeys {
 /// Properties of an input-linux object, which passes the events of an
 /// evdev device of the host to the guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputLinuxProperties {
     /// Path of the device, such as /dev/input/event0.
     pub evdev: ::std::string::String,
@@ -5305,6 +5941,18 @@ pub struct InputLinuxProperties {
     /// The key combination that moves the grab.  ctrl-ctrl
     /// when absent.
     pub grab_toggle: Option<GrabToggleKeys>,
+}
+
+impl InputLinuxProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(evdev: ::std::string::String) -> Self {
+        Self {
+            evdev,
+            grab_all: ::core::option::Option::None,
+            repeat: ::core::option::Option::None,
+            grab_toggle: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for InputLinuxProperties {
@@ -5372,6 +6020,7 @@ impl crate::support::DecodeMembers for InputLinuxProperties {
 
 /// Properties of a sev-guest object: an AMD SEV or SEV-ES guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevGuestProperties {
     /// Path of the host's SEV device.  /dev/sev when absent.
     pub sev_device: Option<::std::string::String>,
@@ -5401,6 +6050,23 @@ pub struct SevGuestProperties {
     /// interface instead of the newer one, which measures the guest
     /// differently; auto lets QEMU choose.
     pub legacy_vm_type: Option<OnOffAuto>,
+}
+
+impl SevGuestProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(reduced_phys_bits: u32) -> Self {
+        Self {
+            sev_device: ::core::option::Option::None,
+            cbitpos: ::core::option::Option::None,
+            reduced_phys_bits,
+            kernel_hashes: ::core::option::Option::None,
+            dh_cert_file: ::core::option::Option::None,
+            session_file: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            handle: ::core::option::Option::None,
+            legacy_vm_type: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SevGuestProperties {
@@ -5493,6 +6159,7 @@ impl crate::support::DecodeMembers for SevGuestProperties {
 
 /// Properties of a sev-snp-guest object: an AMD SEV-SNP guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevSnpGuestProperties {
     /// Path of the host's SEV device.  /dev/sev when absent.
     pub sev_device: Option<::std::string::String>,
@@ -5527,6 +6194,25 @@ pub struct SevSnpGuestProperties {
     /// Whether attestation reports must be signed with
     /// the VLEK instead of the VCEK.  False when absent.
     pub vcek_disabled: Option<bool>,
+}
+
+impl SevSnpGuestProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(reduced_phys_bits: u32) -> Self {
+        Self {
+            sev_device: ::core::option::Option::None,
+            cbitpos: ::core::option::Option::None,
+            reduced_phys_bits,
+            kernel_hashes: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            guest_visible_workarounds: ::core::option::Option::None,
+            id_block: ::core::option::Option::None,
+            id_auth: ::core::option::Option::None,
+            author_key_enabled: ::core::option::Option::None,
+            host_data: ::core::option::Option::None,
+            vcek_disabled: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SevSnpGuestProperties {
@@ -5638,6 +6324,7 @@ impl crate::support::DecodeMembers for SevSnpGuestProperties {
 /// Properties of the cryptodev-backend, cryptodev-backend-builtin and
 /// cryptodev-backend-lkcf objects.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CryptodevBackendProperties {
     /// Number of queues.  1 when absent.
     pub queues: Option<u32>,
@@ -5647,6 +6334,17 @@ pub struct CryptodevBackendProperties {
     /// Limit of operations per second; 0 means none.  0
     /// when absent.
     pub throttle_ops: Option<u64>,
+}
+
+impl CryptodevBackendProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            queues: ::core::option::Option::None,
+            throttle_bps: ::core::option::Option::None,
+            throttle_ops: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CryptodevBackendProperties {
@@ -5705,6 +6403,7 @@ impl crate::support::DecodeMembers for CryptodevBackendProperties {
 
 /// Properties of a cryptodev-vhost-user object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CryptodevVhostUserProperties {
     /// Number of queues.  1 when absent.
     pub queues: Option<u32>,
@@ -5717,6 +6416,18 @@ pub struct CryptodevVhostUserProperties {
     /// ID of the character device connected to the vhost-user
     /// process.
     pub chardev: ::std::string::String,
+}
+
+impl CryptodevVhostUserProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self {
+            queues: ::core::option::Option::None,
+            throttle_bps: ::core::option::Option::None,
+            throttle_ops: ::core::option::Option::None,
+            chardev,
+        }
+    }
 }
 
 impl ::serde::Serialize for CryptodevVhostUserProperties {
@@ -5785,12 +6496,23 @@ impl crate::support::DecodeMembers for CryptodevVhostUserProperties {
 /// Properties of a dbus-vmstate object, which migrates the state of
 /// helper processes that offer it over D-Bus.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DBusVMStateProperties {
     /// Address of the D-Bus bus.
     pub addr: ::std::string::String,
     /// Comma-separated IDs of the helpers whose state is
     /// migrated.  Any helper when absent.
     pub id_list: Option<::std::string::String>,
+}
+
+impl DBusVMStateProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: ::std::string::String) -> Self {
+        Self {
+            addr,
+            id_list: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DBusVMStateProperties {
@@ -5845,10 +6567,18 @@ impl crate::support::DecodeMembers for DBusVMStateProperties {
 
 /// Properties of a pr-manager-helper object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PrManagerHelperProperties {
     /// Path of the Unix socket of the helper process, such as
     /// qemu-pr-helper.
     pub path: ::std::string::String,
+}
+
+impl PrManagerHelperProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String) -> Self {
+        Self { path }
+    }
 }
 
 impl ::serde::Serialize for PrManagerHelperProperties {
@@ -5899,11 +6629,22 @@ impl crate::support::DecodeMembers for PrManagerHelperProperties {
 
 /// Properties of a qtest object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QtestProperties {
     /// ID of the character device that the protocol runs on.
     pub chardev: ::std::string::String,
     /// Path of a file that logs the protocol exchange.
     pub log: Option<::std::string::String>,
+}
+
+impl QtestProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self {
+            chardev,
+            log: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QtestProperties {
@@ -5959,11 +6700,19 @@ impl crate::support::DecodeMembers for QtestProperties {
 /// Properties of an x-remote-object object, in the remote process of
 /// multi-process QEMU.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RemoteObjectProperties {
     /// File descriptor of the socket connected to the main process.
     pub fd: ::std::string::String,
     /// ID of the device that the remote process runs.
     pub devid: ::std::string::String,
+}
+
+impl RemoteObjectProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fd: ::std::string::String, devid: ::std::string::String) -> Self {
+        Self { fd, devid }
+    }
 }
 
 impl ::serde::Serialize for RemoteObjectProperties {
@@ -6018,11 +6767,19 @@ impl crate::support::DecodeMembers for RemoteObjectProperties {
 
 /// Properties of an x-vfio-user-server object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VfioUserServerProperties {
     /// Address to listen on; a Unix socket.
     pub socket: SocketAddress,
     /// ID of the device that the server offers.
     pub device: ::std::string::String,
+}
+
+impl VfioUserServerProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(socket: SocketAddress, device: ::std::string::String) -> Self {
+        Self { socket, device }
+    }
 }
 
 impl ::serde::Serialize for VfioUserServerProperties {
@@ -6077,11 +6834,21 @@ impl crate::support::DecodeMembers for VfioUserServerProperties {
 
 /// Properties of an iommufd object.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct IOMMUFDProperties {
     /// A file descriptor of /dev/iommu that the caller opened, by
     /// number or by the name given to getfd.  When absent, QEMU opens
     /// /dev/iommu itself.
     pub fd: Option<::std::string::String>,
+}
+
+impl IOMMUFDProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            fd: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for IOMMUFDProperties {
@@ -6130,11 +6897,19 @@ impl crate::support::DecodeMembers for IOMMUFDProperties {
 
 /// Properties of an acpi-generic-initiator object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AcpiGenericInitiatorProperties {
     /// ID of the PCI device that initiates memory accesses.
     pub pci_dev: ::std::string::String,
     /// The guest's NUMA node that the device belongs to.
     pub node: u32,
+}
+
+impl AcpiGenericInitiatorProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(pci_dev: ::std::string::String, node: u32) -> Self {
+        Self { pci_dev, node }
+    }
 }
 
 impl ::serde::Serialize for AcpiGenericInitiatorProperties {
@@ -6189,11 +6964,19 @@ impl crate::support::DecodeMembers for AcpiGenericInitiatorProperties {
 
 /// Properties of an acpi-generic-port object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AcpiGenericPortProperties {
     /// ID of the PCI bus of the host bridge that is the port.
     pub pci_bus: ::std::string::String,
     /// The guest's NUMA node that the port stands for.
     pub node: u32,
+}
+
+impl AcpiGenericPortProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(pci_bus: ::std::string::String, node: u32) -> Self {
+        Self { pci_bus, node }
+    }
 }
 
 impl ::serde::Serialize for AcpiGenericPortProperties {
@@ -6248,6 +7031,7 @@ impl crate::support::DecodeMembers for AcpiGenericPortProperties {
 
 /// How memory is placed on the NUMA nodes of the host.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HostMemPolicy {
     /// As the host does by default.
     Default,
@@ -6319,6 +7103,7 @@ impl<'de> ::serde::Deserialize<'de> for HostMemPolicy {
 /// Properties of a memory-backend-epc object: memory from the host's
 /// SGX Enclave Page Cache, for guests that run SGX enclaves.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryBackendEpcProperties {
     /// Whether the memory is included in core dumps of QEMU.
     /// When absent, as the machine's dump-guest-core option says.
@@ -6353,6 +7138,25 @@ pub struct MemoryBackendEpcProperties {
     /// after the object's canonical QOM path instead of its ID, as
     /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
+}
+
+impl MemoryBackendEpcProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64) -> Self {
+        Self {
+            dump: ::core::option::Option::None,
+            host_nodes: ::core::option::Option::None,
+            merge: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            prealloc: ::core::option::Option::None,
+            prealloc_threads: ::core::option::Option::None,
+            prealloc_context: ::core::option::Option::None,
+            share: ::core::option::Option::None,
+            reserve: ::core::option::Option::None,
+            size,
+            x_use_canonical_path_for_ramblock_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryBackendEpcProperties {
@@ -6468,6 +7272,7 @@ impl crate::support::DecodeMembers for MemoryBackendEpcProperties {
 /// Properties of a memory-backend-file object: memory mapped from a
 /// file of the host, such as one on hugetlbfs or a DAX device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryBackendFileProperties {
     /// Whether the memory is included in core dumps of QEMU.
     /// When absent, as the machine's dump-guest-core option says.
@@ -6526,6 +7331,32 @@ pub struct MemoryBackendFileProperties {
     /// Whether the guest sees the memory as read-only.  auto when
     /// absent: as `readonly`.
     pub rom: Option<OnOffAuto>,
+}
+
+impl MemoryBackendFileProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64, mem_path: ::std::string::String) -> Self {
+        Self {
+            dump: ::core::option::Option::None,
+            host_nodes: ::core::option::Option::None,
+            merge: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            prealloc: ::core::option::Option::None,
+            prealloc_threads: ::core::option::Option::None,
+            prealloc_context: ::core::option::Option::None,
+            share: ::core::option::Option::None,
+            reserve: ::core::option::Option::None,
+            size,
+            x_use_canonical_path_for_ramblock_id: ::core::option::Option::None,
+            align: ::core::option::Option::None,
+            offset: ::core::option::Option::None,
+            discard_data: ::core::option::Option::None,
+            mem_path,
+            pmem: ::core::option::Option::None,
+            readonly: ::core::option::Option::None,
+            rom: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryBackendFileProperties {
@@ -6676,6 +7507,7 @@ impl crate::support::DecodeMembers for MemoryBackendFileProperties {
 /// Properties of a memory-backend-memfd object: memory of an anonymous
 /// file created with memfd_create(), which other processes can map.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryBackendMemfdProperties {
     /// Whether the memory is included in core dumps of QEMU.
     /// When absent, as the machine's dump-guest-core option says.
@@ -6718,6 +7550,28 @@ pub struct MemoryBackendMemfdProperties {
     /// Seal the file so that its size cannot change.  True when
     /// absent.
     pub seal: Option<bool>,
+}
+
+impl MemoryBackendMemfdProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64) -> Self {
+        Self {
+            dump: ::core::option::Option::None,
+            host_nodes: ::core::option::Option::None,
+            merge: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            prealloc: ::core::option::Option::None,
+            prealloc_threads: ::core::option::Option::None,
+            prealloc_context: ::core::option::Option::None,
+            share: ::core::option::Option::None,
+            reserve: ::core::option::Option::None,
+            size,
+            x_use_canonical_path_for_ramblock_id: ::core::option::Option::None,
+            hugetlb: ::core::option::Option::None,
+            hugetlbsize: ::core::option::Option::None,
+            seal: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryBackendMemfdProperties {
@@ -6848,6 +7702,7 @@ impl crate::support::DecodeMembers for MemoryBackendMemfdProperties {
 /// Properties of a memory-backend-ram object, and the properties that
 /// all memory backends share.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryBackendProperties {
     /// Whether the memory is included in core dumps of QEMU.
     /// When absent, as the machine's dump-guest-core option says.
@@ -6883,6 +7738,25 @@ pub struct MemoryBackendProperties {
     /// after the object's canonical QOM path instead of its ID, as
     /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
+}
+
+impl MemoryBackendProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64) -> Self {
+        Self {
+            dump: ::core::option::Option::None,
+            host_nodes: ::core::option::Option::None,
+            merge: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            prealloc: ::core::option::Option::None,
+            prealloc_threads: ::core::option::Option::None,
+            prealloc_context: ::core::option::Option::None,
+            share: ::core::option::Option::None,
+            reserve: ::core::option::Option::None,
+            size,
+            x_use_canonical_path_for_ramblock_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryBackendProperties {
@@ -6998,6 +7872,7 @@ impl crate::support::DecodeMembers for MemoryBackendProperties {
 /// Properties of a memory-backend-shm object: memory of a POSIX shared
 /// memory object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryBackendShmProperties {
     /// Whether the memory is included in core dumps of QEMU.
     /// When absent, as the machine's dump-guest-core option says.
@@ -7032,6 +7907,25 @@ pub struct MemoryBackendShmProperties {
     /// after the object's canonical QOM path instead of its ID, as
     /// older machine types do; it matters for migration.
     pub x_use_canonical_path_for_ramblock_id: Option<bool>,
+}
+
+impl MemoryBackendShmProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64) -> Self {
+        Self {
+            dump: ::core::option::Option::None,
+            host_nodes: ::core::option::Option::None,
+            merge: ::core::option::Option::None,
+            policy: ::core::option::Option::None,
+            prealloc: ::core::option::Option::None,
+            prealloc_threads: ::core::option::Option::None,
+            prealloc_context: ::core::option::Option::None,
+            share: ::core::option::Option::None,
+            reserve: ::core::option::Option::None,
+            size,
+            x_use_canonical_path_for_ramblock_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryBackendShmProperties {
@@ -7146,6 +8040,7 @@ impl crate::support::DecodeMembers for MemoryBackendShmProperties {
 
 /// A type of object that object-add can create.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ObjectType {
     /// Makes a PCI device an ACPI Generic
     /// Initiator of a NUMA node.
@@ -7464,6 +8359,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectType {
 /// limit.  A total limit cannot be combined with a read or write
 /// limit of the same kind.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ThrottleLimits {
     /// Limit of I/O operations per second in total.
     pub iops_total: Option<i64>,
@@ -7514,6 +8410,33 @@ pub struct ThrottleLimits {
     /// limits: a larger request counts as several operations.  When
     /// absent, every request counts as one.
     pub iops_size: Option<i64>,
+}
+
+impl ThrottleLimits {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            iops_total: ::core::option::Option::None,
+            iops_total_max: ::core::option::Option::None,
+            iops_total_max_length: ::core::option::Option::None,
+            iops_read: ::core::option::Option::None,
+            iops_read_max: ::core::option::Option::None,
+            iops_read_max_length: ::core::option::Option::None,
+            iops_write: ::core::option::Option::None,
+            iops_write_max: ::core::option::Option::None,
+            iops_write_max_length: ::core::option::Option::None,
+            bps_total: ::core::option::Option::None,
+            bps_total_max: ::core::option::Option::None,
+            bps_total_max_length: ::core::option::Option::None,
+            bps_read: ::core::option::Option::None,
+            bps_read_max: ::core::option::Option::None,
+            bps_read_max_length: ::core::option::Option::None,
+            bps_write: ::core::option::Option::None,
+            bps_write_max: ::core::option::Option::None,
+            bps_write_max_length: ::core::option::Option::None,
+            iops_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ThrottleLimits {
@@ -7681,6 +8604,7 @@ impl crate::support::DecodeMembers for ThrottleLimits {
 /// Properties of a throttle-group object: I/O limits that the
 /// throttle nodes and devices of the group share.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ThrottleGroupProperties {
     /// The limits.
     pub limits: Option<ThrottleLimits>,
@@ -7760,6 +8684,34 @@ pub struct ThrottleGroupProperties {
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_iops_size: Option<i64>,
+}
+
+impl ThrottleGroupProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            limits: ::core::option::Option::None,
+            x_iops_total: ::core::option::Option::None,
+            x_iops_total_max: ::core::option::Option::None,
+            x_iops_total_max_length: ::core::option::Option::None,
+            x_iops_read: ::core::option::Option::None,
+            x_iops_read_max: ::core::option::Option::None,
+            x_iops_read_max_length: ::core::option::Option::None,
+            x_iops_write: ::core::option::Option::None,
+            x_iops_write_max: ::core::option::Option::None,
+            x_iops_write_max_length: ::core::option::Option::None,
+            x_bps_total: ::core::option::Option::None,
+            x_bps_total_max: ::core::option::Option::None,
+            x_bps_total_max_length: ::core::option::Option::None,
+            x_bps_read: ::core::option::Option::None,
+            x_bps_read_max: ::core::option::Option::None,
+            x_bps_read_max_length: ::core::option::Option::None,
+            x_bps_write: ::core::option::Option::None,
+            x_bps_write_max: ::core::option::Option::None,
+            x_bps_write_max_length: ::core::option::Option::None,
+            x_iops_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ThrottleGroupProperties {
@@ -7940,6 +8892,7 @@ impl crate::support::DecodeMembers for ThrottleGroupProperties {
 /// An object to create: its type, its ID and the properties of the
 /// type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ObjectOptions {
     /// The ID of the object, unique among the objects that object-add
     /// creates.
@@ -7948,8 +8901,16 @@ pub struct ObjectOptions {
     pub qom_type: ObjectOptionsBranch,
 }
 
+impl ObjectOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, qom_type: ObjectOptionsBranch) -> Self {
+        Self { id, qom_type }
+    }
+}
+
 /// The branches of [`ObjectOptions`], one per value of `qom-type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ObjectOptionsBranch {
     /// `qom-type`: `acpi-generic-initiator`
     AcpiGenericInitiator(AcpiGenericInitiatorProperties),
@@ -8526,6 +9487,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectOptions {
 
 /// The state of a background job in its life cycle.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum JobStatus {
     /// Not a real state; no job reports it.
     Undefined,
@@ -8637,6 +9599,7 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
 
 /// The kind of work that a background job does.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum JobType {
     /// Committing the data of an image into a node below it in
     /// the backing chain.
@@ -8735,6 +9698,7 @@ impl<'de> ::serde::Deserialize<'de> for JobType {
 
 /// The state of a background job.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct JobInfo {
     /// The ID of the job.
     pub id: ::std::string::String,
@@ -8751,6 +9715,26 @@ pub struct JobInfo {
     /// Message that says why the job failed.  Absent unless it
     /// failed.
     pub error: Option<::std::string::String>,
+}
+
+impl JobInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        type_: JobType,
+        status: JobStatus,
+        current_progress: i64,
+        total_progress: i64,
+    ) -> Self {
+        Self {
+            id,
+            type_,
+            status,
+            current_progress,
+            total_progress,
+            error: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for JobInfo {
@@ -8828,6 +9812,7 @@ impl crate::support::DecodeMembers for JobInfo {
 
 /// A driver of block nodes: an image format, a protocol or a filter.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevDriver {
     /// A filter that injects errors, for testing.
     Blkdebug,
@@ -9096,6 +10081,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDriver {
 /// The options of a block node: those that all drivers share, and
 /// those of the chosen driver.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptions {
     /// Name of the node, unique among all nodes.  Required for
     /// the node that blockdev-add creates; other nodes get a generated
@@ -9126,8 +10112,26 @@ pub struct BlockdevOptions {
     pub driver: BlockdevOptionsBranch,
 }
 
+impl BlockdevOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(driver: BlockdevOptionsBranch) -> Self {
+        Self {
+            node_name: ::core::option::Option::None,
+            discard: ::core::option::Option::None,
+            cache: ::core::option::Option::None,
+            active: ::core::option::Option::None,
+            read_only: ::core::option::Option::None,
+            auto_read_only: ::core::option::Option::None,
+            force_share: ::core::option::Option::None,
+            detect_zeroes: ::core::option::Option::None,
+            driver,
+        }
+    }
+}
+
 /// The branches of [`BlockdevOptions`], one per value of `driver`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevOptionsBranch {
     /// `driver`: `blkdebug`
     Blkdebug(BlockdevOptionsBlkdebug),
@@ -9603,6 +10607,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOptions {
 
 /// A block node: either a new one, or an existing one by name.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevRef {
     /// The options of a new node.
     Definition(BlockdevOptions),
@@ -9657,6 +10662,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevRef {
 
 /// A block node, as in BlockdevRef, or none.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevRefOrNull {
     /// The options of a new node.
     Definition(BlockdevOptions),
@@ -9724,6 +10730,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevRefOrNull {
 
 /// An asynchronous I/O interface of the host.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevAioOptions {
     /// A pool of threads that make blocking system calls.
     Threads,
@@ -9790,12 +10797,23 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAioOptions {
 
 /// How a block node uses the host's caches.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCacheOptions {
     /// Bypass the host's page cache.  False when absent.
     pub direct: Option<bool>,
     /// Ignore flush requests, which is unsafe if the host
     /// crashes.  False when absent.
     pub no_flush: Option<bool>,
+}
+
+impl BlockdevCacheOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            direct: ::core::option::Option::None,
+            no_flush: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCacheOptions {
@@ -9850,6 +10868,7 @@ impl crate::support::DecodeMembers for BlockdevCacheOptions {
 
 /// Whether a block node looks for writes of zeroes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevDetectZeroesOptions {
     /// Do not look for them.
     Off,
@@ -9916,6 +10935,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDetectZeroesOptions {
 
 /// What a block node does with discard requests.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevDiscardOptions {
     /// Drop them.
     Ignore,
@@ -9979,6 +10999,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevDiscardOptions {
 ///
 /// Features: `dynamic-auto-read-only`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsFile {
     /// Path of the file or device.
     pub filename: ::std::string::String,
@@ -10004,6 +11025,21 @@ pub struct BlockdevOptionsFile {
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_check_cache_dropped: Option<bool>,
+}
+
+impl BlockdevOptionsFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self {
+            filename,
+            pr_manager: ::core::option::Option::None,
+            locking: ::core::option::Option::None,
+            aio: ::core::option::Option::None,
+            aio_max_batch: ::core::option::Option::None,
+            drop_cache: ::core::option::Option::None,
+            x_check_cache_dropped: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsFile {
@@ -10091,12 +11127,20 @@ impl crate::support::DecodeMembers for BlockdevOptionsFile {
 /// Options of the userspace NVMe driver, which drives an NVMe
 /// controller of the host directly through VFIO.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsNVMe {
     /// PCI address of the controller, such as 0000:01:00.0.  It
     /// must be bound to the vfio-pci driver.
     pub device: ::std::string::String,
     /// Number of the namespace to use, starting at 1.
     pub namespace: i64,
+}
+
+impl BlockdevOptionsNVMe {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, namespace: i64) -> Self {
+        Self { device, namespace }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsNVMe {
@@ -10152,6 +11196,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsNVMe {
 /// Options of the null drivers, which hold no data and complete every
 /// request at once, for testing and benchmarking.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsNull {
     /// Size of the node, in bytes.  1 GiB when absent.
     pub size: Option<i64>,
@@ -10161,6 +11206,17 @@ pub struct BlockdevOptionsNull {
     /// Whether reads fill the buffer with zeroes; otherwise
     /// they leave it as it is.
     pub read_zeroes: Option<bool>,
+}
+
+impl BlockdevOptionsNull {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            size: ::core::option::Option::None,
+            latency_ns: ::core::option::Option::None,
+            read_zeroes: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsNull {
@@ -10220,6 +11276,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsNull {
 /// Options of the vvfat driver, which presents a directory of the host
 /// as a disk with a FAT file system.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsVVFAT {
     /// Path of the directory.
     pub dir: ::std::string::String,
@@ -10234,6 +11291,19 @@ pub struct BlockdevOptionsVVFAT {
     /// Allow writes, which are carried over to the directory.  This
     /// is experimental.  False when absent.
     pub rw: Option<bool>,
+}
+
+impl BlockdevOptionsVVFAT {
+    /// A value with the given members, every optional member absent.
+    pub fn new(dir: ::std::string::String) -> Self {
+        Self {
+            dir,
+            fat_type: ::core::option::Option::None,
+            floppy: ::core::option::Option::None,
+            label: ::core::option::Option::None,
+            rw: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsVVFAT {
@@ -10307,6 +11377,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsVVFAT {
 /// Options of the ftp driver, which reads an image through FTP using
 /// libcurl.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCurlFtp {
     /// URL of the image.
     pub url: ::std::string::String,
@@ -10325,6 +11396,21 @@ pub struct BlockdevOptionsCurlFtp {
     /// ID of the secret object that holds the
     /// password for the proxy.
     pub proxy_password_secret: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsCurlFtp {
+    /// A value with the given members, every optional member absent.
+    pub fn new(url: ::std::string::String) -> Self {
+        Self {
+            url,
+            readahead: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
+            username: ::core::option::Option::None,
+            password_secret: ::core::option::Option::None,
+            proxy_username: ::core::option::Option::None,
+            proxy_password_secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCurlFtp {
@@ -10412,6 +11498,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCurlFtp {
 /// Options of the ftps driver, which reads an image through FTP over
 /// TLS using libcurl.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCurlFtps {
     /// URL of the image.
     pub url: ::std::string::String,
@@ -10433,6 +11520,22 @@ pub struct BlockdevOptionsCurlFtps {
     /// Whether to verify the server's certificate.  True when
     /// absent.
     pub sslverify: Option<bool>,
+}
+
+impl BlockdevOptionsCurlFtps {
+    /// A value with the given members, every optional member absent.
+    pub fn new(url: ::std::string::String) -> Self {
+        Self {
+            url,
+            readahead: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
+            username: ::core::option::Option::None,
+            password_secret: ::core::option::Option::None,
+            proxy_username: ::core::option::Option::None,
+            proxy_password_secret: ::core::option::Option::None,
+            sslverify: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCurlFtps {
@@ -10525,6 +11628,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCurlFtps {
 /// Options of the http driver, which reads an image through HTTP using
 /// libcurl.  The server must support range requests.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCurlHttp {
     /// URL of the image.
     pub url: ::std::string::String,
@@ -10549,6 +11653,23 @@ pub struct BlockdevOptionsCurlHttp {
     /// ID of the secret object that holds the cookies, for
     /// cookies that must not appear in the command line.
     pub cookie_secret: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsCurlHttp {
+    /// A value with the given members, every optional member absent.
+    pub fn new(url: ::std::string::String) -> Self {
+        Self {
+            url,
+            readahead: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
+            username: ::core::option::Option::None,
+            password_secret: ::core::option::Option::None,
+            proxy_username: ::core::option::Option::None,
+            proxy_password_secret: ::core::option::Option::None,
+            cookie: ::core::option::Option::None,
+            cookie_secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCurlHttp {
@@ -10646,6 +11767,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCurlHttp {
 /// Options of the https driver, which reads an image through HTTPS
 /// using libcurl.  The server must support range requests.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCurlHttps {
     /// URL of the image.
     pub url: ::std::string::String,
@@ -10673,6 +11795,24 @@ pub struct BlockdevOptionsCurlHttps {
     /// ID of the secret object that holds the cookies, for
     /// cookies that must not appear in the command line.
     pub cookie_secret: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsCurlHttps {
+    /// A value with the given members, every optional member absent.
+    pub fn new(url: ::std::string::String) -> Self {
+        Self {
+            url,
+            readahead: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
+            username: ::core::option::Option::None,
+            password_secret: ::core::option::Option::None,
+            proxy_username: ::core::option::Option::None,
+            proxy_password_secret: ::core::option::Option::None,
+            cookie: ::core::option::Option::None,
+            sslverify: ::core::option::Option::None,
+            cookie_secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCurlHttps {
@@ -10775,6 +11915,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCurlHttps {
 /// Options of the gluster driver, which accesses an image on a
 /// GlusterFS volume.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsGluster {
     /// Name of the volume.
     pub volume: ::std::string::String,
@@ -10787,6 +11928,23 @@ pub struct BlockdevOptionsGluster {
     pub debug: Option<i64>,
     /// File that libgfapi writes its log to.
     pub logfile: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsGluster {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        volume: ::std::string::String,
+        path: ::std::string::String,
+        server: Vec<SocketAddress>,
+    ) -> Self {
+        Self {
+            volume,
+            path,
+            server,
+            debug: ::core::option::Option::None,
+            logfile: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsGluster {
@@ -10859,6 +12017,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsGluster {
 
 /// The transport of an iSCSI connection.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IscsiTransport {
     /// iSCSI over TCP.
     Tcp,
@@ -10920,6 +12079,7 @@ impl<'de> ::serde::Deserialize<'de> for IscsiTransport {
 /// Whether iSCSI PDU headers carry a CRC32C digest, as offered in the
 /// login negotiation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IscsiHeaderDigest {
     /// Require the digest.
     Crc32c,
@@ -10991,6 +12151,7 @@ impl<'de> ::serde::Deserialize<'de> for IscsiHeaderDigest {
 /// Options of the iscsi driver, which accesses a LUN of an iSCSI
 /// target through libiscsi.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsIscsi {
     /// The transport to connect with.
     pub transport: IscsiTransport,
@@ -11014,6 +12175,27 @@ pub struct BlockdevOptionsIscsi {
     /// Time limit for each request, in seconds; 0 means none.
     /// 0 when absent.
     pub timeout: Option<i64>,
+}
+
+impl BlockdevOptionsIscsi {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        transport: IscsiTransport,
+        portal: ::std::string::String,
+        target: ::std::string::String,
+    ) -> Self {
+        Self {
+            transport,
+            portal,
+            target,
+            lun: ::core::option::Option::None,
+            user: ::core::option::Option::None,
+            password_secret: ::core::option::Option::None,
+            initiator_name: ::core::option::Option::None,
+            header_digest: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsIscsi {
@@ -11107,6 +12289,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsIscsi {
 /// Options of the nbd driver, which accesses an export of a Network
 /// Block Device server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsNbd {
     /// Address of the server.
     pub server: SocketAddress,
@@ -11132,6 +12315,21 @@ pub struct BlockdevOptionsNbd {
     /// How long, in seconds, to keep trying to connect when
     /// the node is opened; 0 means a single attempt.  0 when absent.
     pub open_timeout: Option<u32>,
+}
+
+impl BlockdevOptionsNbd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: SocketAddress) -> Self {
+        Self {
+            server,
+            export: ::core::option::Option::None,
+            tls_creds: ::core::option::Option::None,
+            tls_hostname: ::core::option::Option::None,
+            x_dirty_bitmap: ::core::option::Option::None,
+            reconnect_delay: ::core::option::Option::None,
+            open_timeout: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsNbd {
@@ -11214,6 +12412,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsNbd {
 
 /// The transport of an NFS connection.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NFSTransport {
     /// TCP over IP.
     Inet,
@@ -11267,11 +12466,19 @@ impl<'de> ::serde::Deserialize<'de> for NFSTransport {
 
 /// Address of an NFS server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NFSServer {
     /// The transport.
     pub type_: NFSTransport,
     /// Host name or IP address of the server.
     pub host: ::std::string::String,
+}
+
+impl NFSServer {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: NFSTransport, host: ::std::string::String) -> Self {
+        Self { type_, host }
+    }
 }
 
 impl ::serde::Serialize for NFSServer {
@@ -11327,6 +12534,7 @@ impl crate::support::DecodeMembers for NFSServer {
 /// Options of the nfs driver, which accesses a file on an NFS server
 /// through libnfs.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsNfs {
     /// The server.
     pub server: NFSServer,
@@ -11346,6 +12554,22 @@ pub struct BlockdevOptionsNfs {
     pub page_cache_size: Option<i64>,
     /// Log level of libnfs.
     pub debug: Option<i64>,
+}
+
+impl BlockdevOptionsNfs {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: NFSServer, path: ::std::string::String) -> Self {
+        Self {
+            server,
+            path,
+            user: ::core::option::Option::None,
+            group: ::core::option::Option::None,
+            tcp_syn_count: ::core::option::Option::None,
+            readahead_size: ::core::option::Option::None,
+            page_cache_size: ::core::option::Option::None,
+            debug: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsNfs {
@@ -11433,6 +12657,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsNfs {
 
 /// An encryption format of Ceph RBD images.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RbdImageEncryptionFormat {
     /// LUKS version 1.
     Luks,
@@ -11501,9 +12726,17 @@ impl<'de> ::serde::Deserialize<'de> for RbdImageEncryptionFormat {
 
 /// Options for opening an RBD image encrypted with LUKS version 1.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionOptionsLUKS {
     /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
+}
+
+impl RbdEncryptionOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key_secret: ::std::string::String) -> Self {
+        Self { key_secret }
+    }
 }
 
 impl ::serde::Serialize for RbdEncryptionOptionsLUKS {
@@ -11554,9 +12787,17 @@ impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKS {
 
 /// Options for opening an RBD image encrypted with LUKS version 2.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionOptionsLUKS2 {
     /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
+}
+
+impl RbdEncryptionOptionsLUKS2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key_secret: ::std::string::String) -> Self {
+        Self { key_secret }
+    }
 }
 
 impl ::serde::Serialize for RbdEncryptionOptionsLUKS2 {
@@ -11608,9 +12849,17 @@ impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKS2 {
 /// Options for opening an RBD image encrypted with either LUKS
 /// version.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionOptionsLUKSAny {
     /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
+}
+
+impl RbdEncryptionOptionsLUKSAny {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key_secret: ::std::string::String) -> Self {
+        Self { key_secret }
+    }
 }
 
 impl ::serde::Serialize for RbdEncryptionOptionsLUKSAny {
@@ -11661,6 +12910,7 @@ impl crate::support::DecodeMembers for RbdEncryptionOptionsLUKSAny {
 
 /// How an RBD image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionOptions {
     /// How the parent image of a cloned image is encrypted.  May
     /// be left out when the parent is not encrypted, or is encrypted
@@ -11670,8 +12920,19 @@ pub struct RbdEncryptionOptions {
     pub format: RbdEncryptionOptionsBranch,
 }
 
+impl RbdEncryptionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: RbdEncryptionOptionsBranch) -> Self {
+        Self {
+            parent: ::core::option::Option::None,
+            format,
+        }
+    }
+}
+
 /// The branches of [`RbdEncryptionOptions`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RbdEncryptionOptionsBranch {
     /// `format`: `luks`
     Luks(RbdEncryptionOptionsLUKS),
@@ -11786,6 +13047,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionOptions {
 
 /// An authentication mode of Ceph clients.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RbdAuthMode {
     /// Ceph's own cephx authentication.
     Cephx,
@@ -11844,6 +13106,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdAuthMode {
 /// Options of the rbd driver, which accesses an image of a Ceph RADOS
 /// block device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsRbd {
     /// Name of the pool that holds the image.
     pub pool: ::std::string::String,
@@ -11869,6 +13132,24 @@ pub struct BlockdevOptionsRbd {
     /// Ceph monitors to contact.  When absent, those named in the
     /// Ceph configuration.
     pub server: Option<Vec<InetSocketAddressBase>>,
+}
+
+impl BlockdevOptionsRbd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(pool: ::std::string::String, image: ::std::string::String) -> Self {
+        Self {
+            pool,
+            namespace: ::core::option::Option::None,
+            image,
+            conf: ::core::option::Option::None,
+            snapshot: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+            user: ::core::option::Option::None,
+            auth_client_required: ::core::option::Option::None,
+            key_secret: ::core::option::Option::None,
+            server: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsRbd {
@@ -11970,6 +13251,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsRbd {
 
 /// How the ssh driver checks the server's host key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SshHostKeyCheckMode {
     /// Do not check it.
     None,
@@ -12035,6 +13317,7 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheckMode {
 
 /// A hash function for SSH host keys.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SshHostKeyCheckHashType {
     /// MD5.
     Md5,
@@ -12100,11 +13383,19 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheckHashType {
 
 /// The expected hash of an SSH server's host key.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SshHostKeyHash {
     /// The hash function.
     pub type_: SshHostKeyCheckHashType,
     /// The expected hash, in hexadecimal.
     pub hash: ::std::string::String,
+}
+
+impl SshHostKeyHash {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: SshHostKeyCheckHashType, hash: ::std::string::String) -> Self {
+        Self { type_, hash }
+    }
 }
 
 impl ::serde::Serialize for SshHostKeyHash {
@@ -12160,13 +13451,22 @@ impl crate::support::DecodeMembers for SshHostKeyHash {
 /// How the ssh driver checks the server's host key, with what it needs
 /// to do so.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SshHostKeyCheck {
     /// The branch, chosen by `mode`, with its members.
     pub mode: SshHostKeyCheckBranch,
 }
 
+impl SshHostKeyCheck {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mode: SshHostKeyCheckBranch) -> Self {
+        Self { mode }
+    }
+}
+
 /// The branches of [`SshHostKeyCheck`], one per value of `mode`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SshHostKeyCheckBranch {
     /// `mode`: `hash`
     Hash(SshHostKeyHash),
@@ -12267,6 +13567,7 @@ impl<'de> ::serde::Deserialize<'de> for SshHostKeyCheck {
 /// Options of the ssh driver, which accesses a file on a server
 /// through SFTP.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsSsh {
     /// Address of the server.
     pub server: InetSocketAddress,
@@ -12278,6 +13579,18 @@ pub struct BlockdevOptionsSsh {
     /// How to check the server's host key.  known_hosts
     /// when absent.
     pub host_key_check: Option<SshHostKeyCheck>,
+}
+
+impl BlockdevOptionsSsh {
+    /// A value with the given members, every optional member absent.
+    pub fn new(server: InetSocketAddress, path: ::std::string::String) -> Self {
+        Self {
+            server,
+            path,
+            user: ::core::option::Option::None,
+            host_key_check: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsSsh {
@@ -12345,12 +13658,23 @@ impl crate::support::DecodeMembers for BlockdevOptionsSsh {
 
 /// Options for encrypting a new RBD image with LUKS version 1.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionCreateOptionsLUKS {
     /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
     /// The cipher that encrypts the data.  aes-256 when
     /// absent.
     pub cipher_alg: Option<QCryptoCipherAlgo>,
+}
+
+impl RbdEncryptionCreateOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key_secret: ::std::string::String) -> Self {
+        Self {
+            key_secret,
+            cipher_alg: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RbdEncryptionCreateOptionsLUKS {
@@ -12405,12 +13729,23 @@ impl crate::support::DecodeMembers for RbdEncryptionCreateOptionsLUKS {
 
 /// Options for encrypting a new RBD image with LUKS version 2.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionCreateOptionsLUKS2 {
     /// ID of the secret object that holds the passphrase.
     pub key_secret: ::std::string::String,
     /// The cipher that encrypts the data.  aes-256 when
     /// absent.
     pub cipher_alg: Option<QCryptoCipherAlgo>,
+}
+
+impl RbdEncryptionCreateOptionsLUKS2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key_secret: ::std::string::String) -> Self {
+        Self {
+            key_secret,
+            cipher_alg: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RbdEncryptionCreateOptionsLUKS2 {
@@ -12465,13 +13800,22 @@ impl crate::support::DecodeMembers for RbdEncryptionCreateOptionsLUKS2 {
 
 /// How to encrypt a new RBD image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RbdEncryptionCreateOptions {
     /// The branch, chosen by `format`, with its members.
     pub format: RbdEncryptionCreateOptionsBranch,
 }
 
+impl RbdEncryptionCreateOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: RbdEncryptionCreateOptionsBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`RbdEncryptionCreateOptions`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RbdEncryptionCreateOptionsBranch {
     /// `format`: `luks`
     Luks(RbdEncryptionCreateOptionsLUKS),
@@ -12585,6 +13929,7 @@ impl<'de> ::serde::Deserialize<'de> for RbdEncryptionCreateOptions {
 /// A kind of access to a block node that a user of the node may take
 /// for itself, or that it may allow or forbid other users to take.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockPermission {
     /// Reads return data that stays consistent: nobody
     /// else changes it in a way that would make it meaningless to the
@@ -12659,10 +14004,20 @@ impl<'de> ::serde::Deserialize<'de> for BlockPermission {
 /// Options for opening an image encrypted with the legacy qcow AES
 /// scheme.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockOptionsQCow {
     /// ID of the secret object that holds the passphrase.
     /// Needed to read or write the encrypted data.
     pub key_secret: Option<::std::string::String>,
+}
+
+impl QCryptoBlockOptionsQCow {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            key_secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockOptionsQCow {
@@ -12714,6 +14069,7 @@ impl crate::support::DecodeMembers for QCryptoBlockOptionsQCow {
 /// Options of the image formats that only need a data node and may
 /// have a backing file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsGenericCOWFormat {
     /// The node that holds the image.
     pub file: Box<BlockdevRef>,
@@ -12721,6 +14077,16 @@ pub struct BlockdevOptionsGenericCOWFormat {
     /// When absent, the backing file named in the image, if any, is
     /// opened.
     pub backing: Option<Box<BlockdevRefOrNull>>,
+}
+
+impl BlockdevOptionsGenericCOWFormat {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            backing: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsGenericCOWFormat {
@@ -12775,9 +14141,17 @@ impl crate::support::DecodeMembers for BlockdevOptionsGenericCOWFormat {
 
 /// Options of the drivers that only need the node they read from.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsGenericFormat {
     /// The node that holds the image.
     pub file: Box<BlockdevRef>,
+}
+
+impl BlockdevOptionsGenericFormat {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self { file }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsGenericFormat {
@@ -12828,6 +14202,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsGenericFormat {
 
 /// Options of the LUKS encrypted image format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsLUKS {
     /// The node that holds the encrypted data.
     pub file: Box<BlockdevRef>,
@@ -12838,6 +14213,17 @@ pub struct BlockdevOptionsLUKS {
     /// A separate node that holds the LUKS header.  When absent,
     /// the header is at the start of `file`.
     pub header: Option<Box<BlockdevRef>>,
+}
+
+impl BlockdevOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            key_secret: ::core::option::Option::None,
+            header: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsLUKS {
@@ -12896,6 +14282,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsLUKS {
 
 /// The encryption schemes of the qcow format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevQcowEncryptionFormat {
     /// The legacy AES-CBC scheme of qcow, which is not considered
     /// secure.
@@ -12952,13 +14339,22 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryptionFormat {
 
 /// How a qcow image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevQcowEncryption {
     /// The branch, chosen by `format`, with its members.
     pub format: BlockdevQcowEncryptionBranch,
 }
 
+impl BlockdevQcowEncryption {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: BlockdevQcowEncryptionBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`BlockdevQcowEncryption`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevQcowEncryptionBranch {
     /// `format`: `aes`
     Aes(QCryptoBlockOptionsQCow),
@@ -13048,6 +14444,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcowEncryption {
 
 /// Options of the qcow (version 1) image format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsQcow {
     /// The node that holds the image.
     pub file: Box<BlockdevRef>,
@@ -13057,6 +14454,17 @@ pub struct BlockdevOptionsQcow {
     pub backing: Option<Box<BlockdevRefOrNull>>,
     /// Options to decrypt an encrypted image.
     pub encrypt: Option<BlockdevQcowEncryption>,
+}
+
+impl BlockdevOptionsQcow {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            backing: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsQcow {
@@ -13116,6 +14524,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsQcow {
 /// Preset choices of which qcow2 metadata structures are checked, before
 /// a write, for not being overwritten by the write.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Qcow2OverlapCheckMode {
     /// Do no checks.
     None,
@@ -13191,6 +14600,7 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapCheckMode {
 /// structure given true or false here is checked or not; the others
 /// follow `template`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Qcow2OverlapCheckFlags {
     /// The preset that the structures not given here follow.
     pub template: Option<Qcow2OverlapCheckMode>,
@@ -13212,6 +14622,24 @@ pub struct Qcow2OverlapCheckFlags {
     pub inactive_l2: Option<bool>,
     /// The directory of persistent dirty bitmaps.
     pub bitmap_directory: Option<bool>,
+}
+
+impl Qcow2OverlapCheckFlags {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            template: ::core::option::Option::None,
+            main_header: ::core::option::Option::None,
+            active_l1: ::core::option::Option::None,
+            active_l2: ::core::option::Option::None,
+            refcount_table: ::core::option::Option::None,
+            refcount_block: ::core::option::Option::None,
+            snapshot_table: ::core::option::Option::None,
+            inactive_l1: ::core::option::Option::None,
+            inactive_l2: ::core::option::Option::None,
+            bitmap_directory: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for Qcow2OverlapCheckFlags {
@@ -13314,6 +14742,7 @@ impl crate::support::DecodeMembers for Qcow2OverlapCheckFlags {
 /// Which qcow2 metadata overlap checks to do: a preset, or a choice per
 /// structure.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Qcow2OverlapChecks {
     /// A choice per structure.
     Flags(Qcow2OverlapCheckFlags),
@@ -13368,6 +14797,7 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2OverlapChecks {
 
 /// The encryption schemes of the qcow2 format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevQcow2EncryptionFormat {
     /// The legacy AES-CBC scheme, which is not considered secure.
     Aes,
@@ -13429,11 +14859,21 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2EncryptionFormat {
 
 /// Options for opening data encrypted in the LUKS format.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockOptionsLUKS {
     /// ID of the secret object that holds the passphrase
     /// that unlocks one of the key slots.  Needed to read or write the
     /// encrypted data.
     pub key_secret: Option<::std::string::String>,
+}
+
+impl QCryptoBlockOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            key_secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockOptionsLUKS {
@@ -13484,13 +14924,22 @@ impl crate::support::DecodeMembers for QCryptoBlockOptionsLUKS {
 
 /// How a qcow2 image is encrypted, with the options to decrypt it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevQcow2Encryption {
     /// The branch, chosen by `format`, with its members.
     pub format: BlockdevQcow2EncryptionBranch,
 }
 
+impl BlockdevQcow2Encryption {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: BlockdevQcow2EncryptionBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`BlockdevQcow2Encryption`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevQcow2EncryptionBranch {
     /// `format`: `aes`
     Aes(QCryptoBlockOptionsQCow),
@@ -13590,6 +15039,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Encryption {
 
 /// Options of the qcow2 image format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsQcow2 {
     /// The node that holds the image.
     pub file: Box<BlockdevRef>,
@@ -13639,6 +15089,29 @@ pub struct BlockdevOptionsQcow2 {
     /// stores it in an external data file.  When absent, the data file
     /// named in the image is opened.
     pub data_file: Option<Box<BlockdevRef>>,
+}
+
+impl BlockdevOptionsQcow2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            backing: ::core::option::Option::None,
+            lazy_refcounts: ::core::option::Option::None,
+            pass_discard_request: ::core::option::Option::None,
+            pass_discard_snapshot: ::core::option::Option::None,
+            pass_discard_other: ::core::option::Option::None,
+            discard_no_unref: ::core::option::Option::None,
+            overlap_check: ::core::option::Option::None,
+            cache_size: ::core::option::Option::None,
+            l2_cache_size: ::core::option::Option::None,
+            l2_cache_entry_size: ::core::option::Option::None,
+            refcount_cache_size: ::core::option::Option::None,
+            cache_clean_interval: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+            data_file: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsQcow2 {
@@ -13790,6 +15263,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsQcow2 {
 /// Options of the raw format, which passes requests through to its
 /// child, optionally limited to a range of it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsRaw {
     /// The node that holds the data.
     pub file: Box<BlockdevRef>,
@@ -13799,6 +15273,17 @@ pub struct BlockdevOptionsRaw {
     /// Size of the image, in bytes.  When absent, the image extends
     /// to the end of `file`.
     pub size: Option<i64>,
+}
+
+impl BlockdevOptionsRaw {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            offset: ::core::option::Option::None,
+            size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsRaw {
@@ -13858,6 +15343,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsRaw {
 /// An internal step of an I/O operation at which blkdebug rules can
 /// take effect.  Most of them are steps of the qcow2 driver.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlkdebugEvent {
     /// An L1 table entry is written.
     L1Update,
@@ -14165,6 +15651,7 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugEvent {
 /// A kind of I/O request, for choosing which requests a blkdebug rule
 /// affects.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlkdebugIOType {
     /// Read requests.
     Read,
@@ -14245,6 +15732,7 @@ impl<'de> ::serde::Deserialize<'de> for BlkdebugIOType {
 
 /// A blkdebug rule that makes I/O requests fail.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlkdebugInjectErrorOptions {
     /// The event at which the rule takes effect.
     pub event: BlkdebugEvent,
@@ -14266,6 +15754,21 @@ pub struct BlkdebugInjectErrorOptions {
     /// submission instead of completing the request with it later.
     /// False when absent.
     pub immediately: Option<bool>,
+}
+
+impl BlkdebugInjectErrorOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(event: BlkdebugEvent) -> Self {
+        Self {
+            event,
+            state: ::core::option::Option::None,
+            iotype: ::core::option::Option::None,
+            errno: ::core::option::Option::None,
+            sector: ::core::option::Option::None,
+            once: ::core::option::Option::None,
+            immediately: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlkdebugInjectErrorOptions {
@@ -14348,6 +15851,7 @@ impl crate::support::DecodeMembers for BlkdebugInjectErrorOptions {
 
 /// A blkdebug rule that switches blkdebug to another state.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlkdebugSetStateOptions {
     /// The event at which the rule takes effect.
     pub event: BlkdebugEvent,
@@ -14356,6 +15860,17 @@ pub struct BlkdebugSetStateOptions {
     pub state: Option<i64>,
     /// The state to switch to.
     pub new_state: i64,
+}
+
+impl BlkdebugSetStateOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(event: BlkdebugEvent, new_state: i64) -> Self {
+        Self {
+            event,
+            state: ::core::option::Option::None,
+            new_state,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlkdebugSetStateOptions {
@@ -14415,6 +15930,7 @@ impl crate::support::DecodeMembers for BlkdebugSetStateOptions {
 /// Options of the blkdebug filter, which injects errors and imposes
 /// request limits for testing.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsBlkdebug {
     /// The node that the filter passes requests to.
     pub image: Box<BlockdevRef>,
@@ -14445,6 +15961,26 @@ pub struct BlockdevOptionsBlkdebug {
     /// Permissions that other users of `image` are
     /// not allowed to take.
     pub unshare_child_perms: Option<Vec<BlockPermission>>,
+}
+
+impl BlockdevOptionsBlkdebug {
+    /// A value with the given members, every optional member absent.
+    pub fn new(image: Box<BlockdevRef>) -> Self {
+        Self {
+            image,
+            config: ::core::option::Option::None,
+            align: ::core::option::Option::None,
+            max_transfer: ::core::option::Option::None,
+            opt_write_zero: ::core::option::Option::None,
+            max_write_zero: ::core::option::Option::None,
+            opt_discard: ::core::option::Option::None,
+            max_discard: ::core::option::Option::None,
+            inject_error: ::core::option::Option::None,
+            set_state: ::core::option::Option::None,
+            take_child_perms: ::core::option::Option::None,
+            unshare_child_perms: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsBlkdebug {
@@ -14561,6 +16097,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsBlkdebug {
 /// Options of the blklogwrites filter, which records every write to
 /// its child in a log, in the format of Linux's dm-log-writes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsBlklogwrites {
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
@@ -14575,6 +16112,19 @@ pub struct BlockdevOptionsBlklogwrites {
     /// Update the log's superblock after this
     /// many writes.
     pub log_super_update_interval: Option<u64>,
+}
+
+impl BlockdevOptionsBlklogwrites {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>, log: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            log,
+            log_sector_size: ::core::option::Option::None,
+            log_append: ::core::option::Option::None,
+            log_super_update_interval: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsBlklogwrites {
@@ -14652,9 +16202,17 @@ impl crate::support::DecodeMembers for BlockdevOptionsBlklogwrites {
 /// Options of the blkreplay filter, which records the completion order
 /// of requests, or replays it, for deterministic record and replay.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsBlkreplay {
     /// The node that the filter passes requests to.
     pub image: Box<BlockdevRef>,
+}
+
+impl BlockdevOptionsBlkreplay {
+    /// A value with the given members, every optional member absent.
+    pub fn new(image: Box<BlockdevRef>) -> Self {
+        Self { image }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsBlkreplay {
@@ -14707,11 +16265,19 @@ impl crate::support::DecodeMembers for BlockdevOptionsBlkreplay {
 /// under test against a raw reference image and stops QEMU when they
 /// differ.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsBlkverify {
     /// The node under test.
     pub test: Box<BlockdevRef>,
     /// The raw reference node, expected to hold the same data.
     pub raw: Box<BlockdevRef>,
+}
+
+impl BlockdevOptionsBlkverify {
+    /// A value with the given members, every optional member absent.
+    pub fn new(test: Box<BlockdevRef>, raw: Box<BlockdevRef>) -> Self {
+        Self { test, raw }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsBlkverify {
@@ -14767,6 +16333,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsBlkverify {
 /// What the copy-before-write filter does when it fails to copy old
 /// data to its target.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OnCbwError {
     /// Fail the guest's write, so that the copy stays
     /// valid.
@@ -14830,6 +16397,7 @@ impl<'de> ::serde::Deserialize<'de> for OnCbwError {
 /// Options of the copy-before-write filter, which copies data to a
 /// target node before the data is overwritten, as used by backups.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCbw {
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
@@ -14848,6 +16416,20 @@ pub struct BlockdevOptionsCbw {
     /// The smallest unit in which data is copied, in
     /// bytes; a power of two.
     pub min_cluster_size: Option<u64>,
+}
+
+impl BlockdevOptionsCbw {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>, target: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            target,
+            bitmap: ::core::option::Option::None,
+            on_cbw_error: ::core::option::Option::None,
+            cbw_timeout: ::core::option::Option::None,
+            min_cluster_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCbw {
@@ -14930,6 +16512,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCbw {
 /// Options of the copy-on-read filter, which writes data read from the
 /// backing chain into the top image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsCor {
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
@@ -14937,6 +16520,16 @@ pub struct BlockdevOptionsCor {
     /// whose data is copied.  Data of nodes below it is read but not
     /// copied.  The whole chain when absent.
     pub bottom: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsCor {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            bottom: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsCor {
@@ -14992,6 +16585,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsCor {
 /// Options of the preallocate filter, which grows its child ahead of
 /// writes beyond its end, in big steps, to reduce fragmentation.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsPreallocate {
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
@@ -15001,6 +16595,17 @@ pub struct BlockdevOptionsPreallocate {
     /// How far beyond a write past the end to preallocate,
     /// in bytes.  128 MiB when absent.
     pub prealloc_size: Option<i64>,
+}
+
+impl BlockdevOptionsPreallocate {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>) -> Self {
+        Self {
+            file,
+            prealloc_align: ::core::option::Option::None,
+            prealloc_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsPreallocate {
@@ -15063,6 +16668,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsPreallocate {
 
 /// How the quorum driver reads from its children.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QuorumReadPattern {
     /// Read from all children and compare the results.
     Quorum,
@@ -15125,6 +16731,7 @@ impl<'de> ::serde::Deserialize<'de> for QuorumReadPattern {
 /// Options of the quorum driver, which keeps several copies of the
 /// data and lets the children vote on reads.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsQuorum {
     /// Work like blkverify: there must be exactly two children
     /// and a vote threshold of two, and QEMU exits when they differ.
@@ -15140,6 +16747,19 @@ pub struct BlockdevOptionsQuorum {
     pub rewrite_corrupted: Option<bool>,
     /// How to read from the children.  quorum when absent.
     pub read_pattern: Option<QuorumReadPattern>,
+}
+
+impl BlockdevOptionsQuorum {
+    /// A value with the given members, every optional member absent.
+    pub fn new(children: Vec<BlockdevRef>, vote_threshold: i64) -> Self {
+        Self {
+            blkverify: ::core::option::Option::None,
+            children,
+            vote_threshold,
+            rewrite_corrupted: ::core::option::Option::None,
+            read_pattern: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsQuorum {
@@ -15216,6 +16836,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsQuorum {
 
 /// The role of a replication node in COLO fault tolerance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReplicationMode {
     /// On the primary side.
     Primary,
@@ -15277,6 +16898,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationMode {
 /// Options of the replication filter, which mirrors the primary's disk
 /// writes to the secondary side for COLO fault tolerance.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsReplication {
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
@@ -15285,6 +16907,17 @@ pub struct BlockdevOptionsReplication {
     /// In secondary mode, the node name of the top node of the
     /// replication chain.
     pub top_id: Option<::std::string::String>,
+}
+
+impl BlockdevOptionsReplication {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: Box<BlockdevRef>, mode: ReplicationMode) -> Self {
+        Self {
+            file,
+            mode,
+            top_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsReplication {
@@ -15344,12 +16977,20 @@ impl crate::support::DecodeMembers for BlockdevOptionsReplication {
 /// Options of the throttle filter, which limits the rate of I/O
 /// through it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevOptionsThrottle {
     /// ID of the throttle-group object whose limits apply.
     /// Several throttle nodes may share one group.
     pub throttle_group: ::std::string::String,
     /// The node that the filter passes requests to.
     pub file: Box<BlockdevRef>,
+}
+
+impl BlockdevOptionsThrottle {
+    /// A value with the given members, every optional member absent.
+    pub fn new(throttle_group: ::std::string::String, file: Box<BlockdevRef>) -> Self {
+        Self { throttle_group, file }
+    }
 }
 
 impl ::serde::Serialize for BlockdevOptionsThrottle {
@@ -15404,6 +17045,7 @@ impl crate::support::DecodeMembers for BlockdevOptionsThrottle {
 
 /// An internal snapshot stored inside an image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SnapshotInfo {
     /// The identifier that the image format gave the snapshot;
     /// unique within the image.
@@ -15427,6 +17069,30 @@ pub struct SnapshotInfo {
     /// taken; present only if the snapshot was taken while
     /// record/replay was in use.
     pub icount: Option<i64>,
+}
+
+impl SnapshotInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        name: ::std::string::String,
+        vm_state_size: i64,
+        date_sec: i64,
+        date_nsec: i64,
+        vm_clock_sec: i64,
+        vm_clock_nsec: i64,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            vm_state_size,
+            date_sec,
+            date_nsec,
+            vm_clock_sec,
+            vm_clock_nsec,
+            icount: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SnapshotInfo {
@@ -15515,6 +17181,7 @@ impl crate::support::DecodeMembers for SnapshotInfo {
 /// The image formats and protocols that report details of their own
 /// in ImageInfoSpecific.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageInfoSpecificKind {
     /// A qcow2 image.
     Qcow2,
@@ -15592,6 +17259,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificKind {
 
 /// One key slot of a LUKS header.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockInfoLUKSSlot {
     /// Whether the slot holds a key.
     pub active: bool,
@@ -15604,6 +17272,18 @@ pub struct QCryptoBlockInfoLUKSSlot {
     /// Where the slot's key material starts, in bytes from
     /// the start of the header.
     pub key_offset: i64,
+}
+
+impl QCryptoBlockInfoLUKSSlot {
+    /// A value with the given members, every optional member absent.
+    pub fn new(active: bool, key_offset: i64) -> Self {
+        Self {
+            active,
+            iters: ::core::option::Option::None,
+            stripes: ::core::option::Option::None,
+            key_offset,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockInfoLUKSSlot {
@@ -15671,6 +17351,7 @@ impl crate::support::DecodeMembers for QCryptoBlockInfoLUKSSlot {
 
 /// What the header of a LUKS volume says.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockInfoLUKS {
     /// The cipher that encrypts the data.
     pub cipher_alg: QCryptoCipherAlgo,
@@ -15698,6 +17379,33 @@ pub struct QCryptoBlockInfoLUKS {
     pub uuid: ::std::string::String,
     /// The key slots, in order.
     pub slots: Vec<QCryptoBlockInfoLUKSSlot>,
+}
+
+impl QCryptoBlockInfoLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        cipher_alg: QCryptoCipherAlgo,
+        cipher_mode: QCryptoCipherMode,
+        ivgen_alg: QCryptoIVGenAlgo,
+        hash_alg: QCryptoHashAlgo,
+        payload_offset: i64,
+        master_key_iters: i64,
+        uuid: ::std::string::String,
+        slots: Vec<QCryptoBlockInfoLUKSSlot>,
+    ) -> Self {
+        Self {
+            cipher_alg,
+            cipher_mode,
+            ivgen_alg,
+            ivgen_hash_alg: ::core::option::Option::None,
+            hash_alg,
+            detached_header: ::core::option::Option::None,
+            payload_offset,
+            master_key_iters,
+            uuid,
+            slots,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockInfoLUKS {
@@ -15795,13 +17503,22 @@ impl crate::support::DecodeMembers for QCryptoBlockInfoLUKS {
 
 /// How a qcow2 image is encrypted.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificQCow2Encryption {
     /// The branch, chosen by `format`, with its members.
     pub format: ImageInfoSpecificQCow2EncryptionBranch,
 }
 
+impl ImageInfoSpecificQCow2Encryption {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: ImageInfoSpecificQCow2EncryptionBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`ImageInfoSpecificQCow2Encryption`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ImageInfoSpecificQCow2EncryptionBranch {
     /// `format`: `luks`
     Luks(QCryptoBlockInfoLUKS),
@@ -15906,6 +17623,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecificQCow2Encryption {
 
 /// A flag of a persistent dirty bitmap stored in a qcow2 image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Qcow2BitmapInfoFlags {
     /// A program that may change the bitmap has the image
     /// open.  Found in an image that nobody has open, the flag means
@@ -15969,6 +17687,7 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2BitmapInfoFlags {
 
 /// A persistent dirty bitmap stored in a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Qcow2BitmapInfo {
     /// The bitmap's name.
     pub name: ::std::string::String,
@@ -15976,6 +17695,17 @@ pub struct Qcow2BitmapInfo {
     pub granularity: u32,
     /// The bitmap's flags.
     pub flags: Vec<Qcow2BitmapInfoFlags>,
+}
+
+impl Qcow2BitmapInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        granularity: u32,
+        flags: Vec<Qcow2BitmapInfoFlags>,
+    ) -> Self {
+        Self { name, granularity, flags }
+    }
 }
 
 impl ::serde::Serialize for Qcow2BitmapInfo {
@@ -16034,6 +17764,7 @@ impl crate::support::DecodeMembers for Qcow2BitmapInfo {
 
 /// The algorithm that compresses the clusters of a qcow2 image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Qcow2CompressionType {
     /// Deflate, as zlib implements it; the only choice of older
     /// images.
@@ -16095,6 +17826,7 @@ impl<'de> ::serde::Deserialize<'de> for Qcow2CompressionType {
 
 /// Details of a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificQCow2 {
     /// The compatibility level of the image: "0.10" for version
     /// 2 images, "1.1" for version 3.
@@ -16120,6 +17852,28 @@ pub struct ImageInfoSpecificQCow2 {
     pub bitmaps: Option<Vec<Qcow2BitmapInfo>>,
     /// The algorithm of compressed clusters.
     pub compression_type: Qcow2CompressionType,
+}
+
+impl ImageInfoSpecificQCow2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        compat: ::std::string::String,
+        refcount_bits: i64,
+        compression_type: Qcow2CompressionType,
+    ) -> Self {
+        Self {
+            compat,
+            data_file: ::core::option::Option::None,
+            data_file_raw: ::core::option::Option::None,
+            extended_l2: ::core::option::Option::None,
+            lazy_refcounts: ::core::option::Option::None,
+            corrupt: ::core::option::Option::None,
+            refcount_bits,
+            encrypt: ::core::option::Option::None,
+            bitmaps: ::core::option::Option::None,
+            compression_type,
+        }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificQCow2 {
@@ -16217,9 +17971,17 @@ impl crate::support::DecodeMembers for ImageInfoSpecificQCow2 {
 
 /// Holds the details of a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificQCow2Wrapper {
     /// The details.
     pub data: ImageInfoSpecificQCow2,
+}
+
+impl ImageInfoSpecificQCow2Wrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ImageInfoSpecificQCow2) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificQCow2Wrapper {
@@ -16270,6 +18032,7 @@ impl crate::support::DecodeMembers for ImageInfoSpecificQCow2Wrapper {
 
 /// One extent (a file that holds part of the disk) of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VmdkExtentInfo {
     /// The extent's file name.
     pub filename: ::std::string::String,
@@ -16283,6 +18046,23 @@ pub struct VmdkExtentInfo {
     pub cluster_size: Option<i64>,
     /// Whether the extent's grains are compressed.
     pub compressed: Option<bool>,
+}
+
+impl VmdkExtentInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        filename: ::std::string::String,
+        format: ::std::string::String,
+        virtual_size: i64,
+    ) -> Self {
+        Self {
+            filename,
+            format,
+            virtual_size,
+            cluster_size: ::core::option::Option::None,
+            compressed: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VmdkExtentInfo {
@@ -16355,6 +18135,7 @@ impl crate::support::DecodeMembers for VmdkExtentInfo {
 
 /// Details of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificVmdk {
     /// The image's subformat, as its descriptor names it
     /// (such as "monolithicSparse").
@@ -16366,6 +18147,23 @@ pub struct ImageInfoSpecificVmdk {
     pub parent_cid: i64,
     /// The image's extents.
     pub extents: Vec<VmdkExtentInfo>,
+}
+
+impl ImageInfoSpecificVmdk {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        create_type: ::std::string::String,
+        cid: i64,
+        parent_cid: i64,
+        extents: Vec<VmdkExtentInfo>,
+    ) -> Self {
+        Self {
+            create_type,
+            cid,
+            parent_cid,
+            extents,
+        }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificVmdk {
@@ -16433,9 +18231,17 @@ impl crate::support::DecodeMembers for ImageInfoSpecificVmdk {
 
 /// Holds the details of a VMDK image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificVmdkWrapper {
     /// The details.
     pub data: ImageInfoSpecificVmdk,
+}
+
+impl ImageInfoSpecificVmdkWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ImageInfoSpecificVmdk) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificVmdkWrapper {
@@ -16486,9 +18292,17 @@ impl crate::support::DecodeMembers for ImageInfoSpecificVmdkWrapper {
 
 /// Holds the details of a LUKS image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificLUKSWrapper {
     /// The details.
     pub data: QCryptoBlockInfoLUKS,
+}
+
+impl ImageInfoSpecificLUKSWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: QCryptoBlockInfoLUKS) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificLUKSWrapper {
@@ -16539,10 +18353,20 @@ impl crate::support::DecodeMembers for ImageInfoSpecificLUKSWrapper {
 
 /// Details of a Ceph RBD image.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificRbd {
     /// How the image is encrypted; absent if it is
     /// not.
     pub encryption_format: Option<RbdImageEncryptionFormat>,
+}
+
+impl ImageInfoSpecificRbd {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            encryption_format: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificRbd {
@@ -16597,9 +18421,17 @@ impl crate::support::DecodeMembers for ImageInfoSpecificRbd {
 
 /// Holds the details of a Ceph RBD image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificRbdWrapper {
     /// The details.
     pub data: ImageInfoSpecificRbd,
+}
+
+impl ImageInfoSpecificRbdWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ImageInfoSpecificRbd) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificRbdWrapper {
@@ -16650,11 +18482,21 @@ impl crate::support::DecodeMembers for ImageInfoSpecificRbdWrapper {
 
 /// Details of a host file.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificFile {
     /// The extent size hint set on the file, in
     /// bytes; absent if none is set or the file system has no such
     /// notion.
     pub extent_size_hint: Option<u64>,
+}
+
+impl ImageInfoSpecificFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            extent_size_hint: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificFile {
@@ -16709,9 +18551,17 @@ impl crate::support::DecodeMembers for ImageInfoSpecificFile {
 
 /// Holds the details of a host file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecificFileWrapper {
     /// The details.
     pub data: ImageInfoSpecificFile,
+}
+
+impl ImageInfoSpecificFileWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ImageInfoSpecificFile) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ImageInfoSpecificFileWrapper {
@@ -16762,13 +18612,22 @@ impl crate::support::DecodeMembers for ImageInfoSpecificFileWrapper {
 
 /// The details of an image that only its format or protocol knows.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfoSpecific {
     /// The branch, chosen by `type`, with its members.
     pub type_: ImageInfoSpecificBranch,
 }
 
+impl ImageInfoSpecific {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: ImageInfoSpecificBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`ImageInfoSpecific`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ImageInfoSpecificBranch {
     /// `type`: `qcow2`
     Qcow2(ImageInfoSpecificQCow2Wrapper),
@@ -16897,6 +18756,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageInfoSpecific {
 /// What is known about an image and, recursively, its backing
 /// images.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ImageInfo {
     /// The image's file name or, for images that are not a
     /// plain file, a description of where the data is.
@@ -16935,6 +18795,32 @@ pub struct ImageInfo {
     pub format_specific: Option<ImageInfoSpecific>,
     /// The same information about the backing image.
     pub backing_image: Option<Box<ImageInfo>>,
+}
+
+impl ImageInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        filename: ::std::string::String,
+        format: ::std::string::String,
+        virtual_size: i64,
+    ) -> Self {
+        Self {
+            filename,
+            format,
+            dirty_flag: ::core::option::Option::None,
+            actual_size: ::core::option::Option::None,
+            virtual_size,
+            cluster_size: ::core::option::Option::None,
+            encrypted: ::core::option::Option::None,
+            compressed: ::core::option::Option::None,
+            backing_filename: ::core::option::Option::None,
+            full_backing_filename: ::core::option::Option::None,
+            backing_filename_format: ::core::option::Option::None,
+            snapshots: ::core::option::Option::None,
+            format_specific: ::core::option::Option::None,
+            backing_image: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ImageInfo {
@@ -17064,6 +18950,7 @@ impl crate::support::DecodeMembers for ImageInfo {
 
 /// The cache mode of a block node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCacheInfo {
     /// Whether writes complete once they reach a cache
     /// (write-back) rather than only once they are on stable storage
@@ -17073,6 +18960,17 @@ pub struct BlockdevCacheInfo {
     pub direct: bool,
     /// Whether requests to flush data to disk are ignored.
     pub no_flush: bool,
+}
+
+impl BlockdevCacheInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(writeback: bool, direct: bool, no_flush: bool) -> Self {
+        Self {
+            writeback,
+            direct,
+            no_flush,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCacheInfo {
@@ -17131,6 +19029,7 @@ impl crate::support::DecodeMembers for BlockdevCacheInfo {
 
 /// A dirty bitmap of a block node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyInfo {
     /// The bitmap's name; absent for a bitmap without one.
     pub name: Option<::std::string::String>,
@@ -17150,6 +19049,27 @@ pub struct BlockDirtyInfo {
     /// have been stored properly; such a bitmap cannot be used, only
     /// removed.
     pub inconsistent: Option<bool>,
+}
+
+impl BlockDirtyInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        count: i64,
+        granularity: u32,
+        recording: bool,
+        busy: bool,
+        persistent: bool,
+    ) -> Self {
+        Self {
+            name: ::core::option::Option::None,
+            count,
+            granularity,
+            recording,
+            busy,
+            persistent,
+            inconsistent: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyInfo {
@@ -17233,6 +19153,7 @@ impl crate::support::DecodeMembers for BlockDirtyInfo {
 /// What is known about a block node, including the I/O limits of the
 /// device it is attached to.  The limits are 0 when unlimited.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDeviceInfo {
     /// The node's file name, or a description of where its data
     /// is.
@@ -17316,6 +19237,63 @@ pub struct BlockDeviceInfo {
     pub write_threshold: i64,
     /// The node's dirty bitmaps.
     pub dirty_bitmaps: Option<Vec<BlockDirtyInfo>>,
+}
+
+impl BlockDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        file: ::std::string::String,
+        ro: bool,
+        drv: ::std::string::String,
+        backing_file_depth: i64,
+        encrypted: bool,
+        detect_zeroes: BlockdevDetectZeroesOptions,
+        bps: i64,
+        bps_rd: i64,
+        bps_wr: i64,
+        iops: i64,
+        iops_rd: i64,
+        iops_wr: i64,
+        image: ImageInfo,
+        cache: BlockdevCacheInfo,
+        write_threshold: i64,
+    ) -> Self {
+        Self {
+            file,
+            node_name: ::core::option::Option::None,
+            ro,
+            drv,
+            backing_file: ::core::option::Option::None,
+            backing_file_depth,
+            active: ::core::option::Option::None,
+            encrypted,
+            detect_zeroes,
+            bps,
+            bps_rd,
+            bps_wr,
+            iops,
+            iops_rd,
+            iops_wr,
+            image,
+            bps_max: ::core::option::Option::None,
+            bps_rd_max: ::core::option::Option::None,
+            bps_wr_max: ::core::option::Option::None,
+            iops_max: ::core::option::Option::None,
+            iops_rd_max: ::core::option::Option::None,
+            iops_wr_max: ::core::option::Option::None,
+            bps_max_length: ::core::option::Option::None,
+            bps_rd_max_length: ::core::option::Option::None,
+            bps_wr_max_length: ::core::option::Option::None,
+            iops_max_length: ::core::option::Option::None,
+            iops_rd_max_length: ::core::option::Option::None,
+            iops_wr_max_length: ::core::option::Option::None,
+            iops_size: ::core::option::Option::None,
+            group: ::core::option::Option::None,
+            cache,
+            write_threshold,
+            dirty_bitmaps: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDeviceInfo {
@@ -17545,6 +19523,7 @@ impl crate::support::DecodeMembers for BlockDeviceInfo {
 
 /// The I/O status of a guest block device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockDeviceIoStatus {
     /// No error has occurred.
     Ok,
@@ -17611,6 +19590,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockDeviceIoStatus {
 
 /// What was done about an I/O error.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockErrorAction {
     /// The error was ignored.
     Ignore,
@@ -17678,6 +19658,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockErrorAction {
 
 /// The kind of I/O operation that failed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IoOperationType {
     /// A read.
     Read,
@@ -17739,6 +19720,7 @@ impl<'de> ::serde::Deserialize<'de> for IoOperationType {
 /// A block backend: what a guest device (or a drive defined without
 /// one) reads and writes through.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockInfo {
     /// The backend's name; empty for a backend that has none,
     /// as when it was created for a device given a node directly.
@@ -17762,6 +19744,27 @@ pub struct BlockInfo {
     /// models that keep one and only when their error policy can stop
     /// the guest.
     pub io_status: Option<BlockDeviceIoStatus>,
+}
+
+impl BlockInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        type_: ::std::string::String,
+        removable: bool,
+        locked: bool,
+    ) -> Self {
+        Self {
+            device,
+            qdev: ::core::option::Option::None,
+            type_,
+            removable,
+            locked,
+            inserted: ::core::option::Option::None,
+            tray_open: ::core::option::Option::None,
+            io_status: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockInfo {
@@ -17849,6 +19852,7 @@ impl crate::support::DecodeMembers for BlockInfo {
 
 /// The kind of a vertex in the block graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum XDbgBlockGraphNodeType {
     /// A block backend, through which a device or an
     /// export reaches a node.
@@ -17915,6 +19919,7 @@ impl<'de> ::serde::Deserialize<'de> for XDbgBlockGraphNodeType {
 
 /// A vertex of the block graph.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XDbgBlockGraphNode {
     /// A number that identifies the vertex within this one answer
     /// only.
@@ -17924,6 +19929,17 @@ pub struct XDbgBlockGraphNode {
     /// A name for people to read: the backend's name, the job's
     /// ID or the node's name.
     pub name: ::std::string::String,
+}
+
+impl XDbgBlockGraphNode {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: u64,
+        type_: XDbgBlockGraphNodeType,
+        name: ::std::string::String,
+    ) -> Self {
+        Self { id, type_, name }
+    }
 }
 
 impl ::serde::Serialize for XDbgBlockGraphNode {
@@ -17982,6 +19998,7 @@ impl crate::support::DecodeMembers for XDbgBlockGraphNode {
 
 /// An edge of the block graph: a parent using a child node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XDbgBlockGraphEdge {
     /// The `id` of the parent vertex.
     pub parent: u64,
@@ -17995,6 +20012,25 @@ pub struct XDbgBlockGraphEdge {
     /// The permissions the parent lets other users of the
     /// child hold.
     pub shared_perm: Vec<BlockPermission>,
+}
+
+impl XDbgBlockGraphEdge {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        parent: u64,
+        child: u64,
+        name: ::std::string::String,
+        perm: Vec<BlockPermission>,
+        shared_perm: Vec<BlockPermission>,
+    ) -> Self {
+        Self {
+            parent,
+            child,
+            name,
+            perm,
+            shared_perm,
+        }
+    }
 }
 
 impl ::serde::Serialize for XDbgBlockGraphEdge {
@@ -18067,11 +20103,19 @@ impl crate::support::DecodeMembers for XDbgBlockGraphEdge {
 
 /// The whole block graph.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XDbgBlockGraph {
     /// The vertices.
     pub nodes: Vec<XDbgBlockGraphNode>,
     /// The edges.
     pub edges: Vec<XDbgBlockGraphEdge>,
+}
+
+impl XDbgBlockGraph {
+    /// A value with the given members, every optional member absent.
+    pub fn new(nodes: Vec<XDbgBlockGraphNode>, edges: Vec<XDbgBlockGraphEdge>) -> Self {
+        Self { nodes, edges }
+    }
 }
 
 impl ::serde::Serialize for XDbgBlockGraph {
@@ -18128,6 +20172,7 @@ impl crate::support::DecodeMembers for XDbgBlockGraph {
 /// "stats-intervals" option of a drive).  All latencies are in
 /// nanoseconds.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDeviceTimedStats {
     /// The length of the interval, in seconds.
     pub interval_length: i64,
@@ -18170,6 +20215,43 @@ pub struct BlockDeviceTimedStats {
     ///
     /// Sent from QEMU 8.1 on; `None` from older releases (back to 7.2), which may leave it out.
     pub avg_zone_append_queue_depth: Option<f64>,
+}
+
+impl BlockDeviceTimedStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        interval_length: i64,
+        min_rd_latency_ns: i64,
+        max_rd_latency_ns: i64,
+        avg_rd_latency_ns: i64,
+        min_wr_latency_ns: i64,
+        max_wr_latency_ns: i64,
+        avg_wr_latency_ns: i64,
+        min_flush_latency_ns: i64,
+        max_flush_latency_ns: i64,
+        avg_flush_latency_ns: i64,
+        avg_rd_queue_depth: f64,
+        avg_wr_queue_depth: f64,
+    ) -> Self {
+        Self {
+            interval_length,
+            min_rd_latency_ns,
+            max_rd_latency_ns,
+            avg_rd_latency_ns,
+            min_wr_latency_ns,
+            max_wr_latency_ns,
+            avg_wr_latency_ns,
+            min_zone_append_latency_ns: ::core::option::Option::None,
+            max_zone_append_latency_ns: ::core::option::Option::None,
+            avg_zone_append_latency_ns: ::core::option::Option::None,
+            min_flush_latency_ns,
+            max_flush_latency_ns,
+            avg_flush_latency_ns,
+            avg_rd_queue_depth,
+            avg_wr_queue_depth,
+            avg_zone_append_queue_depth: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDeviceTimedStats {
@@ -18319,6 +20401,7 @@ impl crate::support::DecodeMembers for BlockDeviceTimedStats {
 /// A histogram of I/O latencies, as set up by
 /// block-latency-histogram-set.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockLatencyHistogramInfo {
     /// The boundaries between the bins, in nanoseconds, in
     /// increasing order.
@@ -18329,6 +20412,13 @@ pub struct BlockLatencyHistogramInfo {
     /// above the last boundary, and each other bin those from one
     /// boundary up to (not including) the next.
     pub bins: Vec<u64>,
+}
+
+impl BlockLatencyHistogramInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(boundaries: Vec<u64>, bins: Vec<u64>) -> Self {
+        Self { boundaries, bins }
+    }
 }
 
 impl ::serde::Serialize for BlockLatencyHistogramInfo {
@@ -18384,6 +20474,7 @@ impl crate::support::DecodeMembers for BlockLatencyHistogramInfo {
 /// I/O statistics of a block backend or node, counted since it was
 /// created.  "Unmap" means discard.  Times are in nanoseconds.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDeviceStats {
     /// Bytes read.
     pub rd_bytes: i64,
@@ -18482,6 +20573,78 @@ pub struct BlockDeviceStats {
     /// The flush latency histogram, if one is
     /// set up.
     pub flush_latency_histogram: Option<BlockLatencyHistogramInfo>,
+}
+
+impl BlockDeviceStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        rd_bytes: i64,
+        wr_bytes: i64,
+        unmap_bytes: i64,
+        rd_operations: i64,
+        wr_operations: i64,
+        flush_operations: i64,
+        unmap_operations: i64,
+        rd_total_time_ns: i64,
+        wr_total_time_ns: i64,
+        flush_total_time_ns: i64,
+        unmap_total_time_ns: i64,
+        wr_highest_offset: i64,
+        rd_merged: i64,
+        wr_merged: i64,
+        unmap_merged: i64,
+        failed_rd_operations: i64,
+        failed_wr_operations: i64,
+        failed_flush_operations: i64,
+        failed_unmap_operations: i64,
+        invalid_rd_operations: i64,
+        invalid_wr_operations: i64,
+        invalid_flush_operations: i64,
+        invalid_unmap_operations: i64,
+        account_invalid: bool,
+        account_failed: bool,
+        timed_stats: Vec<BlockDeviceTimedStats>,
+    ) -> Self {
+        Self {
+            rd_bytes,
+            wr_bytes,
+            zone_append_bytes: ::core::option::Option::None,
+            unmap_bytes,
+            rd_operations,
+            wr_operations,
+            zone_append_operations: ::core::option::Option::None,
+            flush_operations,
+            unmap_operations,
+            rd_total_time_ns,
+            wr_total_time_ns,
+            zone_append_total_time_ns: ::core::option::Option::None,
+            flush_total_time_ns,
+            unmap_total_time_ns,
+            wr_highest_offset,
+            rd_merged,
+            wr_merged,
+            zone_append_merged: ::core::option::Option::None,
+            unmap_merged,
+            idle_time_ns: ::core::option::Option::None,
+            failed_rd_operations,
+            failed_wr_operations,
+            failed_zone_append_operations: ::core::option::Option::None,
+            failed_flush_operations,
+            failed_unmap_operations,
+            invalid_rd_operations,
+            invalid_wr_operations,
+            invalid_zone_append_operations: ::core::option::Option::None,
+            invalid_flush_operations,
+            invalid_unmap_operations,
+            account_invalid,
+            account_failed,
+            timed_stats,
+            rd_latency_histogram: ::core::option::Option::None,
+            wr_latency_histogram: ::core::option::Option::None,
+            zone_append_latency_histogram: ::core::option::Option::None,
+            flush_latency_histogram: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDeviceStats {
@@ -18788,6 +20951,7 @@ impl crate::support::DecodeMembers for BlockDeviceStats {
 
 /// Statistics that the drivers for host files and devices keep.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockStatsSpecificFile {
     /// Discards that the host carried out.
     pub discard_nb_ok: u64,
@@ -18795,6 +20959,21 @@ pub struct BlockStatsSpecificFile {
     pub discard_nb_failed: u64,
     /// Bytes that the host discarded.
     pub discard_bytes_ok: u64,
+}
+
+impl BlockStatsSpecificFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        discard_nb_ok: u64,
+        discard_nb_failed: u64,
+        discard_bytes_ok: u64,
+    ) -> Self {
+        Self {
+            discard_nb_ok,
+            discard_nb_failed,
+            discard_bytes_ok,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockStatsSpecificFile {
@@ -18857,6 +21036,7 @@ impl crate::support::DecodeMembers for BlockStatsSpecificFile {
 
 /// Statistics that the userspace NVMe driver keeps.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockStatsSpecificNvme {
     /// Commands that completed with an error.
     pub completion_errors: u64,
@@ -18865,6 +21045,21 @@ pub struct BlockStatsSpecificNvme {
     /// Requests that needed a bounce buffer because
     /// their buffers were not suitably aligned.
     pub unaligned_accesses: u64,
+}
+
+impl BlockStatsSpecificNvme {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        completion_errors: u64,
+        aligned_accesses: u64,
+        unaligned_accesses: u64,
+    ) -> Self {
+        Self {
+            completion_errors,
+            aligned_accesses,
+            unaligned_accesses,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockStatsSpecificNvme {
@@ -18928,13 +21123,22 @@ impl crate::support::DecodeMembers for BlockStatsSpecificNvme {
 
 /// Statistics that only some drivers keep.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockStatsSpecific {
     /// The branch, chosen by `driver`, with its members.
     pub driver: BlockStatsSpecificBranch,
 }
 
+impl BlockStatsSpecific {
+    /// A value with the given members, every optional member absent.
+    pub fn new(driver: BlockStatsSpecificBranch) -> Self {
+        Self { driver }
+    }
+}
+
 /// The branches of [`BlockStatsSpecific`], one per value of `driver`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockStatsSpecificBranch {
     /// `driver`: `file`
     File(BlockStatsSpecificFile),
@@ -19291,6 +21495,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockStatsSpecific {
 
 /// Statistics of a block backend or of a block node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockStats {
     /// The backend's name, for the entry of a backend (empty if
     /// it has none).
@@ -19310,6 +21515,21 @@ pub struct BlockStats {
     /// The statistics of the node's backing node, if it has
     /// one.
     pub backing: Option<Box<BlockStats>>,
+}
+
+impl BlockStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(stats: BlockDeviceStats) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            qdev: ::core::option::Option::None,
+            node_name: ::core::option::Option::None,
+            stats,
+            driver_specific: ::core::option::Option::None,
+            parent: ::core::option::Option::None,
+            backing: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockStats {
@@ -19392,6 +21612,7 @@ impl crate::support::DecodeMembers for BlockStats {
 
 /// The kind of request that a quorum child got wrong.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QuorumOpType {
     /// A read.
     Read,
@@ -19457,6 +21678,7 @@ impl<'de> ::serde::Deserialize<'de> for QuorumOpType {
 
 /// A format of encrypted block data.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoBlockFormat {
     /// The AES encryption of the old qcow and qcow2 formats; it is
     /// insecure and supported only for compatibility.
@@ -19518,6 +21740,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockFormat {
 
 /// How much of a new image's space to allocate up front.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PreallocMode {
     /// Nothing beyond what the format needs.
     Off,
@@ -19589,6 +21812,7 @@ impl<'de> ::serde::Deserialize<'de> for PreallocMode {
 
 /// How to create a file on the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsFile {
     /// The file's name.
     pub filename: ::std::string::String,
@@ -19602,6 +21826,19 @@ pub struct BlockdevCreateOptionsFile {
     /// The extent size hint to set on the file, on
     /// file systems that support one; 0 sets none.  Default 1 MiB.
     pub extent_size_hint: Option<u64>,
+}
+
+impl BlockdevCreateOptionsFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String, size: u64) -> Self {
+        Self {
+            filename,
+            size,
+            preallocation: ::core::option::Option::None,
+            nocow: ::core::option::Option::None,
+            extent_size_hint: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsFile {
@@ -19678,6 +21915,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsFile {
 
 /// How to create an image on a GlusterFS volume.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsGluster {
     /// Where to create it.
     pub location: BlockdevOptionsGluster,
@@ -19685,6 +21923,17 @@ pub struct BlockdevCreateOptionsGluster {
     pub size: u64,
     /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
+}
+
+impl BlockdevCreateOptionsGluster {
+    /// A value with the given members, every optional member absent.
+    pub fn new(location: BlockdevOptionsGluster, size: u64) -> Self {
+        Self {
+            location,
+            size,
+            preallocation: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsGluster {
@@ -19743,6 +21992,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsGluster {
 
 /// How to create a LUKS encrypted image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsLUKS {
     /// The ID of a secret object that holds the passphrase
     /// for the first key slot.
@@ -19772,6 +22022,25 @@ pub struct BlockdevCreateOptionsLUKS {
     pub size: u64,
     /// How much space to allocate.  Default "off".
     pub preallocation: Option<PreallocMode>,
+}
+
+impl BlockdevCreateOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(size: u64) -> Self {
+        Self {
+            key_secret: ::core::option::Option::None,
+            cipher_alg: ::core::option::Option::None,
+            cipher_mode: ::core::option::Option::None,
+            ivgen_alg: ::core::option::Option::None,
+            ivgen_hash_alg: ::core::option::Option::None,
+            hash_alg: ::core::option::Option::None,
+            iter_time: ::core::option::Option::None,
+            file: ::core::option::Option::None,
+            header: ::core::option::Option::None,
+            size,
+            preallocation: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsLUKS {
@@ -19874,11 +22143,19 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsLUKS {
 
 /// How to create an image on an NFS server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsNfs {
     /// Where to create it.
     pub location: BlockdevOptionsNfs,
     /// The image's size in bytes.
     pub size: u64,
+}
+
+impl BlockdevCreateOptionsNfs {
+    /// A value with the given members, every optional member absent.
+    pub fn new(location: BlockdevOptionsNfs, size: u64) -> Self {
+        Self { location, size }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsNfs {
@@ -19933,6 +22210,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsNfs {
 
 /// How to create a Parallels image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsParallels {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -19940,6 +22218,17 @@ pub struct BlockdevCreateOptionsParallels {
     pub size: u64,
     /// The cluster size in bytes.  Default 1 MiB.
     pub cluster_size: Option<u64>,
+}
+
+impl BlockdevCreateOptionsParallels {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            cluster_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsParallels {
@@ -19998,6 +22287,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsParallels {
 
 /// How to set up LUKS encryption inside an image format.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockCreateOptionsLUKS {
     /// The ID of a secret object that holds the passphrase
     /// for the first key slot.
@@ -20017,6 +22307,21 @@ pub struct QCryptoBlockCreateOptionsLUKS {
     /// How long to spend deriving the key from the
     /// passphrase, in milliseconds.  Default 2000.
     pub iter_time: Option<i64>,
+}
+
+impl QCryptoBlockCreateOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            key_secret: ::core::option::Option::None,
+            cipher_alg: ::core::option::Option::None,
+            cipher_mode: ::core::option::Option::None,
+            ivgen_alg: ::core::option::Option::None,
+            ivgen_hash_alg: ::core::option::Option::None,
+            hash_alg: ::core::option::Option::None,
+            iter_time: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockCreateOptionsLUKS {
@@ -20099,13 +22404,22 @@ impl crate::support::DecodeMembers for QCryptoBlockCreateOptionsLUKS {
 
 /// How to set up encryption inside an image format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockCreateOptions {
     /// The branch, chosen by `format`, with its members.
     pub format: QCryptoBlockCreateOptionsBranch,
 }
 
+impl QCryptoBlockCreateOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: QCryptoBlockCreateOptionsBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`QCryptoBlockCreateOptions`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum QCryptoBlockCreateOptionsBranch {
     /// `format`: `qcow`
     Qcow(QCryptoBlockOptionsQCow),
@@ -20207,6 +22521,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockCreateOptions {
 
 /// How to create an image of the old qcow format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsQcow {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -20216,6 +22531,18 @@ pub struct BlockdevCreateOptionsQcow {
     pub backing_file: Option<::std::string::String>,
     /// How to encrypt the image; not encrypted if absent.
     pub encrypt: Option<QCryptoBlockCreateOptions>,
+}
+
+impl BlockdevCreateOptionsQcow {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            backing_file: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsQcow {
@@ -20283,6 +22610,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsQcow {
 
 /// A version of the qcow2 format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevQcow2Version {
     /// Version 2, compatibility level "0.10", which very old
     /// software can read.
@@ -20344,6 +22672,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevQcow2Version {
 
 /// How to create a qcow2 image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsQcow2 {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -20381,6 +22710,28 @@ pub struct BlockdevCreateOptionsQcow2 {
     /// The algorithm for compressed clusters.
     /// Default "zlib".
     pub compression_type: Option<Qcow2CompressionType>,
+}
+
+impl BlockdevCreateOptionsQcow2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            data_file: ::core::option::Option::None,
+            data_file_raw: ::core::option::Option::None,
+            extended_l2: ::core::option::Option::None,
+            size,
+            version: ::core::option::Option::None,
+            backing_file: ::core::option::Option::None,
+            backing_fmt: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+            cluster_size: ::core::option::Option::None,
+            preallocation: ::core::option::Option::None,
+            lazy_refcounts: ::core::option::Option::None,
+            refcount_bits: ::core::option::Option::None,
+            compression_type: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsQcow2 {
@@ -20502,6 +22853,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsQcow2 {
 
 /// How to create a QED image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsQed {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -20516,6 +22868,20 @@ pub struct BlockdevCreateOptionsQed {
     /// The size of the L1 and L2 tables, in clusters.
     /// Default 4.
     pub table_size: Option<i64>,
+}
+
+impl BlockdevCreateOptionsQed {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            backing_file: ::core::option::Option::None,
+            backing_fmt: ::core::option::Option::None,
+            cluster_size: ::core::option::Option::None,
+            table_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsQed {
@@ -20593,6 +22959,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsQed {
 
 /// How to create a Ceph RBD image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsRbd {
     /// Where to create it.
     pub location: BlockdevOptionsRbd,
@@ -20603,6 +22970,18 @@ pub struct BlockdevCreateOptionsRbd {
     pub cluster_size: Option<u64>,
     /// How to encrypt the image; not encrypted if absent.
     pub encrypt: Option<RbdEncryptionCreateOptions>,
+}
+
+impl BlockdevCreateOptionsRbd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(location: BlockdevOptionsRbd, size: u64) -> Self {
+        Self {
+            location,
+            size,
+            cluster_size: ::core::option::Option::None,
+            encrypt: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsRbd {
@@ -20670,11 +23049,19 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsRbd {
 
 /// How to create an image over SSH.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsSsh {
     /// Where to create it.
     pub location: BlockdevOptionsSsh,
     /// The image's size in bytes.
     pub size: u64,
+}
+
+impl BlockdevCreateOptionsSsh {
+    /// A value with the given members, every optional member absent.
+    pub fn new(location: BlockdevOptionsSsh, size: u64) -> Self {
+        Self { location, size }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsSsh {
@@ -20729,6 +23116,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsSsh {
 
 /// How to create a VDI (VirtualBox) image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsVdi {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -20737,6 +23125,17 @@ pub struct BlockdevCreateOptionsVdi {
     /// How much space to allocate; only "off" and
     /// "metadata" are supported.  Default "off".
     pub preallocation: Option<PreallocMode>,
+}
+
+impl BlockdevCreateOptionsVdi {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            preallocation: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsVdi {
@@ -20795,6 +23194,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsVdi {
 
 /// A kind of VHDX image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevVhdxSubformat {
     /// Space is allocated as the disk is written to.
     Dynamic,
@@ -20855,6 +23255,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVhdxSubformat {
 
 /// How to create a VHDX (Hyper-V) image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsVhdx {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -20872,6 +23273,20 @@ pub struct BlockdevCreateOptionsVhdx {
     /// Whether to mark blocks as zero blocks in the
     /// image's block table.  Default true.
     pub block_state_zero: Option<bool>,
+}
+
+impl BlockdevCreateOptionsVhdx {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            log_size: ::core::option::Option::None,
+            block_size: ::core::option::Option::None,
+            subformat: ::core::option::Option::None,
+            block_state_zero: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsVhdx {
@@ -20953,6 +23368,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsVhdx {
 
 /// A kind of VMDK image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevVmdkSubformat {
     /// One file that grows as the disk is written to.
     MonolithicSparse,
@@ -21033,6 +23449,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVmdkSubformat {
 /// The kind of disk controller that a VMDK image says the disk is
 /// attached to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevVmdkAdapterType {
     /// An IDE controller.
     Ide,
@@ -21103,6 +23520,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVmdkAdapterType {
 
 /// How to create a VMDK (VMware) image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsVmdk {
     /// The node to create the image on: the descriptor file, or
     /// the only file for the monolithic kinds.
@@ -21128,6 +23546,23 @@ pub struct BlockdevCreateOptionsVmdk {
     /// zeroes without storing them; only for sparse kinds.  Default
     /// false.
     pub zeroed_grain: Option<bool>,
+}
+
+impl BlockdevCreateOptionsVmdk {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            extents: ::core::option::Option::None,
+            subformat: ::core::option::Option::None,
+            backing_file: ::core::option::Option::None,
+            adapter_type: ::core::option::Option::None,
+            hwversion: ::core::option::Option::None,
+            toolsversion: ::core::option::Option::None,
+            zeroed_grain: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsVmdk {
@@ -21220,6 +23655,7 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsVmdk {
 
 /// A kind of VHD (Virtual PC) image.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevVpcSubformat {
     /// Space is allocated as the disk is written to.
     Dynamic,
@@ -21280,6 +23716,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevVpcSubformat {
 
 /// How to create a VHD (Virtual PC) image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptionsVpc {
     /// The node to create the image on.
     pub file: BlockdevRef,
@@ -21291,6 +23728,18 @@ pub struct BlockdevCreateOptionsVpc {
     /// the size is rounded to fit a disk geometry, as Virtual PC
     /// does.  Default false.
     pub force_size: Option<bool>,
+}
+
+impl BlockdevCreateOptionsVpc {
+    /// A value with the given members, every optional member absent.
+    pub fn new(file: BlockdevRef, size: u64) -> Self {
+        Self {
+            file,
+            size,
+            subformat: ::core::option::Option::None,
+            force_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevCreateOptionsVpc {
@@ -21358,13 +23807,22 @@ impl crate::support::DecodeMembers for BlockdevCreateOptionsVpc {
 
 /// How to create an image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevCreateOptions {
     /// The branch, chosen by `driver`, with its members.
     pub driver: BlockdevCreateOptionsBranch,
 }
 
+impl BlockdevCreateOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(driver: BlockdevCreateOptionsBranch) -> Self {
+        Self { driver }
+    }
+}
+
 /// The branches of [`BlockdevCreateOptions`], one per value of `driver`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevCreateOptionsBranch {
     /// `driver`: `file`
     File(BlockdevCreateOptionsFile),
@@ -21770,6 +24228,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevCreateOptions {
 
 /// What to do to LUKS key slots.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptoBlockLUKSKeyslotState {
     /// Put a new passphrase into a key slot.
     Active,
@@ -21830,6 +24289,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockLUKSKeyslotState {
 
 /// How to change the key slots of a LUKS image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevAmendOptionsLUKS {
     /// Whether to add a passphrase or to erase key slots.
     pub state: QCryptoBlockLUKSKeyslotState,
@@ -21850,6 +24310,20 @@ pub struct BlockdevAmendOptionsLUKS {
     /// opens the image now.  Default: the one the image was opened
     /// with.
     pub secret: Option<::std::string::String>,
+}
+
+impl BlockdevAmendOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(state: QCryptoBlockLUKSKeyslotState) -> Self {
+        Self {
+            state,
+            new_secret: ::core::option::Option::None,
+            old_secret: ::core::option::Option::None,
+            keyslot: ::core::option::Option::None,
+            iter_time: ::core::option::Option::None,
+            secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevAmendOptionsLUKS {
@@ -21928,6 +24402,7 @@ impl crate::support::DecodeMembers for BlockdevAmendOptionsLUKS {
 /// How to change the key slots of LUKS encryption inside an image
 /// format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockAmendOptionsLUKS {
     /// Whether to add a passphrase or to erase key slots.
     pub state: QCryptoBlockLUKSKeyslotState,
@@ -21948,6 +24423,20 @@ pub struct QCryptoBlockAmendOptionsLUKS {
     /// opens the image now.  Default: the one the image was opened
     /// with.
     pub secret: Option<::std::string::String>,
+}
+
+impl QCryptoBlockAmendOptionsLUKS {
+    /// A value with the given members, every optional member absent.
+    pub fn new(state: QCryptoBlockLUKSKeyslotState) -> Self {
+        Self {
+            state,
+            new_secret: ::core::option::Option::None,
+            old_secret: ::core::option::Option::None,
+            keyslot: ::core::option::Option::None,
+            iter_time: ::core::option::Option::None,
+            secret: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for QCryptoBlockAmendOptionsLUKS {
@@ -22025,13 +24514,22 @@ impl crate::support::DecodeMembers for QCryptoBlockAmendOptionsLUKS {
 
 /// How to change the encryption inside an image format.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptoBlockAmendOptions {
     /// The branch, chosen by `format`, with its members.
     pub format: QCryptoBlockAmendOptionsBranch,
 }
 
+impl QCryptoBlockAmendOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(format: QCryptoBlockAmendOptionsBranch) -> Self {
+        Self { format }
+    }
+}
+
 /// The branches of [`QCryptoBlockAmendOptions`], one per value of `format`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum QCryptoBlockAmendOptionsBranch {
     /// `format`: `luks`
     Luks(QCryptoBlockAmendOptionsLUKS),
@@ -22128,9 +24626,19 @@ impl<'de> ::serde::Deserialize<'de> for QCryptoBlockAmendOptions {
 
 /// How to change a qcow2 image.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevAmendOptionsQcow2 {
     /// How to change the image's encryption.
     pub encrypt: Option<QCryptoBlockAmendOptions>,
+}
+
+impl BlockdevAmendOptionsQcow2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            encrypt: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevAmendOptionsQcow2 {
@@ -22181,13 +24689,22 @@ impl crate::support::DecodeMembers for BlockdevAmendOptionsQcow2 {
 
 /// How to change an image.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevAmendOptions {
     /// The branch, chosen by `driver`, with its members.
     pub driver: BlockdevAmendOptionsBranch,
 }
 
+impl BlockdevAmendOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(driver: BlockdevAmendOptionsBranch) -> Self {
+        Self { driver }
+    }
+}
+
 /// The branches of [`BlockdevAmendOptions`], one per value of `driver`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockdevAmendOptionsBranch {
     /// `driver`: `luks`
     Luks(BlockdevAmendOptionsLUKS),
@@ -22569,6 +25086,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevAmendOptions {
 
 /// A dirty bitmap to create.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapAdd {
     /// The node to track writes to, or the name of its block
     /// backend.
@@ -22586,6 +25104,19 @@ pub struct BlockDirtyBitmapAdd {
     /// If true, the bitmap starts out not recording writes.
     /// Default false.
     pub disabled: Option<bool>,
+}
+
+impl BlockDirtyBitmapAdd {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self {
+            node,
+            name,
+            granularity: ::core::option::Option::None,
+            persistent: ::core::option::Option::None,
+            disabled: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapAdd {
@@ -22658,6 +25189,7 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapAdd {
 
 /// Dirty bitmaps to merge into another one.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapMerge {
     /// The node of the target bitmap, or the name of its block
     /// backend.
@@ -22666,6 +25198,17 @@ pub struct BlockDirtyBitmapMerge {
     pub target: ::std::string::String,
     /// The bitmaps to merge from.
     pub bitmaps: Vec<BlockDirtyBitmapOrStr>,
+}
+
+impl BlockDirtyBitmapMerge {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        node: ::std::string::String,
+        target: ::std::string::String,
+        bitmaps: Vec<BlockDirtyBitmapOrStr>,
+    ) -> Self {
+        Self { node, target, bitmaps }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapMerge {
@@ -22724,11 +25267,19 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapMerge {
 
 /// A dirty bitmap, named by its node and its name.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmap {
     /// The node, or the name of its block backend.
     pub node: ::std::string::String,
     /// The bitmap's name.
     pub name: ::std::string::String,
+}
+
+impl BlockDirtyBitmap {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { node, name }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmap {
@@ -22784,6 +25335,7 @@ impl crate::support::DecodeMembers for BlockDirtyBitmap {
 /// A dirty bitmap, named either within a node that is clear from the
 /// context or with its node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockDirtyBitmapOrStr {
     /// The bitmap's name; its node is the one the context is
     /// about.
@@ -22843,9 +25395,17 @@ impl<'de> ::serde::Deserialize<'de> for BlockDirtyBitmapOrStr {
 
 /// A digest of the contents of a dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapSha256 {
     /// The SHA-256 digest, in hexadecimal.
     pub sha256: ::std::string::String,
+}
+
+impl BlockDirtyBitmapSha256 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(sha256: ::std::string::String) -> Self {
+        Self { sha256 }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapSha256 {
@@ -22896,6 +25456,7 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapSha256 {
 
 /// Tuning knobs of a backup job.  They may change or go away.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BackupPerf {
     /// Whether to ask the host to copy the data itself
     /// (copy offloading) instead of reading and writing it.  Default
@@ -22912,6 +25473,18 @@ pub struct BackupPerf {
     /// bytes; it must be a power of 2.  Default 0 (no lower bound
     /// beyond the job's own choice).
     pub min_cluster_size: Option<u64>,
+}
+
+impl BackupPerf {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            use_copy_range: ::core::option::Option::None,
+            max_workers: ::core::option::Option::None,
+            max_chunk: ::core::option::Option::None,
+            min_cluster_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BackupPerf {
@@ -22983,6 +25556,7 @@ impl crate::support::DecodeMembers for BackupPerf {
 
 /// What a job does with the dirty bitmap it was given once it ends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BitmapSyncMode {
     /// If the job succeeds, the bitmap afterwards marks only
     /// what was written while the job ran; if it fails, the bitmap
@@ -23051,6 +25625,7 @@ impl<'de> ::serde::Deserialize<'de> for BitmapSyncMode {
 
 /// What a backup or mirror job copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MirrorSyncMode {
     /// Only the data of the top image, not what its backing chain
     /// provides.
@@ -23130,6 +25705,7 @@ impl<'de> ::serde::Deserialize<'de> for MirrorSyncMode {
 
 /// What to do when an I/O error occurs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevOnError {
     /// Report the error: to the guest, or for a block job, fail
     /// the job.
@@ -23208,6 +25784,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevOnError {
 
 /// How to start a backup job whose target is an existing block node.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevBackup {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -23254,6 +25831,33 @@ pub struct BlockdevBackup {
     pub x_perf: Option<BackupPerf>,
     /// The node to write the backup to.
     pub target: ::std::string::String,
+}
+
+impl BlockdevBackup {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        sync: MirrorSyncMode,
+        target: ::std::string::String,
+    ) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            sync,
+            speed: ::core::option::Option::None,
+            bitmap: ::core::option::Option::None,
+            bitmap_mode: ::core::option::Option::None,
+            compress: ::core::option::Option::None,
+            on_source_error: ::core::option::Option::None,
+            on_target_error: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+            filter_node_name: ::core::option::Option::None,
+            discard_source: ::core::option::Option::None,
+            x_perf: ::core::option::Option::None,
+            target,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevBackup {
@@ -23381,6 +25985,7 @@ impl crate::support::DecodeMembers for BlockdevBackup {
 /// Whether a command creates its target image file or uses one that
 /// exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NewImageMode {
     /// Open the existing file; it is not created.
     Existing,
@@ -23442,6 +26047,7 @@ impl<'de> ::serde::Deserialize<'de> for NewImageMode {
 
 /// How to start a backup job whose target is an image file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DriveBackup {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -23493,6 +26099,35 @@ pub struct DriveBackup {
     /// Whether to create the target or use an existing file.
     /// Default "absolute-paths".
     pub mode: Option<NewImageMode>,
+}
+
+impl DriveBackup {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        sync: MirrorSyncMode,
+        target: ::std::string::String,
+    ) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            sync,
+            speed: ::core::option::Option::None,
+            bitmap: ::core::option::Option::None,
+            bitmap_mode: ::core::option::Option::None,
+            compress: ::core::option::Option::None,
+            on_source_error: ::core::option::Option::None,
+            on_target_error: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+            filter_node_name: ::core::option::Option::None,
+            discard_source: ::core::option::Option::None,
+            x_perf: ::core::option::Option::None,
+            target,
+            format: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DriveBackup {
@@ -23629,6 +26264,7 @@ impl crate::support::DecodeMembers for DriveBackup {
 
 /// How a mirror job keeps the target up to date with new writes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MirrorCopyMode {
     /// Changed data is copied in the background, after the
     /// guest's write has completed.
@@ -23692,6 +26328,7 @@ impl<'de> ::serde::Deserialize<'de> for MirrorCopyMode {
 
 /// How to start a mirror job whose target is an image file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DriveMirror {
     /// An identifier for the job.  If absent, the name of the
     /// block backend of `device` is used; it must then have one.
@@ -23741,6 +26378,35 @@ pub struct DriveMirror {
     /// If false, the job stays in status "concluded" until
     /// block-job-dismiss removes it.  Default true.
     pub auto_dismiss: Option<bool>,
+}
+
+impl DriveMirror {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        target: ::std::string::String,
+        sync: MirrorSyncMode,
+    ) -> Self {
+        Self {
+            job_id: ::core::option::Option::None,
+            device,
+            target,
+            format: ::core::option::Option::None,
+            node_name: ::core::option::Option::None,
+            replaces: ::core::option::Option::None,
+            sync,
+            mode: ::core::option::Option::None,
+            speed: ::core::option::Option::None,
+            granularity: ::core::option::Option::None,
+            buf_size: ::core::option::Option::None,
+            on_source_error: ::core::option::Option::None,
+            on_target_error: ::core::option::Option::None,
+            unmap: ::core::option::Option::None,
+            copy_mode: ::core::option::Option::None,
+            auto_finalize: ::core::option::Option::None,
+            auto_dismiss: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DriveMirror {
@@ -23873,10 +26539,18 @@ impl crate::support::DecodeMembers for DriveMirror {
 
 /// What a mirror job reports beyond what every block job does.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobInfoMirror {
     /// Whether the target holds the same data as the
     /// source and new writes reach both before they complete.
     pub actively_synced: bool,
+}
+
+impl BlockJobInfoMirror {
+    /// A value with the given members, every optional member absent.
+    pub fn new(actively_synced: bool) -> Self {
+        Self { actively_synced }
+    }
 }
 
 impl ::serde::Serialize for BlockJobInfoMirror {
@@ -23927,6 +26601,7 @@ impl crate::support::DecodeMembers for BlockJobInfoMirror {
 
 /// The state of a block job.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobInfo {
     /// The job's identifier (named so for compatibility).
     pub device: ::std::string::String,
@@ -23963,8 +26638,43 @@ pub struct BlockJobInfo {
     pub type_: BlockJobInfoBranch,
 }
 
+impl BlockJobInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        device: ::std::string::String,
+        len: i64,
+        offset: i64,
+        busy: bool,
+        paused: bool,
+        speed: i64,
+        io_status: BlockDeviceIoStatus,
+        ready: bool,
+        status: JobStatus,
+        auto_finalize: bool,
+        auto_dismiss: bool,
+        type_: BlockJobInfoBranch,
+    ) -> Self {
+        Self {
+            device,
+            len,
+            offset,
+            busy,
+            paused,
+            speed,
+            io_status,
+            ready,
+            status,
+            auto_finalize,
+            auto_dismiss,
+            error: ::core::option::Option::None,
+            type_,
+        }
+    }
+}
+
 /// The branches of [`BlockJobInfo`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockJobInfoBranch {
     /// `type`: `mirror`
     Mirror(BlockJobInfoMirror),
@@ -24132,10 +26842,18 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobInfo {
 
 /// What can be changed in a running mirror job.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobChangeOptionsMirror {
     /// The copy mode to switch to; only switching from
     /// "background" to "write-blocking" is supported.
     pub copy_mode: MirrorCopyMode,
+}
+
+impl BlockJobChangeOptionsMirror {
+    /// A value with the given members, every optional member absent.
+    pub fn new(copy_mode: MirrorCopyMode) -> Self {
+        Self { copy_mode }
+    }
 }
 
 impl ::serde::Serialize for BlockJobChangeOptionsMirror {
@@ -24186,6 +26904,7 @@ impl crate::support::DecodeMembers for BlockJobChangeOptionsMirror {
 
 /// What to change in a running block job.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockJobChangeOptions {
     /// The job's identifier.
     pub id: ::std::string::String,
@@ -24193,8 +26912,16 @@ pub struct BlockJobChangeOptions {
     pub type_: BlockJobChangeOptionsBranch,
 }
 
+impl BlockJobChangeOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, type_: BlockJobChangeOptionsBranch) -> Self {
+        Self { id, type_ }
+    }
+}
+
 /// The branches of [`BlockJobChangeOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockJobChangeOptionsBranch {
     /// `type`: `mirror`
     Mirror(BlockJobChangeOptionsMirror),
@@ -24340,6 +27067,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockJobChangeOptions {
 
 /// An external snapshot made of existing nodes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshot {
     /// The node to take the snapshot of; it becomes the backing
     /// node of `overlay`.
@@ -24347,6 +27075,13 @@ pub struct BlockdevSnapshot {
     /// The node that takes the place of `node`, with `node` as
     /// its backing node; it must have no backing node yet.
     pub overlay: ::std::string::String,
+}
+
+impl BlockdevSnapshot {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: ::std::string::String, overlay: ::std::string::String) -> Self {
+        Self { node, overlay }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshot {
@@ -24401,6 +27136,7 @@ impl crate::support::DecodeMembers for BlockdevSnapshot {
 
 /// An internal snapshot to take.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotInternal {
     /// The node to take the snapshot of, or the name of its
     /// block backend.
@@ -24408,6 +27144,13 @@ pub struct BlockdevSnapshotInternal {
     /// The name of the new snapshot; the image must not have a
     /// snapshot of that name yet.
     pub name: ::std::string::String,
+}
+
+impl BlockdevSnapshotInternal {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { device, name }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotInternal {
@@ -24462,6 +27205,7 @@ impl crate::support::DecodeMembers for BlockdevSnapshotInternal {
 
 /// An external snapshot whose overlay is an image file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotSync {
     /// The name of the block backend to take the snapshot of.
     /// Give either `device` or `node-name`.
@@ -24477,6 +27221,20 @@ pub struct BlockdevSnapshotSync {
     /// Whether to create the overlay or use an existing file.
     /// Default "absolute-paths".
     pub mode: Option<NewImageMode>,
+}
+
+impl BlockdevSnapshotSync {
+    /// A value with the given members, every optional member absent.
+    pub fn new(snapshot_file: ::std::string::String) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            node_name: ::core::option::Option::None,
+            snapshot_file,
+            snapshot_node_name: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotSync {
@@ -24559,6 +27317,7 @@ impl crate::support::DecodeMembers for BlockdevSnapshotSync {
 /// The kinds of action a transaction can contain.  Each but `abort`
 /// does what the command of the same name does.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TransactionActionKind {
     /// Fail, so that the whole transaction fails; for testing.
     Abort,
@@ -24679,7 +27438,15 @@ impl<'de> ::serde::Deserialize<'de> for TransactionActionKind {
 
 /// The arguments of the abort action: there are none.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Abort {}
+impl Abort {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 impl ::serde::Serialize for Abort {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -24709,9 +27476,17 @@ impl<'de> ::serde::Deserialize<'de> for Abort {
 
 /// Holds the arguments of the abort action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AbortWrapper {
     /// The arguments.
     pub data: Abort,
+}
+
+impl AbortWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: Abort) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for AbortWrapper {
@@ -24762,9 +27537,17 @@ impl crate::support::DecodeMembers for AbortWrapper {
 
 /// Holds the arguments of a block-dirty-bitmap-add action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapAddWrapper {
     /// The arguments.
     pub data: BlockDirtyBitmapAdd,
+}
+
+impl BlockDirtyBitmapAddWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockDirtyBitmapAdd) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapAddWrapper {
@@ -24815,9 +27598,17 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapAddWrapper {
 
 /// Holds the arguments of an action on one dirty bitmap.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapWrapper {
     /// The arguments.
     pub data: BlockDirtyBitmap,
+}
+
+impl BlockDirtyBitmapWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockDirtyBitmap) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapWrapper {
@@ -24868,9 +27659,17 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapWrapper {
 
 /// Holds the arguments of a block-dirty-bitmap-merge action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockDirtyBitmapMergeWrapper {
     /// The arguments.
     pub data: BlockDirtyBitmapMerge,
+}
+
+impl BlockDirtyBitmapMergeWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockDirtyBitmapMerge) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockDirtyBitmapMergeWrapper {
@@ -24921,9 +27720,17 @@ impl crate::support::DecodeMembers for BlockDirtyBitmapMergeWrapper {
 
 /// Holds the arguments of a blockdev-backup action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevBackupWrapper {
     /// The arguments.
     pub data: BlockdevBackup,
+}
+
+impl BlockdevBackupWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockdevBackup) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockdevBackupWrapper {
@@ -24974,9 +27781,17 @@ impl crate::support::DecodeMembers for BlockdevBackupWrapper {
 
 /// Holds the arguments of a blockdev-snapshot action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotWrapper {
     /// The arguments.
     pub data: BlockdevSnapshot,
+}
+
+impl BlockdevSnapshotWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockdevSnapshot) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotWrapper {
@@ -25027,9 +27842,17 @@ impl crate::support::DecodeMembers for BlockdevSnapshotWrapper {
 
 /// Holds the arguments of a blockdev-snapshot-internal-sync action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotInternalWrapper {
     /// The arguments.
     pub data: BlockdevSnapshotInternal,
+}
+
+impl BlockdevSnapshotInternalWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockdevSnapshotInternal) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotInternalWrapper {
@@ -25080,9 +27903,17 @@ impl crate::support::DecodeMembers for BlockdevSnapshotInternalWrapper {
 
 /// Holds the arguments of a blockdev-snapshot-sync action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockdevSnapshotSyncWrapper {
     /// The arguments.
     pub data: BlockdevSnapshotSync,
+}
+
+impl BlockdevSnapshotSyncWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: BlockdevSnapshotSync) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for BlockdevSnapshotSyncWrapper {
@@ -25133,9 +27964,17 @@ impl crate::support::DecodeMembers for BlockdevSnapshotSyncWrapper {
 
 /// Holds the arguments of a drive-backup action.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DriveBackupWrapper {
     /// The arguments.
     pub data: DriveBackup,
+}
+
+impl DriveBackupWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: DriveBackup) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for DriveBackupWrapper {
@@ -25186,13 +28025,22 @@ impl crate::support::DecodeMembers for DriveBackupWrapper {
 
 /// One action of a transaction, with its arguments.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TransactionAction {
     /// The branch, chosen by `type`, with its members.
     pub type_: TransactionActionBranch,
 }
 
+impl TransactionAction {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: TransactionActionBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`TransactionAction`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TransactionActionBranch {
     /// `type`: `abort`
     Abort(AbortWrapper),
@@ -25428,6 +28276,7 @@ impl<'de> ::serde::Deserialize<'de> for TransactionAction {
 
 /// Whether the block jobs that a transaction starts end together.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ActionCompletionMode {
     /// Each job succeeds or fails on its own.
     Individual,
@@ -25489,10 +28338,20 @@ impl<'de> ::serde::Deserialize<'de> for ActionCompletionMode {
 
 /// Options of a transaction as a whole.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TransactionProperties {
     /// Whether the block jobs that the transaction
     /// starts end together.  Default "individual".
     pub completion_mode: Option<ActionCompletionMode>,
+}
+
+impl TransactionProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            completion_mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TransactionProperties {
@@ -25543,6 +28402,7 @@ impl crate::support::DecodeMembers for TransactionProperties {
 
 /// What to do when removing an export that clients still use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockExportRemoveMode {
     /// Refuse to remove it.
     Safe,
@@ -25603,6 +28463,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportRemoveMode {
 
 /// An export to add to the NBD server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NbdServerAddOptions {
     /// The name clients ask for.  Default: `device`.
     pub name: Option<::std::string::String>,
@@ -25615,6 +28476,19 @@ pub struct NbdServerAddOptions {
     /// The name of a dirty bitmap of `device` to offer clients
     /// through the "qemu:dirty-bitmap:" metadata context.
     pub bitmap: Option<::std::string::String>,
+}
+
+impl NbdServerAddOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            name: ::core::option::Option::None,
+            description: ::core::option::Option::None,
+            device,
+            writable: ::core::option::Option::None,
+            bitmap: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NbdServerAddOptions {
@@ -25687,6 +28561,7 @@ impl crate::support::DecodeMembers for NbdServerAddOptions {
 
 /// How to run the NBD server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NbdServerOptionsLegacy {
     /// How long a client may take to complete
     /// the handshake before it is disconnected, in seconds; 0 means
@@ -25705,6 +28580,19 @@ pub struct NbdServerOptionsLegacy {
     pub max_connections: Option<u32>,
     /// The address to listen on.
     pub addr: SocketAddressLegacy,
+}
+
+impl NbdServerOptionsLegacy {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: SocketAddressLegacy) -> Self {
+        Self {
+            handshake_max_seconds: ::core::option::Option::None,
+            tls_creds: ::core::option::Option::None,
+            tls_authz: ::core::option::Option::None,
+            max_connections: ::core::option::Option::None,
+            addr,
+        }
+    }
 }
 
 impl ::serde::Serialize for NbdServerOptionsLegacy {
@@ -25781,6 +28669,7 @@ impl crate::support::DecodeMembers for NbdServerOptionsLegacy {
 
 /// A way to export a block node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockExportType {
     /// Through the NBD server.
     Nbd,
@@ -25852,6 +28741,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportType {
 
 /// Options of an export through the NBD server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportOptionsNbd {
     /// The name clients ask for.  Default: the node's name.
     pub name: Option<::std::string::String>,
@@ -25864,6 +28754,18 @@ pub struct BlockExportOptionsNbd {
     /// metadata context, which tells at what depth of the backing
     /// chain each area is allocated.  Default false.
     pub allocation_depth: Option<bool>,
+}
+
+impl BlockExportOptionsNbd {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            name: ::core::option::Option::None,
+            description: ::core::option::Option::None,
+            bitmaps: ::core::option::Option::None,
+            allocation_depth: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportOptionsNbd {
@@ -25935,6 +28837,7 @@ impl crate::support::DecodeMembers for BlockExportOptionsNbd {
 
 /// Options of an export as a vhost-user block device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportOptionsVhostUserBlk {
     /// The vhost-user socket to listen on.
     pub addr: SocketAddress,
@@ -25943,6 +28846,17 @@ pub struct BlockExportOptionsVhostUserBlk {
     pub logical_block_size: Option<u64>,
     /// How many virtqueues the device has.  Default 1.
     pub num_queues: Option<u16>,
+}
+
+impl BlockExportOptionsVhostUserBlk {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: SocketAddress) -> Self {
+        Self {
+            addr,
+            logical_block_size: ::core::option::Option::None,
+            num_queues: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportOptionsVhostUserBlk {
@@ -26010,6 +28924,7 @@ impl crate::support::DecodeMembers for BlockExportOptionsVhostUserBlk {
 /// Whether users other than the one running QEMU may access a FUSE
 /// export.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FuseExportAllowOther {
     /// Only the user running QEMU may.
     Off,
@@ -26076,6 +28991,7 @@ impl<'de> ::serde::Deserialize<'de> for FuseExportAllowOther {
 
 /// Options of an export as a regular file, through FUSE.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportOptionsFuse {
     /// The path to mount the export on; it must be an
     /// existing regular file.
@@ -26086,6 +29002,17 @@ pub struct BlockExportOptionsFuse {
     /// Whether other users may access the export.  Default
     /// "auto".
     pub allow_other: Option<FuseExportAllowOther>,
+}
+
+impl BlockExportOptionsFuse {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mountpoint: ::std::string::String) -> Self {
+        Self {
+            mountpoint,
+            growable: ::core::option::Option::None,
+            allow_other: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportOptionsFuse {
@@ -26144,6 +29071,7 @@ impl crate::support::DecodeMembers for BlockExportOptionsFuse {
 
 /// Options of an export as a VDUSE block device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportOptionsVduseBlk {
     /// The name of the VDUSE device.
     pub name: ::std::string::String,
@@ -26156,6 +29084,19 @@ pub struct BlockExportOptionsVduseBlk {
     pub logical_block_size: Option<u64>,
     /// The serial number the device reports.
     pub serial: Option<::std::string::String>,
+}
+
+impl BlockExportOptionsVduseBlk {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            num_queues: ::core::option::Option::None,
+            queue_size: ::core::option::Option::None,
+            logical_block_size: ::core::option::Option::None,
+            serial: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportOptionsVduseBlk {
@@ -26232,6 +29173,7 @@ impl crate::support::DecodeMembers for BlockExportOptionsVduseBlk {
 
 /// An export to add.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportOptions {
     /// A unique identifier for the export.
     pub id: ::std::string::String,
@@ -26259,8 +29201,29 @@ pub struct BlockExportOptions {
     pub type_: BlockExportOptionsBranch,
 }
 
+impl BlockExportOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        node_name: ::std::string::String,
+        type_: BlockExportOptionsBranch,
+    ) -> Self {
+        Self {
+            id,
+            fixed_iothread: ::core::option::Option::None,
+            iothread: ::core::option::Option::None,
+            node_name,
+            writable: ::core::option::Option::None,
+            writethrough: ::core::option::Option::None,
+            allow_inactive: ::core::option::Option::None,
+            type_,
+        }
+    }
+}
+
 /// The branches of [`BlockExportOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum BlockExportOptionsBranch {
     /// `type`: `nbd`
     Nbd(BlockExportOptionsNbd),
@@ -26399,6 +29362,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockExportOptions {
 
 /// An export.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockExportInfo {
     /// The export's identifier.
     pub id: ::std::string::String,
@@ -26409,6 +29373,23 @@ pub struct BlockExportInfo {
     /// Whether the export is being removed but has not
     /// gone away yet.
     pub shutting_down: bool,
+}
+
+impl BlockExportInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        type_: BlockExportType,
+        node_name: ::std::string::String,
+        shutting_down: bool,
+    ) -> Self {
+        Self {
+            id,
+            type_,
+            node_name,
+            shutting_down,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockExportInfo {
@@ -26478,6 +29459,7 @@ impl crate::support::DecodeMembers for BlockExportInfo {
 /// such as an emulated serial port or the monitor, reads from and
 /// writes to.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevInfo {
     /// The chardev's id.
     pub label: ::std::string::String,
@@ -26488,6 +29470,21 @@ pub struct ChardevInfo {
     /// instance whether the guest has opened the virtio serial port it
     /// is connected to.
     pub frontend_open: bool,
+}
+
+impl ChardevInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        label: ::std::string::String,
+        filename: ::std::string::String,
+        frontend_open: bool,
+    ) -> Self {
+        Self {
+            label,
+            filename,
+            frontend_open,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevInfo {
@@ -26546,9 +29543,17 @@ impl crate::support::DecodeMembers for ChardevInfo {
 
 /// A kind of character device back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevBackendInfo {
     /// The back end's name, as used for `type` in ChardevBackend.
     pub name: ::std::string::String,
+}
+
+impl ChardevBackendInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
 }
 
 impl ::serde::Serialize for ChardevBackendInfo {
@@ -26599,6 +29604,7 @@ impl crate::support::DecodeMembers for ChardevBackendInfo {
 
 /// The kinds of character device back end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChardevBackendKind {
     /// Writes to a file and optionally reads from another one.
     File,
@@ -26767,6 +29773,7 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackendKind {
 
 /// Options of a file back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevFile {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -26780,6 +29787,19 @@ pub struct ChardevFile {
     /// Append to `out` rather than truncating it.  False when
     /// absent.
     pub append: Option<bool>,
+}
+
+impl ChardevFile {
+    /// A value with the given members, every optional member absent.
+    pub fn new(out: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            in_: ::core::option::Option::None,
+            out,
+            append: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevFile {
@@ -26852,9 +29872,17 @@ impl crate::support::DecodeMembers for ChardevFile {
 
 /// The options of a file back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevFileWrapper {
     /// The options.
     pub data: ChardevFile,
+}
+
+impl ChardevFileWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevFile) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevFileWrapper {
@@ -26905,6 +29933,7 @@ impl crate::support::DecodeMembers for ChardevFileWrapper {
 
 /// Options of a back end that uses a device or pipe of the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevHostdev {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -26914,6 +29943,17 @@ pub struct ChardevHostdev {
     /// The path of the host device; for a pipe, the base path, to
     /// which ".in" and ".out" are appended when those two pipes exist.
     pub device: ::std::string::String,
+}
+
+impl ChardevHostdev {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            device,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevHostdev {
@@ -26973,9 +30013,17 @@ impl crate::support::DecodeMembers for ChardevHostdev {
 /// The options of a serial, parallel or pipe back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevHostdevWrapper {
     /// The options.
     pub data: ChardevHostdev,
+}
+
+impl ChardevHostdevWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevHostdev) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevHostdevWrapper {
@@ -27026,6 +30074,7 @@ impl crate::support::DecodeMembers for ChardevHostdevWrapper {
 
 /// Options of a stream socket back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSocket {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27066,6 +30115,27 @@ pub struct ChardevSocket {
     /// connecting again after the connection is lost; 0 means never.  0
     /// when absent.  Cannot be combined with `reconnect`.
     pub reconnect_ms: Option<i64>,
+}
+
+impl ChardevSocket {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: SocketAddressLegacy) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            addr,
+            tls_creds: ::core::option::Option::None,
+            tls_authz: ::core::option::Option::None,
+            server: ::core::option::Option::None,
+            wait: ::core::option::Option::None,
+            nodelay: ::core::option::Option::None,
+            telnet: ::core::option::Option::None,
+            tn3270: ::core::option::Option::None,
+            websocket: ::core::option::Option::None,
+            reconnect: ::core::option::Option::None,
+            reconnect_ms: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevSocket {
@@ -27178,9 +30248,17 @@ impl crate::support::DecodeMembers for ChardevSocket {
 
 /// The options of a socket back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSocketWrapper {
     /// The options.
     pub data: ChardevSocket,
+}
+
+impl ChardevSocketWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevSocket) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevSocketWrapper {
@@ -27231,6 +30309,7 @@ impl crate::support::DecodeMembers for ChardevSocketWrapper {
 
 /// Options of a UDP socket back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevUdp {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27241,6 +30320,18 @@ pub struct ChardevUdp {
     pub remote: SocketAddressLegacy,
     /// The local address to bind to.
     pub local: Option<SocketAddressLegacy>,
+}
+
+impl ChardevUdp {
+    /// A value with the given members, every optional member absent.
+    pub fn new(remote: SocketAddressLegacy) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            remote,
+            local: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevUdp {
@@ -27308,9 +30399,17 @@ impl crate::support::DecodeMembers for ChardevUdp {
 
 /// The options of a UDP back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevUdpWrapper {
     /// The options.
     pub data: ChardevUdp,
+}
+
+impl ChardevUdpWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevUdp) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevUdpWrapper {
@@ -27361,6 +30460,7 @@ impl crate::support::DecodeMembers for ChardevUdpWrapper {
 
 /// Options of a pseudo-terminal back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevPty {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27369,6 +30469,17 @@ pub struct ChardevPty {
     pub logappend: Option<bool>,
     /// Where to create a symbolic link to the new pseudo-terminal.
     pub path: Option<::std::string::String>,
+}
+
+impl ChardevPty {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            path: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevPty {
@@ -27428,9 +30539,17 @@ impl crate::support::DecodeMembers for ChardevPty {
 /// The options of a pseudo-terminal back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevPtyWrapper {
     /// The options.
     pub data: ChardevPty,
+}
+
+impl ChardevPtyWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevPty) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevPtyWrapper {
@@ -27481,12 +30600,23 @@ impl crate::support::DecodeMembers for ChardevPtyWrapper {
 
 /// Options that every character device back end takes.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevCommon {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
     /// Append to `logfile` rather than truncating it.  False
     /// when absent.
     pub logappend: Option<bool>,
+}
+
+impl ChardevCommon {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevCommon {
@@ -27542,9 +30672,17 @@ impl crate::support::DecodeMembers for ChardevCommon {
 /// The options of a back end that takes only the common ones, as a
 /// branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevCommonWrapper {
     /// The options.
     pub data: ChardevCommon,
+}
+
+impl ChardevCommonWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevCommon) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevCommonWrapper {
@@ -27595,6 +30733,7 @@ impl crate::support::DecodeMembers for ChardevCommonWrapper {
 
 /// Options of a multiplexer back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevMux {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27603,6 +30742,17 @@ pub struct ChardevMux {
     pub logappend: Option<bool>,
     /// The id of the chardev to share.
     pub chardev: ::std::string::String,
+}
+
+impl ChardevMux {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            chardev,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevMux {
@@ -27662,9 +30812,17 @@ impl crate::support::DecodeMembers for ChardevMux {
 /// The options of a multiplexer back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevMuxWrapper {
     /// The options.
     pub data: ChardevMux,
+}
+
+impl ChardevMuxWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevMux) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevMuxWrapper {
@@ -27715,6 +30873,7 @@ impl crate::support::DecodeMembers for ChardevMuxWrapper {
 
 /// Options of a hub back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevHub {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27723,6 +30882,17 @@ pub struct ChardevHub {
     pub logappend: Option<bool>,
     /// The ids of the chardevs that the hub connects.
     pub chardevs: Vec<::std::string::String>,
+}
+
+impl ChardevHub {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardevs: Vec<::std::string::String>) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            chardevs,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevHub {
@@ -27781,9 +30951,17 @@ impl crate::support::DecodeMembers for ChardevHub {
 
 /// The options of a hub back end, as a branch of ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevHubWrapper {
     /// The options.
     pub data: ChardevHub,
+}
+
+impl ChardevHubWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevHub) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevHubWrapper {
@@ -27834,6 +31012,7 @@ impl crate::support::DecodeMembers for ChardevHubWrapper {
 
 /// Options of the standard input and output back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevStdio {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27844,6 +31023,17 @@ pub struct ChardevStdio {
     /// for a terminal, rather than reaching the front end.  True when
     /// absent.
     pub signal: Option<bool>,
+}
+
+impl ChardevStdio {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            signal: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevStdio {
@@ -27903,9 +31093,17 @@ impl crate::support::DecodeMembers for ChardevStdio {
 /// The options of a standard input and output back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevStdioWrapper {
     /// The options.
     pub data: ChardevStdio,
+}
+
+impl ChardevStdioWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevStdio) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevStdioWrapper {
@@ -27956,6 +31154,7 @@ impl crate::support::DecodeMembers for ChardevStdioWrapper {
 
 /// Options of a SPICE channel back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSpiceChannel {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -27964,6 +31163,17 @@ pub struct ChardevSpiceChannel {
     pub logappend: Option<bool>,
     /// The kind of channel, such as "vdagent" or "usbredir".
     pub type_: ::std::string::String,
+}
+
+impl ChardevSpiceChannel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            type_,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevSpiceChannel {
@@ -28023,9 +31233,17 @@ impl crate::support::DecodeMembers for ChardevSpiceChannel {
 /// The options of a SPICE channel back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSpiceChannelWrapper {
     /// The options.
     pub data: ChardevSpiceChannel,
+}
+
+impl ChardevSpiceChannelWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevSpiceChannel) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevSpiceChannelWrapper {
@@ -28076,6 +31294,7 @@ impl crate::support::DecodeMembers for ChardevSpiceChannelWrapper {
 
 /// Options of a SPICE port channel back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSpicePort {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -28085,6 +31304,17 @@ pub struct ChardevSpicePort {
     /// The name of the port, by which the client recognizes it, such
     /// as "org.qemu.console.serial.0".
     pub fqdn: ::std::string::String,
+}
+
+impl ChardevSpicePort {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fqdn: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            fqdn,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevSpicePort {
@@ -28144,9 +31374,17 @@ impl crate::support::DecodeMembers for ChardevSpicePort {
 /// The options of a SPICE port channel back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevSpicePortWrapper {
     /// The options.
     pub data: ChardevSpicePort,
+}
+
+impl ChardevSpicePortWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevSpicePort) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevSpicePortWrapper {
@@ -28198,6 +31436,7 @@ impl crate::support::DecodeMembers for ChardevSpicePortWrapper {
 /// Options of QEMU's own guest agent back end, which a virtio serial
 /// port named "com.redhat.spice.0" connects to the guest's SPICE agent.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevQemuVDAgent {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -28210,6 +31449,18 @@ pub struct ChardevQemuVDAgent {
     /// Whether to share the clipboard between host and guest.
     /// False when absent.
     pub clipboard: Option<bool>,
+}
+
+impl ChardevQemuVDAgent {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            mouse: ::core::option::Option::None,
+            clipboard: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevQemuVDAgent {
@@ -28278,9 +31529,17 @@ impl crate::support::DecodeMembers for ChardevQemuVDAgent {
 /// The options of a guest agent back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevQemuVDAgentWrapper {
     /// The options.
     pub data: ChardevQemuVDAgent,
+}
+
+impl ChardevQemuVDAgentWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevQemuVDAgent) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevQemuVDAgentWrapper {
@@ -28331,6 +31590,7 @@ impl crate::support::DecodeMembers for ChardevQemuVDAgentWrapper {
 
 /// Options of a D-Bus channel back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevDBus {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -28339,6 +31599,17 @@ pub struct ChardevDBus {
     pub logappend: Option<bool>,
     /// The name under which the D-Bus display exports the channel.
     pub name: ::std::string::String,
+}
+
+impl ChardevDBus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            name,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevDBus {
@@ -28398,9 +31669,17 @@ impl crate::support::DecodeMembers for ChardevDBus {
 /// The options of a D-Bus channel back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevDBusWrapper {
     /// The options.
     pub data: ChardevDBus,
+}
+
+impl ChardevDBusWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevDBus) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevDBusWrapper {
@@ -28451,6 +31730,7 @@ impl crate::support::DecodeMembers for ChardevDBusWrapper {
 
 /// Options of a text console back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevVC {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -28465,6 +31745,20 @@ pub struct ChardevVC {
     pub cols: Option<i64>,
     /// The console's height, in characters.
     pub rows: Option<i64>,
+}
+
+impl ChardevVC {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            width: ::core::option::Option::None,
+            height: ::core::option::Option::None,
+            cols: ::core::option::Option::None,
+            rows: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevVC {
@@ -28543,9 +31837,17 @@ impl crate::support::DecodeMembers for ChardevVC {
 /// The options of a text console back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevVCWrapper {
     /// The options.
     pub data: ChardevVC,
+}
+
+impl ChardevVCWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevVC) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevVCWrapper {
@@ -28596,6 +31898,7 @@ impl crate::support::DecodeMembers for ChardevVCWrapper {
 
 /// Options of a ring buffer back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevRingbuf {
     /// A file to which all output is copied as well.
     pub logfile: Option<::std::string::String>,
@@ -28605,6 +31908,17 @@ pub struct ChardevRingbuf {
     /// The buffer's capacity, in bytes; a power of two.  65536 when
     /// absent.
     pub size: Option<i64>,
+}
+
+impl ChardevRingbuf {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            logfile: ::core::option::Option::None,
+            logappend: ::core::option::Option::None,
+            size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevRingbuf {
@@ -28664,9 +31978,17 @@ impl crate::support::DecodeMembers for ChardevRingbuf {
 /// The options of a ring buffer back end, as a branch of
 /// ChardevBackend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevRingbufWrapper {
     /// The options.
     pub data: ChardevRingbuf,
+}
+
+impl ChardevRingbufWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ChardevRingbuf) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for ChardevRingbufWrapper {
@@ -28717,13 +32039,22 @@ impl crate::support::DecodeMembers for ChardevRingbufWrapper {
 
 /// The configuration of a character device back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevBackend {
     /// The branch, chosen by `type`, with its members.
     pub type_: ChardevBackendBranch,
 }
 
+impl ChardevBackend {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: ChardevBackendBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`ChardevBackend`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ChardevBackendBranch {
     /// `type`: `file`
     File(ChardevFileWrapper),
@@ -29003,9 +32334,19 @@ impl<'de> ::serde::Deserialize<'de> for ChardevBackend {
 
 /// What chardev-add and chardev-change report about the new back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ChardevReturn {
     /// The path of the new pseudo-terminal; only for a pty back end.
     pub pty: Option<::std::string::String>,
+}
+
+impl ChardevReturn {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            pty: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ChardevReturn {
@@ -29054,6 +32395,7 @@ impl crate::support::DecodeMembers for ChardevReturn {
 
 /// How data is encoded in a JSON string.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DataFormat {
     /// As text; suitable only for data that is valid UTF-8.
     Utf8,
@@ -29113,6 +32455,7 @@ impl<'de> ::serde::Deserialize<'de> for DataFormat {
 /// Apart from `running` (and, partly, `suspended` and `colo`), every
 /// state means that the virtual CPUs are not executing guest code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RunState {
     /// Stopped by a debugger attached through the gdb stub.
     Debug,
@@ -29253,11 +32596,19 @@ impl<'de> ::serde::Deserialize<'de> for RunState {
 
 /// Whether the virtual machine runs, and in which state it is.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatusInfo {
     /// True if the virtual CPUs are executing guest code.
     pub running: bool,
     /// The current state.
     pub status: RunState,
+}
+
+impl StatusInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(running: bool, status: RunState) -> Self {
+        Self { running, status }
+    }
 }
 
 impl ::serde::Serialize for StatusInfo {
@@ -29312,6 +32663,7 @@ impl crate::support::DecodeMembers for StatusInfo {
 
 /// Why the machine shuts down or resets.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ShutdownCause {
     /// No particular cause: no shutdown or reset was asked for.
     None,
@@ -29423,6 +32775,7 @@ impl<'de> ::serde::Deserialize<'de> for ShutdownCause {
 
 /// What to do when the machine is asked to reset.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RebootAction {
     /// Reset it.
     Reset,
@@ -29483,6 +32836,7 @@ impl<'de> ::serde::Deserialize<'de> for RebootAction {
 
 /// What to do when the machine shuts down.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ShutdownAction {
     /// Turn the machine off and exit QEMU.
     Poweroff,
@@ -29544,6 +32898,7 @@ impl<'de> ::serde::Deserialize<'de> for ShutdownAction {
 
 /// What to do when the guest reports a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PanicAction {
     /// Pause the virtual machine in the `guest-panicked` run state.
     Pause,
@@ -29614,6 +32969,7 @@ impl<'de> ::serde::Deserialize<'de> for PanicAction {
 
 /// What to do when a watchdog device expires.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WatchdogAction {
     /// Reset the machine.
     Reset,
@@ -29699,6 +33055,7 @@ impl<'de> ::serde::Deserialize<'de> for WatchdogAction {
 
 /// What QEMU did after the guest reported a failure.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GuestPanicAction {
     /// The virtual machine was paused.
     Pause,
@@ -29764,6 +33121,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicAction {
 
 /// Where the details of a guest panic come from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GuestPanicInformationType {
     /// The Hyper-V crash registers that a Windows guest (or
     /// another guest using the Hyper-V interface) wrote.
@@ -29827,6 +33185,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformationType {
 /// registers.  Their meaning is up to the guest; Windows puts the bug
 /// check code in `arg1` and its parameters in the other four.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuestPanicInformationHyperV {
     /// The first crash parameter.
     pub arg1: u64,
@@ -29838,6 +33197,19 @@ pub struct GuestPanicInformationHyperV {
     pub arg4: u64,
     /// The fifth crash parameter.
     pub arg5: u64,
+}
+
+impl GuestPanicInformationHyperV {
+    /// A value with the given members, every optional member absent.
+    pub fn new(arg1: u64, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> Self {
+        Self {
+            arg1,
+            arg2,
+            arg3,
+            arg4,
+            arg5,
+        }
+    }
 }
 
 impl ::serde::Serialize for GuestPanicInformationHyperV {
@@ -29904,6 +33276,7 @@ impl crate::support::DecodeMembers for GuestPanicInformationHyperV {
 
 /// Why an s390 guest is considered crashed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum S390CrashReason {
     /// The reason is not known.
     Unknown,
@@ -29983,6 +33356,7 @@ impl<'de> ::serde::Deserialize<'de> for S390CrashReason {
 
 /// The state of the s390 CPU that crashed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuestPanicInformationS390 {
     /// The number of that CPU.
     pub core: u32,
@@ -29992,6 +33366,23 @@ pub struct GuestPanicInformationS390 {
     pub psw_addr: u64,
     /// Why the guest is considered crashed.
     pub reason: S390CrashReason,
+}
+
+impl GuestPanicInformationS390 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        core: u32,
+        psw_mask: u64,
+        psw_addr: u64,
+        reason: S390CrashReason,
+    ) -> Self {
+        Self {
+            core,
+            psw_mask,
+            psw_addr,
+            reason,
+        }
+    }
 }
 
 impl ::serde::Serialize for GuestPanicInformationS390 {
@@ -30055,13 +33446,22 @@ impl crate::support::DecodeMembers for GuestPanicInformationS390 {
 /// Details of a guest panic, as far as the hypervisor interface the
 /// guest used provides them.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuestPanicInformation {
     /// The branch, chosen by `type`, with its members.
     pub type_: GuestPanicInformationBranch,
 }
 
+impl GuestPanicInformation {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: GuestPanicInformationBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`GuestPanicInformation`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum GuestPanicInformationBranch {
     /// `type`: `hyper-v`
     HyperV(GuestPanicInformationHyperV),
@@ -30161,6 +33561,7 @@ impl<'de> ::serde::Deserialize<'de> for GuestPanicInformation {
 
 /// Whom a hardware memory error concerns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemoryFailureRecipient {
     /// QEMU itself: the memory is not part of the guest.
     Hypervisor,
@@ -30221,6 +33622,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureRecipient {
 
 /// What QEMU did about a hardware memory error.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemoryFailureAction {
     /// Nothing: the error needs no action now.
     Ignore,
@@ -30293,6 +33695,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryFailureAction {
 
 /// Further facts about a hardware memory error.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryFailureFlags {
     /// True if the error was hit while the memory was
     /// being used, so that the affected code cannot simply go on;
@@ -30301,6 +33704,13 @@ pub struct MemoryFailureFlags {
     /// True if the error arrived while an earlier one was still
     /// being handled.
     pub recursive: bool,
+}
+
+impl MemoryFailureFlags {
+    /// A value with the given members, every optional member absent.
+    pub fn new(action_required: bool, recursive: bool) -> Self {
+        Self { action_required, recursive }
+    }
 }
 
 impl ::serde::Serialize for MemoryFailureFlags {
@@ -30356,6 +33766,7 @@ impl crate::support::DecodeMembers for MemoryFailureFlags {
 /// The targets that QEMU's system emulators cover; each value names a
 /// qemu-system-* program.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SysEmuTarget {
     /// 64-bit Arm.
     Aarch64,
@@ -30552,6 +33963,7 @@ impl<'de> ::serde::Deserialize<'de> for SysEmuTarget {
 /// A default property value that a machine type sets so that devices
 /// behave as they did in the QEMU release the machine type stands for.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CompatProperty {
     /// The QOM type whose property it is.
     pub qom_type: ::std::string::String,
@@ -30559,6 +33971,17 @@ pub struct CompatProperty {
     pub property: ::std::string::String,
     /// The value, in the text form the command line uses.
     pub value: ::std::string::String,
+}
+
+impl CompatProperty {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        qom_type: ::std::string::String,
+        property: ::std::string::String,
+        value: ::std::string::String,
+    ) -> Self {
+        Self { qom_type, property, value }
+    }
 }
 
 impl ::serde::Serialize for CompatProperty {
@@ -30617,6 +34040,7 @@ impl crate::support::DecodeMembers for CompatProperty {
 
 /// A machine type that the emulator offers.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MachineInfo {
     /// The machine type's name, as given to -machine.
     pub name: ::std::string::String,
@@ -30653,6 +34077,31 @@ pub struct MachineInfo {
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<Vec<CompatProperty>>,
+}
+
+impl MachineInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        cpu_max: i64,
+        hotpluggable_cpus: bool,
+        numa_mem_supported: bool,
+        deprecated: bool,
+    ) -> Self {
+        Self {
+            name,
+            alias: ::core::option::Option::None,
+            is_default: ::core::option::Option::None,
+            cpu_max,
+            hotpluggable_cpus,
+            numa_mem_supported,
+            deprecated,
+            default_cpu_type: ::core::option::Option::None,
+            default_ram_id: ::core::option::Option::None,
+            acpi: ::core::option::Option::None,
+            compat_props: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MachineInfo {
@@ -30760,10 +34209,18 @@ impl crate::support::DecodeMembers for MachineInfo {
 
 /// Facts about the machine that is running.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CurrentMachineParams {
     /// Whether a guest suspended to RAM can be
     /// woken up with system_wakeup.
     pub wakeup_suspend_support: bool,
+}
+
+impl CurrentMachineParams {
+    /// A value with the given members, every optional member absent.
+    pub fn new(wakeup_suspend_support: bool) -> Self {
+        Self { wakeup_suspend_support }
+    }
 }
 
 impl ::serde::Serialize for CurrentMachineParams {
@@ -30819,9 +34276,17 @@ impl crate::support::DecodeMembers for CurrentMachineParams {
 
 /// Which target the emulator emulates.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TargetInfo {
     /// The target.
     pub arch: SysEmuTarget,
+}
+
+impl TargetInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(arch: SysEmuTarget) -> Self {
+        Self { arch }
+    }
 }
 
 impl ::serde::Serialize for TargetInfo {
@@ -30872,9 +34337,19 @@ impl crate::support::DecodeMembers for TargetInfo {
 
 /// The name of the virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NameInfo {
     /// The name given with -name.  Absent if none was given.
     pub name: Option<::std::string::String>,
+}
+
+impl NameInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            name: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NameInfo {
@@ -30923,10 +34398,18 @@ impl crate::support::DecodeMembers for NameInfo {
 
 /// The UUID of the virtual machine.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UuidInfo {
     /// The UUID in its usual text form; all zeros if none was given
     /// with -uuid.
     pub uuid: ::std::string::String,
+}
+
+impl UuidInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(uuid: ::std::string::String) -> Self {
+        Self { uuid }
+    }
 }
 
 impl ::serde::Serialize for UuidInfo {
@@ -30977,9 +34460,17 @@ impl crate::support::DecodeMembers for UuidInfo {
 
 /// A globally unique identifier.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuidInfo {
     /// The identifier in its usual text form.
     pub guid: ::std::string::String,
+}
+
+impl GuidInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(guid: ::std::string::String) -> Self {
+        Self { guid }
+    }
 }
 
 impl ::serde::Serialize for GuidInfo {
@@ -31030,11 +34521,19 @@ impl crate::support::DecodeMembers for GuidInfo {
 
 /// Whether KVM is available and in use.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct KvmInfo {
     /// True if the guest runs with KVM acceleration.
     pub enabled: bool,
     /// True if this QEMU was built with KVM support.
     pub present: bool,
+}
+
+impl KvmInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(enabled: bool, present: bool) -> Self {
+        Self { enabled, present }
+    }
 }
 
 impl ::serde::Serialize for KvmInfo {
@@ -31089,6 +34588,7 @@ impl crate::support::DecodeMembers for KvmInfo {
 
 /// An I/O thread (an iothread object) and its event loop settings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct IOThreadInfo {
     /// The id of the iothread object.
     pub id: ::std::string::String,
@@ -31106,6 +34606,27 @@ pub struct IOThreadInfo {
     /// The largest number of requests that are submitted
     /// to the host's asynchronous I/O in one go; 0 means the default.
     pub aio_max_batch: i64,
+}
+
+impl IOThreadInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        thread_id: i64,
+        poll_max_ns: i64,
+        poll_grow: i64,
+        poll_shrink: i64,
+        aio_max_batch: i64,
+    ) -> Self {
+        Self {
+            id,
+            thread_id,
+            poll_max_ns,
+            poll_grow,
+            poll_shrink,
+            aio_max_batch,
+        }
+    }
 }
 
 impl ::serde::Serialize for IOThreadInfo {
@@ -31183,6 +34704,7 @@ impl crate::support::DecodeMembers for IOThreadInfo {
 
 /// The kinds of hot-plug slots that ACPI reports on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ACPISlotType {
     /// A memory module slot.
     Dimm,
@@ -31241,6 +34763,7 @@ impl<'de> ::serde::Deserialize<'de> for ACPISlotType {
 /// What the guest's operating system last reported, through the ACPI
 /// _OST method, about a hot-plug slot.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ACPIOSTInfo {
     /// The id of the device in the slot.  Absent if none is
     /// known.
@@ -31254,6 +34777,24 @@ pub struct ACPIOSTInfo {
     pub source: i64,
     /// The outcome, as an ACPI _OST status code.
     pub status: i64,
+}
+
+impl ACPIOSTInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        slot: ::std::string::String,
+        slot_type: ACPISlotType,
+        source: i64,
+        status: i64,
+    ) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            slot,
+            slot_type,
+            source,
+            status,
+        }
+    }
 }
 
 impl ::serde::Serialize for ACPIOSTInfo {
@@ -31328,6 +34869,7 @@ impl crate::support::DecodeMembers for ACPIOSTInfo {
 /// members are present depends on the machine type: each one it uses
 /// for placing CPUs.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CpuInstanceProperties {
     /// The NUMA node.
     pub node_id: Option<i64>,
@@ -31347,6 +34889,23 @@ pub struct CpuInstanceProperties {
     pub core_id: Option<i64>,
     /// The hardware thread within the core.
     pub thread_id: Option<i64>,
+}
+
+impl CpuInstanceProperties {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            node_id: ::core::option::Option::None,
+            drawer_id: ::core::option::Option::None,
+            book_id: ::core::option::Option::None,
+            socket_id: ::core::option::Option::None,
+            die_id: ::core::option::Option::None,
+            cluster_id: ::core::option::Option::None,
+            module_id: ::core::option::Option::None,
+            core_id: ::core::option::Option::None,
+            thread_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CpuInstanceProperties {
@@ -31439,6 +34998,7 @@ impl crate::support::DecodeMembers for CpuInstanceProperties {
 
 /// The architectural state of an s390x virtual CPU.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum S390CpuState {
     /// Not initialized yet.
     Uninitialized,
@@ -31517,6 +35077,7 @@ impl<'de> ::serde::Deserialize<'de> for S390CpuState {
 /// The share of host CPU capacity that an s390x virtual CPU is
 /// entitled to when the guest uses vertical polarization.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum S390CpuEntitlement {
     /// Not set explicitly; the default applies.
     Auto,
@@ -31587,6 +35148,7 @@ impl<'de> ::serde::Deserialize<'de> for S390CpuEntitlement {
 
 /// Information that only s390x virtual CPUs have.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CpuInfoS390 {
     /// The CPU's architectural state.
     pub cpu_state: S390CpuState,
@@ -31597,6 +35159,17 @@ pub struct CpuInfoS390 {
     /// The CPU's entitlement under vertical polarization.
     /// Absent if the machine does not describe that.
     pub entitlement: Option<S390CpuEntitlement>,
+}
+
+impl CpuInfoS390 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(cpu_state: S390CpuState) -> Self {
+        Self {
+            cpu_state,
+            dedicated: ::core::option::Option::None,
+            entitlement: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CpuInfoS390 {
@@ -31655,6 +35228,7 @@ impl crate::support::DecodeMembers for CpuInfoS390 {
 
 /// A virtual CPU, as query-cpus-fast reports it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CpuInfoFast {
     /// The CPU's index, counted from 0.
     pub cpu_index: i64,
@@ -31669,8 +35243,27 @@ pub struct CpuInfoFast {
     pub target: CpuInfoFastBranch,
 }
 
+impl CpuInfoFast {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        cpu_index: i64,
+        qom_path: ::std::string::String,
+        thread_id: i64,
+        target: CpuInfoFastBranch,
+    ) -> Self {
+        Self {
+            cpu_index,
+            qom_path,
+            thread_id,
+            props: ::core::option::Option::None,
+            target,
+        }
+    }
+}
+
 /// The branches of [`CpuInfoFast`], one per value of `target`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CpuInfoFastBranch {
     /// `target`: `s390x`
     S390x(CpuInfoS390),
@@ -31929,6 +35522,7 @@ impl<'de> ::serde::Deserialize<'de> for CpuInfoFast {
 /// A place in the CPU topology where a CPU device can be, whether one
 /// is plugged in there or not.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HotpluggableCPU {
     /// The QOM type of the CPU device to plug in there with
     /// device_add.
@@ -31942,6 +35536,22 @@ pub struct HotpluggableCPU {
     /// The QOM path of the CPU device plugged in there.  Absent
     /// if the place is empty.
     pub qom_path: Option<::std::string::String>,
+}
+
+impl HotpluggableCPU {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: ::std::string::String,
+        vcpus_count: i64,
+        props: CpuInstanceProperties,
+    ) -> Self {
+        Self {
+            type_,
+            vcpus_count,
+            props,
+            qom_path: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for HotpluggableCPU {
@@ -32009,6 +35619,7 @@ impl crate::support::DecodeMembers for HotpluggableCPU {
 
 /// A CPU model that can be selected with -cpu.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CpuDefinitionInfo {
     /// The model's name.
     pub name: ::std::string::String,
@@ -32032,6 +35643,26 @@ pub struct CpuDefinitionInfo {
     /// Whether the model is deprecated and may go away in a
     /// future release.
     pub deprecated: bool,
+}
+
+impl CpuDefinitionInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        static_: bool,
+        typename: ::std::string::String,
+        deprecated: bool,
+    ) -> Self {
+        Self {
+            name,
+            migration_safe: ::core::option::Option::None,
+            static_,
+            unavailable_features: ::core::option::Option::None,
+            typename,
+            alias_of: ::core::option::Option::None,
+            deprecated,
+        }
+    }
 }
 
 impl ::serde::Serialize for CpuDefinitionInfo {
@@ -32118,6 +35749,7 @@ impl crate::support::DecodeMembers for CpuDefinitionInfo {
 
 /// How completely query-cpu-model-expansion spells out a model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CpuModelExpansionType {
     /// As a static base model plus the properties that differ
     /// from it, a form that means the same with any QEMU version.
@@ -32180,12 +35812,23 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelExpansionType {
 
 /// A CPU model together with changes to it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CpuModelInfo {
     /// The model's name.
     pub name: ::std::string::String,
     /// Properties of the CPU to change, as an object mapping
     /// property names to values.  No changes when absent.
     pub props: Option<::serde_json::Value>,
+}
+
+impl CpuModelInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            props: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CpuModelInfo {
@@ -32240,9 +35883,17 @@ impl crate::support::DecodeMembers for CpuModelInfo {
 
 /// The result of expanding a CPU model.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CpuModelExpansionInfo {
     /// The expanded model.
     pub model: CpuModelInfo,
+}
+
+impl CpuModelExpansionInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(model: CpuModelInfo) -> Self {
+        Self { model }
+    }
 }
 
 impl ::serde::Serialize for CpuModelExpansionInfo {
@@ -32293,6 +35944,7 @@ impl crate::support::DecodeMembers for CpuModelExpansionInfo {
 
 /// A memory backend and its settings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Memdev {
     /// The backend's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -32315,6 +35967,31 @@ pub struct Memdev {
     pub host_nodes: Vec<u16>,
     /// How its memory is bound to `host-nodes`.
     pub policy: HostMemPolicy,
+}
+
+impl Memdev {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        size: u64,
+        merge: bool,
+        dump: bool,
+        prealloc: bool,
+        share: bool,
+        host_nodes: Vec<u16>,
+        policy: HostMemPolicy,
+    ) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            size,
+            merge,
+            dump,
+            prealloc,
+            share,
+            reserve: ::core::option::Option::None,
+            host_nodes,
+            policy,
+        }
+    }
 }
 
 impl ::serde::Serialize for Memdev {
@@ -32407,6 +36084,7 @@ impl crate::support::DecodeMembers for Memdev {
 
 /// How much memory the guest has.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryInfo {
     /// The size of the memory the guest starts with (what
     /// -m sets), in bytes.
@@ -32415,6 +36093,16 @@ pub struct MemoryInfo {
     /// in bytes, whether at start-up or later.  Absent if the machine
     /// type cannot have memory devices.
     pub plugged_memory: Option<u64>,
+}
+
+impl MemoryInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(base_memory: u64) -> Self {
+        Self {
+            base_memory,
+            plugged_memory: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MemoryInfo {
@@ -32469,6 +36157,7 @@ impl crate::support::DecodeMembers for MemoryInfo {
 
 /// The kinds of memory devices.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemoryDeviceInfoKind {
     /// A memory module (pc-dimm).
     Dimm,
@@ -32551,6 +36240,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfoKind {
 
 /// A memory module (pc-dimm or nvdimm).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PCDIMMDeviceInfo {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -32569,6 +36259,30 @@ pub struct PCDIMMDeviceInfo {
     /// Whether devices of its type can be plugged in and out
     /// while the guest runs.
     pub hotpluggable: bool,
+}
+
+impl PCDIMMDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        addr: i64,
+        size: i64,
+        slot: i64,
+        node: i64,
+        memdev: ::std::string::String,
+        hotplugged: bool,
+        hotpluggable: bool,
+    ) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            addr,
+            size,
+            slot,
+            node,
+            memdev,
+            hotplugged,
+            hotpluggable,
+        }
+    }
 }
 
 impl ::serde::Serialize for PCDIMMDeviceInfo {
@@ -32656,9 +36370,17 @@ impl crate::support::DecodeMembers for PCDIMMDeviceInfo {
 
 /// A memory module, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PCDIMMDeviceInfoWrapper {
     /// The memory module.
     pub data: PCDIMMDeviceInfo,
+}
+
+impl PCDIMMDeviceInfoWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: PCDIMMDeviceInfo) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for PCDIMMDeviceInfoWrapper {
@@ -32709,6 +36431,7 @@ impl crate::support::DecodeMembers for PCDIMMDeviceInfoWrapper {
 
 /// A virtio-pmem device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioPMEMDeviceInfo {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -32718,6 +36441,18 @@ pub struct VirtioPMEMDeviceInfo {
     pub size: u64,
     /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
+}
+
+impl VirtioPMEMDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(memaddr: u64, size: u64, memdev: ::std::string::String) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            memaddr,
+            size,
+            memdev,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioPMEMDeviceInfo {
@@ -32780,9 +36515,17 @@ impl crate::support::DecodeMembers for VirtioPMEMDeviceInfo {
 
 /// A virtio-pmem device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioPMEMDeviceInfoWrapper {
     /// The device.
     pub data: VirtioPMEMDeviceInfo,
+}
+
+impl VirtioPMEMDeviceInfoWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: VirtioPMEMDeviceInfo) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for VirtioPMEMDeviceInfoWrapper {
@@ -32834,6 +36577,7 @@ impl crate::support::DecodeMembers for VirtioPMEMDeviceInfoWrapper {
 /// A virtio-mem device, which adds memory to the guest in blocks as the
 /// guest agrees to plug them.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioMEMDeviceInfo {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -32854,6 +36598,30 @@ pub struct VirtioMEMDeviceInfo {
     pub node: i64,
     /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
+}
+
+impl VirtioMEMDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        memaddr: u64,
+        requested_size: u64,
+        size: u64,
+        max_size: u64,
+        block_size: u64,
+        node: i64,
+        memdev: ::std::string::String,
+    ) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            memaddr,
+            requested_size,
+            size,
+            max_size,
+            block_size,
+            node,
+            memdev,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioMEMDeviceInfo {
@@ -32941,9 +36709,17 @@ impl crate::support::DecodeMembers for VirtioMEMDeviceInfo {
 
 /// A virtio-mem device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioMEMDeviceInfoWrapper {
     /// The device.
     pub data: VirtioMEMDeviceInfo,
+}
+
+impl VirtioMEMDeviceInfoWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: VirtioMEMDeviceInfo) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for VirtioMEMDeviceInfoWrapper {
@@ -32994,6 +36770,7 @@ impl crate::support::DecodeMembers for VirtioMEMDeviceInfoWrapper {
 
 /// A section of Intel SGX enclave page cache given to the guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SgxEPCDeviceInfo {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -33005,6 +36782,24 @@ pub struct SgxEPCDeviceInfo {
     pub node: i64,
     /// The QOM path of its memory backend.
     pub memdev: ::std::string::String,
+}
+
+impl SgxEPCDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        memaddr: u64,
+        size: u64,
+        node: i64,
+        memdev: ::std::string::String,
+    ) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            memaddr,
+            size,
+            node,
+            memdev,
+        }
+    }
 }
 
 impl ::serde::Serialize for SgxEPCDeviceInfo {
@@ -33078,9 +36873,17 @@ impl crate::support::DecodeMembers for SgxEPCDeviceInfo {
 /// A section of SGX enclave page cache, as a branch of
 /// MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SgxEPCDeviceInfoWrapper {
     /// The section.
     pub data: SgxEPCDeviceInfo,
+}
+
+impl SgxEPCDeviceInfoWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: SgxEPCDeviceInfo) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for SgxEPCDeviceInfoWrapper {
@@ -33132,6 +36935,7 @@ impl crate::support::DecodeMembers for SgxEPCDeviceInfoWrapper {
 /// A Hyper-V dynamic memory device (hv-balloon), which can take memory
 /// from the guest and, given a memory backend, add memory to it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HvBalloonDeviceInfo {
     /// The device's id.  Absent if it has none.
     pub id: Option<::std::string::String>,
@@ -33143,6 +36947,18 @@ pub struct HvBalloonDeviceInfo {
     /// The QOM path of its memory backend.  Absent if it has
     /// none.
     pub memdev: Option<::std::string::String>,
+}
+
+impl HvBalloonDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(max_size: u64) -> Self {
+        Self {
+            id: ::core::option::Option::None,
+            memaddr: ::core::option::Option::None,
+            max_size,
+            memdev: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for HvBalloonDeviceInfo {
@@ -33205,9 +37021,17 @@ impl crate::support::DecodeMembers for HvBalloonDeviceInfo {
 
 /// A Hyper-V dynamic memory device, as a branch of MemoryDeviceInfo.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HvBalloonDeviceInfoWrapper {
     /// The device.
     pub data: HvBalloonDeviceInfo,
+}
+
+impl HvBalloonDeviceInfoWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: HvBalloonDeviceInfo) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for HvBalloonDeviceInfoWrapper {
@@ -33259,13 +37083,22 @@ impl crate::support::DecodeMembers for HvBalloonDeviceInfoWrapper {
 /// A memory device: a device that gives the guest memory outside its
 /// base memory.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MemoryDeviceInfo {
     /// The branch, chosen by `type`, with its members.
     pub type_: MemoryDeviceInfoBranch,
 }
 
+impl MemoryDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: MemoryDeviceInfoBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`MemoryDeviceInfo`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MemoryDeviceInfoBranch {
     /// `type`: `dimm`
     Dimm(PCDIMMDeviceInfoWrapper),
@@ -33403,6 +37236,7 @@ impl<'de> ::serde::Deserialize<'de> for MemoryDeviceInfo {
 
 /// The kinds of NUMA settings.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NumaOptionsType {
     /// A NUMA node.
     Node,
@@ -33479,6 +37313,7 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptionsType {
 
 /// A NUMA node.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NumaNodeOptions {
     /// The node's number.  The next unused number when absent.
     pub nodeid: Option<u16>,
@@ -33495,6 +37330,19 @@ pub struct NumaNodeOptions {
     /// The node whose processors have the best access to this
     /// node's memory, for the HMAT.
     pub initiator: Option<u16>,
+}
+
+impl NumaNodeOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            nodeid: ::core::option::Option::None,
+            cpus: ::core::option::Option::None,
+            mem: ::core::option::Option::None,
+            memdev: ::core::option::Option::None,
+            initiator: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NumaNodeOptions {
@@ -33568,6 +37416,7 @@ impl crate::support::DecodeMembers for NumaNodeOptions {
 /// The distance from one NUMA node to another, as the guest's ACPI
 /// System Locality Information Table shows it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NumaDistOptions {
     /// The node the distance is measured from.
     pub src: u16,
@@ -33576,6 +37425,13 @@ pub struct NumaDistOptions {
     /// The distance: 10 for a node to itself, more for slower
     /// access.
     pub val: u8,
+}
+
+impl NumaDistOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(src: u16, dst: u16, val: u8) -> Self {
+        Self { src, dst, val }
+    }
 }
 
 impl ::serde::Serialize for NumaDistOptions {
@@ -33635,6 +37491,7 @@ impl crate::support::DecodeMembers for NumaDistOptions {
 /// Put the virtual CPUs that match the given topology properties into a
 /// NUMA node.  A property that is absent matches any value.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NumaCpuOptions {
     /// The node to put the CPUs into.
     pub node_id: Option<i64>,
@@ -33654,6 +37511,23 @@ pub struct NumaCpuOptions {
     pub core_id: Option<i64>,
     /// Match CPUs that are this thread of their core.
     pub thread_id: Option<i64>,
+}
+
+impl NumaCpuOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            node_id: ::core::option::Option::None,
+            drawer_id: ::core::option::Option::None,
+            book_id: ::core::option::Option::None,
+            socket_id: ::core::option::Option::None,
+            die_id: ::core::option::Option::None,
+            cluster_id: ::core::option::Option::None,
+            module_id: ::core::option::Option::None,
+            core_id: ::core::option::Option::None,
+            thread_id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NumaCpuOptions {
@@ -33746,6 +37620,7 @@ impl crate::support::DecodeMembers for NumaCpuOptions {
 
 /// Which level of the memory hierarchy an HMAT figure is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HmatLBMemoryHierarchy {
     /// The memory itself.
     Memory,
@@ -33816,6 +37691,7 @@ impl<'de> ::serde::Deserialize<'de> for HmatLBMemoryHierarchy {
 
 /// Which kind of figure an HMAT latency or bandwidth entry gives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HmatLBDataType {
     /// The latency of reads and writes alike.
     AccessLatency,
@@ -33897,6 +37773,7 @@ impl<'de> ::serde::Deserialize<'de> for HmatLBDataType {
 /// A latency or bandwidth figure for the HMAT: how fast processors of
 /// one node reach the memory of another.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NumaHmatLBOptions {
     /// The node of the processors.
     pub initiator: u16,
@@ -33912,6 +37789,25 @@ pub struct NumaHmatLBOptions {
     /// The bandwidth, in bytes per second.  Required for the
     /// bandwidth kinds of `data-type`, not allowed for the others.
     pub bandwidth: Option<u64>,
+}
+
+impl NumaHmatLBOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        initiator: u16,
+        target: u16,
+        hierarchy: HmatLBMemoryHierarchy,
+        data_type: HmatLBDataType,
+    ) -> Self {
+        Self {
+            initiator,
+            target,
+            hierarchy,
+            data_type,
+            latency: ::core::option::Option::None,
+            bandwidth: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NumaHmatLBOptions {
@@ -33989,6 +37885,7 @@ impl crate::support::DecodeMembers for NumaHmatLBOptions {
 
 /// How a memory-side cache maps memory to cache lines.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HmatCacheAssociativity {
     /// No cache, or the mapping is not known.
     None,
@@ -34054,6 +37951,7 @@ impl<'de> ::serde::Deserialize<'de> for HmatCacheAssociativity {
 
 /// When a memory-side cache writes changes back to memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HmatCacheWritePolicy {
     /// No cache, or the policy is not known.
     None,
@@ -34119,6 +38017,7 @@ impl<'de> ::serde::Deserialize<'de> for HmatCacheWritePolicy {
 
 /// A memory-side cache in front of a NUMA node's memory, for the HMAT.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NumaHmatCacheOptions {
     /// The node whose memory the cache serves.
     pub node_id: u32,
@@ -34132,6 +38031,27 @@ pub struct NumaHmatCacheOptions {
     pub policy: HmatCacheWritePolicy,
     /// The size of a cache line, in bytes.
     pub line: u16,
+}
+
+impl NumaHmatCacheOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        node_id: u32,
+        size: u64,
+        level: u8,
+        associativity: HmatCacheAssociativity,
+        policy: HmatCacheWritePolicy,
+        line: u16,
+    ) -> Self {
+        Self {
+            node_id,
+            size,
+            level,
+            associativity,
+            policy,
+            line,
+        }
+    }
 }
 
 impl ::serde::Serialize for NumaHmatCacheOptions {
@@ -34209,13 +38129,22 @@ impl crate::support::DecodeMembers for NumaHmatCacheOptions {
 
 /// One NUMA setting, as -numa gives it on the command line.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NumaOptions {
     /// The branch, chosen by `type`, with its members.
     pub type_: NumaOptionsBranch,
 }
 
+impl NumaOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: NumaOptionsBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`NumaOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum NumaOptionsBranch {
     /// `type`: `node`
     Node(NumaNodeOptions),
@@ -34335,10 +38264,18 @@ impl<'de> ::serde::Deserialize<'de> for NumaOptions {
 
 /// How much memory the guest has, according to its balloon device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BalloonInfo {
     /// The guest's memory, in bytes: its whole memory less what
     /// the balloon holds.
     pub actual: i64,
+}
+
+impl BalloonInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(actual: i64) -> Self {
+        Self { actual }
+    }
 }
 
 impl ::serde::Serialize for BalloonInfo {
@@ -34390,11 +38327,19 @@ impl crate::support::DecodeMembers for BalloonInfo {
 /// The memory figures that a guest reports to a Hyper-V dynamic memory
 /// device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HvBalloonInfo {
     /// The memory the guest has committed, in bytes.
     pub committed: u64,
     /// The memory the guest has available, in bytes.
     pub available: u64,
+}
+
+impl HvBalloonInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(committed: u64, available: u64) -> Self {
+        Self { committed, available }
+    }
 }
 
 impl ::serde::Serialize for HvBalloonInfo {
@@ -34450,6 +38395,7 @@ impl crate::support::DecodeMembers for HvBalloonInfo {
 /// The state of an AMD SEV guest, as the platform's security firmware
 /// keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SevState {
     /// Not set up yet.
     Uninit,
@@ -34533,6 +38479,7 @@ impl<'de> ::serde::Deserialize<'de> for SevState {
 
 /// The kinds of AMD SEV guests.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SevGuestType {
     /// SEV, or SEV-ES.
     Sev,
@@ -34593,11 +38540,19 @@ impl<'de> ::serde::Deserialize<'de> for SevGuestType {
 
 /// What only an SEV or SEV-ES guest has.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevGuestInfo {
     /// The guest's SEV policy bits.
     pub policy: u32,
     /// The firmware's handle for the guest.
     pub handle: u32,
+}
+
+impl SevGuestInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(policy: u32, handle: u32) -> Self {
+        Self { policy, handle }
+    }
 }
 
 impl ::serde::Serialize for SevGuestInfo {
@@ -34652,9 +38607,17 @@ impl crate::support::DecodeMembers for SevGuestInfo {
 
 /// What only an SEV-SNP guest has.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevSnpGuestInfo {
     /// The guest's SEV-SNP policy bits.
     pub snp_policy: u64,
+}
+
+impl SevSnpGuestInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(snp_policy: u64) -> Self {
+        Self { snp_policy }
+    }
 }
 
 impl ::serde::Serialize for SevSnpGuestInfo {
@@ -34705,6 +38668,7 @@ impl crate::support::DecodeMembers for SevSnpGuestInfo {
 
 /// The state of AMD SEV for the guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevInfo {
     /// Whether SEV is in use for the guest.
     pub enabled: bool,
@@ -34720,8 +38684,30 @@ pub struct SevInfo {
     pub sev_type: SevInfoBranch,
 }
 
+impl SevInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        enabled: bool,
+        api_major: u8,
+        api_minor: u8,
+        build_id: u8,
+        state: SevState,
+        sev_type: SevInfoBranch,
+    ) -> Self {
+        Self {
+            enabled,
+            api_major,
+            api_minor,
+            build_id,
+            state,
+            sev_type,
+        }
+    }
+}
+
 /// The branches of [`SevInfo`], one per value of `sev-type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SevInfoBranch {
     /// `sev-type`: `sev`
     Sev(SevGuestInfo),
@@ -34830,9 +38816,17 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
 
 /// An attestation report of an SEV guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevAttestationReport {
     /// The report, base64-encoded.
     pub data: ::std::string::String,
+}
+
+impl SevAttestationReport {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ::std::string::String) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for SevAttestationReport {
@@ -34883,6 +38877,7 @@ impl crate::support::DecodeMembers for SevAttestationReport {
 
 /// What the host's AMD SEV platform offers.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevCapability {
     /// The platform's Diffie-Hellman public key, base64-encoded.
     pub pdh: ::std::string::String,
@@ -34897,6 +38892,25 @@ pub struct SevCapability {
     /// How many bits of physical address space are
     /// lost when memory encryption is on.
     pub reduced_phys_bits: i64,
+}
+
+impl SevCapability {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        pdh: ::std::string::String,
+        cert_chain: ::std::string::String,
+        cpu0_id: ::std::string::String,
+        cbitpos: i64,
+        reduced_phys_bits: i64,
+    ) -> Self {
+        Self {
+            pdh,
+            cert_chain,
+            cpu0_id,
+            cbitpos,
+            reduced_phys_bits,
+        }
+    }
 }
 
 impl ::serde::Serialize for SevCapability {
@@ -34969,9 +38983,17 @@ impl crate::support::DecodeMembers for SevCapability {
 
 /// The launch measurement of an SEV guest.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SevLaunchMeasureInfo {
     /// The measurement, base64-encoded.
     pub data: ::std::string::String,
+}
+
+impl SevLaunchMeasureInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: ::std::string::String) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for SevLaunchMeasureInfo {
@@ -35022,11 +39044,19 @@ impl crate::support::DecodeMembers for SevLaunchMeasureInfo {
 
 /// A section of Intel SGX enclave page cache.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SGXEPCSection {
     /// The NUMA node it belongs to.
     pub node: i64,
     /// Its size, in bytes.
     pub size: u64,
+}
+
+impl SGXEPCSection {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node: i64, size: u64) -> Self {
+        Self { node, size }
+    }
 }
 
 impl ::serde::Serialize for SGXEPCSection {
@@ -35081,6 +39111,7 @@ impl crate::support::DecodeMembers for SGXEPCSection {
 
 /// Intel SGX support, for the guest or the host.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SGXInfo {
     /// Whether SGX is available.
     pub sgx: bool,
@@ -35092,6 +39123,25 @@ pub struct SGXInfo {
     pub flc: bool,
     /// The enclave page cache sections.
     pub sections: Vec<SGXEPCSection>,
+}
+
+impl SGXInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        sgx: bool,
+        sgx1: bool,
+        sgx2: bool,
+        flc: bool,
+        sections: Vec<SGXEPCSection>,
+    ) -> Self {
+        Self {
+            sgx,
+            sgx1,
+            sgx2,
+            flc,
+            sections,
+        }
+    }
 }
 
 impl ::serde::Serialize for SGXInfo {
@@ -35158,11 +39208,19 @@ impl crate::support::DecodeMembers for SGXInfo {
 
 /// A range of addresses.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciMemoryRange {
     /// The first address in the range.
     pub base: i64,
     /// The last address in the range.
     pub limit: i64,
+}
+
+impl PciMemoryRange {
+    /// A value with the given members, every optional member absent.
+    pub fn new(base: i64, limit: i64) -> Self {
+        Self { base, limit }
+    }
 }
 
 impl ::serde::Serialize for PciMemoryRange {
@@ -35218,6 +39276,7 @@ impl crate::support::DecodeMembers for PciMemoryRange {
 /// A PCI bus behind a bridge, and the address windows the bridge
 /// forwards to it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciBusInfo {
     /// The number of the bus the bridge sits on.
     pub number: i64,
@@ -35231,6 +39290,27 @@ pub struct PciBusInfo {
     pub memory_range: PciMemoryRange,
     /// The prefetchable memory window.
     pub prefetchable_range: PciMemoryRange,
+}
+
+impl PciBusInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        number: i64,
+        secondary: i64,
+        subordinate: i64,
+        io_range: PciMemoryRange,
+        memory_range: PciMemoryRange,
+        prefetchable_range: PciMemoryRange,
+    ) -> Self {
+        Self {
+            number,
+            secondary,
+            subordinate,
+            io_range,
+            memory_range,
+            prefetchable_range,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciBusInfo {
@@ -35309,12 +39389,23 @@ impl crate::support::DecodeMembers for PciBusInfo {
 
 /// The class of a PCI device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciDeviceClass {
     /// A name for the class.  Absent if QEMU knows none.
     pub desc: Option<::std::string::String>,
     /// The class code: base class in the high byte, subclass in
     /// the low byte.
     pub class: i64,
+}
+
+impl PciDeviceClass {
+    /// A value with the given members, every optional member absent.
+    pub fn new(class: i64) -> Self {
+        Self {
+            desc: ::core::option::Option::None,
+            class,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciDeviceClass {
@@ -35369,6 +39460,7 @@ impl crate::support::DecodeMembers for PciDeviceClass {
 
 /// The identification registers of a PCI device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciDeviceId {
     /// The device ID.
     pub device: i64,
@@ -35379,6 +39471,18 @@ pub struct PciDeviceId {
     /// The subsystem vendor ID.  Absent if the device
     /// has none.
     pub subsystem_vendor: Option<i64>,
+}
+
+impl PciDeviceId {
+    /// A value with the given members, every optional member absent.
+    pub fn new(device: i64, vendor: i64) -> Self {
+        Self {
+            device,
+            vendor,
+            subsystem: ::core::option::Option::None,
+            subsystem_vendor: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciDeviceId {
@@ -35451,6 +39555,7 @@ impl crate::support::DecodeMembers for PciDeviceId {
 /// A base address register (BAR) of a PCI device, and where it is
 /// mapped.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciMemoryRegion {
     /// The number of the BAR.
     pub bar: i64,
@@ -35466,6 +39571,20 @@ pub struct PciMemoryRegion {
     /// Whether the BAR holds a 64-bit address.  Only present
     /// for memory regions.
     pub mem_type_64: Option<bool>,
+}
+
+impl PciMemoryRegion {
+    /// A value with the given members, every optional member absent.
+    pub fn new(bar: i64, type_: ::std::string::String, address: i64, size: i64) -> Self {
+        Self {
+            bar,
+            type_,
+            address,
+            size,
+            prefetch: ::core::option::Option::None,
+            mem_type_64: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciMemoryRegion {
@@ -35543,6 +39662,7 @@ impl crate::support::DecodeMembers for PciMemoryRegion {
 
 /// A PCI device (function).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciDeviceInfo {
     /// The number of its bus.
     pub bus: i64,
@@ -35566,6 +39686,33 @@ pub struct PciDeviceInfo {
     pub pci_bridge: Option<PciBridgeInfo>,
     /// Its base address registers.
     pub regions: Vec<PciMemoryRegion>,
+}
+
+impl PciDeviceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        bus: i64,
+        slot: i64,
+        function: i64,
+        class_info: PciDeviceClass,
+        id: PciDeviceId,
+        irq_pin: i64,
+        qdev_id: ::std::string::String,
+        regions: Vec<PciMemoryRegion>,
+    ) -> Self {
+        Self {
+            bus,
+            slot,
+            function,
+            class_info,
+            id,
+            irq: ::core::option::Option::None,
+            irq_pin,
+            qdev_id,
+            pci_bridge: ::core::option::Option::None,
+            regions,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciDeviceInfo {
@@ -35663,11 +39810,22 @@ impl crate::support::DecodeMembers for PciDeviceInfo {
 
 /// The bus behind a PCI bridge.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciBridgeInfo {
     /// The bus and the windows the bridge forwards.
     pub bus: PciBusInfo,
     /// The devices on that bus.
     pub devices: Option<Vec<PciDeviceInfo>>,
+}
+
+impl PciBridgeInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(bus: PciBusInfo) -> Self {
+        Self {
+            bus,
+            devices: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for PciBridgeInfo {
@@ -35722,11 +39880,19 @@ impl crate::support::DecodeMembers for PciBridgeInfo {
 
 /// A PCI bus and the devices on it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PciInfo {
     /// The bus number.
     pub bus: i64,
     /// The devices on the bus.
     pub devices: Vec<PciDeviceInfo>,
+}
+
+impl PciInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(bus: i64, devices: Vec<PciDeviceInfo>) -> Self {
+        Self { bus, devices }
+    }
 }
 
 impl ::serde::Serialize for PciInfo {
@@ -35782,6 +39948,7 @@ impl crate::support::DecodeMembers for PciInfo {
 /// The TPM device models, which differ in the interface the guest
 /// sees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TpmModel {
     /// The TPM Interface Specification (TIS) interface.
     TpmTis,
@@ -35847,6 +40014,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmModel {
 
 /// The kinds of TPM backends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TpmType {
     /// A TPM of the host, used directly.
     Passthrough,
@@ -35905,6 +40073,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmType {
 
 /// The settings of a passthrough TPM backend.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TPMPassthroughOptions {
     /// The host's TPM device file.  Absent if QEMU uses its
     /// default.
@@ -35912,6 +40081,16 @@ pub struct TPMPassthroughOptions {
     /// The file that QEMU writes to for cancelling a TPM
     /// command.  Absent if QEMU finds it by itself.
     pub cancel_path: Option<::std::string::String>,
+}
+
+impl TPMPassthroughOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            path: ::core::option::Option::None,
+            cancel_path: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for TPMPassthroughOptions {
@@ -35967,9 +40146,17 @@ impl crate::support::DecodeMembers for TPMPassthroughOptions {
 /// The settings of a passthrough TPM backend, as a branch of
 /// TpmTypeOptions.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TPMPassthroughOptionsWrapper {
     /// The settings.
     pub data: TPMPassthroughOptions,
+}
+
+impl TPMPassthroughOptionsWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: TPMPassthroughOptions) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for TPMPassthroughOptionsWrapper {
@@ -36020,10 +40207,18 @@ impl crate::support::DecodeMembers for TPMPassthroughOptionsWrapper {
 
 /// The settings of a TPM emulator backend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TPMEmulatorOptions {
     /// The id of the character device connected to the
     /// emulator.
     pub chardev: ::std::string::String,
+}
+
+impl TPMEmulatorOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self { chardev }
+    }
 }
 
 impl ::serde::Serialize for TPMEmulatorOptions {
@@ -36075,9 +40270,17 @@ impl crate::support::DecodeMembers for TPMEmulatorOptions {
 /// The settings of a TPM emulator backend, as a branch of
 /// TpmTypeOptions.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TPMEmulatorOptionsWrapper {
     /// The settings.
     pub data: TPMEmulatorOptions,
+}
+
+impl TPMEmulatorOptionsWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: TPMEmulatorOptions) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for TPMEmulatorOptionsWrapper {
@@ -36128,13 +40331,22 @@ impl crate::support::DecodeMembers for TPMEmulatorOptionsWrapper {
 
 /// A TPM backend and its settings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TpmTypeOptions {
     /// The branch, chosen by `type`, with its members.
     pub type_: TpmTypeOptionsBranch,
 }
 
+impl TpmTypeOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: TpmTypeOptionsBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`TpmTypeOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TpmTypeOptionsBranch {
     /// `type`: `passthrough`
     Passthrough(TPMPassthroughOptionsWrapper),
@@ -36230,6 +40442,7 @@ impl<'de> ::serde::Deserialize<'de> for TpmTypeOptions {
 
 /// A TPM device and its backend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TPMInfo {
     /// The id of the TPM backend.
     pub id: ::std::string::String,
@@ -36237,6 +40450,17 @@ pub struct TPMInfo {
     pub model: TpmModel,
     /// The backend.
     pub options: TpmTypeOptions,
+}
+
+impl TPMInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        model: TpmModel,
+        options: TpmTypeOptions,
+    ) -> Self {
+        Self { id, model, options }
+    }
 }
 
 impl ::serde::Serialize for TPMInfo {
@@ -36295,6 +40519,7 @@ impl crate::support::DecodeMembers for TPMInfo {
 
 /// The kinds of cryptographic operations a crypto device can offer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptodevBackendServiceType {
     /// Symmetric encryption and decryption.
     Cipher,
@@ -36370,6 +40595,7 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendServiceType {
 
 /// Who carries out the operations of a crypto backend.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QCryptodevBackendType {
     /// QEMU itself.
     Builtin,
@@ -36435,11 +40661,19 @@ impl<'de> ::serde::Deserialize<'de> for QCryptodevBackendType {
 
 /// A queue of a crypto backend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptodevBackendClient {
     /// The queue's number.
     pub queue: u32,
     /// Who carries out the queue's operations.
     pub type_: QCryptodevBackendType,
+}
+
+impl QCryptodevBackendClient {
+    /// A value with the given members, every optional member absent.
+    pub fn new(queue: u32, type_: QCryptodevBackendType) -> Self {
+        Self { queue, type_ }
+    }
 }
 
 impl ::serde::Serialize for QCryptodevBackendClient {
@@ -36494,6 +40728,7 @@ impl crate::support::DecodeMembers for QCryptodevBackendClient {
 
 /// A crypto backend.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QCryptodevInfo {
     /// The backend's id.
     pub id: ::std::string::String,
@@ -36501,6 +40736,17 @@ pub struct QCryptodevInfo {
     pub service: Vec<QCryptodevBackendServiceType>,
     /// Its queues.
     pub client: Vec<QCryptodevBackendClient>,
+}
+
+impl QCryptodevInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        service: Vec<QCryptodevBackendServiceType>,
+        client: Vec<QCryptodevBackendClient>,
+    ) -> Self {
+        Self { id, service, client }
+    }
 }
 
 impl ::serde::Serialize for QCryptodevInfo {
@@ -36560,6 +40806,7 @@ impl crate::support::DecodeMembers for QCryptodevInfo {
 /// The migration state of a VFIO device, as the Linux VFIO interface
 /// defines it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QapiVfioMigrationState {
     /// Stopped: it neither runs nor transfers state.
     Stop,
@@ -36645,12 +40892,20 @@ impl<'de> ::serde::Deserialize<'de> for QapiVfioMigrationState {
 
 /// A virtio device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioInfo {
     /// The device's QOM path, which the other x-query-virtio
     /// commands take.
     pub path: ::std::string::String,
     /// The kind of device, such as "virtio-net" or "virtio-blk".
     pub name: ::std::string::String,
+}
+
+impl VirtioInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(path: ::std::string::String, name: ::std::string::String) -> Self {
+        Self { path, name }
+    }
 }
 
 impl ::serde::Serialize for VirtioInfo {
@@ -36706,6 +40961,7 @@ impl crate::support::DecodeMembers for VirtioInfo {
 /// A descriptor of a virtqueue: one buffer the driver has handed to
 /// the device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioRingDesc {
     /// The guest physical address of the buffer.
     pub addr: u64,
@@ -36713,6 +40969,13 @@ pub struct VirtioRingDesc {
     pub len: u32,
     /// The descriptor's flags, by name.
     pub flags: Vec<::std::string::String>,
+}
+
+impl VirtioRingDesc {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: u64, len: u32, flags: Vec<::std::string::String>) -> Self {
+        Self { addr, len, flags }
+    }
 }
 
 impl ::serde::Serialize for VirtioRingDesc {
@@ -36771,6 +41034,7 @@ impl crate::support::DecodeMembers for VirtioRingDesc {
 
 /// The part of a virtqueue's available ring that concerns one element.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioRingAvail {
     /// The ring's flags.
     pub flags: u16,
@@ -36779,6 +41043,13 @@ pub struct VirtioRingAvail {
     /// The number of the element's first descriptor, as the ring
     /// entry gives it.
     pub ring: u16,
+}
+
+impl VirtioRingAvail {
+    /// A value with the given members, every optional member absent.
+    pub fn new(flags: u16, idx: u16, ring: u16) -> Self {
+        Self { flags, idx, ring }
+    }
 }
 
 impl ::serde::Serialize for VirtioRingAvail {
@@ -36837,11 +41108,19 @@ impl crate::support::DecodeMembers for VirtioRingAvail {
 
 /// The state of a virtqueue's used ring.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioRingUsed {
     /// The ring's flags.
     pub flags: u16,
     /// The ring's index, where the device will put the next entry.
     pub idx: u16,
+}
+
+impl VirtioRingUsed {
+    /// A value with the given members, every optional member absent.
+    pub fn new(flags: u16, idx: u16) -> Self {
+        Self { flags, idx }
+    }
 }
 
 impl ::serde::Serialize for VirtioRingUsed {
@@ -36897,6 +41176,7 @@ impl crate::support::DecodeMembers for VirtioRingUsed {
 /// One element of a virtqueue: a chain of descriptors that the driver
 /// made available, with the state of the rings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioQueueElement {
     /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
@@ -36908,6 +41188,25 @@ pub struct VirtioQueueElement {
     pub avail: VirtioRingAvail,
     /// The used ring.
     pub used: VirtioRingUsed,
+}
+
+impl VirtioQueueElement {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        index: u32,
+        descs: Vec<VirtioRingDesc>,
+        avail: VirtioRingAvail,
+        used: VirtioRingUsed,
+    ) -> Self {
+        Self {
+            name,
+            index,
+            descs,
+            avail,
+            used,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioQueueElement {
@@ -36980,6 +41279,7 @@ impl crate::support::DecodeMembers for VirtioQueueElement {
 
 /// The state of a virtqueue, as QEMU's side of the device sees it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtQueueStatus {
     /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
@@ -37015,6 +41315,41 @@ pub struct VirtQueueStatus {
     pub signalled_used: u16,
     /// Whether `signalled-used` is meaningful.
     pub signalled_used_valid: bool,
+}
+
+impl VirtQueueStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        queue_index: u16,
+        inuse: u32,
+        vring_num: u32,
+        vring_num_default: u32,
+        vring_align: u32,
+        vring_desc: u64,
+        vring_avail: u64,
+        vring_used: u64,
+        used_idx: u16,
+        signalled_used: u16,
+        signalled_used_valid: bool,
+    ) -> Self {
+        Self {
+            name,
+            queue_index,
+            inuse,
+            vring_num,
+            vring_num_default,
+            vring_align,
+            vring_desc,
+            vring_avail,
+            vring_used,
+            last_avail_idx: ::core::option::Option::None,
+            shadow_avail_idx: ::core::option::Option::None,
+            used_idx,
+            signalled_used,
+            signalled_used_valid,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtQueueStatus {
@@ -37137,6 +41472,7 @@ impl crate::support::DecodeMembers for VirtQueueStatus {
 
 /// A set of virtio feature bits, decoded.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioDeviceFeatures {
     /// The feature bits common to all kinds of devices, by
     /// name.
@@ -37147,6 +41483,17 @@ pub struct VirtioDeviceFeatures {
     /// The bits that QEMU has no name for, as a
     /// bit mask.  Absent if there are none.
     pub unknown_dev_features: Option<u64>,
+}
+
+impl VirtioDeviceFeatures {
+    /// A value with the given members, every optional member absent.
+    pub fn new(transports: Vec<::std::string::String>) -> Self {
+        Self {
+            transports,
+            dev_features: ::core::option::Option::None,
+            unknown_dev_features: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioDeviceFeatures {
@@ -37213,12 +41560,23 @@ impl crate::support::DecodeMembers for VirtioDeviceFeatures {
 
 /// The status of a virtio device, as the driver set it, decoded.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioDeviceStatus {
     /// The status bits that are set, by name.
     pub statuses: Vec<::std::string::String>,
     /// The bits that QEMU has no name for, as a bit
     /// mask.  Absent if there are none.
     pub unknown_statuses: Option<u8>,
+}
+
+impl VirtioDeviceStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(statuses: Vec<::std::string::String>) -> Self {
+        Self {
+            statuses,
+            unknown_statuses: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioDeviceStatus {
@@ -37277,12 +41635,23 @@ impl crate::support::DecodeMembers for VirtioDeviceStatus {
 
 /// A set of vhost-user protocol feature bits, decoded.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VhostDeviceProtocols {
     /// The bits that are set, by name.
     pub protocols: Vec<::std::string::String>,
     /// The bits that QEMU has no name for, as a bit
     /// mask.  Absent if there are none.
     pub unknown_protocols: Option<u64>,
+}
+
+impl VhostDeviceProtocols {
+    /// A value with the given members, every optional member absent.
+    pub fn new(protocols: Vec<::std::string::String>) -> Self {
+        Self {
+            protocols,
+            unknown_protocols: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VhostDeviceProtocols {
@@ -37341,6 +41710,7 @@ impl crate::support::DecodeMembers for VhostDeviceProtocols {
 
 /// The state of the vhost backend of a virtio device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VhostStatus {
     /// How many guest memory sections the backend has
     /// been told about.
@@ -37369,6 +41739,39 @@ pub struct VhostStatus {
     pub log_enabled: bool,
     /// The size of that log.
     pub log_size: u64,
+}
+
+impl VhostStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        n_mem_sections: i64,
+        n_tmp_sections: i64,
+        nvqs: u32,
+        vq_index: i64,
+        features: VirtioDeviceFeatures,
+        acked_features: VirtioDeviceFeatures,
+        backend_features: VirtioDeviceFeatures,
+        protocol_features: VhostDeviceProtocols,
+        max_queues: u64,
+        backend_cap: u64,
+        log_enabled: bool,
+        log_size: u64,
+    ) -> Self {
+        Self {
+            n_mem_sections,
+            n_tmp_sections,
+            nvqs,
+            vq_index,
+            features,
+            acked_features,
+            backend_features,
+            protocol_features,
+            max_queues,
+            backend_cap,
+            log_enabled,
+            log_size,
+        }
+    }
 }
 
 impl ::serde::Serialize for VhostStatus {
@@ -37476,6 +41879,7 @@ impl crate::support::DecodeMembers for VhostStatus {
 
 /// The state of a virtio device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtioStatus {
     /// The kind of device, such as "virtio-net".
     pub name: ::std::string::String,
@@ -37526,6 +41930,56 @@ pub struct VirtioStatus {
     /// The state of its vhost backend.  Absent if it has
     /// none.
     pub vhost_dev: Option<VhostStatus>,
+}
+
+impl VirtioStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        device_id: u16,
+        vhost_started: bool,
+        device_endian: ::std::string::String,
+        guest_features: VirtioDeviceFeatures,
+        host_features: VirtioDeviceFeatures,
+        backend_features: VirtioDeviceFeatures,
+        num_vqs: i64,
+        status: VirtioDeviceStatus,
+        isr: u8,
+        queue_sel: u16,
+        vm_running: bool,
+        broken: bool,
+        disabled: bool,
+        use_started: bool,
+        started: bool,
+        start_on_kick: bool,
+        disable_legacy_check: bool,
+        bus_name: ::std::string::String,
+        use_guest_notifier_mask: bool,
+    ) -> Self {
+        Self {
+            name,
+            device_id,
+            vhost_started,
+            device_endian,
+            guest_features,
+            host_features,
+            backend_features,
+            num_vqs,
+            status,
+            isr,
+            queue_sel,
+            vm_running,
+            broken,
+            disabled,
+            use_started,
+            started,
+            start_on_kick,
+            disable_legacy_check,
+            bus_name,
+            use_guest_notifier_mask,
+            vhost_dev: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtioStatus {
@@ -37684,6 +42138,7 @@ impl crate::support::DecodeMembers for VirtioStatus {
 
 /// The state of a virtqueue that a vhost backend handles.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VirtVhostQueueStatus {
     /// The kind of device.
     pub name: ::std::string::String,
@@ -37711,6 +42166,41 @@ pub struct VirtVhostQueueStatus {
     pub used_phys: u64,
     /// The size of the used ring, in bytes.
     pub used_size: u32,
+}
+
+impl VirtVhostQueueStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        kick: i64,
+        call: i64,
+        desc: u64,
+        avail: u64,
+        used: u64,
+        num: i64,
+        desc_phys: u64,
+        desc_size: u32,
+        avail_phys: u64,
+        avail_size: u32,
+        used_phys: u64,
+        used_size: u32,
+    ) -> Self {
+        Self {
+            name,
+            kick,
+            call,
+            desc,
+            avail,
+            used,
+            num,
+            desc_phys,
+            desc_size,
+            avail_phys,
+            avail_size,
+            used_phys,
+            used_size,
+        }
+    }
 }
 
 impl ::serde::Serialize for VirtVhostQueueStatus {
@@ -37824,6 +42314,7 @@ impl crate::support::DecodeMembers for VirtVhostQueueStatus {
 /// The kinds of correctable errors that a CXL device's RAS capability
 /// records.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxlCorErrorType {
     /// An ECC error in CXL.cache data.
     CacheDataEcc,
@@ -37909,6 +42400,7 @@ impl<'de> ::serde::Deserialize<'de> for CxlCorErrorType {
 
 /// The event logs of a CXL device, by severity.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxlEventLog {
     /// The log of informational events.
     Informational,
@@ -37980,6 +42472,7 @@ impl<'de> ::serde::Deserialize<'de> for CxlEventLog {
 /// The kinds of uncorrectable errors that a CXL device's RAS capability
 /// records.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxlUncorErrorType {
     /// A parity error in CXL.cache data.
     CacheDataParity,
@@ -38107,11 +42600,19 @@ impl<'de> ::serde::Deserialize<'de> for CxlUncorErrorType {
 
 /// An uncorrectable error to record.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CXLUncorErrorRecord {
     /// The kind of error.
     pub type_: CxlUncorErrorType,
     /// The words to put into the header log along with it.
     pub header: Vec<u32>,
+}
+
+impl CXLUncorErrorRecord {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: CxlUncorErrorType, header: Vec<u32>) -> Self {
+        Self { type_, header }
+    }
 }
 
 impl ::serde::Serialize for CXLUncorErrorRecord {
@@ -38166,6 +42667,7 @@ impl crate::support::DecodeMembers for CXLUncorErrorRecord {
 
 /// How a CXL device chooses the extents of dynamic capacity to add.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxlExtentSelectionPolicy {
     /// From any free capacity.
     Free,
@@ -38237,12 +42739,20 @@ impl<'de> ::serde::Deserialize<'de> for CxlExtentSelectionPolicy {
 
 /// A range of a dynamic capacity region.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CxlDynamicCapacityExtent {
     /// Where the range starts, in bytes from the start of the
     /// region.
     pub offset: u64,
     /// The length of the range, in bytes.
     pub len: u64,
+}
+
+impl CxlDynamicCapacityExtent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(offset: u64, len: u64) -> Self {
+        Self { offset, len }
+    }
 }
 
 impl ::serde::Serialize for CxlDynamicCapacityExtent {
@@ -38297,6 +42807,7 @@ impl crate::support::DecodeMembers for CxlDynamicCapacityExtent {
 
 /// How a CXL device chooses the extents of dynamic capacity to release.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxlExtentRemovalPolicy {
     /// The extents that carry a given tag.
     TagBased,
@@ -38357,6 +42868,7 @@ impl<'de> ::serde::Deserialize<'de> for CxlExtentRemovalPolicy {
 
 /// Whether a medium that blockdev-change-medium inserts is read-only.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum BlockdevChangeReadOnlyMode {
     /// As the medium it replaces was.
     Retain,
@@ -38424,6 +42936,7 @@ impl<'de> ::serde::Deserialize<'de> for BlockdevChangeReadOnlyMode {
 /// limit.  A total limit cannot be combined with a read or write limit
 /// of the same kind.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BlockIOThrottle {
     /// Name of the block backend of the device.
     #[deprecated]
@@ -38480,6 +42993,43 @@ pub struct BlockIOThrottle {
     /// devices of a group share its limits.  When absent, a group of
     /// its own, named after the device.
     pub group: Option<::std::string::String>,
+}
+
+impl BlockIOThrottle {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        bps: i64,
+        bps_rd: i64,
+        bps_wr: i64,
+        iops: i64,
+        iops_rd: i64,
+        iops_wr: i64,
+    ) -> Self {
+        Self {
+            device: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+            bps,
+            bps_rd,
+            bps_wr,
+            iops,
+            iops_rd,
+            iops_wr,
+            bps_max: ::core::option::Option::None,
+            bps_rd_max: ::core::option::Option::None,
+            bps_wr_max: ::core::option::Option::None,
+            iops_max: ::core::option::Option::None,
+            iops_rd_max: ::core::option::Option::None,
+            iops_wr_max: ::core::option::Option::None,
+            bps_max_length: ::core::option::Option::None,
+            bps_rd_max_length: ::core::option::Option::None,
+            bps_wr_max_length: ::core::option::Option::None,
+            iops_max_length: ::core::option::Option::None,
+            iops_rd_max_length: ::core::option::Option::None,
+            iops_wr_max_length: ::core::option::Option::None,
+            iops_size: ::core::option::Option::None,
+            group: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BlockIOThrottle {
@@ -38653,11 +43203,19 @@ impl crate::support::DecodeMembers for BlockIOThrottle {
 
 /// The state of a persistent reservation manager.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PRManagerInfo {
     /// The ID of the pr-manager object.
     pub id: ::std::string::String,
     /// Whether it is connected to its helper process.
     pub connected: bool,
+}
+
+impl PRManagerInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, connected: bool) -> Self {
+        Self { id, connected }
+    }
 }
 
 impl ::serde::Serialize for PRManagerInfo {
@@ -38713,6 +43271,7 @@ impl crate::support::DecodeMembers for PRManagerInfo {
 /// The kinds of network client: the back ends that a netdev can be,
 /// plus the NIC and placeholder kinds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NetClientDriver {
     /// No network client; a placeholder that cannot be created with
     /// netdev_add.
@@ -38839,6 +43398,7 @@ impl<'de> ::serde::Deserialize<'de> for NetClientDriver {
 /// A network interface card, described the way the legacy -net nic
 /// option does.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetLegacyNicOptions {
     /// The id of the back end to connect the card to.
     pub netdev: Option<::std::string::String>,
@@ -38850,6 +43410,19 @@ pub struct NetLegacyNicOptions {
     pub addr: Option<::std::string::String>,
     /// The number of MSI-X vectors, for cards that support them.
     pub vectors: Option<u32>,
+}
+
+impl NetLegacyNicOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            netdev: ::core::option::Option::None,
+            macaddr: ::core::option::Option::None,
+            model: ::core::option::Option::None,
+            addr: ::core::option::Option::None,
+            vectors: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetLegacyNicOptions {
@@ -38922,9 +43495,17 @@ impl crate::support::DecodeMembers for NetLegacyNicOptions {
 
 /// A single string, boxed in an object so that it can appear in lists.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct String {
     /// The string.
     pub str: ::std::string::String,
+}
+
+impl String {
+    /// A value with the given members, every optional member absent.
+    pub fn new(str: ::std::string::String) -> Self {
+        Self { str }
+    }
 }
 
 impl ::serde::Serialize for String {
@@ -38976,6 +43557,7 @@ impl crate::support::DecodeMembers for String {
 /// Options of a user-mode (slirp) network back end.  Addresses are
 /// those that the guest sees inside the emulated network.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevUserOptions {
     /// The host name that the built-in DHCP server offers the
     /// guest.
@@ -39031,6 +43613,36 @@ pub struct NetdevUserOptions {
     /// The TFTP server name that the DHCP server
     /// announces to the guest (DHCP option 66).
     pub tftp_server_name: Option<::std::string::String>,
+}
+
+impl NetdevUserOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            hostname: ::core::option::Option::None,
+            restrict: ::core::option::Option::None,
+            ipv4: ::core::option::Option::None,
+            ipv6: ::core::option::Option::None,
+            ip: ::core::option::Option::None,
+            net: ::core::option::Option::None,
+            host: ::core::option::Option::None,
+            tftp: ::core::option::Option::None,
+            bootfile: ::core::option::Option::None,
+            dhcpstart: ::core::option::Option::None,
+            dns: ::core::option::Option::None,
+            dnssearch: ::core::option::Option::None,
+            domainname: ::core::option::Option::None,
+            ipv6_prefix: ::core::option::Option::None,
+            ipv6_prefixlen: ::core::option::Option::None,
+            ipv6_host: ::core::option::Option::None,
+            ipv6_dns: ::core::option::Option::None,
+            smb: ::core::option::Option::None,
+            smbserver: ::core::option::Option::None,
+            hostfwd: ::core::option::Option::None,
+            guestfwd: ::core::option::Option::None,
+            tftp_server_name: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevUserOptions {
@@ -39192,6 +43804,7 @@ impl crate::support::DecodeMembers for NetdevUserOptions {
 
 /// Options of a tap network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevTapOptions {
     /// The name of the tap interface to open or create.
     pub ifname: Option<::std::string::String>,
@@ -39236,6 +43849,29 @@ pub struct NetdevTapOptions {
     /// How long vhost-net may busy-poll for new packets, in
     /// microseconds; 0 disables polling.
     pub poll_us: Option<u32>,
+}
+
+impl NetdevTapOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            ifname: ::core::option::Option::None,
+            fd: ::core::option::Option::None,
+            fds: ::core::option::Option::None,
+            script: ::core::option::Option::None,
+            downscript: ::core::option::Option::None,
+            br: ::core::option::Option::None,
+            helper: ::core::option::Option::None,
+            sndbuf: ::core::option::Option::None,
+            vnet_hdr: ::core::option::Option::None,
+            vhost: ::core::option::Option::None,
+            vhostfd: ::core::option::Option::None,
+            vhostfds: ::core::option::Option::None,
+            vhostforce: ::core::option::Option::None,
+            queues: ::core::option::Option::None,
+            poll_us: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevTapOptions {
@@ -39358,6 +43994,7 @@ impl crate::support::DecodeMembers for NetdevTapOptions {
 
 /// Options of a static L2TPv3 tunnel.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevL2TPv3Options {
     /// The local address of the tunnel.
     pub src: ::std::string::String,
@@ -39390,6 +44027,32 @@ pub struct NetdevL2TPv3Options {
     /// The number of extra bytes between the L2TPv3 header and the
     /// frame.
     pub offset: Option<u32>,
+}
+
+impl NetdevL2TPv3Options {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        src: ::std::string::String,
+        dst: ::std::string::String,
+        txsession: u32,
+    ) -> Self {
+        Self {
+            src,
+            dst,
+            srcport: ::core::option::Option::None,
+            dstport: ::core::option::Option::None,
+            ipv6: ::core::option::Option::None,
+            udp: ::core::option::Option::None,
+            cookie64: ::core::option::Option::None,
+            counter: ::core::option::Option::None,
+            pincounter: ::core::option::Option::None,
+            txcookie: ::core::option::Option::None,
+            rxcookie: ::core::option::Option::None,
+            txsession,
+            rxsession: ::core::option::Option::None,
+            offset: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevL2TPv3Options {
@@ -39508,6 +44171,7 @@ impl crate::support::DecodeMembers for NetdevL2TPv3Options {
 /// Options of a legacy socket network back end.  Exactly one of `fd`,
 /// `listen`, `connect`, `mcast` and `udp` selects how the socket is made.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevSocketOptions {
     /// A file descriptor of a socket that is already open.
     pub fd: Option<::std::string::String>,
@@ -39524,6 +44188,20 @@ pub struct NetdevSocketOptions {
     /// A host:port address to send UDP datagrams to; `localaddr` is
     /// then required.
     pub udp: Option<::std::string::String>,
+}
+
+impl NetdevSocketOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            fd: ::core::option::Option::None,
+            listen: ::core::option::Option::None,
+            connect: ::core::option::Option::None,
+            mcast: ::core::option::Option::None,
+            localaddr: ::core::option::Option::None,
+            udp: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevSocketOptions {
@@ -39602,6 +44280,7 @@ impl crate::support::DecodeMembers for NetdevSocketOptions {
 /// Options of a network back end that carries the frames over a stream
 /// socket.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevStreamOptions {
     /// The address to listen at or to connect to.
     pub addr: SocketAddress,
@@ -39617,6 +44296,18 @@ pub struct NetdevStreamOptions {
     /// connecting again after the connection is lost; 0 means never.  0
     /// when absent.  Cannot be combined with `reconnect`.
     pub reconnect_ms: Option<i64>,
+}
+
+impl NetdevStreamOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(addr: SocketAddress) -> Self {
+        Self {
+            addr,
+            server: ::core::option::Option::None,
+            reconnect: ::core::option::Option::None,
+            reconnect_ms: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevStreamOptions {
@@ -39685,12 +44376,23 @@ impl crate::support::DecodeMembers for NetdevStreamOptions {
 /// Options of a network back end that carries the frames over a
 /// datagram socket.  At least one of `local` and `remote` is needed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevDgramOptions {
     /// The local address, or a file descriptor of a socket that is
     /// already open.
     pub local: Option<SocketAddress>,
     /// The address to send to: a peer or a multicast group.
     pub remote: Option<SocketAddress>,
+}
+
+impl NetdevDgramOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            local: ::core::option::Option::None,
+            remote: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevDgramOptions {
@@ -39745,6 +44447,7 @@ impl crate::support::DecodeMembers for NetdevDgramOptions {
 
 /// Options of a VDE network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevVdeOptions {
     /// The path of the VDE switch's control socket.
     pub sock: Option<::std::string::String>,
@@ -39754,6 +44457,18 @@ pub struct NetdevVdeOptions {
     pub group: Option<::std::string::String>,
     /// The permission bits of the port, such as 0700 (in octal).
     pub mode: Option<u16>,
+}
+
+impl NetdevVdeOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            sock: ::core::option::Option::None,
+            port: ::core::option::Option::None,
+            group: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevVdeOptions {
@@ -39816,12 +44531,23 @@ impl crate::support::DecodeMembers for NetdevVdeOptions {
 
 /// Options of a bridge network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevBridgeOptions {
     /// The host bridge to attach to.
     pub br: Option<::std::string::String>,
     /// The privileged helper program that creates the tap device
     /// and attaches it to the bridge.
     pub helper: Option<::std::string::String>,
+}
+
+impl NetdevBridgeOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            br: ::core::option::Option::None,
+            helper: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevBridgeOptions {
@@ -39875,11 +44601,22 @@ impl crate::support::DecodeMembers for NetdevBridgeOptions {
 /// each frame that one port receives to all its other ports; it is
 /// created with its first port.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevHubPortOptions {
     /// The number of the hub.
     pub hubid: i32,
     /// The id of a back end to connect to this port.
     pub netdev: Option<::std::string::String>,
+}
+
+impl NetdevHubPortOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(hubid: i32) -> Self {
+        Self {
+            hubid,
+            netdev: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevHubPortOptions {
@@ -39934,12 +44671,23 @@ impl crate::support::DecodeMembers for NetdevHubPortOptions {
 
 /// Options of a netmap network back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevNetmapOptions {
     /// The name of the interface, or of a VALE switch port
     /// (starting with "vale").
     pub ifname: ::std::string::String,
     /// The path of the netmap device.  "/dev/netmap" when absent.
     pub devname: Option<::std::string::String>,
+}
+
+impl NetdevNetmapOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(ifname: ::std::string::String) -> Self {
+        Self {
+            ifname,
+            devname: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevNetmapOptions {
@@ -39994,6 +44742,7 @@ impl crate::support::DecodeMembers for NetdevNetmapOptions {
 
 /// Options of a vhost-user network back end.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevVhostUserOptions {
     /// The id of the Unix socket chardev over which the back-end
     /// process is reached.
@@ -40002,6 +44751,17 @@ pub struct NetdevVhostUserOptions {
     pub vhostforce: Option<bool>,
     /// The number of queue pairs.  1 when absent.
     pub queues: Option<i64>,
+}
+
+impl NetdevVhostUserOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(chardev: ::std::string::String) -> Self {
+        Self {
+            chardev,
+            vhostforce: ::core::option::Option::None,
+            queues: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevVhostUserOptions {
@@ -40060,6 +44820,7 @@ impl crate::support::DecodeMembers for NetdevVhostUserOptions {
 
 /// Options of a vhost-vdpa network back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NetdevVhostVDPAOptions {
     /// The path of the vhost-vdpa character device, such as
     /// "/dev/vhost-vdpa-0".
@@ -40074,6 +44835,18 @@ pub struct NetdevVhostVDPAOptions {
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_svq: Option<bool>,
+}
+
+impl NetdevVhostVDPAOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            vhostdev: ::core::option::Option::None,
+            vhostfd: ::core::option::Option::None,
+            queues: ::core::option::Option::None,
+            x_svq: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for NetdevVhostVDPAOptions {
@@ -40136,6 +44909,7 @@ impl crate::support::DecodeMembers for NetdevVhostVDPAOptions {
 
 /// A network back end, as given to netdev_add or -netdev.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Netdev {
     /// The back end's id, unique among back ends.
     pub id: ::std::string::String,
@@ -40143,8 +44917,16 @@ pub struct Netdev {
     pub type_: NetdevBranch,
 }
 
+impl Netdev {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, type_: NetdevBranch) -> Self {
+        Self { id, type_ }
+    }
+}
+
 /// The branches of [`Netdev`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum NetdevBranch {
     /// `type`: `nic`
     Nic(NetLegacyNicOptions),
@@ -40335,6 +45117,7 @@ impl<'de> ::serde::Deserialize<'de> for Netdev {
 
 /// How a network interface card filters one class of received frames.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RxState {
     /// Receive only the frames whose address is in the card's
     /// filter table.
@@ -40402,6 +45185,7 @@ impl<'de> ::serde::Deserialize<'de> for RxState {
 /// The receive filter of a network interface card, as the guest
 /// configured it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RxFilterInfo {
     /// The id of the card.
     pub name: ::std::string::String,
@@ -40430,6 +45214,39 @@ pub struct RxFilterInfo {
     pub unicast_table: Vec<::std::string::String>,
     /// The multicast MAC addresses that are received.
     pub multicast_table: Vec<::std::string::String>,
+}
+
+impl RxFilterInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        promiscuous: bool,
+        multicast: RxState,
+        unicast: RxState,
+        vlan: RxState,
+        broadcast_allowed: bool,
+        multicast_overflow: bool,
+        unicast_overflow: bool,
+        main_mac: ::std::string::String,
+        vlan_table: Vec<i64>,
+        unicast_table: Vec<::std::string::String>,
+        multicast_table: Vec<::std::string::String>,
+    ) -> Self {
+        Self {
+            name,
+            promiscuous,
+            multicast,
+            unicast,
+            vlan,
+            broadcast_allowed,
+            multicast_overflow,
+            unicast_overflow,
+            main_mac,
+            vlan_table,
+            unicast_table,
+            multicast_table,
+        }
+    }
 }
 
 impl ::serde::Serialize for RxFilterInfo {
@@ -40540,6 +45357,7 @@ impl crate::support::DecodeMembers for RxFilterInfo {
 /// sending gratuitous ARP or similar frames, so that switches learn
 /// where the guest is.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AnnounceParameters {
     /// The delay before the first round, in milliseconds.
     pub initial: i64,
@@ -40555,6 +45373,20 @@ pub struct AnnounceParameters {
     /// A name for this announcement, so that several can run at once;
     /// a new one with the same name replaces the old.
     pub id: Option<::std::string::String>,
+}
+
+impl AnnounceParameters {
+    /// A value with the given members, every optional member absent.
+    pub fn new(initial: i64, max: i64, rounds: i64, step: i64) -> Self {
+        Self {
+            initial,
+            max,
+            rounds,
+            step,
+            interfaces: ::core::option::Option::None,
+            id: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AnnounceParameters {
@@ -40632,6 +45464,7 @@ impl crate::support::DecodeMembers for AnnounceParameters {
 
 /// The eBPF programs that QEMU can hand out.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EbpfProgramID {
     /// The steering program for virtio-net's receive-side scaling.
     Rss,
@@ -40685,9 +45518,17 @@ impl<'de> ::serde::Deserialize<'de> for EbpfProgramID {
 
 /// An eBPF program in object form.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EbpfObject {
     /// The ELF object file, encoded in base64.
     pub object: ::std::string::String,
+}
+
+impl EbpfObject {
+    /// A value with the given members, every optional member absent.
+    pub fn new(object: ::std::string::String) -> Self {
+        Self { object }
+    }
 }
 
 impl ::serde::Serialize for EbpfObject {
@@ -40738,6 +45579,7 @@ impl crate::support::DecodeMembers for EbpfObject {
 
 /// A rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RockerSwitch {
     /// The switch's name.
     pub name: ::std::string::String,
@@ -40745,6 +45587,13 @@ pub struct RockerSwitch {
     pub id: u64,
     /// The number of ports.
     pub ports: u32,
+}
+
+impl RockerSwitch {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, id: u64, ports: u32) -> Self {
+        Self { name, id, ports }
+    }
 }
 
 impl ::serde::Serialize for RockerSwitch {
@@ -40803,6 +45652,7 @@ impl crate::support::DecodeMembers for RockerSwitch {
 
 /// The fields that an OF-DPA flow of a rocker switch matches.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RockerOfDpaFlowKey {
     /// The flow's priority.
     pub priority: u32,
@@ -40826,6 +45676,25 @@ pub struct RockerOfDpaFlowKey {
     pub ip_tos: Option<u8>,
     /// The IP destination address.
     pub ip_dst: Option<::std::string::String>,
+}
+
+impl RockerOfDpaFlowKey {
+    /// A value with the given members, every optional member absent.
+    pub fn new(priority: u32, tbl_id: u32) -> Self {
+        Self {
+            priority,
+            tbl_id,
+            in_pport: ::core::option::Option::None,
+            tunnel_id: ::core::option::Option::None,
+            vlan_id: ::core::option::Option::None,
+            eth_type: ::core::option::Option::None,
+            eth_src: ::core::option::Option::None,
+            eth_dst: ::core::option::Option::None,
+            ip_proto: ::core::option::Option::None,
+            ip_tos: ::core::option::Option::None,
+            ip_dst: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerOfDpaFlowKey {
@@ -40929,6 +45798,7 @@ impl crate::support::DecodeMembers for RockerOfDpaFlowKey {
 /// The masks applied to the fields of an OF-DPA flow key; a field of
 /// the key that has no mask here is matched exactly.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RockerOfDpaFlowMask {
     /// The mask of the physical input port.
     pub in_pport: Option<u32>,
@@ -40944,6 +45814,21 @@ pub struct RockerOfDpaFlowMask {
     pub ip_proto: Option<u8>,
     /// The mask of the IP type of service.
     pub ip_tos: Option<u8>,
+}
+
+impl RockerOfDpaFlowMask {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_pport: ::core::option::Option::None,
+            tunnel_id: ::core::option::Option::None,
+            vlan_id: ::core::option::Option::None,
+            eth_src: ::core::option::Option::None,
+            eth_dst: ::core::option::Option::None,
+            ip_proto: ::core::option::Option::None,
+            ip_tos: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerOfDpaFlowMask {
@@ -41027,6 +45912,7 @@ impl crate::support::DecodeMembers for RockerOfDpaFlowMask {
 /// What an OF-DPA flow of a rocker switch does with a frame that
 /// matches it.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RockerOfDpaFlowAction {
     /// The flow table to continue in.
     pub goto_tbl: Option<u32>,
@@ -41040,6 +45926,20 @@ pub struct RockerOfDpaFlowAction {
     pub new_vlan_id: Option<u16>,
     /// The physical port to send the frame out of.
     pub out_pport: Option<u32>,
+}
+
+impl RockerOfDpaFlowAction {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            goto_tbl: ::core::option::Option::None,
+            group_id: ::core::option::Option::None,
+            tunnel_lport: ::core::option::Option::None,
+            vlan_id: ::core::option::Option::None,
+            new_vlan_id: ::core::option::Option::None,
+            out_pport: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerOfDpaFlowAction {
@@ -41117,6 +46017,7 @@ impl crate::support::DecodeMembers for RockerOfDpaFlowAction {
 
 /// An OF-DPA flow of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RockerOfDpaFlow {
     /// The flow's cookie, which identifies it.
     pub cookie: u64,
@@ -41128,6 +46029,25 @@ pub struct RockerOfDpaFlow {
     pub mask: RockerOfDpaFlowMask,
     /// What the flow does with a matching frame.
     pub action: RockerOfDpaFlowAction,
+}
+
+impl RockerOfDpaFlow {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        cookie: u64,
+        hits: u64,
+        key: RockerOfDpaFlowKey,
+        mask: RockerOfDpaFlowMask,
+        action: RockerOfDpaFlowAction,
+    ) -> Self {
+        Self {
+            cookie,
+            hits,
+            key,
+            mask,
+            action,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerOfDpaFlow {
@@ -41200,6 +46120,7 @@ impl crate::support::DecodeMembers for RockerOfDpaFlow {
 
 /// An OF-DPA group of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RockerOfDpaGroup {
     /// The group's id.
     pub id: u32,
@@ -41227,6 +46148,27 @@ pub struct RockerOfDpaGroup {
     pub set_eth_dst: Option<::std::string::String>,
     /// Whether to check the IP time to live.
     pub ttl_check: Option<u8>,
+}
+
+impl RockerOfDpaGroup {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: u32, type_: u8) -> Self {
+        Self {
+            id,
+            type_,
+            vlan_id: ::core::option::Option::None,
+            pport: ::core::option::Option::None,
+            index: ::core::option::Option::None,
+            out_pport: ::core::option::Option::None,
+            group_id: ::core::option::Option::None,
+            set_vlan_id: ::core::option::Option::None,
+            pop_vlan: ::core::option::Option::None,
+            group_ids: ::core::option::Option::None,
+            set_eth_src: ::core::option::Option::None,
+            set_eth_dst: ::core::option::Option::None,
+            ttl_check: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerOfDpaGroup {
@@ -41339,6 +46281,7 @@ impl crate::support::DecodeMembers for RockerOfDpaGroup {
 
 /// The duplex mode of a rocker switch port.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RockerPortDuplex {
     /// Half duplex.
     Half,
@@ -41399,6 +46342,7 @@ impl<'de> ::serde::Deserialize<'de> for RockerPortDuplex {
 
 /// Whether a rocker switch port negotiates its speed and duplex mode.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RockerPortAutoneg {
     /// It does not.
     Off,
@@ -41459,6 +46403,7 @@ impl<'de> ::serde::Deserialize<'de> for RockerPortAutoneg {
 
 /// A port of a rocker switch.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RockerPort {
     /// The port's name.
     pub name: ::std::string::String,
@@ -41472,6 +46417,27 @@ pub struct RockerPort {
     pub duplex: RockerPortDuplex,
     /// Whether the port negotiates speed and duplex mode.
     pub autoneg: RockerPortAutoneg,
+}
+
+impl RockerPort {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        enabled: bool,
+        link_up: bool,
+        speed: u32,
+        duplex: RockerPortDuplex,
+        autoneg: RockerPortAutoneg,
+    ) -> Self {
+        Self {
+            name,
+            enabled,
+            link_up,
+            speed,
+            duplex,
+            autoneg,
+        }
+    }
 }
 
 impl ::serde::Serialize for RockerPort {
@@ -41551,6 +46517,7 @@ impl crate::support::DecodeMembers for RockerPort {
 /// migrate-set-capabilities.  All are off by default.  Many of them
 /// must be set the same way on the source and on the destination.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MigrationCapability {
     /// Send pages that the guest changed again as compressed
     /// deltas against a cached copy (XBZRLE).  Helps guests that keep
@@ -41757,11 +46724,19 @@ impl<'de> ::serde::Deserialize<'de> for MigrationCapability {
 
 /// A migration capability and whether it is on.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationCapabilityStatus {
     /// The capability.
     pub capability: MigrationCapability,
     /// True if it is on.
     pub state: bool,
+}
+
+impl MigrationCapabilityStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(capability: MigrationCapability, state: bool) -> Self {
+        Self { capability, state }
+    }
 }
 
 impl ::serde::Serialize for MigrationCapabilityStatus {
@@ -41816,6 +46791,7 @@ impl crate::support::DecodeMembers for MigrationCapabilityStatus {
 
 /// How multifd compresses guest memory before sending it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MultiFDCompression {
     /// No compression.
     None,
@@ -41881,10 +46857,20 @@ impl<'de> ::serde::Deserialize<'de> for MultiFDCompression {
 
 /// Changes applied to a dirty bitmap as it is migrated.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BitmapMigrationBitmapAliasTransform {
     /// The persistence flag the bitmap gets on the
     /// destination.  Unchanged when absent.
     pub persistent: Option<bool>,
+}
+
+impl BitmapMigrationBitmapAliasTransform {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            persistent: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BitmapMigrationBitmapAliasTransform {
@@ -41935,6 +46921,7 @@ impl crate::support::DecodeMembers for BitmapMigrationBitmapAliasTransform {
 
 /// How one dirty bitmap is named in the migration stream.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BitmapMigrationBitmapAlias {
     /// The name of the bitmap on this side's node.
     pub name: ::std::string::String,
@@ -41943,6 +46930,17 @@ pub struct BitmapMigrationBitmapAlias {
     /// Changes to apply to the bitmap on the destination.
     /// None when absent.
     pub transform: Option<BitmapMigrationBitmapAliasTransform>,
+}
+
+impl BitmapMigrationBitmapAlias {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, alias: ::std::string::String) -> Self {
+        Self {
+            name,
+            alias,
+            transform: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for BitmapMigrationBitmapAlias {
@@ -42002,6 +47000,7 @@ impl crate::support::DecodeMembers for BitmapMigrationBitmapAlias {
 /// How one block node and its dirty bitmaps are named in the
 /// migration stream.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BitmapMigrationNodeAlias {
     /// The node's name on this side.
     pub node_name: ::std::string::String,
@@ -42010,6 +47009,17 @@ pub struct BitmapMigrationNodeAlias {
     /// The bitmaps of the node to migrate, with their names in
     /// the stream.
     pub bitmaps: Vec<BitmapMigrationBitmapAlias>,
+}
+
+impl BitmapMigrationNodeAlias {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        node_name: ::std::string::String,
+        alias: ::std::string::String,
+        bitmaps: Vec<BitmapMigrationBitmapAlias>,
+    ) -> Self {
+        Self { node_name, alias, bitmaps }
+    }
 }
 
 impl ::serde::Serialize for BitmapMigrationNodeAlias {
@@ -42068,6 +47078,7 @@ impl crate::support::DecodeMembers for BitmapMigrationNodeAlias {
 
 /// What a migration is for, which decides how guest state is moved.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MigMode {
     /// Move the guest to another QEMU, possibly on another
     /// host, copying all of its memory.
@@ -42143,6 +47154,7 @@ impl<'de> ::serde::Deserialize<'de> for MigMode {
 /// Where pages that are all zero are detected, so that only a marker
 /// is sent for them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ZeroPageDetection {
     /// Do not detect zero pages.
     None,
@@ -42211,6 +47223,7 @@ impl<'de> ::serde::Deserialize<'de> for ZeroPageDetection {
 /// current value alone.  See MigrationParameters for the meaning of
 /// each parameter.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrateSetParameters {
     /// Milliseconds to wait after migration before the
     /// guest's network interfaces first announce themselves.  Default
@@ -42325,6 +47338,43 @@ pub struct MigrateSetParameters {
     ///
     /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
     pub direct_io: Option<bool>,
+}
+
+impl MigrateSetParameters {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            announce_initial: ::core::option::Option::None,
+            announce_max: ::core::option::Option::None,
+            announce_rounds: ::core::option::Option::None,
+            announce_step: ::core::option::Option::None,
+            throttle_trigger_threshold: ::core::option::Option::None,
+            cpu_throttle_initial: ::core::option::Option::None,
+            cpu_throttle_increment: ::core::option::Option::None,
+            cpu_throttle_tailslow: ::core::option::Option::None,
+            tls_creds: ::core::option::Option::None,
+            tls_hostname: ::core::option::Option::None,
+            tls_authz: ::core::option::Option::None,
+            max_bandwidth: ::core::option::Option::None,
+            avail_switchover_bandwidth: ::core::option::Option::None,
+            downtime_limit: ::core::option::Option::None,
+            x_checkpoint_delay: ::core::option::Option::None,
+            multifd_channels: ::core::option::Option::None,
+            xbzrle_cache_size: ::core::option::Option::None,
+            max_postcopy_bandwidth: ::core::option::Option::None,
+            max_cpu_throttle: ::core::option::Option::None,
+            multifd_compression: ::core::option::Option::None,
+            multifd_zlib_level: ::core::option::Option::None,
+            multifd_qatzip_level: ::core::option::Option::None,
+            multifd_zstd_level: ::core::option::Option::None,
+            block_bitmap_mapping: ::core::option::Option::None,
+            x_vcpu_dirty_limit_period: ::core::option::Option::None,
+            vcpu_dirty_limit: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+            zero_page_detection: ::core::option::Option::None,
+            direct_io: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MigrateSetParameters {
@@ -42594,6 +47644,7 @@ impl crate::support::DecodeMembers for MigrateSetParameters {
 /// The values of the migration parameters.  query-migrate-parameters
 /// returns them all.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationParameters {
     /// Milliseconds to wait after migration before the
     /// guest's network interfaces first announce themselves.
@@ -42678,6 +47729,43 @@ pub struct MigrationParameters {
     /// Whether migration files are opened for direct I/O.
     /// Absent if the host does not support it.
     pub direct_io: Option<bool>,
+}
+
+impl MigrationParameters {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            announce_initial: ::core::option::Option::None,
+            announce_max: ::core::option::Option::None,
+            announce_rounds: ::core::option::Option::None,
+            announce_step: ::core::option::Option::None,
+            throttle_trigger_threshold: ::core::option::Option::None,
+            cpu_throttle_initial: ::core::option::Option::None,
+            cpu_throttle_increment: ::core::option::Option::None,
+            cpu_throttle_tailslow: ::core::option::Option::None,
+            tls_creds: ::core::option::Option::None,
+            tls_hostname: ::core::option::Option::None,
+            tls_authz: ::core::option::Option::None,
+            max_bandwidth: ::core::option::Option::None,
+            avail_switchover_bandwidth: ::core::option::Option::None,
+            downtime_limit: ::core::option::Option::None,
+            x_checkpoint_delay: ::core::option::Option::None,
+            multifd_channels: ::core::option::Option::None,
+            xbzrle_cache_size: ::core::option::Option::None,
+            max_postcopy_bandwidth: ::core::option::Option::None,
+            max_cpu_throttle: ::core::option::Option::None,
+            multifd_compression: ::core::option::Option::None,
+            multifd_zlib_level: ::core::option::Option::None,
+            multifd_qatzip_level: ::core::option::Option::None,
+            multifd_zstd_level: ::core::option::Option::None,
+            block_bitmap_mapping: ::core::option::Option::None,
+            x_vcpu_dirty_limit_period: ::core::option::Option::None,
+            vcpu_dirty_limit: ::core::option::Option::None,
+            mode: ::core::option::Option::None,
+            zero_page_detection: ::core::option::Option::None,
+            direct_io: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MigrationParameters {
@@ -42946,6 +48034,7 @@ impl crate::support::DecodeMembers for MigrationParameters {
 
 /// The states of a migration, outgoing or incoming.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MigrationStatus {
     /// No migration has taken place yet.
     None,
@@ -43081,6 +48170,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrationStatus {
 
 /// The roles of the channels of a migration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MigrationChannelType {
     /// The channel that carries the migration stream.
     Main,
@@ -43142,6 +48232,7 @@ impl<'de> ::serde::Deserialize<'de> for MigrationChannelType {
 
 /// The kinds of transport a migration can use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MigrationAddressType {
     /// A socket.
     Socket,
@@ -43214,10 +48305,18 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddressType {
 /// to the program's standard input, the destination reads it from
 /// the program's standard output.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationExecCommand {
     /// The program followed by its arguments.  It is run directly,
     /// not through a shell.
     pub args: Vec<::std::string::String>,
+}
+
+impl MigrationExecCommand {
+    /// A value with the given members, every optional member absent.
+    pub fn new(args: Vec<::std::string::String>) -> Self {
+        Self { args }
+    }
 }
 
 impl ::serde::Serialize for MigrationExecCommand {
@@ -43268,11 +48367,19 @@ impl crate::support::DecodeMembers for MigrationExecCommand {
 
 /// A file that holds the migration stream.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FileMigrationArgs {
     /// The name of the file.
     pub filename: ::std::string::String,
     /// Where in the file the stream starts, in bytes.
     pub offset: u64,
+}
+
+impl FileMigrationArgs {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String, offset: u64) -> Self {
+        Self { filename, offset }
+    }
 }
 
 impl ::serde::Serialize for FileMigrationArgs {
@@ -43327,13 +48434,22 @@ impl crate::support::DecodeMembers for FileMigrationArgs {
 
 /// Where a migration stream goes to or comes from.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationAddress {
     /// The branch, chosen by `transport`, with its members.
     pub transport: MigrationAddressBranch,
 }
 
+impl MigrationAddress {
+    /// A value with the given members, every optional member absent.
+    pub fn new(transport: MigrationAddressBranch) -> Self {
+        Self { transport }
+    }
+}
+
 /// The branches of [`MigrationAddress`], one per value of `transport`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MigrationAddressBranch {
     /// `transport`: `socket`
     Socket(SocketAddress),
@@ -43453,11 +48569,19 @@ impl<'de> ::serde::Deserialize<'de> for MigrationAddress {
 
 /// One channel of a migration.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationChannel {
     /// The channel's role.
     pub channel_type: MigrationChannelType,
     /// Where the channel connects to or listens on.
     pub addr: MigrationAddress,
+}
+
+impl MigrationChannel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(channel_type: MigrationChannelType, addr: MigrationAddress) -> Self {
+        Self { channel_type, addr }
+    }
 }
 
 impl ::serde::Serialize for MigrationChannel {
@@ -43512,6 +48636,7 @@ impl crate::support::DecodeMembers for MigrationChannel {
 
 /// How far the migration of guest memory has got.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationStats {
     /// The bytes sent so far.
     pub transferred: i64,
@@ -43553,6 +48678,49 @@ pub struct MigrationStats {
     /// copied the data after all instead of sending it without a
     /// copy.
     pub dirty_sync_missed_zero_copy: u64,
+}
+
+impl MigrationStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        transferred: i64,
+        remaining: i64,
+        total: i64,
+        duplicate: i64,
+        normal: i64,
+        normal_bytes: i64,
+        dirty_pages_rate: i64,
+        mbps: f64,
+        dirty_sync_count: i64,
+        postcopy_requests: i64,
+        page_size: i64,
+        multifd_bytes: u64,
+        pages_per_second: u64,
+        precopy_bytes: u64,
+        downtime_bytes: u64,
+        postcopy_bytes: u64,
+        dirty_sync_missed_zero_copy: u64,
+    ) -> Self {
+        Self {
+            transferred,
+            remaining,
+            total,
+            duplicate,
+            normal,
+            normal_bytes,
+            dirty_pages_rate,
+            mbps,
+            dirty_sync_count,
+            postcopy_requests,
+            page_size,
+            multifd_bytes,
+            pages_per_second,
+            precopy_bytes,
+            downtime_bytes,
+            postcopy_bytes,
+            dirty_sync_missed_zero_copy,
+        }
+    }
 }
 
 impl ::serde::Serialize for MigrationStats {
@@ -43690,9 +48858,17 @@ impl crate::support::DecodeMembers for MigrationStats {
 
 /// How far the migration of VFIO device state has got.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VfioStats {
     /// The bytes of device state sent so far.
     pub transferred: i64,
+}
+
+impl VfioStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(transferred: i64) -> Self {
+        Self { transferred }
+    }
 }
 
 impl ::serde::Serialize for VfioStats {
@@ -43743,6 +48919,7 @@ impl crate::support::DecodeMembers for VfioStats {
 
 /// How well XBZRLE works.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct XBZRLECacheStats {
     /// The size of the page cache, in bytes.
     pub cache_size: u64,
@@ -43762,6 +48939,29 @@ pub struct XBZRLECacheStats {
     /// The pages whose delta would have been too large, and
     /// which were sent in full.
     pub overflow: i64,
+}
+
+impl XBZRLECacheStats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        cache_size: u64,
+        bytes: i64,
+        pages: i64,
+        cache_miss: i64,
+        cache_miss_rate: f64,
+        encoding_rate: f64,
+        overflow: i64,
+    ) -> Self {
+        Self {
+            cache_size,
+            bytes,
+            pages,
+            cache_miss,
+            cache_miss_rate,
+            encoding_rate,
+            overflow,
+        }
+    }
 }
 
 impl ::serde::Serialize for XBZRLECacheStats {
@@ -43845,6 +49045,7 @@ impl crate::support::DecodeMembers for XBZRLECacheStats {
 /// The state and progress of the current or last migration.  Which
 /// members are present depends on the state and the capabilities.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationInfo {
     /// The state.  Absent if no migration has taken place yet.
     pub status: Option<MigrationStatus>,
@@ -43893,6 +49094,30 @@ pub struct MigrationInfo {
     /// estimated time, in microseconds, that a vCPU takes to fill its
     /// dirty ring.  0 means the guest does not dirty memory.
     pub dirty_limit_ring_full_time: Option<u64>,
+}
+
+impl MigrationInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            status: ::core::option::Option::None,
+            ram: ::core::option::Option::None,
+            vfio: ::core::option::Option::None,
+            xbzrle_cache: ::core::option::Option::None,
+            total_time: ::core::option::Option::None,
+            expected_downtime: ::core::option::Option::None,
+            downtime: ::core::option::Option::None,
+            setup_time: ::core::option::Option::None,
+            cpu_throttle_percentage: ::core::option::Option::None,
+            error_desc: ::core::option::Option::None,
+            blocked_reasons: ::core::option::Option::None,
+            postcopy_blocktime: ::core::option::Option::None,
+            postcopy_vcpu_blocktime: ::core::option::Option::None,
+            socket_address: ::core::option::Option::None,
+            dirty_limit_throttle_time_per_round: ::core::option::Option::None,
+            dirty_limit_ring_full_time: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for MigrationInfo {
@@ -44044,11 +49269,19 @@ impl crate::support::DecodeMembers for MigrationInfo {
 
 /// A host thread that works for migration.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MigrationThreadInfo {
     /// The thread's name.
     pub name: ::std::string::String,
     /// The host's ID of the thread.
     pub thread_id: i64,
+}
+
+impl MigrationThreadInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, thread_id: i64) -> Self {
+        Self { name, thread_id }
+    }
 }
 
 impl ::serde::Serialize for MigrationThreadInfo {
@@ -44103,6 +49336,7 @@ impl crate::support::DecodeMembers for MigrationThreadInfo {
 
 /// Units of time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TimeUnit {
     /// Seconds.
     Second,
@@ -44160,6 +49394,7 @@ impl<'de> ::serde::Deserialize<'de> for TimeUnit {
 
 /// Ways to measure how fast the guest dirties its memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DirtyRateMeasureMode {
     /// Hash a sample of pages at the start and at the end
     /// and count those that changed.  Works everywhere, but only
@@ -44229,6 +49464,7 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateMeasureMode {
 
 /// The state of a dirty rate measurement.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DirtyRateStatus {
     /// No measurement has been started yet.
     Unstarted,
@@ -44294,11 +49530,19 @@ impl<'de> ::serde::Deserialize<'de> for DirtyRateStatus {
 
 /// The dirty rate of one vCPU.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DirtyRateVcpu {
     /// The vCPU's index.
     pub id: i64,
     /// The rate, in MB/s.
     pub dirty_rate: i64,
+}
+
+impl DirtyRateVcpu {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: i64, dirty_rate: i64) -> Self {
+        Self { id, dirty_rate }
+    }
 }
 
 impl ::serde::Serialize for DirtyRateVcpu {
@@ -44353,6 +49597,7 @@ impl crate::support::DecodeMembers for DirtyRateVcpu {
 
 /// The state and result of the last dirty rate measurement.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DirtyRateInfo {
     /// The rate at which the guest dirtied memory, in MB/s.
     /// Present once the measurement has finished.
@@ -44375,6 +49620,28 @@ pub struct DirtyRateInfo {
     /// The rate of each vCPU, with mode dirty-ring.
     /// (Since 6.2)
     pub vcpu_dirty_rate: Option<Vec<DirtyRateVcpu>>,
+}
+
+impl DirtyRateInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        status: DirtyRateStatus,
+        start_time: i64,
+        calc_time: i64,
+        sample_pages: u64,
+        mode: DirtyRateMeasureMode,
+    ) -> Self {
+        Self {
+            dirty_rate: ::core::option::Option::None,
+            status,
+            start_time,
+            calc_time,
+            calc_time_unit: ::core::option::Option::None,
+            sample_pages,
+            mode,
+            vcpu_dirty_rate: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DirtyRateInfo {
@@ -44462,6 +49729,7 @@ impl crate::support::DecodeMembers for DirtyRateInfo {
 
 /// The dirty rate limit of one vCPU.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DirtyLimitInfo {
     /// The vCPU's index.
     pub cpu_index: i64,
@@ -44470,6 +49738,17 @@ pub struct DirtyLimitInfo {
     /// The rate at which the vCPU dirties memory at
     /// present, in MB/s.
     pub current_rate: u64,
+}
+
+impl DirtyLimitInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(cpu_index: i64, limit_rate: u64, current_rate: u64) -> Self {
+        Self {
+            cpu_index,
+            limit_rate,
+            current_rate,
+        }
+    }
 }
 
 impl ::serde::Serialize for DirtyLimitInfo {
@@ -44533,6 +49812,7 @@ impl crate::support::DecodeMembers for DirtyLimitInfo {
 /// The role of QEMU in COLO (coarse-grained lock-stepping) fault
 /// tolerance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum COLOMode {
     /// Not taking part in COLO.
     None,
@@ -44599,6 +49879,7 @@ impl<'de> ::serde::Deserialize<'de> for COLOMode {
 
 /// Why COLO ended.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum COLOExitReason {
     /// COLO has not ended.
     None,
@@ -44670,6 +49951,7 @@ impl<'de> ::serde::Deserialize<'de> for COLOExitReason {
 
 /// The state of COLO on this side.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct COLOStatus {
     /// The current role.
     pub mode: COLOMode,
@@ -44677,6 +49959,13 @@ pub struct COLOStatus {
     pub last_mode: COLOMode,
     /// Why COLO last ended.
     pub reason: COLOExitReason,
+}
+
+impl COLOStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mode: COLOMode, last_mode: COLOMode, reason: COLOExitReason) -> Self {
+        Self { mode, last_mode, reason }
+    }
 }
 
 impl ::serde::Serialize for COLOStatus {
@@ -44735,11 +50024,22 @@ impl crate::support::DecodeMembers for COLOStatus {
 
 /// The state of block replication.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReplicationStatus {
     /// True if replication has run into an error.
     pub error: bool,
     /// What the error is.  Present only with `error` true.
     pub desc: Option<::std::string::String>,
+}
+
+impl ReplicationStatus {
+    /// A value with the given members, every optional member absent.
+    pub fn new(error: bool) -> Self {
+        Self {
+            error,
+            desc: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ReplicationStatus {
@@ -44795,6 +50095,7 @@ impl crate::support::DecodeMembers for ReplicationStatus {
 /// What an event channel port of a guest under Xen emulation is used
 /// for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EvtchnPortType {
     /// Nothing; the port is not in use.
     Closed,
@@ -44876,6 +50177,7 @@ impl<'de> ::serde::Deserialize<'de> for EvtchnPortType {
 
 /// An event channel port of a guest under Xen emulation.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EvtchnInfo {
     /// The port number.
     pub port: u16,
@@ -44894,6 +50196,29 @@ pub struct EvtchnInfo {
     pub pending: bool,
     /// Whether the port is masked.
     pub masked: bool,
+}
+
+impl EvtchnInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        port: u16,
+        vcpu: u32,
+        type_: EvtchnPortType,
+        remote_domain: ::std::string::String,
+        target: u16,
+        pending: bool,
+        masked: bool,
+    ) -> Self {
+        Self {
+            port,
+            vcpu,
+            type_,
+            remote_domain,
+            target,
+            pending,
+            masked,
+        }
+    }
 }
 
 impl ::serde::Serialize for EvtchnInfo {
@@ -44976,6 +50301,7 @@ impl crate::support::DecodeMembers for EvtchnInfo {
 
 /// File formats for dumps of guest memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DumpGuestMemoryFormat {
     /// An ELF core file.
     Elf,
@@ -45079,6 +50405,7 @@ impl<'de> ::serde::Deserialize<'de> for DumpGuestMemoryFormat {
 
 /// The states of a guest memory dump.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DumpStatus {
     /// No dump has been started.
     None,
@@ -45149,6 +50476,7 @@ impl<'de> ::serde::Deserialize<'de> for DumpStatus {
 
 /// The state and progress of a guest memory dump.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DumpQueryResult {
     /// The state.
     pub status: DumpStatus,
@@ -45156,6 +50484,13 @@ pub struct DumpQueryResult {
     pub completed: i64,
     /// The bytes of guest memory to dump in all.
     pub total: i64,
+}
+
+impl DumpQueryResult {
+    /// A value with the given members, every optional member absent.
+    pub fn new(status: DumpStatus, completed: i64, total: i64) -> Self {
+        Self { status, completed, total }
+    }
 }
 
 impl ::serde::Serialize for DumpQueryResult {
@@ -45214,9 +50549,17 @@ impl crate::support::DecodeMembers for DumpQueryResult {
 
 /// What dump-guest-memory can do in this QEMU.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DumpGuestMemoryCapability {
     /// The file formats available.
     pub formats: Vec<DumpGuestMemoryFormat>,
+}
+
+impl DumpGuestMemoryCapability {
+    /// A value with the given members, every optional member absent.
+    pub fn new(formats: Vec<DumpGuestMemoryFormat>) -> Self {
+        Self { formats }
+    }
 }
 
 impl ::serde::Serialize for DumpGuestMemoryCapability {
@@ -45267,6 +50610,7 @@ impl crate::support::DecodeMembers for DumpGuestMemoryCapability {
 
 /// The user interfaces that can show the guest's display.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DisplayType {
     /// The first one available among the graphical ones, or a VNC
     /// server when there is none.
@@ -45362,6 +50706,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayType {
 
 /// Whether and how a display uses OpenGL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DisplayGLMode {
     /// It does not.
     Off,
@@ -45432,6 +50777,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayGLMode {
 
 /// Options of the GTK user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayGTK {
     /// Grab the keyboard whenever the pointer is over the
     /// window.
@@ -45442,6 +50788,18 @@ pub struct DisplayGTK {
     pub show_tabs: Option<bool>,
     /// Show the menu bar.  True when absent.
     pub show_menubar: Option<bool>,
+}
+
+impl DisplayGTK {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            grab_on_hover: ::core::option::Option::None,
+            zoom_to_fit: ::core::option::Option::None,
+            show_tabs: ::core::option::Option::None,
+            show_menubar: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayGTK {
@@ -45509,10 +50867,20 @@ impl crate::support::DecodeMembers for DisplayGTK {
 
 /// Options of the curses user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayCurses {
     /// The character set (code page) that the guest's text uses,
     /// such as "CP437".
     pub charset: Option<::std::string::String>,
+}
+
+impl DisplayCurses {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            charset: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayCurses {
@@ -45561,10 +50929,20 @@ impl crate::support::DecodeMembers for DisplayCurses {
 
 /// Options of the headless OpenGL user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayEGLHeadless {
     /// The DRM render node to use, such as
     /// "/dev/dri/renderD128"; one is chosen when absent.
     pub rendernode: Option<::std::string::String>,
+}
+
+impl DisplayEGLHeadless {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            rendernode: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayEGLHeadless {
@@ -45613,6 +50991,7 @@ impl crate::support::DecodeMembers for DisplayEGLHeadless {
 
 /// Options of the D-Bus display.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayDBus {
     /// The DRM render node to use, such as
     /// "/dev/dri/renderD128"; one is chosen when absent.
@@ -45626,6 +51005,18 @@ pub struct DisplayDBus {
     /// The id of a D-Bus audio back end to export with the
     /// display.
     pub audiodev: Option<::std::string::String>,
+}
+
+impl DisplayDBus {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            rendernode: ::core::option::Option::None,
+            addr: ::core::option::Option::None,
+            p2p: ::core::option::Option::None,
+            audiodev: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayDBus {
@@ -45688,6 +51079,7 @@ impl crate::support::DecodeMembers for DisplayDBus {
 
 /// The combinations of modifier keys that SDL's hot keys use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum HotKeyMod {
     /// Left Ctrl and left Alt.
     LctrlLalt,
@@ -45753,10 +51145,20 @@ impl<'de> ::serde::Deserialize<'de> for HotKeyMod {
 
 /// Options of the SDL user interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplaySDL {
     /// The modifier keys of hot keys such as releasing the input
     /// grab.  lctrl-lalt when absent.
     pub grab_mod: Option<HotKeyMod>,
+}
+
+impl DisplaySDL {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            grab_mod: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplaySDL {
@@ -45805,6 +51207,7 @@ impl crate::support::DecodeMembers for DisplaySDL {
 
 /// The options of the user interface that shows the guest's display.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayOptions {
     /// Start in full-screen mode.
     pub full_screen: Option<bool>,
@@ -45820,8 +51223,22 @@ pub struct DisplayOptions {
     pub type_: DisplayOptionsBranch,
 }
 
+impl DisplayOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: DisplayOptionsBranch) -> Self {
+        Self {
+            full_screen: ::core::option::Option::None,
+            window_close: ::core::option::Option::None,
+            show_cursor: ::core::option::Option::None,
+            gl: ::core::option::Option::None,
+            type_,
+        }
+    }
+}
+
 /// The branches of [`DisplayOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DisplayOptionsBranch {
     /// `type`: `gtk`
     Gtk(DisplayGTK),
@@ -45972,6 +51389,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayOptions {
 
 /// The displays whose configuration display-reload can reload.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DisplayReloadType {
     /// The VNC server.
     Vnc,
@@ -46025,10 +51443,20 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadType {
 
 /// What to reload of the VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayReloadOptionsVNC {
     /// Read the TLS certificates of its credentials again.
     /// False when absent.
     pub tls_certs: Option<bool>,
+}
+
+impl DisplayReloadOptionsVNC {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            tls_certs: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayReloadOptionsVNC {
@@ -46079,13 +51507,22 @@ impl crate::support::DecodeMembers for DisplayReloadOptionsVNC {
 
 /// What display-reload reloads.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayReloadOptions {
     /// The branch, chosen by `type`, with its members.
     pub type_: DisplayReloadOptionsBranch,
 }
 
+impl DisplayReloadOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: DisplayReloadOptionsBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`DisplayReloadOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DisplayReloadOptionsBranch {
     /// `type`: `vnc`
     Vnc(DisplayReloadOptionsVNC),
@@ -46173,6 +51610,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayReloadOptions {
 
 /// The displays whose configuration display-update can change.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DisplayUpdateType {
     /// The VNC server.
     Vnc,
@@ -46226,11 +51664,21 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateType {
 
 /// What to change in the VNC server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayUpdateOptionsVNC {
     /// The addresses to listen at, which replace the current
     /// ones; WebSocket listeners stay as they are.  Unchanged when
     /// absent.
     pub addresses: Option<Vec<SocketAddress>>,
+}
+
+impl DisplayUpdateOptionsVNC {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            addresses: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for DisplayUpdateOptionsVNC {
@@ -46281,13 +51729,22 @@ impl crate::support::DecodeMembers for DisplayUpdateOptionsVNC {
 
 /// What display-update changes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DisplayUpdateOptions {
     /// The branch, chosen by `type`, with its members.
     pub type_: DisplayUpdateOptionsBranch,
 }
 
+impl DisplayUpdateOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: DisplayUpdateOptionsBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`DisplayUpdateOptions`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DisplayUpdateOptionsBranch {
     /// `type`: `vnc`
     Vnc(DisplayUpdateOptionsVNC),
@@ -46375,6 +51832,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayUpdateOptions {
 
 /// The image file formats of screendump.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageFormat {
     /// Portable pixmap (PPM).
     Ppm,
@@ -46432,6 +51890,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageFormat {
 
 /// The remote display protocols.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DisplayProtocol {
     /// VNC.
     Vnc,
@@ -46492,6 +51951,7 @@ impl<'de> ::serde::Deserialize<'de> for DisplayProtocol {
 
 /// What set_password does to the clients already connected.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SetPasswordAction {
     /// Leave them connected.
     Keep,
@@ -46557,9 +52017,19 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordAction {
 
 /// Options of set_password for VNC.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SetPasswordOptionsVnc {
     /// The id of the VNC server; the first one when absent.
     pub display: Option<::std::string::String>,
+}
+
+impl SetPasswordOptionsVnc {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            display: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SetPasswordOptionsVnc {
@@ -46608,6 +52078,7 @@ impl crate::support::DecodeMembers for SetPasswordOptionsVnc {
 
 /// The arguments of set_password.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SetPasswordOptions {
     /// The new password.
     pub password: ::std::string::String,
@@ -46618,8 +52089,23 @@ pub struct SetPasswordOptions {
     pub protocol: SetPasswordOptionsBranch,
 }
 
+impl SetPasswordOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        password: ::std::string::String,
+        protocol: SetPasswordOptionsBranch,
+    ) -> Self {
+        Self {
+            password,
+            connected: ::core::option::Option::None,
+            protocol,
+        }
+    }
+}
+
 /// The branches of [`SetPasswordOptions`], one per value of `protocol`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SetPasswordOptionsBranch {
     /// `protocol`: `vnc`
     Vnc(SetPasswordOptionsVnc),
@@ -46720,9 +52206,19 @@ impl<'de> ::serde::Deserialize<'de> for SetPasswordOptions {
 
 /// Options of expire_password for VNC.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ExpirePasswordOptionsVnc {
     /// The id of the VNC server; the first one when absent.
     pub display: Option<::std::string::String>,
+}
+
+impl ExpirePasswordOptionsVnc {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            display: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for ExpirePasswordOptionsVnc {
@@ -46773,6 +52269,7 @@ impl crate::support::DecodeMembers for ExpirePasswordOptionsVnc {
 
 /// The arguments of expire_password.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ExpirePasswordOptions {
     /// When the password expires: "now", "never", "+N" for N seconds
     /// from now, or "N" for N seconds since the Unix epoch.
@@ -46781,8 +52278,19 @@ pub struct ExpirePasswordOptions {
     pub protocol: ExpirePasswordOptionsBranch,
 }
 
+impl ExpirePasswordOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        time: ::std::string::String,
+        protocol: ExpirePasswordOptionsBranch,
+    ) -> Self {
+        Self { time, protocol }
+    }
+}
+
 /// The branches of [`ExpirePasswordOptions`], one per value of `protocol`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ExpirePasswordOptionsBranch {
     /// `protocol`: `vnc`
     Vnc(ExpirePasswordOptionsVnc),
@@ -46882,6 +52390,7 @@ impl<'de> ::serde::Deserialize<'de> for ExpirePasswordOptions {
 
 /// The address family of a network endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NetworkAddressFamily {
     /// IPv4.
     Ipv4,
@@ -46957,6 +52466,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkAddressFamily {
 
 /// A client connected to a VNC server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncClientInfo {
     /// The client's address.
     pub host: ::std::string::String,
@@ -46972,6 +52482,25 @@ pub struct VncClientInfo {
     /// The user name under which the client authenticated,
     /// when it used SASL.
     pub sasl_username: Option<::std::string::String>,
+}
+
+impl VncClientInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        service: ::std::string::String,
+        family: NetworkAddressFamily,
+        websocket: bool,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            family,
+            websocket,
+            x509_dname: ::core::option::Option::None,
+            sasl_username: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncClientInfo {
@@ -47049,6 +52578,7 @@ impl crate::support::DecodeMembers for VncClientInfo {
 
 /// The state of the default VNC server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncInfo {
     /// Whether the server is running; the other members are
     /// absent when it is not.
@@ -47064,6 +52594,20 @@ pub struct VncInfo {
     pub auth: Option<::std::string::String>,
     /// The connected clients.
     pub clients: Option<Vec<VncClientInfo>>,
+}
+
+impl VncInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            host: ::core::option::Option::None,
+            family: ::core::option::Option::None,
+            service: ::core::option::Option::None,
+            auth: ::core::option::Option::None,
+            clients: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncInfo {
@@ -47142,6 +52686,7 @@ impl crate::support::DecodeMembers for VncInfo {
 /// The security types of the VNC (RFB) protocol.  QEMU's server offers
 /// only some of them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VncPrimaryAuth {
     /// No authentication.
     None,
@@ -47239,6 +52784,7 @@ impl<'de> ::serde::Deserialize<'de> for VncPrimaryAuth {
 /// anonymous TLS, "x509" ones TLS with X.509 certificates; the rest of
 /// the name is the authentication done over it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VncVencryptSubAuth {
     /// User name and password, without TLS.
     Plain,
@@ -47334,6 +52880,7 @@ impl<'de> ::serde::Deserialize<'de> for VncVencryptSubAuth {
 
 /// An address at which a VNC server listens.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncServerInfo2 {
     /// The address.
     pub host: ::std::string::String,
@@ -47347,6 +52894,26 @@ pub struct VncServerInfo2 {
     pub auth: VncPrimaryAuth,
     /// The VeNCrypt subtype, when `auth` is vencrypt.
     pub vencrypt: Option<VncVencryptSubAuth>,
+}
+
+impl VncServerInfo2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        service: ::std::string::String,
+        family: NetworkAddressFamily,
+        websocket: bool,
+        auth: VncPrimaryAuth,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            family,
+            websocket,
+            auth,
+            vencrypt: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncServerInfo2 {
@@ -47424,6 +52991,7 @@ impl crate::support::DecodeMembers for VncServerInfo2 {
 
 /// A VNC server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncInfo2 {
     /// The server's id; the one started with the -vnc option is
     /// "default".
@@ -47439,6 +53007,25 @@ pub struct VncInfo2 {
     /// The id of the display device that the server shows, when
     /// it is bound to one.
     pub display: Option<::std::string::String>,
+}
+
+impl VncInfo2 {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        id: ::std::string::String,
+        server: Vec<VncServerInfo2>,
+        clients: Vec<VncClientInfo>,
+        auth: VncPrimaryAuth,
+    ) -> Self {
+        Self {
+            id,
+            server,
+            clients,
+            auth,
+            vencrypt: ::core::option::Option::None,
+            display: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncInfo2 {
@@ -47516,6 +53103,7 @@ impl crate::support::DecodeMembers for VncInfo2 {
 
 /// The address of a VNC server, as given in VNC events.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncServerInfo {
     /// The address.
     pub host: ::std::string::String,
@@ -47527,6 +53115,24 @@ pub struct VncServerInfo {
     pub websocket: bool,
     /// The authentication method, as a short text.
     pub auth: Option<::std::string::String>,
+}
+
+impl VncServerInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        service: ::std::string::String,
+        family: NetworkAddressFamily,
+        websocket: bool,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            family,
+            websocket,
+            auth: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncServerInfo {
@@ -47599,6 +53205,7 @@ impl crate::support::DecodeMembers for VncServerInfo {
 
 /// The address of a VNC client.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VncBasicInfo {
     /// The address.
     pub host: ::std::string::String,
@@ -47608,6 +53215,23 @@ pub struct VncBasicInfo {
     pub family: NetworkAddressFamily,
     /// Whether the client connected through WebSocket.
     pub websocket: bool,
+}
+
+impl VncBasicInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        service: ::std::string::String,
+        family: NetworkAddressFamily,
+        websocket: bool,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            family,
+            websocket,
+        }
+    }
 }
 
 impl ::serde::Serialize for VncBasicInfo {
@@ -47670,6 +53294,7 @@ impl crate::support::DecodeMembers for VncBasicInfo {
 
 /// How a SPICE session handles the pointer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SpiceQueryMouseMode {
     /// The client sends absolute pointer positions.
     Client,
@@ -47735,6 +53360,7 @@ impl<'de> ::serde::Deserialize<'de> for SpiceQueryMouseMode {
 
 /// A channel of a SPICE client's connection.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceChannel {
     /// The client's address.
     pub host: ::std::string::String,
@@ -47753,6 +53379,29 @@ pub struct SpiceChannel {
     pub channel_id: i64,
     /// Whether the channel uses TLS.
     pub tls: bool,
+}
+
+impl SpiceChannel {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        port: ::std::string::String,
+        family: NetworkAddressFamily,
+        connection_id: i64,
+        channel_type: i64,
+        channel_id: i64,
+        tls: bool,
+    ) -> Self {
+        Self {
+            host,
+            port,
+            family,
+            connection_id,
+            channel_type,
+            channel_id,
+            tls,
+        }
+    }
 }
 
 impl ::serde::Serialize for SpiceChannel {
@@ -47835,6 +53484,7 @@ impl crate::support::DecodeMembers for SpiceChannel {
 
 /// The state of the SPICE server.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceInfo {
     /// Whether the server is running; most other members are
     /// absent when it is not.
@@ -47858,6 +53508,23 @@ pub struct SpiceInfo {
     pub mouse_mode: SpiceQueryMouseMode,
     /// The channels of the connected clients.
     pub channels: Option<Vec<SpiceChannel>>,
+}
+
+impl SpiceInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(enabled: bool, migrated: bool, mouse_mode: SpiceQueryMouseMode) -> Self {
+        Self {
+            enabled,
+            migrated,
+            host: ::core::option::Option::None,
+            port: ::core::option::Option::None,
+            tls_port: ::core::option::Option::None,
+            auth: ::core::option::Option::None,
+            compiled_version: ::core::option::Option::None,
+            mouse_mode,
+            channels: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SpiceInfo {
@@ -47954,6 +53621,7 @@ impl crate::support::DecodeMembers for SpiceInfo {
 
 /// The address of a SPICE server or client.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceBasicInfo {
     /// The address.
     pub host: ::std::string::String,
@@ -47961,6 +53629,17 @@ pub struct SpiceBasicInfo {
     pub port: ::std::string::String,
     /// The address family.
     pub family: NetworkAddressFamily,
+}
+
+impl SpiceBasicInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        port: ::std::string::String,
+        family: NetworkAddressFamily,
+    ) -> Self {
+        Self { host, port, family }
+    }
 }
 
 impl ::serde::Serialize for SpiceBasicInfo {
@@ -48019,6 +53698,7 @@ impl crate::support::DecodeMembers for SpiceBasicInfo {
 
 /// The address of a SPICE server, as given in SPICE events.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SpiceServerInfo {
     /// The address.
     pub host: ::std::string::String,
@@ -48028,6 +53708,22 @@ pub struct SpiceServerInfo {
     pub family: NetworkAddressFamily,
     /// The authentication method, as a short text.
     pub auth: Option<::std::string::String>,
+}
+
+impl SpiceServerInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        host: ::std::string::String,
+        port: ::std::string::String,
+        family: NetworkAddressFamily,
+    ) -> Self {
+        Self {
+            host,
+            port,
+            family,
+            auth: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for SpiceServerInfo {
@@ -48091,6 +53787,7 @@ impl crate::support::DecodeMembers for SpiceServerInfo {
 /// A pointing device that receives the mouse input of QEMU's user
 /// interfaces.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MouseInfo {
     /// The device's name.
     pub name: ::std::string::String,
@@ -48102,6 +53799,23 @@ pub struct MouseInfo {
     /// Whether the device reports absolute positions rather than
     /// relative movements.
     pub absolute: bool,
+}
+
+impl MouseInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        name: ::std::string::String,
+        index: i64,
+        current: bool,
+        absolute: bool,
+    ) -> Self {
+        Self {
+            name,
+            index,
+            current,
+            absolute,
+        }
+    }
 }
 
 impl ::serde::Serialize for MouseInfo {
@@ -48164,6 +53878,7 @@ impl crate::support::DecodeMembers for MouseInfo {
 
 /// The ways of naming a key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum KeyValueKind {
     /// By its number: its PC (XT) scancode, plus 0x80 for keys
     /// whose scancode has the 0xe0 prefix.
@@ -48225,9 +53940,17 @@ impl<'de> ::serde::Deserialize<'de> for KeyValueKind {
 
 /// A key given by its number, as a branch of KeyValue.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct IntWrapper {
     /// The number.
     pub data: i64,
+}
+
+impl IntWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: i64) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for IntWrapper {
@@ -48279,6 +54002,7 @@ impl crate::support::DecodeMembers for IntWrapper {
 /// A key of a keyboard, named after its usual meaning on a US layout;
 /// it identifies the physical key, whatever layout the guest uses.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum QKeyCode {
     /// A key that has no code of its own in this list.
     Unmapped,
@@ -49140,9 +54864,17 @@ impl<'de> ::serde::Deserialize<'de> for QKeyCode {
 
 /// A key given by its name, as a branch of KeyValue.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QKeyCodeWrapper {
     /// The key.
     pub data: QKeyCode,
+}
+
+impl QKeyCodeWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: QKeyCode) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for QKeyCodeWrapper {
@@ -49193,13 +54925,22 @@ impl crate::support::DecodeMembers for QKeyCodeWrapper {
 
 /// A key of a keyboard.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct KeyValue {
     /// The branch, chosen by `type`, with its members.
     pub type_: KeyValueBranch,
 }
 
+impl KeyValue {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: KeyValueBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`KeyValue`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum KeyValueBranch {
     /// `type`: `number`
     Number(IntWrapper),
@@ -49291,6 +55032,7 @@ impl<'de> ::serde::Deserialize<'de> for KeyValue {
 
 /// The kinds of input event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InputEventKind {
     /// A key is pressed or released.
     Key,
@@ -49366,11 +55108,19 @@ impl<'de> ::serde::Deserialize<'de> for InputEventKind {
 
 /// A key being pressed or released.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputKeyEvent {
     /// The key.
     pub key: KeyValue,
     /// True when the key is pressed, false when it is released.
     pub down: bool,
+}
+
+impl InputKeyEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(key: KeyValue, down: bool) -> Self {
+        Self { key, down }
+    }
 }
 
 impl ::serde::Serialize for InputKeyEvent {
@@ -49425,9 +55175,17 @@ impl crate::support::DecodeMembers for InputKeyEvent {
 
 /// A key event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputKeyEventWrapper {
     /// The event.
     pub data: InputKeyEvent,
+}
+
+impl InputKeyEventWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: InputKeyEvent) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for InputKeyEventWrapper {
@@ -49479,6 +55237,7 @@ impl crate::support::DecodeMembers for InputKeyEventWrapper {
 /// The buttons of a pointing device.  The wheel turning also counts as
 /// a button press.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InputButton {
     /// The left button.
     Left,
@@ -49579,11 +55338,19 @@ impl<'de> ::serde::Deserialize<'de> for InputButton {
 
 /// A pointer button being pressed or released.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputBtnEvent {
     /// The button.
     pub button: InputButton,
     /// True when the button is pressed, false when it is released.
     pub down: bool,
+}
+
+impl InputBtnEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(button: InputButton, down: bool) -> Self {
+        Self { button, down }
+    }
 }
 
 impl ::serde::Serialize for InputBtnEvent {
@@ -49638,9 +55405,17 @@ impl crate::support::DecodeMembers for InputBtnEvent {
 
 /// A button event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputBtnEventWrapper {
     /// The event.
     pub data: InputBtnEvent,
+}
+
+impl InputBtnEventWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: InputBtnEvent) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for InputBtnEventWrapper {
@@ -49691,6 +55466,7 @@ impl crate::support::DecodeMembers for InputBtnEventWrapper {
 
 /// The axes of a pointing device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InputAxis {
     /// The horizontal axis.
     X,
@@ -49748,12 +55524,20 @@ impl<'de> ::serde::Deserialize<'de> for InputAxis {
 
 /// A pointer motion along one axis.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputMoveEvent {
     /// The axis.
     pub axis: InputAxis,
     /// For relative motion, the distance; for absolute motion, the
     /// position on a scale from 0 to 32767 across the whole display.
     pub value: i64,
+}
+
+impl InputMoveEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(axis: InputAxis, value: i64) -> Self {
+        Self { axis, value }
+    }
 }
 
 impl ::serde::Serialize for InputMoveEvent {
@@ -49808,9 +55592,17 @@ impl crate::support::DecodeMembers for InputMoveEvent {
 
 /// A motion event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputMoveEventWrapper {
     /// The event.
     pub data: InputMoveEvent,
+}
+
+impl InputMoveEventWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: InputMoveEvent) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for InputMoveEventWrapper {
@@ -49861,6 +55653,7 @@ impl crate::support::DecodeMembers for InputMoveEventWrapper {
 
 /// The kinds of multi-touch event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum InputMultiTouchType {
     /// A contact starts.
     Begin,
@@ -49936,6 +55729,7 @@ impl<'de> ::serde::Deserialize<'de> for InputMultiTouchType {
 
 /// An event of one contact of a multi-touch device.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputMultiTouchEvent {
     /// The kind of event.
     pub type_: InputMultiTouchType,
@@ -49947,6 +55741,25 @@ pub struct InputMultiTouchEvent {
     pub axis: InputAxis,
     /// The position along `axis`, on a scale from 0 to 32767.
     pub value: i64,
+}
+
+impl InputMultiTouchEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        type_: InputMultiTouchType,
+        slot: i64,
+        tracking_id: i64,
+        axis: InputAxis,
+        value: i64,
+    ) -> Self {
+        Self {
+            type_,
+            slot,
+            tracking_id,
+            axis,
+            value,
+        }
+    }
 }
 
 impl ::serde::Serialize for InputMultiTouchEvent {
@@ -50019,9 +55832,17 @@ impl crate::support::DecodeMembers for InputMultiTouchEvent {
 
 /// A multi-touch event, as a branch of InputEvent.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputMultiTouchEventWrapper {
     /// The event.
     pub data: InputMultiTouchEvent,
+}
+
+impl InputMultiTouchEventWrapper {
+    /// A value with the given members, every optional member absent.
+    pub fn new(data: InputMultiTouchEvent) -> Self {
+        Self { data }
+    }
 }
 
 impl ::serde::Serialize for InputMultiTouchEventWrapper {
@@ -50072,13 +55893,22 @@ impl crate::support::DecodeMembers for InputMultiTouchEventWrapper {
 
 /// An input event.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputEvent {
     /// The branch, chosen by `type`, with its members.
     pub type_: InputEventBranch,
 }
 
+impl InputEvent {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: InputEventBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`InputEvent`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum InputEventBranch {
     /// `type`: `key`
     Key(InputKeyEventWrapper),
@@ -50194,6 +56024,7 @@ impl<'de> ::serde::Deserialize<'de> for InputEvent {
 
 /// The kinds of audio back end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AudiodevDriver {
     /// No host audio: output is discarded and input is silence.
     None,
@@ -50296,6 +56127,7 @@ impl<'de> ::serde::Deserialize<'de> for AudiodevDriver {
 
 /// The sample formats of audio.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AudioFormat {
     /// Unsigned 8-bit samples.
     U8,
@@ -50381,6 +56213,7 @@ impl<'de> ::serde::Deserialize<'de> for AudioFormat {
 
 /// The options of one direction (input or output) of an audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -50403,6 +56236,21 @@ pub struct AudiodevPerDirectionOptions {
     pub format: Option<AudioFormat>,
     /// The length of the buffer, in microseconds.
     pub buffer_length: Option<u32>,
+}
+
+impl AudiodevPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevPerDirectionOptions {
@@ -50485,11 +56333,22 @@ impl crate::support::DecodeMembers for AudiodevPerDirectionOptions {
 
 /// The options of an audio back end that has no options of its own.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevGenericOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
     /// Options of the output (playback) direction.
     pub out: Option<AudiodevPerDirectionOptions>,
+}
+
+impl AudiodevGenericOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevGenericOptions {
@@ -50541,6 +56400,7 @@ impl crate::support::DecodeMembers for AudiodevGenericOptions {
 
 /// The options of one direction of an ALSA audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevAlsaPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -50570,6 +56430,24 @@ pub struct AudiodevAlsaPerDirectionOptions {
     /// Try to wait for the device with poll() rather than with a
     /// timer.
     pub try_poll: Option<bool>,
+}
+
+impl AudiodevAlsaPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            dev: ::core::option::Option::None,
+            period_length: ::core::option::Option::None,
+            try_poll: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevAlsaPerDirectionOptions {
@@ -50667,6 +56545,7 @@ impl crate::support::DecodeMembers for AudiodevAlsaPerDirectionOptions {
 
 /// Options of an ALSA audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevAlsaOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevAlsaPerDirectionOptions>,
@@ -50675,6 +56554,17 @@ pub struct AudiodevAlsaOptions {
     /// How much data must be buffered before playback starts,
     /// in microseconds.
     pub threshold: Option<u32>,
+}
+
+impl AudiodevAlsaOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+            threshold: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevAlsaOptions {
@@ -50733,6 +56623,7 @@ impl crate::support::DecodeMembers for AudiodevAlsaOptions {
 
 /// Options of a D-Bus audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevDBusOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
@@ -50741,6 +56632,17 @@ pub struct AudiodevDBusOptions {
     /// The number of samples in each buffer exchanged with the
     /// D-Bus client.
     pub nsamples: Option<u32>,
+}
+
+impl AudiodevDBusOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+            nsamples: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevDBusOptions {
@@ -50799,6 +56701,7 @@ impl crate::support::DecodeMembers for AudiodevDBusOptions {
 
 /// The options of one direction of a JACK audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevJackPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -50835,6 +56738,26 @@ pub struct AudiodevJackPerDirectionOptions {
     /// Fail rather than let JACK change `client-name` when that
     /// name is taken.  False when absent.
     pub exact_name: Option<bool>,
+}
+
+impl AudiodevJackPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            server_name: ::core::option::Option::None,
+            client_name: ::core::option::Option::None,
+            connect_ports: ::core::option::Option::None,
+            start_server: ::core::option::Option::None,
+            exact_name: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevJackPerDirectionOptions {
@@ -50942,11 +56865,22 @@ impl crate::support::DecodeMembers for AudiodevJackPerDirectionOptions {
 
 /// Options of a JACK audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevJackOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevJackPerDirectionOptions>,
     /// Options of the output (playback) direction.
     pub out: Option<AudiodevJackPerDirectionOptions>,
+}
+
+impl AudiodevJackOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevJackOptions {
@@ -50998,6 +56932,7 @@ impl crate::support::DecodeMembers for AudiodevJackOptions {
 
 /// The options of one direction of an OSS audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevOssPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -51027,6 +56962,24 @@ pub struct AudiodevOssPerDirectionOptions {
     /// Try to wait for the device with poll() rather than with a
     /// timer.
     pub try_poll: Option<bool>,
+}
+
+impl AudiodevOssPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            dev: ::core::option::Option::None,
+            buffer_count: ::core::option::Option::None,
+            try_poll: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevOssPerDirectionOptions {
@@ -51124,6 +57077,7 @@ impl crate::support::DecodeMembers for AudiodevOssPerDirectionOptions {
 
 /// Options of an OSS audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevOssOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevOssPerDirectionOptions>,
@@ -51138,6 +57092,19 @@ pub struct AudiodevOssOptions {
     /// The DSP policy of OSS 4, from 0 to 10; lower values
     /// give lower latency and use more CPU.
     pub dsp_policy: Option<u32>,
+}
+
+impl AudiodevOssOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+            try_mmap: ::core::option::Option::None,
+            exclusive: ::core::option::Option::None,
+            dsp_policy: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevOssOptions {
@@ -51210,6 +57177,7 @@ impl crate::support::DecodeMembers for AudiodevOssOptions {
 
 /// The options of one direction of a PulseAudio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevPaPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -51239,6 +57207,24 @@ pub struct AudiodevPaPerDirectionOptions {
     pub stream_name: Option<::std::string::String>,
     /// The latency to ask PulseAudio for, in microseconds.
     pub latency: Option<u32>,
+}
+
+impl AudiodevPaPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            name: ::core::option::Option::None,
+            stream_name: ::core::option::Option::None,
+            latency: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevPaPerDirectionOptions {
@@ -51336,6 +57322,7 @@ impl crate::support::DecodeMembers for AudiodevPaPerDirectionOptions {
 
 /// Options of a PulseAudio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevPaOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPaPerDirectionOptions>,
@@ -51344,6 +57331,17 @@ pub struct AudiodevPaOptions {
     /// The PulseAudio server to connect to; the default server
     /// when absent.
     pub server: Option<::std::string::String>,
+}
+
+impl AudiodevPaOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+            server: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevPaOptions {
@@ -51402,6 +57400,7 @@ impl crate::support::DecodeMembers for AudiodevPaOptions {
 
 /// The options of one direction of a PipeWire audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevPipewirePerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -51431,6 +57430,24 @@ pub struct AudiodevPipewirePerDirectionOptions {
     pub stream_name: Option<::std::string::String>,
     /// The latency to ask PipeWire for, in microseconds.
     pub latency: Option<u32>,
+}
+
+impl AudiodevPipewirePerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            name: ::core::option::Option::None,
+            stream_name: ::core::option::Option::None,
+            latency: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevPipewirePerDirectionOptions {
@@ -51528,11 +57545,22 @@ impl crate::support::DecodeMembers for AudiodevPipewirePerDirectionOptions {
 
 /// Options of a PipeWire audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevPipewireOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPipewirePerDirectionOptions>,
     /// Options of the output (playback) direction.
     pub out: Option<AudiodevPipewirePerDirectionOptions>,
+}
+
+impl AudiodevPipewireOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevPipewireOptions {
@@ -51587,6 +57615,7 @@ impl crate::support::DecodeMembers for AudiodevPipewireOptions {
 
 /// The options of one direction of an SDL audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevSdlPerDirectionOptions {
     /// Mix the guest's streams and convert their formats
     /// inside QEMU, so that the back end gets one stream in one format.
@@ -51611,6 +57640,22 @@ pub struct AudiodevSdlPerDirectionOptions {
     pub buffer_length: Option<u32>,
     /// The number of buffers.
     pub buffer_count: Option<u32>,
+}
+
+impl AudiodevSdlPerDirectionOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            mixing_engine: ::core::option::Option::None,
+            fixed_settings: ::core::option::Option::None,
+            frequency: ::core::option::Option::None,
+            channels: ::core::option::Option::None,
+            voices: ::core::option::Option::None,
+            format: ::core::option::Option::None,
+            buffer_length: ::core::option::Option::None,
+            buffer_count: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevSdlPerDirectionOptions {
@@ -51698,11 +57743,22 @@ impl crate::support::DecodeMembers for AudiodevSdlPerDirectionOptions {
 
 /// Options of an SDL audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevSdlOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevSdlPerDirectionOptions>,
     /// Options of the output (playback) direction.
     pub out: Option<AudiodevSdlPerDirectionOptions>,
+}
+
+impl AudiodevSdlOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevSdlOptions {
@@ -51754,6 +57810,7 @@ impl crate::support::DecodeMembers for AudiodevSdlOptions {
 
 /// Options of a WAV file audio back end.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AudiodevWavOptions {
     /// Options of the input (recording) direction.
     pub in_: Option<AudiodevPerDirectionOptions>,
@@ -51761,6 +57818,17 @@ pub struct AudiodevWavOptions {
     pub out: Option<AudiodevPerDirectionOptions>,
     /// The file to write.  "qemu.wav" when absent.
     pub path: Option<::std::string::String>,
+}
+
+impl AudiodevWavOptions {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            in_: ::core::option::Option::None,
+            out: ::core::option::Option::None,
+            path: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for AudiodevWavOptions {
@@ -51819,6 +57887,7 @@ impl crate::support::DecodeMembers for AudiodevWavOptions {
 
 /// An audio back end, as created with -audiodev.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Audiodev {
     /// The back end's id, by which audio devices refer to it.
     pub id: ::std::string::String,
@@ -51829,8 +57898,20 @@ pub struct Audiodev {
     pub driver: AudiodevBranch,
 }
 
+impl Audiodev {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String, driver: AudiodevBranch) -> Self {
+        Self {
+            id,
+            timer_period: ::core::option::Option::None,
+            driver,
+        }
+    }
+}
+
 /// The branches of [`Audiodev`], one per value of `driver`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AudiodevBranch {
     /// `driver`: `none`
     None(AudiodevGenericOptions),
@@ -51996,11 +58077,19 @@ impl<'de> ::serde::Deserialize<'de> for Audiodev {
 
 /// Where add-fd put a file descriptor.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AddfdInfo {
     /// The file descriptor set.
     pub fdset_id: i64,
     /// The number of the descriptor in QEMU.
     pub fd: i64,
+}
+
+impl AddfdInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fdset_id: i64, fd: i64) -> Self {
+        Self { fdset_id, fd }
+    }
 }
 
 impl ::serde::Serialize for AddfdInfo {
@@ -52055,11 +58144,22 @@ impl crate::support::DecodeMembers for AddfdInfo {
 
 /// A file descriptor in a file descriptor set.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FdsetFdInfo {
     /// The descriptor's number in QEMU.
     pub fd: i64,
     /// The text given to add-fd, if any.
     pub opaque: Option<::std::string::String>,
+}
+
+impl FdsetFdInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fd: i64) -> Self {
+        Self {
+            fd,
+            opaque: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for FdsetFdInfo {
@@ -52114,11 +58214,19 @@ impl crate::support::DecodeMembers for FdsetFdInfo {
 
 /// A file descriptor set.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FdsetInfo {
     /// The set's ID.
     pub fdset_id: i64,
     /// The descriptors in the set.
     pub fds: Vec<FdsetFdInfo>,
+}
+
+impl FdsetInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(fdset_id: i64, fds: Vec<FdsetFdInfo>) -> Self {
+        Self { fdset_id, fds }
+    }
 }
 
 impl ::serde::Serialize for FdsetInfo {
@@ -52173,6 +58281,7 @@ impl crate::support::DecodeMembers for FdsetInfo {
 
 /// The types of values that command line parameters take.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CommandLineParameterType {
     /// Any text.
     String,
@@ -52243,6 +58352,7 @@ impl<'de> ::serde::Deserialize<'de> for CommandLineParameterType {
 
 /// A parameter of a command line option.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CommandLineParameterInfo {
     /// The parameter's name.
     pub name: ::std::string::String,
@@ -52252,6 +58362,18 @@ pub struct CommandLineParameterInfo {
     pub help: Option<::std::string::String>,
     /// The default value, as text, if there is one.
     pub default: Option<::std::string::String>,
+}
+
+impl CommandLineParameterInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, type_: CommandLineParameterType) -> Self {
+        Self {
+            name,
+            type_,
+            help: ::core::option::Option::None,
+            default: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for CommandLineParameterInfo {
@@ -52314,12 +58436,23 @@ impl crate::support::DecodeMembers for CommandLineParameterInfo {
 
 /// A command line option and its parameters.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CommandLineOptionInfo {
     /// The option's name, without the leading dash.
     pub option: ::std::string::String,
     /// The parameters it takes.  An option that accepts any
     /// parameter may list none.
     pub parameters: Vec<CommandLineParameterInfo>,
+}
+
+impl CommandLineOptionInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        option: ::std::string::String,
+        parameters: Vec<CommandLineParameterInfo>,
+    ) -> Self {
+        Self { option, parameters }
+    }
 }
 
 impl ::serde::Serialize for CommandLineOptionInfo {
@@ -52374,6 +58507,7 @@ impl crate::support::DecodeMembers for CommandLineOptionInfo {
 
 /// The states of a trace event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TraceEventState {
     /// The event was left out when QEMU was built, and
     /// cannot be enabled.
@@ -52440,11 +58574,19 @@ impl<'de> ::serde::Deserialize<'de> for TraceEventState {
 
 /// A trace event and its state.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TraceEventInfo {
     /// The event's name.
     pub name: ::std::string::String,
     /// The event's state.
     pub state: TraceEventState,
+}
+
+impl TraceEventInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, state: TraceEventState) -> Self {
+        Self { name, state }
+    }
 }
 
 impl ::serde::Serialize for TraceEventInfo {
@@ -52499,6 +58641,7 @@ impl crate::support::DecodeMembers for TraceEventInfo {
 
 /// The kinds of object that statistics are kept for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum StatsTarget {
     /// The whole virtual machine.
     Vm,
@@ -52566,6 +58709,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsTarget {
 
 /// The parts of QEMU that keep statistics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum StatsProvider {
     /// The KVM accelerator, with statistics from the kernel.
     Kvm,
@@ -52628,12 +58772,23 @@ impl<'de> ::serde::Deserialize<'de> for StatsProvider {
 
 /// Which statistics to fetch from one provider.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatsRequest {
     /// The provider.
     pub provider: StatsProvider,
     /// The names of the statistics to fetch.  All of them when
     /// absent.
     pub names: Option<Vec<::std::string::String>>,
+}
+
+impl StatsRequest {
+    /// A value with the given members, every optional member absent.
+    pub fn new(provider: StatsProvider) -> Self {
+        Self {
+            provider,
+            names: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for StatsRequest {
@@ -52688,9 +58843,19 @@ impl crate::support::DecodeMembers for StatsRequest {
 
 /// Which vCPUs to fetch statistics for.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct StatsVCPUFilter {
     /// The QOM paths of the vCPUs.  All vCPUs when absent.
     pub vcpus: Option<Vec<::std::string::String>>,
+}
+
+impl StatsVCPUFilter {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {
+            vcpus: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for StatsVCPUFilter {
@@ -52739,6 +58904,7 @@ impl crate::support::DecodeMembers for StatsVCPUFilter {
 
 /// Which statistics query-stats fetches.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatsFilter {
     /// The providers to ask, and which statistics.  All
     /// statistics of all providers when absent.
@@ -52747,8 +58913,19 @@ pub struct StatsFilter {
     pub target: StatsFilterBranch,
 }
 
+impl StatsFilter {
+    /// A value with the given members, every optional member absent.
+    pub fn new(target: StatsFilterBranch) -> Self {
+        Self {
+            providers: ::core::option::Option::None,
+            target,
+        }
+    }
+}
+
 /// The branches of [`StatsFilter`], one per value of `target`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StatsFilterBranch {
     /// `target`: `vcpu`
     Vcpu(StatsVCPUFilter),
@@ -52846,6 +59023,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsFilter {
 
 /// The value of a statistic.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StatsValue {
     /// A number.
     Scalar(u64),
@@ -52905,11 +59083,19 @@ impl<'de> ::serde::Deserialize<'de> for StatsValue {
 
 /// One statistic.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Stats {
     /// The statistic's name, as in query-stats-schemas.
     pub name: ::std::string::String,
     /// Its value.
     pub value: StatsValue,
+}
+
+impl Stats {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, value: StatsValue) -> Self {
+        Self { name, value }
+    }
 }
 
 impl ::serde::Serialize for Stats {
@@ -52964,6 +59150,7 @@ impl crate::support::DecodeMembers for Stats {
 
 /// The statistics that one provider keeps for one object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatsResult {
     /// The provider.
     pub provider: StatsProvider,
@@ -52972,6 +59159,17 @@ pub struct StatsResult {
     pub qom_path: Option<::std::string::String>,
     /// The statistics.
     pub stats: Vec<Stats>,
+}
+
+impl StatsResult {
+    /// A value with the given members, every optional member absent.
+    pub fn new(provider: StatsProvider, stats: Vec<Stats>) -> Self {
+        Self {
+            provider,
+            qom_path: ::core::option::Option::None,
+            stats,
+        }
+    }
 }
 
 impl ::serde::Serialize for StatsResult {
@@ -53030,6 +59228,7 @@ impl crate::support::DecodeMembers for StatsResult {
 
 /// What a statistic measures.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum StatsType {
     /// A total that only grows, counted since the object was
     /// created.
@@ -53109,6 +59308,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsType {
 
 /// Units of statistics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum StatsUnit {
     /// Bytes.
     Bytes,
@@ -53179,6 +59379,7 @@ impl<'de> ::serde::Deserialize<'de> for StatsUnit {
 
 /// The description of one statistic.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatsSchemaValue {
     /// The statistic's name.
     pub name: ::std::string::String,
@@ -53195,6 +59396,20 @@ pub struct StatsSchemaValue {
     pub exponent: i16,
     /// For linear-histogram: the width of each bucket.
     pub bucket_size: Option<u32>,
+}
+
+impl StatsSchemaValue {
+    /// A value with the given members, every optional member absent.
+    pub fn new(name: ::std::string::String, type_: StatsType, exponent: i16) -> Self {
+        Self {
+            name,
+            type_,
+            unit: ::core::option::Option::None,
+            base: ::core::option::Option::None,
+            exponent,
+            bucket_size: ::core::option::Option::None,
+        }
+    }
 }
 
 impl ::serde::Serialize for StatsSchemaValue {
@@ -53272,6 +59487,7 @@ impl crate::support::DecodeMembers for StatsSchemaValue {
 
 /// The statistics that one provider keeps for one kind of object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StatsSchema {
     /// The provider.
     pub provider: StatsProvider,
@@ -53279,6 +59495,17 @@ pub struct StatsSchema {
     pub target: StatsTarget,
     /// The statistics.
     pub stats: Vec<StatsSchemaValue>,
+}
+
+impl StatsSchema {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        provider: StatsProvider,
+        target: StatsTarget,
+        stats: Vec<StatsSchemaValue>,
+    ) -> Self {
+        Self { provider, target, stats }
+    }
 }
 
 impl ::serde::Serialize for StatsSchema {
@@ -53338,9 +59565,17 @@ impl crate::support::DecodeMembers for StatsSchema {
 /// Free-form text for people to read.  Its form may change at any
 /// time, so programs should not parse it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HumanReadableText {
     /// The text.
     pub human_readable_text: ::std::string::String,
+}
+
+impl HumanReadableText {
+    /// A value with the given members, every optional member absent.
+    pub fn new(human_readable_text: ::std::string::String) -> Self {
+        Self { human_readable_text }
+    }
 }
 
 impl ::serde::Serialize for HumanReadableText {
@@ -53392,6 +59627,7 @@ impl crate::support::DecodeMembers for HumanReadableText {
 
 /// The modes of deterministic record and replay.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReplayMode {
     /// Neither recording nor replaying.
     None,
@@ -53457,6 +59693,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplayMode {
 
 /// The state of record and replay.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReplayInfo {
     /// The mode.
     pub mode: ReplayMode,
@@ -53464,6 +59701,17 @@ pub struct ReplayInfo {
     pub filename: Option<::std::string::String>,
     /// The number of guest instructions executed so far.
     pub icount: i64,
+}
+
+impl ReplayInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(mode: ReplayMode, icount: i64) -> Self {
+        Self {
+            mode,
+            filename: ::core::option::Option::None,
+            icount,
+        }
+    }
 }
 
 impl ::serde::Serialize for ReplayInfo {
@@ -53522,6 +59770,7 @@ impl crate::support::DecodeMembers for ReplayInfo {
 
 /// The kinds of thing whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum YankInstanceType {
     /// A block node, such as an NBD client.
     BlockNode,
@@ -53587,9 +59836,17 @@ impl<'de> ::serde::Deserialize<'de> for YankInstanceType {
 
 /// A block node whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct YankInstanceBlockNode {
     /// The node's name.
     pub node_name: ::std::string::String,
+}
+
+impl YankInstanceBlockNode {
+    /// A value with the given members, every optional member absent.
+    pub fn new(node_name: ::std::string::String) -> Self {
+        Self { node_name }
+    }
 }
 
 impl ::serde::Serialize for YankInstanceBlockNode {
@@ -53640,9 +59897,17 @@ impl crate::support::DecodeMembers for YankInstanceBlockNode {
 
 /// A character device whose connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct YankInstanceChardev {
     /// The character device's ID.
     pub id: ::std::string::String,
+}
+
+impl YankInstanceChardev {
+    /// A value with the given members, every optional member absent.
+    pub fn new(id: ::std::string::String) -> Self {
+        Self { id }
+    }
 }
 
 impl ::serde::Serialize for YankInstanceChardev {
@@ -53693,13 +59958,22 @@ impl crate::support::DecodeMembers for YankInstanceChardev {
 
 /// Something whose network connections can be yanked.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct YankInstance {
     /// The branch, chosen by `type`, with its members.
     pub type_: YankInstanceBranch,
 }
 
+impl YankInstance {
+    /// A value with the given members, every optional member absent.
+    pub fn new(type_: YankInstanceBranch) -> Self {
+        Self { type_ }
+    }
+}
+
 /// The branches of [`YankInstance`], one per value of `type`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum YankInstanceBranch {
     /// `type`: `block-node`
     BlockNode(YankInstanceBlockNode),

@@ -95,7 +95,7 @@ impl std::error::Error for RequestError {
 /// ```
 /// use qmp_types::{commands::QueryStatus, wire::Request};
 ///
-/// let line = Request::new(&QueryStatus {}).with_id(7).to_line().unwrap();
+/// let line = Request::new(&QueryStatus::new()).with_id(7).to_line().unwrap();
 /// assert_eq!(line, b"{\"execute\":\"query-status\",\"id\":7}\n");
 ///
 /// let raw = serde_json::json!({"device": "ide0-hd0"});

@@ -2,7 +2,7 @@ use qmp_client::commands::QueryVersion;
 use qmp_client::{Client, Handshake};
 
 async fn check(client: Client<Handshake>) -> Result<(), qmp_client::Error> {
-    client.execute(QueryVersion {}).await?;
+    client.execute(QueryVersion::new()).await?;
     Ok(())
 }
 

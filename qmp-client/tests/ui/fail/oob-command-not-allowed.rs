@@ -2,7 +2,7 @@ use qmp_client::commands::QueryVersion;
 use qmp_client::{Client, Operational, OutOfBand};
 
 async fn check(client: Client<Operational, OutOfBand>) -> Result<(), qmp_client::Error> {
-    client.execute_oob(QueryVersion {}).await?;
+    client.execute_oob(QueryVersion::new()).await?;
     Ok(())
 }
 

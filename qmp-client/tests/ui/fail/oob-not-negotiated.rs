@@ -2,7 +2,7 @@ use qmp_client::commands::MigratePause;
 use qmp_client::Client;
 
 async fn check(client: Client) -> Result<(), qmp_client::Error> {
-    client.execute_oob(MigratePause {}).await?;
+    client.execute_oob(MigratePause::new()).await?;
     Ok(())
 }
 

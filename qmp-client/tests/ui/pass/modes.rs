@@ -23,13 +23,13 @@ async fn uses(
     operational: Client,
     oob: Client<Operational, OutOfBand>,
 ) -> Result<(), Error> {
-    operational.execute(QueryVersion {}).await?;
+    operational.execute(QueryVersion::new()).await?;
     let _ = operational.clone().events();
-    oob.execute(QueryVersion {}).await?;
+    oob.execute(QueryVersion::new()).await?;
     oob.execute_oob(XPause {}).await?;
-    oob.execute_oob(MigratePause {}).await?;
+    oob.execute_oob(MigratePause::new()).await?;
     let negotiated: Client = handshake.negotiate_with(QmpCapabilities::default()).await?;
-    negotiated.execute(QueryVersion {}).await?;
+    negotiated.execute(QueryVersion::new()).await?;
     Ok(())
 }
 

@@ -4,5 +4,5 @@ use qmp_types::commands::QueryVersion;
 
 fn main() {
     let client = executor::Handshaking::connect();
-    client.execute(QueryVersion {});
+    client.execute(QueryVersion::new());
 }

@@ -27,16 +27,16 @@ fn assert_oob<C: qmp_types::mode::OobCommand>() {}
 fn main() {
     let handshake = executor::Handshaking::connect();
     handshake.execute(QueryBuild {});
-    handshake.execute(commands::QueryMode {});
-    handshake.execute(commands::QueryHandshakeGreeting {});
+    handshake.execute(commands::QueryMode::new());
+    handshake.execute(commands::QueryHandshakeGreeting::new());
 
     let operational = handshake.negotiate(commands::QmpSwitchMode {
         mode: types::Mode::Operational,
     });
-    operational.execute(QueryVersion {});
-    operational.execute(QueryCommands {});
+    operational.execute(QueryVersion::new());
+    operational.execute(QueryCommands::new());
     operational.execute(QueryBuild {});
-    operational.execute(commands::QueryMode {});
+    operational.execute(commands::QueryMode::new());
 
     let _ = executor::Handshaking::connect().negotiate(QmpCapabilities::default());
     let _ = executor::Handshaking::connect().negotiate(Negotiate {});
