@@ -223,6 +223,16 @@ impl<'a> Monitor<'a> {
     }
 }
 
+/// Where the QEMU installed as `binary` keeps its loadable modules (the
+/// system emulator's accelerators among them): `PREFIX/lib/<triple>/qemu`
+/// beside `PREFIX/bin`. A package unpacked outside `/usr` (QEMU 7.2 in
+/// `/opt/qemu-7.2/usr`) does not find them by itself.
+pub fn module_dir(binary: &Path) -> Option<PathBuf> {
+    let prefix = binary.parent()?.parent()?;
+    let dir = prefix.join("lib/x86_64-linux-gnu/qemu");
+    dir.is_dir().then_some(dir)
+}
+
 /// A QEMU process with its QMP socket `qmp.sock` in a fresh temporary
 /// directory; killed, and the directory removed, on drop.
 pub struct Qemu {
@@ -280,7 +290,11 @@ impl Qemu {
         args: &[String],
         listener: Option<UnixListener>,
     ) -> io::Result<Qemu> {
-        let spawned = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(modules) = module_dir(binary) {
+            command.env("QEMU_MODULE_DIR", modules);
+        }
+        let spawned = command
             .args(args)
             .current_dir(&dir)
             .stdin(Stdio::null())
