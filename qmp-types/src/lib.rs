@@ -4,12 +4,17 @@
 //!   code that sends or receives it;
 //! - [`mode`]: the protocol's handshake and operational modes as types, so
 //!   that a command run in the wrong mode does not compile;
-//! - [`wire`]: the envelopes messages travel in.
+//! - [`wire`]: the envelopes messages travel in;
+//! - `commands`, `events` and `types`: the bindings of the project's schema
+//!   (feature `bindings`, on by default; without it, the crate is the
+//!   runtime contract and the wire format alone, which is all that code
+//!   generated for another schema needs).
 
 #[macro_use]
 mod macros;
 
 pub mod command;
+#[cfg(feature = "bindings")]
 #[rustfmt::skip]
 mod generated;
 pub mod event;
@@ -20,4 +25,5 @@ pub mod wire;
 
 pub use command::{Command, Empty};
 pub use event::{Event, EventSet, RawEvent, Timestamp};
+#[cfg(feature = "bindings")]
 pub use generated::{commands, events, types};

@@ -5,6 +5,11 @@
 //! temporary directory, kill on drop), with a QMP monitor that connects to
 //! a socket we listen on, and negotiates; [`Qmp::execute`] sends one
 //! command and waits for its response, skipping events.
+//!
+//! It is untyped on purpose: `verify` must not decode with the bindings it
+//! checks, so answers stay `serde_json::Value`. Requests are written by
+//! `qmp_types::wire::Request`, the client's own encoder (qmp-types without
+//! its `bindings` feature: the wire format only).
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Write};
@@ -14,6 +19,7 @@ use std::time::Duration;
 
 pub use qmp_test_support::Kind;
 use qmp_test_support::Qemu;
+use qmp_types::wire::Request;
 use serde_json::{json, Value};
 
 /// How long to wait for a response.
@@ -96,13 +102,12 @@ impl Qmp {
     pub fn execute(&mut self, command: &str, arguments: Option<Value>) -> Result<Value, Error> {
         self.next_id += 1;
         let id = self.next_id;
-        let mut request = json!({ "execute": command, "id": id });
-        if let Some(arguments) = arguments {
-            request["arguments"] = arguments;
-        }
-        let mut line = request.to_string();
-        line.push('\n');
-        self.writer.write_all(line.as_bytes())?;
+        let arguments = arguments.unwrap_or(Value::Null);
+        let line = Request::raw(command, &arguments)
+            .with_id(id)
+            .to_line()
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        self.writer.write_all(&line)?;
         loop {
             let message = self.read()?;
             if message.get("event").is_some() {
