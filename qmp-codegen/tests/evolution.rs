@@ -30,7 +30,7 @@ impl Scratch {
             dir.join("bindings/Cargo.toml"),
             format!(
                 "[package]\nname = \"bindings\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-                 [dependencies]\nqmp-types = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\n",
+                 [dependencies]\nqmp-types = {{ path = {:?}, default-features = false }}\nserde = \"1\"\nserde_json = \"1\"\n",
                 workspace.join("qmp-types")
             ),
         )

@@ -173,7 +173,7 @@ impl ScratchCrate {
             dir.join("Cargo.toml"),
             format!(
                 "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-                 [dependencies]\nqmp-types = {{ path = {:?} }}\nserde = \"1\"\n\
+                 [dependencies]\nqmp-types = {{ path = {:?}, default-features = false }}\nserde = \"1\"\n\
                  serde_json = \"1\"\n\n[workspace]\n",
                 workspace.join("qmp-types")
             ),
