@@ -25,6 +25,7 @@ use tracing::debug;
 use crate::call::{self, Execute, Negotiate, NegotiateError};
 use crate::conn::{self, Shared};
 use crate::outbox::{self, Outbox};
+use crate::probe::Probe;
 use crate::subscription::Subscription;
 use crate::transport::{Plain, Transport};
 use crate::Error;
@@ -533,6 +534,14 @@ impl<O: OobState> Client<Operational, O> {
         timeout: Option<Duration>,
     ) -> Execute<'_, C> {
         self.execute(command).timeout(timeout)
+    }
+
+    /// Asks the server what it has (`query-qmp-schema`, once) and answers
+    /// from that: commands, events, arguments and their values
+    /// ([`Probe`]). For code that runs against several QEMU releases.
+    pub async fn probe(&self) -> Result<Probe, Error> {
+        let schema = self.execute(commands::QueryQmpSchema::new()).await?;
+        Ok(Probe::new(schema))
     }
 
     /// A stream of every event the server sends from now on, decoded as

@@ -30,6 +30,8 @@
 //!   accepted), and [`Connector::listen`], the safe way to reach a QEMU
 //!   this program starts;
 //! - [`Execute`] and [`Negotiate`]: the futures of a call;
+//! - [`Probe`]: what the connected server has, from its introspection
+//!   ([`Client::probe`]);
 //! - [`Subscription`]: a typed event stream, one per subscriber;
 //! - [`blocking`]: the same client for code without an async runtime;
 //! - [`Error`]: the one error type.
@@ -44,6 +46,7 @@ mod client;
 mod conn;
 mod error;
 mod outbox;
+mod probe;
 mod subscription;
 mod transport;
 
@@ -54,6 +57,7 @@ pub use client::{
     Client, Connector, InBand, OobState, OutOfBand, ServerGreeting, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use error::{Error, MALFORMED_EXCERPT};
+pub use probe::Probe;
 pub use qmp_types;
 pub use qmp_types::mode::{Handshake, Operational};
 pub use qmp_types::{commands, events, mode, types, wire};

@@ -1,0 +1,175 @@
+//! Run-time probing: what the connected server has, asked of its
+//! `query-qmp-schema` introspection once, answered by name or by type.
+//!
+//! A program that supports several QEMU releases asks before it relies on
+//! a command, an event, an argument or an argument's value that only newer
+//! releases have (the bindings' docs say which, from `schema/compat.txt`).
+//! QEMU's introspection hides type names, so arguments are named by a path
+//! from the command (`"cache.direct"`), as QMP itself spells them.
+
+use std::collections::HashMap;
+
+use qmp_types::types::{SchemaInfo, SchemaInfoBranch};
+use qmp_types::{Command, Event};
+
+/// What the server reported about itself: commands, events and the types
+/// their arguments reach. Made by [`Client::probe`](crate::Client::probe).
+///
+/// ```no_run
+/// # async fn run(client: qmp_client::Client) -> Result<(), qmp_client::Error> {
+/// use qmp_client::commands::BlockdevSetActive;
+///
+/// let probe = client.probe().await?;
+/// if probe.supports::<BlockdevSetActive>() {
+///     // QEMU 10.0 or newer
+/// }
+/// let zoned = probe.accepts("blockdev-add", "driver", "null-co");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Probe {
+    /// Command name → its argument type's name.
+    commands: HashMap<String, String>,
+    /// Event name → its data type's name.
+    events: HashMap<String, String>,
+    /// Every type, by its (hidden) name.
+    types: HashMap<String, SchemaInfoBranch>,
+}
+
+impl Probe {
+    /// Indexes the answer of `query-qmp-schema`.
+    pub fn new(schema: Vec<SchemaInfo>) -> Probe {
+        let mut probe = Probe {
+            commands: HashMap::new(),
+            events: HashMap::new(),
+            types: HashMap::new(),
+        };
+        for info in schema {
+            match &info.meta_type {
+                SchemaInfoBranch::Command(command) => {
+                    probe
+                        .commands
+                        .insert(info.name.clone(), command.arg_type.clone());
+                }
+                SchemaInfoBranch::Event(event) => {
+                    probe
+                        .events
+                        .insert(info.name.clone(), event.arg_type.clone());
+                }
+                _ => {}
+            }
+            probe.types.insert(info.name, info.meta_type);
+        }
+        probe
+    }
+
+    /// Whether the server has the command `name`.
+    pub fn has_command(&self, name: &str) -> bool {
+        self.commands.contains_key(name)
+    }
+
+    /// Whether the server has the command `C`.
+    pub fn supports<C: Command>(&self) -> bool {
+        self.has_command(C::NAME)
+    }
+
+    /// Whether the server has the event `name`.
+    pub fn has_event(&self, name: &str) -> bool {
+        self.events.contains_key(name)
+    }
+
+    /// Whether the server has the event `E`.
+    pub fn supports_event<E: Event>(&self) -> bool {
+        self.has_event(E::NAME)
+    }
+
+    /// The names of every command the server has, in no order.
+    pub fn commands(&self) -> impl Iterator<Item = &str> {
+        self.commands.keys().map(String::as_str)
+    }
+
+    /// The names of every event the server has, in no order.
+    pub fn events(&self) -> impl Iterator<Item = &str> {
+        self.events.keys().map(String::as_str)
+    }
+
+    /// Whether `command` takes the argument at `path`: a member name, or
+    /// dotted names into nested objects (`"cache.direct"`). Members of any
+    /// union branch count.
+    pub fn has_argument(&self, command: &str, path: &str) -> bool {
+        self.argument_type(command, path).is_some()
+    }
+
+    /// Whether the argument at `path` of `command` accepts the enum value
+    /// `value` (directly, in an array, or as a branch of an alternate).
+    pub fn accepts(&self, command: &str, path: &str, value: &str) -> bool {
+        self.argument_type(command, path)
+            .is_some_and(|ty| self.has_value(ty, value, 0))
+    }
+
+    /// Whether the data of `event` has the member at `path`.
+    pub fn event_has_member(&self, event: &str, path: &str) -> bool {
+        self.events
+            .get(event)
+            .is_some_and(|data| self.walk(data, path).is_some())
+    }
+
+    fn argument_type(&self, command: &str, path: &str) -> Option<&str> {
+        self.walk(self.commands.get(command)?, path)
+    }
+
+    /// The type reached from object type `ty` by the dotted member names
+    /// of `path`.
+    fn walk<'a>(&'a self, ty: &'a str, path: &str) -> Option<&'a str> {
+        let mut ty = ty;
+        for name in path.split('.') {
+            ty = self.member_type(self.element(ty), name, 0)?;
+        }
+        Some(ty)
+    }
+
+    /// The element type of an array type, or `ty` itself.
+    fn element<'a>(&'a self, ty: &'a str) -> &'a str {
+        match self.types.get(ty) {
+            Some(SchemaInfoBranch::Array(array)) => &array.element_type,
+            _ => ty,
+        }
+    }
+
+    /// The type of member `name` of object type `ty`, looking into union
+    /// branches; `depth` bounds the search, whatever the server sent.
+    fn member_type<'a>(&'a self, ty: &str, name: &str, depth: usize) -> Option<&'a str> {
+        if depth > 32 {
+            return None;
+        }
+        let Some(SchemaInfoBranch::Object(object)) = self.types.get(ty) else {
+            return None;
+        };
+        if let Some(member) = object.members.iter().find(|m| m.name == name) {
+            return Some(&member.type_);
+        }
+        object
+            .variants
+            .iter()
+            .flatten()
+            .find_map(|variant| self.member_type(&variant.type_, name, depth + 1))
+    }
+
+    fn has_value(&self, ty: &str, value: &str, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        match self.types.get(ty) {
+            Some(SchemaInfoBranch::Enum(e)) => e.members.iter().any(|m| m.name == value),
+            Some(SchemaInfoBranch::Array(array)) => {
+                self.has_value(&array.element_type, value, depth + 1)
+            }
+            Some(SchemaInfoBranch::Alternate(alternate)) => alternate
+                .members
+                .iter()
+                .any(|m| self.has_value(&m.type_, value, depth + 1)),
+            _ => false,
+        }
+    }
+}

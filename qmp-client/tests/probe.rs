@@ -1,0 +1,113 @@
+//! `Client::probe` against QEMU 10.0 and 7.2: what each has, asked of its
+//! introspection, agrees with the cross-release facts in
+//! `schema/compat.txt` (a command the facts date after 7.2 is absent from
+//! 7.2, an event member likewise).
+
+mod common;
+
+use common::{Kind, Qemu, Release, HANG_GUARD};
+use qmp_client::commands::{BlockdevSetActive, QueryStatus};
+use qmp_client::events::{BlockIoError, Shutdown};
+use qmp_client::Probe;
+use qmp_codegen::compat::{Compat, FactKind};
+
+async fn probe(release: Release) -> Option<Probe> {
+    let qemu = Qemu::start_release(Kind::System, release)?;
+    let client = tokio::time::timeout(HANG_GUARD, qemu.connect().await.negotiate(&[]))
+        .await
+        .unwrap()
+        .unwrap();
+    let probe = tokio::time::timeout(HANG_GUARD, client.probe())
+        .await
+        .unwrap()
+        .unwrap();
+    Some(probe)
+}
+
+fn facts() -> Compat {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/compat.txt");
+    Compat::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Whether release `a` (dotted numbers) is older than `b`.
+fn older(a: &str, b: &str) -> bool {
+    let numbers = |r: &str| -> Vec<u32> { r.split('.').map(|n| n.parse().unwrap()).collect() };
+    numbers(a) < numbers(b)
+}
+
+#[tokio::test]
+async fn the_probe_answers_by_name_type_path_and_value() {
+    let Some(probe) = probe(Release::Current).await else {
+        return;
+    };
+    assert!(probe.supports::<QueryStatus>());
+    assert!(probe.supports::<BlockdevSetActive>());
+    assert!(probe.supports_event::<Shutdown>());
+    assert!(!probe.has_command("no-such-command"));
+    assert!(probe.has_argument("blockdev-add", "driver"));
+    assert!(probe.has_argument("blockdev-add", "cache.direct"));
+    assert!(probe.has_argument("blockdev-add", "node-name"));
+    assert!(!probe.has_argument("blockdev-add", "cache.no-such-member"));
+    assert!(!probe.has_argument("query-status", "anything"));
+    assert!(probe.accepts("blockdev-add", "driver", "null-co"));
+    assert!(!probe.accepts("blockdev-add", "driver", "no-such-driver"));
+    assert!(probe.event_has_member("BLOCK_IO_ERROR", "qom-path"));
+    assert!(
+        probe.commands().count() > 200,
+        "{}",
+        probe.commands().count()
+    );
+}
+
+#[tokio::test]
+async fn qemu_7_2_lacks_what_the_facts_date_after_it() {
+    let Some(old) = probe(Release::Debian12).await else {
+        return;
+    };
+    let Some(new) = probe(Release::Current).await else {
+        return;
+    };
+    assert!(!old.supports::<BlockdevSetActive>());
+    assert!(!old.event_has_member("BLOCK_IO_ERROR", "qom-path"));
+    assert!(old.supports_event::<BlockIoError>());
+    let facts = facts();
+    let mut checked = 0;
+    for (subject, since) in &facts.since {
+        if !older("7.2", since) {
+            continue;
+        }
+        match subject.kind {
+            FactKind::Command if new.has_command(&subject.owner) => {
+                assert!(
+                    !old.has_command(&subject.owner),
+                    "7.2 has {}, which the facts date {since}",
+                    subject.owner
+                );
+                checked += 1;
+            }
+            FactKind::Event if new.has_event(&subject.owner) => {
+                assert!(
+                    !old.has_event(&subject.owner),
+                    "7.2 has {}, which the facts date {since}",
+                    subject.owner
+                );
+                checked += 1;
+            }
+            FactKind::Argument
+                if new.has_argument(&subject.owner, &subject.name)
+                    && old.has_command(&subject.owner) =>
+            {
+                assert!(
+                    !old.has_argument(&subject.owner, &subject.name),
+                    "7.2's {} takes {}, which the facts date {since}",
+                    subject.owner,
+                    subject.name
+                );
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    eprintln!("facts checked against live QEMU 7.2 and 10.0: {checked}");
+    assert!(checked > 10, "{checked}");
+}
