@@ -204,13 +204,13 @@ pub fn nesting_depth(value: &Value) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(value, 0usize)];
     while let Some((value, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(members) => Box::new(members.values()),
+        let depth = depth + 1;
+        match value {
+            Value::Array(items) => stack.extend(items.iter().map(|item| (item, depth))),
+            Value::Object(members) => stack.extend(members.values().map(|member| (member, depth))),
             _ => continue,
-        };
-        deepest = deepest.max(depth + 1);
-        stack.extend(children.map(|child| (child, depth + 1)));
+        }
+        deepest = deepest.max(depth);
     }
     deepest
 }
