@@ -81,7 +81,7 @@ impl<C: Outgoing> CallState<C> {
     fn poll(
         &mut self,
         inner: &Inner,
-        request: &mut Extras,
+        extras: &mut Extras,
         cx: &mut Context<'_>,
     ) -> Poll<Result<C::Returns, Error>> {
         loop {
@@ -91,7 +91,7 @@ impl<C: Outgoing> CallState<C> {
                     else {
                         unreachable!()
                     };
-                    match send(inner, &command, request) {
+                    match send(inner, &command, extras) {
                         Ok(Some(waiting)) => *self = waiting,
                         // A command the server does not answer on success.
                         Ok(None) => return Poll::Ready(decode("{}")),
@@ -152,14 +152,14 @@ pub(crate) struct Extras {
 fn send<C: Outgoing>(
     inner: &Inner,
     command: &C,
-    request: &mut Extras,
+    extras: &mut Extras,
 ) -> Result<Option<CallState<C>>, Error> {
-    if let Some(error) = request.fd_error.take() {
+    if let Some(error) = extras.fd_error.take() {
         return Err(Error::Io(error));
     }
     let shared = &*inner.shared;
-    let (oob, timeout) = (request.oob, request.timeout);
-    let fds = std::mem::take(&mut request.fds);
+    let (oob, timeout) = (extras.oob, extras.timeout);
+    let fds = std::mem::take(&mut extras.fds);
     if !C::SUCCESS_RESPONSE {
         // An error answer to it comes with this id, which no call waits
         // for: the reader discards it.
