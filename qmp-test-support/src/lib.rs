@@ -6,6 +6,9 @@
 //!   (`$QMP_QEMU_SYSTEM`, `$QMP_QEMU_STORAGE_DAEMON`, else `PATH`), and
 //!   [`Kind::binary`] adds the tests' rule: without it a test says SKIPPED,
 //!   unless [`required`] (`QMP_REQUIRE_QEMU=1`, or CI), where it fails.
+//! - [`Release`]: which QEMU, the current one (10.0, as above) or Debian
+//!   12's own 7.2 (`$QEMU_72_DIR`, default `/opt/qemu-7.2`, unpacked by
+//!   `.ci/install-qemu`); [`Release::binary`] has the same rule.
 //! - [`Kind::monitor_args`]: the arguments that put QMP monitors where a
 //!   [`Monitor`] says, on the system emulator (`-machine none -nodefaults
 //!   -display none`) or the storage daemon (`--chardev`/`--monitor`).
@@ -95,18 +98,7 @@ impl Kind {
     /// [`Kind::find`] with the tests' rule: when it is missing, panics if
     /// [`required`], else says SKIPPED and gives `None`.
     pub fn binary(self) -> Option<PathBuf> {
-        let found = self.find();
-        if found.is_none() {
-            assert!(
-                !required(),
-                "{} is missing (set ${} or put it on PATH), and QEMU is required \
-                 (${REQUIRE_ENV} or CI)",
-                self.binary_name(),
-                self.env_var()
-            );
-            eprintln!("SKIPPED: needs {} (QEMU 10.0)", self.binary_name());
-        }
-        found
+        Release::Current.binary(self)
     }
 
     /// Tells by the binary's name, else by its `--help`.
@@ -189,6 +181,87 @@ impl Kind {
     }
 }
 
+/// Which QEMU release a test runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// QEMU 10.0, the reference: found by [`Kind::find`].
+    Current,
+    /// Debian 12's own QEMU 7.2, unpacked beside 10.0 by
+    /// `.ci/install-qemu` into [`DEBIAN12_DIR_ENV`] (default
+    /// [`DEBIAN12_DEFAULT_DIR`]): `usr/bin/<binary name>` there.
+    Debian12,
+}
+
+/// Both releases, the current one first.
+pub const RELEASES: [Release; 2] = [Release::Current, Release::Debian12];
+
+/// The variable naming the directory QEMU 7.2 is unpacked in.
+pub const DEBIAN12_DIR_ENV: &str = "QEMU_72_DIR";
+
+/// Where `.ci/install-qemu` unpacks QEMU 7.2 unless [`DEBIAN12_DIR_ENV`]
+/// says otherwise.
+pub const DEBIAN12_DEFAULT_DIR: &str = "/opt/qemu-7.2";
+
+impl Release {
+    /// The release's `(major, minor)`, as its greeting reports them.
+    pub fn version(self) -> (i64, i64) {
+        match self {
+            Release::Current => (10, 0),
+            Release::Debian12 => (7, 2),
+        }
+    }
+
+    /// `kind`'s binary of this release, if it is there.
+    pub fn find(self, kind: Kind) -> Option<PathBuf> {
+        match self {
+            Release::Current => kind.find(),
+            Release::Debian12 => {
+                let dir = std::env::var_os(DEBIAN12_DIR_ENV).filter(|d| !d.is_empty());
+                let dir = dir.map_or_else(|| PathBuf::from(DEBIAN12_DEFAULT_DIR), PathBuf::from);
+                Some(dir.join("usr/bin").join(kind.binary_name())).filter(|p| p.is_file())
+            }
+        }
+    }
+
+    /// [`Release::find`] with the tests' rule: when it is missing, panics
+    /// if [`required`], else says SKIPPED and gives `None`.
+    pub fn binary(self, kind: Kind) -> Option<PathBuf> {
+        let found = self.find(kind);
+        if found.is_none() {
+            let hint = match self {
+                Release::Current => format!("set ${} or put it on PATH", kind.env_var()),
+                Release::Debian12 => format!(
+                    "set ${DEBIAN12_DIR_ENV} or run `bash .ci/install-qemu` for {DEBIAN12_DEFAULT_DIR}"
+                ),
+            };
+            assert!(
+                !required(),
+                "{} of {self} is missing ({hint}), and QEMU is required (${REQUIRE_ENV} or CI)",
+                kind.binary_name()
+            );
+            eprintln!("SKIPPED: needs {} of {self} ({hint})", kind.binary_name());
+        }
+        found
+    }
+}
+
+impl std::fmt::Display for Release {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (major, minor) = self.version();
+        write!(f, "QEMU {major}.{minor}")
+    }
+}
+
+/// A command that runs `binary`, with [`QEMU_MODULE_DIR`](module_dir) set
+/// when it is unpacked outside `/usr`.
+pub fn command(binary: &Path) -> Command {
+    let mut command = Command::new(binary);
+    if let Some(modules) = module_dir(binary) {
+        command.env("QEMU_MODULE_DIR", modules);
+    }
+    command
+}
+
 /// A path in a QEMU option value, where a comma is written twice.
 fn escape(path: &Path) -> String {
     path.display().to_string().replace(',', ",,")
@@ -254,6 +327,17 @@ impl Qemu {
     /// QMP monitors, each of which connects to it (`server=off`). Take the
     /// connections with [`Qemu::accept`], or from [`Qemu::listener`].
     pub fn start(binary: &Path, kind: Kind, monitors: usize) -> io::Result<Qemu> {
+        Qemu::start_with(binary, kind, monitors, &[])
+    }
+
+    /// [`Qemu::start`] with `extra` arguments after the monitors' (paths
+    /// in them are relative to the process's fresh directory).
+    pub fn start_with(
+        binary: &Path,
+        kind: Kind,
+        monitors: usize,
+        extra: &[String],
+    ) -> io::Result<Qemu> {
         let dir = temp_dir("qmp-qemu")?;
         let socket = dir.join("qmp.sock");
         let listener = match UnixListener::bind(&socket) {
@@ -263,7 +347,8 @@ impl Qemu {
                 return Err(e);
             }
         };
-        let args = kind.monitor_args(&vec![Monitor::Connect(&socket); monitors]);
+        let mut args = kind.monitor_args(&vec![Monitor::Connect(&socket); monitors]);
+        args.extend_from_slice(extra);
         Qemu::spawn(binary, kind, dir, socket, &args, Some(listener))
     }
 
@@ -290,11 +375,7 @@ impl Qemu {
         args: &[String],
         listener: Option<UnixListener>,
     ) -> io::Result<Qemu> {
-        let mut command = Command::new(binary);
-        if let Some(modules) = module_dir(binary) {
-            command.env("QEMU_MODULE_DIR", modules);
-        }
-        let spawned = command
+        let spawned = command(binary)
             .args(args)
             .current_dir(&dir)
             .stdin(Stdio::null())
