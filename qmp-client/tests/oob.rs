@@ -1,4 +1,4 @@
-//! Out-of-band execution against `qemu-system-x86_64`: `exec-oob` on a
+//! Out-of-band execution against `qemu-system-x86_64` (QEMU 10.0 and 7.2): `exec-oob` on a
 //! client that negotiated `oob`, answers matched by id when they overtake
 //! in-band ones.
 
@@ -7,7 +7,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::{Kind, Qemu, HANG_GUARD};
+use common::{Kind, Qemu, HANG_GUARD, RELEASES};
 use qmp_client::commands::QueryCommands;
 use qmp_client::mode::{Modes, OobCommand, OperationalCommand};
 use qmp_client::qmp_types::{Command, Empty};
@@ -31,47 +31,52 @@ impl OobCommand for MigratePause {}
 
 #[tokio::test]
 async fn exec_oob_answers_are_matched_by_id_even_when_they_overtake() {
-    let Some(qemu) = Qemu::start(Kind::System) else {
-        return;
-    };
-    let client = tokio::time::timeout(HANG_GUARD, qemu.connect().await.negotiate_oob(&[]))
-        .await
-        .unwrap()
-        .expect("oob is offered and negotiates");
-    let done = Arc::new(AtomicUsize::new(0));
-    const IN_BAND: usize = 200;
-    let in_band: Vec<_> = (0..IN_BAND)
-        .map(|_| {
-            let client = client.clone();
-            let done = done.clone();
-            tokio::spawn(async move {
-                let commands = client.execute(QueryCommands::new()).await;
-                done.fetch_add(1, Ordering::SeqCst);
-                commands
-            })
-        })
-        .collect();
-    tokio::task::yield_now().await;
-    let oob = tokio::time::timeout(HANG_GUARD, client.execute_oob(MigratePause {}))
-        .await
-        .unwrap();
-    let before = done.load(Ordering::SeqCst);
-    match oob {
-        Err(Error::Server { class, desc }) => {
-            assert_eq!(class, ErrorClass::GenericError);
-            assert!(desc.contains("migrate-pause"), "{desc}");
-        }
-        other => panic!("expected migrate-pause's error outside migration, got {other:?}"),
-    }
-    for call in in_band {
-        let commands = tokio::time::timeout(HANG_GUARD, call)
+    for release in RELEASES {
+        let Some(qemu) = Qemu::start_release(Kind::System, release) else {
+            continue;
+        };
+        let client = tokio::time::timeout(HANG_GUARD, qemu.connect().await.negotiate_oob(&[]))
             .await
             .unwrap()
-            .unwrap()
+            .expect("oob is offered and negotiates");
+        let done = Arc::new(AtomicUsize::new(0));
+        const IN_BAND: usize = 200;
+        let in_band: Vec<_> = (0..IN_BAND)
+            .map(|_| {
+                let client = client.clone();
+                let done = done.clone();
+                tokio::spawn(async move {
+                    let commands = client.execute(QueryCommands::new()).await;
+                    done.fetch_add(1, Ordering::SeqCst);
+                    commands
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        let oob = tokio::time::timeout(HANG_GUARD, client.execute_oob(MigratePause {}))
+            .await
             .unwrap();
-        assert!(commands.iter().any(|c| c.name == "migrate-pause"));
+        let before = done.load(Ordering::SeqCst);
+        match oob {
+            Err(Error::Server { class, desc }) => {
+                assert_eq!(class, ErrorClass::GenericError, "{release}");
+                assert!(desc.contains("migrate-pause"), "{release}: {desc}");
+            }
+            other => {
+                panic!("{release}: expected migrate-pause's error outside migration, got {other:?}")
+            }
+        }
+        for call in in_band {
+            let commands = tokio::time::timeout(HANG_GUARD, call)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert!(commands.iter().any(|c| c.name == "migrate-pause"));
+        }
+        eprintln!(
+            "{release}: the exec-oob answer came after {before} of {IN_BAND} in-band answers \
+             sent before it"
+        );
     }
-    eprintln!(
-        "the exec-oob answer came after {before} of {IN_BAND} in-band answers sent before it"
-    );
 }

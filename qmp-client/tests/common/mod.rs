@@ -1,19 +1,23 @@
-//! The reference servers (QEMU 10.0's `qemu-system-x86_64` and
-//! `qemu-storage-daemon`) for the integration tests: thin wrappers over
-//! `qmp-test-support`, which finds the binaries (`$QMP_QEMU_SYSTEM`,
-//! `$QMP_QEMU_STORAGE_DAEMON`, else `PATH`) and starts them. Without them
-//! a test says SKIPPED and passes, unless `QMP_REQUIRE_QEMU=1` or CI,
-//! where it fails.
+//! The reference servers (`qemu-system-x86_64` and `qemu-storage-daemon`)
+//! of both releases (QEMU 10.0 and Debian 12's 7.2) for the integration
+//! tests: thin wrappers over `qmp-test-support`, which finds the binaries
+//! (10.0: `$QMP_QEMU_SYSTEM`, `$QMP_QEMU_STORAGE_DAEMON`, else `PATH`;
+//! 7.2: under `$QEMU_72_DIR`, default `/opt/qemu-7.2`) and starts them.
+//! Without them a test says SKIPPED and passes, unless
+//! `QMP_REQUIRE_QEMU=1` or CI, where it fails.
 //!
 //! [`Qemu::start`] listens and lets QEMU connect (`server=off`), which
 //! avoids QEMU 10.0.2's start-up race on its own listening socket.
+//! [`Qemu::start_release`] picks the release, [`Qemu::start_with_content`]
+//! adds devices of every cheap sort ([`content`]), and [`servers`] lists
+//! each release and kind for a test that runs against all of them.
 
 #![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 
 use qmp_client::{Client, Connector, Handshake};
-pub use qmp_test_support::{Kind, BOTH, HANG_GUARD};
+pub use qmp_test_support::{Kind, Release, BOTH, HANG_GUARD, RELEASES};
 
 /// A QEMU process that connects to the test's socket; killed and cleaned
 /// up on drop. Its fields (`child`, `dir`, `socket`, `kind`) are those of
@@ -35,12 +39,27 @@ impl std::ops::DerefMut for Qemu {
 }
 
 impl Qemu {
-    /// Starts `kind` with one monitor that connects to us; `None` when the
-    /// binary is missing and the test may skip.
+    /// Starts `kind` of QEMU 10.0 with one monitor that connects to us;
+    /// `None` when the binary is missing and the test may skip.
     pub fn start(kind: Kind) -> Option<Qemu> {
-        let binary = kind.binary()?;
-        let qemu = qmp_test_support::Qemu::start(&binary, kind, 1)
-            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        Qemu::start_release(kind, Release::Current)
+    }
+
+    /// [`Qemu::start`] for `release`.
+    pub fn start_release(kind: Kind, release: Release) -> Option<Qemu> {
+        Qemu::launch(kind, release, &[])
+    }
+
+    /// [`Qemu::start_release`] with [`content`], so that more queries have
+    /// something to say.
+    pub fn start_with_content(kind: Kind, release: Release) -> Option<Qemu> {
+        Qemu::launch(kind, release, &content(kind))
+    }
+
+    fn launch(kind: Kind, release: Release, extra: &[String]) -> Option<Qemu> {
+        let binary = release.binary(kind)?;
+        let qemu = qmp_test_support::Qemu::start_with(&binary, kind, 1, extra)
+            .unwrap_or_else(|e| panic!("{release} {kind:?}: {e}"));
         Some(Qemu(qemu))
     }
 
@@ -90,6 +109,60 @@ impl Qemu {
     pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         self.0.wait_exit().unwrap()
     }
+}
+
+/// Every release and kind, for a test that runs against each server.
+pub fn servers() -> impl Iterator<Item = (Release, Kind)> {
+    RELEASES
+        .into_iter()
+        .flat_map(|release| BOTH.map(|kind| (release, kind)))
+}
+
+/// Cheap content that both releases accept, for `kind`: on the system
+/// emulator (`-machine none`) a drive (`disk0`, with a medium), a node
+/// (`null0`), a chardev (`char0`), a netdev (`net0`), an iothread, a
+/// memory backend, a name, a UUID, an audio backend and a crypto backend;
+/// on the storage daemon a node (`disk0`) exported over NBD (`export0`),
+/// an iothread and a chardev. (VNC is left out: QEMU 7.2 unpacked outside
+/// `/usr` does not find its keymaps.)
+pub fn content(kind: Kind) -> Vec<String> {
+    let args: &[&str] = match kind {
+        Kind::System => &[
+            "-drive",
+            "if=none,id=disk0,driver=null-co",
+            "-blockdev",
+            "driver=null-co,node-name=null0",
+            "-chardev",
+            "null,id=char0",
+            "-netdev",
+            "user,id=net0",
+            "-object",
+            "iothread,id=iothread0",
+            "-object",
+            "memory-backend-ram,id=mem0,size=1M",
+            "-name",
+            "qmp-test",
+            "-uuid",
+            "12345678-1234-5678-9abc-123456789abc",
+            "-audiodev",
+            "none,id=audio0",
+            "-object",
+            "cryptodev-backend-builtin,id=crypto0",
+        ],
+        Kind::StorageDaemon => &[
+            "--blockdev",
+            "driver=null-co,node-name=disk0",
+            "--object",
+            "iothread,id=iothread0",
+            "--chardev",
+            "null,id=char0",
+            "--nbd-server",
+            "addr.type=unix,addr.path=nbd.sock",
+            "--export",
+            "type=nbd,id=export0,node-name=disk0",
+        ],
+    };
+    args.iter().map(|a| a.to_string()).collect()
 }
 
 /// A fresh directory under the system's temporary directory (short, so
