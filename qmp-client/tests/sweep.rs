@@ -146,20 +146,6 @@ fn lacks(compat: &Compat, release: Release, name: &str) -> bool {
     })
 }
 
-/// Decode failures that are findings against the bindings, not the
-/// sweep's: on that release, the command must still fail with that text,
-/// so that the entry goes once the bindings decode it.
-///
-/// - `query-sev` on 7.2: `SevInfo` became a union on `sev-type` in 9.1.
-///   `compat.txt` has `member SevInfo sev-type 9.1`, but the discriminator
-///   stays required in the generated decoder; 7.2 sends the members of
-///   the `sev` branch (`policy`, `handle`) without it.
-const KNOWN_FAILURES: &[(Release, &str, &str)] = &[(
-    Release::Debian12,
-    "query-sev",
-    "union SevInfo: missing member 'sev-type'",
-)];
-
 #[tokio::test]
 async fn every_query_command_decodes_into_its_generated_type_on_both_releases() {
     let compat = compat();
@@ -167,7 +153,7 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_releases() 
     // What the current release's binary of a kind lacks is not built into
     // that kind, in any release.
     let mut not_built: Vec<(Kind, &str)> = Vec::new();
-    let (mut failures, mut known) = (Vec::new(), Vec::new());
+    let mut failures = Vec::new();
     for (release, kind) in common::servers() {
         let Some(qemu) = Qemu::start_with_content(kind, release) else {
             if release == Release::Current {
@@ -185,7 +171,7 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_releases() 
             .with_timeout(Some(HANG_GUARD));
         let (mut decoded, mut empty, mut refused) = (0, Vec::new(), Vec::new());
         let (mut absent, mut lacking) = (Vec::new(), Vec::new());
-        let (mut failed, mut known_here) = (Vec::new(), Vec::new());
+        let mut failed = Vec::new();
         for (name, run) in SWEEP {
             match run(&client).await {
                 Ok(content) => {
@@ -217,47 +203,27 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_releases() 
                 Err(Error::Server { class, desc }) => {
                     refused.push(format!("{name} ({class}: {desc})"))
                 }
-                Err(error) => {
-                    let text = error.to_string();
-                    let entry = KNOWN_FAILURES
-                        .iter()
-                        .find(|(r, n, t)| *r == release && n == name && text.contains(t));
-                    match entry {
-                        Some(entry) => known_here.push(*entry),
-                        None => failed.push(format!("{name}: {error}")),
-                    }
-                }
+                Err(error) => failed.push(format!("{name}: {error}")),
             }
         }
         eprintln!(
             "{server}: {decoded} answers decoded, {} non-empty; {} refused by the \
              server; {} not built into this kind; {} CommandNotFound explained by compat.txt \
-             {lacking:?}; {} known and {} new decode failures",
+             {lacking:?}; {} decode failures",
             decoded - empty.len(),
             refused.len(),
             absent.len(),
             lacking.len(),
-            known_here.len(),
             failed.len(),
         );
         eprintln!("  empty: {empty:?}");
         for line in &refused {
             eprintln!("  refused: {line}");
         }
-        for (_, name, text) in &known_here {
-            eprintln!("  KNOWN decode failure: {name} ({text})");
-        }
         for line in &failed {
             eprintln!("  FAILED: {line}");
         }
         failures.extend(failed.into_iter().map(|line| format!("{server}: {line}")));
-        known.extend(known_here);
-    }
-    for entry @ (release, name, text) in KNOWN_FAILURES {
-        assert!(
-            known.contains(entry) || release.find(Kind::System).is_none(),
-            "{release}: {name} no longer fails with {text:?}: remove it from KNOWN_FAILURES"
-        );
     }
     assert!(
         failures.is_empty(),

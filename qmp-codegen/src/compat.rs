@@ -45,16 +45,21 @@ pub enum FactKind {
     Value,
     /// A command argument older releases do not accept.
     Argument,
+    /// A union older releases send without its discriminator, as the
+    /// struct it was before, in the shape of the branch named.
+    Untagged,
 }
 
 impl FactKind {
-    fn word(self) -> &'static str {
+    /// The word that starts a fact's line in the text form.
+    pub fn word(self) -> &'static str {
         match self {
             FactKind::Command => "command",
             FactKind::Event => "event",
             FactKind::Member => "member",
             FactKind::Value => "value",
             FactKind::Argument => "argument",
+            FactKind::Untagged => "untagged",
         }
     }
 
@@ -65,6 +70,7 @@ impl FactKind {
             "member" => FactKind::Member,
             "value" => FactKind::Value,
             "argument" => FactKind::Argument,
+            "untagged" => FactKind::Untagged,
             _ => return None,
         })
     }
@@ -182,6 +188,32 @@ impl Walk<'_> {
         }
     }
 
+    /// A union that was a struct in the older release: its values come
+    /// without the discriminator, in the shape of the one branch whose
+    /// required members the old struct all has. No such branch, or more
+    /// than one, and nothing is said (decoding that release's values then
+    /// fails, which the live tests show).
+    fn untagged(&mut self, new: DefId, union: &crate::model::UnionType, old_members: &[&Member]) {
+        if old_members.iter().any(|m| m.name == union.discriminator) {
+            return;
+        }
+        let fits = |branch: DefId| {
+            members_by_owner(self.new, branch)
+                .iter()
+                .filter(|(_, m)| !m.optional)
+                .all(|(_, m)| old_members.iter().any(|o| o.name == m.name))
+        };
+        let mut matching = union
+            .branches
+            .iter()
+            .filter(|b| b.ty.is_some_and(fits))
+            .map(|b| b.name.to_string());
+        if let (Some(branch), None) = (matching.next(), matching.next()) {
+            let owner = explicit_name(self.new, new);
+            self.lack(FactKind::Untagged, &owner, &branch);
+        }
+    }
+
     /// Top-level arguments the older release does not accept.
     fn arguments(&mut self, command: &str, new: DefId, old: DefId) {
         let old_members = self.old.object_members(old);
@@ -218,6 +250,9 @@ impl Walk<'_> {
                     if let Some(old_member) = old_member {
                         self.compare(&member.ty, &old_member.ty);
                     }
+                }
+                if let (Body::Union(new_union), Body::Struct(_)) = (&new_def.body, &old_def.body) {
+                    self.untagged(new, new_union, &old_members);
                 }
                 if let (Body::Union(new_union), Body::Union(old_union)) =
                     (&new_def.body, &old_def.body)
@@ -377,9 +412,10 @@ impl Compat {
                 .ok_or_else(|| error(format!("unknown kind `{}`", words[0])))?;
             let (owner, name, since) = match (kind, &words[1..]) {
                 (FactKind::Command | FactKind::Event, [owner, since]) => (*owner, "", *since),
-                (FactKind::Member | FactKind::Value | FactKind::Argument, [owner, name, since]) => {
-                    (*owner, *name, *since)
-                }
+                (
+                    FactKind::Member | FactKind::Value | FactKind::Argument | FactKind::Untagged,
+                    [owner, name, since],
+                ) => (*owner, *name, *since),
                 _ => return Err(error(format!("wrong number of words for `{}`", words[0]))),
             };
             if !compat.releases.iter().any(|r| r == since) {
@@ -467,6 +503,26 @@ impl Compat {
                 match &mut value.doc {
                     Some(doc) => append(doc, &note),
                     None => value.doc = Some(Str::from(note)),
+                }
+                true
+            }
+            FactKind::Untagged => {
+                let note = format!(
+                    "Releases before QEMU {since} (back to {oldest}) send it without \
+                     `{{discriminator}}`: such a value decodes as the `{}` branch.",
+                    subject.name
+                );
+                let def = &mut schema.definitions[id.index()];
+                let Body::Union(union) = &mut def.body else {
+                    return false;
+                };
+                if !union.branches.iter().any(|b| b.name == subject.name) {
+                    return false;
+                }
+                let note = note.replace("{discriminator}", &union.discriminator);
+                union.untagged = Some(Str::from(subject.name.clone()));
+                if let Some(body) = def.doc.as_mut().and_then(|d| d.sections.first_mut()) {
+                    append(&mut body.text, &note);
                 }
                 true
             }

@@ -276,6 +276,11 @@ pub struct UnionType {
     /// One branch per value of the discriminator's enum: first those
     /// written, in order, then the rest (which add no members), in enum order.
     pub branches: Vec<UnionBranch>,
+    /// The branch a value without its discriminator is decoded as: never
+    /// set by a schema, only by cross-release facts
+    /// ([`crate::compat::Compat::apply`]), for a type an older release
+    /// sent before it became a union.
+    pub untagged: Option<Str>,
 }
 
 /// One branch of a union.

@@ -89,6 +89,14 @@ fn members_newer_releases_added_are_found_in_answers_and_events() {
             .filter(|s| s.kind == FactKind::Argument)
             .count(),
     );
+    // SevInfo was a struct in 7.2 and became a union on `sev-type`: 7.2's
+    // values decode as the branch whose members the old struct has.
+    let untagged = Subject {
+        kind: FactKind::Untagged,
+        owner: "SevInfo".into(),
+        name: "sev".into(),
+    };
+    assert_eq!(facts.since.get(&untagged).map(String::as_str), Some("10.0"));
     // Relaxed, the model makes those members optional and says why.
     let mut relaxed = new.clone();
     assert_eq!(facts.apply(&mut relaxed), Vec::<Subject>::new());
@@ -100,6 +108,11 @@ fn members_newer_releases_added_are_found_in_answers_and_events() {
         .unwrap();
     assert!(active.optional);
     assert!(active.doc.as_deref().unwrap().contains("QEMU 10.0 on"));
+    let sev = relaxed.lookup("SevInfo").unwrap();
+    let qmp_codegen::model::Body::Union(sev) = &relaxed.definition(sev).body else {
+        panic!("SevInfo is a union");
+    };
+    assert_eq!(sev.untagged.as_deref(), Some("sev"));
 }
 
 #[test]

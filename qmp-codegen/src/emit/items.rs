@@ -471,6 +471,15 @@ impl<'a> Emitter<'a> {
         let tag_wire = &u.discriminator;
         let tag_type = self.ty(&u.discriminator_type);
         let runtime = self.runtime.clone();
+        // An older release's shape without the discriminator decodes as the
+        // branch the cross-release facts name.
+        let tag_decode = match &u.untagged {
+            Some(branch) => {
+                let variant = ident(&camel(branch));
+                quote!(members.optional(#tag_wire)?.unwrap_or(#tag_type::#variant))
+            }
+            None => quote!(members.required(#tag_wire)?),
+        };
 
         let mut seen = Namespace::default();
         seen.names
@@ -590,7 +599,7 @@ impl<'a> Emitter<'a> {
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                     let mut members = #runtime::support::Buffered::deserialize(deserializer, #what)?;
-                    let tag: #tag_type = members.required(#tag_wire)?;
+                    let tag: #tag_type = #tag_decode;
                     #(let #idents = #decodes;)*
                     let #tag_field = match tag {
                         #(#decode_arms)*

@@ -38667,6 +38667,8 @@ impl crate::support::DecodeMembers for SevSnpGuestInfo {
 }
 
 /// The state of AMD SEV for the guest.
+///
+/// Releases before QEMU 9.1 (back to 7.2) send it without `sev-type`: such a value decodes as the `sev` branch.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SevInfo {
@@ -38790,7 +38792,9 @@ impl<'de> ::serde::Deserialize<'de> for SevInfo {
             deserializer,
             "union SevInfo",
         )?;
-        let tag: SevGuestType = members.required("sev-type")?;
+        let tag: SevGuestType = members
+            .optional("sev-type")?
+            .unwrap_or(SevGuestType::Sev);
         let enabled = members.required("enabled")?;
         let api_major = members.required("api-major")?;
         let api_minor = members.required("api-minor")?;

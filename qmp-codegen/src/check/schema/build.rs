@@ -128,6 +128,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                 members: self.build_members(id, ids, doc),
             }),
             DeclBody::Union { discriminator, .. } => model::Body::Union(model::UnionType {
+                untagged: None,
                 base: def.base.map_or(DefId(0), |b| ids[b]),
                 discriminator: self.share(discriminator),
                 discriminator_type: self.type_ref(
