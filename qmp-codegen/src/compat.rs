@@ -38,16 +38,20 @@ pub enum FactKind {
     Command,
     /// An event older releases lack.
     Event,
-    /// A member of an object type that older releases may leave out of
-    /// what they send, though the newest schema requires it.
+    /// A member of an object type that older releases leave out of what
+    /// they send (or send only sometimes, though the newest requires it).
     Member,
     /// An enum value older releases do not know.
     Value,
-    /// A command argument older releases do not accept.
+    /// A command argument, or a member of a type an argument reaches,
+    /// that older releases do not accept.
     Argument,
     /// A union older releases send without its discriminator, as the
     /// struct it was before, in the shape of the branch named.
     Untagged,
+    /// An argument (or a member of one) that older releases require,
+    /// though the newest has it optional.
+    Required,
 }
 
 impl FactKind {
@@ -60,6 +64,7 @@ impl FactKind {
             FactKind::Value => "value",
             FactKind::Argument => "argument",
             FactKind::Untagged => "untagged",
+            FactKind::Required => "required",
         }
     }
 
@@ -71,6 +76,7 @@ impl FactKind {
             "value" => FactKind::Value,
             "argument" => FactKind::Argument,
             "untagged" => FactKind::Untagged,
+            "required" => FactKind::Required,
             _ => return None,
         })
     }
@@ -111,6 +117,7 @@ pub fn analyze(newest: Release<'_>, older: &[Release<'_>]) -> Compat {
             new: newest.schema,
             old: old.schema,
             seen: HashSet::new(),
+            seen_sent: HashSet::new(),
             lacking: Vec::new(),
         };
         walk.run();
@@ -128,7 +135,10 @@ pub fn analyze(newest: Release<'_>, older: &[Release<'_>]) -> Compat {
 struct Walk<'a> {
     new: &'a Schema,
     old: &'a Schema,
+    /// Pairs of types compared as something decoded (answers, events).
     seen: HashSet<(DefId, DefId)>,
+    /// Pairs of types compared as something sent (arguments).
+    seen_sent: HashSet<(DefId, DefId)>,
     lacking: Vec<Subject>,
 }
 
@@ -153,7 +163,7 @@ impl Walk<'_> {
                         continue;
                     };
                     if let (Some(new_args), Some(old_args)) = (command.arguments, old.arguments) {
-                        self.arguments(&def.name, new_args, old_args);
+                        self.sent(new_args, old_args);
                     } else if let Some(new_args) = command.arguments {
                         for member in self.new.object_members(new_args) {
                             self.lack(FactKind::Argument, &def.name, &member.name);
@@ -214,12 +224,72 @@ impl Walk<'_> {
         }
     }
 
-    /// Top-level arguments the older release does not accept.
-    fn arguments(&mut self, command: &str, new: DefId, old: DefId) {
-        let old_members = self.old.object_members(old);
-        for member in self.new.object_members(new) {
-            if !old_members.iter().any(|m| m.name == member.name) {
-                self.lack(FactKind::Argument, command, &member.name);
+    /// What is sent (a command's arguments, and every type they reach)
+    /// compared: members and enum values the older release does not
+    /// accept, and members it requires where the newest has them optional.
+    fn sent(&mut self, new: DefId, old: DefId) {
+        if !self.seen_sent.insert((new, old)) {
+            return;
+        }
+        let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
+        match (&new_def.body, &old_def.body) {
+            (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
+                let old_members = members_by_owner(self.old, old);
+                for (owner, member) in members_by_owner(self.new, new) {
+                    let owner_name = || explicit_name(self.new, owner);
+                    match old_members.iter().find(|(_, m)| m.name == member.name) {
+                        None => self.lack(FactKind::Argument, &owner_name(), &member.name),
+                        Some((_, old_member)) => {
+                            if member.optional && !old_member.optional {
+                                self.lack(FactKind::Required, &owner_name(), &member.name);
+                            }
+                            self.sent_types(&member.ty, &old_member.ty);
+                        }
+                    }
+                }
+                if let (Body::Union(new_union), Body::Union(old_union)) =
+                    (&new_def.body, &old_def.body)
+                {
+                    for branch in &new_union.branches {
+                        let old_branch = old_union.branches.iter().find(|b| b.name == branch.name);
+                        if let (Some(new), Some(Some(old))) = (branch.ty, old_branch.map(|b| b.ty))
+                        {
+                            self.sent(new, old);
+                        }
+                    }
+                }
+            }
+            (Body::Enum(_), Body::Enum(_)) => self.values(new_def, &old_def.body),
+            (Body::Alternate(new_alt), Body::Alternate(old_alt)) => {
+                for branch in &new_alt.branches {
+                    if let Some(old_branch) =
+                        old_alt.branches.iter().find(|b| b.name == branch.name)
+                    {
+                        self.sent_types(&branch.ty, &old_branch.ty);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn sent_types(&mut self, new: &TypeRef, old: &TypeRef) {
+        match (new, old) {
+            (TypeRef::Array(new), TypeRef::Array(old)) => self.sent_types(new, old),
+            (TypeRef::Definition(new), TypeRef::Definition(old)) => self.sent(*new, *old),
+            _ => {}
+        }
+    }
+
+    /// Enum values of `new` that the older enum lacks.
+    fn values(&mut self, new: &crate::model::Definition, old: &Body) {
+        let (Body::Enum(new_enum), Body::Enum(old_enum)) = (&new.body, old) else {
+            return;
+        };
+        for value in &new_enum.values {
+            if !old_enum.values.iter().any(|v| v.name == value.name) {
+                let owner = new.name.to_string();
+                self.lack(FactKind::Value, &owner, &value.name);
             }
         }
     }
@@ -242,8 +312,10 @@ impl Walk<'_> {
                 let old_members = self.old.object_members(old);
                 for (owner, member) in members_by_owner(self.new, new) {
                     let old_member = old_members.iter().find(|m| m.name == member.name);
-                    let lacks = old_member.is_none_or(|m| m.optional);
-                    if lacks && !member.optional {
+                    // Absent, or only sometimes there where the newest
+                    // always sends it.
+                    let lacks = old_member.is_none_or(|m| m.optional && !member.optional);
+                    if lacks {
                         let owner = explicit_name(self.new, owner);
                         self.lack(FactKind::Member, &owner, &member.name);
                     }
@@ -266,14 +338,7 @@ impl Walk<'_> {
                     }
                 }
             }
-            (Body::Enum(new_enum), Body::Enum(old_enum)) => {
-                for value in &new_enum.values {
-                    if !old_enum.values.iter().any(|v| v.name == value.name) {
-                        let owner = new_def.name.to_string();
-                        self.lack(FactKind::Value, &owner, &value.name);
-                    }
-                }
-            }
+            (Body::Enum(_), Body::Enum(_)) => self.values(new_def, &old_def.body),
             (Body::Alternate(new_alt), Body::Alternate(old_alt)) => {
                 for branch in &new_alt.branches {
                     if let Some(old_branch) =
@@ -413,7 +478,11 @@ impl Compat {
             let (owner, name, since) = match (kind, &words[1..]) {
                 (FactKind::Command | FactKind::Event, [owner, since]) => (*owner, "", *since),
                 (
-                    FactKind::Member | FactKind::Value | FactKind::Argument | FactKind::Untagged,
+                    FactKind::Member
+                    | FactKind::Value
+                    | FactKind::Argument
+                    | FactKind::Untagged
+                    | FactKind::Required,
                     [owner, name, since],
                 ) => (*owner, *name, *since),
                 _ => return Err(error(format!("wrong number of words for `{}`", words[0]))),
@@ -484,10 +553,27 @@ impl Compat {
                 let Some(member) = member_mut(schema, id, &subject.name) else {
                     return false;
                 };
-                member.optional = true;
+                let note = if member.optional {
+                    format!(
+                        "Sent from QEMU {since} on; older releases (back to {oldest}) never do."
+                    )
+                } else {
+                    member.optional = true;
+                    format!(
+                        "Sent from QEMU {since} on; `None` from older releases (back to \
+                         {oldest}), which may leave it out."
+                    )
+                };
+                append_member(member, &note);
+                true
+            }
+            FactKind::Required => {
+                let Some(member) = member_mut(schema, id, &subject.name) else {
+                    return false;
+                };
                 let note = format!(
-                    "Sent from QEMU {since} on; `None` from older releases (back to {oldest}), \
-                     which may leave it out."
+                    "Optional from QEMU {since} on; older releases (back to {oldest}) refuse \
+                     the command without it."
                 );
                 append_member(member, &note);
                 true
@@ -531,7 +617,8 @@ impl Compat {
                     return false;
                 };
                 let note = format!(
-                    "Accepted from QEMU {since} on; older releases refuse the command with it."
+                    "Accepted from QEMU {since} on; older releases (back to {oldest}) refuse \
+                     the command with it."
                 );
                 append_member(member, &note);
                 true

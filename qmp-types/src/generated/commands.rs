@@ -2960,7 +2960,7 @@ pub struct BlockCommit {
     /// (such as "file"), record its format as "raw" rather than the
     /// protocol's name.  Default false.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub backing_mask_protocol: Option<bool>,
     /// The highest copy rate, in bytes per second; 0 or absent
     /// means no limit.
@@ -3150,7 +3150,7 @@ pub struct BlockStream {
     /// protocol node (such as "file"), record its format as "raw"
     /// rather than the protocol's name.  Default false.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub backing_mask_protocol: Option<bool>,
     /// The lowest node to copy from; the node below it becomes
     /// the new backing node.  Cannot be combined with `base` or
@@ -4756,7 +4756,7 @@ pub struct NbdServerStart {
     /// the handshake before it is disconnected, in seconds; 0 means
     /// no limit.
     ///
-    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub handshake_max_seconds: Option<u32>,
     /// The ID of the TLS credentials object; if given,
     /// clients must use TLS.
@@ -6185,7 +6185,7 @@ pub struct QueryMachines {
     /// Whether to include each machine type's compatibility
     /// properties.  False when absent.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<bool>,
@@ -10463,7 +10463,7 @@ pub struct BlockLatencyHistogramSet {
     /// Boundaries for zone append requests, in
     /// nanoseconds.
     ///
-    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 8.1 on; older releases (back to 7.2) refuse the command with it.
     pub boundaries_zap: Option<Vec<u64>>,
     /// Boundaries for flush requests, in nanoseconds.
     pub boundaries_flush: Option<Vec<u64>>,
@@ -11469,12 +11469,14 @@ pub struct Migrate {
     /// "tcp:HOST:PORT", "unix:PATH", "exec:COMMAND", "rdma:HOST:PORT"
     /// or "file:PATH".  Exactly one of `uri` and `channels` must be
     /// given.
+    ///
+    /// Optional from QEMU 9.1 on; older releases (back to 7.2) refuse the command without it.
     pub uri: Option<::std::string::String>,
     /// Where to send the migration stream, as structured
     /// addresses: one main channel, plus a cpr channel in cpr-transfer
     /// mode.  (Since 8.2)
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// Ignored; kept for compatibility.
     pub detach: Option<bool>,
@@ -11569,17 +11571,19 @@ pub struct MigrateIncoming {
     /// Where to receive the migration stream from, in the same forms
     /// as migrate's `uri`.  Exactly one of `uri` and `channels` must be
     /// given.
+    ///
+    /// Optional from QEMU 9.1 on; older releases (back to 7.2) refuse the command without it.
     pub uri: Option<::std::string::String>,
     /// Where to receive the migration stream from, as
     /// structured addresses.  (Since 8.2)
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub channels: Option<Vec<types::MigrationChannel>>,
     /// Whether QEMU exits when the incoming migration
     /// fails.  If false, QEMU keeps running and the error can be read
     /// with query-migrate.  Default true.  (Since 9.1)
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub exit_on_error: Option<bool>,
 }
 
@@ -12053,7 +12057,7 @@ pub struct CalcDirtyRate {
     /// The unit of `calc-time`.  Default second.
     /// (Since 8.2)
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub calc_time_unit: Option<types::TimeUnit>,
     /// With `mode` page-sampling: how many pages to sample
     /// per GiB of guest memory.  Default 512.  (Since 6.1)
@@ -12153,7 +12157,7 @@ pub struct QueryDirtyRate {
     /// The unit in which to report calc-time.  Default
     /// second.  (Since 8.2)
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub calc_time_unit: Option<types::TimeUnit>,
 }
 

@@ -6049,6 +6049,8 @@ pub struct SevGuestProperties {
     /// Whether to set up the guest with KVM's older SEV
     /// interface instead of the newer one, which measures the guest
     /// differently; auto lets QEMU choose.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub legacy_vm_type: Option<OnOffAuto>,
 }
 
@@ -6330,9 +6332,13 @@ pub struct CryptodevBackendProperties {
     pub queues: Option<u32>,
     /// Limit of bytes per second; 0 means none.  0 when
     /// absent.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     pub throttle_bps: Option<u64>,
     /// Limit of operations per second; 0 means none.  0
     /// when absent.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     pub throttle_ops: Option<u64>,
 }
 
@@ -6409,9 +6415,13 @@ pub struct CryptodevVhostUserProperties {
     pub queues: Option<u32>,
     /// Limit of bytes per second; 0 means none.  0 when
     /// absent.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     pub throttle_bps: Option<u64>,
     /// Limit of operations per second; 0 means none.  0
     /// when absent.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     pub throttle_ops: Option<u64>,
     /// ID of the character device connected to the vhost-user
     /// process.
@@ -7313,6 +7323,8 @@ pub struct MemoryBackendFileProperties {
     pub align: Option<u64>,
     /// Where the memory starts within the file, in bytes.  0 when
     /// absent.
+    ///
+    /// Accepted from QEMU 8.1 on; older releases (back to 7.2) refuse the command with it.
     pub offset: Option<u64>,
     /// Whether the host may throw away the contents of the
     /// file when the object goes away, instead of keeping them.  False
@@ -7330,6 +7342,8 @@ pub struct MemoryBackendFileProperties {
     pub readonly: Option<bool>,
     /// Whether the guest sees the memory as read-only.  auto when
     /// absent: as `readonly`.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub rom: Option<OnOffAuto>,
 }
 
@@ -8044,9 +8058,13 @@ impl crate::support::DecodeMembers for MemoryBackendShmProperties {
 pub enum ObjectType {
     /// Makes a PCI device an ACPI Generic
     /// Initiator of a NUMA node.
+    ///
+    /// From QEMU 9.1 on.
     AcpiGenericInitiator,
     /// Makes a PCI bus an ACPI Generic Port of a NUMA
     /// node.
+    ///
+    /// From QEMU 10.0 on.
     AcpiGenericPort,
     /// Authorization by a list of rules.
     AuthzList,
@@ -8098,6 +8116,8 @@ pub enum ObjectType {
     /// Input events from an evdev device of the host.
     InputLinux,
     /// An IOMMUFD handle of the host, for VFIO devices.
+    ///
+    /// From QEMU 9.1 on.
     Iommufd,
     /// A thread that runs an event loop for I/O.
     Iothread,
@@ -8112,6 +8132,8 @@ pub enum ObjectType {
     /// Anonymous memory.
     MemoryBackendRam,
     /// Memory of a POSIX shared memory object.
+    ///
+    /// From QEMU 9.1 on.
     MemoryBackendShm,
     /// Settings of a POWER guest that runs under the Protected
     /// Execution Facility.
@@ -8134,6 +8156,8 @@ pub enum ObjectType {
     /// Settings of an AMD SEV or SEV-ES guest.
     SevGuest,
     /// Settings of an AMD SEV-SNP guest.
+    ///
+    /// From QEMU 9.1 on.
     SevSnpGuest,
     /// A thread that creates other threads with its CPU
     /// affinity.
@@ -10095,7 +10119,7 @@ pub struct BlockdevOptions {
     /// that could conflict with another process using the image, such
     /// as the source of a migration.  True when absent.
     ///
-    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub active: Option<bool>,
     /// Whether the node is read-only.  False when absent.
     pub read_only: Option<bool>,
@@ -12915,6 +12939,8 @@ pub struct RbdEncryptionOptions {
     /// How the parent image of a cloned image is encrypted.  May
     /// be left out when the parent is not encrypted, or is encrypted
     /// with the same format and passphrase.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     pub parent: Option<Box<RbdEncryptionOptions>>,
     /// The branch, chosen by `format`, with its members.
     pub format: RbdEncryptionOptionsBranch,
@@ -14212,6 +14238,8 @@ pub struct BlockdevOptionsLUKS {
     pub key_secret: Option<::std::string::String>,
     /// A separate node that holds the LUKS header.  When absent,
     /// the header is at the start of `file`.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub header: Option<Box<BlockdevRef>>,
 }
 
@@ -15064,6 +15092,8 @@ pub struct BlockdevOptionsQcow2 {
     /// When a cluster is discarded, keep it allocated
     /// in the image and only discard its data in `file`, so that it can
     /// be reused in place; this avoids fragmenting the image.
+    ///
+    /// Accepted from QEMU 8.1 on; older releases (back to 7.2) refuse the command with it.
     pub discard_no_unref: Option<bool>,
     /// Which metadata structures are checked, before a
     /// write, for not being overwritten by it.
@@ -16415,6 +16445,8 @@ pub struct BlockdevOptionsCbw {
     pub cbw_timeout: Option<u32>,
     /// The smallest unit in which data is copied, in
     /// bytes; a power of two.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub min_cluster_size: Option<u64>,
 }
 
@@ -20569,6 +20601,8 @@ pub struct BlockDeviceStats {
     pub wr_latency_histogram: Option<BlockLatencyHistogramInfo>,
     /// The zone append latency
     /// histogram, if one is set up.
+    ///
+    /// Sent from QEMU 8.1 on; older releases (back to 7.2) never do.
     pub zone_append_latency_histogram: Option<BlockLatencyHistogramInfo>,
     /// The flush latency histogram, if one is
     /// set up.
@@ -22014,9 +22048,13 @@ pub struct BlockdevCreateOptionsLUKS {
     /// take about that long.  Default 2000.
     pub iter_time: Option<i64>,
     /// The node to create the image on.
+    ///
+    /// Optional from QEMU 9.1 on; older releases (back to 7.2) refuse the command without it.
     pub file: Option<BlockdevRef>,
     /// A node to write a detached header to, instead of putting
     /// the header in front of the data.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub header: Option<BlockdevRef>,
     /// The size of the encrypted disk in bytes.
     pub size: u64,
@@ -25472,6 +25510,8 @@ pub struct BackupPerf {
     /// The smallest chunk size the job may use, in
     /// bytes; it must be a power of 2.  Default 0 (no lower bound
     /// beyond the job's own choice).
+    ///
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub min_cluster_size: Option<u64>,
 }
 
@@ -25823,7 +25863,7 @@ pub struct BlockdevBackup {
     /// copied, as when the source is a temporary fleecing image.
     /// Default false.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub discard_source: Option<bool>,
     /// Tuning knobs; for experiments only.
     ///
@@ -26085,7 +26125,7 @@ pub struct DriveBackup {
     /// Whether to discard from the source what has been
     /// copied.  Default false.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub discard_source: Option<bool>,
     /// Tuning knobs; for experiments only.
     ///
@@ -28567,7 +28607,7 @@ pub struct NbdServerOptionsLegacy {
     /// the handshake before it is disconnected, in seconds; 0 means
     /// no limit.
     ///
-    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub handshake_max_seconds: Option<u32>,
     /// The ID of the TLS credentials object; if given,
     /// clients must use TLS.
@@ -29195,7 +29235,7 @@ pub struct BlockExportOptions {
     /// exported; if false, the node is activated when the export is
     /// added.  Default false.
     ///
-    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub allow_inactive: Option<bool>,
     /// The branch, chosen by `type`, with its members.
     pub type_: BlockExportOptionsBranch,
@@ -29627,6 +29667,8 @@ pub enum ChardevBackendKind {
     Mux,
     /// Copies output to several other chardevs and merges their
     /// input.
+    ///
+    /// From QEMU 10.0 on.
     Hub,
     /// Emulates a Microsoft serial mouse, driven by QEMU's mouse
     /// input.
@@ -30114,6 +30156,8 @@ pub struct ChardevSocket {
     /// For a client, how many milliseconds to wait before
     /// connecting again after the connection is lost; 0 means never.  0
     /// when absent.  Cannot be combined with `reconnect`.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub reconnect_ms: Option<i64>,
 }
 
@@ -30468,6 +30512,8 @@ pub struct ChardevPty {
     /// when absent.
     pub logappend: Option<bool>,
     /// Where to create a symbolic link to the new pseudo-terminal.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub path: Option<::std::string::String>,
 }
 
@@ -34075,6 +34121,8 @@ pub struct MachineInfo {
     /// compatibility with older releases.  Present only if query-machines
     /// was asked for them.
     ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
+    ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub compat_props: Option<Vec<CompatProperty>>,
 }
@@ -34874,8 +34922,12 @@ pub struct CpuInstanceProperties {
     /// The NUMA node.
     pub node_id: Option<i64>,
     /// The drawer (s390x).
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub drawer_id: Option<i64>,
     /// The book (s390x).
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub book_id: Option<i64>,
     /// The socket.
     pub socket_id: Option<i64>,
@@ -34884,6 +34936,8 @@ pub struct CpuInstanceProperties {
     /// The cluster.
     pub cluster_id: Option<i64>,
     /// The module.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub module_id: Option<i64>,
     /// The core.
     pub core_id: Option<i64>,
@@ -35155,9 +35209,13 @@ pub struct CpuInfoS390 {
     /// Whether the CPU is marked as dedicated to one host CPU
     /// in the topology shown to the guest.  Absent if the machine does
     /// not describe that.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub dedicated: Option<bool>,
     /// The CPU's entitlement under vertical polarization.
     /// Absent if the machine does not describe that.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub entitlement: Option<S390CpuEntitlement>,
 }
 
@@ -37496,8 +37554,12 @@ pub struct NumaCpuOptions {
     /// The node to put the CPUs into.
     pub node_id: Option<i64>,
     /// Match CPUs in this drawer.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub drawer_id: Option<i64>,
     /// Match CPUs in this book.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub book_id: Option<i64>,
     /// Match CPUs in this socket.
     pub socket_id: Option<i64>,
@@ -37506,6 +37568,8 @@ pub struct NumaCpuOptions {
     /// Match CPUs in this cluster.
     pub cluster_id: Option<i64>,
     /// Match CPUs in this module.
+    ///
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub module_id: Option<i64>,
     /// Match CPUs in this core.
     pub core_id: Option<i64>,
@@ -44294,11 +44358,15 @@ pub struct NetdevStreamOptions {
     /// For a client, how many seconds to wait before connecting
     /// again after the connection is lost; 0 means never.  0 when
     /// absent.
+    ///
+    /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
     #[deprecated]
     pub reconnect: Option<i64>,
     /// For a client, how many milliseconds to wait before
     /// connecting again after the connection is lost; 0 means never.  0
     /// when absent.  Cannot be combined with `reconnect`.
+    ///
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub reconnect_ms: Option<i64>,
 }
 
@@ -47274,7 +47342,7 @@ pub struct MigrateSetParameters {
     /// used to decide when it may switch over.  0, the default, lets
     /// QEMU estimate it.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub avail_switchover_bandwidth: Option<u64>,
     /// The longest pause of the guest that switchover
     /// may cause, in milliseconds.  Default 300.
@@ -47304,7 +47372,7 @@ pub struct MigrateSetParameters {
     /// The QATzip compression level, 1 to 9.
     /// Default 1.
     ///
-    /// Accepted from QEMU 10.0 on; older releases refuse the command with it.
+    /// Accepted from QEMU 10.0 on; older releases (back to 7.2) refuse the command with it.
     pub multifd_qatzip_level: Option<u8>,
     /// The zstd compression level, 0 to 20.  Default
     /// 1.
@@ -47318,29 +47386,29 @@ pub struct MigrateSetParameters {
     /// How often the dirty limit is applied,
     /// in milliseconds.  Default 1000.
     ///
-    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 8.1 on; older releases (back to 7.2) refuse the command with it.
     ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_vcpu_dirty_limit_period: Option<u64>,
     /// The highest rate at which each vCPU may dirty
     /// memory with the dirty-limit capability, in MB/s.  Default 1.
     ///
-    /// Accepted from QEMU 8.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 8.1 on; older releases (back to 7.2) refuse the command with it.
     pub vcpu_dirty_limit: Option<u64>,
     /// What the migration is for.  Default normal.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub mode: Option<MigMode>,
     /// Where zero pages are detected.  Default
     /// multifd.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub zero_page_detection: Option<ZeroPageDetection>,
     /// Open migration files for direct I/O, bypassing the
     /// host's page cache, where possible.  Has an effect only with
     /// the mapped-ram capability.  Default false.
     ///
-    /// Accepted from QEMU 9.1 on; older releases refuse the command with it.
+    /// Accepted from QEMU 9.1 on; older releases (back to 7.2) refuse the command with it.
     pub direct_io: Option<bool>,
 }
 
@@ -47688,6 +47756,8 @@ pub struct MigrationParameters {
     /// The bandwidth, in bytes per second,
     /// that migration expects for the final switchover; 0 if QEMU
     /// estimates it.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub avail_switchover_bandwidth: Option<u64>,
     /// The longest pause of the guest that switchover
     /// may cause, in milliseconds.
@@ -47712,6 +47782,8 @@ pub struct MigrationParameters {
     /// The zlib compression level.
     pub multifd_zlib_level: Option<u8>,
     /// The QATzip compression level.
+    ///
+    /// Sent from QEMU 10.0 on; older releases (back to 7.2) never do.
     pub multifd_qatzip_level: Option<u8>,
     /// The zstd compression level.
     pub multifd_zstd_level: Option<u8>,
@@ -47721,17 +47793,27 @@ pub struct MigrationParameters {
     /// How often the dirty limit is applied,
     /// in milliseconds.
     ///
+    /// Sent from QEMU 8.1 on; older releases (back to 7.2) never do.
+    ///
     /// **Unstable**: it may change or disappear in a later QEMU release.
     pub x_vcpu_dirty_limit_period: Option<u64>,
     /// The highest rate at which each vCPU may dirty
     /// memory with the dirty-limit capability, in MB/s.
+    ///
+    /// Sent from QEMU 8.1 on; older releases (back to 7.2) never do.
     pub vcpu_dirty_limit: Option<u64>,
     /// What the migration is for.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub mode: Option<MigMode>,
     /// Where zero pages are detected.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub zero_page_detection: Option<ZeroPageDetection>,
     /// Whether migration files are opened for direct I/O.
     /// Absent if the host does not support it.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub direct_io: Option<bool>,
 }
 
@@ -48180,6 +48262,8 @@ pub enum MigrationChannelType {
     Main,
     /// The channel that carries the state a cpr-transfer migration
     /// needs first, such as file descriptors.
+    ///
+    /// From QEMU 10.0 on.
     Cpr,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -49093,10 +49177,14 @@ pub struct MigrationInfo {
     /// With the dirty-limit
     /// capability: the longest time a vCPU was held back in one round
     /// of throttling, in microseconds.
+    ///
+    /// Sent from QEMU 8.1 on; older releases (back to 7.2) never do.
     pub dirty_limit_throttle_time_per_round: Option<u64>,
     /// With the dirty-limit capability: the
     /// estimated time, in microseconds, that a vCPU takes to fill its
     /// dirty ring.  0 means the guest does not dirty memory.
+    ///
+    /// Sent from QEMU 8.1 on; older releases (back to 7.2) never do.
     pub dirty_limit_ring_full_time: Option<u64>,
 }
 
@@ -54310,28 +54398,52 @@ pub enum QKeyCode {
     /// The Lang2 key (Hanja on Korean keyboards).
     Lang2,
     /// The F13 function key.
+    ///
+    /// From QEMU 8.0 on.
     F13,
     /// The F14 function key.
+    ///
+    /// From QEMU 8.0 on.
     F14,
     /// The F15 function key.
+    ///
+    /// From QEMU 8.0 on.
     F15,
     /// The F16 function key.
+    ///
+    /// From QEMU 8.0 on.
     F16,
     /// The F17 function key.
+    ///
+    /// From QEMU 8.0 on.
     F17,
     /// The F18 function key.
+    ///
+    /// From QEMU 8.0 on.
     F18,
     /// The F19 function key.
+    ///
+    /// From QEMU 8.0 on.
     F19,
     /// The F20 function key.
+    ///
+    /// From QEMU 8.0 on.
     F20,
     /// The F21 function key.
+    ///
+    /// From QEMU 8.0 on.
     F21,
     /// The F22 function key.
+    ///
+    /// From QEMU 8.0 on.
     F22,
     /// The F23 function key.
+    ///
+    /// From QEMU 8.0 on.
     F23,
     /// The F24 function key.
+    ///
+    /// From QEMU 8.0 on.
     F24,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -55047,6 +55159,8 @@ pub enum InputEventKind {
     /// The pointer moves to a position.
     Abs,
     /// A contact of a multi-touch device starts, moves or ends.
+    ///
+    /// From QEMU 8.1 on.
     Mtt,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -55262,6 +55376,8 @@ pub enum InputButton {
     /// The wheel tilting right.
     WheelRight,
     /// A finger touching a touch screen.
+    ///
+    /// From QEMU 8.1 on.
     Touch,
     /// A value this version of the schema does not know, as sent.
     Unrecognized(::std::string::String),
@@ -56635,6 +56751,8 @@ pub struct AudiodevDBusOptions {
     pub out: Option<AudiodevPerDirectionOptions>,
     /// The number of samples in each buffer exchanged with the
     /// D-Bus client.
+    ///
+    /// Sent from QEMU 10.0 on; older releases (back to 7.2) never do.
     pub nsamples: Option<u32>,
 }
 

@@ -55,17 +55,19 @@ pub enum Kind {
     Value,
     Variant,
     Argument,
+    Required,
 }
 
 impl Kind {
     /// Every kind, in summary order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Command,
         Kind::Event,
         Kind::Member,
         Kind::Value,
         Kind::Variant,
         Kind::Argument,
+        Kind::Required,
     ];
 
     /// The plural the summary counts it with.
@@ -77,6 +79,7 @@ impl Kind {
             Kind::Value => "values",
             Kind::Variant => "variants",
             Kind::Argument => "arguments",
+            Kind::Required => "required arguments",
         }
     }
 }
@@ -176,6 +179,15 @@ impl<'a> Explainer<'a> {
                 member,
                 live_optional: true,
             } => item(self.member(ours_type, member)),
+            // The live release requires what ours has optional.
+            What::Optionality {
+                ours_type,
+                member,
+                live_optional: false,
+            } => item(match self.defining_owner(ours_type, member) {
+                Some(owner) => self.fact(Kind::Required, FactKind::Required, &owner, member),
+                None => Class::Unexplained,
+            }),
             What::Shape {
                 live_union: false,
                 ours_type,
@@ -272,12 +284,16 @@ impl<'a> Explainer<'a> {
             .collect()
     }
 
-    /// A `member` fact about `name` of our object type `ours_type`, keyed
-    /// by the struct (or command or event) that defines it.
+    /// A `member` fact (something sent back) or an `argument` fact
+    /// (something accepted) about `name` of our object type `ours_type`,
+    /// keyed by the struct (or command or event) that defines it.
     fn member(&self, ours_type: &str, name: &str) -> Class {
-        match self.defining_owner(ours_type, name) {
-            Some(owner) => self.fact(Kind::Member, FactKind::Member, &owner, name),
-            None => Class::Unexplained,
+        let Some(owner) = self.defining_owner(ours_type, name) else {
+            return Class::Unexplained;
+        };
+        match self.fact(Kind::Member, FactKind::Member, &owner, name) {
+            Class::Unexplained => self.fact(Kind::Argument, FactKind::Argument, &owner, name),
+            explained => explained,
         }
     }
 
@@ -297,6 +313,7 @@ impl<'a> Explainer<'a> {
                     Kind::Member => "member",
                     Kind::Value | Kind::Variant => "value",
                     Kind::Argument => "argument",
+                    Kind::Required => "required",
                 };
                 let line = if name.is_empty() {
                     format!("{word} {owner} {since}")
