@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use crate::model::{Body, DefId, Member, Schema, TypeRef};
+use crate::model::{Body, DefId, Feature, Member, Schema, TypeRef};
 use crate::syntax::Str;
 
 /// A schema and the QEMU release it describes.
@@ -52,6 +52,14 @@ pub enum FactKind {
     /// An argument (or a member of one) that older releases require,
     /// though the newest has it optional.
     Required,
+    /// A feature (`deprecated`, say) that older releases do not give a
+    /// definition, or a member or enum value of one: `NAME` is
+    /// `THING/FEATURE`, `THING` the member or value (empty for the
+    /// definition itself).
+    Feature,
+    /// A member whose type older releases send or accept as another kind
+    /// of type (a `str` that became an enum, say).
+    Retyped,
 }
 
 impl FactKind {
@@ -65,6 +73,8 @@ impl FactKind {
             FactKind::Argument => "argument",
             FactKind::Untagged => "untagged",
             FactKind::Required => "required",
+            FactKind::Feature => "feature",
+            FactKind::Retyped => "retyped",
         }
     }
 
@@ -77,6 +87,8 @@ impl FactKind {
             "argument" => FactKind::Argument,
             "untagged" => FactKind::Untagged,
             "required" => FactKind::Required,
+            "feature" => FactKind::Feature,
+            "retyped" => FactKind::Retyped,
             _ => return None,
         })
     }
@@ -151,6 +163,55 @@ impl Walk<'_> {
         });
     }
 
+    /// A member whose type is of another kind in the older release.
+    fn retyped(&mut self, owner: DefId, new: &Member, old: &Member) {
+        if shape(self.new, &new.ty) != shape(self.old, &old.ty) {
+            let owner = explicit_name(self.new, owner);
+            self.lack(FactKind::Retyped, &owner, &new.name);
+        }
+    }
+
+    /// Features of `new` (those of `owner`'s `thing`, or its own) that the
+    /// older release's `old` lacks.
+    fn features(&mut self, owner: &str, thing: &str, new: &[Feature], old: &[Feature]) {
+        for feature in new {
+            if !old.iter().any(|f| f.name == feature.name) {
+                let name = format!("{thing}/{}", feature.name);
+                self.lack(FactKind::Feature, owner, &name);
+            }
+        }
+    }
+
+    /// [`Walk::features`] of a definition, of its members (those the
+    /// older one has too) and of its enum values.
+    fn all_features(&mut self, new: DefId, old: DefId) {
+        let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
+        if new_def.implicit.is_none() {
+            let owner = new_def.name.to_string();
+            self.features(&owner, "", &new_def.features, &old_def.features);
+        }
+        match (&new_def.body, &old_def.body) {
+            (Body::Enum(new_enum), Body::Enum(old_enum)) => {
+                let owner = new_def.name.to_string();
+                for value in &new_enum.values {
+                    if let Some(old_value) = old_enum.values.iter().find(|v| v.name == value.name) {
+                        self.features(&owner, &value.name, &value.features, &old_value.features);
+                    }
+                }
+            }
+            (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
+                let old_members = self.old.object_members(old);
+                for (owner, member) in members_by_owner(self.new, new) {
+                    if let Some(old_member) = old_members.iter().find(|m| m.name == member.name) {
+                        let owner = explicit_name(self.new, owner);
+                        self.features(&owner, &member.name, &member.features, &old_member.features);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn run(&mut self) {
         for (_, def) in self.new.iter() {
             match &def.body {
@@ -159,7 +220,9 @@ impl Walk<'_> {
                         self.lack(FactKind::Command, &def.name, "");
                         continue;
                     };
-                    let Body::Command(old) = &self.old.definition(old).body else {
+                    let old_def = self.old.definition(old);
+                    self.features(&def.name, "", &def.features, &old_def.features);
+                    let Body::Command(old) = &old_def.body else {
                         continue;
                     };
                     if let (Some(new_args), Some(old_args)) = (command.arguments, old.arguments) {
@@ -178,7 +241,9 @@ impl Walk<'_> {
                         self.lack(FactKind::Event, &def.name, "");
                         continue;
                     };
-                    let Body::Event(old) = &self.old.definition(old).body else {
+                    let old_def = self.old.definition(old);
+                    self.features(&def.name, "", &def.features, &old_def.features);
+                    let Body::Event(old) = &old_def.body else {
                         continue;
                     };
                     if let (Some(new), Some(old)) = (event.data, old.data) {
@@ -231,6 +296,7 @@ impl Walk<'_> {
         if !self.seen_sent.insert((new, old)) {
             return;
         }
+        self.all_features(new, old);
         let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
         match (&new_def.body, &old_def.body) {
             (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
@@ -243,6 +309,7 @@ impl Walk<'_> {
                             if member.optional && !old_member.optional {
                                 self.lack(FactKind::Required, &owner_name(), &member.name);
                             }
+                            self.retyped(owner, member, old_member);
                             self.sent_types(&member.ty, &old_member.ty);
                         }
                     }
@@ -306,6 +373,7 @@ impl Walk<'_> {
         if !self.seen.insert((new, old)) {
             return;
         }
+        self.all_features(new, old);
         let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
         match (&new_def.body, &old_def.body) {
             (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
@@ -320,6 +388,7 @@ impl Walk<'_> {
                         self.lack(FactKind::Member, &owner, &member.name);
                     }
                     if let Some(old_member) = old_member {
+                        self.retyped(owner, member, old_member);
                         self.compare(&member.ty, &old_member.ty);
                     }
                 }
@@ -350,6 +419,16 @@ impl Walk<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// What kind of type `ty` is, to tell a change of kind between releases
+/// (a built-in by name, an array, or a definition's keyword).
+fn shape(schema: &Schema, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Builtin(builtin) => format!("{builtin:?}"),
+        TypeRef::Array(_) => "array".to_owned(),
+        TypeRef::Definition(id) => schema.definition(*id).kind().keyword().to_owned(),
     }
 }
 
@@ -482,7 +561,9 @@ impl Compat {
                     | FactKind::Value
                     | FactKind::Argument
                     | FactKind::Untagged
-                    | FactKind::Required,
+                    | FactKind::Required
+                    | FactKind::Feature
+                    | FactKind::Retyped,
                     [owner, name, since],
                 ) => (*owner, *name, *since),
                 _ => return Err(error(format!("wrong number of words for `{}`", words[0]))),
@@ -564,6 +645,46 @@ impl Compat {
                          {oldest}), which may leave it out."
                     )
                 };
+                append_member(member, &note);
+                true
+            }
+            FactKind::Feature => {
+                let (thing, feature) = subject.name.split_once('/').unwrap_or(("", &subject.name));
+                let note = format!("Feature `{feature}` from QEMU {since} on.");
+                if thing.is_empty() {
+                    if let Some(body) = schema.definitions[id.index()]
+                        .doc
+                        .as_mut()
+                        .and_then(|d| d.sections.first_mut())
+                    {
+                        append(&mut body.text, &note);
+                    }
+                    return true;
+                }
+                if let Body::Enum(e) = &mut schema.definitions[id.index()].body {
+                    let Some(value) = e.values.iter_mut().find(|v| v.name == thing) else {
+                        return false;
+                    };
+                    match &mut value.doc {
+                        Some(doc) => append(doc, &note),
+                        None => value.doc = Some(Str::from(note)),
+                    }
+                    return true;
+                }
+                let Some(member) = member_mut(schema, id, thing) else {
+                    return false;
+                };
+                append_member(member, &note);
+                true
+            }
+            FactKind::Retyped => {
+                let Some(member) = member_mut(schema, id, &subject.name) else {
+                    return false;
+                };
+                let note = format!(
+                    "Of this type from QEMU {since} on; older releases (back to {oldest}) use \
+                     another kind of type here."
+                );
                 append_member(member, &note);
                 true
             }

@@ -6986,8 +6986,12 @@ impl OperationalCommand for QueryCpuModelExpansion {}
 #[non_exhaustive]
 pub struct Memsave {
     /// The virtual address where the range starts.
+    ///
+    /// Of this type from QEMU 9.1 on; older releases (back to 7.2) use another kind of type here.
     pub val: u64,
     /// The length of the range, in bytes.
+    ///
+    /// Of this type from QEMU 9.1 on; older releases (back to 7.2) use another kind of type here.
     pub size: u64,
     /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
@@ -7079,8 +7083,12 @@ impl OperationalCommand for Memsave {}
 #[non_exhaustive]
 pub struct Pmemsave {
     /// The physical address where the range starts.
+    ///
+    /// Of this type from QEMU 9.1 on; older releases (back to 7.2) use another kind of type here.
     pub val: u64,
     /// The length of the range, in bytes.
+    ///
+    /// Of this type from QEMU 9.1 on; older releases (back to 7.2) use another kind of type here.
     pub size: u64,
     /// The file to write, opened by QEMU on the host.
     pub filename: ::std::string::String,
@@ -11997,6 +12005,8 @@ impl OperationalCommand for QueryMigrate {}
 /// List the host threads of the running migration.
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
+///
+/// Feature `deprecated` from QEMU 10.0 on.
 #[deprecated]
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]

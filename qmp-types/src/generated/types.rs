@@ -9871,6 +9871,8 @@ pub enum BlockdevDriver {
     /// An image on an FTP server, over TLS.
     Ftps,
     /// An image on a GlusterFS volume.
+    ///
+    /// Feature `deprecated` from QEMU 10.0 on.
     #[deprecated]
     Gluster,
     /// A CD-ROM drive of the host.
@@ -29698,6 +29700,8 @@ pub enum ChardevBackendKind {
     /// ringbuf-write.
     Ringbuf,
     /// Another name of `ringbuf`.
+    ///
+    /// Feature `deprecated` from QEMU 9.1 on.
     #[deprecated]
     Memory,
     /// A value this version of the schema does not know, as sent.
@@ -30151,6 +30155,8 @@ pub struct ChardevSocket {
     /// For a client, how many seconds to wait before connecting
     /// again after the connection is lost; 0 means never.  0 when
     /// absent.
+    ///
+    /// Feature `deprecated` from QEMU 10.0 on.
     #[deprecated]
     pub reconnect: Option<i64>,
     /// For a client, how many milliseconds to wait before
@@ -44360,6 +44366,10 @@ pub struct NetdevStreamOptions {
     /// absent.
     ///
     /// Accepted from QEMU 8.0 on; older releases (back to 7.2) refuse the command with it.
+    ///
+    /// Feature `deprecated` from QEMU 10.0 on.
+    ///
+    /// Of this type from QEMU 10.0 on; older releases (back to 7.2) use another kind of type here.
     #[deprecated]
     pub reconnect: Option<i64>,
     /// For a client, how many milliseconds to wait before
@@ -46604,6 +46614,8 @@ pub enum MigrationCapability {
     /// With block migration, skip blocks that are all
     /// zero.  Only meaningful for block migration, which QEMU no
     /// longer has.
+    ///
+    /// Feature `deprecated` from QEMU 10.0 on.
     #[deprecated]
     ZeroBlocks,
     /// Emit the MIGRATION and MIGRATION_PASS events.

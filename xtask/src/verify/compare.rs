@@ -101,7 +101,12 @@ pub enum What {
     /// "N"` or `our type "N"`).
     NotDescribed(String),
     /// The meta-types (or built-ins) differ, as [`describe`] names them.
-    TypeDiffers { live: String, ours: String },
+    TypeDiffers {
+        live: String,
+        ours: String,
+        /// When it is a member's own type: our object type and the member.
+        member: Option<(String, String)>,
+    },
     /// One side is a union, the other a struct.
     Shape {
         /// Whether the live one is the union.
@@ -140,8 +145,12 @@ impl NameSet {
 pub struct Names {
     /// Which names.
     pub set: NameSet,
-    /// Our type (enum, object or alternate); empty for features.
+    /// Our type (enum, object or alternate); for features, the command,
+    /// event or type whose features (or whose member's or value's) they are.
     pub ours_type: String,
+    /// For features: the member or enum value they belong to, empty for
+    /// `ours_type`'s own.
+    pub of: String,
     /// Live names ours lacks, in live order.
     pub missing: Vec<String>,
     /// Of `missing`, the members the live server requires.
@@ -156,6 +165,7 @@ impl Names {
         Names {
             set: self.set,
             ours_type: self.ours_type.clone(),
+            of: self.of.clone(),
             missing: missing.to_vec(),
             required: self
                 .required
@@ -215,7 +225,7 @@ impl std::fmt::Display for Difference {
                 )
             }
             What::NotDescribed(side) => write!(f, "{path}: {side} is not described"),
-            What::TypeDiffers { live, ours } => {
+            What::TypeDiffers { live, ours, .. } => {
                 write!(f, "{path}: type differs: live {live}, ours {ours}")
             }
             What::Shape { live_union, .. } => {
@@ -244,6 +254,9 @@ struct Walker<'a> {
     seen: HashSet<(&'a str, &'a str)>,
     pairs: Vec<(String, String)>,
     differences: Vec<Difference>,
+    /// The member whose type is being compared, while it is: a type
+    /// difference right there names it.
+    member: Option<(String, String)>,
 }
 
 /// Compares `live` (a server's introspection) with `ours`.
@@ -253,6 +266,7 @@ pub fn compare(live: &[SchemaInfo], ours: &[SchemaInfo]) -> Report {
         ours: table(ours),
         seen: HashSet::new(),
         pairs: Vec::new(),
+        member: None,
         differences: Vec::new(),
     };
     let mut report = Report::default();
@@ -314,7 +328,7 @@ impl<'a> Walker<'a> {
 
     fn entity(&mut self, live: &'a SchemaInfo, ours: &'a SchemaInfo) {
         let path = live.name.as_str();
-        self.features(path, &live.features, &ours.features);
+        self.features(path, (&ours.name, ""), &live.features, &ours.features);
         match (&live.kind, &ours.kind) {
             (
                 InfoKind::Command {
@@ -374,7 +388,7 @@ impl<'a> Walker<'a> {
                 for lv in lm {
                     if let Some(ov) = om.iter().find(|ov| ov.name == lv.name) {
                         let at = format!("{path} value {:?}", lv.name);
-                        self.features(&at, &lv.features, &ov.features);
+                        self.features(&at, (ours, &ov.name), &lv.features, &ov.features);
                     }
                 }
             }
@@ -402,7 +416,7 @@ impl<'a> Walker<'a> {
                 self.names(
                     path,
                     NameSet::Members,
-                    ours,
+                    (ours, ""),
                     (&names(lm), &names(om)),
                     &required,
                 );
@@ -419,8 +433,15 @@ impl<'a> Walker<'a> {
                         };
                         self.push(&at, what);
                     }
-                    self.features(&at, &l_member.features, &o_member.features);
+                    self.features(
+                        &at,
+                        (ours, &o_member.name),
+                        &l_member.features,
+                        &o_member.features,
+                    );
+                    self.member = Some((ours.to_string(), o_member.name.clone()));
                     self.ty(&at, &l_member.ty, &o_member.ty);
+                    self.member = None;
                 }
                 match (lv, ov) {
                     (None, None) => {}
@@ -471,7 +492,7 @@ impl<'a> Walker<'a> {
             }
             _ => self.type_differs(path, l, o),
         }
-        self.features(path, &l.features, &o.features);
+        self.features(path, (&o.name, ""), &l.features, &o.features);
     }
 
     /// How values of the type named `name` look in JSON, to match the
@@ -498,19 +519,34 @@ impl<'a> Walker<'a> {
         let what = What::TypeDiffers {
             live: describe(live),
             ours: describe(ours),
+            member: self.member.take(),
         };
         self.push(path, what);
     }
 
-    fn features(&mut self, path: &str, live: &[String], ours: &[String]) {
+    /// The features of `ours_type` itself (`of` empty), or of its member
+    /// or enum value `of`.
+    fn features(
+        &mut self,
+        path: &str,
+        (ours_type, of): (&str, &str),
+        live: &[String],
+        ours: &[String],
+    ) {
         let live: Vec<&str> = live.iter().map(String::as_str).collect();
         let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
-        self.sets(path, NameSet::Features, "", &live, &ours);
+        self.names(
+            path,
+            NameSet::Features,
+            (ours_type, of),
+            (&live, &ours),
+            &[],
+        );
     }
 
     /// One difference when the two sets of names differ.
     fn sets(&mut self, path: &str, set: NameSet, ours_type: &str, live: &[&str], ours: &[&str]) {
-        self.names(path, set, ours_type, (live, ours), &[]);
+        self.names(path, set, (ours_type, ""), (live, ours), &[]);
     }
 
     /// [`Self::sets`], knowing which live names are required members.
@@ -518,7 +554,7 @@ impl<'a> Walker<'a> {
         &mut self,
         path: &str,
         set: NameSet,
-        ours_type: &str,
+        (ours_type, of): (&str, &str),
         (live, ours): (&[&str], &[&str]),
         required: &[&str],
     ) {
@@ -541,6 +577,7 @@ impl<'a> Walker<'a> {
         let what = What::Names(Names {
             set,
             ours_type: ours_type.to_string(),
+            of: of.to_string(),
             required: owned(
                 missing
                     .iter()

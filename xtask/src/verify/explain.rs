@@ -56,11 +56,13 @@ pub enum Kind {
     Variant,
     Argument,
     Required,
+    Feature,
+    Retyped,
 }
 
 impl Kind {
     /// Every kind, in summary order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Command,
         Kind::Event,
         Kind::Member,
@@ -68,6 +70,8 @@ impl Kind {
         Kind::Variant,
         Kind::Argument,
         Kind::Required,
+        Kind::Feature,
+        Kind::Retyped,
     ];
 
     /// The plural the summary counts it with.
@@ -80,6 +84,8 @@ impl Kind {
             Kind::Variant => "variants",
             Kind::Argument => "arguments",
             Kind::Required => "required arguments",
+            Kind::Feature => "features",
+            Kind::Retyped => "retyped members",
         }
     }
 }
@@ -199,10 +205,19 @@ impl<'a> Explainer<'a> {
                             _ => None,
                         });
                 item(match tag {
-                    Some(tag) => self.member(ours_type, &tag),
+                    // The older struct lacked the tag, or had it as
+                    // another type (a string before it became an enum).
+                    Some(tag) => match self.member(ours_type, &tag) {
+                        Class::Unexplained => self.retyped(ours_type, &tag),
+                        explained => explained,
+                    },
                     None => Class::Unexplained,
                 })
             }
+            What::TypeDiffers {
+                member: Some((ours_type, member)),
+                ..
+            } => item(self.retyped(ours_type, member)),
             What::Names(names) => self.names(difference, names),
             _ => item(Class::Unexplained),
         }
@@ -268,7 +283,8 @@ impl<'a> Explainer<'a> {
                     Some(tag) => self.fact(Kind::Variant, FactKind::Value, &tag, name),
                     None => Class::Unexplained,
                 },
-                NameSet::Alternatives | NameSet::Features => Class::Unexplained,
+                NameSet::Features => self.feature(&names.ours_type, &names.of, name),
+                NameSet::Alternatives => Class::Unexplained,
             };
             add(class, None, Some(name));
         }
@@ -297,6 +313,36 @@ impl<'a> Explainer<'a> {
         }
     }
 
+    /// A `retyped` fact about member `name` of our object type `ours_type`.
+    fn retyped(&self, ours_type: &str, name: &str) -> Class {
+        match self.defining_owner(ours_type, name) {
+            Some(owner) => self.fact(Kind::Retyped, FactKind::Retyped, &owner, name),
+            None => Class::Unexplained,
+        }
+    }
+
+    /// A `feature` fact about `feature` of `owner` itself (`of` empty), or
+    /// of its enum value or member `of`.
+    fn feature(&self, owner: &str, of: &str, feature: &str) -> Class {
+        let is_enum = self
+            .lookup(owner)
+            .is_some_and(|id| matches!(self.model.definition(id).body, Body::Enum(_)));
+        let owner = if of.is_empty() || is_enum {
+            Some(owner.to_string())
+        } else {
+            self.defining_owner(owner, of)
+        };
+        match owner {
+            Some(owner) => self.fact(
+                Kind::Feature,
+                FactKind::Feature,
+                &owner,
+                &format!("{of}/{feature}"),
+            ),
+            None => Class::Unexplained,
+        }
+    }
+
     /// Whether a fact of `fact_kind` says the subject is there only from a
     /// release newer than the live one.
     fn fact(&self, kind: Kind, fact_kind: FactKind, owner: &str, name: &str) -> Class {
@@ -314,6 +360,8 @@ impl<'a> Explainer<'a> {
                     Kind::Value | Kind::Variant => "value",
                     Kind::Argument => "argument",
                     Kind::Required => "required",
+                    Kind::Feature => "feature",
+                    Kind::Retyped => "retyped",
                 };
                 let line = if name.is_empty() {
                     format!("{word} {owner} {since}")
