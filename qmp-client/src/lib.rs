@@ -57,7 +57,7 @@ pub use client::{
     Client, Connector, InBand, OobState, OutOfBand, ServerGreeting, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use error::{Error, MALFORMED_EXCERPT};
-pub use probe::Probe;
+pub use probe::{Differences, Probe};
 pub use qmp_types;
 pub use qmp_types::mode::{Handshake, Operational};
 pub use qmp_types::{commands, events, mode, types, wire};

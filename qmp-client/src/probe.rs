@@ -7,10 +7,38 @@
 //! QEMU's introspection hides type names, so arguments are named by a path
 //! from the command (`"cache.direct"`), as QMP itself spells them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use qmp_types::types::{SchemaInfo, SchemaInfoBranch};
 use qmp_types::{Command, Event};
+
+/// How a server differs from the bindings ([`Probe::differences`]); each
+/// list sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Differences {
+    /// Commands the bindings have and the server lacks.
+    pub commands_missing: Vec<String>,
+    /// Commands the server has and the bindings lack.
+    pub commands_unknown: Vec<String>,
+    /// Events the bindings have and the server never sends.
+    pub events_missing: Vec<String>,
+    /// Events the server may send that the bindings lack (they arrive as
+    /// `AnyEvent::Unknown`).
+    pub events_unknown: Vec<String>,
+    /// Top-level arguments `(command, argument)` the bindings have and the
+    /// server does not accept.
+    pub arguments_missing: Vec<(String, String)>,
+    /// Top-level arguments the server accepts that the bindings lack.
+    pub arguments_unknown: Vec<(String, String)>,
+}
+
+impl Differences {
+    /// Whether the server and the bindings agree on all of it.
+    pub fn is_empty(&self) -> bool {
+        self == &Differences::default()
+    }
+}
 
 /// What the server reported about itself: commands, events and the types
 /// their arguments reach. Made by [`Client::probe`](crate::Client::probe).
@@ -62,6 +90,80 @@ impl Probe {
             probe.types.insert(info.name, info.meta_type);
         }
         probe
+    }
+
+    /// What the bindings themselves describe (`qmp_types::INTROSPECTION`),
+    /// to compare a server with ([`Probe::differences`]).
+    pub fn bindings() -> Probe {
+        let schema: Vec<SchemaInfo> = serde_json::from_str(qmp_types::INTROSPECTION)
+            .expect("the bindings' own introspection decodes into their types");
+        Probe::new(schema)
+    }
+
+    /// How this server differs from `bindings` (usually
+    /// [`Probe::bindings`]): commands, events and top-level arguments (a
+    /// union's common members) one side has and the other lacks. Empty
+    /// when they agree. `cargo xtask verify` compares every type in depth;
+    /// this is the part a program can act on.
+    ///
+    /// ```no_run
+    /// # async fn run(client: qmp_client::Client) -> Result<(), qmp_client::Error> {
+    /// let report = client.probe().await?.differences(&qmp_client::Probe::bindings());
+    /// for command in &report.commands_missing {
+    ///     println!("this QEMU lacks {command}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn differences(&self, bindings: &Probe) -> Differences {
+        let sorted = |names: Vec<&String>| {
+            let mut names: Vec<String> = names.into_iter().cloned().collect();
+            names.sort();
+            names
+        };
+        let only = |a: &HashMap<String, String>, b: &HashMap<String, String>| {
+            sorted(a.keys().filter(|k| !b.contains_key(*k)).collect())
+        };
+        let mut differences = Differences {
+            commands_missing: only(&bindings.commands, &self.commands),
+            commands_unknown: only(&self.commands, &bindings.commands),
+            events_missing: only(&bindings.events, &self.events),
+            events_unknown: only(&self.events, &bindings.events),
+            ..Differences::default()
+        };
+        let mut common: Vec<&String> = self
+            .commands
+            .keys()
+            .filter(|k| bindings.commands.contains_key(*k))
+            .collect();
+        common.sort();
+        for command in common {
+            let ours = bindings.argument_names(command);
+            let theirs = self.argument_names(command);
+            for name in ours.difference(&theirs) {
+                differences
+                    .arguments_missing
+                    .push((command.clone(), (*name).to_owned()));
+            }
+            for name in theirs.difference(&ours) {
+                differences
+                    .arguments_unknown
+                    .push((command.clone(), (*name).to_owned()));
+            }
+        }
+        differences
+    }
+
+    /// The top-level argument names of `command`: for a union, its common
+    /// members (a branch a server lacks is a value its tag lacks, which
+    /// [`Probe::accepts`] tells).
+    fn argument_names(&self, command: &str) -> BTreeSet<&str> {
+        match self.commands.get(command).and_then(|ty| self.types.get(ty)) {
+            Some(SchemaInfoBranch::Object(object)) => {
+                object.members.iter().map(|m| m.name.as_str()).collect()
+            }
+            _ => BTreeSet::new(),
+        }
     }
 
     /// Whether the server has the command `name`.

@@ -111,3 +111,74 @@ async fn qemu_7_2_lacks_what_the_facts_date_after_it() {
     eprintln!("facts checked against live QEMU 7.2 and 10.0: {checked}");
     assert!(checked > 10, "{checked}");
 }
+
+#[tokio::test]
+async fn how_each_release_differs_from_the_bindings() {
+    let Some(new) = probe(Release::Current).await else {
+        return;
+    };
+    let bindings = Probe::bindings();
+    assert!(bindings.supports::<BlockdevSetActive>());
+    let current = new.differences(&bindings);
+    eprintln!("QEMU 10.0 system emulator vs bindings: {current:?}");
+    // schema/ describes exactly what QEMU 10.0's x86 system emulator and
+    // storage daemon have: this binary knows every command the bindings
+    // do, save the storage daemon's own, and nothing else.
+    assert!(current.commands_unknown.is_empty(), "{current:?}");
+    assert!(current.events_unknown.is_empty(), "{current:?}");
+    assert!(current.arguments_missing.is_empty(), "{current:?}");
+    assert!(current.arguments_unknown.is_empty(), "{current:?}");
+
+    let Some(old) = probe(Release::Debian12).await else {
+        return;
+    };
+    let report = old.differences(&bindings);
+    eprintln!(
+        "QEMU 7.2 system emulator vs bindings: {} commands and {} events missing, {} unknown \
+         commands, {} arguments missing, {} unknown",
+        report.commands_missing.len(),
+        report.events_missing.len(),
+        report.commands_unknown.len(),
+        report.arguments_missing.len(),
+        report.arguments_unknown.len()
+    );
+    assert!(report
+        .commands_missing
+        .contains(&"blockdev-set-active".to_owned()));
+    // What 7.2 lacks beyond what 10.0's binary lacks is what the facts date
+    // after 7.2.
+    let facts = facts();
+    let dated = |kind: FactKind, owner: &str, name: &str| {
+        facts.since.iter().any(|(subject, since)| {
+            subject.kind == kind
+                && subject.owner == owner
+                && subject.name == name
+                && older("7.2", since)
+        })
+    };
+    for command in &report.commands_missing {
+        assert!(
+            current.commands_missing.contains(command) || dated(FactKind::Command, command, ""),
+            "7.2 lacks {command}, which the facts do not date"
+        );
+    }
+    for event in &report.events_missing {
+        assert!(
+            current.events_missing.contains(event) || dated(FactKind::Event, event, ""),
+            "7.2 lacks {event}, which the facts do not date"
+        );
+    }
+    // Argument facts name the type that defines the member (the command
+    // itself only for its own inline arguments).
+    let argument_dated = |argument: &str| {
+        facts.since.iter().any(|(subject, since)| {
+            subject.kind == FactKind::Argument && subject.name == argument && older("7.2", since)
+        })
+    };
+    for (command, argument) in &report.arguments_missing {
+        assert!(
+            dated(FactKind::Argument, command, argument) || argument_dated(argument),
+            "7.2's {command} lacks {argument}, which the facts do not date"
+        );
+    }
+}

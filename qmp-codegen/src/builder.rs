@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compat::{self, Compat, Release};
 use crate::emit::{self, CommandModes, Config, Generated};
+use crate::introspect;
 use crate::{check_file, Options};
 
 /// Generates Rust bindings for a QAPI schema, typically from `build.rs`.
@@ -34,6 +35,7 @@ pub struct Builder {
     compat_facts: Option<PathBuf>,
     release: Option<String>,
     older: Vec<(String, PathBuf)>,
+    introspection: bool,
 }
 
 impl Builder {
@@ -122,6 +124,16 @@ impl Builder {
         self
     }
 
+    /// Also generates what `query-qmp-schema` would report for the schema
+    /// (type names kept, every condition present), after the
+    /// cross-release facts: `INTROSPECTION` in the generated file, for
+    /// comparing a live server with the bindings at run time
+    /// (`qmp_client::Probe::differences`).
+    pub fn introspection(&mut self, enabled: bool) -> &mut Self {
+        self.introspection = enabled;
+        self
+    }
+
     /// Checks the schema and generates its bindings, without writing them.
     pub fn build(&self) -> Result<Generated, BuildError> {
         let Some(schema_path) = &self.schema else {
@@ -159,8 +171,18 @@ impl Builder {
                 )));
             }
         }
-        emit::generate(&schema, &self.config)
-            .map_err(|errors| BuildError::Schema(checked.render(&errors)))
+        let mut generated = emit::generate(&schema, &self.config)
+            .map_err(|errors| BuildError::Schema(checked.render(&errors)))?;
+        if self.introspection {
+            let config = introspect::Config {
+                unmask: true,
+                conditions: introspect::Conditions::AllPresent,
+            };
+            generated.introspection = Some(introspect::to_json(&introspect::introspect(
+                &schema, &config,
+            )));
+        }
+        Ok(generated)
     }
 
     /// The cross-release facts to apply: from the facts file, then from

@@ -26,4 +26,4 @@ pub mod wire;
 pub use command::{Command, Empty};
 pub use event::{Event, EventSet, RawEvent, Timestamp};
 #[cfg(feature = "bindings")]
-pub use generated::{commands, events, types};
+pub use generated::{commands, events, types, INTROSPECTION};

@@ -69,6 +69,7 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let generated = Builder::new()
         .schema(root.join(SCHEMA))
         .compat_facts(root.join(crate::compat::FACTS))
+        .introspection(true)
         .runtime_path("crate")
         .rerun_if_changed(false)
         .build()?;
@@ -77,7 +78,16 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     Ok(vec![
         (
             out.join("mod.rs"),
-            format!("{header}//! Bindings generated from `{SCHEMA}`.\n\npub mod commands;\npub mod events;\npub mod types;\n"),
+            format!(
+                "{header}//! Bindings generated from `{SCHEMA}`.\n\npub mod commands;\npub mod events;\npub mod types;\n\n\
+                 /// `{SCHEMA}` as `query-qmp-schema` would report it (type names kept,\n\
+                 /// every condition present), for comparing a server with the bindings.\n\
+                 pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
+            ),
+        ),
+        (
+            out.join("introspection.json"),
+            generated.introspection.clone().unwrap_or_default(),
         ),
         (out.join("types.rs"), format!("{header}{}", generated.types)),
         (out.join("commands.rs"), format!("{header}{}", generated.commands)),

@@ -135,6 +135,10 @@ pub struct Generated {
     pub commands: String,
     /// The `events` module.
     pub events: String,
+    /// What `query-qmp-schema` would report for the schema, type names
+    /// kept and every condition present, when asked for
+    /// ([`Builder::introspection`](crate::Builder::introspection)).
+    pub introspection: Option<String>,
 }
 
 impl Generated {
@@ -147,6 +151,11 @@ impl Generated {
             ("events", &self.events),
         ] {
             out.push_str(&format!("pub mod {name} {{\n{body}}}\n"));
+        }
+        if let Some(json) = &self.introspection {
+            out.push_str(&format!(
+                "/// The schema as `query-qmp-schema` would report it.\npub const INTROSPECTION: &str = {json:?};\n"
+            ));
         }
         out
     }
@@ -191,6 +200,7 @@ pub fn generate(schema: &Schema, config: &Config) -> Result<Generated, Vec<Diagn
         types: format(tokens.types),
         commands: format(tokens.commands),
         events: format(tokens.events),
+        introspection: None,
     })
 }
 

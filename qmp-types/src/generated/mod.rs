@@ -5,3 +5,7 @@
 pub mod commands;
 pub mod events;
 pub mod types;
+
+/// `schema/qapi-schema.json` as `query-qmp-schema` would report it (type names kept,
+/// every condition present), for comparing a server with the bindings.
+pub const INTROSPECTION: &str = include_str!("introspection.json");
