@@ -540,8 +540,11 @@ impl<O: OobState> Client<Operational, O> {
     /// from that: commands, events, arguments and their values
     /// ([`Probe`]). For code that runs against several QEMU releases.
     pub async fn probe(&self) -> Result<Probe, Error> {
-        let schema = self.execute(commands::QueryQmpSchema::new()).await?;
-        Ok(Probe::new(schema))
+        let schema = self.execute_raw("query-qmp-schema", Value::Null).await?;
+        Probe::from_json(&schema).map_err(|reason| {
+            let text = schema.to_string();
+            Error::malformed(reason, text.as_bytes())
+        })
     }
 
     /// A stream of every event the server sends from now on, decoded as

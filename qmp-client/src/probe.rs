@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use qmp_types::types::{SchemaInfo, SchemaInfoBranch};
+use qmp_types::introspection::{self, InfoKind, Report, SchemaInfo};
 use qmp_types::{Command, Event};
 
 /// How a server differs from the bindings ([`Probe::differences`]); each
@@ -62,7 +62,9 @@ pub struct Probe {
     /// Event name → its data type's name.
     events: HashMap<String, String>,
     /// Every type, by its (hidden) name.
-    types: HashMap<String, SchemaInfoBranch>,
+    types: HashMap<String, InfoKind>,
+    /// The introspection as it came, for [`Probe::report`].
+    infos: Vec<SchemaInfo>,
 }
 
 impl Probe {
@@ -72,32 +74,43 @@ impl Probe {
             commands: HashMap::new(),
             events: HashMap::new(),
             types: HashMap::new(),
+            infos: Vec::new(),
         };
-        for info in schema {
-            match &info.meta_type {
-                SchemaInfoBranch::Command(command) => {
-                    probe
-                        .commands
-                        .insert(info.name.clone(), command.arg_type.clone());
+        for info in &schema {
+            match &info.kind {
+                InfoKind::Command { arg_type, .. } => {
+                    probe.commands.insert(info.name.clone(), arg_type.clone());
                 }
-                SchemaInfoBranch::Event(event) => {
-                    probe
-                        .events
-                        .insert(info.name.clone(), event.arg_type.clone());
+                InfoKind::Event { arg_type } => {
+                    probe.events.insert(info.name.clone(), arg_type.clone());
                 }
                 _ => {}
             }
-            probe.types.insert(info.name, info.meta_type);
+            probe.types.insert(info.name.clone(), info.kind.clone());
         }
+        probe.infos = schema;
         probe
+    }
+
+    /// Reads the answer of `query-qmp-schema` as JSON.
+    pub fn from_json(schema: &serde_json::Value) -> Result<Probe, String> {
+        introspection::parse(schema).map(Probe::new)
+    }
+
+    /// The structural comparison `cargo xtask verify` makes, of this
+    /// server against `bindings` (usually [`Probe::bindings`]): every
+    /// command's arguments and answer and every event's data walked in
+    /// depth, one [`introspection::compare::Difference`] per mismatch.
+    pub fn report(&self, bindings: &Probe) -> Report {
+        introspection::compare(&self.infos, &bindings.infos)
     }
 
     /// What the bindings themselves describe (`qmp_types::INTROSPECTION`),
     /// to compare a server with ([`Probe::differences`]).
     pub fn bindings() -> Probe {
-        let schema: Vec<SchemaInfo> = serde_json::from_str(qmp_types::INTROSPECTION)
-            .expect("the bindings' own introspection decodes into their types");
-        Probe::new(schema)
+        let schema: serde_json::Value = serde_json::from_str(qmp_types::INTROSPECTION)
+            .expect("the bindings' own introspection is JSON");
+        Probe::from_json(&schema).expect("the bindings' own introspection reads")
     }
 
     /// How this server differs from `bindings` (usually
@@ -159,8 +172,8 @@ impl Probe {
     /// [`Probe::accepts`] tells).
     fn argument_names(&self, command: &str) -> BTreeSet<&str> {
         match self.commands.get(command).and_then(|ty| self.types.get(ty)) {
-            Some(SchemaInfoBranch::Object(object)) => {
-                object.members.iter().map(|m| m.name.as_str()).collect()
+            Some(InfoKind::Object { members, .. }) => {
+                members.iter().map(|m| m.name.as_str()).collect()
             }
             _ => BTreeSet::new(),
         }
@@ -234,7 +247,7 @@ impl Probe {
     /// The element type of an array type, or `ty` itself.
     fn element<'a>(&'a self, ty: &'a str) -> &'a str {
         match self.types.get(ty) {
-            Some(SchemaInfoBranch::Array(array)) => &array.element_type,
+            Some(InfoKind::Array { element_type }) => element_type,
             _ => ty,
         }
     }
@@ -245,17 +258,16 @@ impl Probe {
         if depth > 32 {
             return None;
         }
-        let Some(SchemaInfoBranch::Object(object)) = self.types.get(ty) else {
+        let Some(InfoKind::Object { members, variants }) = self.types.get(ty) else {
             return None;
         };
-        if let Some(member) = object.members.iter().find(|m| m.name == name) {
-            return Some(&member.type_);
+        if let Some(member) = members.iter().find(|m| m.name == name) {
+            return Some(&member.ty);
         }
-        object
-            .variants
+        variants
             .iter()
-            .flatten()
-            .find_map(|variant| self.member_type(&variant.type_, name, depth + 1))
+            .flat_map(|v| &v.cases)
+            .find_map(|case| self.member_type(&case.ty, name, depth + 1))
     }
 
     fn has_value(&self, ty: &str, value: &str, depth: usize) -> bool {
@@ -263,14 +275,13 @@ impl Probe {
             return false;
         }
         match self.types.get(ty) {
-            Some(SchemaInfoBranch::Enum(e)) => e.members.iter().any(|m| m.name == value),
-            Some(SchemaInfoBranch::Array(array)) => {
-                self.has_value(&array.element_type, value, depth + 1)
+            Some(InfoKind::Enum { members }) => members.iter().any(|m| m.name == value),
+            Some(InfoKind::Array { element_type }) => {
+                self.has_value(element_type, value, depth + 1)
             }
-            Some(SchemaInfoBranch::Alternate(alternate)) => alternate
-                .members
+            Some(InfoKind::Alternate { members }) => members
                 .iter()
-                .any(|m| self.has_value(&m.type_, value, depth + 1)),
+                .any(|member| self.has_value(member, value, depth + 1)),
             _ => false,
         }
     }

@@ -8,6 +8,7 @@ mod common;
 use common::{Kind, Qemu, Release, HANG_GUARD};
 use qmp_client::commands::{BlockdevSetActive, QueryStatus};
 use qmp_client::events::{BlockIoError, Shutdown};
+use qmp_client::qmp_types::introspection::compare::What;
 use qmp_client::Probe;
 use qmp_codegen::compat::{Compat, FactKind};
 
@@ -181,4 +182,36 @@ async fn how_each_release_differs_from_the_bindings() {
             "7.2's {command} lacks {argument}, which the facts do not date"
         );
     }
+}
+
+#[tokio::test]
+async fn the_structural_report_against_the_bindings_is_what_they_relaxed() {
+    let Some(new) = probe(Release::Current).await else {
+        return;
+    };
+    let report = new.report(&Probe::bindings());
+    // The bindings are QEMU 10.0's schema, but for the members older
+    // releases leave out, which they make optional: exactly those differ.
+    let facts = facts();
+    let relaxed: Vec<&str> = facts
+        .since
+        .keys()
+        .filter(|s| s.kind == FactKind::Member)
+        .map(|s| s.name.as_str())
+        .collect();
+    for difference in &report.differences {
+        match &difference.what {
+            What::Optionality {
+                member,
+                live_optional: false,
+                ..
+            } => assert!(relaxed.contains(&member.as_str()), "{difference}"),
+            _ => panic!("not a relaxed member: {difference}"),
+        }
+    }
+    eprintln!(
+        "QEMU 10.0 system emulator vs the bindings, in depth: {} differences",
+        report.mismatches
+    );
+    assert!(report.mismatches > 0, "the 7.2 relaxations show");
 }

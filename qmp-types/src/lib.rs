@@ -18,6 +18,7 @@ pub mod command;
 #[rustfmt::skip]
 mod generated;
 pub mod event;
+pub mod introspection;
 pub mod mode;
 #[doc(hidden)]
 pub mod support;
