@@ -101,6 +101,10 @@ impl Probe {
     /// server against `bindings` (usually [`Probe::bindings`]): every
     /// command's arguments and answer and every event's data walked in
     /// depth, one [`introspection::compare::Difference`] per mismatch.
+    ///
+    /// The bindings describe every target at once, so what only other
+    /// targets have shows as "extra" (the bindings have it, the server
+    /// does not).
     pub fn report(&self, bindings: &Probe) -> Report {
         introspection::compare(&self.infos, &bindings.infos)
     }

@@ -87,6 +87,7 @@ const SWEEP: &[(&str, Run)] = table![
     QueryCpusFast,
     QueryHotpluggableCpus,
     QueryCpuDefinitions,
+    QueryGicCapabilities,
     QueryMemdev,
     QueryMemorySizeSummary,
     QueryMemoryDevices,

@@ -86,12 +86,7 @@ impl Kind {
     pub fn find(self) -> Option<PathBuf> {
         match std::env::var_os(self.env_var()).filter(|p| !p.is_empty()) {
             Some(path) => Some(PathBuf::from(path)),
-            None => {
-                let path = std::env::var_os("PATH")?;
-                std::env::split_paths(&path)
-                    .map(|dir| dir.join(self.binary_name()))
-                    .find(|p| p.is_file())
-            }
+            None => on_path(self.binary_name()),
         }
     }
 
@@ -294,6 +289,14 @@ impl<'a> Monitor<'a> {
         let (host, port) = address.strip_prefix("tcp:")?.rsplit_once(':')?;
         Some(Monitor::Tcp(host, port.parse().ok()?))
     }
+}
+
+/// The file `name` in the first directory of `PATH` that has it.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 /// Where the QEMU installed as `binary` keeps its loadable modules (the

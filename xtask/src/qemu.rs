@@ -21,6 +21,15 @@ use crate::prereq::{Context, Status};
 /// The QEMU release the project is verified against.
 pub const VERSION: &str = "10.0";
 
+/// Other targets' system emulators the tests verify `schema/` against
+/// (`.ci/install-qemu` installs all of Debian's; these stand for them).
+const OTHER_TARGETS: [&str; 4] = [
+    "qemu-system-aarch64",
+    "qemu-system-s390x",
+    "qemu-system-ppc64",
+    "qemu-system-riscv64",
+];
+
 /// Names the directory QEMU 7.2 is unpacked in (default [`OLD_DIR`]).
 pub const OLD_DIR_ENV: &str = "QEMU_72_DIR";
 /// Where `.ci/install-qemu` unpacks QEMU 7.2 by default.
@@ -90,6 +99,13 @@ pub fn prerequisite(ctx: &Context) -> Status {
 fn ready(ctx: &Context) -> Option<Status> {
     let system = find(Kind::System)?;
     let daemon = find(Kind::StorageDaemon)?;
+    // The other targets' emulators, for verify against each.
+    for target in OTHER_TARGETS {
+        let path = qmp_test_support::on_path(target)?;
+        version_of(&path)?
+            .starts_with(&format!("{VERSION}."))
+            .then_some(())?;
+    }
     let (old_dir, old_version) = old_release()?;
     let mut env = vec![
         (Kind::System.env_var(), system.path.clone().into_os_string()),

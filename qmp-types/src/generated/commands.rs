@@ -6588,6 +6588,8 @@ impl OperationalCommand for QueryIothreads {}
 /// missed while the guest could not run are delivered later; this
 /// command forgets them, for instance after the guest's clock has been
 /// set by other means.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RtcResetReinjection {}
@@ -6756,6 +6758,130 @@ impl crate::Command for QueryAcpiOspmStatus {
 }
 
 impl OperationalCommand for QueryAcpiOspmStatus {}
+/// Which versions of the ARM Generic Interrupt Controller this host
+/// supports, emulated and in the kernel.
+///
+/// Only in QEMU builds where `QMP_TARGET_ARM` holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct QueryGicCapabilities {}
+impl QueryGicCapabilities {
+    /// A value with the given members, every optional member absent.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl ::serde::Serialize for QueryGicCapabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryGicCapabilities {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        _map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryGicCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_empty(
+            deserializer,
+            "command query-gic-capabilities",
+        )?;
+        ::core::result::Result::Ok(QueryGicCapabilities {})
+    }
+}
+
+impl crate::Command for QueryGicCapabilities {
+    const NAME: &'static str = "query-gic-capabilities";
+    const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
+    const ALLOW_OOB: bool = false;
+    type Returns = Vec<types::GICCapability>;
+}
+
+impl OperationalCommand for QueryGicCapabilities {}
+/// Write the guest's storage keys (the s390x access-control keys of
+/// each page of memory) to a file on the host.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DumpSkeys {
+    /// The file to write.
+    pub filename: ::std::string::String,
+}
+
+impl DumpSkeys {
+    /// A value with the given members, every optional member absent.
+    pub fn new(filename: ::std::string::String) -> Self {
+        Self { filename }
+    }
+}
+
+impl ::serde::Serialize for DumpSkeys {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for DumpSkeys {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "filename", &self.filename)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DumpSkeys {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for DumpSkeys {
+    const WHAT: &'static str = "command dump-skeys";
+    const MEMBERS: &'static [&'static str] = &["filename"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut filename = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut filename)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(DumpSkeys {
+            filename: members.required(filename, "filename")?,
+        })
+    }
+}
+
+impl crate::Command for DumpSkeys {
+    const NAME: &'static str = "dump-skeys";
+    const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
+    const ALLOW_OOB: bool = false;
+    type Returns = crate::Empty;
+}
+
+impl OperationalCommand for DumpSkeys {}
 /// List the virtual CPUs.  Unlike the removed query-cpus, this does
 /// not interrupt the CPUs to ask them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6855,6 +6981,8 @@ impl crate::Command for QueryHotpluggableCpus {
 
 impl OperationalCommand for QueryHotpluggableCpus {}
 /// List the CPU models of the target.
+///
+/// Only in QEMU builds where `any(QMP_TARGET_I386, QMP_TARGET_ARM, QMP_TARGET_S390X, QMP_TARGET_PPC, QMP_TARGET_RISCV, QMP_TARGET_LOONGARCH64, QMP_TARGET_MIPS)` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QueryCpuDefinitions {}
@@ -6906,6 +7034,8 @@ impl OperationalCommand for QueryCpuDefinitions {}
 /// Spell out a CPU model as a base model and its properties, for
 /// instance to learn which features the "host" or "max" model has on
 /// this host with the current accelerator.
+///
+/// Only in QEMU builds where `any(QMP_TARGET_I386, QMP_TARGET_ARM, QMP_TARGET_S390X, QMP_TARGET_RISCV, QMP_TARGET_LOONGARCH64)` holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct QueryCpuModelExpansion {
@@ -6980,6 +7110,162 @@ impl crate::Command for QueryCpuModelExpansion {
 }
 
 impl OperationalCommand for QueryCpuModelExpansion {}
+/// Compare two CPU models, for instance before migrating a guest from
+/// a host with one to a host with the other.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct QueryCpuModelComparison {
+    /// The first model, with any changes to apply first.
+    pub modela: types::CpuModelInfo,
+    /// The second model, likewise.
+    pub modelb: types::CpuModelInfo,
+}
+
+impl QueryCpuModelComparison {
+    /// A value with the given members, every optional member absent.
+    pub fn new(modela: types::CpuModelInfo, modelb: types::CpuModelInfo) -> Self {
+        Self { modela, modelb }
+    }
+}
+
+impl ::serde::Serialize for QueryCpuModelComparison {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCpuModelComparison {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "modela", &self.modela)?;
+        crate::support::member(map, "modelb", &self.modelb)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCpuModelComparison {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryCpuModelComparison {
+    const WHAT: &'static str = "command query-cpu-model-comparison";
+    const MEMBERS: &'static [&'static str] = &["modela", "modelb"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut modela = None;
+        let mut modelb = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut modela)?,
+                1 => members.value(&mut modelb)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryCpuModelComparison {
+            modela: members.required(modela, "modela")?,
+            modelb: members.required(modelb, "modelb")?,
+        })
+    }
+}
+
+impl crate::Command for QueryCpuModelComparison {
+    const NAME: &'static str = "query-cpu-model-comparison";
+    const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
+    const ALLOW_OOB: bool = false;
+    type Returns = types::CpuModelCompareInfo;
+}
+
+impl OperationalCommand for QueryCpuModelComparison {}
+/// Find the largest CPU model that two models both provide, for a
+/// guest that must run on hosts of either kind.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct QueryCpuModelBaseline {
+    /// The first model, with any changes to apply first.
+    pub modela: types::CpuModelInfo,
+    /// The second model, likewise.
+    pub modelb: types::CpuModelInfo,
+}
+
+impl QueryCpuModelBaseline {
+    /// A value with the given members, every optional member absent.
+    pub fn new(modela: types::CpuModelInfo, modelb: types::CpuModelInfo) -> Self {
+        Self { modela, modelb }
+    }
+}
+
+impl ::serde::Serialize for QueryCpuModelBaseline {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for QueryCpuModelBaseline {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "modela", &self.modela)?;
+        crate::support::member(map, "modelb", &self.modelb)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for QueryCpuModelBaseline {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for QueryCpuModelBaseline {
+    const WHAT: &'static str = "command query-cpu-model-baseline";
+    const MEMBERS: &'static [&'static str] = &["modela", "modelb"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut modela = None;
+        let mut modelb = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut modela)?,
+                1 => members.value(&mut modelb)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(QueryCpuModelBaseline {
+            modela: members.required(modela, "modela")?,
+            modelb: members.required(modelb, "modelb")?,
+        })
+    }
+}
+
+impl crate::Command for QueryCpuModelBaseline {
+    const NAME: &'static str = "query-cpu-model-baseline";
+    const MODES: crate::mode::Modes = crate::mode::Modes::Operational;
+    const ALLOW_OOB: bool = false;
+    type Returns = types::CpuModelBaselineInfo;
+}
+
+impl OperationalCommand for QueryCpuModelBaseline {}
 /// Write a range of guest virtual memory, as one virtual CPU sees it,
 /// to a file on the host.
 #[derive(Clone, Debug, PartialEq)]
@@ -7505,6 +7791,8 @@ impl crate::Command for QueryHvBalloonStatusReport {
 
 impl OperationalCommand for QueryHvBalloonStatusReport {}
 /// Ask about AMD SEV for the guest.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySev {}
@@ -7552,6 +7840,8 @@ impl crate::Command for QuerySev {
 impl OperationalCommand for QuerySev {}
 /// Ask the firmware for an attestation report of the guest (not for
 /// SEV-SNP guests, whose reports are requested from inside).
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySevAttestationReport {
@@ -7622,6 +7912,8 @@ impl crate::Command for QuerySevAttestationReport {
 
 impl OperationalCommand for QuerySevAttestationReport {}
 /// Ask what the host's AMD SEV platform offers.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySevCapabilities {}
@@ -7673,6 +7965,8 @@ impl OperationalCommand for QuerySevCapabilities {}
 /// Ask for the measurement of the guest's initial memory, taken when
 /// it was launched, so that its owner can check it before providing
 /// secrets.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySevLaunchMeasure {}
@@ -7723,6 +8017,8 @@ impl crate::Command for QuerySevLaunchMeasure {
 impl OperationalCommand for QuerySevLaunchMeasure {}
 /// Put a secret into the memory of an SEV guest before it runs, after
 /// its launch measurement has been checked.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SevInjectLaunchSecret {
@@ -7812,6 +8108,8 @@ impl crate::Command for SevInjectLaunchSecret {
 
 impl OperationalCommand for SevInjectLaunchSecret {}
 /// Ask about the Intel SGX support that the guest has.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySgx {}
@@ -7858,6 +8156,8 @@ impl crate::Command for QuerySgx {
 
 impl OperationalCommand for QuerySgx {}
 /// Ask about the Intel SGX support that the host offers.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySgxCapabilities {}
@@ -12940,6 +13240,8 @@ impl OperationalCommand for XenSetGlobalDirtyLog {}
 /// List the event channel ports of a guest under Xen emulation.
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct XenEventList {}
@@ -12989,6 +13291,8 @@ impl OperationalCommand for XenEventList {}
 /// emulation.
 ///
 /// Available from QEMU 8.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
+///
+/// Only in QEMU builds where `QMP_TARGET_I386` holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct XenEventInject {

@@ -34919,6 +34919,82 @@ impl crate::support::DecodeMembers for ACPIOSTInfo {
     }
 }
 
+/// What one version of the ARM Generic Interrupt Controller can do on
+/// this host.
+///
+/// Only in QEMU builds where `QMP_TARGET_ARM` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GICCapability {
+    /// The GIC version (2 or 3).
+    pub version: i64,
+    /// Whether QEMU can emulate this version.
+    pub emulated: bool,
+    /// Whether the host kernel (KVM) can provide this version.
+    pub kernel: bool,
+}
+
+impl GICCapability {
+    /// A value with the given members, every optional member absent.
+    pub fn new(version: i64, emulated: bool, kernel: bool) -> Self {
+        Self { version, emulated, kernel }
+    }
+}
+
+impl ::serde::Serialize for GICCapability {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for GICCapability {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "version", &self.version)?;
+        crate::support::member(map, "emulated", &self.emulated)?;
+        crate::support::member(map, "kernel", &self.kernel)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GICCapability {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for GICCapability {
+    const WHAT: &'static str = "struct GICCapability";
+    const MEMBERS: &'static [&'static str] = &["version", "emulated", "kernel"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut version = None;
+        let mut emulated = None;
+        let mut kernel = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut version)?,
+                1 => members.value(&mut emulated)?,
+                2 => members.value(&mut kernel)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(GICCapability {
+            version: members.required(version, "version")?,
+            emulated: members.required(emulated, "emulated")?,
+            kernel: members.required(kernel, "kernel")?,
+        })
+    }
+}
+
 /// Where a virtual CPU sits in the machine's CPU topology.  Which
 /// members are present depends on the machine type: each one it uses
 /// for placing CPUs.
@@ -35951,12 +36027,22 @@ impl crate::support::DecodeMembers for CpuModelInfo {
 pub struct CpuModelExpansionInfo {
     /// The expanded model.
     pub model: CpuModelInfo,
+    /// The model's properties that are deprecated, so
+    /// that a management layer can stop enabling them (s390x only).
+    ///
+    /// Sent from QEMU 9.1 on; `None` from older releases (back to 7.2), which may leave it out.
+    ///
+    /// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+    pub deprecated_props: Option<Vec<::std::string::String>>,
 }
 
 impl CpuModelExpansionInfo {
     /// A value with the given members, every optional member absent.
     pub fn new(model: CpuModelInfo) -> Self {
-        Self { model }
+        Self {
+            model,
+            deprecated_props: ::core::option::Option::None,
+        }
     }
 }
 
@@ -35975,6 +36061,11 @@ impl crate::support::SerializeMembers for CpuModelExpansionInfo {
         map: &mut M,
     ) -> ::core::result::Result<(), M::Error> {
         crate::support::member(map, "model", &self.model)?;
+        crate::support::optional_member(
+            map,
+            "deprecated-props",
+            &self.deprecated_props,
+        )?;
         ::core::result::Result::Ok(())
     }
 }
@@ -35989,6 +36080,229 @@ impl<'de> ::serde::Deserialize<'de> for CpuModelExpansionInfo {
 
 impl crate::support::DecodeMembers for CpuModelExpansionInfo {
     const WHAT: &'static str = "struct CpuModelExpansionInfo";
+    const MEMBERS: &'static [&'static str] = &["model", "deprecated-props"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut model = None;
+        let mut deprecated_props = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut model)?,
+                1 => members.value(&mut deprecated_props)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(CpuModelExpansionInfo {
+            model: members.required(model, "model")?,
+            deprecated_props,
+        })
+    }
+}
+
+/// How one CPU model relates to another.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CpuModelCompareResult {
+    /// Neither model can stand in for the other: each has
+    /// features the other lacks, or they differ in a way that does not
+    /// reduce to features.
+    Incompatible,
+    /// The two models are the same.
+    Identical,
+    /// The first model has every feature of the second, and
+    /// more: a guest made for the second runs on the first.
+    Superset,
+    /// The second model has every feature of the first, and more.
+    Subset,
+    /// A value this version of the schema does not know, as sent.
+    Unrecognized(::std::string::String),
+}
+
+impl CpuModelCompareResult {
+    /// Every value the schema defines, in schema order.
+    pub const VALUES: &'static [CpuModelCompareResult] = &[
+        CpuModelCompareResult::Incompatible,
+        CpuModelCompareResult::Identical,
+        CpuModelCompareResult::Superset,
+        CpuModelCompareResult::Subset,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CpuModelCompareResult::Incompatible => "incompatible",
+            CpuModelCompareResult::Identical => "identical",
+            CpuModelCompareResult::Superset => "superset",
+            CpuModelCompareResult::Subset => "subset",
+            CpuModelCompareResult::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl ::core::convert::From<&str> for CpuModelCompareResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "incompatible" => CpuModelCompareResult::Incompatible,
+            "identical" => CpuModelCompareResult::Identical,
+            "superset" => CpuModelCompareResult::Superset,
+            "subset" => CpuModelCompareResult::Subset,
+            other => CpuModelCompareResult::Unrecognized(other.into()),
+        }
+    }
+}
+
+impl ::core::fmt::Display for CpuModelCompareResult {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for CpuModelCompareResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CpuModelCompareResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_enum(deserializer)
+    }
+}
+
+/// The outcome of comparing two CPU models.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CpuModelCompareInfo {
+    /// How the first model relates to the second.
+    pub result: CpuModelCompareResult,
+    /// The properties that make the models
+    /// differ; empty when they are identical.
+    pub responsible_properties: Vec<::std::string::String>,
+}
+
+impl CpuModelCompareInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(
+        result: CpuModelCompareResult,
+        responsible_properties: Vec<::std::string::String>,
+    ) -> Self {
+        Self {
+            result,
+            responsible_properties,
+        }
+    }
+}
+
+impl ::serde::Serialize for CpuModelCompareInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CpuModelCompareInfo {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "result", &self.result)?;
+        crate::support::member(
+            map,
+            "responsible-properties",
+            &self.responsible_properties,
+        )?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CpuModelCompareInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuModelCompareInfo {
+    const WHAT: &'static str = "struct CpuModelCompareInfo";
+    const MEMBERS: &'static [&'static str] = &["result", "responsible-properties"];
+    fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
+        members: &mut crate::support::Members<A>,
+    ) -> ::core::result::Result<Self, A::Error> {
+        let mut result = None;
+        let mut responsible_properties = None;
+        while let Some(index) = members.next()? {
+            match index {
+                0 => members.value(&mut result)?,
+                1 => members.value(&mut responsible_properties)?,
+                _ => ::core::unreachable!(),
+            }
+        }
+        ::core::result::Result::Ok(CpuModelCompareInfo {
+            result: members.required(result, "result")?,
+            responsible_properties: members
+                .required(responsible_properties, "responsible-properties")?,
+        })
+    }
+}
+
+/// The common ground of two CPU models.
+///
+/// Only in QEMU builds where `QMP_TARGET_S390X` holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CpuModelBaselineInfo {
+    /// The largest model both can run.
+    pub model: CpuModelInfo,
+}
+
+impl CpuModelBaselineInfo {
+    /// A value with the given members, every optional member absent.
+    pub fn new(model: CpuModelInfo) -> Self {
+        Self { model }
+    }
+}
+
+impl ::serde::Serialize for CpuModelBaselineInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        crate::support::serialize_object(self, serializer)
+    }
+}
+
+impl crate::support::SerializeMembers for CpuModelBaselineInfo {
+    fn serialize_members<M: ::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::core::result::Result<(), M::Error> {
+        crate::support::member(map, "model", &self.model)?;
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CpuModelBaselineInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        crate::support::deserialize_object(deserializer)
+    }
+}
+
+impl crate::support::DecodeMembers for CpuModelBaselineInfo {
+    const WHAT: &'static str = "struct CpuModelBaselineInfo";
     const MEMBERS: &'static [&'static str] = &["model"];
     fn decode_members<'de, A: ::serde::de::MapAccess<'de>>(
         members: &mut crate::support::Members<A>,
@@ -36000,7 +36314,7 @@ impl crate::support::DecodeMembers for CpuModelExpansionInfo {
                 _ => ::core::unreachable!(),
             }
         }
-        ::core::result::Result::Ok(CpuModelExpansionInfo {
+        ::core::result::Result::Ok(CpuModelBaselineInfo {
             model: members.required(model, "model")?,
         })
     }

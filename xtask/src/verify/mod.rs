@@ -92,6 +92,9 @@ pub struct Live {
     pub infos: Vec<SchemaInfo>,
     /// `MAJOR.MINOR.MICRO`, from the greeting; none for `--live`.
     pub release: Option<String>,
+    /// The system emulator's target architecture (`query-target`); none
+    /// for the storage daemon and `--live` (give `--define` instead).
+    pub arch: Option<String>,
 }
 
 impl LiveArgs {
@@ -111,14 +114,18 @@ impl LiveArgs {
 
     /// [`Self::load`], with the server's release when it was started.
     pub fn load_live(&self) -> Result<Live, String> {
-        let (value, release): (Value, _) = match (&self.source.qemu, &self.source.live) {
+        let (value, identity) = match (&self.source.qemu, &self.source.live) {
             (Some(binary), _) => live::fetch(binary, self.kind().unwrap_or(Kind::System))?,
             (None, Some(file)) => {
                 let text = std::fs::read_to_string(file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                let value =
+                let value: Value =
                     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-                (value, None)
+                let identity = live::Identity {
+                    release: None,
+                    arch: None,
+                };
+                (value, identity)
             }
             (None, None) => return Err("give --qemu BINARY or --live FILE".to_string()),
         };
@@ -129,7 +136,8 @@ impl LiveArgs {
         }
         Ok(Live {
             infos: live::parse(&value)?,
-            release,
+            release: identity.release,
+            arch: identity.arch,
         })
     }
 }
@@ -186,6 +194,8 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let kind = args.live.kind().unwrap_or(Kind::System);
     let mut defines: Vec<String> = vec![kind_symbol(kind).to_string()];
+    // The target's own parts (`if`: 'QMP_TARGET_ARM', ...).
+    defines.extend(live.arch.as_deref().map(live::target_symbol));
     defines.extend(args.defines.iter().cloned());
     let conditions = Conditions::Defined(defines.into_iter().collect());
     let schema = args
