@@ -56,6 +56,24 @@ impl Qemu {
         Qemu::launch(kind, release, &content(kind))
     }
 
+    /// QEMU 10.0's system emulator of another target (`binary`, on
+    /// `PATH`), with [`content`]; `None` (a loud skip) when it is missing
+    /// and not required.
+    pub fn start_target(binary: &str) -> Option<Qemu> {
+        let Some(path) = qmp_test_support::on_path(binary) else {
+            assert!(
+                !qmp_test_support::required(),
+                "{binary} is missing (bash .ci/install-qemu), and QEMU is required"
+            );
+            eprintln!("SKIPPED: needs {binary} (QEMU 10.0)");
+            return None;
+        };
+        let qemu =
+            qmp_test_support::Qemu::start_with(&path, Kind::System, 1, &content(Kind::System))
+                .unwrap_or_else(|e| panic!("{binary}: {e}"));
+        Some(Qemu(qemu))
+    }
+
     fn launch(kind: Kind, release: Release, extra: &[String]) -> Option<Qemu> {
         let binary = release.binary(kind)?;
         let qemu = qmp_test_support::Qemu::start_with(&binary, kind, 1, extra)
