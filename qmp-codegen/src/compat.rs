@@ -201,7 +201,7 @@ impl Walk<'_> {
             }
             (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
                 let old_members = self.old.object_members(old);
-                for (owner, member) in members_by_owner(self.new, new) {
+                for (owner, member) in self.new.object_members_by_owner(new) {
                     if let Some(old_member) = old_members.iter().find(|m| m.name == member.name) {
                         let owner = explicit_name(self.new, owner);
                         self.features(&owner, &member.name, &member.features, &old_member.features);
@@ -250,7 +250,7 @@ impl Walk<'_> {
                         self.definitions(new, old);
                     } else if let Some(new) = event.data {
                         // Data the older release never sends at all.
-                        for (owner, member) in members_by_owner(self.new, new) {
+                        for (owner, member) in self.new.object_members_by_owner(new) {
                             if !member.optional {
                                 let owner = explicit_name(self.new, owner);
                                 self.lack(FactKind::Member, &owner, &member.name);
@@ -273,7 +273,8 @@ impl Walk<'_> {
             return;
         }
         let fits = |branch: DefId| {
-            members_by_owner(self.new, branch)
+            self.new
+                .object_members_by_owner(branch)
                 .iter()
                 .filter(|(_, m)| !m.optional)
                 .all(|(_, m)| old_members.iter().any(|o| o.name == m.name))
@@ -300,8 +301,8 @@ impl Walk<'_> {
         let (new_def, old_def) = (self.new.definition(new), self.old.definition(old));
         match (&new_def.body, &old_def.body) {
             (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
-                let old_members = members_by_owner(self.old, old);
-                for (owner, member) in members_by_owner(self.new, new) {
+                let old_members = self.old.object_members_by_owner(old);
+                for (owner, member) in self.new.object_members_by_owner(new) {
                     let owner_name = || explicit_name(self.new, owner);
                     match old_members.iter().find(|(_, m)| m.name == member.name) {
                         None => self.lack(FactKind::Argument, &owner_name(), &member.name),
@@ -378,7 +379,7 @@ impl Walk<'_> {
         match (&new_def.body, &old_def.body) {
             (Body::Struct(_) | Body::Union(_), Body::Struct(_) | Body::Union(_)) => {
                 let old_members = self.old.object_members(old);
-                for (owner, member) in members_by_owner(self.new, new) {
+                for (owner, member) in self.new.object_members_by_owner(new) {
                     let old_member = old_members.iter().find(|m| m.name == member.name);
                     // Absent, or only sometimes there where the newest
                     // always sends it.
@@ -458,38 +459,14 @@ fn object_of(schema: &Schema, owner: DefId) -> Option<DefId> {
 /// base chain it is defined.
 fn member_mut<'s>(schema: &'s mut Schema, owner: DefId, name: &str) -> Option<&'s mut Member> {
     let object = object_of(schema, owner)?;
-    let (defining, _) = members_by_owner(schema, object)
+    let (defining, _) = schema
+        .object_members_by_owner(object)
         .into_iter()
         .find(|(_, m)| m.name == name)?;
     let Body::Struct(s) = &mut schema.definitions[defining.index()].body else {
         return None;
     };
     s.members.iter_mut().find(|m| m.name == name)
-}
-
-/// The members of object type `id`, base members first, each with the
-/// struct that defines it.
-fn members_by_owner(schema: &Schema, id: DefId) -> Vec<(DefId, &Member)> {
-    let mut chain = Vec::new();
-    let mut next = Some(id);
-    while let Some(current) = next.take() {
-        if chain.len() > schema.definitions.len() {
-            break;
-        }
-        chain.push(current);
-        next = match &schema.definition(current).body {
-            Body::Struct(s) => s.base,
-            Body::Union(u) => Some(u.base),
-            _ => None,
-        };
-    }
-    let mut members = Vec::new();
-    for owner in chain.into_iter().rev() {
-        if let Body::Struct(s) = &schema.definition(owner).body {
-            members.extend(s.members.iter().map(|m| (owner, m)));
-        }
-    }
-    members
 }
 
 /// A line of a facts text that could not be read.

@@ -105,6 +105,15 @@ impl Schema {
     /// base members first, as they appear on the wire outside any branch.
     /// Empty for other definitions.
     pub fn object_members(&self, id: DefId) -> Vec<&Member> {
+        self.object_members_by_owner(id)
+            .into_iter()
+            .map(|(_, member)| member)
+            .collect()
+    }
+
+    /// [`Schema::object_members`], each with the struct that defines it
+    /// (the object itself, or one of its bases).
+    pub fn object_members_by_owner(&self, id: DefId) -> Vec<(DefId, &Member)> {
         let mut chain = Vec::new();
         let mut next = Some(id);
         // Base chains are acyclic in a checked schema; the bound is a
@@ -121,9 +130,9 @@ impl Schema {
             };
         }
         let mut members = Vec::new();
-        for id in chain.into_iter().rev() {
-            if let Body::Struct(s) = &self.definition(id).body {
-                members.extend(s.members.iter());
+        for owner in chain.into_iter().rev() {
+            if let Body::Struct(s) = &self.definition(owner).body {
+                members.extend(s.members.iter().map(|m| (owner, m)));
             }
         }
         members
