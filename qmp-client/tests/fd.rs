@@ -32,7 +32,7 @@ async fn getfd_and_add_fd_receive_the_descriptor_passed_with_them() {
     let Some(qemu) = Qemu::start(Kind::System) else {
         return;
     };
-    let client = guard(qemu.connect().await.negotiate(&[])).await.unwrap();
+    let client = qemu.operational().await;
     let file = a_file();
 
     guard(client.execute_with_fds(Getfd::new("image".into()), &[file.as_fd()]))
@@ -74,7 +74,7 @@ async fn descriptors_queued_behind_other_requests_go_with_their_own_line() {
     let Some(qemu) = Qemu::start(Kind::System) else {
         return;
     };
-    let client = guard(qemu.connect().await.negotiate(&[])).await.unwrap();
+    let client = qemu.operational().await;
     let file = a_file();
     // Many calls at once, so that lines queue in the outbox; each getfd
     // gets a descriptor of its own.

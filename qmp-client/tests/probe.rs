@@ -14,10 +14,7 @@ use qmp_codegen::compat::{Compat, FactKind};
 
 async fn probe(release: Release) -> Option<Probe> {
     let qemu = Qemu::start_release(Kind::System, release)?;
-    let client = tokio::time::timeout(HANG_GUARD, qemu.connect().await.negotiate(&[]))
-        .await
-        .unwrap()
-        .unwrap();
+    let client = qemu.operational().await;
     let probe = tokio::time::timeout(HANG_GUARD, client.probe())
         .await
         .unwrap()

@@ -13,7 +13,7 @@ use qmp_client::events::{self, AnyEvent};
 use qmp_client::qmp_types::Event;
 use qmp_client::types::{JobStatus, QMPCapability, RunState, ShutdownCause};
 use qmp_client::wire::ErrorClass;
-use qmp_client::{Client, Error, Operational};
+use qmp_client::{Client, Error};
 use serde_json::{json, Value};
 
 /// An event set that keeps every event raw: subscriptions are generic over
@@ -32,14 +32,6 @@ impl qmp_client::qmp_types::EventSet for Raw {
     fn name(&self) -> &str {
         &self.0.name
     }
-}
-
-async fn operational(qemu: &Qemu) -> Client<Operational> {
-    qemu.connect()
-        .await
-        .negotiate(&[])
-        .await
-        .expect("negotiates")
 }
 
 /// Bounds `future` by the hang guard.
@@ -151,7 +143,7 @@ async fn many_commands_in_flight_from_clones_get_their_own_answers() {
             continue;
         };
         let major = release.version().0;
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         let mut tasks = Vec::new();
         for i in 0..64 {
             let client = client.clone();
@@ -246,7 +238,7 @@ async fn stop_and_cont_give_stop_and_resume_then_quit_gives_shutdown_and_the_end
         let Some(mut qemu) = Qemu::start_release(Kind::System, release) else {
             continue;
         };
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         let mut all = client.events();
         let mut named = client.events_named([events::Resume::NAME]);
         let status = guard(client.execute(commands::QueryStatus::new()))
@@ -305,7 +297,7 @@ async fn a_block_job_on_the_storage_daemon_reports_typed_job_status_changes() {
         let Some(qemu) = Qemu::start_release(Kind::StorageDaemon, release) else {
             continue;
         };
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         let mut jobs = client.events_named([events::JobStatusChange::NAME]);
         // Every event, kept raw by an event set of the test's own.
         let mut raw = client.events_as::<Raw>();
@@ -353,7 +345,7 @@ async fn killing_qemu_fails_every_pending_call_with_disconnected() {
         let Some(qemu) = Qemu::start_release(kind, release) else {
             continue;
         };
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         let mut events = client.events();
         // Frozen, the server answers nothing: these calls stay pending.
         qemu.signal("STOP");
@@ -390,7 +382,7 @@ async fn a_timed_out_call_leaves_the_connection_in_step() {
         let Some(qemu) = Qemu::start_release(Kind::StorageDaemon, release) else {
             continue;
         };
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         qemu.signal("STOP");
         let limit = Duration::from_millis(100);
         let result = client
@@ -510,7 +502,7 @@ async fn members_older_releases_leave_out_decode_as_none_there() {
         let Some(qemu) = Qemu::start_with_content(Kind::System, release) else {
             continue;
         };
-        let client = operational(&qemu).await;
+        let client = qemu.operational().await;
         let new = release == Release::Current;
         let block = guard(client.execute(commands::QueryBlock::new()))
             .await

@@ -173,13 +173,7 @@ async fn every_query_command_decodes_into_its_generated_type_on_both_releases() 
             continue;
         };
         let server = format!("{release} {kind:?}");
-        let client = qemu
-            .connect()
-            .await
-            .negotiate(&[])
-            .await
-            .unwrap()
-            .with_timeout(Some(HANG_GUARD));
+        let client = qemu.operational().await.with_timeout(Some(HANG_GUARD));
         let (mut decoded, mut empty, mut refused) = (0, Vec::new(), Vec::new());
         let (mut absent, mut lacking) = (Vec::new(), Vec::new());
         let mut failed = Vec::new();
@@ -292,13 +286,7 @@ async fn query_commands_decode_on_other_targets() {
         let Some(qemu) = Qemu::start_target(binary) else {
             continue;
         };
-        let client = qemu
-            .connect()
-            .await
-            .negotiate(&[])
-            .await
-            .unwrap()
-            .with_timeout(Some(HANG_GUARD));
+        let client = qemu.operational().await.with_timeout(Some(HANG_GUARD));
         let (mut decoded, mut non_empty, mut not_built, mut refused) = (0, 0, 0, 0);
         let mut failed = Vec::new();
         for (name, result) in run_all(&client).await {

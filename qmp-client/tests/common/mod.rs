@@ -16,7 +16,7 @@
 
 use std::path::PathBuf;
 
-use qmp_client::{Client, Connector, Handshake};
+use qmp_client::{Client, Connector, Handshake, Operational};
 pub use qmp_test_support::{Kind, Release, BOTH, HANG_GUARD, RELEASES};
 
 /// A QEMU process that connects to the test's socket; killed and cleaned
@@ -89,6 +89,16 @@ impl Qemu {
             .await
             .expect("greeting within the hang guard")
             .expect("connects")
+    }
+
+    /// [`Qemu::connect`], then negotiation with no capabilities, within
+    /// the hang guard: the operational client most tests start from.
+    pub async fn operational(&self) -> Client<Operational> {
+        let client = self.connect().await;
+        tokio::time::timeout(HANG_GUARD, client.negotiate(&[]))
+            .await
+            .expect("negotiated within the hang guard")
+            .expect("negotiates")
     }
 
     /// The listening socket, for `Connector::listen` with other settings.
