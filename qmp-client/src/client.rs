@@ -34,6 +34,10 @@ use crate::Error;
 /// offers.
 pub type ServerGreeting = GreetingBody<VersionInfo, QMPCapability>;
 
+/// How many events a server may send before its greeting: they are
+/// skipped; past that, the next line must be the greeting.
+const EVENTS_BEFORE_GREETING: usize = 64;
+
 /// The size of the reader's buffer: `query-qmp-schema` answers are large.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -263,15 +267,29 @@ impl Connector {
         let limit = self.max_message_size;
         let mut reader = BufReader::with_capacity(READ_BUFFER, read);
         let mut line = Vec::new();
-        // The greeting is bounded like any other message.
-        match conn::read_line(&mut reader, &mut line, limit).await? {
-            conn::Line::Whole => {}
-            conn::Line::End => return Err(Error::Disconnected),
-            conn::Line::TooLong { .. } => return Err(Error::TooLarge { limit }),
-        }
-        let text = conn::trim(&line);
-        let greeting: Greeting<VersionInfo, QMPCapability> =
-            serde_json::from_slice(text).map_err(|e| Error::malformed(e, text))?;
+        // The greeting is bounded like any other message. An event QEMU
+        // sends before it (seen from QEMU 7.2 connected while starting) is
+        // not the greeting: it is skipped, a bounded number of times.
+        let mut skipped = 0;
+        let greeting: Greeting<VersionInfo, QMPCapability> = loop {
+            line.clear();
+            match conn::read_line(&mut reader, &mut line, limit).await? {
+                conn::Line::Whole => {}
+                conn::Line::End => return Err(Error::Disconnected),
+                conn::Line::TooLong { .. } => return Err(Error::TooLarge { limit }),
+            }
+            let text = conn::trim(&line);
+            let is_event = std::str::from_utf8(text)
+                .ok()
+                .and_then(|text| wire::split(text, &["QMP", "event"]).ok())
+                .is_some_and(|m| m.values[0].is_none() && m.values[1].is_some());
+            if is_event && skipped < EVENTS_BEFORE_GREETING {
+                skipped += 1;
+                debug!(event = %String::from_utf8_lossy(text), "event before the greeting, skipped");
+                continue;
+            }
+            break serde_json::from_slice(text).map_err(|e| Error::malformed(e, text))?;
+        };
         let greeting = greeting.qmp;
         debug!(
             version = ?greeting.version.qemu,

@@ -438,3 +438,31 @@ async fn messages_over_the_size_limit_fail_their_call_and_the_connection_goes_on
         other => panic!("expected TooLarge on the event stream, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn events_before_the_greeting_are_skipped_but_nothing_else_is() {
+    let (client_end, mut server_end) = tokio::io::duplex(1 << 16);
+    let (read, write) = tokio::io::split(client_end);
+    let event = r#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "RESUME"}"#;
+    server_end
+        .write_all(format!("{event}\n{GREETING}\n").as_bytes())
+        .await
+        .unwrap();
+    let client = tokio::time::timeout(GUARD, Connector::new().io(read, write))
+        .await
+        .unwrap()
+        .expect("the greeting after an event");
+    assert_eq!(client.greeting().version.qemu.major, 10);
+
+    // Anything else first is not a greeting.
+    let (client_end, mut server_end) = tokio::io::duplex(1 << 16);
+    let (read, write) = tokio::io::split(client_end);
+    server_end
+        .write_all(format!("{{\"return\": {{}}}}\n{GREETING}\n").as_bytes())
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(GUARD, Connector::new().io(read, write))
+        .await
+        .unwrap();
+    assert!(matches!(result, Err(Error::Malformed { .. })), "{result:?}");
+}
