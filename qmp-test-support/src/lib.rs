@@ -14,6 +14,11 @@
 //!   -display none`) or the storage daemon (`--chardev`/`--monitor`).
 //! - [`Qemu`]: a process in a fresh temporary directory, killed and
 //!   cleaned up on drop.
+//! - [`python`] and [`qmp_shell`]: QEMU's own Python client `qemu.qmp`
+//!   ([`QEMU_QMP_VERSION`]), the reference client, in the venv that
+//!   `cargo xtask test` makes (`$QMP_PYTHON`, `$QMP_PYTHON_BIN`);
+//!   [`python_or_skip`] and [`qmp_shell_or_skip`] add the tests' rule,
+//!   failing in CI.
 //!
 //! The safe direction is [`Qemu::start`]: we listen, and QEMU connects to
 //! us (`server=off`). Connecting to a QEMU 10.0.2 that is still starting
@@ -229,15 +234,86 @@ impl Release {
                     "set ${DEBIAN12_DIR_ENV} or run `bash .ci/install-qemu` for {DEBIAN12_DEFAULT_DIR}"
                 ),
             };
-            assert!(
-                !required(),
-                "{} of {self} is missing ({hint}), and QEMU is required (${REQUIRE_ENV} or CI)",
-                kind.binary_name()
+            skip_unless_required(
+                required(),
+                &format!("{} of {self}", kind.binary_name()),
+                &hint,
+                &format!("QEMU is required (${REQUIRE_ENV} or CI)"),
             );
-            eprintln!("SKIPPED: needs {} of {self} ({hint})", kind.binary_name());
         }
         found
     }
+}
+
+/// The tests' rule for a missing prerequisite `what`: panics if `required`
+/// (saying `hint`, how to get it, and `why`, what requires it), else says
+/// SKIPPED with the hint.
+fn skip_unless_required(required: bool, what: &str, hint: &str, why: &str) {
+    assert!(!required, "{what} is missing ({hint}), and {why}");
+    eprintln!("SKIPPED: needs {what} ({hint})");
+}
+
+/// Names the interpreter of the Python venv that holds QEMU's own client
+/// library `qemu.qmp`, the reference client (`cargo xtask test` makes the
+/// venv and sets it: `<target>/qemu-qmp-venv/bin/python`).
+pub const PYTHON_ENV: &str = "QMP_PYTHON";
+
+/// Names that venv's `bin` directory, where `qemu.qmp`'s console scripts
+/// (`qmp-shell`) are.
+pub const PYTHON_BIN_ENV: &str = "QMP_PYTHON_BIN";
+
+/// The `qemu.qmp` release `cargo xtask test` installs from PyPI.
+///
+/// Pinned exactly, not a range: the reference client's behaviour (what it
+/// sends, how `qmp-shell` prints) is what the server's tests compare
+/// against, so it changes only when someone bumps this and reruns them.
+/// 0.0.6 was the newest release when pinned.
+pub const QEMU_QMP_VERSION: &str = "0.0.6";
+
+/// The venv's interpreter: [`PYTHON_ENV`], when set and the file is
+/// there (no fallback: only `cargo xtask test` knows where the venv is).
+pub fn python() -> Option<PathBuf> {
+    env_file(PYTHON_ENV, None)
+}
+
+/// `qemu.qmp`'s `qmp-shell` in [`PYTHON_BIN_ENV`], when set and the file
+/// is there.
+pub fn qmp_shell() -> Option<PathBuf> {
+    env_file(PYTHON_BIN_ENV, Some("qmp-shell"))
+}
+
+/// [`python`] with the tests' rule: when it is missing, panics in CI
+/// (`CI` set), else says SKIPPED and gives `None`.
+pub fn python_or_skip() -> Option<PathBuf> {
+    reference_client_or_skip(python(), PYTHON_ENV)
+}
+
+/// [`qmp_shell`] with the rule of [`python_or_skip`].
+pub fn qmp_shell_or_skip() -> Option<PathBuf> {
+    reference_client_or_skip(qmp_shell(), PYTHON_BIN_ENV)
+}
+
+fn reference_client_or_skip(found: Option<PathBuf>, var: &str) -> Option<PathBuf> {
+    if found.is_none() {
+        skip_unless_required(
+            flag("CI"),
+            &format!("qemu.qmp {QEMU_QMP_VERSION} in a Python venv (${var})"),
+            "run the tests with `cargo xtask test`, which makes the venv",
+            "CI requires it",
+        );
+    }
+    found
+}
+
+/// The file the variable `var` names (joined with `name` when given), if
+/// the variable is set and the file is there.
+fn env_file(var: &str, name: Option<&str>) -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var_os(var).filter(|p| !p.is_empty())?);
+    let path = match name {
+        Some(name) => path.join(name),
+        None => path,
+    };
+    path.is_file().then_some(path)
 }
 
 impl std::fmt::Display for Release {

@@ -9,6 +9,7 @@ mod codegen;
 mod compat;
 mod draft;
 mod prereq;
+mod python;
 mod qemu;
 mod qmp;
 mod releases;

@@ -8,10 +8,12 @@
 //! In CI ([`crate::is_ci`]) anything missing is an error; on a developer's
 //! machine it is a loud warning, and the tests that need it skip, saying so.
 //!
-//! Later steps go here, in order: a Python venv with `qemu.qmp` from PyPI.
+//! What a step installs goes into the target directory ([`target_dir`]),
+//! never into the sources.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// What a step needs to know.
 pub struct Context {
@@ -61,6 +63,10 @@ pub const STEPS: &[Step] = &[
         name: "older QEMU schemas",
         ensure: crate::releases::prerequisite,
     },
+    Step {
+        name: "qemu.qmp (Python)",
+        ensure: crate::python::prerequisite,
+    },
 ];
 
 /// QEMU's QAPI schemas and generator test cases: test input, read in place.
@@ -98,4 +104,24 @@ fn qapi_corpus(ctx: &Context) -> Status {
 /// `../shared/qapi-corpus` beside the workspace root.
 pub fn default_corpus(root: &Path) -> PathBuf {
     root.parent().unwrap_or(root).join("shared/qapi-corpus")
+}
+
+/// Where cargo builds: `$CARGO_TARGET_DIR` (relative to the workspace
+/// root), else `target/` in the workspace.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
+/// Runs a command to success, its standard input closed, or says what
+/// went wrong.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    let what = format!("{cmd:?}");
+    match cmd.stdin(Stdio::null()).status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("{what} failed ({status})")),
+        Err(error) => Err(format!("cannot run {what}: {error}")),
+    }
 }

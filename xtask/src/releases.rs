@@ -13,10 +13,10 @@
 //! [`prerequisite`] is the `cargo xtask test` step; it reports the
 //! directory to the tests as [`RELEASES_ENV`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::prereq::{Context, Status};
+use crate::prereq::{run, target_dir, Context, Status};
 
 /// Names the directory that holds one `qemu-VERSION/` per release.
 pub const RELEASES_ENV: &str = "QAPI_RELEASES";
@@ -152,14 +152,6 @@ pub fn prerequisite(ctx: &Context) -> Status {
     }
 }
 
-/// Where cargo builds: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir),
-        _ => root.join("target"),
-    }
-}
-
 /// Unpacks the schema directory `krate` ships into `release_dir` unless a
 /// complete copy is there already.
 fn ensure(krate: &SchemaCrate, release_dir: &Path) -> Result<(), String> {
@@ -205,14 +197,4 @@ fn ensure(krate: &SchemaCrate, release_dir: &Path) -> Result<(), String> {
     std::fs::remove_file(&file).map_err(|e| format!("cannot remove {}: {e}", file.display()))?;
     std::fs::write(&stamp, krate.sha256)
         .map_err(|e| format!("cannot write {}: {e}", stamp.display()))
-}
-
-/// Runs a command to success, or says what went wrong.
-fn run(cmd: &mut Command) -> Result<(), String> {
-    let what = format!("{cmd:?}");
-    match cmd.stdin(Stdio::null()).status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("{what} failed ({status})")),
-        Err(error) => Err(format!("cannot run {what}: {error}")),
-    }
 }
