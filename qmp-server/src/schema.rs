@@ -1,0 +1,188 @@
+//! The schema a server serves, as its introspection: which commands exist,
+//! which modes they run in, how their arguments are checked, and what
+//! `query-qmp-schema` answers.
+//!
+//! The server reads the introspection the generator computes
+//! (`qmp_types::INTROSPECTION` for the shipped bindings, `INTROSPECTION`
+//! from `Builder::introspection(true)` or `qapi_schema!(..., introspection
+//! = true)` for another schema), not the schema text: it needs no parser at
+//! run time, and it checks arguments against exactly what it reports.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use qmp_types::introspection::{self, InfoKind, SchemaInfo};
+use qmp_types::mode::Modes;
+
+/// A schema, ready to serve: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Every entry, in the introspection's order.
+    infos: Vec<SchemaInfo>,
+    /// Entry index by name.
+    by_name: HashMap<String, usize>,
+    /// The command that ends capabilities negotiation.
+    negotiation: String,
+}
+
+/// What the server knows of one command from the schema.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CommandInfo<'a> {
+    /// The arguments' object type.
+    pub arg_type: &'a str,
+    /// Whether it may run out of band.
+    pub allow_oob: bool,
+    /// The modes it runs in, by the same rule as the generator's.
+    pub modes: Modes,
+}
+
+/// Why an introspection cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The text is not JSON, or not the shape of `query-qmp-schema`'s result.
+    #[error("not an introspection (query-qmp-schema's result): {0}")]
+    Introspection(String),
+    /// A command, an event or a type refers to a type it does not define.
+    #[error("`{user}` refers to type `{missing}`, which the introspection does not define")]
+    Dangling {
+        /// The entry with the reference.
+        user: String,
+        /// The type it names.
+        missing: String,
+    },
+    /// No command ends negotiation: none is called `qmp_capabilities` and
+    /// none has the feature `qmp-negotiation`.
+    #[error(
+        "no command ends capabilities negotiation: none is called `qmp_capabilities` \
+         and none has the feature `qmp-negotiation`"
+    )]
+    NoNegotiation,
+}
+
+impl Schema {
+    /// Reads `json`, an introspection as `query-qmp-schema` returns it
+    /// (with integer types named by width, or all called `int`).
+    ///
+    /// ```
+    /// let schema = qmp_server::Schema::from_introspection(qmp_types::INTROSPECTION).unwrap();
+    /// assert_eq!(schema.negotiation_command(), "qmp_capabilities");
+    /// ```
+    pub fn from_introspection(json: &str) -> Result<Schema, SchemaError> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| SchemaError::Introspection(e.to_string()))?;
+        let infos = introspection::parse(&value).map_err(SchemaError::Introspection)?;
+        Schema::from_infos(infos)
+    }
+
+    /// The schema of the shipped bindings (`qmp_types::INTROSPECTION`).
+    pub fn bindings() -> Schema {
+        // Generated and checked by the project's own tests: it parses.
+        Schema::from_introspection(qmp_types::INTROSPECTION)
+            .expect("the shipped bindings' introspection is valid")
+    }
+
+    /// Builds a schema from introspection entries.
+    pub fn from_infos(infos: Vec<SchemaInfo>) -> Result<Schema, SchemaError> {
+        let by_name: HashMap<String, usize> = infos
+            .iter()
+            .enumerate()
+            .map(|(i, info)| (info.name.clone(), i))
+            .collect();
+        for info in &infos {
+            for referred in references(&info.kind) {
+                if !by_name.contains_key(referred) {
+                    return Err(SchemaError::Dangling {
+                        user: info.name.clone(),
+                        missing: referred.to_owned(),
+                    });
+                }
+            }
+        }
+        let negotiation = infos
+            .iter()
+            .filter(|info| matches!(info.kind, InfoKind::Command { .. }))
+            .find(|info| modes_of(info) == Modes::Negotiation)
+            .map(|info| info.name.clone())
+            .ok_or(SchemaError::NoNegotiation)?;
+        Ok(Schema {
+            inner: Arc::new(Inner {
+                infos,
+                by_name,
+                negotiation,
+            }),
+        })
+    }
+
+    /// The command that ends capabilities negotiation (`qmp_capabilities`,
+    /// or the schema's command with the feature `qmp-negotiation`).
+    pub fn negotiation_command(&self) -> &str {
+        &self.inner.negotiation
+    }
+
+    /// Every entry, in order.
+    pub fn infos(&self) -> &[SchemaInfo] {
+        &self.inner.infos
+    }
+
+    /// The entry called `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&SchemaInfo> {
+        self.inner.by_name.get(name).map(|&i| &self.inner.infos[i])
+    }
+
+    /// The command called `name`, if the schema has it.
+    pub(crate) fn command(&self, name: &str) -> Option<CommandInfo<'_>> {
+        let info = self.get(name)?;
+        match &info.kind {
+            InfoKind::Command {
+                arg_type,
+                allow_oob,
+                ..
+            } => Some(CommandInfo {
+                arg_type,
+                allow_oob: *allow_oob,
+                modes: modes_of(info),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A command's modes from its name and features: the rule the generator
+/// applies (`qmp_codegen::CommandModes::by_rule`).
+fn modes_of(info: &SchemaInfo) -> Modes {
+    let has = |feature: &str| info.features.iter().any(|f| f == feature);
+    if info.name == "qmp_capabilities" || has("qmp-negotiation") {
+        Modes::Negotiation
+    } else if has("qmp-handshake") {
+        Modes::Handshake
+    } else if has("qmp-any-mode") {
+        Modes::Both
+    } else {
+        Modes::Operational
+    }
+}
+
+/// The type names an entry refers to.
+fn references(kind: &InfoKind) -> Vec<&str> {
+    match kind {
+        InfoKind::Builtin { .. } | InfoKind::Enum { .. } => Vec::new(),
+        InfoKind::Array { element_type } => vec![element_type],
+        InfoKind::Object { members, variants } => {
+            let mut names: Vec<&str> = members.iter().map(|m| m.ty.as_str()).collect();
+            if let Some(variants) = variants {
+                names.extend(variants.cases.iter().map(|v| v.ty.as_str()));
+            }
+            names
+        }
+        InfoKind::Alternate { members } => members.iter().map(String::as_str).collect(),
+        InfoKind::Command {
+            arg_type, ret_type, ..
+        } => vec![arg_type, ret_type],
+        InfoKind::Event { arg_type } => vec![arg_type],
+    }
+}

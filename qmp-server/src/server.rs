@@ -1,0 +1,425 @@
+//! The [`Server`]: its settings, where it listens, its events and its
+//! shutdown.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::{broadcast, watch, Semaphore};
+use tracing::debug;
+
+use qmp_types::introspection::{self, InfoKind};
+use qmp_types::Event;
+
+use crate::connection;
+use crate::fds::{FdReader, Received};
+use crate::router::Router;
+use crate::schema::Schema;
+
+/// The longest line a server reads by default, newline aside: 16 MiB.
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+
+/// How many connections a server serves at once by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+/// How many events a server keeps for connections that have not written
+/// them yet, by default.
+pub const DEFAULT_EVENT_BUFFER: usize = 1024;
+
+/// What every connection of a server shares.
+pub(crate) struct Shared<S> {
+    pub schema: Schema,
+    pub router: Router<S>,
+    pub state: S,
+    /// The greeting line.
+    pub greeting: Arc<[u8]>,
+    /// The capabilities offered.
+    pub capabilities: Vec<String>,
+    /// `query-version`'s answer (JSON text).
+    pub version: String,
+    /// `query-commands`'s answer.
+    pub commands: String,
+    /// `query-qmp-schema`'s answer.
+    pub introspection: String,
+    pub max_line: usize,
+    pub events: broadcast::Sender<Arc<[u8]>>,
+}
+
+/// The settings of a [`Server`].
+#[derive(Debug)]
+pub struct ServerBuilder<S> {
+    schema: Schema,
+    router: Router<S>,
+    events: broadcast::Sender<Arc<[u8]>>,
+    version: Value,
+    capabilities: Vec<String>,
+    max_line: usize,
+    max_connections: usize,
+}
+
+impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
+    /// The version the greeting and `query-version` report: a value of the
+    /// schema's version type (`qmp_types::types::VersionInfo` for QEMU's).
+    /// By default QEMU 10.0.0's numbers, with package `qmp-server`.
+    pub fn version(mut self, version: impl Serialize) -> Self {
+        self.version = serde_json::to_value(version).unwrap_or(Value::Null);
+        self
+    }
+
+    /// The capabilities the greeting offers (by default `oob`). A client
+    /// may enable only these.
+    pub fn capabilities<I: IntoIterator<Item = T>, T: Into<String>>(mut self, names: I) -> Self {
+        self.capabilities = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest line read, newline aside ([`DEFAULT_MAX_LINE`]). A
+    /// longer one is skipped as it arrives, never held, and answered with
+    /// an error without an id; the connection goes on.
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
+    }
+
+    /// How many connections are served at once
+    /// ([`DEFAULT_MAX_CONNECTIONS`]). One more is accepted and closed at
+    /// once, before the greeting, so that its client is not left waiting.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// How many events wait at most for the connections that have not
+    /// written them yet ([`DEFAULT_EVENT_BUFFER`]): one buffer for all
+    /// connections. A connection whose peer reads so slowly that it falls
+    /// a whole buffer behind is closed: its client lost events and must
+    /// reconnect and look at the state again, rather than go on unaware.
+    /// The memory events take is bounded by this buffer, however slow
+    /// the readers.
+    pub fn event_buffer(mut self, events: usize) -> Self {
+        self.events = broadcast::channel(events.max(1)).0;
+        self
+    }
+
+    /// The handle that emits the server's events, for a state that needs
+    /// it: take it before [`build`](Self::build). Setting
+    /// [`event_buffer`](Self::event_buffer) afterwards makes another.
+    pub fn emitter(&self) -> Emitter {
+        Emitter {
+            events: self.events.clone(),
+        }
+    }
+
+    /// The server, whose handlers get a clone of `state` each.
+    pub fn build(self, state: S) -> Server<S> {
+        let mut commands: Vec<&str> = self.router.names().collect();
+        for name in ["query-version", "query-commands", "query-qmp-schema"]
+            .into_iter()
+            .chain([self.schema.negotiation_command()])
+        {
+            if self.schema.command(name).is_some() && !commands.contains(&name) {
+                commands.push(name);
+            }
+        }
+        commands.sort_unstable();
+        let commands_json = serde_json::to_string(
+            &commands
+                .iter()
+                .map(|name| serde_json::json!({ "name": name }))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        // What it reports: the commands it runs, and every type and event.
+        let reported: Vec<_> = self
+            .schema
+            .infos()
+            .iter()
+            .filter(|info| {
+                !matches!(info.kind, InfoKind::Command { .. })
+                    || commands.contains(&info.name.as_str())
+            })
+            .cloned()
+            .collect();
+        let introspection = compact(&introspection::to_json(&reported));
+        let greeting = serde_json::json!({
+            "QMP": { "version": self.version, "capabilities": self.capabilities }
+        });
+        let mut greeting_line = greeting.to_string().into_bytes();
+        greeting_line.push(b'\n');
+        let (shutdown, _) = watch::channel(false);
+        Server {
+            inner: Arc::new(Inner {
+                shared: Arc::new(Shared {
+                    schema: self.schema,
+                    router: self.router,
+                    state,
+                    greeting: greeting_line.into(),
+                    capabilities: self.capabilities,
+                    version: self.version.to_string(),
+                    commands: commands_json,
+                    introspection,
+                    max_line: self.max_line,
+                    events: self.events,
+                }),
+                connections: Arc::new(Semaphore::new(self.max_connections)),
+                max_connections: self.max_connections,
+                shutdown,
+            }),
+        }
+    }
+}
+
+/// Introspection JSON (one entry a line) as one line.
+fn compact(json: &str) -> String {
+    json.lines().map(str::trim).collect()
+}
+
+/// Emits a server's events: cheap to clone, for handlers' state.
+#[derive(Clone, Debug)]
+pub struct Emitter {
+    events: broadcast::Sender<Arc<[u8]>>,
+}
+
+impl Emitter {
+    /// Sends `event` to every connection in operational mode, with the
+    /// current time as its timestamp. Connections still negotiating never
+    /// see it. Returns how many connections it was queued for.
+    pub fn emit<E: Event>(&self, event: &E) -> usize {
+        let data = match serde_json::to_value(event) {
+            Ok(data) => data,
+            Err(error) => {
+                debug!(%error, event = E::NAME, "an event that cannot be encoded is dropped");
+                return 0;
+            }
+        };
+        self.emit_raw(E::NAME, data)
+    }
+
+    /// Sends an event by name with data `data` (`{}` or `null` sends none,
+    /// as QEMU omits `data` for events without members), for events
+    /// outside the schema's types.
+    pub fn emit_raw(&self, name: &str, data: Value) -> usize {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut message = serde_json::json!({
+            "event": name,
+            "timestamp": { "seconds": now.as_secs(), "microseconds": now.subsec_micros() },
+        });
+        let empty = data.is_null() || data.as_object().is_some_and(|m| m.is_empty());
+        if !empty {
+            message["data"] = data;
+        }
+        let mut line = message.to_string().into_bytes();
+        line.push(b'\n');
+        self.events.send(line.into()).unwrap_or(0)
+    }
+}
+
+/// A QMP server: serves connections on any number of listeners, emits
+/// events to every connection in operational mode, shuts down gracefully.
+/// Cheap to clone: clones are the same server.
+///
+/// ```no_run
+/// use qmp_server::{CommandError, Router, Schema, Server};
+/// use qmp_types::commands::Stop;
+/// use qmp_types::events;
+/// use qmp_types::Empty;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let router = Router::new().route(|server: (), _: Stop| async move { Ok::<_, CommandError>(Empty {}) });
+/// let server = Server::builder(Schema::bindings(), router).build(());
+/// let serving = tokio::spawn({
+///     let server = server.clone();
+///     async move { server.listen_unix("/tmp/qmp.sock").await }
+/// });
+/// server.emit(&events::Stop::new());
+/// server.shutdown().await;
+/// serving.await.unwrap()?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Server<S = ()> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    shared: Arc<Shared<S>>,
+    /// A permit per connection being served.
+    connections: Arc<Semaphore>,
+    max_connections: usize,
+    shutdown: watch::Sender<bool>,
+}
+
+impl<S> Clone for Server<S> {
+    fn clone(&self) -> Self {
+        Server {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Server<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("router", &self.inner.shared.router)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Server<S> {
+    /// The settings of a server for `schema`, running `router`'s handlers
+    /// with `state`.
+    pub fn builder(schema: Schema, router: Router<S>) -> ServerBuilder<S> {
+        ServerBuilder {
+            schema,
+            router,
+            events: broadcast::channel(DEFAULT_EVENT_BUFFER).0,
+            version: serde_json::json!({
+                "qemu": { "major": 10, "minor": 0, "micro": 0 },
+                "package": "qmp-server"
+            }),
+            capabilities: vec!["oob".to_owned()],
+            max_line: DEFAULT_MAX_LINE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+
+    /// Sends `event` to every connection in operational mode (see
+    /// [`Emitter::emit`]).
+    pub fn emit<E: Event>(&self, event: &E) -> usize {
+        self.emitter().emit(event)
+    }
+
+    /// The handle that emits this server's events.
+    pub fn emitter(&self) -> Emitter {
+        Emitter {
+            events: self.inner.shared.events.clone(),
+        }
+    }
+
+    /// Stops accepting connections, ends every connection after the
+    /// command it is running, and returns when all are closed.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+        // Every connection holds a permit until it is closed.
+        let all = u32::try_from(self.inner.max_connections).unwrap_or(u32::MAX);
+        let _ = self.inner.connections.acquire_many(all).await;
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        *self.inner.shutdown.borrow()
+    }
+
+    /// Binds a Unix socket at `path` and serves it until shutdown.
+    pub async fn listen_unix(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.serve_unix(UnixListener::bind(path)?).await
+    }
+
+    /// Serves the connections of `listener` until shutdown. Handlers of
+    /// [`Router::route_with_fds`] get the descriptors a client passes.
+    pub async fn serve_unix(&self, listener: UnixListener) -> io::Result<()> {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+            };
+            let (stream, _) = match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if transient(&error) => {
+                    // Out of descriptors, say: wait for connections to end.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let (read, write) = stream.into_split();
+            let received = Received::default();
+            self.spawn(FdReader::new(read, received.clone()), write, received);
+        }
+    }
+
+    /// Binds `address` over TCP and serves it until shutdown.
+    pub async fn listen_tcp(&self, address: impl tokio::net::ToSocketAddrs) -> io::Result<()> {
+        self.serve_tcp(TcpListener::bind(address).await?).await
+    }
+
+    /// Serves the connections of `listener` until shutdown.
+    pub async fn serve_tcp(&self, listener: TcpListener) -> io::Result<()> {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+            };
+            let (stream, _) = match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if transient(&error) => {
+                    // Out of descriptors, say: wait for connections to end.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let _ = stream.set_nodelay(true);
+            let (read, write) = stream.into_split();
+            self.spawn(read, write, Received::default());
+        }
+    }
+
+    /// Serves one connection over a byte stream (a child's or this
+    /// process's stdio, a pipe) to its end.
+    pub async fn serve_stream<R, W>(&self, reader: R, writer: W)
+    where
+        R: AsyncRead + Unpin + Send,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let Ok(_permit) = Arc::clone(&self.inner.connections).try_acquire_owned() else {
+            return;
+        };
+        connection::serve(
+            Arc::clone(&self.inner.shared),
+            reader,
+            writer,
+            Received::default(),
+            self.inner.shutdown.subscribe(),
+        )
+        .await;
+    }
+
+    /// Serves one accepted connection in its own task, if the limit allows.
+    fn spawn<R, W>(&self, reader: R, writer: W, received: Received)
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let Ok(permit) = Arc::clone(&self.inner.connections).try_acquire_owned() else {
+            debug!("connection limit reached: a connection is closed unserved");
+            return;
+        };
+        let shared = Arc::clone(&self.inner.shared);
+        let shutdown = self.inner.shutdown.subscribe();
+        tokio::spawn(async move {
+            connection::serve(shared, reader, writer, received, shutdown).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Accept errors that concern one connection, not the listener.
+fn transient(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || error.raw_os_error() == Some(24) // EMFILE: wait for a descriptor.
+}
