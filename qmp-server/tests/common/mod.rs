@@ -63,7 +63,11 @@ pub struct Raw {
 
 impl Raw {
     pub async fn connect(socket: &Path) -> Raw {
-        let stream = UnixStream::connect(socket).await.unwrap();
+        Raw::over(UnixStream::connect(socket).await.unwrap())
+    }
+
+    /// A peer on a connected stream, before the greeting.
+    pub fn over(stream: UnixStream) -> Raw {
         let (read, write) = stream.into_split();
         Raw {
             greeting: Value::Null,
@@ -85,7 +89,7 @@ impl Raw {
             .expect("an answer within the guard")
             .unwrap()
             .expect("a line before the end of the stream");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+        parse(&line)
     }
 
     /// The next line, or `None` at the end of the stream.
@@ -94,7 +98,7 @@ impl Raw {
             .await
             .expect("a line or the end within the guard")
             .ok()??;
-        Some(serde_json::from_str(&line).unwrap())
+        Some(parse(&line))
     }
 
     /// Sends `line` and reads the next line.
@@ -110,6 +114,14 @@ impl Raw {
             .await;
         assert_eq!(answer, serde_json::json!({"return": {}}), "negotiation");
     }
+}
+
+/// A line as JSON, as deep as QEMU nests (past serde_json's default).
+fn parse(line: &str) -> Value {
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    deserializer.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut deserializer)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
 }
 
 /// `(class, desc)` of an error answer.
