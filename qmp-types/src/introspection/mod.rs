@@ -3,16 +3,23 @@
 //! them structurally ([`compare()`], module [`mod@compare`]): a live server against a schema, or
 //! against the bindings' own (`crate::INTROSPECTION`).
 //!
+//! The bindings' own introspection keeps integer types apart (`uint8`,
+//! `size`, ...), where QEMU reports them all as `int`:
+//! [`merge_integer_widths`] turns it into what QEMU reports before a
+//! comparison; [`integer_range`] says what each integer type accepts.
+//!
 //! The generator (`qmp_codegen::introspect`) produces this data from a
 //! schema; the client and `cargo xtask verify` compare with it.
 
 pub mod compare;
+mod integers;
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
 pub use compare::{compare, Report};
+pub use integers::{integer_range, is_integer_type, merge_integer_widths, INTEGER_TYPES};
 
 /// One entry of `query-qmp-schema`'s result.
 #[derive(Clone, Debug, PartialEq, Eq)]
