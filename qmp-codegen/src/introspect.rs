@@ -13,7 +13,10 @@
 //! - A command without arguments or result, and an event without data,
 //!   refer to the empty object type `q_empty`; so does a union branch that
 //!   adds no members.
-//! - Every integer type (`int8` … `uint64`, `size`) is reported as `int`.
+//! - Every integer type (`int8` … `uint64`, `size`) is reported as `int`,
+//!   unless [`Config::integer_widths`] is set: then each keeps its name (a
+//!   `builtin` of `json-type` `int`), arrays of them too (`[uint8]`), and
+//!   [`merge_integer_widths`] turns the result into the default one.
 //! - Object types are flat: base members come first in `members`; a union
 //!   adds `tag` and one variant per value of its discriminator enum.
 //! - `QType` is an enum type, as in QEMU.
@@ -37,7 +40,8 @@ use crate::model::{Body, Builtin, Condition, DefId, Feature, JsonType, Schema, T
 // compares a live server with the bindings and `xtask verify` compares it
 // with `schema/`.
 pub use qmp_types::introspection::{
-    to_json, EnumMemberInfo, InfoKind, MemberInfo, SchemaInfo, VariantInfo, Variants, EMPTY_OBJECT,
+    merge_integer_widths, to_json, EnumMemberInfo, InfoKind, MemberInfo, SchemaInfo, VariantInfo,
+    Variants, EMPTY_OBJECT,
 };
 
 /// How to introspect.
@@ -48,6 +52,11 @@ pub struct Config {
     pub unmask: bool,
     /// Which conditional parts are present.
     pub conditions: Conditions,
+    /// Keep integer types apart (`uint8`, `size`, ...), each a built-in
+    /// reported by its QAPI name, instead of merging them into `int` as
+    /// QEMU does: for checking values against their type's range.
+    /// [`merge_integer_widths`] of the result is what QEMU reports.
+    pub integer_widths: bool,
 }
 
 /// Which `if` conditions hold.
@@ -85,7 +94,8 @@ fn eval(condition: &Condition, symbols: &BTreeSet<String>) -> bool {
     }
 }
 
-/// A type as introspection sees it: integer types merged, `q_empty` added.
+/// A type as introspection sees it: integer types merged (unless
+/// [`Config::integer_widths`]), `q_empty` added.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Ty {
     Builtin(Builtin),
@@ -184,7 +194,7 @@ impl Introspector<'_> {
     }
 
     fn use_ref(&mut self, ty: &TypeRef) -> String {
-        let ty = to_ty(ty);
+        let ty = to_ty(ty, self.config.integer_widths);
         self.use_ty(ty)
     }
 
@@ -317,13 +327,15 @@ impl Introspector<'_> {
     }
 }
 
-/// Integer types merge into `int`.
-fn to_ty(ty: &TypeRef) -> Ty {
+/// Integer types merge into `int` unless `integer_widths`.
+fn to_ty(ty: &TypeRef, integer_widths: bool) -> Ty {
     match ty {
-        TypeRef::Builtin(b) if b.json_type() == JsonType::Int => Ty::Builtin(Builtin::Int),
+        TypeRef::Builtin(b) if !integer_widths && b.json_type() == JsonType::Int => {
+            Ty::Builtin(Builtin::Int)
+        }
         TypeRef::Builtin(b) => Ty::Builtin(*b),
         TypeRef::Definition(id) => Ty::Def(*id),
-        TypeRef::Array(element) => Ty::Array(Box::new(to_ty(element))),
+        TypeRef::Array(element) => Ty::Array(Box::new(to_ty(element, integer_widths))),
     }
 }
 
@@ -396,11 +408,41 @@ mod tests {
         assert_eq!(json, expected);
     }
 
+    /// With integer widths, `TEXT`'s `size` and `uint8` keep their names
+    /// where `masked_like_qemu` has `int`; merging them gives that again.
+    #[test]
+    fn integer_widths_kept_and_merged_back() {
+        let config = Config {
+            integer_widths: true,
+            ..Config::default()
+        };
+        let infos = introspect(&schema(TEXT), &config);
+        let json = to_json(&infos);
+        let lines: Vec<&str> = json.lines().collect();
+        for line in [
+            r#"{"name": "1", "meta-type": "object", "members": [{"name": "list", "type": "[uint8]"}, {"name": "name", "type": "str"}]},"#,
+            r#"{"name": "[uint8]", "meta-type": "array", "element-type": "uint8"},"#,
+            r#"{"name": "uint8", "meta-type": "builtin", "json-type": "int"},"#,
+            r#"{"name": "6", "meta-type": "object", "members": [{"name": "kind", "type": "5"}, {"name": "size", "type": "size", "default": null}], "tag": "kind", "variants": [{"case": "a", "type": "1"}, {"case": "c", "type": "2"}]},"#,
+            r#"{"name": "size", "meta-type": "builtin", "json-type": "int"}"#,
+        ] {
+            assert!(lines.contains(&line), "{line}\n{json}");
+        }
+        for merged in [r#""name": "int""#, r#""type": "int""#, "[int]"] {
+            assert!(!json.contains(merged), "{merged} in {json}");
+        }
+        assert_eq!(
+            merge_integer_widths(infos),
+            introspect(&schema(TEXT), &Config::default())
+        );
+    }
+
     #[test]
     fn unmasked_and_conditions_defined() {
         let config = Config {
             unmask: true,
             conditions: Conditions::Defined(["CONFIG_B".to_string()].into()),
+            ..Config::default()
         };
         let infos = introspect(&schema(TEXT), &config);
         let names: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();

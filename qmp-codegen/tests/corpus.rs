@@ -26,11 +26,7 @@ fn errors(checked: &Checked) -> String {
 #[test]
 fn qemu_schemas_pass_with_the_right_counts() {
     let Some(qemu) = corpus() else { return };
-    for schema in [
-        "qapi/qapi-schema.json",
-        "storage-daemon/qapi/qapi-schema.json",
-        "qga/qapi-schema.json",
-    ] {
+    for schema in common::QEMU_SCHEMAS {
         let path = qemu.join(schema);
         let expected = count_independently(&path);
         for options in [Options::default(), strict()] {

@@ -144,6 +144,7 @@ impl<'a> Drafter<'a> {
             &Config {
                 unmask: true,
                 conditions: Conditions::AllPresent,
+                ..Config::default()
             },
         );
         let report = compare::compare(live, &corpus_infos);

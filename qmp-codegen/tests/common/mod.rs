@@ -75,6 +75,15 @@ pub fn corpus() -> Option<PathBuf> {
     None
 }
 
+/// The root files of QEMU 10.0's own schemas in the corpus, relative to
+/// [`corpus`]: the system emulator's, the storage daemon's and the guest
+/// agent's.
+pub const QEMU_SCHEMAS: [&str; 3] = [
+    "qapi/qapi-schema.json",
+    "storage-daemon/qapi/qapi-schema.json",
+    "qga/qapi-schema.json",
+];
+
 /// Older QEMU releases' schemas, as `cargo xtask test` unpacks them
 /// (`$QAPI_RELEASES`, else `target/qapi-releases`): `(version, directory)`
 /// pairs, oldest first, each directory holding `qapi/qapi-schema.json`.

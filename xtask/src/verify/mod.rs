@@ -213,6 +213,7 @@ pub fn run(args: &Args) -> ExitCode {
     let config = Config {
         unmask: true,
         conditions,
+        ..Config::default()
     };
     let ours = introspect::introspect(&model, &config);
     let report = compare::compare(&live.infos, &ours);
