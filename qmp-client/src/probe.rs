@@ -110,11 +110,14 @@ impl Probe {
     }
 
     /// What the bindings themselves describe (`qmp_types::INTROSPECTION`),
-    /// to compare a server with ([`Probe::differences`]).
+    /// to compare a server with ([`Probe::differences`]): as QEMU would
+    /// report it, every integer type `int`
+    /// ([`introspection::merge_integer_widths`]).
     pub fn bindings() -> Probe {
         let schema: serde_json::Value = serde_json::from_str(qmp_types::INTROSPECTION)
             .expect("the bindings' own introspection is JSON");
-        Probe::from_json(&schema).expect("the bindings' own introspection reads")
+        let infos = introspection::parse(&schema).expect("the bindings' own introspection reads");
+        Probe::new(introspection::merge_integer_widths(infos))
     }
 
     /// How this server differs from `bindings` (usually
@@ -287,6 +290,27 @@ impl Probe {
                 .iter()
                 .any(|member| self.has_value(member, value, depth + 1)),
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bindings keep integer types apart; their probe, like a server's,
+    /// has only `int`.
+    #[test]
+    fn the_bindings_probe_merges_integer_types() {
+        assert!(qmp_types::INTROSPECTION.contains(r#"{"name": "uint64", "meta-type": "builtin""#));
+        let bindings = Probe::bindings();
+        assert!(bindings.types.contains_key("int"));
+        for name in introspection::INTEGER_TYPES.iter().filter(|n| **n != "int") {
+            assert!(!bindings.types.contains_key(*name), "{name}");
+            assert!(
+                !bindings.types.contains_key(&format!("[{name}]")),
+                "[{name}]"
+            );
         }
     }
 }

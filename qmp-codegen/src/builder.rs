@@ -125,10 +125,13 @@ impl Builder {
     }
 
     /// Also generates what `query-qmp-schema` would report for the schema
-    /// (type names kept, every condition present), after the
-    /// cross-release facts: `INTROSPECTION` in the generated file, for
-    /// comparing a live server with the bindings at run time
-    /// (`qmp_client::Probe::differences`).
+    /// (type names kept, every condition present, integer types kept
+    /// apart), after the cross-release facts: `INTROSPECTION` in the
+    /// generated file, for checking arguments by type (integer ranges
+    /// included) and, merged by
+    /// [`merge_integer_widths`](crate::introspect::merge_integer_widths)
+    /// into what QEMU reports, for comparing a live server with the
+    /// bindings at run time (`qmp_client::Probe::differences`).
     pub fn introspection(&mut self, enabled: bool) -> &mut Self {
         self.introspection = enabled;
         self
@@ -177,6 +180,7 @@ impl Builder {
             let config = introspect::Config {
                 unmask: true,
                 conditions: introspect::Conditions::AllPresent,
+                integer_widths: true,
             };
             generated.introspection = Some(introspect::to_json(&introspect::introspect(
                 &schema, &config,

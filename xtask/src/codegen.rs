@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use qmp_codegen::emit::INTROSPECTION_DOC;
 use qmp_codegen::{write_if_changed, BuildError, Builder};
 
 use crate::project_root;
@@ -80,9 +81,7 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
             out.join("mod.rs"),
             format!(
                 "{header}//! Bindings generated from `{SCHEMA}`.\n\npub mod commands;\npub mod events;\npub mod types;\n\n\
-                 /// `{SCHEMA}` as `query-qmp-schema` would report it (type names kept,\n\
-                 /// every condition present), for comparing a server with the bindings.\n\
-                 pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
+                 {INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
             ),
         ),
         (

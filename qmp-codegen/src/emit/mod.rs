@@ -136,10 +136,25 @@ pub struct Generated {
     /// The `events` module.
     pub events: String,
     /// What `query-qmp-schema` would report for the schema, type names
-    /// kept and every condition present, when asked for
-    /// ([`Builder::introspection`](crate::Builder::introspection)).
+    /// kept, every condition present and integer types kept apart, when
+    /// asked for ([`Builder::introspection`](crate::Builder::introspection)).
     pub introspection: Option<String>,
 }
+
+/// The doc comment of the generated `INTROSPECTION` constant, as `///`
+/// lines (the same for [`Generated::single_file`] and `cargo xtask
+/// codegen`).
+pub const INTROSPECTION_DOC: &str = "\
+/// The schema as `query-qmp-schema` would report it, type names kept and
+/// every condition present: for checking arguments by type and for
+/// comparing a server with the bindings.
+///
+/// Integer types keep their width: each of `int8` … `uint64` and `size`
+/// is a `builtin` of its own (`json-type` `int`), and arrays of them are
+/// named after it (`[uint8]`), where QEMU reports them all as `int`.
+/// `qmp_types::introspection::merge_integer_widths` of the parsed entries
+/// gives what QEMU reports; compare a server with that.
+";
 
 impl Generated {
     /// The three modules inline in one file, for `include!` from `OUT_DIR`.
@@ -154,7 +169,7 @@ impl Generated {
         }
         if let Some(json) = &self.introspection {
             out.push_str(&format!(
-                "/// The schema as `query-qmp-schema` would report it.\npub const INTROSPECTION: &str = {json:?};\n"
+                "{INTROSPECTION_DOC}pub const INTROSPECTION: &str = {json:?};\n"
             ));
         }
         out

@@ -6,6 +6,13 @@ pub mod commands;
 pub mod events;
 pub mod types;
 
-/// `schema/qapi-schema.json` as `query-qmp-schema` would report it (type names kept,
-/// every condition present), for comparing a server with the bindings.
+/// The schema as `query-qmp-schema` would report it, type names kept and
+/// every condition present: for checking arguments by type and for
+/// comparing a server with the bindings.
+///
+/// Integer types keep their width: each of `int8` … `uint64` and `size`
+/// is a `builtin` of its own (`json-type` `int`), and arrays of them are
+/// named after it (`[uint8]`), where QEMU reports them all as `int`.
+/// `qmp_types::introspection::merge_integer_widths` of the parsed entries
+/// gives what QEMU reports; compare a server with that.
 pub const INTROSPECTION: &str = include_str!("introspection.json");
