@@ -177,13 +177,9 @@ impl Builder {
         let mut generated = emit::generate(&schema, &self.config)
             .map_err(|errors| BuildError::Schema(checked.render(&errors)))?;
         if self.introspection {
-            let config = introspect::Config {
-                unmask: true,
-                conditions: introspect::Conditions::AllPresent,
-                integer_widths: true,
-            };
             generated.introspection = Some(introspect::to_json(&introspect::introspect(
-                &schema, &config,
+                &schema,
+                &introspect::Config::bindings(),
             )));
         }
         Ok(generated)

@@ -181,6 +181,8 @@ pub fn event(input: TokenStream) -> TokenStream {
 struct SchemaInput {
     path: LitStr,
     config: Config,
+    /// Whether to add `INTROSPECTION`, as `Builder::introspection` does.
+    introspection: bool,
 }
 
 /// The mode names `mode = ...` and `command_modes` accept.
@@ -205,6 +207,7 @@ impl syn::parse::Parse for SchemaInput {
             syn::Error::new(e.span(), "expected the schema's path as a string literal")
         })?;
         let mut config = Config::default();
+        let mut introspection = false;
         while !input.is_empty() {
             input.parse::<syn::Token![,]>()?;
             if input.is_empty() {
@@ -233,16 +236,24 @@ impl syn::parse::Parse for SchemaInput {
                     )?;
                     config.modes.extend(entries);
                 }
+                "introspection" => {
+                    introspection = input.parse::<syn::LitBool>()?.value;
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         key,
-                        "unknown option: expected `runtime_path = \"...\"` or \
-                         `command_modes = [\"name\" = mode, ...]`",
+                        "unknown option: expected `runtime_path = \"...\"`, \
+                         `command_modes = [\"name\" = mode, ...]` or \
+                         `introspection = true`",
                     ))
                 }
             }
         }
-        Ok(SchemaInput { path, config })
+        Ok(SchemaInput {
+            path,
+            config,
+            introspection,
+        })
     }
 }
 
@@ -252,12 +263,15 @@ impl syn::parse::Parse for SchemaInput {
 /// of the source file that invokes the macro (as `include_str!` does).
 ///
 /// The options are the [`Builder`](crate::Builder)'s:
-/// `runtime_path = "::qmp_client::qmp_types"` and
-/// `command_modes = ["qmp_switch_mode" = negotiation, "x-debug" = both]`.
+/// `runtime_path = "::qmp_client::qmp_types"`,
+/// `command_modes = ["qmp_switch_mode" = negotiation, "x-debug" = both]`
+/// and `introspection = true` (a constant `INTROSPECTION`, what a server
+/// built with `qmp-server` serves).
 pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -> TokenStream {
     let SchemaInput {
         path: literal,
         config,
+        introspection,
     } = match syn::parse2(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
@@ -287,6 +301,19 @@ pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -
             ))
         }
     };
+    let introspection = introspection.then(|| {
+        let json = crate::introspect::to_json(&crate::introspect::introspect(
+            schema,
+            &crate::introspect::Config::bindings(),
+        ));
+        let doc = crate::emit::INTROSPECTION_DOC
+            .lines()
+            .map(|line| line.trim_start_matches("///"));
+        quote! {
+            #( #[doc = #doc] )*
+            pub const INTROSPECTION: &str = #json;
+        }
+    });
     // Makes cargo rebuild when a schema file changes.
     let files: Vec<String> = checked
         .sources
@@ -297,5 +324,6 @@ pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -
     quote! {
         const _: () = { #( let _ = include_bytes!(#files); )* };
         #tokens
+        #introspection
     }
 }

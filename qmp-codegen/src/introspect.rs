@@ -59,6 +59,19 @@ pub struct Config {
     pub integer_widths: bool,
 }
 
+impl Config {
+    /// What generated bindings carry as `INTROSPECTION`: type names kept,
+    /// every condition present, integer types apart (see
+    /// [`INTROSPECTION_DOC`](crate::emit::INTROSPECTION_DOC)).
+    pub fn bindings() -> Config {
+        Config {
+            unmask: true,
+            conditions: Conditions::AllPresent,
+            integer_widths: true,
+        }
+    }
+}
+
 /// Which `if` conditions hold.
 #[derive(Clone, Debug, Default)]
 pub enum Conditions {

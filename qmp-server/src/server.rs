@@ -145,6 +145,8 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
             })
             .cloned()
             .collect();
+        // QEMU reports every integer type as `int`.
+        let reported = introspection::merge_integer_widths(reported);
         let introspection = compact(&introspection::to_json(&reported));
         let greeting = serde_json::json!({
             "QMP": { "version": self.version, "capabilities": self.capabilities }

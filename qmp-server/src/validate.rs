@@ -27,7 +27,7 @@
 
 use serde_json::{Map, Value};
 
-use qmp_types::introspection::{InfoKind, MemberInfo};
+use qmp_types::introspection::{integer_range, InfoKind, MemberInfo};
 
 use crate::schema::Schema;
 
@@ -256,32 +256,24 @@ fn builtin(name: &str, json_type: &str, value: &Value, path: &Path) -> Result<()
 /// Checks an integer, by its type's width when the introspection names it
 /// (`int` alone is QEMU's `int64`).
 fn integer(name: &str, value: &Value, path: &Path) -> Result<(), String> {
-    let (signed, bits, c_name) = match name {
-        "int8" => (true, 8, "int8_t"),
-        "int16" => (true, 16, "int16_t"),
-        "int32" => (true, 32, "int32_t"),
-        "uint8" => (false, 8, "uint8_t"),
-        "uint16" => (false, 16, "uint16_t"),
-        "uint32" => (false, 32, "uint32_t"),
-        "uint64" | "size" => (false, 64, "uint64"),
-        _ => (true, 64, "int64"),
-    };
-    if signed {
+    let range = integer_range(name).unwrap_or(i64::MIN.into()..=i64::MAX.into());
+    let n = if *range.start() < 0 {
         let Some(n) = value.as_i64() else {
             return Err(invalid_type(path, "integer"));
         };
-        if bits < 64 && !(-(1i64 << (bits - 1))..(1i64 << (bits - 1))).contains(&n) {
-            return Err(format!("Parameter '{}' expects {c_name}", path.own()));
-        }
+        i128::from(n)
     } else {
         // QEMU takes a negative number for an unsigned one, as its two's
         // complement.
         let Some(n) = value.as_u64().or_else(|| value.as_i64().map(|n| n as u64)) else {
             return Err(format!("Parameter '{}' expects uint64", path.full));
         };
-        if bits < 64 && n >= 1u64 << bits {
-            return Err(format!("Parameter '{}' expects {c_name}", path.own()));
-        }
+        i128::from(n)
+    };
+    if range.contains(&n) {
+        Ok(())
+    } else {
+        // Only the narrower types get here: `int8` is `int8_t` in C.
+        Err(format!("Parameter '{}' expects {name}_t", path.own()))
     }
-    Ok(())
 }

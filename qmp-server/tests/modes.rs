@@ -183,6 +183,23 @@ async fn the_built_in_commands_tell_the_truth() {
             "system_powerdown"
         ]
     );
+    let schema = client
+        .execute(qmp_client::commands::QueryQmpSchema::new())
+        .await
+        .unwrap();
+    // As QEMU reports it: one `int`, whatever the widths behind it.
+    let builtins: Vec<&str> = schema
+        .iter()
+        .filter(|info| {
+            matches!(
+                info.meta_type,
+                qmp_client::types::SchemaInfoBranch::Builtin(_)
+            )
+        })
+        .map(|info| info.name.as_str())
+        .collect();
+    assert!(builtins.contains(&"int"), "{builtins:?}");
+    assert!(!builtins.contains(&"uint32"), "{builtins:?}");
     let probe = client.probe().await.unwrap();
     assert!(probe.has_command("system_powerdown"));
     assert!(!probe.has_command("blockdev-add"), "not served");
