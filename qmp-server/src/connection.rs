@@ -25,6 +25,7 @@ use tracing::debug;
 use crate::dispatch::{self, Action, Negotiated};
 use crate::fds::Received;
 use crate::request::{self, Refusal, Request};
+use crate::router::Reply;
 use crate::server::Shared;
 
 /// How many in-band requests wait at most while out-of-band ones run:
@@ -40,6 +41,10 @@ enum Out {
     Line(Vec<u8>),
     /// The connection is now operational: events from here on.
     Events(broadcast::Receiver<Arc<[u8]>>),
+    /// An event a handler asked for after its answer (the test double).
+    Event(Arc<[u8]>),
+    /// Close the connection, without another word.
+    Close,
 }
 
 /// A job for the in-band worker.
@@ -93,8 +98,8 @@ pub(crate) async fn serve<S, R, W>(
         if let Some(worker) = &worker {
             let job = match parsed {
                 Ok(request) if request.oob => {
-                    let answer = run(&shared, mode, request, &received).await.0;
-                    if out.send(Out::Line(answer)).await.is_err() {
+                    let ran = run(&shared, mode, request, &received).await;
+                    if send_all(&out, ran.out).await.is_err() {
                         break;
                     }
                     continue;
@@ -107,14 +112,20 @@ pub(crate) async fn serve<S, R, W>(
             }
             continue;
         }
-        let (answer, switched) = match parsed {
+        let Ran {
+            out: answer,
+            switched,
+        } = match parsed {
             Ok(request) => run(&shared, mode, request, &received).await,
-            Err(refusal) => (error_line(&refusal), None),
+            Err(refusal) => Ran {
+                out: vec![Out::Line(error_line(&refusal))],
+                switched: None,
+            },
         };
         // Subscribed before the answer goes out: a client that has read
         // the answer sees every event emitted after it.
         let events = switched.map(|_| shared.events.subscribe());
-        if out.send(Out::Line(answer)).await.is_err() {
+        if send_all(&out, answer).await.is_err() {
             break;
         }
         if let (Some(negotiated), Some(events)) = (switched, events) {
@@ -154,41 +165,68 @@ async fn in_band<S: Clone + Send + Sync + 'static>(
 ) {
     while let Some(job) = jobs.recv().await {
         let answer = match job {
-            Job::Run(request) => run(&shared, mode, request, &received).await.0,
-            Job::Refuse(refusal) => error_line(&refusal),
+            Job::Run(request) => run(&shared, mode, request, &received).await.out,
+            Job::Refuse(refusal) => vec![Out::Line(error_line(&refusal))],
         };
-        if out.send(Out::Line(answer)).await.is_err() {
+        if send_all(&out, answer).await.is_err() {
             break;
         }
     }
 }
 
-/// Runs one request; its answer line, and the new mode if it negotiated.
+/// Queues `items` for the writer; fails when the writer is gone.
+async fn send_all(out: &mpsc::Sender<Out>, items: Vec<Out>) -> Result<(), ()> {
+    for item in items {
+        out.send(item).await.map_err(drop)?;
+    }
+    Ok(())
+}
+
+/// What running a request gave: what to write, and the new mode if it
+/// negotiated.
+struct Ran {
+    out: Vec<Out>,
+    switched: Option<Negotiated>,
+}
+
+/// Runs one request.
 async fn run<S: Clone + Send + Sync + 'static>(
     shared: &Shared<S>,
     mode: Negotiated,
     request: Request,
     received: &Received,
-) -> (Vec<u8>, Option<Negotiated>) {
+) -> Ran {
     let id = request.id.clone();
-    let result = match dispatch::prepare(shared, mode, request, || received.take()) {
-        Ok(Action::Return(value)) => Ok(value),
+    let ran = |line: Vec<u8>, switched| Ran {
+        out: vec![Out::Line(line)],
+        switched,
+    };
+    let (answering, switched) = match dispatch::prepare(shared, mode, request, || received.take()) {
+        Ok(Action::Return(value)) => return ran(return_line(&value, id.as_ref()), None),
         Ok(Action::Negotiate(negotiated)) => {
-            return (return_line("{}", id.as_ref()), Some(negotiated))
+            return ran(return_line("{}", id.as_ref()), Some(negotiated))
         }
-        Ok(Action::Run(answering, switch)) => match answering.await {
-            Ok(value) => return (return_line(&value, id.as_ref()), switch),
-            Err(error) => Err(Refusal {
+        Ok(Action::Run(answering, switched)) => (answering, switched),
+        Err(refusal) => return ran(error_line(&refusal), None),
+    };
+    match answering.await {
+        Reply::Return(value, events) => {
+            let mut out = vec![Out::Line(return_line(&value, id.as_ref()))];
+            out.extend(events.into_iter().map(Out::Event));
+            Ran { out, switched }
+        }
+        Reply::Error(error) => ran(
+            error_line(&Refusal {
                 class: error.class,
                 desc: error.desc,
-                id: id.clone(),
+                id,
             }),
+            None,
+        ),
+        Reply::Close => Ran {
+            out: vec![Out::Close],
+            switched: None,
         },
-        Err(refusal) => Err(refusal),
-    };
-    match result {
-        Ok(value) => (return_line(&value, id.as_ref()), None),
-        Err(refusal) => (error_line(&refusal), None),
     }
 }
 
@@ -245,7 +283,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                     events = Some(receiver);
                     Ok(())
                 }
-                None => break,
+                Some(Out::Event(event)) => writer.write_all(&event).await,
+                Some(Out::Close) | None => break,
             },
             event = next_event(&mut events) => match event {
                 Ok(event) => writer.write_all(&event).await,

@@ -63,6 +63,7 @@ mod request;
 mod router;
 mod schema;
 mod server;
+pub mod testing;
 mod validate;
 
 pub use router::{CommandError, Fds, Router};

@@ -75,8 +75,33 @@ impl From<ErrorBody> for CommandError {
 /// first: what QEMU's `getfd` and `add-fd` take.
 pub type Fds = Vec<OwnedFd>;
 
+/// What a handler's run comes to.
+pub(crate) enum Reply {
+    /// Success: the return value's JSON text, and event lines to send
+    /// after the answer.
+    Return(String, Vec<Arc<[u8]>>),
+    /// Failure.
+    Error(CommandError),
+    /// No answer: the connection is closed (a test double's dropped
+    /// connection).
+    Close,
+}
+
+impl From<Result<String, CommandError>> for Reply {
+    fn from(result: Result<String, CommandError>) -> Reply {
+        match result {
+            Ok(value) => Reply::Return(value, Vec::new()),
+            Err(error) => Reply::Error(error),
+        }
+    }
+}
+
 /// A handler's future, boxed: the router holds handlers of many types.
-pub(crate) type Answering = Pin<Box<dyn Future<Output = Result<String, CommandError>> + Send>>;
+pub(crate) type Answering = Pin<Box<dyn Future<Output = Reply> + Send>>;
+
+/// A handler for every command the router has no handler for, untyped:
+/// the test double's.
+pub(crate) type Fallback<S> = Arc<dyn Fn(S, String, Map<String, Value>) -> Answering + Send + Sync>;
 
 /// A handler with its types erased: arguments in, the return value's JSON
 /// text out.
@@ -103,14 +128,18 @@ where
             Ok(command) => command,
             Err(error) => {
                 let error = CommandError::generic(error.to_string());
-                return Box::pin(async move { Err(error) });
+                return Box::pin(async move { Reply::Error(error) });
             }
         };
         let answer = (self.handler)(state, command, fds);
         Box::pin(async move {
-            let value = answer.await?;
+            let value = match answer.await {
+                Ok(value) => value,
+                Err(error) => return Reply::Error(error),
+            };
             serde_json::to_string(&value)
                 .map_err(|e| CommandError::generic(format!("the answer cannot be encoded: {e}")))
+                .into()
         })
     }
 }
@@ -144,12 +173,14 @@ impl<S> Route<S> {
 /// every handler gets a clone of.
 pub struct Router<S = ()> {
     routes: HashMap<&'static str, Route<S>>,
+    pub(crate) fallback: Option<Fallback<S>>,
 }
 
 impl<S> Default for Router<S> {
     fn default() -> Self {
         Router {
             routes: HashMap::new(),
+            fallback: None,
         }
     }
 }

@@ -206,21 +206,26 @@ impl Emitter {
     /// as QEMU omits `data` for events without members), for events
     /// outside the schema's types.
     pub fn emit_raw(&self, name: &str, data: Value) -> usize {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let mut message = serde_json::json!({
-            "event": name,
-            "timestamp": { "seconds": now.as_secs(), "microseconds": now.subsec_micros() },
-        });
-        let empty = data.is_null() || data.as_object().is_some_and(|m| m.is_empty());
-        if !empty {
-            message["data"] = data;
-        }
-        let mut line = message.to_string().into_bytes();
-        line.push(b'\n');
-        self.events.send(line.into()).unwrap_or(0)
+        self.events.send(event_line(name, data)).unwrap_or(0)
     }
+}
+
+/// An event's line, stamped now.
+pub(crate) fn event_line(name: &str, data: Value) -> Arc<[u8]> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut message = serde_json::json!({
+        "event": name,
+        "timestamp": { "seconds": now.as_secs(), "microseconds": now.subsec_micros() },
+    });
+    let empty = data.is_null() || data.as_object().is_some_and(|m| m.is_empty());
+    if !empty {
+        message["data"] = data;
+    }
+    let mut line = message.to_string().into_bytes();
+    line.push(b'\n');
+    line.into()
 }
 
 /// A QMP server: serves connections on any number of listeners, emits

@@ -1,0 +1,379 @@
+//! A scripted QMP server for the tests of code that drives QEMU: the
+//! commands it expects, in order, and what it answers to each.
+//!
+//! ```
+//! use qmp_server::testing::{Script, ScriptedServer};
+//! use qmp_server::CommandError;
+//! use qmp_types::commands::{Cont, QueryStatus, Stop};
+//! use qmp_types::types::{RunState, StatusInfo};
+//! use qmp_types::{events, Empty};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let script = Script::new()
+//!     .expect(QueryStatus::new())
+//!     .returns(StatusInfo::new(true, RunState::Running))
+//!     .expect(Stop::new())
+//!     .emits(&events::Stop::new())
+//!     .returns(Empty {})
+//!     .expect(Cont::new())
+//!     .fails(CommandError::generic("Resetting the Virtual Machine is required"));
+//! let server = ScriptedServer::start(script).unwrap();
+//!
+//! // The code under test connects to `server.socket()`...
+//! let client = qmp_client::Client::connect_unix(server.socket())
+//!     .await
+//!     .unwrap()
+//!     .negotiate(&[])
+//!     .await
+//!     .unwrap();
+//! client.execute(QueryStatus::new()).await.unwrap();
+//! client.execute(Stop::new()).await.unwrap();
+//! assert!(client.execute(Cont::new()).await.is_err());
+//!
+//! // ... and the script must have run to its end, exactly.
+//! server.finish().await.unwrap();
+//! # }
+//! ```
+//!
+//! The greeting and negotiation are the server's own (QEMU's rules, as
+//! for any [`Server`]); the script covers the commands after them. Each
+//! command is matched on its name and its arguments (as JSON, so the
+//! order of members does not matter). A command the script does not
+//! expect there is answered with a `GenericError` that says what was
+//! expected, and is reported by [`ScriptedServer::finish`], with what was
+//! left of the script; so is a script not run to its end. A
+//! `ScriptedServer` dropped without `finish` panics if its script went
+//! wrong (unless the thread is already panicking).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use qmp_types::{Command, Event};
+
+use crate::router::{CommandError, Reply, Router};
+use crate::schema::Schema;
+use crate::server::{event_line, Server};
+
+/// The commands a [`ScriptedServer`] expects, in order, with their
+/// answers.
+#[derive(Debug, Default)]
+pub struct Script {
+    steps: VecDeque<Step>,
+}
+
+#[derive(Debug)]
+struct Step {
+    name: String,
+    arguments: Value,
+    delay: Option<Duration>,
+    events: Vec<Arc<[u8]>>,
+    answer: Answer,
+}
+
+#[derive(Debug)]
+enum Answer {
+    Return(String),
+    Error(CommandError),
+    Close,
+}
+
+/// One expected command, waiting for its answer: call
+/// [`returns`](Expect::returns), [`fails`](Expect::fails) or
+/// [`disconnects`](Expect::disconnects).
+#[must_use = "an expectation needs its answer: returns, fails or disconnects"]
+#[derive(Debug)]
+pub struct Expect<C: Command> {
+    script: Script,
+    step: Step,
+    command: std::marker::PhantomData<fn() -> C>,
+}
+
+impl Script {
+    /// An empty script.
+    pub fn new() -> Script {
+        Script::default()
+    }
+
+    /// Expects `command` next, with exactly its arguments.
+    pub fn expect<C: Command>(self, command: C) -> Expect<C> {
+        let arguments = serde_json::to_value(&command).unwrap_or(Value::Null);
+        Expect {
+            script: self,
+            step: Step {
+                name: C::NAME.to_owned(),
+                arguments: normalize(arguments),
+                delay: None,
+                events: Vec::new(),
+                answer: Answer::Close,
+            },
+            command: std::marker::PhantomData,
+        }
+    }
+
+    /// How many commands are still expected.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Whether no command is expected.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+impl<C: Command> Expect<C> {
+    /// Waits `delay` before answering (a slow QEMU).
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.step.delay = Some(delay);
+        self
+    }
+
+    /// Sends `event` after the answer, on the same connection.
+    pub fn emits<E: Event>(mut self, event: &E) -> Self {
+        let data = serde_json::to_value(event).unwrap_or(Value::Null);
+        self.step.events.push(event_line(E::NAME, data));
+        self
+    }
+
+    /// Answers with `value`, of the command's own return type.
+    pub fn returns(mut self, value: C::Returns) -> Script
+    where
+        C::Returns: Serialize,
+    {
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
+        self.step.answer = Answer::Return(text);
+        self.done()
+    }
+
+    /// Answers with the error `error`.
+    pub fn fails(mut self, error: CommandError) -> Script {
+        self.step.answer = Answer::Error(error);
+        self.done()
+    }
+
+    /// Closes the connection instead of answering (QEMU crashing or
+    /// quitting mid-command).
+    pub fn disconnects(mut self) -> Script {
+        self.step.answer = Answer::Close;
+        self.done()
+    }
+
+    fn done(mut self) -> Script {
+        self.script.steps.push_back(self.step);
+        self.script
+    }
+}
+
+/// Arguments as compared: a command without members is `{}`.
+fn normalize(arguments: Value) -> Value {
+    match arguments {
+        Value::Null => Value::Object(Map::new()),
+        other => other,
+    }
+}
+
+/// What went wrong with a script: every unexpected command, and what was
+/// left unrun.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    /// One line (or block) per problem.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "the scripted QMP server saw {} problem(s):",
+            self.problems.len()
+        )?;
+        for problem in &self.problems {
+            writeln!(f, "- {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+#[derive(Debug, Default)]
+struct Progress {
+    steps: VecDeque<Step>,
+    /// Commands run so far.
+    ran: usize,
+    problems: Vec<String>,
+}
+
+impl Progress {
+    fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+        progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A server that plays a [`Script`] on a Unix socket in a temporary
+/// directory.
+pub struct ScriptedServer {
+    server: Server<Arc<Mutex<Progress>>>,
+    progress: Arc<Mutex<Progress>>,
+    dir: PathBuf,
+    socket: PathBuf,
+    finished: bool,
+}
+
+impl fmt::Debug for ScriptedServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScriptedServer")
+            .field("socket", &self.socket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScriptedServer {
+    /// Serves `script` with the shipped schema (for the greeting and
+    /// negotiation). Needs a Tokio runtime.
+    pub fn start(script: Script) -> std::io::Result<ScriptedServer> {
+        ScriptedServer::start_with(script, Schema::bindings())
+    }
+
+    /// Serves `script` with another schema.
+    pub fn start_with(script: Script, schema: Schema) -> std::io::Result<ScriptedServer> {
+        let dir = temp_dir()?;
+        let socket = dir.join("qmp.sock");
+        let listener = tokio::net::UnixListener::bind(&socket)?;
+        let progress = Arc::new(Mutex::new(Progress {
+            steps: script.steps,
+            ..Progress::default()
+        }));
+        let mut router = Router::new();
+        router.fallback = Some(Arc::new(|progress, name, arguments| {
+            Box::pin(play(progress, name, arguments))
+        }));
+        let server = Server::builder(schema, router).build(Arc::clone(&progress));
+        let serving = server.clone();
+        tokio::spawn(async move { serving.serve_unix(listener).await });
+        Ok(ScriptedServer {
+            server,
+            progress,
+            dir,
+            socket,
+            finished: false,
+        })
+    }
+
+    /// The socket to connect to.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Shuts the server down and says whether the script ran exactly: every
+    /// command expected, none left.
+    pub async fn finish(mut self) -> Result<(), ScriptError> {
+        self.finished = true;
+        self.server.shutdown().await;
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScriptError { problems })
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let progress = Progress::lock(&self.progress);
+        let mut problems = progress.problems.clone();
+        if !progress.steps.is_empty() {
+            let left: Vec<String> = progress
+                .steps
+                .iter()
+                .map(|step| format!("{} {}", step.name, step.arguments))
+                .collect();
+            problems.push(format!(
+                "{} command(s) expected but never sent: {}",
+                left.len(),
+                left.join(", ")
+            ));
+        }
+        problems
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.finished && !std::thread::panicking() {
+            let problems = self.problems();
+            if !problems.is_empty() {
+                panic!("{}", ScriptError { problems });
+            }
+        }
+    }
+}
+
+/// Plays the next step for a command.
+async fn play(
+    progress: Arc<Mutex<Progress>>,
+    name: String,
+    arguments: Map<String, Value>,
+) -> Reply {
+    let arguments = Value::Object(arguments);
+    let step = {
+        let mut progress = Progress::lock(&progress);
+        progress.ran += 1;
+        let ran = progress.ran;
+        match progress.steps.front() {
+            Some(step) if step.name == name && step.arguments == arguments => {
+                progress.steps.pop_front()
+            }
+            expected => {
+                let expected = expected.map_or("nothing more".to_owned(), |step| {
+                    format!("{} {}", step.name, pretty(&step.arguments))
+                });
+                let problem = format!(
+                    "command {ran}: expected {expected}\n  but got {name} {}",
+                    pretty(&arguments)
+                );
+                progress.problems.push(problem.clone());
+                return Reply::Error(CommandError::generic(format!(
+                    "the script does not expect this command here: {problem}"
+                )));
+            }
+        }
+    };
+    let Some(step) = step else {
+        return Reply::Close;
+    };
+    if let Some(delay) = step.delay {
+        tokio::time::sleep(delay).await;
+    }
+    match step.answer {
+        Answer::Return(value) => Reply::Return(value, step.events),
+        Answer::Error(error) => Reply::Error(error),
+        Answer::Close => Reply::Close,
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// A new directory for the socket (short, so that the path fits).
+fn temp_dir() -> std::io::Result<PathBuf> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("qmp-script-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
