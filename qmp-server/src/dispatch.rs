@@ -80,20 +80,21 @@ pub(crate) fn prepare<S: Clone + Send + Sync + 'static>(
     };
     let negotiation = name == shared.schema.negotiation_command();
     let route = shared.router.get(&name);
+    // The test double's fallback takes every command after negotiation,
+    // built-ins too.
+    let fallback = shared
+        .router
+        .fallback
+        .as_ref()
+        .filter(|_| route.is_none() && mode.operational && !oob && !negotiation);
+    if let Some(fallback) = fallback {
+        return Ok(Action::Run(
+            fallback(shared.state.clone(), name, arguments),
+            None,
+        ));
+    }
     let (modes, allow_oob) = match (route, shared.schema.command(&name)) {
         (Some(route), _) => (route.modes, route.allow_oob),
-        // The test double's: everything after negotiation, built-ins too.
-        (None, _)
-            if mode.operational && !oob && !negotiation && shared.router.fallback.is_some() =>
-        {
-            if let Some(fallback) = &shared.router.fallback {
-                return Ok(Action::Run(
-                    fallback(shared.state.clone(), name, arguments),
-                    None,
-                ));
-            }
-            return Err(not_found());
-        }
         (None, Some(info)) if negotiation || BUILT_IN.contains(&name.as_str()) => {
             (info.modes, info.allow_oob)
         }
