@@ -129,9 +129,32 @@ impl Schema {
         &self.inner.infos
     }
 
-    /// The entry called `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&SchemaInfo> {
+    /// The entry called `name` (a command, an event, a type).
+    pub fn get(&self, name: &str) -> Option<&SchemaInfo> {
         self.inner.by_name.get(name).map(|&i| &self.inner.infos[i])
+    }
+
+    /// Checks `arguments` for command `command` as the server does before
+    /// running it: `Err` with QEMU's text for the first mistake, or for a
+    /// command the schema does not have.
+    ///
+    /// ```
+    /// let schema = qmp_server::Schema::bindings();
+    /// let arguments = serde_json::json!({"node": "disk0"});
+    /// let error = schema
+    ///     .check_arguments("block-dirty-bitmap-add", arguments.as_object().unwrap())
+    ///     .unwrap_err();
+    /// assert_eq!(error, "Parameter 'name' is missing");
+    /// ```
+    pub fn check_arguments(
+        &self,
+        command: &str,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), String> {
+        let info = self
+            .command(command)
+            .ok_or_else(|| format!("The command {command} has not been found"))?;
+        crate::validate::arguments(self, info.arg_type, arguments)
     }
 
     /// The command called `name`, if the schema has it.
