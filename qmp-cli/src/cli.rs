@@ -1,0 +1,112 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Talk to QEMU over QMP: run a command, follow events, read the schema.
+///
+/// A command's arguments are `key=value` words, checked against the
+/// compiled schema before anything is sent: `cache.direct=on` for a
+/// nested member, JSON for any value (`bitmaps='["a","b"]'`), or the whole
+/// object with `--json '{...}'`.
+///
+/// Exit codes: 0 success; 1 the server answered with an error; 2 the
+/// command line is wrong (nothing was sent); 3 no connection, or it
+/// broke; 4 timeout; 5 `qmp verify` found differences.
+#[derive(Debug, Parser)]
+#[command(name = "qmp", version, args_conflicts_with_subcommands = false)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub output: Output,
+    #[command(subcommand)]
+    pub command: Action,
+}
+
+/// Where the QMP server is.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// The server's Unix socket (QEMU's `-qmp unix:PATH,server=on`).
+    #[arg(
+        long,
+        short = 's',
+        global = true,
+        env = "QMP_SOCKET",
+        value_name = "PATH"
+    )]
+    pub socket: Option<PathBuf>,
+    /// The server's TCP address.
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT",
+        conflicts_with = "socket"
+    )]
+    pub tcp: Option<String>,
+    /// Start QEMU with QMP on its standard input and output: the program
+    /// and its arguments as one string, split at white space (`-qmp
+    /// stdio`, or the storage daemon's monitor, is added).
+    #[arg(long, global = true, value_name = "'QEMU ARGS'", conflicts_with_all = ["socket", "tcp"])]
+    pub spawn: Option<String>,
+    /// Seconds to wait for each answer (none by default).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+/// How a command's answer is printed.
+#[derive(Debug, Args)]
+pub struct Output {
+    /// The answer as one line of JSON.
+    #[arg(long, global = true, conflicts_with = "value")]
+    pub raw: bool,
+    /// Only the value, for scripts: a string without quotes, a number or
+    /// boolean bare, anything else as one line of JSON; nothing for `{}`.
+    #[arg(long, short = 'q', global = true)]
+    pub value: bool,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Print events as they come.
+    Events(EventsOptions),
+    /// Compare the server's introspection with the compiled schema: what
+    /// the server has that the schema lacks or describes otherwise (exit
+    /// 5 if any).
+    Verify {
+        /// Also list what the compiled schema has beyond this server
+        /// (other targets' commands, members optional for older
+        /// releases).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Run COMMAND with `key=value` arguments (`qmp query-status`);
+    /// `--json '{...}'`, `--raw` and `--value` may follow it too.
+    #[command(external_subcommand)]
+    Run(Vec<String>),
+}
+
+/// `qmp events`.
+#[derive(Debug, Args)]
+pub struct EventsOptions {
+    /// Only events with this name (repeatable).
+    #[arg(long, short = 'f', value_name = "NAME")]
+    pub filter: Vec<String>,
+    /// Only events whose name matches this regular expression.
+    #[arg(long, value_name = "RE")]
+    pub regex: Option<String>,
+    /// Stop after this many events (exit 4 if the timeout comes first).
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: Option<usize>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Print each event's timestamp.
+    #[arg(long)]
+    pub timestamp: bool,
+    /// Print each event as it came, one line of JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,47 @@
+//! `qmp`: the QEMU Machine Protocol from the command line.
+//!
+//! One-shot commands with their arguments checked against the schema
+//! before anything is sent, a stream of events, the schema itself, and
+//! (see `qmp --help`) more.
+
+mod args;
+mod cli;
+mod connect;
+mod events;
+mod exit;
+mod oneshot;
+mod output;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("qmp: cannot start: {error}");
+            return exit::Exit::Connection.into();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("qmp: {}", failure.message);
+            failure.exit.into()
+        }
+    }
+}
+
+async fn run(cli: cli::Cli) -> Result<(), exit::Failure> {
+    match cli.command {
+        cli::Action::Events(options) => events::run(&cli.connection, options).await,
+        cli::Action::Verify { all } => verify::run(&cli.connection, all).await,
+        cli::Action::Run(words) => oneshot::run(&cli.connection, &cli.output, words).await,
+    }
+}

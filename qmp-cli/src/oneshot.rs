@@ -1,0 +1,70 @@
+//! `qmp COMMAND key=value...`: one command, its answer printed.
+
+use serde_json::Value;
+
+use crate::cli::{Connection, Output};
+use crate::connect::connect;
+use crate::exit::{Exit, Failure};
+
+/// How the answer is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Pretty,
+    Raw,
+    Value,
+}
+
+/// Runs the command in `words` (its name first).
+pub async fn run(
+    connection: &Connection,
+    output: &Output,
+    words: Vec<String>,
+) -> Result<(), Failure> {
+    let mut style = if output.raw {
+        Style::Raw
+    } else if output.value {
+        Style::Value
+    } else {
+        Style::Pretty
+    };
+    let (name, rest) = words
+        .split_first()
+        .ok_or_else(|| Failure::new(Exit::Usage, "no command given"))?;
+    // Output options and --json may follow the command's name.
+    let mut json = None;
+    let mut arguments = Vec::new();
+    let mut rest = rest.iter();
+    while let Some(word) = rest.next() {
+        match word.as_str() {
+            "--raw" => style = Style::Raw,
+            "--value" | "-q" => style = Style::Value,
+            "--json" => {
+                json = Some(rest.next().ok_or_else(|| {
+                    Failure::new(Exit::Usage, "--json needs the arguments as a JSON object")
+                })?)
+            }
+            _ => arguments.push(word.clone()),
+        }
+    }
+    let schema = qmp_server::Schema::bindings();
+    let arguments = crate::args::build(&schema, name, &arguments, json.map(String::as_str))
+        .map_err(|message| Failure::new(Exit::Usage, message))?;
+    let connected = connect(connection).await?;
+    let answer = connected
+        .client
+        .execute_raw(name, Value::Object(arguments))
+        .await?;
+    crate::output::Out::stdout().text(&render(&answer, style))
+}
+
+/// The answer as `style` prints it, with its final newline.
+pub fn render(answer: &Value, style: Style) -> String {
+    let text = match (style, answer) {
+        (Style::Pretty, _) => serde_json::to_string_pretty(answer).unwrap_or_default(),
+        (Style::Raw, _) => answer.to_string(),
+        (Style::Value, Value::Object(map)) if map.is_empty() => return String::new(),
+        (Style::Value, Value::String(text)) => text.clone(),
+        (Style::Value, _) => answer.to_string(),
+    };
+    text + "\n"
+}
