@@ -1,6 +1,4 @@
-//! A toy virtual machine behind a QMP server: `query-status`, `stop`,
-//! `cont`, `system_powerdown` and `quit`, with the events QEMU sends for
-//! them, on the shipped bindings.
+//! The toy VM (`qmp_server::toy`) on a socket:
 //!
 //! ```text
 //! cargo run -p qmp-server --example toy_vm -- /tmp/toy.sock
@@ -10,95 +8,9 @@
 //! process's standard input and output). Any QMP client drives it, QEMU's
 //! own `qmp-shell` among them.
 
-use std::sync::{Arc, Mutex};
-
-use qmp_server::{CommandError, Emitter, Router, Schema, Server};
-use qmp_types::commands::{Cont, QueryStatus, Quit, Stop, SystemPowerdown};
-use qmp_types::events;
-use qmp_types::types::{RunState, ShutdownCause, StatusInfo};
-use qmp_types::Empty;
-
-/// The machine: its run state, and where its events go.
-#[derive(Clone)]
-pub struct ToyVm {
-    state: Arc<Mutex<RunState>>,
-    events: Emitter,
-    /// Ends the server when the machine quits.
-    quit: Arc<tokio::sync::Notify>,
-}
-
-impl ToyVm {
-    fn status(&self) -> RunState {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn set(&self, state: RunState) {
-        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
-    }
-}
-
-async fn query_status(vm: ToyVm, _: QueryStatus) -> Result<StatusInfo, CommandError> {
-    let status = vm.status();
-    Ok(StatusInfo::new(status == RunState::Running, status))
-}
-
-async fn stop(vm: ToyVm, _: Stop) -> Result<Empty, CommandError> {
-    if vm.status() == RunState::Running {
-        vm.set(RunState::Paused);
-        vm.events.emit(&events::Stop::new());
-    }
-    Ok(Empty {})
-}
-
-async fn cont(vm: ToyVm, _: Cont) -> Result<Empty, CommandError> {
-    match vm.status() {
-        RunState::Shutdown => Err(CommandError::generic(
-            "Resetting the Virtual Machine is required",
-        )),
-        RunState::Running => Ok(Empty {}),
-        _ => {
-            vm.set(RunState::Running);
-            vm.events.emit(&events::Resume::new());
-            Ok(Empty {})
-        }
-    }
-}
-
-/// The guest hears the power button and shuts itself down.
-async fn system_powerdown(vm: ToyVm, _: SystemPowerdown) -> Result<Empty, CommandError> {
-    vm.events.emit(&events::Powerdown::new());
-    if vm.status() == RunState::Running {
-        vm.set(RunState::Shutdown);
-        vm.events
-            .emit(&events::Shutdown::new(true, ShutdownCause::GuestShutdown));
-    }
-    Ok(Empty {})
-}
-
-async fn quit(vm: ToyVm, _: Quit) -> Result<Empty, CommandError> {
-    vm.events
-        .emit(&events::Shutdown::new(false, ShutdownCause::HostQmpQuit));
-    vm.quit.notify_one();
-    Ok(Empty {})
-}
-
-/// The toy VM's server, running, and a handle that says when it quit.
-pub fn toy_vm() -> (Server<ToyVm>, Arc<tokio::sync::Notify>) {
-    let router = Router::new()
-        .route(query_status)
-        .route(stop)
-        .route(cont)
-        .route(system_powerdown)
-        .route(quit);
-    let builder = Server::builder(Schema::bindings(), router);
-    let quit = Arc::new(tokio::sync::Notify::new());
-    let vm = ToyVm {
-        state: Arc::new(Mutex::new(RunState::Running)),
-        events: builder.emitter(),
-        quit: Arc::clone(&quit),
-    };
-    (builder.build(vm), quit)
-}
+// Tests include this file for these.
+#[allow(unused_imports)]
+pub use qmp_server::toy::{toy_vm, ToyVm};
 
 /// Serves until the machine quits.
 #[allow(dead_code)] // Tests include this file for `toy_vm` alone.

@@ -64,6 +64,7 @@ mod router;
 mod schema;
 mod server;
 pub mod testing;
+pub mod toy;
 mod validate;
 
 pub use router::{CommandError, Fds, Router};

@@ -1,0 +1,109 @@
+//! A toy virtual machine behind a QMP server: `query-status`, `stop`,
+//! `cont`, `system_powerdown` and `quit`, with the events QEMU sends for
+//! them, on the shipped bindings. The example `toy_vm` serves it, and `qmp
+//! demo` talks to it: a QMP server to try things on without QEMU.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (server, _quit) = qmp_server::toy::toy_vm();
+//! let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+//! let (read, write) = tokio::io::split(server_end);
+//! tokio::spawn(async move { server.serve_stream(read, write).await });
+//! let (read, write) = tokio::io::split(client_end);
+//! let client = qmp_client::Connector::new().io(read, write).await.unwrap();
+//! let client = client.negotiate(&[]).await.unwrap();
+//! let status = client.execute(qmp_types::commands::QueryStatus::new()).await.unwrap();
+//! assert!(status.running);
+//! # }
+//! ```
+
+use std::sync::{Arc, Mutex};
+
+use crate::{CommandError, Emitter, Router, Schema, Server};
+use qmp_types::commands::{Cont, QueryStatus, Quit, Stop, SystemPowerdown};
+use qmp_types::events;
+use qmp_types::types::{RunState, ShutdownCause, StatusInfo};
+use qmp_types::Empty;
+
+/// The machine: its run state, and where its events go.
+#[derive(Clone)]
+pub struct ToyVm {
+    state: Arc<Mutex<RunState>>,
+    events: Emitter,
+    /// Ends the server when the machine quits.
+    quit: Arc<tokio::sync::Notify>,
+}
+
+impl ToyVm {
+    fn status(&self) -> RunState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, state: RunState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+}
+
+async fn query_status(vm: ToyVm, _: QueryStatus) -> Result<StatusInfo, CommandError> {
+    let status = vm.status();
+    Ok(StatusInfo::new(status == RunState::Running, status))
+}
+
+async fn stop(vm: ToyVm, _: Stop) -> Result<Empty, CommandError> {
+    if vm.status() == RunState::Running {
+        vm.set(RunState::Paused);
+        vm.events.emit(&events::Stop::new());
+    }
+    Ok(Empty {})
+}
+
+async fn cont(vm: ToyVm, _: Cont) -> Result<Empty, CommandError> {
+    match vm.status() {
+        RunState::Shutdown => Err(CommandError::generic(
+            "Resetting the Virtual Machine is required",
+        )),
+        RunState::Running => Ok(Empty {}),
+        _ => {
+            vm.set(RunState::Running);
+            vm.events.emit(&events::Resume::new());
+            Ok(Empty {})
+        }
+    }
+}
+
+/// The guest hears the power button and shuts itself down.
+async fn system_powerdown(vm: ToyVm, _: SystemPowerdown) -> Result<Empty, CommandError> {
+    vm.events.emit(&events::Powerdown::new());
+    if vm.status() == RunState::Running {
+        vm.set(RunState::Shutdown);
+        vm.events
+            .emit(&events::Shutdown::new(true, ShutdownCause::GuestShutdown));
+    }
+    Ok(Empty {})
+}
+
+async fn quit(vm: ToyVm, _: Quit) -> Result<Empty, CommandError> {
+    vm.events
+        .emit(&events::Shutdown::new(false, ShutdownCause::HostQmpQuit));
+    vm.quit.notify_one();
+    Ok(Empty {})
+}
+
+/// The toy VM's server, running, and a handle that says when it quit.
+pub fn toy_vm() -> (Server<ToyVm>, Arc<tokio::sync::Notify>) {
+    let router = Router::new()
+        .route(query_status)
+        .route(stop)
+        .route(cont)
+        .route(system_powerdown)
+        .route(quit);
+    let builder = Server::builder(Schema::bindings(), router);
+    let quit = Arc::new(tokio::sync::Notify::new());
+    let vm = ToyVm {
+        state: Arc::new(Mutex::new(RunState::Running)),
+        events: builder.emitter(),
+        quit: Arc::clone(&quit),
+    };
+    (builder.build(vm), quit)
+}
