@@ -70,6 +70,20 @@ pub struct Output {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Action {
+    /// An interactive shell: commands with completion of names, arguments
+    /// and values from the schema, events as they arrive, history.
+    Shell(ShellOptions),
+    /// A command's, type's or event's description from the compiled
+    /// schema, or every command with none given.
+    Schema(SchemaOptions),
+    /// A short session against a toy VM served in this process (no QEMU
+    /// needed), printing each exchange as the protocol shows it.
+    Demo(DemoOptions),
+    /// A completion script for SHELL, to source from its startup file.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Print events as they come.
     Events(EventsOptions),
     /// Compare the server's introspection with the compiled schema: what
@@ -109,4 +123,36 @@ pub struct EventsOptions {
     /// Print each event as it came, one line of JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `qmp shell`.
+#[derive(Debug, Args)]
+pub struct ShellOptions {
+    /// Print the JSON sent and received.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Where the history is kept (default: `$XDG_STATE_HOME/qmp/history`,
+    /// else `~/.local/state/qmp/history`).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
+/// `qmp schema`.
+#[derive(Debug, Args)]
+pub struct SchemaOptions {
+    /// A command, type or event name.
+    pub name: Option<String>,
+    /// Every command, type and event whose name or documentation has
+    /// WORD.
+    #[arg(long, value_name = "WORD", conflicts_with = "name")]
+    pub search: Option<String>,
+}
+
+/// `qmp demo`.
+#[derive(Debug, Args)]
+pub struct DemoOptions {
+    /// Run the same session against this QEMU binary instead
+    /// (`qemu-system-x86_64`, started with `-machine none`).
+    #[arg(long, value_name = "BINARY")]
+    pub qemu: Option<PathBuf>,
 }

@@ -7,10 +7,13 @@
 mod args;
 mod cli;
 mod connect;
+mod demo;
 mod events;
 mod exit;
 mod oneshot;
 mod output;
+mod schema;
+mod shell;
 mod verify;
 
 use std::process::ExitCode;
@@ -41,6 +44,14 @@ fn main() -> ExitCode {
 async fn run(cli: cli::Cli) -> Result<(), exit::Failure> {
     match cli.command {
         cli::Action::Events(options) => events::run(&cli.connection, options).await,
+        cli::Action::Shell(options) => shell::run(&cli.connection, options).await,
+        cli::Action::Schema(options) => schema::run(options),
+        cli::Action::Demo(options) => demo::run(options).await,
+        cli::Action::Completions { shell } => {
+            let mut command = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "qmp", &mut std::io::stdout());
+            Ok(())
+        }
         cli::Action::Verify { all } => verify::run(&cli.connection, all).await,
         cli::Action::Run(words) => oneshot::run(&cli.connection, &cli.output, words).await,
     }
