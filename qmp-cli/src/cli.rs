@@ -65,6 +65,13 @@ pub struct Output {
     /// boolean bare, anything else as one line of JSON; nothing for `{}`.
     #[arg(long, short = 'q', global = true)]
     pub value: bool,
+    /// Pass a file descriptor with the command (`getfd`, `add-fd`): a
+    /// number is a file or pipe this process inherited (`3<>file` in the
+    /// shell), reopened through /proc; anything else a file opened for
+    /// reading and writing, created if absent. Over a Unix socket only.
+    /// Repeatable.
+    #[arg(long, value_name = "N|PATH")]
+    pub fd: Vec<String>,
 }
 
 /// What to do.

@@ -1,5 +1,7 @@
 //! `qmp COMMAND key=value...`: one command, its answer printed.
 
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
 use serde_json::Value;
 
 use crate::cli::{Connection, Output};
@@ -32,12 +34,18 @@ pub async fn run(
         .ok_or_else(|| Failure::new(Exit::Usage, "no command given"))?;
     // Output options and --json may follow the command's name.
     let mut json = None;
+    let mut fds = output.fd.clone();
     let mut arguments = Vec::new();
     let mut rest = rest.iter();
     while let Some(word) = rest.next() {
         match word.as_str() {
             "--raw" => style = Style::Raw,
             "--value" | "-q" => style = Style::Value,
+            "--fd" => fds.push(
+                rest.next()
+                    .ok_or_else(|| Failure::new(Exit::Usage, "--fd needs N or PATH"))?
+                    .clone(),
+            ),
             "--json" => {
                 json = Some(rest.next().ok_or_else(|| {
                     Failure::new(Exit::Usage, "--json needs the arguments as a JSON object")
@@ -49,12 +57,48 @@ pub async fn run(
     let schema = qmp_server::Schema::bindings();
     let arguments = crate::args::build(&schema, name, &arguments, json.map(String::as_str))
         .map_err(|message| Failure::new(Exit::Usage, message))?;
+    let fds = fds
+        .iter()
+        .map(|spec| open_fd(spec))
+        .collect::<Result<Vec<_>, _>>()?;
     let connected = connect(connection).await?;
-    let answer = connected
-        .client
-        .execute_raw(name, Value::Object(arguments))
-        .await?;
+    let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(AsFd::as_fd).collect();
+    let answer = if borrowed.is_empty() {
+        connected
+            .client
+            .execute_raw(name, Value::Object(arguments))
+            .await?
+    } else {
+        connected
+            .client
+            .execute_raw_with_fds(name, Value::Object(arguments), &borrowed)
+            .await?
+    };
     crate::output::Out::stdout().text(&render(&answer, style))
+}
+
+/// The descriptor `spec` names: inherited (a number) or a file opened
+/// now.
+fn open_fd(spec: &str) -> Result<OwnedFd, Failure> {
+    if let Ok(number) = spec.parse::<i32>() {
+        // Reopened through /proc (code without `unsafe` cannot take a raw
+        // number): the same file or pipe, in the widest mode it allows.
+        let path = format!("/proc/self/fd/{number}");
+        let open = |read, write| std::fs::File::options().read(read).write(write).open(&path);
+        return open(true, true)
+            .or_else(|_| open(true, false))
+            .or_else(|_| open(false, true))
+            .map(Into::into)
+            .map_err(|e| Failure::new(Exit::Usage, format!("--fd {number}: {e}")));
+    }
+    std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(spec)
+        .map(Into::into)
+        .map_err(|e| Failure::new(Exit::Usage, format!("--fd {spec}: {e}")))
 }
 
 /// The answer as `style` prints it, with its final newline.

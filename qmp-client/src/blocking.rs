@@ -232,6 +232,18 @@ impl<M: Mode, O: OobState> Client<M, O> {
             .block_on(self.inner.execute_raw(name, arguments))
     }
 
+    /// Runs a command by name with file descriptors, as
+    /// [`crate::Client::execute_raw_with_fds`].
+    pub fn execute_raw_with_fds(
+        &self,
+        name: &str,
+        arguments: Value,
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> Result<Value, Error> {
+        self.runtime
+            .block_on(self.inner.execute_raw_with_fds(name, arguments, fds))
+    }
+
     /// The async client this one wraps (to run calls concurrently from
     /// async code on another runtime, for instance).
     pub fn as_async(&self) -> &crate::Client<M, O> {

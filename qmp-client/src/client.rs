@@ -468,6 +468,19 @@ impl<M: Mode, O: OobState> Client<M, O> {
             .await
     }
 
+    /// [`Client::execute_raw`] with file descriptors passed along, as
+    /// [`Client::execute_with_fds`] passes them (over a Unix socket only).
+    pub async fn execute_raw_with_fds(
+        &self,
+        name: &str,
+        arguments: Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<Value, Error> {
+        Execute::new(&self.inner, RawCommand { name, arguments }, false, self.timeout)
+            .with_fds(fds)
+            .await
+    }
+
     /// [`Client::execute_raw`] with this call's own timeout.
     pub async fn execute_raw_with_timeout(
         &self,
