@@ -8,7 +8,9 @@
 //! - `commands`, `events` and `types`: the bindings of the project's schema
 //!   (feature `bindings`, on by default; without it, the crate is the
 //!   runtime contract and the wire format alone, which is all that code
-//!   generated for another schema needs).
+//!   generated for another schema needs), with `INTROSPECTION` (the schema
+//!   as `query-qmp-schema` would report it) and `DOCS` (its documentation,
+//!   for tools that show it).
 
 #[macro_use]
 mod macros;
@@ -27,4 +29,4 @@ pub mod wire;
 pub use command::{Command, Empty};
 pub use event::{Event, EventSet, RawEvent, Timestamp};
 #[cfg(feature = "bindings")]
-pub use generated::{commands, events, types, INTROSPECTION};
+pub use generated::{commands, events, types, DOCS, INTROSPECTION};

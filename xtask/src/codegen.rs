@@ -1,10 +1,16 @@
 //! `cargo xtask codegen [--check]`: regenerate `qmp-types/src/generated/`
 //! from `schema/`, or check that the checked-in files are fresh.
+//!
+//! Besides the bindings and their introspection, `docs.json` (`DOCS`):
+//! the schema's doc comments as data, for a tool that shows them at run
+//! time (`qmp schema`), which has the introspection but no schema files.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use qmp_codegen::emit::INTROSPECTION_DOC;
+use qmp_codegen::model::{Body, Condition, Schema, TypeRef};
+use qmp_codegen::syntax::doc::SectionKind;
 use qmp_codegen::{write_if_changed, BuildError, Builder};
 
 use crate::project_root;
@@ -81,17 +87,166 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
             out.join("mod.rs"),
             format!(
                 "{header}//! Bindings generated from `{SCHEMA}`.\n\npub mod commands;\npub mod events;\npub mod types;\n\n\
-                 {INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
+                 {INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n\n\
+                 {DOCS_DOC}pub const DOCS: &str = include_str!(\"docs.json\");\n"
             ),
         ),
         (
             out.join("introspection.json"),
             generated.introspection.clone().unwrap_or_default(),
         ),
+        (out.join("docs.json"), docs_json(&root.join(SCHEMA))?),
         (out.join("types.rs"), format!("{header}{}", generated.types)),
         (out.join("commands.rs"), format!("{header}{}", generated.commands)),
         (out.join("events.rs"), format!("{header}{}", generated.events)),
     ])
+}
+
+/// The doc comment of `DOCS` in the generated `mod.rs`.
+const DOCS_DOC: &str = "\
+/// The schema's documentation, for tools that show it: a JSON array with
+/// one object per definition written in the schema, in schema order, on a
+/// line of its own. `name` is the definition's (as in `INTROSPECTION`);
+/// each of the others is there only when the schema says something:
+/// `doc` (the description), `members` (an object from each documented
+/// member's name to its description: a command's arguments, an event's
+/// data, a struct's or union's members outside the branches, base members
+/// included, an enum's values, an alternate's alternatives by type name),
+/// `returns`, `errors`, `since`, `features` (name to description) and
+/// `if` (the condition, as text). Texts are the schema's: reStructuredText,
+/// `@name` for a member, lines joined with `\\n`, continuation lines
+/// indented.
+";
+
+/// `docs.json`: the schema's doc comments as data (see [`DOCS_DOC`]), read
+/// from the schema without the cross-release facts, whose notes are about
+/// the Rust bindings.
+fn docs_json(schema_path: &Path) -> Result<String, BuildError> {
+    let checked = qmp_codegen::check_file(schema_path, &Default::default())
+        .map_err(|e| BuildError::Io(e.path.clone(), e.error))?;
+    let Some(schema) = &checked.schema else {
+        return Err(BuildError::Schema(checked.render(&checked.diagnostics)));
+    };
+    let entries: Vec<String> = schema
+        .iter()
+        .filter(|(_, definition)| definition.implicit.is_none())
+        .map(|(id, _)| docs_entry(schema, id))
+        .collect();
+    Ok(format!("[\n{}\n]\n", entries.join(",\n")))
+}
+
+/// One definition's line of `docs.json`.
+fn docs_entry(schema: &Schema, id: qmp_codegen::model::DefId) -> String {
+    let definition = schema.definition(id);
+    let doc = definition.doc.as_ref();
+    let mut out = String::from("{\"name\": ");
+    push_json(&mut out, &definition.name);
+    let plain: Vec<&str> = doc
+        .into_iter()
+        .flat_map(|doc| &doc.sections)
+        .filter(|s| s.kind == SectionKind::Plain && !s.text.trim().is_empty())
+        .map(|s| s.text.as_str())
+        .collect();
+    if !plain.is_empty() {
+        out.push_str(", \"doc\": ");
+        push_json(&mut out, &plain.join("\n\n"));
+    }
+    let members: Vec<(String, &str)> = match &definition.body {
+        Body::Enum(e) => e
+            .values
+            .iter()
+            .filter_map(|v| Some((v.name.to_string(), v.doc.as_deref()?)))
+            .collect(),
+        Body::Struct(_) | Body::Union(_) => object_docs(schema, Some(id)),
+        Body::Alternate(a) => a
+            .branches
+            .iter()
+            .filter_map(|b| Some((type_name(schema, &b.ty), b.doc.as_deref()?)))
+            .collect(),
+        Body::Command(c) => object_docs(schema, c.arguments),
+        Body::Event(e) => object_docs(schema, e.data),
+    };
+    push_map(&mut out, "members", &members);
+    for (key, kind) in [
+        ("returns", SectionKind::Returns),
+        ("errors", SectionKind::Errors),
+        ("since", SectionKind::Since),
+    ] {
+        if let Some(section) = doc.and_then(|d| d.tagged(kind)) {
+            out.push_str(&format!(", \"{key}\": "));
+            push_json(&mut out, &section.text);
+        }
+    }
+    let features: Vec<(String, &str)> = definition
+        .features
+        .iter()
+        .filter_map(|f| Some((f.name.to_string(), f.doc.as_deref()?)))
+        .collect();
+    push_map(&mut out, "features", &features);
+    if let Some(condition) = &definition.condition {
+        out.push_str(", \"if\": ");
+        push_json(&mut out, &condition_text(condition));
+    }
+    out.push('}');
+    out
+}
+
+/// The documented members of an object type, base members first.
+fn object_docs(schema: &Schema, id: Option<qmp_codegen::model::DefId>) -> Vec<(String, &str)> {
+    id.map(|id| schema.object_members(id))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| Some((m.name.to_string(), m.doc.as_deref()?)))
+        .collect()
+}
+
+/// A type's name as `INTROSPECTION` writes it (integer types by width).
+fn type_name(schema: &Schema, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Builtin(builtin) => builtin.name().to_owned(),
+        TypeRef::Definition(id) => schema.definition(*id).name.to_string(),
+        TypeRef::Array(element) => format!("[{}]", type_name(schema, element)),
+    }
+}
+
+/// A condition as the schema's `if` would read in words: `CONFIG_X`,
+/// `all(A, B)`, `any(A, B)`, `not(A)`.
+fn condition_text(condition: &Condition) -> String {
+    let list = |conditions: &[Condition]| {
+        conditions
+            .iter()
+            .map(condition_text)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match condition {
+        Condition::Name(name) => name.to_string(),
+        Condition::All(all) => format!("all({})", list(all)),
+        Condition::Any(any) => format!("any({})", list(any)),
+        Condition::Not(inner) => format!("not({})", condition_text(inner)),
+    }
+}
+
+/// `, "key": {"name": "text", ...}` in the given order, unless empty.
+fn push_map(out: &mut String, key: &str, entries: &[(String, &str)]) {
+    if entries.is_empty() {
+        return;
+    }
+    out.push_str(&format!(", \"{key}\": {{"));
+    for (i, (name, text)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_json(out, name);
+        out.push_str(": ");
+        push_json(out, text);
+    }
+    out.push('}');
+}
+
+/// `text` as a JSON string.
+fn push_json(out: &mut String, text: &str) {
+    out.push_str(&serde_json::Value::from(text).to_string());
 }
 
 #[cfg(test)]
