@@ -3,8 +3,9 @@
 //! Three parts, so that nothing a peer does makes the server hold more
 //! than its limits:
 //!
-//! - the **reader** (this task) reads a line at a time, at most
-//!   `max_line` bytes of it, parses it and runs it. Before out-of-band
+//! - the **reader** (this task) reads a message at a time ([`crate::frame`]:
+//!   one JSON value, newline or not), at most `max_message_size` bytes of
+//!   it, parses it and runs it. Before out-of-band
 //!   execution is negotiated it runs each command to its end before it
 //!   reads the next line, as QEMU does;
 //! - after `oob` is negotiated, in-band commands go to a **worker** task,
@@ -18,12 +19,13 @@
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::debug;
 
 use crate::dispatch::{self, Action, Negotiated};
 use crate::fds::Received;
+use crate::frame::{read_message, Message};
 use crate::request::{self, Refusal, Request};
 use crate::router::Reply;
 use crate::server::Shared;
@@ -69,29 +71,25 @@ pub(crate) async fn serve<S, R, W>(
     let (out, out_rx) = mpsc::channel(OUT_QUEUE);
     let writer = tokio::spawn(write_loop(writer, out_rx, shared.greeting.clone()));
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    let mut line = Vec::with_capacity(4096);
+    let mut message = Vec::with_capacity(4096);
     let mut mode = Negotiated::default();
     let mut worker: Option<mpsc::Sender<Job>> = None;
     loop {
-        line.clear();
         let read = tokio::select! {
-            read = read_line(&mut reader, &mut line, shared.max_line) => read,
+            read = read_message(&mut reader, &mut message, shared.max_message_size) => read,
             _ = shutdown.wait_for(|stop| *stop) => break,
             () = out.closed() => break,
         };
         let parsed = match read {
-            Ok(Line::End) | Err(_) => break,
-            Ok(Line::TooLong) => Err(Refusal::generic(
-                format!("QMP input exceeds the limit of {} bytes", shared.max_line),
+            Ok(Message::End) | Err(_) => break,
+            Ok(Message::TooLong) => Err(Refusal::generic(
+                format!(
+                    "QMP input exceeds the limit of {} bytes",
+                    shared.max_message_size
+                ),
                 None,
             )),
-            Ok(Line::Whole) => {
-                let text = trim_newline(&line);
-                if text.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                request::parse(text, mode.oob)
-            }
+            Ok(Message::Whole { deepest }) => request::parse(&message, deepest, mode.oob),
         };
         // With out-of-band execution, everything in band keeps its order
         // through the worker's queue; only `exec-oob` overtakes.
@@ -319,55 +317,4 @@ async fn next_event(
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
     }
-}
-
-/// How a line read ended.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Line {
-    /// The line is whole in the buffer (with its newline, unless the
-    /// stream ended without one).
-    Whole,
-    /// The line was longer than the limit and skipped to its end.
-    TooLong,
-    /// The stream ended before anything was read.
-    End,
-}
-
-/// Reads one line into `line`, holding at most `limit` bytes of it: a
-/// longer one is skipped as it streams by.
-pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
-    line: &mut Vec<u8>,
-    limit: usize,
-) -> std::io::Result<Line> {
-    let mut too_long = false;
-    loop {
-        let buffer = reader.fill_buf().await?;
-        if buffer.is_empty() {
-            return Ok(match () {
-                () if too_long => Line::TooLong,
-                () if line.is_empty() => Line::End,
-                () => Line::Whole,
-            });
-        }
-        let (used, done) = match memchr::memchr(b'\n', buffer) {
-            Some(at) => (at + 1, true),
-            None => (buffer.len(), false),
-        };
-        if !too_long && line.len() + used <= limit.saturating_add(1) {
-            line.extend_from_slice(&buffer[..used]);
-        } else if !too_long {
-            too_long = true;
-            *line = Vec::new();
-        }
-        reader.consume(used);
-        if done {
-            return Ok(if too_long { Line::TooLong } else { Line::Whole });
-        }
-    }
-}
-
-fn trim_newline(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }

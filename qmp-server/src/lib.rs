@@ -37,28 +37,30 @@
 //! test sends the same lines to `qemu-storage-daemon` and to this server
 //! and compares the answers. Where this server knowingly differs:
 //!
-//! - **One request per line.** QEMU's JSON parser reads a stream of
-//!   tokens across lines and answers each bad token on its own; this
-//!   server reads a line at a time, as the protocol's specification and
-//!   every client frame requests, and answers one error per bad line.
-//!   Several objects on one line, or one object over several lines, are an
-//!   error here (QEMU takes them).
+//! - **Messages are JSON values, as QEMU reads them**: a request ends
+//!   where its object does, newline or not (QEMU's own Python client sends
+//!   none), and may span lines. But a message that is bad JSON is
+//!   answered once, where QEMU's parser answers each bad token after the
+//!   first on its own; and a value nested past QEMU's limit is refused
+//!   once, at its end, where QEMU refuses it at the limit and then each
+//!   bracket left.
 //! - **Strict JSON.** QEMU also takes single-quoted strings; this server
 //!   does not. A JSON syntax error names serde_json's reason where QEMU's
 //!   parser has no equivalent text ("JSON parse error, ..." either way).
 //! - **Which member is named first**: with several unexpected members in
 //!   a request or its arguments, QEMU names the first in its hash table's
 //!   order, this server the first in the request.
-//! - **Line limit**: a line longer than the limit
-//!   ([`ServerBuilder::max_line`], 16 MiB by default) is answered with
-//!   "QMP input exceeds the limit of N bytes"; QEMU's limits are on tokens
-//!   (64 MiB together, 2 Mi of them), with its own texts.
+//! - **Size limit**: a message longer than the limit
+//!   ([`ServerBuilder::max_message_size`], 16 MiB by default) is answered
+//!   with "QMP input exceeds the limit of N bytes"; QEMU's limits are on
+//!   tokens (64 MiB together, 2 Mi of them), with its own texts.
 //! - **Numbers**: a number too large for a 64-bit float (`1e400`) is a
 //!   syntax error here; QEMU reads it as infinity.
 
 mod connection;
 mod dispatch;
 mod fds;
+mod frame;
 mod request;
 mod router;
 mod schema;
@@ -70,7 +72,8 @@ mod validate;
 pub use router::{CommandError, Fds, Router};
 pub use schema::{Schema, SchemaError};
 pub use server::{
-    Emitter, Server, ServerBuilder, DEFAULT_EVENT_BUFFER, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_LINE,
+    Emitter, Server, ServerBuilder, DEFAULT_EVENT_BUFFER, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_MESSAGE_SIZE,
 };
 
 /// The shared runtime crate, re-exported: the generated bindings and the

@@ -1,4 +1,4 @@
-//! One line of input to one request, or the error QEMU answers for it.
+//! One message of input to one request, or the error QEMU answers for it.
 //!
 //! The checks and their texts follow QEMU 10.0's monitor (`qmp_dispatch`
 //! and its JSON parser), in its order: the JSON itself, then that it is an
@@ -47,11 +47,11 @@ impl Refusal {
     }
 }
 
-/// Parses one line (without its newline). `oob` says whether the
-/// connection negotiated out-of-band execution, without which `exec-oob`
-/// is an unexpected member.
-pub(crate) fn parse(line: &[u8], oob: bool) -> Result<Request, Refusal> {
-    let value = json(line).map_err(|desc| Refusal::generic(desc, None))?;
+/// Parses one message, nested `deepest` levels deep. `oob` says whether
+/// the connection negotiated out-of-band execution, without which
+/// `exec-oob` is an unexpected member.
+pub(crate) fn parse(message: &[u8], deepest: usize, oob: bool) -> Result<Request, Refusal> {
+    let value = json(message, deepest).map_err(|desc| Refusal::generic(desc, None))?;
     let Value::Object(mut members) = value else {
         return Err(Refusal::generic("QMP input must be a JSON object", None));
     };
@@ -101,13 +101,13 @@ pub(crate) fn parse(line: &[u8], oob: bool) -> Result<Request, Refusal> {
     })
 }
 
-/// Parses a line's JSON: at most QEMU's nesting depth, each key once per
-/// object. The error text is QEMU's where it has the same check.
-fn json(line: &[u8]) -> Result<Value, String> {
-    if nesting(line) > QEMU_LIMITS.nesting {
+/// Parses a message's JSON: at most QEMU's nesting depth, each key once
+/// per object. The error text is QEMU's where it has the same check.
+fn json(message: &[u8], deepest: usize) -> Result<Value, String> {
+    if deepest > QEMU_LIMITS.nesting {
         return Err("JSON nesting depth limit exceeded".to_owned());
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(line);
+    let mut deserializer = serde_json::Deserializer::from_slice(message);
     // The depth is checked above, against QEMU's limit, not serde_json's.
     deserializer.disable_recursion_limit();
     let value = StrictValue
@@ -131,32 +131,6 @@ fn parse_error(error: &serde_json::Error) -> String {
         other => other,
     };
     format!("JSON parse error, {qemu}")
-}
-
-/// The deepest nesting of objects and arrays in `line`, outside strings.
-fn nesting(line: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &byte in line {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
 }
 
 /// A JSON value whose objects may not repeat a key, which QEMU refuses as
@@ -221,13 +195,34 @@ impl<'de> Visitor<'de> for StrictValue {
 mod tests {
     use super::*;
 
-    fn refusal(line: &str) -> String {
-        parse(line.as_bytes(), false).unwrap_err().desc
+    /// The depth as the framer measures it, for these tests' inputs.
+    fn depth(text: &str) -> usize {
+        let mut depth = 0usize;
+        let mut deepest = 0;
+        for byte in text.bytes() {
+            match byte {
+                b'{' | b'[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    fn try_parse(text: &str, oob: bool) -> Result<Request, Refusal> {
+        parse(text.as_bytes(), depth(text), oob)
+    }
+
+    fn refusal(text: &str) -> String {
+        try_parse(text, false).unwrap_err().desc
     }
 
     #[test]
     fn a_plain_request_parses() {
-        let request = parse(br#"{"execute": "stop", "id": [1, {"x": null}]}"#, false).unwrap();
+        let request = try_parse(r#"{"execute": "stop", "id": [1, {"x": null}]}"#, false).unwrap();
         assert_eq!(request.name, "stop");
         assert!(!request.oob);
         assert_eq!(request.id, Some(serde_json::json!([1, {"x": null}])));
@@ -247,14 +242,14 @@ mod tests {
             refusal(r#"{"exec-oob": "a"}"#),
             "QMP input member 'exec-oob' is unexpected"
         );
-        assert!(parse(br#"{"exec-oob": "a"}"#, true).unwrap().oob);
+        assert!(try_parse(r#"{"exec-oob": "a"}"#, true).unwrap().oob);
     }
 
     #[test]
     fn nesting_is_bounded_by_qemus_limit() {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(parse(
-            format!(r#"{{"execute": "a", "id": {}}}"#, deep(1023)).as_bytes(),
+        assert!(try_parse(
+            &format!(r#"{{"execute": "a", "id": {}}}"#, deep(1023)),
             false
         )
         .is_ok());

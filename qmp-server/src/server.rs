@@ -21,8 +21,8 @@ use crate::fds::{FdReader, Received};
 use crate::router::Router;
 use crate::schema::Schema;
 
-/// The longest line a server reads by default, newline aside: 16 MiB.
-pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+/// The longest message a server reads by default: 16 MiB.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
 /// How many connections a server serves at once by default.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
@@ -46,7 +46,7 @@ pub(crate) struct Shared<S> {
     pub commands: String,
     /// `query-qmp-schema`'s answer.
     pub introspection: String,
-    pub max_line: usize,
+    pub max_message_size: usize,
     pub events: broadcast::Sender<Arc<[u8]>>,
 }
 
@@ -58,7 +58,7 @@ pub struct ServerBuilder<S> {
     events: broadcast::Sender<Arc<[u8]>>,
     version: Value,
     capabilities: Vec<String>,
-    max_line: usize,
+    max_message_size: usize,
     max_connections: usize,
 }
 
@@ -78,11 +78,11 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
-    /// The longest line read, newline aside ([`DEFAULT_MAX_LINE`]). A
-    /// longer one is skipped as it arrives, never held, and answered with
-    /// an error without an id; the connection goes on.
-    pub fn max_line(mut self, bytes: usize) -> Self {
-        self.max_line = bytes;
+    /// The longest message read ([`DEFAULT_MAX_MESSAGE_SIZE`]). A longer
+    /// one is skipped as it arrives, never held, and answered with an
+    /// error without an id; the connection goes on.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
         self
     }
 
@@ -165,7 +165,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
                     version: self.version.to_string(),
                     commands: commands_json,
                     introspection,
-                    max_line: self.max_line,
+                    max_message_size: self.max_message_size,
                     events: self.events,
                 }),
                 connections: Arc::new(Semaphore::new(self.max_connections)),
@@ -292,7 +292,7 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
                 "package": "qmp-server"
             }),
             capabilities: vec!["oob".to_owned()],
-            max_line: DEFAULT_MAX_LINE,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
@@ -332,25 +332,15 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
     /// Serves the connections of `listener` until shutdown. Handlers of
     /// [`Router::route_with_fds`] get the descriptors a client passes.
     pub async fn serve_unix(&self, listener: UnixListener) -> io::Result<()> {
-        let mut shutdown = self.inner.shutdown.subscribe();
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
-            };
-            let (stream, _) = match accepted {
-                Ok(accepted) => accepted,
-                Err(error) if transient(&error) => {
-                    // Out of descriptors, say: wait for connections to end.
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            let (read, write) = stream.into_split();
-            let received = Received::default();
-            self.spawn(FdReader::new(read, received.clone()), write, received);
-        }
+        self.accept_loop(
+            || listener.accept(),
+            |stream: tokio::net::UnixStream| {
+                let (read, write) = stream.into_split();
+                let received = Received::default();
+                self.spawn(FdReader::new(read, received.clone()), write, received);
+            },
+        )
+        .await
     }
 
     /// Binds `address` over TCP and serves it until shutdown.
@@ -360,24 +350,41 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
 
     /// Serves the connections of `listener` until shutdown.
     pub async fn serve_tcp(&self, listener: TcpListener) -> io::Result<()> {
+        self.accept_loop(
+            || listener.accept(),
+            |stream: tokio::net::TcpStream| {
+                let _ = stream.set_nodelay(true);
+                let (read, write) = stream.into_split();
+                self.spawn(read, write, Received::default());
+            },
+        )
+        .await
+    }
+
+    /// Accepts with `accept` and serves each connection with `serve`
+    /// until shutdown; fails only when the listener does.
+    async fn accept_loop<T, A, F>(
+        &self,
+        accept: impl Fn() -> F,
+        serve: impl Fn(T),
+    ) -> io::Result<()>
+    where
+        F: std::future::Future<Output = io::Result<(T, A)>>,
+    {
         let mut shutdown = self.inner.shutdown.subscribe();
         loop {
             let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
+                accepted = accept() => accepted,
                 _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
             };
-            let (stream, _) = match accepted {
-                Ok(accepted) => accepted,
+            match accepted {
+                Ok((stream, _)) => serve(stream),
                 Err(error) if transient(&error) => {
                     // Out of descriptors, say: wait for connections to end.
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
                 }
                 Err(error) => return Err(error),
-            };
-            let _ = stream.set_nodelay(true);
-            let (read, write) = stream.into_split();
-            self.spawn(read, write, Received::default());
+            }
         }
     }
 

@@ -114,12 +114,7 @@ async fn only_offered_capabilities_are_enabled() {
 #[tokio::test]
 async fn the_typed_client_drives_the_toy_vm_and_sees_its_events() {
     let served = served().await;
-    let client = Client::connect_unix(&served.socket)
-        .await
-        .unwrap()
-        .negotiate(&[])
-        .await
-        .unwrap();
+    let client = served.client().await;
     let mut events = client.events();
     let status = client.execute(QueryStatus::new()).await.unwrap();
     assert_eq!((status.running, status.status), (true, RunState::Running));
@@ -157,12 +152,7 @@ async fn events_reach_operational_connections_only() {
 #[tokio::test]
 async fn the_built_in_commands_tell_the_truth() {
     let served = served().await;
-    let client = Client::connect_unix(&served.socket)
-        .await
-        .unwrap()
-        .negotiate(&[])
-        .await
-        .unwrap();
+    let client = served.client().await;
     let commands = client
         .execute(qmp_client::commands::QueryCommands::new())
         .await

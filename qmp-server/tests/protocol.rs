@@ -64,12 +64,7 @@ async fn a_handler_receives_the_descriptors_passed_with_its_request() {
     }
     let router = Router::new().route_with_fds(getfd);
     let served = Served::start(Server::builder(Schema::bindings(), router).build(()));
-    let client = Client::connect_unix(&served.socket)
-        .await
-        .unwrap()
-        .negotiate(&[])
-        .await
-        .unwrap();
+    let client = served.client().await;
     let (mut reader, writer) = std::io::pipe().unwrap();
     client
         .execute_with_fds(Getfd::new("through the pipe".into()), &[writer.as_fd()])
@@ -85,9 +80,9 @@ async fn a_handler_receives_the_descriptors_passed_with_its_request() {
 }
 
 #[tokio::test]
-async fn a_line_past_the_limit_is_refused_and_the_connection_goes_on() {
+async fn a_message_past_the_limit_is_refused_and_the_connection_goes_on() {
     let server = Server::builder(Schema::bindings(), Router::<()>::new())
-        .max_line(1024)
+        .max_message_size(1024)
         .build(());
     let served = Served::start(server);
     let mut raw = served.raw().await;
@@ -104,6 +99,26 @@ async fn a_line_past_the_limit_is_refused_and_the_connection_goes_on() {
     raw.negotiate(&[]).await;
     let answer = raw.ask(r#"{"execute": "query-version", "id": 1}"#).await;
     assert_eq!(answer["id"], json!(1));
+}
+
+/// QEMU's own Python client sends requests without a newline; a request
+/// may also span lines, and several share one.
+#[tokio::test]
+async fn a_message_ends_with_its_value_not_with_a_newline() {
+    let served = Served::start(Server::builder(Schema::bindings(), Router::<()>::new()).build(()));
+    let mut raw = served.raw().await;
+    raw.write(br#"{"execute":"qmp_capabilities","id":1}"#).await;
+    assert_eq!(raw.line().await, json!({"return": {}, "id": 1}));
+    raw.write(b"{\"execute\":\n  \"query-version\", \"id\": 2}{\"execute\": \"query-version\", \"id\": 3} 42")
+        .await;
+    assert_eq!(raw.line().await["id"], json!(2));
+    assert_eq!(raw.line().await["id"], json!(3));
+    // The number ends at the next delimiter.
+    raw.write(b"\n").await;
+    assert_eq!(
+        error(&raw.line().await),
+        ("GenericError", "QMP input must be a JSON object")
+    );
 }
 
 #[tokio::test]

@@ -8,21 +8,9 @@
 //! within its hang guard) exits non-zero and says why, with everything it
 //! sent and received; the test shows that.
 //!
-//! # The server bug these tests show
-//!
-//! qemu.qmp writes every message as compact JSON with no newline after it
-//! (`QMPClient._do_send` writes `bytes(msg)`, `Message._serialize` is
-//! `json.dumps(value, separators=(',', ':'))`): QEMU's streaming JSON
-//! parser needs none. The server reads one request per line, so it never
-//! answers the negotiation, `{"execute":"qmp_capabilities","arguments":
-//! {"enable":["oob"]}}`, and `connect()` waits for ever; `qmp-shell`, built
-//! on the same client, hangs the same way. (The crate's docs list "one
-//! request per line" among its known differences from QEMU, saying that
-//! every client frames its requests so; QEMU's own client does not.) The
-//! tests of qemu.qmp as it is are ignored until the server reads requests
-//! as QEMU does; their twins run the same client with
-//! `tests/python/newline_framing.py`, which ends each message with a
-//! newline, to show that the framing is the only thing in the way.
+//! qemu.qmp writes each message as compact JSON with no newline after it,
+//! as QEMU's streaming parser allows: the server must read requests as
+//! JSON values, not lines, for it to work at all.
 
 mod common;
 #[path = "../examples/toy_vm.rs"]
@@ -46,24 +34,6 @@ use tokio::sync::Notify;
 /// fails: a hang guard, not a measurement. The scripts guard each step
 /// with [`GUARD`] themselves, and say which step hung.
 const PROCESS_GUARD: Duration = Duration::from_secs(2 * GUARD.as_secs());
-
-/// Whether qemu.qmp ends its messages with a newline.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    /// As qemu.qmp 0.0.6 sends them: no newline.
-    AsSent,
-    /// With `tests/python/newline_framing.py`: a newline after each.
-    Newline,
-}
-
-impl Framing {
-    fn end(self) -> &'static str {
-        match self {
-            Framing::AsSent => "",
-            Framing::Newline => "\n",
-        }
-    }
-}
 
 fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python")
@@ -134,12 +104,7 @@ async fn read_all(mut pipe: impl AsyncRead + Unpin) -> String {
 
 /// Runs `tests/python/qemu_qmp_client.py SCENARIO SOCKET` and gives its
 /// steps, in order, once it succeeded.
-async fn qemu_qmp(
-    python: &Path,
-    scenario: &str,
-    socket: &Path,
-    framing: Framing,
-) -> Vec<(String, Value)> {
+async fn qemu_qmp(python: &Path, scenario: &str, socket: &Path) -> Vec<(String, Value)> {
     let mut command = Command::new(python);
     command
         .arg(scripts().join("qemu_qmp_client.py"))
@@ -147,9 +112,6 @@ async fn qemu_qmp(
         .arg(socket)
         .arg("--guard")
         .arg(GUARD.as_secs().to_string());
-    if framing == Framing::Newline {
-        command.arg("--newline");
-    }
     let ran = run(command, "", &format!("qemu_qmp_client.py {scenario}")).await;
     ran.assert_success();
     ran.stdout
@@ -204,24 +166,22 @@ fn greeting() -> Value {
 
 /// What qemu.qmp sends to negotiate when the server offers `oob`, and the
 /// answer.
-fn negotiation(framing: Framing) -> Value {
+fn negotiation() -> Value {
     json!({
-        "sent": [format!(
-            r#"{{"execute":"qmp_capabilities","arguments":{{"enable":["oob"]}}}}{}"#,
-            framing.end()
-        )],
+        "sent": [r#"{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}"#],
         "received": ["{\"return\": {}}\n"]
     })
 }
 
 /// qemu.qmp drives the toy VM, is refused in the wrong mode both ways,
 /// and negotiates `oob`.
-async fn toy_vm_session(framing: Framing) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qemu_qmp_drives_the_toy_vm() {
     let Some(python) = qmp_test_support::python_or_skip() else {
         return;
     };
     let served = Served::start(toy_vm::toy_vm().0);
-    let steps = qemu_qmp(&python, "toy-vm", &served.socket, framing).await;
+    let steps = qemu_qmp(&python, "toy-vm", &served.socket).await;
     let running = json!({"return": {"running": true, "status": "running"}});
     let done = json!({"return": {}});
     assert_steps(
@@ -229,7 +189,7 @@ async fn toy_vm_session(framing: Framing) {
         &[
             ("greeting", greeting()),
             // qemu.qmp asks for `oob` because the greeting offers it.
-            ("negotiation", negotiation(framing)),
+            ("negotiation", negotiation()),
             // `negotiate = False`: the greeting is read, nothing sent.
             (
                 "unnegotiated: connecting",
@@ -320,18 +280,6 @@ async fn toy_vm_session(framing: Framing) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn qemu_qmp_drives_the_toy_vm_when_its_messages_end_lines() {
-    toy_vm_session(Framing::Newline).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: qemu.qmp sends requests without a newline, the server answers \
-            only whole lines, so the negotiation hangs (see the file's docs)"]
-async fn qemu_qmp_drives_the_toy_vm() {
-    toy_vm_session(Framing::AsSent).await;
-}
-
 /// An in-band `stop` that finishes only once `migrate-pause` (allow-oob in
 /// QEMU's schema) has run.
 async fn stop_until_paused(release: Arc<Notify>, _: Stop) -> Result<Empty, CommandError> {
@@ -347,18 +295,19 @@ async fn migrate_pause(release: Arc<Notify>, _: MigratePause) -> Result<Empty, C
 /// qemu.qmp's `exec-oob` overtakes an in-band command that waits for it:
 /// if the server ran them in order, neither would answer (the script's
 /// hang guard would say so).
-async fn oob_session(framing: Framing) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qemu_qmp_runs_out_of_band_past_a_waiting_command() {
     let Some(python) = qmp_test_support::python_or_skip() else {
         return;
     };
     let router = Router::new().route(stop_until_paused).route(migrate_pause);
     let served = Served::start(Server::builder(Schema::bindings(), router).build(Arc::default()));
-    let steps = qemu_qmp(&python, "oob", &served.socket, framing).await;
+    let steps = qemu_qmp(&python, "oob", &served.socket).await;
     assert_steps(
         &steps,
         &[
             ("greeting", greeting()),
-            ("negotiation", negotiation(framing)),
+            ("negotiation", negotiation()),
             ("exec-oob migrate-pause", json!({"return": {}})),
             ("stop", json!({"return": {}})),
             (
@@ -370,18 +319,6 @@ async fn oob_session(framing: Framing) {
             ),
         ],
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn qemu_qmp_runs_out_of_band_past_a_waiting_command_when_its_messages_end_lines() {
-    oob_session(Framing::Newline).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: qemu.qmp sends requests without a newline, the server answers \
-            only whole lines, so the negotiation hangs (see the file's docs)"]
-async fn qemu_qmp_runs_out_of_band_past_a_waiting_command() {
-    oob_session(Framing::AsSent).await;
 }
 
 /// What `qmp-shell -p` prints for `query-status` on its input, then the
@@ -412,18 +349,6 @@ async fn shell_session(mut shell: Command, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn qmp_shell_runs_a_command_when_its_messages_end_lines() {
-    let Some(python) = qmp_test_support::python_or_skip() else {
-        return;
-    };
-    let mut shell = Command::new(python);
-    shell.arg(scripts().join("qmp_shell_newline.py"));
-    shell_session(shell, "qmp-shell (newline framing)").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: qemu.qmp sends requests without a newline, the server answers \
-            only whole lines, so qmp-shell hangs negotiating (see the file's docs)"]
 async fn qmp_shell_runs_a_command() {
     let Some(shell) = qmp_test_support::qmp_shell_or_skip() else {
         return;

@@ -40,6 +40,16 @@ impl<S: Clone + Send + Sync + 'static> Served<S> {
         }
     }
 
+    /// Our client connected to it, negotiated (without `oob`).
+    pub async fn client(&self) -> qmp_client::Client {
+        qmp_client::Client::connect_unix(&self.socket)
+            .await
+            .unwrap()
+            .negotiate(&[])
+            .await
+            .unwrap()
+    }
+
     /// A raw peer connected to it, past the greeting.
     pub async fn raw(&self) -> Raw {
         let mut raw = Raw::connect(&self.socket).await;
@@ -74,6 +84,11 @@ impl Raw {
             lines: BufReader::new(read).lines(),
             write,
         }
+    }
+
+    /// Sends `bytes` as they are.
+    pub async fn write(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.unwrap();
     }
 
     /// Sends `line` (a newline is added).

@@ -1,6 +1,6 @@
 """qemu.qmp's QMPClient, QEMU's own Python client, against a qmp-server.
 
-usage: qemu_qmp_client.py {toy-vm,oob} SOCKET [--guard SECONDS] [--newline]
+usage: qemu_qmp_client.py {toy-vm,oob} SOCKET [--guard SECONDS]
 
 Prints one JSON line per step, ``{"step": NAME, "outcome": VALUE}``, for
 tests/python_client.rs to compare with what it expects, step by step. An
@@ -10,9 +10,6 @@ answer is ``{"return": VALUE}`` or, when qemu.qmp raised ExecuteError,
 Anything else (an exception, or a step without an answer within the hang
 guard) ends the script with status 1 and says why on standard error, with
 every message each client sent and received, as written on the wire.
-
-``--newline`` ends every message qemu.qmp sends with a newline (see
-newline_framing.py): a workaround for the server, not qemu.qmp's framing.
 
 Scenarios:
 
@@ -36,8 +33,6 @@ from typing import Any, Awaitable, Callable, List, Optional
 
 from qemu.qmp import ExecuteError, QMPClient
 from qemu.qmp.message import Message
-
-import newline_framing
 
 
 class Hang(Exception):
@@ -64,8 +59,6 @@ class Recording(QMPClient):
     def _do_send(self, msg: Message) -> None:
         super()._do_send(msg)
         text = bytes(msg).decode()
-        if newline_framing.INSTALLED:
-            text += "\n"
         self.sent.append(text)
         WIRE.append(f"{self.label} --> {json.dumps(text)}")
 
@@ -201,11 +194,8 @@ async def main() -> int:
     parser.add_argument("scenario", choices=["toy-vm", "oob"])
     parser.add_argument("socket")
     parser.add_argument("--guard", type=float, default=GUARD)
-    parser.add_argument("--newline", action="store_true")
     args = parser.parse_args()
     GUARD = args.guard
-    if args.newline:
-        newline_framing.install()
     scenario = toy_vm if args.scenario == "toy-vm" else oob
     try:
         await scenario(args.socket)
