@@ -35,7 +35,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("qmp: {}", failure.message);
+            // One line, whatever the server's text holds.
+            let message: Vec<&str> = failure.message.split_whitespace().collect();
+            eprintln!("qmp: {}", message.join(" "));
             failure.exit.into()
         }
     }
