@@ -20,16 +20,7 @@ pub fn build(
     words: &[String],
     json: Option<&str>,
 ) -> Result<Map<String, Value>, String> {
-    let arg_type = match schema.get(command).map(|info| &info.kind) {
-        Some(InfoKind::Command { arg_type, .. }) => arg_type.clone(),
-        _ => {
-            let commands = names(schema, |kind| matches!(kind, InfoKind::Command { .. }));
-            return Err(format!(
-                "unknown command '{command}'{}",
-                suggest(command, commands.iter().map(String::as_str))
-            ));
-        }
-    };
+    let arg_type = arg_type(schema, command)?;
     let mut arguments = match json {
         Some(text) => match serde_json::from_str(text) {
             Ok(Value::Object(map)) => map,
@@ -38,21 +29,73 @@ pub fn build(
         },
         None => Map::new(),
     };
+    let hint = format!("run `qmp schema {command}` for the keys");
+    let target = Target {
+        ty: &arg_type,
+        owner: &format!("command '{command}'"),
+        hint: &hint,
+    };
+    add_words(schema, &target, &mut arguments, words)?;
+    check(schema, command, &arguments)?;
+    Ok(arguments)
+}
+
+/// The object type of `command`'s arguments, or an error naming the
+/// nearest command.
+pub fn arg_type(schema: &Schema, command: &str) -> Result<String, String> {
+    match schema.get(command).map(|info| &info.kind) {
+        Some(InfoKind::Command { arg_type, .. }) => Ok(arg_type.clone()),
+        _ => {
+            let commands = names(schema, |kind| matches!(kind, InfoKind::Command { .. }));
+            Err(format!(
+                "unknown command '{command}'{}",
+                suggest(command, commands.iter().map(String::as_str))
+            ))
+        }
+    }
+}
+
+/// An object type that `key=value` words fill, and how mistakes name it.
+pub struct Target<'a> {
+    /// The object type.
+    pub ty: &'a str,
+    /// What takes the arguments, for "unknown argument 'k' for ...":
+    /// `command 'x'`.
+    pub owner: &'a str,
+    /// How to list the keys, for "an argument is key=value (...)".
+    pub hint: &'a str,
+}
+
+/// Adds each `key=value` word to `arguments`, typed by `target`'s member
+/// at the (dotted) key. Nothing is checked beyond each word's own key and
+/// value: [`check`] the whole afterwards.
+pub fn add_words(
+    schema: &Schema,
+    target: &Target<'_>,
+    arguments: &mut Map<String, Value>,
+    words: &[String],
+) -> Result<(), String> {
     for word in words {
         let Some((key, text)) = word.split_once('=') else {
             return Err(format!(
-                "'{word}': an argument is key=value (run `qmp schema {command}` for the keys)"
+                "'{word}': an argument is key=value ({})",
+                target.hint
             ));
         };
         let path: Vec<&str> = key.split('.').collect();
-        let ty = member_type(schema, &arg_type, &path, command)?;
+        let ty = member_type(schema, target.ty, &path, target.owner)?;
         let value = typed(schema, &ty, text).map_err(|why| format!("{key}: {why}"))?;
-        insert(&mut arguments, &path, value).map_err(|why| format!("{key}: {why}"))?;
+        insert(arguments, &path, value).map_err(|why| format!("{key}: {why}"))?;
     }
+    Ok(())
+}
+
+/// Checks `command`'s whole `arguments` as the server would (required
+/// members, unions, ranges), in its words.
+pub fn check(schema: &Schema, command: &str, arguments: &Map<String, Value>) -> Result<(), String> {
     schema
-        .check_arguments(command, &arguments)
-        .map_err(|desc| format!("{desc} (command '{command}'; nothing was sent)"))?;
-    Ok(arguments)
+        .check_arguments(command, arguments)
+        .map_err(|desc| format!("{desc} (command '{command}'; nothing was sent)"))
 }
 
 /// The names of the schema's entries of one kind.
@@ -85,18 +128,46 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Str
     }
 }
 
-/// The members an object type may have: its own, and each variant's.
-fn members<'a>(schema: &'a Schema, ty: &str) -> Vec<&'a MemberInfo> {
-    let Some(InfoKind::Object { members, variants }) = schema.get(ty).map(|i| &i.kind) else {
-        return Vec::new();
+/// The members an object type may have: its own, and each variant's;
+/// for an alternate, those of its object branches (`file.driver=file`).
+pub fn members<'a>(schema: &'a Schema, ty: &str) -> Vec<&'a MemberInfo> {
+    members_for(schema, ty, &|_| None)
+}
+
+/// [`members`], but of a union only the variant that `tag` chooses when
+/// it knows the value of the tag member it is given the name of
+/// (`driver=null-co`: the members of `null-co`'s branch).
+pub fn members_for<'a>(
+    schema: &'a Schema,
+    ty: &str,
+    tag: &dyn Fn(&str) -> Option<String>,
+) -> Vec<&'a MemberInfo> {
+    let mut all: Vec<&MemberInfo> = Vec::new();
+    let mut add = |member: &'a MemberInfo| {
+        if !all.iter().any(|m| m.name == member.name) {
+            all.push(member);
+        }
     };
-    let mut all: Vec<&MemberInfo> = members.iter().collect();
-    for case in variants.iter().flat_map(|v| &v.cases) {
-        for member in members_of(schema, &case.ty) {
-            if !all.iter().any(|m| m.name == member.name) {
-                all.push(member);
+    match schema.get(ty).map(|i| &i.kind) {
+        Some(InfoKind::Object { members, variants }) => {
+            members.iter().for_each(&mut add);
+            let chosen = variants.as_ref().and_then(|v| tag(&v.tag));
+            for case in variants.iter().flat_map(|v| &v.cases) {
+                if chosen.as_ref().is_none_or(|chosen| *chosen == case.case) {
+                    members_of(schema, &case.ty).iter().for_each(&mut add);
+                }
             }
         }
+        Some(InfoKind::Alternate { members: branches }) => {
+            for branch in branches {
+                if let Some(InfoKind::Object { .. }) = schema.get(branch).map(|i| &i.kind) {
+                    members_for(schema, branch, tag)
+                        .into_iter()
+                        .for_each(&mut add);
+                }
+            }
+        }
+        _ => {}
     }
     all
 }
@@ -108,14 +179,20 @@ fn members_of<'a>(schema: &'a Schema, ty: &str) -> &'a [MemberInfo] {
     }
 }
 
-/// The type of the member at `path` in object type `ty`.
-fn member_type(schema: &Schema, ty: &str, path: &[&str], command: &str) -> Result<String, String> {
+/// The type of the member at `path` in object type `ty`; mistakes name
+/// `owner` (`command 'x'`) and the nearest member.
+pub fn member_type(
+    schema: &Schema,
+    ty: &str,
+    path: &[&str],
+    owner: &str,
+) -> Result<String, String> {
     let mut ty = ty.to_owned();
     for (depth, name) in path.iter().enumerate() {
         let candidates = members(schema, &ty);
         let Some(member) = candidates.iter().find(|m| m.name == *name) else {
             let place = if depth == 0 {
-                format!("command '{command}'")
+                owner.to_owned()
             } else {
                 format!("'{}'", path[..depth].join("."))
             };
@@ -131,6 +208,27 @@ fn member_type(schema: &Schema, ty: &str, path: &[&str], command: &str) -> Resul
         ty = member.ty.clone();
     }
     Ok(ty)
+}
+
+/// The words a value of type `ty` may be, if they are few: an enum's
+/// values, `on`/`off` for a boolean, those of an alternate's branches.
+pub fn value_words(schema: &Schema, ty: &str) -> Vec<String> {
+    match schema.get(ty).map(|i| &i.kind) {
+        Some(InfoKind::Enum { members }) => members.iter().map(|m| m.name.clone()).collect(),
+        Some(InfoKind::Builtin { json_type }) if json_type == "boolean" => {
+            vec!["on".to_owned(), "off".to_owned()]
+        }
+        Some(InfoKind::Alternate { members: branches }) => {
+            let mut words: Vec<String> = Vec::new();
+            for word in branches.iter().flat_map(|b| value_words(schema, b)) {
+                if !words.contains(&word) {
+                    words.push(word);
+                }
+            }
+            words
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// `text` as a value of type `ty`.
@@ -249,6 +347,50 @@ mod tests {
                 "Parameter 'name' is missing (command 'block-dirty-bitmap-add'; nothing was sent)"
                     .into()
             )
+        );
+    }
+
+    #[test]
+    fn an_alternate_of_an_object_takes_dotted_keys() {
+        assert_eq!(
+            args(
+                "blockdev-add",
+                &[
+                    "driver=raw",
+                    "node-name=r0",
+                    "file.driver=file",
+                    "file.filename=/tmp/x"
+                ]
+            ),
+            Ok(
+                json!({"driver": "raw", "node-name": "r0", "file": {"driver": "file", "filename": "/tmp/x"}})
+            )
+        );
+        assert_eq!(
+            args("blockdev-add", &["driver=raw", "node-name=r0", "file=n1"]),
+            Ok(json!({"driver": "raw", "node-name": "r0", "file": "n1"}))
+        );
+    }
+
+    #[test]
+    fn members_types_and_value_words_for_completion() {
+        let schema = Schema::bindings();
+        let ty = arg_type(&schema, "blockdev-add").unwrap();
+        let names: Vec<&str> = members(&schema, &ty)
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert!(names.contains(&"cache") && names.contains(&"node-name"));
+        let cache = member_type(&schema, &ty, &["cache"], "").unwrap();
+        assert!(members(&schema, &cache).iter().any(|m| m.name == "direct"));
+        let direct = member_type(&schema, &ty, &["cache", "direct"], "").unwrap();
+        assert_eq!(value_words(&schema, &direct), ["on", "off"]);
+        let driver = member_type(&schema, &ty, &["driver"], "").unwrap();
+        assert!(value_words(&schema, &driver).contains(&"null-co".to_owned()));
+        assert!(value_words(&schema, "str").is_empty());
+        assert_eq!(
+            arg_type(&schema, "query-stauts"),
+            Err("unknown command 'query-stauts' (did you mean 'query-status'?)".into())
         );
     }
 }
