@@ -35,7 +35,9 @@ pub async fn connect(options: &Connection) -> Result<Connected, Failure> {
         (client, None)
     } else if let Some(line) = &options.spawn {
         let mut command = spawn_command(line)?;
-        command.kill_on_drop(true);
+        // Its own process group: Ctrl-C in `qmp shell` is for the shell,
+        // not for the QEMU it started.
+        command.kill_on_drop(true).process_group(0);
         let (client, child) = connector
             .spawn(&mut command)
             .await

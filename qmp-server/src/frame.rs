@@ -15,6 +15,9 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
+/// The largest buffer kept from one message to the next.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
 /// How a read ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Message {
@@ -107,11 +110,27 @@ pub(crate) async fn read_message<R: AsyncBufRead + Unpin>(
     message: &mut Vec<u8>,
     limit: usize,
 ) -> std::io::Result<Message> {
+    // A large message's buffer is not kept for the small ones after it.
+    if message.capacity() > KEEP_CAPACITY {
+        *message = Vec::new();
+    }
     message.clear();
     let mut scan = Scan::default();
     let mut too_long = false;
     loop {
         let buffer = reader.fill_buf().await?;
+        if !scan.started {
+            // White space between messages is no part of either: it does
+            // not count against the limit.
+            let blank = buffer
+                .iter()
+                .take_while(|byte| byte.is_ascii_whitespace())
+                .count();
+            if blank > 0 {
+                reader.consume(blank);
+                continue;
+            }
+        }
         if buffer.is_empty() {
             // A number or literal ends with the stream; anything else cut
             // short is dropped.
@@ -192,6 +211,15 @@ mod tests {
         assert_eq!(
             messages(input.as_bytes(), 20).await,
             ["TooLong", r#"{"a": 1}"#]
+        );
+    }
+
+    #[tokio::test]
+    async fn white_space_between_messages_does_not_count_against_the_limit() {
+        let input = format!("{0}\n\n   {0}\n", r#"{"execute": "x"}"#);
+        assert_eq!(
+            messages(input.as_bytes(), 18).await,
+            [r#"{"execute": "x"}"#, r#"{"execute": "x"}"#]
         );
     }
 
