@@ -65,6 +65,7 @@ mod request;
 mod router;
 mod schema;
 mod server;
+mod style;
 pub mod testing;
 pub mod toy;
 mod validate;

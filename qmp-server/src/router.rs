@@ -137,7 +137,7 @@ where
                 Ok(value) => value,
                 Err(error) => return Reply::Error(error),
             };
-            serde_json::to_string(&value)
+            crate::style::to_string(&value)
                 .map_err(|e| CommandError::generic(format!("the answer cannot be encoded: {e}")))
                 .into()
         })

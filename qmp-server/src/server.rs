@@ -20,6 +20,7 @@ use crate::connection;
 use crate::fds::{FdReader, Received};
 use crate::router::Router;
 use crate::schema::Schema;
+use crate::style;
 
 /// The longest message a server reads by default: 16 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
@@ -56,7 +57,8 @@ pub struct ServerBuilder<S> {
     schema: Schema,
     router: Router<S>,
     events: broadcast::Sender<Arc<[u8]>>,
-    version: Value,
+    /// The version, as JSON text.
+    version: String,
     capabilities: Vec<String>,
     max_message_size: usize,
     max_connections: usize,
@@ -67,7 +69,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
     /// schema's version type (`qmp_types::types::VersionInfo` for QEMU's).
     /// By default QEMU 10.0.0's numbers, with package `qmp-server`.
     pub fn version(mut self, version: impl Serialize) -> Self {
-        self.version = serde_json::to_value(version).unwrap_or(Value::Null);
+        self.version = style::to_string(&version).unwrap_or_else(|_| "null".to_owned());
         self
     }
 
@@ -127,7 +129,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
             }
         }
         commands.sort_unstable();
-        let commands_json = serde_json::to_string(
+        let commands_json = style::to_string(
             &commands
                 .iter()
                 .map(|name| serde_json::json!({ "name": name }))
@@ -148,11 +150,12 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
         // QEMU reports every integer type as `int`.
         let reported = introspection::merge_integer_widths(reported);
         let introspection = compact(&introspection::to_json(&reported));
-        let greeting = serde_json::json!({
-            "QMP": { "version": self.version, "capabilities": self.capabilities }
-        });
-        let mut greeting_line = greeting.to_string().into_bytes();
-        greeting_line.push(b'\n');
+        let greeting_line = format!(
+            "{{\"QMP\": {{\"version\": {}, \"capabilities\": {}}}}}\n",
+            self.version,
+            style::to_string(&self.capabilities).unwrap_or_default()
+        )
+        .into_bytes();
         let (shutdown, _) = watch::channel(false);
         Server {
             inner: Arc::new(Inner {
@@ -162,7 +165,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
                     state,
                     greeting: greeting_line.into(),
                     capabilities: self.capabilities,
-                    version: self.version.to_string(),
+                    version: self.version,
                     commands: commands_json,
                     introspection,
                     max_message_size: self.max_message_size,
@@ -176,9 +179,15 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
     }
 }
 
-/// Introspection JSON (one entry a line) as one line.
+/// Introspection JSON (one entry a line) as one line, spaced as QEMU
+/// spaces it.
 fn compact(json: &str) -> String {
-    json.lines().map(str::trim).collect()
+    let entries: Vec<&str> = json
+        .lines()
+        .map(str::trim)
+        .filter(|line| !matches!(*line, "[" | "]" | ""))
+        .collect();
+    format!("[{}]", entries.join(" "))
 }
 
 /// Emits a server's events: cheap to clone, for handlers' state.
@@ -192,40 +201,48 @@ impl Emitter {
     /// current time as its timestamp. Connections still negotiating never
     /// see it. Returns how many connections it was queued for.
     pub fn emit<E: Event>(&self, event: &E) -> usize {
-        let data = match serde_json::to_value(event) {
-            Ok(data) => data,
-            Err(error) => {
-                debug!(%error, event = E::NAME, "an event that cannot be encoded is dropped");
-                return 0;
-            }
-        };
-        self.emit_raw(E::NAME, data)
+        match event_line(E::NAME, event) {
+            Some(line) => self.events.send(line).unwrap_or(0),
+            None => 0,
+        }
     }
 
     /// Sends an event by name with data `data` (`{}` or `null` sends none,
     /// as QEMU omits `data` for events without members), for events
     /// outside the schema's types.
     pub fn emit_raw(&self, name: &str, data: Value) -> usize {
-        self.events.send(event_line(name, data)).unwrap_or(0)
+        match event_line(name, &data) {
+            Some(line) => self.events.send(line).unwrap_or(0),
+            None => 0,
+        }
     }
 }
 
-/// An event's line, stamped now.
-pub(crate) fn event_line(name: &str, data: Value) -> Arc<[u8]> {
+/// An event's line, stamped now, as QEMU writes it (`data` left out when
+/// empty); `None` if the data cannot be encoded.
+pub(crate) fn event_line<D: Serialize + ?Sized>(name: &str, data: &D) -> Option<Arc<[u8]>> {
+    let data = match style::to_string(data) {
+        Ok(data) => data,
+        Err(error) => {
+            debug!(%error, event = name, "an event that cannot be encoded is dropped");
+            return None;
+        }
+    };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let mut message = serde_json::json!({
-        "event": name,
-        "timestamp": { "seconds": now.as_secs(), "microseconds": now.subsec_micros() },
-    });
-    let empty = data.is_null() || data.as_object().is_some_and(|m| m.is_empty());
-    if !empty {
-        message["data"] = data;
+    let name = style::to_string(name).unwrap_or_default();
+    let mut line = format!(
+        "{{\"timestamp\": {{\"seconds\": {}, \"microseconds\": {}}}, \"event\": {name}",
+        now.as_secs(),
+        now.subsec_micros()
+    );
+    if !matches!(data.as_str(), "{}" | "null") {
+        line.push_str(", \"data\": ");
+        line.push_str(&data);
     }
-    let mut line = message.to_string().into_bytes();
-    line.push(b'\n');
-    line.into()
+    line.push_str("}\n");
+    Some(line.into_bytes().into())
 }
 
 /// A QMP server: serves connections on any number of listeners, emits
@@ -287,10 +304,8 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
             schema,
             router,
             events: broadcast::channel(DEFAULT_EVENT_BUFFER).0,
-            version: serde_json::json!({
-                "qemu": { "major": 10, "minor": 0, "micro": 0 },
-                "package": "qmp-server"
-            }),
+            version: r#"{"qemu": {"major": 10, "minor": 0, "micro": 0}, "package": "qmp-server"}"#
+                .to_owned(),
             capabilities: vec!["oob".to_owned()],
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,

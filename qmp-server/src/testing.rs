@@ -137,8 +137,7 @@ impl<C: Command> Expect<C> {
 
     /// Sends `event` after the answer, on the same connection.
     pub fn emits<E: Event>(mut self, event: &E) -> Self {
-        let data = serde_json::to_value(event).unwrap_or(Value::Null);
-        self.step.events.push(event_line(E::NAME, data));
+        self.step.events.extend(event_line(E::NAME, event));
         self
     }
 
@@ -147,7 +146,7 @@ impl<C: Command> Expect<C> {
     where
         C::Returns: Serialize,
     {
-        let text = serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
+        let text = crate::style::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
         self.step.answer = Answer::Return(text);
         self.done()
     }
