@@ -476,9 +476,14 @@ impl<M: Mode, O: OobState> Client<M, O> {
         arguments: Value,
         fds: &[BorrowedFd<'_>],
     ) -> Result<Value, Error> {
-        Execute::new(&self.inner, RawCommand { name, arguments }, false, self.timeout)
-            .with_fds(fds)
-            .await
+        Execute::new(
+            &self.inner,
+            RawCommand { name, arguments },
+            false,
+            self.timeout,
+        )
+        .with_fds(fds)
+        .await
     }
 
     /// [`Client::execute_raw`] with this call's own timeout.
