@@ -102,7 +102,6 @@ pub fn check(schema: &Schema, command: &str, arguments: &Map<String, Value>) -> 
 pub fn names(schema: &Schema, kind: impl Fn(&InfoKind) -> bool) -> Vec<String> {
     schema
         .infos()
-        .iter()
         .filter(|info| kind(&info.kind))
         .map(|info| info.name.clone())
         .collect()

@@ -173,7 +173,6 @@ fn is_named(info: &SchemaInfo) -> bool {
 fn list(schema: &Schema, docs: &Docs) -> String {
     let commands: Vec<&SchemaInfo> = schema
         .infos()
-        .iter()
         .filter(|info| matches!(info.kind, InfoKind::Command { .. }))
         .collect();
     table(commands.iter().map(|info| (None, info.name.as_str())), docs)
@@ -186,7 +185,6 @@ fn search(schema: &Schema, docs: &Docs, word: &str) -> String {
     let has = |text: &str| text.to_lowercase().contains(&word);
     let mut found: Vec<(u8, &SchemaInfo)> = schema
         .infos()
-        .iter()
         .filter(|info| is_named(info))
         .filter(|info| has(&info.name) || docs.get(&info.name).is_some_and(|d| d.texts().any(has)))
         .map(|info| {
@@ -243,7 +241,6 @@ fn describe(schema: &Schema, docs: &Docs, name: &str) -> Result<String, String> 
     let Some(info) = schema.get(name) else {
         let named: Vec<&str> = schema
             .infos()
-            .iter()
             .filter(|info| is_named(info))
             .map(|info| info.name.as_str())
             .collect();

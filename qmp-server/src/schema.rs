@@ -9,7 +9,7 @@
 //! run time, and it checks arguments against exactly what it reports.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use qmp_types::introspection::{self, InfoKind, SchemaInfo};
 use qmp_types::mode::Modes;
@@ -23,11 +23,46 @@ pub struct Schema {
 #[derive(Debug)]
 struct Inner {
     /// Every entry, in the introspection's order.
-    infos: Vec<SchemaInfo>,
+    entries: Vec<Entry>,
     /// Entry index by name.
     by_name: HashMap<String, usize>,
     /// The command that ends capabilities negotiation.
     negotiation: String,
+}
+
+/// One entry, read when first needed: a tool that checks one command's
+/// arguments reads a few of the bindings' thousands.
+#[derive(Debug)]
+struct Entry {
+    /// Its JSON text, when it is yet to be read.
+    text: &'static str,
+    info: OnceLock<SchemaInfo>,
+}
+
+impl Entry {
+    fn read(info: SchemaInfo) -> Entry {
+        Entry {
+            text: "",
+            info: OnceLock::from(info),
+        }
+    }
+
+    fn info(&self) -> &SchemaInfo {
+        self.info.get_or_init(|| {
+            parse_entry(self.text)
+                // Only generated introspection is read lazily, and a test
+                // reads every entry of the shipped one.
+                .unwrap_or_else(|e| panic!("a generated introspection entry is broken: {e}"))
+        })
+    }
+}
+
+/// One entry of an introspection, from its JSON text.
+fn parse_entry(text: &str) -> Result<SchemaInfo, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    introspection::parse(&serde_json::Value::Array(vec![value]))?
+        .pop()
+        .ok_or_else(|| "no entry".to_owned())
 }
 
 /// What the server knows of one command from the schema.
@@ -82,8 +117,57 @@ impl Schema {
     /// The schema of the shipped bindings (`qmp_types::INTROSPECTION`).
     pub fn bindings() -> Schema {
         // Generated and checked by the project's own tests: it parses.
-        Schema::from_introspection(qmp_types::INTROSPECTION)
+        Schema::generated(qmp_types::INTROSPECTION)
             .expect("the shipped bindings' introspection is valid")
+    }
+
+    /// The schema of generated bindings, from their `INTROSPECTION`
+    /// constant (one entry per line, as the generator writes it). Entries
+    /// are read as they are first needed, which makes starting a tool
+    /// that checks one command cheap; the text is trusted to be the
+    /// generator's, and a broken entry panics when reached. Text in
+    /// another layout is read whole, as
+    /// [`from_introspection`](Self::from_introspection) reads it.
+    pub fn generated(json: &'static str) -> Result<Schema, SchemaError> {
+        let lines = json
+            .lines()
+            .map(str::trim)
+            .filter(|line| !matches!(*line, "[" | "]" | ""));
+        let mut entries = Vec::new();
+        let mut by_name = HashMap::new();
+        let mut negotiation = None;
+        for line in lines {
+            let text = line.strip_suffix(',').unwrap_or(line);
+            let Some(name) = text
+                .strip_prefix(r#"{"name": ""#)
+                .and_then(|rest| rest.split_once('"'))
+                .map(|(name, _)| name)
+                .filter(|name| !name.contains('\\'))
+            else {
+                return Schema::from_introspection(json);
+            };
+            let entry = Entry {
+                text,
+                info: OnceLock::new(),
+            };
+            let command = text.contains(r#""meta-type": "command""#);
+            if command
+                && negotiation.is_none()
+                && (name == "qmp_capabilities" || text.contains("qmp-negotiation"))
+                && modes_of(entry.info()) == Modes::Negotiation
+            {
+                negotiation = Some(name.to_owned());
+            }
+            by_name.insert(name.to_owned(), entries.len());
+            entries.push(entry);
+        }
+        Ok(Schema {
+            inner: Arc::new(Inner {
+                entries,
+                by_name,
+                negotiation: negotiation.ok_or(SchemaError::NoNegotiation)?,
+            }),
+        })
     }
 
     /// Builds a schema from introspection entries.
@@ -111,7 +195,7 @@ impl Schema {
             .ok_or(SchemaError::NoNegotiation)?;
         Ok(Schema {
             inner: Arc::new(Inner {
-                infos,
+                entries: infos.into_iter().map(Entry::read).collect(),
                 by_name,
                 negotiation,
             }),
@@ -125,13 +209,16 @@ impl Schema {
     }
 
     /// Every entry, in order.
-    pub fn infos(&self) -> &[SchemaInfo] {
-        &self.inner.infos
+    pub fn infos(&self) -> impl Iterator<Item = &SchemaInfo> {
+        self.inner.entries.iter().map(Entry::info)
     }
 
     /// The entry called `name` (a command, an event, a type).
     pub fn get(&self, name: &str) -> Option<&SchemaInfo> {
-        self.inner.by_name.get(name).map(|&i| &self.inner.infos[i])
+        self.inner
+            .by_name
+            .get(name)
+            .map(|&i| self.inner.entries[i].info())
     }
 
     /// Checks `arguments` for command `command` as the server does before
@@ -207,5 +294,29 @@ fn references(kind: &InfoKind) -> Vec<&str> {
             arg_type, ret_type, ..
         } => vec![arg_type, ret_type],
         InfoKind::Event { arg_type } => vec![arg_type],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bindings_read_lazily_as_they_read_whole() {
+        let lazy = Schema::bindings();
+        let whole = Schema::from_introspection(qmp_types::INTROSPECTION).unwrap();
+        assert_eq!(lazy.negotiation_command(), whole.negotiation_command());
+        let lazy: Vec<&SchemaInfo> = lazy.infos().collect();
+        let whole: Vec<&SchemaInfo> = whole.infos().collect();
+        assert_eq!(lazy.len(), whole.len());
+        assert!(lazy == whole, "an entry reads differently");
+    }
+
+    #[test]
+    fn another_layout_is_read_whole() {
+        let compact = r#"[{"name": "qmp_capabilities", "meta-type": "command", "arg-type": "0", "ret-type": "0"}, {"name": "0", "meta-type": "object", "members": []}]"#;
+        let schema = Schema::generated(compact).unwrap();
+        assert_eq!(schema.infos().count(), 2);
+        assert!(schema.command("qmp_capabilities").is_some());
     }
 }

@@ -140,7 +140,6 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
         let reported: Vec<_> = self
             .schema
             .infos()
-            .iter()
             .filter(|info| {
                 !matches!(info.kind, InfoKind::Command { .. })
                     || commands.contains(&info.name.as_str())
