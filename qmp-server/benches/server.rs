@@ -10,23 +10,30 @@
 //! - 16 connections in parallel, a thread each, each running the same
 //!   loop: round trips per second over all of them.
 //!
-//! First a paired measurement, the two servers alternating in short
-//! rounds so that both see the same load, which prints one line to quote:
-//! round trips per second of each over all rounds, their ratio, the
-//! median of the rounds' ratios, and each side's best round. A round trip
-//! is two wakeups, and a busy machine delays every wakeup: under load both
-//! servers slow towards the scheduler's latency and the ratio shrinks, so
-//! the best rounds say more about the servers themselves. Then the same
-//! loops under criterion, briefly.
+//! A sequential round trip is two wakeups, one on each side, and where
+//! the threads run decides more than either server does: on this
+//! project's two-CPU virtual machines a wakeup on the other CPU costs
+//! some 30 µs, several times what our server spends on a request. So the
+//! sequential loop runs three ways: with the threads where the kernel
+//! puts them (on an idle machine it spreads them after a few
+//! milliseconds; on a busy one it keeps them together), and pinned with
+//! `taskset`, client and server on one CPU, then on two (our server's
+//! thread, or every thread of QEMU's).
+//!
+//! Each way, the two servers alternate: three turns of 0.5 s each, the
+//! figures of the first printed line, meant to be quoted; and 30 short
+//! rounds of 300 round trips (over all rounds, the median of the rounds'
+//! ratios, each side's best round), on the lines after it. Then criterion,
+//! briefly, with the threads where the kernel puts them.
 //!
 //! Our server runs as the example's `main` runs it: a current-thread tokio
 //! runtime, here on a thread of its own. QEMU reads its monitors on a
 //! thread of its own and runs their commands in its main loop.
 //!
-//! `cargo bench -p qmp-server --bench server`. Needs `qemu-storage-daemon`
-//! (QEMU 10.0) as `$QMP_QEMU_STORAGE_DAEMON` or on `PATH` (found and
-//! started by `qmp-test-support`); without it the benchmark says so and
-//! measures our server alone.
+//! `cargo bench -p qmp-server --bench server` (about 35 s). Needs
+//! `qemu-storage-daemon` (QEMU 10.0) as `$QMP_QEMU_STORAGE_DAEMON` or on
+//! `PATH` (found and started by `qmp-test-support`); without it the
+//! benchmark says so and measures our server alone.
 
 #[path = "../examples/toy_vm.rs"]
 mod toy_vm;
@@ -196,9 +203,8 @@ struct Paired {
     qemu: f64,
     /// The median of the rounds' ratios (ours over QEMU's).
     median_ratio: f64,
-    /// Each side's fastest round: the least disturbed by whatever else
-    /// the machine runs, since a busy machine delays every wakeup, and a
-    /// round trip is two of them.
+    /// Each side's fastest round: where the placement of the threads and
+    /// the rest of the machine helped it most.
     ours_best: f64,
     qemu_best: f64,
 }
@@ -274,38 +280,167 @@ fn paired(
     Paired::new(count, &times[1..])
 }
 
-fn benches(c: &mut Criterion) {
-    let sequential = sequential(c);
-    let wide = wide(c);
-    if let (Some(one), Some(wide)) = (sequential, wide) {
-        eprintln!(
-            "qmp-server vs qemu-storage-daemon, query-version round trips/s (the bar: 5 times \
-             as many sequential): sequential {one}; {PARALLEL} connections in parallel {wide}"
-        );
+/// Round trips per second of each side when each runs for a while.
+struct Sustained {
+    ours: f64,
+    qemu: f64,
+}
+
+impl std::fmt::Display for Sustained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} vs {:.0}, ratio {:.2}",
+            self.ours,
+            self.qemu,
+            self.ours / self.qemu
+        )
     }
 }
 
-/// Sequential round trips on one connection, each server having only
-/// that one.
-fn sequential(c: &mut Criterion) -> Option<Paired> {
-    let ours = Ours::start();
-    let mut our_peer = ours.peer();
-    let mut daemon = qemu(1);
-    let mut qemu_peer = daemon.as_mut().map(|(_, peers)| peers.pop().unwrap());
+/// Runs `ours` and `qemu` alternately, `turns` times each, for at least
+/// `turn` each time, in batches of `batch` round trips (`run` returns a
+/// batch's time).
+fn sustained(
+    turns: usize,
+    turn: Duration,
+    batch: u64,
+    mut ours: impl FnMut(u64) -> Duration,
+    mut qemu: impl FnMut(u64) -> Duration,
+) -> Sustained {
+    let run = |side: &mut dyn FnMut(u64) -> Duration, (count, time): &mut (u64, Duration)| {
+        let start = *time;
+        while *time - start < turn {
+            *time += side(batch);
+            *count += batch;
+        }
+    };
+    let (mut a, mut b) = ((0, Duration::ZERO), (0, Duration::ZERO));
+    for _ in 0..turns {
+        run(&mut ours, &mut a);
+        run(&mut qemu, &mut b);
+    }
+    Sustained {
+        ours: a.0 as f64 / a.1.as_secs_f64(),
+        qemu: b.0 as f64 / b.1.as_secs_f64(),
+    }
+}
 
+fn benches(c: &mut Criterion) {
+    let sequential = sequential(c);
+    // Where the threads run decides more than either server: pinned both
+    // ways, for the sequential loop (the parallel one fills both CPUs).
+    let pinned: Vec<_> = [(0, 0), (0, 1)]
+        .into_iter()
+        .filter_map(|cpus| Some((cpus, pinned_sequential(cpus)?)))
+        .collect();
+    let wide = wide(c);
+    let (Some((one, one_long)), Some((wide, wide_long))) = (sequential, wide) else {
+        return;
+    };
+    let pinned_long: String = pinned
+        .iter()
+        .map(|(cpus, (_, long))| format!("; {} {long}", where_(*cpus)))
+        .collect();
+    eprintln!(
+        "qmp-server vs qemu-storage-daemon, query-version round trips/s (the bar: 5 times as \
+         many sequential), 3 turns of 0.5 s each: sequential, threads where the kernel puts \
+         them {one_long}{pinned_long}; {PARALLEL} connections in parallel {wide_long}"
+    );
+    eprintln!("  short rounds, sequential, threads where the kernel puts them: {one}");
+    for (cpus, (short, _)) in &pinned {
+        eprintln!("  short rounds, sequential, {}: {short}", where_(*cpus));
+    }
+    eprintln!("  short rounds, {PARALLEL} connections in parallel: {wide}");
+}
+
+/// Says where `(client, server)` CPUs put the threads.
+fn where_((client, server): (usize, usize)) -> String {
+    if client == server {
+        format!("client and server on CPU {client}")
+    } else {
+        format!("client on CPU {client}, server on CPU {server}")
+    }
+}
+
+/// Pins the calling thread to `cpus` (a `taskset` list) and says which
+/// CPUs it had, or `None` where `taskset` cannot.
+fn pin(cpus: &str) -> Option<String> {
+    use std::process::Command;
+    // "PID/task/TID": the thread's own id, without unsafe code.
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    let tid = link.file_name()?.to_str()?.to_owned();
+    let before = Command::new("taskset").args(["-cp", &tid]).output().ok()?;
+    let before = String::from_utf8(before.stdout).ok()?;
+    let before = before.trim().rsplit(": ").next()?.to_owned();
+    let pinned = Command::new("taskset")
+        .args(["-cp", cpus, &tid])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    pinned.success().then_some(before)
+}
+
+/// Sequential round trips with the client's thread on CPU `client` and
+/// the server (our server's thread, QEMU's every thread) on CPU `server`.
+fn pinned_sequential((client, server): (usize, usize)) -> Option<(Paired, Sustained)> {
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    if client.max(server) >= cpus {
+        return None;
+    }
+    // Threads and processes started from a pinned thread stay pinned.
+    let Some(all) = pin(&server.to_string()) else {
+        eprintln!("(taskset cannot pin threads here: no pinned measurements)");
+        return None;
+    };
+    let ours = Ours::start();
+    let daemon = qemu(1);
+    if pin(&client.to_string()).is_none() {
+        pin(&all);
+        return None;
+    }
+    let mut our_peer = ours.peer();
+    let result = daemon.map(|(daemon, mut peers)| {
+        let mut qemu_peer = peers.pop().unwrap();
+        let figures = measure(&mut our_peer, &mut qemu_peer);
+        drop((qemu_peer, daemon));
+        figures
+    });
+    pin(&all);
+    drop(our_peer);
+    drop(ours);
+    result
+}
+
+/// The two measurements of sequential round trips, on a peer of each.
+fn measure(ours: &mut Peer, qemu: &mut Peer) -> (Paired, Sustained) {
     let timed = |peer: &mut Peer, n| {
         let start = Instant::now();
         peer.round_trips(n);
         start.elapsed()
     };
-    let result = qemu_peer.as_mut().map(|qemu_peer| {
-        paired(
-            30,
-            300,
-            |n| timed(&mut our_peer, n),
-            |n| timed(qemu_peer, n),
-        )
-    });
+    let short = paired(30, 300, |n| timed(ours, n), |n| timed(qemu, n));
+    let long = sustained(
+        3,
+        Duration::from_millis(500),
+        100,
+        |n| timed(ours, n),
+        |n| timed(qemu, n),
+    );
+    (short, long)
+}
+
+/// Sequential round trips on one connection, each server having only
+/// that one.
+fn sequential(c: &mut Criterion) -> Option<(Paired, Sustained)> {
+    let ours = Ours::start();
+    let mut our_peer = ours.peer();
+    let mut daemon = qemu(1);
+    let mut qemu_peer = daemon.as_mut().map(|(_, peers)| peers.pop().unwrap());
+
+    let result = qemu_peer
+        .as_mut()
+        .map(|qemu_peer| measure(&mut our_peer, qemu_peer));
 
     // Our typed client too, against ours.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -354,7 +489,7 @@ fn sequential(c: &mut Criterion) -> Option<Paired> {
 
 /// [`PARALLEL`] connections to each server, a thread each, all running
 /// the plain loop at once. The result counts the round trips of all.
-fn wide(c: &mut Criterion) -> Option<Paired> {
+fn wide(c: &mut Criterion) -> Option<(Paired, Sustained)> {
     let ours = Ours::start();
     let mut our_peers: Vec<Peer> = (0..PARALLEL).map(|_| ours.peer()).collect();
     let mut daemon = qemu(PARALLEL);
@@ -362,13 +497,25 @@ fn wide(c: &mut Criterion) -> Option<Paired> {
 
     // Each round: `n` round trips on each connection.
     let result = qemu_peers.as_mut().map(|qemu_peers| {
-        paired(
+        let short = paired(
             10,
             60,
             |n| parallel(&mut our_peers, n),
-            |n| parallel(qemu_peers, n),
+            |n| parallel(&mut *qemu_peers, n),
         )
-        .times(PARALLEL as f64)
+        .times(PARALLEL as f64);
+        let long = sustained(
+            3,
+            Duration::from_millis(500),
+            20,
+            |n| parallel(&mut our_peers, n),
+            |n| parallel(&mut *qemu_peers, n),
+        );
+        let long = Sustained {
+            ours: long.ours * PARALLEL as f64,
+            qemu: long.qemu * PARALLEL as f64,
+        };
+        (short, long)
     });
 
     let mut group = c.benchmark_group(format!(
