@@ -14,6 +14,11 @@
 //!   -display none`) or the storage daemon (`--chardev`/`--monitor`).
 //! - [`Qemu`]: a process in a fresh temporary directory, killed and
 //!   cleaned up on drop.
+//! - [`GuestAgent`]: QEMU's guest agent `qemu-ga`, which runs without a VM
+//!   on a Unix socket it listens on, in a temporary directory of its own
+//!   the same way; found per release by [`Release::find_guest_agent`]
+//!   (`$QMP_QEMU_GA`, `PATH`, `/usr/sbin`; 7.2 in `$QEMU_72_DIR`), with
+//!   the tests' rule in [`Release::guest_agent`].
 //! - [`python`] and [`qmp_shell`]: QEMU's own Python client `qemu.qmp`
 //!   ([`QEMU_QMP_VERSION`]), the reference client, in the venv that
 //!   `cargo xtask test` makes (`$QMP_PYTHON`, `$QMP_PYTHON_BIN`);
@@ -89,10 +94,7 @@ impl Kind {
 
     /// The binary named by [`Kind::env_var`], else found on `PATH`.
     pub fn find(self) -> Option<PathBuf> {
-        match std::env::var_os(self.env_var()).filter(|p| !p.is_empty()) {
-            Some(path) => Some(PathBuf::from(path)),
-            None => on_path(self.binary_name()),
-        }
+        env_or_path(self.env_var(), self.binary_name())
     }
 
     /// [`Kind::find`] with the tests' rule: when it is missing, panics if
@@ -184,11 +186,13 @@ impl Kind {
 /// Which QEMU release a test runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Release {
-    /// QEMU 10.0, the reference: found by [`Kind::find`].
+    /// QEMU 10.0, the reference: found by [`Kind::find`] (the guest agent
+    /// by [`Release::find_guest_agent`]).
     Current,
     /// Debian 12's own QEMU 7.2, unpacked beside 10.0 by
     /// `.ci/install-qemu` into [`DEBIAN12_DIR_ENV`] (default
-    /// [`DEBIAN12_DEFAULT_DIR`]): `usr/bin/<binary name>` there.
+    /// [`DEBIAN12_DEFAULT_DIR`]): `usr/bin/<binary name>` there, and the
+    /// guest agent `usr/sbin/qemu-ga`.
     Debian12,
 }
 
@@ -215,33 +219,70 @@ impl Release {
     pub fn find(self, kind: Kind) -> Option<PathBuf> {
         match self {
             Release::Current => kind.find(),
-            Release::Debian12 => {
-                let dir = std::env::var_os(DEBIAN12_DIR_ENV).filter(|d| !d.is_empty());
-                let dir = dir.map_or_else(|| PathBuf::from(DEBIAN12_DEFAULT_DIR), PathBuf::from);
-                Some(dir.join("usr/bin").join(kind.binary_name())).filter(|p| p.is_file())
-            }
+            Release::Debian12 => debian12_file(&format!("usr/bin/{}", kind.binary_name())),
         }
     }
 
     /// [`Release::find`] with the tests' rule: when it is missing, panics
     /// if [`required`], else says SKIPPED and gives `None`.
     pub fn binary(self, kind: Kind) -> Option<PathBuf> {
-        let found = self.find(kind);
+        self.or_skip(self.find(kind), kind.binary_name(), kind.env_var())
+    }
+
+    /// This release's guest agent, if it is there. The current one:
+    /// [`GUEST_AGENT_ENV`], else `qemu-ga` on `PATH`, else
+    /// [`GUEST_AGENT_SBIN`] (Debian installs it in `sbin`, which a user's
+    /// `PATH` often lacks). Debian 12's: `usr/sbin/qemu-ga` in
+    /// [`DEBIAN12_DIR_ENV`], where `.ci/install-qemu` unpacks it.
+    pub fn find_guest_agent(self) -> Option<PathBuf> {
+        match self {
+            Release::Current => env_or_path(GUEST_AGENT_ENV, GUEST_AGENT_NAME)
+                .or_else(|| Some(PathBuf::from(GUEST_AGENT_SBIN)).filter(|p| p.is_file())),
+            Release::Debian12 => debian12_file(&format!("usr/sbin/{GUEST_AGENT_NAME}")),
+        }
+    }
+
+    /// [`Release::find_guest_agent`] with the tests' rule of
+    /// [`Release::binary`].
+    pub fn guest_agent(self) -> Option<PathBuf> {
+        self.or_skip(self.find_guest_agent(), GUEST_AGENT_NAME, GUEST_AGENT_ENV)
+    }
+
+    /// `found`, saying SKIPPED or panicking (per [`required`]) when it is
+    /// `None`: the binary `name` of this release, named by `var` for the
+    /// current one.
+    fn or_skip(self, found: Option<PathBuf>, name: &str, var: &str) -> Option<PathBuf> {
         if found.is_none() {
             let hint = match self {
-                Release::Current => format!("set ${} or put it on PATH", kind.env_var()),
+                Release::Current => format!("set ${var} or put it on PATH"),
                 Release::Debian12 => format!(
                     "set ${DEBIAN12_DIR_ENV} or run `bash .ci/install-qemu` for {DEBIAN12_DEFAULT_DIR}"
                 ),
             };
             skip_unless_required(
                 required(),
-                &format!("{} of {self}", kind.binary_name()),
+                &format!("{name} of {self}"),
                 &hint,
                 &format!("QEMU is required (${REQUIRE_ENV} or CI)"),
             );
         }
         found
+    }
+}
+
+/// `relative` in the directory QEMU 7.2 is unpacked in
+/// ([`DEBIAN12_DIR_ENV`], else [`DEBIAN12_DEFAULT_DIR`]), if it is a file.
+fn debian12_file(relative: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(DEBIAN12_DIR_ENV).filter(|d| !d.is_empty());
+    let dir = dir.map_or_else(|| PathBuf::from(DEBIAN12_DEFAULT_DIR), PathBuf::from);
+    Some(dir.join(relative)).filter(|p| p.is_file())
+}
+
+/// The file the variable `var` names, else `name` on `PATH`.
+fn env_or_path(var: &str, name: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).filter(|p| !p.is_empty()) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => on_path(name),
     }
 }
 
@@ -252,6 +293,16 @@ fn skip_unless_required(required: bool, what: &str, hint: &str, why: &str) {
     assert!(!required, "{what} is missing ({hint}), and {why}");
     eprintln!("SKIPPED: needs {what} ({hint})");
 }
+
+/// Names the current release's guest agent binary (else `qemu-ga` on
+/// `PATH`, else [`GUEST_AGENT_SBIN`]).
+pub const GUEST_AGENT_ENV: &str = "QMP_QEMU_GA";
+
+/// The guest agent's binary name.
+pub const GUEST_AGENT_NAME: &str = "qemu-ga";
+
+/// Where Debian's package `qemu-guest-agent` puts the binary.
+pub const GUEST_AGENT_SBIN: &str = "/usr/sbin/qemu-ga";
 
 /// Names the interpreter of the Python venv that holds QEMU's own client
 /// library `qemu.qmp`, the reference client (`cargo xtask test` makes the
@@ -543,18 +594,7 @@ impl Qemu {
     pub fn wait_for(&mut self, ready: impl Fn(&Qemu) -> bool) -> io::Result<()> {
         let start = Instant::now();
         while !ready(self) {
-            if let Some(status) = self.child.try_wait()? {
-                return Err(io::Error::other(format!(
-                    "{} exited ({status}) before it was ready",
-                    self.binary.display()
-                )));
-            }
-            if start.elapsed() > HANG_GUARD {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{} not ready within {HANG_GUARD:?}", self.binary.display()),
-                ));
-            }
+            still_starting(&mut self.child, &self.binary, start)?;
             std::thread::sleep(Duration::from_millis(5));
         }
         Ok(())
@@ -595,6 +635,158 @@ impl Qemu {
 }
 
 impl Drop for Qemu {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One check while waiting for a process started at `start` to be ready:
+/// fails if it has exited, or once [`HANG_GUARD`] has passed.
+fn still_starting(child: &mut Child, binary: &Path, start: Instant) -> io::Result<()> {
+    if let Some(status) = child.try_wait()? {
+        return Err(io::Error::other(format!(
+            "{} exited ({status}) before it was ready",
+            binary.display()
+        )));
+    }
+    if start.elapsed() > HANG_GUARD {
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("{} not ready within {HANG_GUARD:?}", binary.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// QEMU's guest agent, `qemu-ga`, listening on the Unix socket `qga.sock`
+/// in a fresh temporary directory; killed, and the directory removed, on
+/// drop.
+///
+/// The agent needs no VM: `-m unix-listen -p SOCKET` serves the socket
+/// instead of a virtio-serial port. Everything it would keep in system
+/// paths goes into the directory: its state (`-t state/`, where it writes
+/// `qga.state`), its pid file (`-f qemu-ga.pid`, written only by a
+/// daemonized agent, so in practice never), and its configuration file
+/// (`QGA_CONF` names `qemu-ga.conf` there, which does not exist, so a
+/// machine's `/etc/qemu/qemu-ga.conf` changes nothing). No fsfreeze hook
+/// runs unless `-F` is passed. Its standard error, where it logs, goes to
+/// `qemu-ga.log` ([`GuestAgent::log`]); by default it logs nothing,
+/// `-v` logs each request.
+///
+/// The agent sends no greeting, and serves one connection at a time: a
+/// second waits in the backlog until the first closes.
+pub struct GuestAgent {
+    /// The process.
+    pub child: Child,
+    /// Its working directory, removed on drop.
+    pub dir: PathBuf,
+    /// `dir/qga.sock`, where it listens.
+    pub socket: PathBuf,
+    /// `dir/state`, its state directory (`-t`).
+    pub state_dir: PathBuf,
+    /// `dir/qemu-ga.pid` (`-f`).
+    pub pid_file: PathBuf,
+    binary: PathBuf,
+}
+
+impl GuestAgent {
+    /// Starts the agent `binary` and waits until its socket is there.
+    pub fn start(binary: &Path) -> io::Result<GuestAgent> {
+        GuestAgent::start_with(binary, &[])
+    }
+
+    /// [`GuestAgent::start`] with `extra` arguments after ours, e.g.
+    /// [`GuestAgent::block_args`] or `-v`.
+    pub fn start_with(binary: &Path, extra: &[String]) -> io::Result<GuestAgent> {
+        let dir = temp_dir("qmp-ga")?;
+        let socket = dir.join("qga.sock");
+        let state_dir = dir.join("state");
+        let pid_file = dir.join("qemu-ga.pid");
+        let spawned = std::fs::create_dir(&state_dir)
+            .and_then(|()| std::fs::File::create(dir.join("qemu-ga.log")))
+            .and_then(|log| {
+                Command::new(binary)
+                    .arg("-m")
+                    .arg("unix-listen")
+                    .arg("-p")
+                    .arg(&socket)
+                    .arg("-t")
+                    .arg(&state_dir)
+                    .arg("-f")
+                    .arg(&pid_file)
+                    .args(extra)
+                    .env("QGA_CONF", dir.join("qemu-ga.conf"))
+                    .current_dir(&dir)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|e| {
+                        let what = format!("cannot run {}: {e}", binary.display());
+                        io::Error::new(e.kind(), what)
+                    })
+            });
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let mut agent = GuestAgent {
+            child,
+            dir,
+            socket,
+            state_dir,
+            pid_file,
+            binary: binary.to_path_buf(),
+        };
+        let start = Instant::now();
+        while !agent.socket.exists() {
+            if let Err(e) = still_starting(&mut agent.child, &agent.binary, start) {
+                let log = agent.log();
+                return Err(io::Error::new(e.kind(), format!("{e}; its log: {log:?}")));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(agent)
+    }
+
+    /// The arguments that disable `commands` (at least one): both
+    /// releases take `--block-rpcs=A,B` (7.2 also its old name
+    /// `--blacklist`, 10.0 not). A disabled command is answered with the
+    /// error class `CommandNotFound`.
+    pub fn block_args(commands: &[&str]) -> Vec<String> {
+        vec![format!("--block-rpcs={}", commands.join(","))]
+    }
+
+    /// A connection to the agent. Retries while the socket refuses
+    /// connections (between the agent's `bind` and `listen`), at most
+    /// [`HANG_GUARD`].
+    pub fn connect(&mut self) -> io::Result<UnixStream> {
+        let start = Instant::now();
+        loop {
+            match UnixStream::connect(&self.socket) {
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    still_starting(&mut self.child, &self.binary, start)?;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// What the agent has logged so far (its standard error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("qemu-ga.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for GuestAgent {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
