@@ -1,20 +1,23 @@
 //! The reference QMP servers: QEMU 10.0's `qemu-system-x86_64` and
 //! `qemu-storage-daemon`, from Debian bookworm-backports, and Debian 12's
-//! own QEMU 7.2, unpacked in a directory of its own ([`OLD_DIR_ENV`]).
+//! own QEMU 7.2, unpacked in a directory of its own ([`OLD_DIR_ENV`]); and
+//! the reference guest agents, `qemu-ga` of both releases (10.0 installed,
+//! 7.2 unpacked in the same directory).
 //!
-//! [`prerequisite`] is the `cargo xtask test` step: it finds both binaries,
-//! runs `.ci/install-qemu` when either is missing (as root, or through
+//! [`prerequisite`] is the `cargo xtask test` step: it finds the binaries,
+//! runs `.ci/install-qemu` when any is missing (as root, or through
 //! `sudo` when that needs no password), and otherwise says the exact
 //! command to run. The binaries are looked up as the tests look them up,
-//! by `qmp-test-support` ([`Kind::find`]: its variable, else `PATH`), and
-//! the variables it reports name them for the tests.
+//! by `qmp-test-support` ([`Kind::find`]: its variable, else `PATH`;
+//! [`Release::find_guest_agent`] for the agents), and the variables it
+//! reports name them for the tests.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub use qmp_test_support::REQUIRE_ENV;
-use qmp_test_support::{Kind, BOTH};
+use qmp_test_support::{Kind, Release, BOTH, GUEST_AGENT_ENV};
 
 use crate::prereq::{Context, Status};
 
@@ -59,8 +62,9 @@ pub fn prerequisite(ctx: &Context) -> Status {
     let Some(sudo) = as_root else {
         return Status::Missing {
             problem: format!(
-                "{} or {} not found at QEMU {VERSION}, or QEMU 7.2 not in {OLD_DIR} \
-                 (${OLD_DIR_ENV}), and installing needs root (no password-less sudo)",
+                "{}, {} or qemu-ga not found at QEMU {VERSION}, or QEMU 7.2 (with its \
+                 qemu-ga) not in {OLD_DIR} (${OLD_DIR_ENV}), and installing needs root \
+                 (no password-less sudo)",
                 BOTH[0].binary_name(),
                 BOTH[1].binary_name()
             ),
@@ -68,7 +72,7 @@ pub fn prerequisite(ctx: &Context) -> Status {
         };
     };
     eprintln!(
-        "xtask: QEMU {VERSION} is missing; running {}",
+        "xtask: QEMU {VERSION}, QEMU 7.2 or a guest agent is missing; running {}",
         script.display()
     );
     let mut cmd = if sudo {
@@ -107,12 +111,21 @@ fn ready(ctx: &Context) -> Option<Status> {
             .then_some(())?;
     }
     let (old_dir, old_version) = old_release()?;
+    // The guest agents of both releases.
+    let agent = Release::Current.find_guest_agent()?;
+    let agent_version = version_of(&agent)?;
+    agent_version
+        .starts_with(&format!("{VERSION}."))
+        .then_some(())?;
+    let old_agent = Release::Debian12.find_guest_agent()?;
+    version_of(&old_agent)?.starts_with("7.2.").then_some(())?;
     let mut env = vec![
         (Kind::System.env_var(), system.path.clone().into_os_string()),
         (
             Kind::StorageDaemon.env_var(),
             daemon.path.clone().into_os_string(),
         ),
+        (GUEST_AGENT_ENV, agent.clone().into_os_string()),
         (OLD_DIR_ENV, old_dir.clone().into_os_string()),
     ];
     if ctx.required {
@@ -120,11 +133,12 @@ fn ready(ctx: &Context) -> Option<Status> {
     }
     Some(Status::Ready {
         detail: format!(
-            "{} ({}), {} ({}), QEMU {old_version} in {}",
+            "{} ({}), {} ({}), {} ({agent_version}), QEMU {old_version} in {}",
             system.path.display(),
             system.version,
             daemon.path.display(),
             daemon.version,
+            agent.display(),
             old_dir.display()
         ),
         env,
@@ -150,7 +164,9 @@ pub fn find(kind: Kind) -> Option<Found> {
         .then_some(Found { path, version })
 }
 
-/// The version a QEMU binary reports (`QEMU emulator version 10.0.2 (...)`).
+/// The version a QEMU binary reports: the first word of its `--version`'s
+/// first line that starts with a digit (`QEMU emulator version 10.0.2
+/// (...)`, `QEMU Guest Agent 10.0.2`).
 pub fn version_of(path: &Path) -> Option<String> {
     let output = Command::new(path)
         .arg("--version")
@@ -158,10 +174,15 @@ pub fn version_of(path: &Path) -> Option<String> {
         .stderr(Stdio::null())
         .output()
         .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let first = text.lines().next()?;
-    let rest = &first[first.find("version ")? + "version ".len()..];
-    Some(rest.split_whitespace().next()?.to_string())
+    version_in(&String::from_utf8_lossy(&output.stdout)).map(str::to_string)
+}
+
+/// The version in the text of `--version` (see [`version_of`]).
+fn version_in(text: &str) -> Option<&str> {
+    text.lines()
+        .next()?
+        .split_whitespace()
+        .find(|word| word.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Whether we run as root (per `id -u`; std has no safe geteuid).
@@ -183,4 +204,28 @@ fn sudo_without_password() -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_in;
+
+    #[test]
+    fn versions_of_each_binary() {
+        let cases = [
+            (
+                "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright",
+                "10.0.2",
+            ),
+            (
+                "qemu-storage-daemon version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)",
+                "10.0.2",
+            ),
+            ("QEMU Guest Agent 7.2.22\n", "7.2.22"),
+        ];
+        for (text, version) in cases {
+            assert_eq!(version_in(text), Some(version), "{text}");
+        }
+        assert_eq!(version_in("qemu-ga: unknown\n"), None);
+    }
 }
