@@ -9,15 +9,15 @@ use crate::cli::{Connection, EventsOptions};
 use crate::connect::connect;
 use crate::exit::{Exit, Failure};
 
-/// Any event, kept as it came.
-struct Raw {
-    name: String,
-    data: Value,
+/// Any event, kept as it came (whatever the schema says of it).
+pub struct RawEvent {
+    pub name: String,
+    pub data: Value,
 }
 
-impl EventSet for Raw {
+impl EventSet for RawEvent {
     fn decode(name: &str, data: Value) -> Result<Self, serde_json::Error> {
-        Ok(Raw {
+        Ok(RawEvent {
             name: name.to_owned(),
             data,
         })
@@ -37,11 +37,11 @@ pub async fn run(connection: &Connection, options: EventsOptions) -> Result<(), 
         .map_err(|e| Failure::new(Exit::Usage, format!("--regex: {e}")))?;
     let connected = connect(connection).await?;
     let mut events = if options.filter.is_empty() {
-        connected.client.events_as::<Raw>()
+        connected.client.events_as::<RawEvent>()
     } else {
         connected
             .client
-            .events_named_as::<Raw, _>(options.filter.iter().cloned())
+            .events_named_as::<RawEvent, _>(options.filter.iter().cloned())
     };
     let deadline = options
         .timeout
@@ -85,7 +85,7 @@ pub async fn run(connection: &Connection, options: EventsOptions) -> Result<(), 
 }
 
 /// One event as printed.
-fn line(event: &Raw, timestamp: Timestamp, options: &EventsOptions) -> String {
+fn line(event: &RawEvent, timestamp: Timestamp, options: &EventsOptions) -> String {
     if options.json {
         let mut message = serde_json::json!({
             "event": event.name,

@@ -6,11 +6,14 @@
 //!
 //! Nothing here is timed: `HANG_GUARD` only ends a run that hangs.
 
+mod common;
+
+use common::Toy;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use qmp_server::testing::{Script, ScriptError, ScriptedServer};
@@ -305,47 +308,7 @@ impl Drop for TempDir {
 
 // ---- the toy VM, served in this process ----
 
-/// The toy VM on `qmp.sock` in a fresh directory, served by a runtime on
-/// a thread of its own until dropped.
-struct Toy {
-    dir: PathBuf,
-    socket: PathBuf,
-    events: qmp_server::Emitter,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
 impl Toy {
-    fn start() -> Toy {
-        let dir = qmp_test_support::temp_dir("qmp-cli").expect("a directory");
-        let socket = dir.join("qmp.sock");
-        let listener = std::os::unix::net::UnixListener::bind(&socket).expect("binds");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let (server, _quit) = qmp_server::toy::toy_vm();
-        let events = server.emitter();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::UnixListener::from_std(listener).expect("a listener");
-                tokio::select! {
-                    _ = server.serve_unix(listener) => {}
-                    _ = stopped => server.shutdown().await,
-                }
-            });
-        });
-        Toy {
-            dir,
-            socket,
-            events,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
     /// `qmp --socket TOY ARGS`.
     fn qmp(&self, args: &[&str]) -> Output {
         qmp(&[&at(&self.socket)[..], args].concat())
@@ -361,18 +324,6 @@ impl Toy {
                 ok(&self.qmp(&[command]));
             }
         })
-    }
-}
-
-impl Drop for Toy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

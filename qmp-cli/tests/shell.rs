@@ -6,7 +6,10 @@
 //! Every wait is for something on the terminal; the timeout is only a
 //! hang guard.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::Toy;
+use std::path::Path;
 use std::process::Command;
 
 use expectrl::process::unix::WaitStatus;
@@ -18,47 +21,7 @@ const PROMPT: &str = "(QEMU) ";
 const UP: &str = "\x1b[A";
 const CTRL_D: &str = "\x04";
 
-/// The toy VM, served on `qmp.sock` in a fresh directory by a runtime on
-/// a thread of its own; stopped, and the directory removed, on drop.
-struct Toy {
-    dir: PathBuf,
-    socket: PathBuf,
-    events: qmp_server::Emitter,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
 impl Toy {
-    fn start() -> Toy {
-        let dir = temp_dir("qmp-shell").expect("a temporary directory");
-        let socket = dir.join("qmp.sock");
-        let listener = std::os::unix::net::UnixListener::bind(&socket).expect("binds");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let (server, _quit) = qmp_server::toy::toy_vm();
-        let events = server.emitter();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::UnixListener::from_std(listener).expect("a listener");
-                tokio::select! {
-                    _ = server.serve_unix(listener) => {}
-                    _ = stopped => {}
-                }
-            });
-        });
-        Toy {
-            dir,
-            socket,
-            events,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
     /// `qmp --socket ... shell ARGS`, its history in this directory.
     fn shell(&self, args: &[&str]) -> Session {
         let mut command = qmp();
@@ -69,25 +32,6 @@ impl Toy {
             .args(args)
             .env("XDG_STATE_HOME", self.dir.join("state"));
         spawn(command)
-    }
-}
-
-impl Toy {
-    /// Stops serving: the runtime ends, and its connections close.
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Toy {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

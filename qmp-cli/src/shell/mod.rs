@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 use qmp_client::{Client, Error};
 use qmp_server::Schema;
 use qmp_types::introspection::InfoKind;
-use qmp_types::EventSet;
 use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -31,6 +30,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::{Connection, ShellOptions};
 use crate::connect::connect;
+use crate::events::RawEvent;
 use crate::exit::{Exit, Failure};
 use complete::{Helper, Mode};
 use line::Line;
@@ -424,25 +424,6 @@ fn remember(editor: &mut Editor<Helper, FileHistory>, line: &str, path: &Path, w
                 path.display()
             ));
         }
-    }
-}
-
-/// Any event, kept as it came.
-struct RawEvent {
-    name: String,
-    data: Value,
-}
-
-impl EventSet for RawEvent {
-    fn decode(name: &str, data: Value) -> Result<Self, serde_json::Error> {
-        Ok(RawEvent {
-            name: name.to_owned(),
-            data,
-        })
-    }
-
-    fn name(&self) -> &str {
-        &self.name
     }
 }
 
