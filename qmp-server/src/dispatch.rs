@@ -47,7 +47,7 @@ pub(crate) enum Action {
 
 /// The built-in commands, answered by the server itself when the schema
 /// defines them.
-const BUILT_IN: [&str; 3] = ["query-version", "query-commands", "query-qmp-schema"];
+pub(crate) const BUILT_IN: [&str; 3] = ["query-version", "query-commands", "query-qmp-schema"];
 
 /// Checks `request` against the mode and the schema, and says what to do.
 pub(crate) fn prepare<S: Clone + Send + Sync + 'static>(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use qmp_types::introspection::{self, InfoKind, SchemaInfo};
-use qmp_types::mode::Modes;
+use qmp_types::mode::{Modes, NEGOTIATION_FEATURE};
 
 /// A schema, ready to serve: cheap to clone.
 #[derive(Clone, Debug)]
@@ -153,7 +153,7 @@ impl Schema {
             let command = text.contains(r#""meta-type": "command""#);
             if command
                 && negotiation.is_none()
-                && (name == "qmp_capabilities" || text.contains("qmp-negotiation"))
+                && (name == "qmp_capabilities" || text.contains(NEGOTIATION_FEATURE))
                 && modes_of(entry.info()) == Modes::Negotiation
             {
                 negotiation = Some(name.to_owned());
@@ -262,19 +262,12 @@ impl Schema {
     }
 }
 
-/// A command's modes from its name and features: the rule the generator
-/// applies (`qmp_codegen::CommandModes::by_rule`).
+/// A command's modes from its name and features, by the rule the
+/// generator applies.
 fn modes_of(info: &SchemaInfo) -> Modes {
-    let has = |feature: &str| info.features.iter().any(|f| f == feature);
-    if info.name == "qmp_capabilities" || has("qmp-negotiation") {
-        Modes::Negotiation
-    } else if has("qmp-handshake") {
-        Modes::Handshake
-    } else if has("qmp-any-mode") {
-        Modes::Both
-    } else {
-        Modes::Operational
-    }
+    Modes::by_rule(&info.name, |feature| {
+        info.features.iter().any(|f| f == feature)
+    })
 }
 
 /// The type names an entry refers to.

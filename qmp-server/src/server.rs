@@ -120,7 +120,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
     /// The server, whose handlers get a clone of `state` each.
     pub fn build(self, state: S) -> Server<S> {
         let mut commands: Vec<&str> = self.router.names().collect();
-        for name in ["query-version", "query-commands", "query-qmp-schema"]
+        for name in crate::dispatch::BUILT_IN
             .into_iter()
             .chain([self.schema.negotiation_command()])
         {

@@ -145,7 +145,41 @@ pub enum Modes {
     Both,
 }
 
+/// The feature that marks a schema's own negotiation command (the early
+/// specification's `qmp_switch_mode`).
+pub const NEGOTIATION_FEATURE: &str = "qmp-negotiation";
+/// The feature that marks a command of handshake mode that leaves it going
+/// on.
+pub const HANDSHAKE_FEATURE: &str = "qmp-handshake";
+/// The feature that marks a command of both modes.
+pub const ANY_MODE_FEATURE: &str = "qmp-any-mode";
+
 impl Modes {
+    /// The rule every part of the project follows for a command's modes
+    /// (the generator, `#[derive(Command)]`, a server reading an
+    /// introspection): one with the [`ANY_MODE_FEATURE`] runs in both
+    /// modes, one with the [`NEGOTIATION_FEATURE`] (or named
+    /// `qmp_capabilities`) ends negotiation, one with the
+    /// [`HANDSHAKE_FEATURE`] runs during it, and every other command runs
+    /// after it.
+    ///
+    /// ```
+    /// use qmp_types::mode::Modes;
+    /// assert_eq!(Modes::by_rule("qmp_capabilities", |_| false), Modes::Negotiation);
+    /// assert_eq!(Modes::by_rule("query-status", |_| false), Modes::Operational);
+    /// ```
+    pub fn by_rule(name: &str, has_feature: impl Fn(&str) -> bool) -> Modes {
+        if has_feature(ANY_MODE_FEATURE) {
+            Modes::Both
+        } else if has_feature(NEGOTIATION_FEATURE) || name == "qmp_capabilities" {
+            Modes::Negotiation
+        } else if has_feature(HANDSHAKE_FEATURE) {
+            Modes::Handshake
+        } else {
+            Modes::Operational
+        }
+    }
+
     /// Whether a command with these modes may run in handshake mode.
     pub fn allows_handshake(self) -> bool {
         matches!(self, Modes::Handshake | Modes::Negotiation | Modes::Both)

@@ -55,14 +55,12 @@ impl CommandModes {
     /// negotiation, one with the [`HANDSHAKE_FEATURE`] runs during it, and
     /// every other command runs after it.
     pub fn by_rule(name: &str, has_feature: impl Fn(&str) -> bool) -> CommandModes {
-        if has_feature(ANY_MODE_FEATURE) {
-            CommandModes::Both
-        } else if has_feature(NEGOTIATION_FEATURE) || name == "qmp_capabilities" {
-            CommandModes::Negotiation
-        } else if has_feature(HANDSHAKE_FEATURE) {
-            CommandModes::Handshake
-        } else {
-            CommandModes::Operational
+        // One rule, in the runtime crate, which a server applies too.
+        match qmp_types::mode::Modes::by_rule(name, has_feature) {
+            qmp_types::mode::Modes::Both => CommandModes::Both,
+            qmp_types::mode::Modes::Negotiation => CommandModes::Negotiation,
+            qmp_types::mode::Modes::Handshake => CommandModes::Handshake,
+            qmp_types::mode::Modes::Operational => CommandModes::Operational,
         }
     }
 
@@ -93,18 +91,18 @@ pub(crate) fn mode_traits(modes: CommandModes, allow_oob: bool) -> Vec<&'static 
     traits
 }
 
+/// Feature that marks a command as allowed in both modes.
+pub use qmp_types::mode::ANY_MODE_FEATURE;
+/// Feature that marks a command that runs during capabilities
+/// negotiation without ending it.
+pub use qmp_types::mode::HANDSHAKE_FEATURE;
 /// Feature that marks the command that ends capabilities negotiation
 /// (the early specification's `qmp_switch_mode`; QEMU's
 /// `qmp_capabilities` needs no mark).
 ///
 /// QEMU's generator accepts any feature name, so a schema can say this
 /// without leaving QAPI.
-pub const NEGOTIATION_FEATURE: &str = "qmp-negotiation";
-/// Feature that marks a command that runs during capabilities
-/// negotiation without ending it.
-pub const HANDSHAKE_FEATURE: &str = "qmp-handshake";
-/// Feature that marks a command as allowed in both modes.
-pub const ANY_MODE_FEATURE: &str = "qmp-any-mode";
+pub use qmp_types::mode::NEGOTIATION_FEATURE;
 
 /// What to generate, and how.
 #[derive(Clone, Debug)]
