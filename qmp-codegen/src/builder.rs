@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::compat::{self, Compat, Release};
-use crate::emit::{self, CommandModes, Config, Generated};
+use crate::emit::{self, CommandModes, Config, Generated, Protocol};
 use crate::introspect;
 use crate::{check_file, Options};
 
@@ -75,6 +75,25 @@ impl Builder {
     /// overriding the default rule.
     pub fn command_modes(&mut self, name: impl Into<String>, modes: CommandModes) -> &mut Self {
         self.config.modes.push((name.into(), modes));
+        self
+    }
+
+    /// The peer the schema's commands are for (default [`Protocol::Qmp`]).
+    /// For QEMU's guest agent, [`Protocol::GuestAgent`]: commands implement
+    /// `qmp_types::agent::AgentCommand`, nothing else, and there is no
+    /// `events` module; an event, `allow-oob` or a mode in the schema is an
+    /// error.
+    ///
+    /// ```no_run
+    /// // build.rs of a crate with its own agent schema:
+    /// qmp_codegen::Builder::new()
+    ///     .schema("qga/qapi-schema.json")
+    ///     .protocol(qmp_codegen::emit::Protocol::GuestAgent)
+    ///     .generate()
+    ///     .unwrap_or_else(|e| panic!("{e}"));
+    /// ```
+    pub fn protocol(&mut self, protocol: Protocol) -> &mut Self {
+        self.config.protocol = protocol;
         self
     }
 

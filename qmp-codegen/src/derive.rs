@@ -9,7 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{DeriveInput, Ident, LitStr, Path, Type};
 
-use crate::emit::{self, CommandModes, Config};
+use crate::emit::{self, CommandModes, Config, Protocol};
 use crate::{check_file, Options};
 
 const COMMAND_KEYS: &str = "name, returns, mode, allow_oob, crate";
@@ -239,12 +239,25 @@ impl syn::parse::Parse for SchemaInput {
                 "introspection" => {
                     introspection = input.parse::<syn::LitBool>()?.value;
                 }
+                "protocol" => {
+                    let protocol: Ident = input.parse()?;
+                    config.protocol = match protocol.to_string().as_str() {
+                        "qmp" => Protocol::Qmp,
+                        "guest_agent" => Protocol::GuestAgent,
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                protocol,
+                                "unknown protocol: expected `qmp` or `guest_agent`",
+                            ))
+                        }
+                    };
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         key,
                         "unknown option: expected `runtime_path = \"...\"`, \
-                         `command_modes = [\"name\" = mode, ...]` or \
-                         `introspection = true`",
+                         `command_modes = [\"name\" = mode, ...]`, \
+                         `introspection = true` or `protocol = guest_agent`",
                     ))
                 }
             }
@@ -265,8 +278,10 @@ impl syn::parse::Parse for SchemaInput {
 /// The options are the [`Builder`](crate::Builder)'s:
 /// `runtime_path = "::qmp_client::qmp_types"`,
 /// `command_modes = ["qmp_switch_mode" = negotiation, "x-debug" = both]`
-/// and `introspection = true` (a constant `INTROSPECTION`, what a server
-/// built with `qmp-server` serves).
+/// `introspection = true` (a constant `INTROSPECTION`, what a server
+/// built with `qmp-server` serves) and `protocol = guest_agent` (bindings
+/// for QEMU's guest agent: commands implement
+/// `qmp_types::agent::AgentCommand`, and there is no `events` module).
 pub fn qapi_schema(input: TokenStream, invoking_dir: Option<&std::path::Path>) -> TokenStream {
     let SchemaInput {
         path: literal,

@@ -5,7 +5,8 @@
 //!
 //! - `NAME.json` that generates: its bindings are `NAME.rs`;
 //! - `NAME.json` that cannot be generated: the error, rendered as a build
-//!   script would print it, is `NAME.stderr`.
+//!   script would print it, is `NAME.stderr`;
+//! - `agent*.json`: a guest agent schema (`Protocol::GuestAgent`).
 //!
 //! A mismatch fails, naming the files; `QMP_SNAPSHOTS=overwrite cargo test
 //! -p qmp-codegen --test snapshots` rewrites them instead (then review
@@ -18,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::ScratchCrate;
+use qmp_codegen::emit::Protocol;
 use qmp_codegen::Builder;
 
 /// The directory of the cases, relative to the crate (the tests' working
@@ -42,10 +44,17 @@ fn cases() -> Vec<PathBuf> {
 }
 
 /// What `schema` generates: `(extension, text)` of its expected file.
+/// A case named `agent*` is a guest agent schema.
 fn generate(schema: &Path) -> (&'static str, String) {
     let name = schema.file_name().unwrap().to_string_lossy();
+    let protocol = if name.starts_with("agent") {
+        Protocol::GuestAgent
+    } else {
+        Protocol::Qmp
+    };
     match Builder::new()
         .schema(schema)
+        .protocol(protocol)
         .rerun_if_changed(false)
         .build()
     {

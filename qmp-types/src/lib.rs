@@ -10,11 +10,15 @@
 //!   runtime contract and the wire format alone, which is all that code
 //!   generated for another schema needs), with `INTROSPECTION` (the schema
 //!   as `query-qmp-schema` would report it) and `DOCS` (its documentation,
-//!   for tools that show it).
+//!   for tools that show it);
+//! - [`agent`]: QEMU's guest agent, a protocol of its own, with the
+//!   bindings of the project's agent schema (feature `agent`, on by
+//!   default).
 
 #[macro_use]
 mod macros;
 
+pub mod agent;
 pub mod command;
 #[cfg(feature = "bindings")]
 #[rustfmt::skip]

@@ -7,7 +7,10 @@ use quote::{format_ident, quote};
 
 use super::docs::item_attrs;
 use super::names::{camel, snake, type_name};
-use super::{mode_traits, CommandModes, Config, Namespace, Tokens};
+use super::{
+    mode_traits, CommandModes, Config, Namespace, Protocol, Tokens, ANY_MODE_FEATURE,
+    HANDSHAKE_FEATURE, NEGOTIATION_FEATURE,
+};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     AlternateType, Body, Builtin, DefId, Definition, EnumType, JsonType, Member, Schema, TypeRef,
@@ -97,6 +100,15 @@ impl<'a> Emitter<'a> {
                     self.claim(&mut command_names, &rust, what, def);
                     commands.push(self.command(id, def, &rust));
                 }
+                Body::Event(_) if self.config.protocol == Protocol::GuestAgent => {
+                    self.errors.push(
+                        Diagnostic::language(
+                            def.span,
+                            format!("{what}: the guest agent sends no events"),
+                        )
+                        .with_help("remove it, or generate the schema for QMP"),
+                    );
+                }
                 Body::Event(_) => {
                     self.in_types = false;
                     let rust = camel(&def.name);
@@ -121,7 +133,9 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        events.push(self.any_event(&event_variants));
+        if self.config.protocol == Protocol::Qmp {
+            events.push(self.any_event(&event_variants));
+        }
 
         if !self.errors.is_empty() {
             return Err(self.errors);
@@ -130,28 +144,45 @@ impl<'a> Emitter<'a> {
             #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding, clippy::too_many_arguments)]
         };
         let runtime = &self.runtime;
+        let (commands, events) = match self.config.protocol {
+            Protocol::Qmp => (
+                quote! {
+                    //! Commands of the schema: each struct holds a command's arguments.
+                    #allow
+                    #[allow(unused_imports)]
+                    use super::types;
+                    #[allow(unused_imports)]
+                    use #runtime::mode::{HandshakeCommand, NegotiationCommand, OobCommand, OperationalCommand};
+                    #(#commands)*
+                },
+                quote! {
+                    //! Events of the schema: each struct holds an event's data.
+                    #allow
+                    #[allow(unused_imports)]
+                    use super::types;
+                    #(#events)*
+                },
+            ),
+            // No events module at all: the agent has none to offer.
+            Protocol::GuestAgent => (
+                quote! {
+                    //! Commands of the guest agent's schema: each struct holds a command's arguments.
+                    #allow
+                    #[allow(unused_imports)]
+                    use super::types;
+                    #(#commands)*
+                },
+                TokenStream::new(),
+            ),
+        };
         Ok(Tokens {
             types: quote! {
                 //! Types of the schema: enums, structs, unions and alternates.
                 #allow
                 #(#types)*
             },
-            commands: quote! {
-                //! Commands of the schema: each struct holds a command's arguments.
-                #allow
-                #[allow(unused_imports)]
-                use super::types;
-                #[allow(unused_imports)]
-                use #runtime::mode::{HandshakeCommand, NegotiationCommand, OobCommand, OperationalCommand};
-                #(#commands)*
-            },
-            events: quote! {
-                //! Events of the schema: each struct holds an event's data.
-                #allow
-                #[allow(unused_imports)]
-                use super::types;
-                #(#events)*
-            },
+            commands,
+            events,
         })
     }
 
@@ -718,6 +749,24 @@ impl<'a> Emitter<'a> {
             Some(ty) => self.ty(ty),
             None => quote!(#runtime::Empty),
         };
+        if self.config.protocol == Protocol::GuestAgent {
+            let runtime = runtime.clone();
+            self.agent_command_fits(def, command.allow_oob);
+            let success = (!command.success_response).then(|| {
+                quote!(
+                    const SUCCESS_RESPONSE: bool = false;
+                )
+            });
+            return quote! {
+                #item
+
+                impl #runtime::agent::AgentCommand for #name {
+                    const NAME: &'static str = #wire;
+                    #success
+                    type Returns = #returns;
+                }
+            };
+        }
         let allow_oob = command.allow_oob;
         let modes = self.modes(def);
         let variant = format_ident!("{}", modes.variant());
@@ -763,6 +812,44 @@ impl<'a> Emitter<'a> {
                     ::serde::Deserialize::deserialize(deserializer).map(#name)
                 }
             }
+        }
+    }
+
+    /// Reports what a guest agent command cannot have: the agent runs
+    /// commands in order, in its one mode.
+    fn agent_command_fits(&mut self, def: &Definition, allow_oob: bool) {
+        let what = format!("command '{}'", def.name);
+        if allow_oob {
+            self.errors.push(
+                Diagnostic::language(
+                    def.span,
+                    format!("{what}: the guest agent has no out-of-band execution"),
+                )
+                .with_help("remove 'allow-oob'"),
+            );
+        }
+        let mode_features = [NEGOTIATION_FEATURE, HANDSHAKE_FEATURE, ANY_MODE_FEATURE];
+        for feature in def
+            .features
+            .iter()
+            .filter(|f| mode_features.contains(&&*f.name))
+        {
+            self.errors.push(
+                Diagnostic::language(
+                    feature.span,
+                    format!(
+                        "{what}: the guest agent has no protocol modes, so no '{}'",
+                        feature.name
+                    ),
+                )
+                .with_help("remove the feature"),
+            );
+        }
+        if self.config.modes.iter().any(|(name, _)| def.name == *name) {
+            self.errors.push(Diagnostic::language(
+                def.span,
+                format!("{what}: modes were declared for it, but the guest agent has none"),
+            ));
         }
     }
 

@@ -5,6 +5,8 @@
 //! and `events` (one struct per event, implementing `Event`, and the
 //! `AnyEvent` enum of them all). Commands and events get modules of their own
 //! because QAPI lets a command and an event share a name (`stop` and `STOP`).
+//! For the guest agent ([`Protocol::GuestAgent`]) commands implement
+//! `agent::AgentCommand` instead, and there is no `events` module.
 //!
 //! Forward compatibility, one rule everywhere: **decoding never fails on
 //! something a newer QEMU adds.** Unknown members are ignored; an unknown
@@ -104,6 +106,20 @@ pub use qmp_types::mode::HANDSHAKE_FEATURE;
 /// without leaving QAPI.
 pub use qmp_types::mode::NEGOTIATION_FEATURE;
 
+/// The protocol whose peer runs the schema's commands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// QMP, QEMU's monitor: commands implement the runtime's `Command` and
+    /// the mode markers, events the `Event` trait.
+    #[default]
+    Qmp,
+    /// QEMU's guest agent: commands implement the runtime's
+    /// `agent::AgentCommand` and nothing else. The agent has no modes, no
+    /// events and no out-of-band execution, so a schema that declares
+    /// them (an event, `allow-oob`, a mode feature) is an error.
+    GuestAgent,
+}
+
 /// What to generate, and how.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -113,6 +129,8 @@ pub struct Config {
     /// Commands (by wire name) whose modes differ from the rule of
     /// [`CommandModes::by_rule`].
     pub modes: Vec<(String, CommandModes)>,
+    /// The peer the commands are for.
+    pub protocol: Protocol,
 }
 
 impl Default for Config {
@@ -120,6 +138,7 @@ impl Default for Config {
         Config {
             runtime: "::qmp_types".to_owned(),
             modes: Vec::new(),
+            protocol: Protocol::Qmp,
         }
     }
 }
@@ -131,7 +150,8 @@ pub struct Generated {
     pub types: String,
     /// The `commands` module.
     pub commands: String,
-    /// The `events` module.
+    /// The `events` module; empty for the guest agent
+    /// ([`Protocol::GuestAgent`]), which has none.
     pub events: String,
     /// What `query-qmp-schema` would report for the schema, type names
     /// kept, every condition present and integer types kept apart, when
@@ -163,6 +183,10 @@ impl Generated {
             ("commands", &self.commands),
             ("events", &self.events),
         ] {
+            if name == "events" && body.is_empty() {
+                // A guest agent schema: no events module at all.
+                continue;
+            }
             out.push_str(&format!("pub mod {name} {{\n{body}}}\n"));
         }
         if let Some(json) = &self.introspection {
@@ -181,7 +205,7 @@ pub struct Tokens {
     pub types: TokenStream,
     /// The `commands` module.
     pub commands: TokenStream,
-    /// The `events` module.
+    /// The `events` module; empty for the guest agent.
     pub events: TokenStream,
 }
 
@@ -193,10 +217,12 @@ impl Tokens {
             commands,
             events,
         } = self;
+        // A guest agent schema has no events module at all.
+        let events = (!events.is_empty()).then(|| quote::quote!(pub mod events { #events }));
         quote::quote! {
             pub mod types { #types }
             pub mod commands { #commands }
-            pub mod events { #events }
+            #events
         }
     }
 }
