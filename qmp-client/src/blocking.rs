@@ -1,4 +1,5 @@
-//! A blocking client for scripts and tests without an async runtime.
+//! A blocking client for scripts and tests without an async runtime, and
+//! its guest agent twin, [`Agent`].
 //!
 //! It is the async [`crate::Client`] driven by a private single-threaded
 //! tokio runtime on a background thread (which runs the reader and writer
@@ -27,15 +28,17 @@ use crate::client::{Connector, InBand, OobState, OutOfBand, ServerGreeting};
 use crate::subscription::EventItem;
 use crate::Error;
 
+pub use crate::agent::blocking::Agent;
+
 /// The background runtime; stopped when the last handle using it is gone.
-struct Runtime {
+pub(crate) struct Runtime {
     handle: tokio::runtime::Handle,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
-    fn start() -> Result<Arc<Runtime>, Error> {
+    pub(crate) fn start() -> Result<Arc<Runtime>, Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -55,7 +58,7 @@ impl Runtime {
         }))
     }
 
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
     }
 }

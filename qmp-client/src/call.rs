@@ -125,6 +125,9 @@ impl<C: Outgoing> CallState<C> {
         }
     }
 
+}
+
+impl<C> CallState<C> {
     /// The call is dropped: if it still waits, its id stays taken until
     /// the late answer comes.
     fn cancel(&mut self, shared: &Shared) {
@@ -215,7 +218,9 @@ pub(crate) fn decode<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
 /// Its timeout is the client's default unless set with
 /// [`Execute::timeout`].
 #[must_use = "a call does nothing unless it is awaited"]
-pub struct Execute<'a, C: Outgoing> {
+// No bound on the struct: a command the method's bound refuses is then
+// one error at the argument, not one more at every use of the future.
+pub struct Execute<'a, C> {
     inner: &'a Inner,
     extras: Extras,
     state: CallState<C>,
@@ -265,7 +270,7 @@ impl<'a, C: Outgoing> Execute<'a, C> {
 }
 
 // The command is never pinned: it is moved out on the first poll.
-impl<C: Outgoing> Unpin for Execute<'_, C> {}
+impl<C> Unpin for Execute<'_, C> {}
 
 impl<C: Outgoing> Future for Execute<'_, C> {
     type Output = Result<C::Returns, Error>;
@@ -276,13 +281,13 @@ impl<C: Outgoing> Future for Execute<'_, C> {
     }
 }
 
-impl<C: Outgoing> Drop for Execute<'_, C> {
+impl<C> Drop for Execute<'_, C> {
     fn drop(&mut self) {
         self.state.cancel(&self.inner.shared);
     }
 }
 
-impl<C: Outgoing> fmt::Debug for Execute<'_, C> {
+impl<C> fmt::Debug for Execute<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Execute")
             .field("timeout", &self.extras.timeout)

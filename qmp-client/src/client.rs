@@ -24,7 +24,7 @@ use tracing::debug;
 
 use crate::call::{self, Execute, Negotiate, NegotiateError};
 use crate::conn::{self, Shared};
-use crate::outbox::{self, Outbox};
+use crate::outbox::Outbox;
 use crate::probe::Probe;
 use crate::subscription::Subscription;
 use crate::transport::{Plain, Transport};
@@ -39,7 +39,7 @@ pub type ServerGreeting = GreetingBody<VersionInfo, QMPCapability>;
 const EVENTS_BEFORE_GREETING: usize = 64;
 
 /// The size of the reader's buffer: `query-qmp-schema` answers are large.
-const READ_BUFFER: usize = 64 * 1024;
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
 
 mod sealed {
     pub trait Sealed {}
@@ -63,13 +63,37 @@ impl sealed::Sealed for OutOfBand {}
 impl OobState for InBand {}
 impl OobState for OutOfBand {}
 
-/// What the handles share; dropping the last handle stops the reader and
-/// lets the writer shut the connection's write half down.
+/// The connection the handles share, a QMP client's or a guest agent
+/// client's: dropping the last handle stops the reader and lets the writer
+/// shut the connection's write half down.
 pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) outbox: Arc<Outbox>,
-    greeting: ServerGreeting,
     reader: AbortHandle,
+}
+
+impl Inner {
+    /// Starts the reader task on a connection whose opening (greeting, or
+    /// the agent's sync) has been read; the writer task runs already
+    /// ([`Outbox::start`]).
+    pub(crate) fn start<R>(
+        reader: R,
+        outbox: Arc<Outbox>,
+        shared: Arc<Shared>,
+        limit: usize,
+        peer: conn::Peer,
+    ) -> Inner
+    where
+        R: tokio::io::AsyncBufRead + Unpin + Send + 'static,
+    {
+        let reader =
+            tokio::spawn(conn::read_loop(reader, shared.clone(), limit, peer)).abort_handle();
+        Inner {
+            shared,
+            outbox,
+            reader,
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -92,6 +116,7 @@ impl Drop for Inner {
 /// [`Subscription`].
 pub struct Client<M: Mode = Operational, O: OobState = InBand> {
     inner: Arc<Inner>,
+    greeting: Arc<ServerGreeting>,
     timeout: Option<Duration>,
     _state: PhantomData<fn() -> (M, O)>,
 }
@@ -100,6 +125,7 @@ impl<O: OobState> Clone for Client<Operational, O> {
     fn clone(&self) -> Self {
         Client {
             inner: self.inner.clone(),
+            greeting: self.greeting.clone(),
             timeout: self.timeout,
             _state: PhantomData,
         }
@@ -111,7 +137,7 @@ impl<M: Mode, O: OobState> fmt::Debug for Client<M, O> {
         f.debug_struct("Client")
             .field("mode", &M::NAME)
             .field("oob", &std::any::type_name::<O>())
-            .field("greeting", &self.inner.greeting)
+            .field("greeting", &self.greeting)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -297,16 +323,11 @@ impl Connector {
             "greeting"
         );
         let shared = Arc::new(Shared::default());
-        let outbox = Arc::new(Outbox::new(write, shared.clone()));
-        let reader = tokio::spawn(conn::read_loop(reader, shared.clone(), limit)).abort_handle();
-        tokio::spawn(outbox::write_loop(outbox.clone()));
+        let outbox = Outbox::start(write, shared.clone());
+        let inner = Inner::start(reader, outbox, shared, limit, conn::Peer::Qmp);
         Ok(Client {
-            inner: Arc::new(Inner {
-                shared,
-                outbox,
-                greeting,
-                reader,
-            }),
+            inner: Arc::new(inner),
+            greeting: Arc::new(greeting),
             timeout: None,
             _state: PhantomData,
         })
@@ -400,7 +421,7 @@ impl Client<Handshake> {
         self,
         capabilities: &[QMPCapability],
     ) -> Result<Client<Operational, O>, NegotiateError> {
-        let offered = &self.inner.greeting.capabilities;
+        let offered = &self.greeting.capabilities;
         if let Some(missing) = capabilities.iter().find(|c| !offered.contains(c)) {
             let error = Error::CapabilityNotOffered {
                 capability: missing.clone(),
@@ -422,6 +443,7 @@ impl Client<Handshake> {
     pub(crate) fn into_mode<O: OobState>(self) -> Client<Operational, O> {
         Client {
             inner: self.inner,
+            greeting: self.greeting,
             timeout: self.timeout,
             _state: PhantomData,
         }
@@ -431,7 +453,7 @@ impl Client<Handshake> {
 impl<M: Mode, O: OobState> Client<M, O> {
     /// The server's greeting: its version and the capabilities it offered.
     pub fn greeting(&self) -> &ServerGreeting {
-        &self.inner.greeting
+        &self.greeting
     }
 
     /// The default timeout of this handle's calls (`None`: wait as long as
@@ -501,10 +523,16 @@ impl<M: Mode, O: OobState> Client<M, O> {
     }
 }
 
-/// A command by name, for [`Client::execute_raw`].
-struct RawCommand<'a> {
+/// A command by name, for [`Client::execute_raw`] (and the agent's).
+pub(crate) struct RawCommand<'a> {
     name: &'a str,
     arguments: Value,
+}
+
+impl<'a> RawCommand<'a> {
+    pub(crate) fn new(name: &'a str, arguments: Value) -> Self {
+        RawCommand { name, arguments }
+    }
 }
 
 impl call::Outgoing for RawCommand<'_> {

@@ -371,12 +371,36 @@ pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     }
 }
 
+/// Who is on the other end, for what the reader makes of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// A QMP server.
+    Qmp,
+    /// QEMU's guest agent, which puts [`SENTINEL`] before its answer to
+    /// `guest-sync-delimited`.
+    Agent,
+}
+
+/// The byte the guest agent sends before its answer to
+/// `guest-sync-delimited`: it never occurs in UTF-8, so whatever came
+/// before it on its line is stale and is dropped.
+pub(crate) const SENTINEL: u8 = 0xFF;
+
+/// What follows the last [`SENTINEL`] in `line`, or all of it.
+pub(crate) fn after_sentinel(line: &[u8]) -> &[u8] {
+    match memchr::memrchr(SENTINEL, line) {
+        Some(at) => &line[at + 1..],
+        None => line,
+    }
+}
+
 /// The reader task: reads lines until end of file or an I/O error, routes
 /// each, then closes the connection.
 pub(crate) async fn read_loop<R: AsyncBufRead + Unpin>(
     mut reader: R,
     shared: Arc<Shared>,
     limit: usize,
+    peer: Peer,
 ) {
     let mut line = Vec::with_capacity(4096);
     loop {
@@ -386,6 +410,7 @@ pub(crate) async fn read_loop<R: AsyncBufRead + Unpin>(
                 debug!("end of stream from the server");
                 break;
             }
+            Ok(Line::Whole) if peer == Peer::Agent => route(&shared, after_sentinel(&line)),
             Ok(Line::Whole) => route(&shared, &line),
             Ok(Line::TooLong { head, tail }) => too_long(&shared, limit, &head, &tail),
             Err(error) => {

@@ -67,6 +67,14 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The guest agent did not answer the opening `guest-sync-delimited`
+    /// in time: no agent runs in the guest, or another client holds the
+    /// agent (it serves one at a time).
+    #[error(
+        "the guest agent did not answer guest-sync-delimited within {0:?} \
+         (is an agent running, and no other client connected?)"
+    )]
+    NotSynced(Duration),
 }
 
 impl Error {

@@ -33,7 +33,9 @@
 //! - [`Probe`]: what the connected server has, from its introspection
 //!   ([`Client::probe`]);
 //! - [`Subscription`]: a typed event stream, one per subscriber;
-//! - [`blocking`]: the same client for code without an async runtime;
+//! - [`agent`]: a client of QEMU's guest agent, on the same core, which
+//!   takes the agent's commands and no others;
+//! - [`blocking`]: the same clients for code without an async runtime;
 //! - [`Error`]: the one error type.
 //!
 //! One reader task routes answers by id and events to subscribers; a call
@@ -41,6 +43,7 @@
 //! writer task writes what does queue up. Each command and answer is logged
 //! through `tracing` at debug level (the lines themselves at trace level).
 
+pub mod agent;
 mod call;
 mod client;
 mod conn;

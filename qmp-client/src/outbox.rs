@@ -79,6 +79,13 @@ impl Queue {
 }
 
 impl Outbox {
+    /// An outbox on `writer`, with its writer task running.
+    pub(crate) fn start(writer: Pin<Box<dyn Transport>>, shared: Arc<Shared>) -> Arc<Outbox> {
+        let outbox = Arc::new(Outbox::new(writer, shared));
+        tokio::spawn(write_loop(outbox.clone()));
+        outbox
+    }
+
     pub(crate) fn new(writer: Pin<Box<dyn Transport>>, shared: Arc<Shared>) -> Self {
         Outbox {
             queue: Mutex::new(Queue {

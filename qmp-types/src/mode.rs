@@ -87,7 +87,8 @@ impl Mode for Operational {
     label = "not a command of operational mode",
     note = "the client has already negotiated: a negotiation command such as \
             `qmp_capabilities` runs once, through `.negotiate(..)` or \
-            `.negotiate_with(..)` on the handshake client, which they consume"
+            `.negotiate_with(..)` on the handshake client, which they consume",
+    note = "a guest agent command (`qmp_types::agent`) is sent with `qmp_client::agent::Agent`"
 )]
 pub trait OperationalCommand: Command {}
 
