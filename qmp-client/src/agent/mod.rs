@@ -123,8 +123,27 @@ impl Connector {
     /// Connects to an agent on the Unix socket at `path` (the host end of
     /// its virtio-serial channel, or `qemu-ga -m unix-listen`), and
     /// synchronizes.
+    ///
+    /// An agent serves one client at a time, and its socket's backlog is
+    /// short: while it is full, connecting is retried until the sync
+    /// timeout, then fails with [`Error::NotSynced`].
     pub async fn unix(&self, path: impl AsRef<Path>) -> Result<Agent, Error> {
-        let stream = tokio::net::UnixStream::connect(path).await?;
+        let path = path.as_ref();
+        let deadline = tokio::time::Instant::now() + self.sync_timeout;
+        let mut pause = Duration::from_millis(1);
+        let stream = loop {
+            match tokio::net::UnixStream::connect(path).await {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if tokio::time::Instant::now() + pause > deadline {
+                        return Err(Error::NotSynced(self.sync_timeout));
+                    }
+                    debug!(path = %path.display(), "the agent's backlog is full, retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                connected => break connected?,
+            }
+        };
         let (read, write) = stream.into_split();
         self.start(read, Box::pin(write)).await
     }
