@@ -27,7 +27,7 @@ pub struct Args {
 const SCHEMA: &str = "schema/qapi-schema.json";
 const OUT_DIR: &str = "qmp-types/src/generated";
 /// The guest agent's schema and where its bindings go.
-const AGENT_SCHEMA: &str = "schema/qga/qga-schema.json";
+const AGENT_SCHEMA: &str = crate::compat::AGENT.root;
 const AGENT_OUT_DIR: &str = "qmp-types/src/agent/generated";
 
 /// Regenerates (or checks) the bindings.
@@ -117,6 +117,7 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
 fn agent_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let generated = Builder::new()
         .schema(root.join(AGENT_SCHEMA))
+        .compat_facts(root.join(crate::compat::AGENT.facts))
         .strict(true)
         .protocol(Protocol::GuestAgent)
         .runtime_path("crate")

@@ -1,7 +1,9 @@
 //! `cargo xtask compat [--check]`: the cross-release facts of `schema/`
 //! against the schemas of the older QEMU releases the tests fetch, written
 //! to `schema/compat.txt`, from which `cargo xtask codegen` makes the
-//! shipped bindings decode every one of those releases.
+//! shipped bindings decode every one of those releases; and the same for
+//! the guest agent's `schema/qga/` (`schema/qga/compat.txt`), against the
+//! releases whose agent schema is fetched.
 //!
 //! The facts are names and release numbers only (which member, command,
 //! event, enum value or argument an older release lacks), never the older
@@ -11,7 +13,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use qmp_codegen::compat::{self, Compat, Release};
-use qmp_codegen::model::Schema;
 use qmp_codegen::{check_file, write_if_changed, Options};
 
 use crate::prereq::{Context, Status};
@@ -25,40 +26,73 @@ pub struct Args {
     check: bool,
 }
 
-/// The facts file, relative to the workspace root.
-pub const FACTS: &str = "schema/compat.txt";
+/// One schema of ours and its facts.
+pub struct Schema {
+    /// Its root file, relative to the workspace root.
+    pub root: &'static str,
+    /// Its facts file, relative to the workspace root.
+    pub facts: &'static str,
+    /// The same schema's root file in an older release's directory.
+    pub older_root: &'static str,
+}
+
+/// QMP's schema.
+pub const QMP: Schema = Schema {
+    root: "schema/qapi-schema.json",
+    facts: "schema/compat.txt",
+    older_root: "qapi/qapi-schema.json",
+};
+
+/// The guest agent's schema.
+pub const AGENT: Schema = Schema {
+    root: "schema/qga/qga-schema.json",
+    facts: "schema/qga/compat.txt",
+    older_root: "qga/qapi-schema.json",
+};
+
+/// The facts file of QMP's schema, relative to the workspace root.
+pub const FACTS: &str = QMP.facts;
 /// The release `schema/` describes.
 pub const NEWEST: &str = "10.0";
 
 /// Computes (or checks) the facts.
 pub fn run(args: &Args) -> ExitCode {
     let root = project_root();
-    let facts = match facts(&root) {
-        Ok(facts) => facts,
-        Err(error) => {
-            eprintln!("xtask compat: {error}");
+    for target in [QMP, AGENT] {
+        let facts = match facts_of(&root, &target) {
+            Ok(facts) => facts,
+            Err(error) => {
+                eprintln!("xtask compat: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let path = root.join(target.facts);
+        if args.check {
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current.replace("\r\n", "\n") != facts {
+                eprintln!("{} is stale: {}", target.facts, STALE_FIX);
+                return ExitCode::FAILURE;
+            }
+            continue;
+        }
+        if let Err(error) = write_if_changed(&path, &facts) {
+            eprintln!("xtask compat: cannot write {}: {error}", path.display());
             return ExitCode::FAILURE;
         }
-    };
-    let path = root.join(FACTS);
-    if args.check {
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current.replace("\r\n", "\n") != facts {
-            eprintln!("{FACTS} is stale: run `cargo xtask compat`, then `cargo xtask codegen`, and commit both");
-            return ExitCode::FAILURE;
-        }
-        return ExitCode::SUCCESS;
+        println!("wrote {}", target.facts);
     }
-    if let Err(error) = write_if_changed(&path, &facts) {
-        eprintln!("xtask compat: cannot write {}: {error}", path.display());
-        return ExitCode::FAILURE;
+    if !args.check {
+        println!("run `cargo xtask codegen` to apply them");
     }
-    println!("wrote {FACTS}; run `cargo xtask codegen` to apply it");
     ExitCode::SUCCESS
 }
 
-/// The facts text for `schema/` against every fetched older release.
-pub fn facts(root: &Path) -> Result<String, String> {
+/// What to do about stale facts.
+const STALE_FIX: &str = "run `cargo xtask compat`, then `cargo xtask codegen`, and commit both";
+
+/// The facts text for `target` against every fetched older release that
+/// has its schema.
+pub fn facts_of(root: &Path, target: &Schema) -> Result<String, String> {
     let releases = match crate::releases::prerequisite(&Context {
         root: root.to_path_buf(),
         required: true,
@@ -66,10 +100,13 @@ pub fn facts(root: &Path) -> Result<String, String> {
         Status::Ready { .. } => crate::releases::directories(root),
         Status::Missing { problem, fix } => return Err(format!("{problem}; {fix}")),
     };
-    let newest = schema(&root.join("schema/qapi-schema.json"))?;
+    let newest = schema(&root.join(target.root))?;
     let mut olds = Vec::new();
     for (name, dir) in releases {
-        olds.push((name, schema(&dir.join("qapi/qapi-schema.json"))?));
+        let path = dir.join(target.older_root);
+        if path.exists() {
+            olds.push((name, schema(&path)?));
+        }
     }
     let older: Vec<Release<'_>> = olds
         .iter()
@@ -85,7 +122,7 @@ pub fn facts(root: &Path) -> Result<String, String> {
     Ok(compat.to_text())
 }
 
-fn schema(path: &Path) -> Result<Schema, String> {
+fn schema(path: &Path) -> Result<qmp_codegen::model::Schema, String> {
     let checked = check_file(path, &Options::default()).map_err(|e| e.to_string())?;
     checked
         .schema
@@ -101,18 +138,21 @@ mod tests {
     #[test]
     fn facts_are_fresh() {
         let root = project_root();
-        let facts = match facts(&root) {
-            Ok(facts) => facts,
-            Err(error) if !crate::is_ci() => {
-                eprintln!("SKIPPED: {error}");
-                return;
-            }
-            Err(error) => panic!("{error}"),
-        };
-        let current = std::fs::read_to_string(root.join(FACTS)).unwrap_or_default();
-        assert!(
-            current.replace("\r\n", "\n") == facts,
-            "{FACTS} is stale: run `cargo xtask compat`, then `cargo xtask codegen`, and commit both"
-        );
+        for target in [QMP, AGENT] {
+            let facts = match facts_of(&root, &target) {
+                Ok(facts) => facts,
+                Err(error) if !crate::is_ci() => {
+                    eprintln!("SKIPPED: {error}");
+                    return;
+                }
+                Err(error) => panic!("{error}"),
+            };
+            let current = std::fs::read_to_string(root.join(target.facts)).unwrap_or_default();
+            assert!(
+                current.replace("\r\n", "\n") == facts,
+                "{} is stale: {STALE_FIX}",
+                target.facts
+            );
+        }
     }
 }

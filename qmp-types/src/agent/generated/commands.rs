@@ -706,6 +706,8 @@ pub struct GuestExec {
     pub input_data: Option<String>,
     /// Which of its output the agent keeps for
     /// guest-exec-status.  Nothing when absent.
+    ///
+    /// Of this type from QEMU 9.1 on; older releases (back to 7.2) use another kind of type here.
     pub capture_output: Option<types::GuestExecCaptureOutput>,
 }
 
@@ -1313,6 +1315,8 @@ impl crate::agent::AgentCommand for GuestNetworkGetInterfaces {
 }
 
 /// List the guest's IPv4 and IPv6 routes.
+///
+/// Available from QEMU 9.1 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GuestNetworkGetRoute {}
@@ -2075,6 +2079,8 @@ impl crate::agent::AgentCommand for GuestGetMemoryBlockInfo {
 }
 
 /// Read the guest's load averages.
+///
+/// Available from QEMU 10.0 on; older releases (back to 7.2) answer it with `CommandNotFound`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GuestGetLoad {}

@@ -1265,6 +1265,8 @@ pub struct GuestFilesystemInfo {
     pub total_bytes: Option<u64>,
     /// Bytes in all, counting the space kept for
     /// the superuser.
+    ///
+    /// Sent from QEMU 9.1 on; older releases (back to 7.2) never do.
     pub total_bytes_privileged: Option<u64>,
     /// The disks it lies on; empty when none could be found.
     pub disk: Vec<GuestDiskAddress>,
