@@ -5,9 +5,9 @@
 //!   and counts no events;
 //! - QEMU's own generator (`scripts/qapi-gen.py` of the QAPI corpus)
 //!   accepts it, doc comments included;
-//! - the generator puts every command in the operational mode: the agent
-//!   has no capabilities negotiation, and no command of the schema claims
-//!   one;
+//! - generated for the guest agent (`Protocol::GuestAgent`, as `cargo
+//!   xtask codegen` does), every command is an `AgentCommand` and nothing
+//!   else (no modes, no out-of-band), and there is no events module;
 //! - qemu-ga 10.0 (`Release::Current`): every command `guest-info` lists
 //!   in `supported_commands` is defined, with the same
 //!   `success-response`, but those in [`MISSING`], which must not be
@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::{root, text, xtask};
+use qmp_codegen::emit::Protocol;
 use qmp_codegen::model::{Body, Builtin, Schema, TypeRef};
 use qmp_codegen::{check_file, Builder, Options};
 use qmp_test_support::{GuestAgent, Release, HANG_GUARD};
@@ -140,10 +141,11 @@ fn qemu_generator_accepts_the_guest_agent_schema() {
 }
 
 #[test]
-fn guest_agent_commands_are_all_operational() {
+fn guest_agent_bindings_have_no_modes_and_no_events() {
     let generated = Builder::new()
         .schema(root().join(ROOT))
         .strict(true)
+        .protocol(Protocol::GuestAgent)
         .rerun_if_changed(false)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -152,12 +154,25 @@ fn guest_agent_commands_are_all_operational() {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    let count = |mode: &str| commands.matches(&format!("Modes::{mode};")).count();
     let total = schema_commands().len();
-    assert_eq!(count("Operational"), total, "every command operational");
-    for mode in ["Negotiation", "Handshake", "Both"] {
-        assert_eq!(count(mode), 0, "no command in mode {mode}");
+    assert_eq!(
+        commands.matches("::AgentCommandfor").count(),
+        total,
+        "every command an AgentCommand"
+    );
+    for qmp in [
+        "Modes::",
+        "::Commandfor",
+        "OperationalCommand",
+        "OobCommand",
+    ] {
+        assert!(!commands.contains(qmp), "agent bindings mention {qmp}");
     }
+    assert!(
+        generated.events.is_empty(),
+        "an events module: {}",
+        generated.events
+    );
 }
 
 /// The live qemu-ga 10.0, with one connection; `None` when it is missing.
