@@ -124,7 +124,6 @@ impl<C: Outgoing> CallState<C> {
             }
         }
     }
-
 }
 
 impl<C> CallState<C> {
