@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use qmp_types::agent::commands::{GuestExec, GuestExecStatus};
 use qmp_types::agent::types::GuestExecCaptureOutput;
 
-use super::Agent;
+use super::{decode, Agent};
 use crate::Error;
 
 /// The first pause between two `guest-exec-status` polls; it doubles up
@@ -100,19 +99,4 @@ impl Agent {
             pause = (pause * 2).min(POLL_MAX);
         }
     }
-}
-
-/// Bytes the agent sent in base64 (none when absent).
-pub(super) fn decode(data: Option<&str>) -> Result<Vec<u8>, Error> {
-    let Some(data) = data else {
-        return Ok(Vec::new());
-    };
-    base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .map_err(|e| Error::malformed(format!("not base64: {e}"), data.as_bytes()))
-}
-
-/// Bytes for the agent, in base64.
-pub(super) fn encode(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -4,8 +4,7 @@
 
 use qmp_types::agent::commands::{GuestFileClose, GuestFileOpen, GuestFileRead, GuestFileWrite};
 
-use super::exec::{decode, encode};
-use super::Agent;
+use super::{decode, encode, Agent};
 use crate::Error;
 
 /// The bytes moved per command: large enough that a file costs few round

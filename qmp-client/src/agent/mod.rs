@@ -167,17 +167,12 @@ impl Connector {
         let shared = Arc::new(Shared::default());
         let outbox = Outbox::start(write, shared.clone());
         let synced =
-            tokio::time::timeout(self.sync_timeout, synchronize(&mut reader, &outbox, limit)).await;
-        match synced {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                outbox.finish();
-                return Err(error);
-            }
-            Err(_) => {
-                outbox.finish();
-                return Err(Error::NotSynced(self.sync_timeout));
-            }
+            tokio::time::timeout(self.sync_timeout, synchronize(&mut reader, &outbox, limit))
+                .await
+                .unwrap_or(Err(Error::NotSynced(self.sync_timeout)));
+        if let Err(error) = synced {
+            outbox.finish();
+            return Err(error);
         }
         let inner = Inner::start(reader, outbox, shared, limit, Peer::Agent);
         Ok(Agent {
@@ -354,4 +349,21 @@ impl Agent {
     pub fn is_closed(&self) -> bool {
         self.inner.shared.is_closed()
     }
+}
+
+/// Bytes the agent sent in base64 (none when absent).
+fn decode(data: Option<&str>) -> Result<Vec<u8>, Error> {
+    use base64::Engine;
+    let Some(data) = data else {
+        return Ok(Vec::new());
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| Error::malformed(format!("not base64: {e}"), data.as_bytes()))
+}
+
+/// Bytes for the agent, in base64.
+fn encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -730,6 +730,9 @@ impl<'a> Emitter<'a> {
         let Body::Command(command) = &def.body else {
             unreachable!()
         };
+        if self.config.protocol == Protocol::GuestAgent {
+            self.agent_command_fits(def, command.allow_oob);
+        }
         let name = ident(rust);
         let attrs = self.definition_attrs(def);
         let item = match (command.arguments, command.boxed) {
@@ -749,14 +752,12 @@ impl<'a> Emitter<'a> {
             Some(ty) => self.ty(ty),
             None => quote!(#runtime::Empty),
         };
+        let success = (!command.success_response).then(|| {
+            quote!(
+                const SUCCESS_RESPONSE: bool = false;
+            )
+        });
         if self.config.protocol == Protocol::GuestAgent {
-            let runtime = runtime.clone();
-            self.agent_command_fits(def, command.allow_oob);
-            let success = (!command.success_response).then(|| {
-                quote!(
-                    const SUCCESS_RESPONSE: bool = false;
-                )
-            });
             return quote! {
                 #item
 
@@ -773,11 +774,6 @@ impl<'a> Emitter<'a> {
         let markers = mode_traits(modes, allow_oob).into_iter().map(|marker| {
             let marker = format_ident!("{marker}");
             quote!(impl #marker for #name {})
-        });
-        let success = (!command.success_response).then(|| {
-            quote!(
-                const SUCCESS_RESPONSE: bool = false;
-            )
         });
         quote! {
             #item
