@@ -20,6 +20,11 @@
 //! `taskset`, client and server on one CPU, then on two (our server's
 //! thread, or every thread of QEMU's).
 //!
+//! Pinned, the sequential loop runs once more each way against our server
+//! built with `ServerBuilder::busy_poll` ([`BUSY_POLL`]): the same
+//! built-in `query-version`, on a server without the toy VM's handlers
+//! (the only way to reach the builder), QEMU measured again alongside.
+//!
 //! Each way, the two servers alternate: three turns of 0.5 s each, the
 //! figures of the first printed line, meant to be quoted; and 30 short
 //! rounds of 300 round trips (over all rounds, the median of the rounds'
@@ -55,6 +60,9 @@ const REQUEST: &[u8] = b"{\"execute\":\"query-version\"}\n";
 
 /// Connections in the parallel measurement.
 const PARALLEL: usize = 16;
+
+/// The busy poll of the pinned runs that have one.
+const BUSY_POLL: Duration = Duration::from_micros(50);
 
 /// One blocking connection, negotiated by hand: the one plain loop every
 /// server gets.
@@ -130,22 +138,42 @@ fn parallel(peers: &mut [Peer], each: u64) -> Duration {
     start.elapsed()
 }
 
-/// Our server: the toy VM on a socket in a temporary directory, served
-/// by a current-thread runtime on a thread of its own.
-struct Ours {
-    server: Server<toy_vm::ToyVm>,
+/// Our server (the toy VM, or a server with built-ins alone) on a socket
+/// in a temporary directory, served by a current-thread runtime on a
+/// thread of its own.
+struct Ours<S: Clone + Send + Sync + 'static = toy_vm::ToyVm> {
+    server: Server<S>,
     serving: Option<JoinHandle<std::io::Result<()>>>,
     dir: PathBuf,
     socket: PathBuf,
 }
 
 impl Ours {
+    /// The toy VM.
     fn start() -> Ours {
+        Ours::serve(toy_vm::toy_vm().0)
+    }
+}
+
+impl Ours<()> {
+    /// A server with the built-in commands alone, busy-polling for
+    /// `busy_poll` after each answer.
+    fn busy_polling(busy_poll: Duration) -> Ours<()> {
+        let router = qmp_server::Router::new();
+        Ours::serve(
+            Server::builder(qmp_server::Schema::bindings(), router)
+                .busy_poll(busy_poll)
+                .build(()),
+        )
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Ours<S> {
+    fn serve(server: Server<S>) -> Ours<S> {
         let dir = qmp_test_support::temp_dir("qmp-server-bench").unwrap();
         let socket = dir.join("qmp.sock");
         let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
         listener.set_nonblocking(true).unwrap();
-        let (server, _quit) = toy_vm::toy_vm();
         let serving = {
             let server = server.clone();
             thread::spawn(move || {
@@ -171,7 +199,7 @@ impl Ours {
     }
 }
 
-impl Drop for Ours {
+impl<S: Clone + Send + Sync + 'static> Drop for Ours<S> {
     fn drop(&mut self) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -329,18 +357,24 @@ fn sustained(
 fn benches(c: &mut Criterion) {
     let sequential = sequential(c);
     // Where the threads run decides more than either server: pinned both
-    // ways, for the sequential loop (the parallel one fills both CPUs).
-    let pinned: Vec<_> = [(0, 0), (0, 1)]
-        .into_iter()
-        .filter_map(|cpus| Some((cpus, pinned_sequential(cpus)?)))
-        .collect();
+    // ways, for the sequential loop (the parallel one fills both CPUs);
+    // then both ways again, our server busy-polling.
+    let pinned: Vec<_> = [
+        (0, 0, None),
+        (0, 1, None),
+        (0, 0, Some(BUSY_POLL)),
+        (0, 1, Some(BUSY_POLL)),
+    ]
+    .into_iter()
+    .filter_map(|run| Some((run, pinned_sequential(run)?)))
+    .collect();
     let wide = wide(c);
     let (Some((one, one_long)), Some((wide, wide_long))) = (sequential, wide) else {
         return;
     };
     let pinned_long: String = pinned
         .iter()
-        .map(|(cpus, (_, long))| format!("; {} {long}", where_(*cpus)))
+        .map(|(run, (_, long))| format!("; {} {long}", where_(*run)))
         .collect();
     eprintln!(
         "qmp-server vs qemu-storage-daemon, query-version round trips/s (the bar: 5 times as \
@@ -348,18 +382,23 @@ fn benches(c: &mut Criterion) {
          them {one_long}{pinned_long}; {PARALLEL} connections in parallel {wide_long}"
     );
     eprintln!("  short rounds, sequential, threads where the kernel puts them: {one}");
-    for (cpus, (short, _)) in &pinned {
-        eprintln!("  short rounds, sequential, {}: {short}", where_(*cpus));
+    for (run, (short, _)) in &pinned {
+        eprintln!("  short rounds, sequential, {}: {short}", where_(*run));
     }
     eprintln!("  short rounds, {PARALLEL} connections in parallel: {wide}");
 }
 
-/// Says where `(client, server)` CPUs put the threads.
-fn where_((client, server): (usize, usize)) -> String {
-    if client == server {
+/// Says where `(client, server, _)` CPUs put the threads, and whether
+/// our server busy-polls.
+fn where_((client, server, busy_poll): (usize, usize, Option<Duration>)) -> String {
+    let place = if client == server {
         format!("client and server on CPU {client}")
     } else {
         format!("client on CPU {client}, server on CPU {server}")
+    };
+    match busy_poll {
+        Some(poll) => format!("{place}, ours busy-polling {} µs", poll.as_micros()),
+        None => place,
     }
 }
 
@@ -382,8 +421,11 @@ fn pin(cpus: &str) -> Option<String> {
 }
 
 /// Sequential round trips with the client's thread on CPU `client` and
-/// the server (our server's thread, QEMU's every thread) on CPU `server`.
-fn pinned_sequential((client, server): (usize, usize)) -> Option<(Paired, Sustained)> {
+/// the server (our server's thread, QEMU's every thread) on CPU `server`;
+/// ours busy-polling if `busy_poll` says so.
+fn pinned_sequential(
+    (client, server, busy_poll): (usize, usize, Option<Duration>),
+) -> Option<(Paired, Sustained)> {
     let cpus = thread::available_parallelism().map_or(1, |n| n.get());
     if client.max(server) >= cpus {
         return None;
@@ -393,7 +435,10 @@ fn pinned_sequential((client, server): (usize, usize)) -> Option<(Paired, Sustai
         eprintln!("(taskset cannot pin threads here: no pinned measurements)");
         return None;
     };
-    let ours = Ours::start();
+    let ours = match busy_poll {
+        None => Either::Toy(Ours::start()),
+        Some(poll) => Either::Polling(Ours::busy_polling(poll)),
+    };
     let daemon = qemu(1);
     if pin(&client.to_string()).is_none() {
         pin(&all);
@@ -410,6 +455,21 @@ fn pinned_sequential((client, server): (usize, usize)) -> Option<(Paired, Sustai
     drop(our_peer);
     drop(ours);
     result
+}
+
+/// Our toy VM, or our server busy-polling.
+enum Either {
+    Toy(Ours),
+    Polling(Ours<()>),
+}
+
+impl Either {
+    fn peer(&self) -> Peer {
+        match self {
+            Either::Toy(ours) => ours.peer(),
+            Either::Polling(ours) => ours.peer(),
+        }
+    }
 }
 
 /// The two measurements of sequential round trips, on a peer of each.

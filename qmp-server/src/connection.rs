@@ -24,7 +24,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tracing::debug;
 
 use crate::dispatch::{self, Action, Negotiated};
-use crate::fds::Received;
+use crate::fds::{Armed, Received};
 use crate::frame::{read_message, Message};
 use crate::request::{self, Refusal, Request};
 use crate::router::Reply;
@@ -62,6 +62,7 @@ pub(crate) async fn serve<S, R, W>(
     reader: R,
     writer: W,
     received: Received,
+    armed: Armed,
     mut shutdown: watch::Receiver<bool>,
 ) where
     S: Clone + Send + Sync + 'static,
@@ -143,6 +144,12 @@ pub(crate) async fn serve<S, R, W>(
                 ));
                 worker = Some(jobs);
             }
+        }
+        if worker.is_none() {
+            // The peer reads the answer and, likely, sends the next
+            // request: the reader may busy-poll for it
+            // (`ServerBuilder::busy_poll`).
+            armed.arm();
         }
     }
     // The worker ends when its queue closes, after what is queued; the

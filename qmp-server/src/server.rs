@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use qmp_types::introspection::{self, InfoKind};
 use qmp_types::Event;
 
 use crate::connection;
-use crate::fds::{FdReader, Received};
+use crate::fds::{Armed, FdReader, Received};
 use crate::router::Router;
 use crate::schema::Schema;
 use crate::style;
@@ -49,6 +49,8 @@ pub(crate) struct Shared<S> {
     pub introspection: String,
     pub max_message_size: usize,
     pub events: broadcast::Sender<Arc<[u8]>>,
+    /// The longest busy poll after an answer; zero: none.
+    pub busy_poll: Duration,
 }
 
 /// The settings of a [`Server`].
@@ -62,6 +64,7 @@ pub struct ServerBuilder<S> {
     capabilities: Vec<String>,
     max_message_size: usize,
     max_connections: usize,
+    busy_poll: Duration,
 }
 
 impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
@@ -105,6 +108,33 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
     /// the readers.
     pub fn event_buffer(mut self, events: usize) -> Self {
         self.events = broadcast::channel(events.max(1)).0;
+        self
+    }
+
+    /// Busy polling, off by default: trades CPU time for latency, as
+    /// QEMU's IOThread `poll-max-ns` does. After a connection on a Unix
+    /// socket has answered a request, its reader keeps trying to read the
+    /// next one, without blocking, for at most `max` (yielding the CPU
+    /// between tries, so that a client on the same CPU runs at once),
+    /// before it waits for the reactor again.
+    ///
+    /// A client that sends its next request as soon as it has read an
+    /// answer, from another CPU, then wakes neither the server's thread
+    /// nor its CPU: on virtual machines, where a wakeup on another CPU
+    /// costs tens of microseconds, that is most of a round trip. The
+    /// price is up to `max` of one CPU after each answer, during which
+    /// the thread serves nothing else (on a current-thread runtime, no
+    /// other connection, and [`Server::shutdown`] waits for a poll under
+    /// way to end). The window adapts, per connection: it shrinks
+    /// to nothing while the client takes longer than `max` to send its
+    /// next request (an interactive client costs one poll now and then)
+    /// and grows back when it is quick again. Connections with
+    /// out-of-band execution negotiated, TCP connections and
+    /// [`Server::serve_stream`] never poll. Some tens of microseconds
+    /// (`Duration::from_micros(50)`) cover a quick client's turn; zero
+    /// turns polling off.
+    pub fn busy_poll(mut self, max: Duration) -> Self {
+        self.busy_poll = max;
         self
     }
 
@@ -169,6 +199,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
                     introspection,
                     max_message_size: self.max_message_size,
                     events: self.events,
+                    busy_poll: self.busy_poll,
                 }),
                 connections: Arc::new(Semaphore::new(self.max_connections)),
                 max_connections: self.max_connections,
@@ -308,6 +339,7 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
             capabilities: vec!["oob".to_owned()],
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            busy_poll: Duration::ZERO,
         }
     }
 
@@ -350,8 +382,10 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
             || listener.accept(),
             |stream: tokio::net::UnixStream| {
                 let (read, write) = stream.into_split();
-                let received = Received::default();
-                self.spawn(FdReader::new(read, received.clone()), write, received);
+                let (received, armed) = (Received::default(), Armed::default());
+                let busy_poll = self.inner.shared.busy_poll;
+                let reader = FdReader::new(read, received.clone(), armed.clone(), busy_poll);
+                self.spawn(reader, write, received, armed);
             },
         )
         .await
@@ -369,7 +403,7 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
             |stream: tokio::net::TcpStream| {
                 let _ = stream.set_nodelay(true);
                 let (read, write) = stream.into_split();
-                self.spawn(read, write, Received::default());
+                self.spawn(read, write, Received::default(), Armed::default());
             },
         )
         .await
@@ -409,6 +443,21 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
         R: AsyncRead + Unpin + Send,
         W: AsyncWrite + Unpin + Send + 'static,
     {
+        self.serve_with(reader, writer, Received::default(), Armed::default())
+            .await;
+    }
+
+    /// Serves one connection to its end, if the limit allows.
+    pub(crate) async fn serve_with<R, W>(
+        &self,
+        reader: R,
+        writer: W,
+        received: Received,
+        armed: Armed,
+    ) where
+        R: AsyncRead + Unpin + Send,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
         let Ok(_permit) = Arc::clone(&self.inner.connections).try_acquire_owned() else {
             return;
         };
@@ -416,14 +465,15 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
             Arc::clone(&self.inner.shared),
             reader,
             writer,
-            Received::default(),
+            received,
+            armed,
             self.inner.shutdown.subscribe(),
         )
         .await;
     }
 
     /// Serves one accepted connection in its own task, if the limit allows.
-    fn spawn<R, W>(&self, reader: R, writer: W, received: Received)
+    fn spawn<R, W>(&self, reader: R, writer: W, received: Received, armed: Armed)
     where
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
@@ -435,7 +485,7 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
         let shared = Arc::clone(&self.inner.shared);
         let shutdown = self.inner.shutdown.subscribe();
         tokio::spawn(async move {
-            connection::serve(shared, reader, writer, received, shutdown).await;
+            connection::serve(shared, reader, writer, received, armed, shutdown).await;
             drop(permit);
         });
     }
