@@ -3,7 +3,7 @@
 //!
 //! 1. The command is looked up: unknown, or not allowed in the current
 //!    mode, is `CommandNotFound`. In handshake mode the text is always
-//!    "Expecting capabilities negotiation with '<negotiation command>'",
+//!    `Expecting capabilities negotiation with '<negotiation command>'`,
 //!    as QEMU rewrites it.
 //! 2. `exec-oob` for a command without `allow-oob` is refused.
 //! 3. The arguments are checked against the schema ([`crate::validate`]).
