@@ -20,10 +20,11 @@
 //! `taskset`, client and server on one CPU, then on two (our server's
 //! thread, or every thread of QEMU's).
 //!
-//! Pinned, the sequential loop runs once more each way against our server
-//! built with `ServerBuilder::busy_poll` ([`BUSY_POLL`]): the same
-//! built-in `query-version`, on a server without the toy VM's handlers
-//! (the only way to reach the builder), QEMU measured again alongside.
+//! The toy VM busy-polls after each answer (`ServerBuilder::busy_poll`,
+//! `qmp_server::toy::TOY_BUSY_POLL`); pinned, the sequential loop runs
+//! once more each way against our server without it: the same built-in
+//! `query-version`, on a server with the built-ins alone, QEMU measured
+//! again alongside.
 //!
 //! Each way, the two servers alternate: three turns of 0.5 s each, the
 //! figures of the first printed line, meant to be quoted; and 30 short
@@ -60,9 +61,6 @@ const REQUEST: &[u8] = b"{\"execute\":\"query-version\"}\n";
 
 /// Connections in the parallel measurement.
 const PARALLEL: usize = 16;
-
-/// The busy poll of the pinned runs that have one.
-const BUSY_POLL: Duration = Duration::from_micros(50);
 
 /// One blocking connection, negotiated by hand: the one plain loop every
 /// server gets.
@@ -157,7 +155,7 @@ impl Ours {
 
 impl Ours<()> {
     /// A server with the built-in commands alone, busy-polling for
-    /// `busy_poll` after each answer.
+    /// `busy_poll` after each answer (zero: never).
     fn busy_polling(busy_poll: Duration) -> Ours<()> {
         let router = qmp_server::Router::new();
         Ours::serve(
@@ -358,12 +356,12 @@ fn benches(c: &mut Criterion) {
     let sequential = sequential(c);
     // Where the threads run decides more than either server: pinned both
     // ways, for the sequential loop (the parallel one fills both CPUs);
-    // then both ways again, our server busy-polling.
+    // then both ways again, our server without busy polling.
     let pinned: Vec<_> = [
         (0, 0, None),
         (0, 1, None),
-        (0, 0, Some(BUSY_POLL)),
-        (0, 1, Some(BUSY_POLL)),
+        (0, 0, Some(Duration::ZERO)),
+        (0, 1, Some(Duration::ZERO)),
     ]
     .into_iter()
     .filter_map(|run| Some((run, pinned_sequential(run)?)))
@@ -397,6 +395,7 @@ fn where_((client, server, busy_poll): (usize, usize, Option<Duration>)) -> Stri
         format!("client on CPU {client}, server on CPU {server}")
     };
     match busy_poll {
+        Some(poll) if poll.is_zero() => format!("{place}, ours without busy polling"),
         Some(poll) => format!("{place}, ours busy-polling {} µs", poll.as_micros()),
         None => place,
     }
@@ -422,7 +421,7 @@ fn pin(cpus: &str) -> Option<String> {
 
 /// Sequential round trips with the client's thread on CPU `client` and
 /// the server (our server's thread, QEMU's every thread) on CPU `server`;
-/// ours busy-polling if `busy_poll` says so.
+/// ours (the toy VM, or the built-ins alone polling as `busy_poll` says).
 fn pinned_sequential(
     (client, server, busy_poll): (usize, usize, Option<Duration>),
 ) -> Option<(Paired, Sustained)> {
@@ -437,7 +436,7 @@ fn pinned_sequential(
     };
     let ours = match busy_poll {
         None => Either::Toy(Ours::start()),
-        Some(poll) => Either::Polling(Ours::busy_polling(poll)),
+        Some(poll) => Either::Builtins(Ours::busy_polling(poll)),
     };
     let daemon = qemu(1);
     if pin(&client.to_string()).is_none() {
@@ -457,17 +456,17 @@ fn pinned_sequential(
     result
 }
 
-/// Our toy VM, or our server busy-polling.
+/// Our toy VM, or our server with the built-ins alone.
 enum Either {
     Toy(Ours),
-    Polling(Ours<()>),
+    Builtins(Ours<()>),
 }
 
 impl Either {
     fn peer(&self) -> Peer {
         match self {
             Either::Toy(ours) => ours.peer(),
-            Either::Polling(ours) => ours.peer(),
+            Either::Builtins(ours) => ours.peer(),
         }
     }
 }

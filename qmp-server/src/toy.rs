@@ -19,6 +19,7 @@
 //! ```
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::{CommandError, Emitter, Router, Schema, Server};
 use qmp_types::commands::{Cont, QueryStatus, Quit, Stop, SystemPowerdown};
@@ -90,7 +91,13 @@ async fn quit(vm: ToyVm, _: Quit) -> Result<Empty, CommandError> {
     Ok(Empty {})
 }
 
-/// The toy VM's server, running, and a handle that says when it quit.
+/// How long the toy VM's connections busy-poll for the next request
+/// after an answer ([`ServerBuilder::busy_poll`](crate::ServerBuilder::busy_poll)):
+/// QEMU's own default for its I/O threads (`poll-max-ns` 32768).
+pub const TOY_BUSY_POLL: Duration = Duration::from_micros(32);
+
+/// The toy VM's server, running, and a handle that says when it quit. It
+/// busy-polls for [`TOY_BUSY_POLL`] after each answer on a Unix socket.
 pub fn toy_vm() -> (Server<ToyVm>, Arc<tokio::sync::Notify>) {
     let router = Router::new()
         .route(query_status)
@@ -98,7 +105,7 @@ pub fn toy_vm() -> (Server<ToyVm>, Arc<tokio::sync::Notify>) {
         .route(cont)
         .route(system_powerdown)
         .route(quit);
-    let builder = Server::builder(Schema::bindings(), router);
+    let builder = Server::builder(Schema::bindings(), router).busy_poll(TOY_BUSY_POLL);
     let quit = Arc::new(tokio::sync::Notify::new());
     let vm = ToyVm {
         state: Arc::new(Mutex::new(RunState::Running)),
