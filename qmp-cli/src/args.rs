@@ -14,11 +14,13 @@ use serde_json::{Map, Value};
 
 /// Builds the arguments of `command` from `words` (and a whole object,
 /// `json`, which the words add to), then checks them against the schema.
+/// `hint` says where the keys are listed, for a mistake's message.
 pub fn build(
     schema: &Schema,
     command: &str,
     words: &[String],
     json: Option<&str>,
+    hint: &str,
 ) -> Result<Map<String, Value>, String> {
     let arg_type = arg_type(schema, command)?;
     let mut arguments = match json {
@@ -29,11 +31,10 @@ pub fn build(
         },
         None => Map::new(),
     };
-    let hint = format!("run `qmp schema {command}` for the keys");
     let target = Target {
         ty: &arg_type,
         owner: &format!("command '{command}'"),
-        hint: &hint,
+        hint,
     };
     add_words(schema, &target, &mut arguments, words)?;
     check(schema, command, &arguments)?;
@@ -302,7 +303,14 @@ mod tests {
 
     fn args(command: &str, words: &[&str]) -> Result<Value, String> {
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        build(&Schema::bindings(), command, &words, None).map(Value::Object)
+        build(
+            &Schema::bindings(),
+            command,
+            &words,
+            None,
+            "run `qmp schema` for the keys",
+        )
+        .map(Value::Object)
     }
 
     #[test]

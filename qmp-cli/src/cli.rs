@@ -103,6 +103,11 @@ pub enum Action {
         #[arg(long)]
         all: bool,
     },
+    /// QEMU's guest agent, at --socket PATH or `$QMP_AGENT_SOCKET`: one of
+    /// its commands with `key=value` arguments checked against its schema
+    /// (`qmp agent guest-get-osinfo`), a program run in the guest, a guest
+    /// file read or written.
+    Agent(AgentOptions),
     /// Run COMMAND with `key=value` arguments (`qmp query-status`);
     /// `--json '{...}'`, `--raw` and `--value` may follow it too.
     #[command(external_subcommand)]
@@ -162,4 +167,44 @@ pub struct DemoOptions {
     /// (`qemu-system-x86_64`, started with `-machine none`).
     #[arg(long, value_name = "BINARY")]
     pub qemu: Option<PathBuf>,
+}
+
+/// `qmp agent`.
+#[derive(Debug, Args)]
+pub struct AgentOptions {
+    #[command(subcommand)]
+    pub action: AgentAction,
+}
+
+/// What to do with the guest agent.
+#[derive(Debug, Subcommand)]
+pub enum AgentAction {
+    /// Run PROGRAM with ARGs in the guest (`guest-exec`), wait for it, and
+    /// print its output; `qmp` exits with the program's status (128 + the
+    /// signal that ended it).
+    Exec {
+        /// The program, looked up on the guest's PATH.
+        program: String,
+        /// Its arguments (after `--` when they start with `-`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Print the guest file at PATH.
+    Cat {
+        /// The file's path in the guest.
+        path: String,
+    },
+    /// Write standard input to the guest file at PATH (created, or
+    /// emptied first).
+    Write {
+        /// The file's path in the guest.
+        path: String,
+    },
+    /// List the agent's commands, each with its arguments
+    /// (`name=type`, `name?=type` when optional).
+    Commands,
+    /// Run the agent's COMMAND with `key=value` arguments;
+    /// `--json '{...}'`, `--raw` and `--value` may follow it too.
+    #[command(external_subcommand)]
+    Run(Vec<String>),
 }

@@ -4,6 +4,7 @@
 //! before anything is sent, a stream of events, the schema itself, and
 //! (see `qmp --help`) more.
 
+mod agent;
 mod args;
 mod cli;
 mod connect;
@@ -18,10 +19,19 @@ mod verify;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = <cli::Cli as clap::CommandFactory>::command().get_matches();
+    let mut cli = match <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    // `$QMP_SOCKET` names QEMU's monitor: `qmp agent` takes --socket only
+    // from the command line, else `$QMP_AGENT_SOCKET`.
+    if matches.value_source("socket") != Some(clap::parser::ValueSource::CommandLine) {
+        if let cli::Action::Agent(_) = cli.command {
+            cli.connection.socket = None;
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -55,6 +65,10 @@ async fn run(cli: cli::Cli) -> Result<(), exit::Failure> {
             Ok(())
         }
         cli::Action::Verify { all } => verify::run(&cli.connection, all).await,
+        cli::Action::Agent(options) => {
+            let connection = cli.connection;
+            agent::run(connection.socket, connection.timeout, &cli.output, options).await
+        }
         cli::Action::Run(words) => oneshot::run(&cli.connection, &cli.output, words).await,
     }
 }

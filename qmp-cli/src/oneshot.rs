@@ -16,46 +16,80 @@ pub enum Style {
     Value,
 }
 
+/// A command's words: its name, its `key=value` arguments, and the
+/// options that may follow the name.
+pub struct Words {
+    pub name: String,
+    pub arguments: Vec<String>,
+    pub style: Style,
+    /// `--json`'s object, as text.
+    pub json: Option<String>,
+    /// `--fd` (before the name, or after it).
+    pub fds: Vec<String>,
+}
+
+impl Words {
+    /// Splits `words` (the command's name first); `output` holds the
+    /// options given before the name.
+    pub fn split(output: &Output, words: Vec<String>) -> Result<Words, Failure> {
+        let mut style = if output.raw {
+            Style::Raw
+        } else if output.value {
+            Style::Value
+        } else {
+            Style::Pretty
+        };
+        let mut words = words.into_iter();
+        let name = words
+            .next()
+            .ok_or_else(|| Failure::new(Exit::Usage, "no command given"))?;
+        let mut json = None;
+        let mut fds = output.fd.clone();
+        let mut arguments = Vec::new();
+        while let Some(word) = words.next() {
+            match word.as_str() {
+                "--raw" => style = Style::Raw,
+                "--value" | "-q" => style = Style::Value,
+                "--fd" => fds.push(
+                    words
+                        .next()
+                        .ok_or_else(|| Failure::new(Exit::Usage, "--fd needs N or PATH"))?,
+                ),
+                "--json" => {
+                    json = Some(words.next().ok_or_else(|| {
+                        Failure::new(Exit::Usage, "--json needs the arguments as a JSON object")
+                    })?)
+                }
+                _ => arguments.push(word),
+            }
+        }
+        Ok(Words {
+            name,
+            arguments,
+            style,
+            json,
+            fds,
+        })
+    }
+}
+
 /// Runs the command in `words` (its name first).
 pub async fn run(
     connection: &Connection,
     output: &Output,
     words: Vec<String>,
 ) -> Result<(), Failure> {
-    let mut style = if output.raw {
-        Style::Raw
-    } else if output.value {
-        Style::Value
-    } else {
-        Style::Pretty
-    };
-    let (name, rest) = words
-        .split_first()
-        .ok_or_else(|| Failure::new(Exit::Usage, "no command given"))?;
-    // Output options and --json may follow the command's name.
-    let mut json = None;
-    let mut fds = output.fd.clone();
-    let mut arguments = Vec::new();
-    let mut rest = rest.iter();
-    while let Some(word) = rest.next() {
-        match word.as_str() {
-            "--raw" => style = Style::Raw,
-            "--value" | "-q" => style = Style::Value,
-            "--fd" => fds.push(
-                rest.next()
-                    .ok_or_else(|| Failure::new(Exit::Usage, "--fd needs N or PATH"))?
-                    .clone(),
-            ),
-            "--json" => {
-                json = Some(rest.next().ok_or_else(|| {
-                    Failure::new(Exit::Usage, "--json needs the arguments as a JSON object")
-                })?)
-            }
-            _ => arguments.push(word.clone()),
-        }
-    }
+    let Words {
+        name,
+        arguments,
+        style,
+        json,
+        fds,
+    } = Words::split(output, words)?;
+    let name = name.as_str();
     let schema = qmp_server::Schema::bindings();
-    let arguments = crate::args::build(&schema, name, &arguments, json.map(String::as_str))
+    let hint = format!("run `qmp schema {name}` for the keys");
+    let arguments = crate::args::build(&schema, name, &arguments, json.as_deref(), &hint)
         .map_err(|message| Failure::new(Exit::Usage, message))?;
     let fds = fds
         .iter()

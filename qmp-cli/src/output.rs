@@ -29,6 +29,12 @@ impl Out {
         self.write(text.as_bytes())
     }
 
+    /// Writes `bytes` as they are (a file's, a program's output), and
+    /// flushes.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.write(bytes)
+    }
+
     fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         let mut lock = self.stdout.lock();
         match lock.write_all(bytes).and_then(|()| lock.flush()) {

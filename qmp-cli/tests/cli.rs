@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::Toy;
-use std::io::{BufRead, BufReader, Read};
+use common::{finish, Toy};
+use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -29,37 +29,6 @@ fn spawn(args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("qmp runs")
-}
-
-/// Waits for `child` to end, reading its output meanwhile; kills it and
-/// fails past the hang guard.
-fn finish(mut child: Child) -> Output {
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            break status;
-        }
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("qmp did not end within {HANG_GUARD:?}");
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
-    Output {
-        status,
-        stdout: stdout.join().expect("read"),
-        stderr: stderr.join().expect("read"),
-    }
 }
 
 /// `qmp ARGS`, to its end.

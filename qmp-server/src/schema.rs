@@ -26,8 +26,9 @@ struct Inner {
     entries: Vec<Entry>,
     /// Entry index by name.
     by_name: HashMap<String, usize>,
-    /// The command that ends capabilities negotiation.
-    negotiation: String,
+    /// The command that ends capabilities negotiation; none in a guest
+    /// agent's schema ([`Schema::agent`]).
+    negotiation: Option<String>,
 }
 
 /// One entry, read when first needed: a tool that checks one command's
@@ -129,6 +130,35 @@ impl Schema {
     /// another layout is read whole, as
     /// [`from_introspection`](Self::from_introspection) reads it.
     pub fn generated(json: &'static str) -> Result<Schema, SchemaError> {
+        let schema = Schema::generated_lazily(json)?;
+        match schema.inner.negotiation {
+            Some(_) => Ok(schema),
+            None => Err(SchemaError::NoNegotiation),
+        }
+    }
+
+    /// The schema of a guest agent's generated bindings
+    /// (`qmp_types::agent::INTROSPECTION`), read as
+    /// [`generated`](Self::generated) reads QMP's. The agent has no
+    /// capabilities negotiation, so no command ends it: such a schema is
+    /// for looking commands up and checking their arguments before they
+    /// are sent to an agent (as `qmp agent` does), and a server cannot
+    /// serve it ([`Server::builder`](crate::Server::builder) refuses it).
+    ///
+    /// ```
+    /// let schema = qmp_server::Schema::agent(qmp_types::agent::INTROSPECTION).unwrap();
+    /// let arguments = serde_json::json!({"path": "/etc/hostname", "mode": 5});
+    /// let error = schema
+    ///     .check_arguments("guest-file-open", arguments.as_object().unwrap())
+    ///     .unwrap_err();
+    /// assert_eq!(error, "Invalid parameter type for 'mode', expected: string");
+    /// ```
+    pub fn agent(json: &'static str) -> Result<Schema, SchemaError> {
+        Schema::generated_lazily(json)
+    }
+
+    /// [`Schema::generated`], with or without a negotiation command.
+    fn generated_lazily(json: &'static str) -> Result<Schema, SchemaError> {
         let lines = json
             .lines()
             .map(str::trim)
@@ -144,7 +174,10 @@ impl Schema {
                 .map(|(name, _)| name)
                 .filter(|name| !name.contains('\\'))
             else {
-                return Schema::from_introspection(json);
+                let value: serde_json::Value = serde_json::from_str(json)
+                    .map_err(|e| SchemaError::Introspection(e.to_string()))?;
+                let infos = introspection::parse(&value).map_err(SchemaError::Introspection)?;
+                return Schema::from_infos_with(infos, false);
             };
             let entry = Entry {
                 text,
@@ -165,13 +198,21 @@ impl Schema {
             inner: Arc::new(Inner {
                 entries,
                 by_name,
-                negotiation: negotiation.ok_or(SchemaError::NoNegotiation)?,
+                negotiation,
             }),
         })
     }
 
     /// Builds a schema from introspection entries.
     pub fn from_infos(infos: Vec<SchemaInfo>) -> Result<Schema, SchemaError> {
+        Schema::from_infos_with(infos, true)
+    }
+
+    /// [`Schema::from_infos`], the negotiation command required or not.
+    fn from_infos_with(
+        infos: Vec<SchemaInfo>,
+        negotiation_required: bool,
+    ) -> Result<Schema, SchemaError> {
         let by_name: HashMap<String, usize> = infos
             .iter()
             .enumerate()
@@ -191,8 +232,10 @@ impl Schema {
             .iter()
             .filter(|info| matches!(info.kind, InfoKind::Command { .. }))
             .find(|info| modes_of(info) == Modes::Negotiation)
-            .map(|info| info.name.clone())
-            .ok_or(SchemaError::NoNegotiation)?;
+            .map(|info| info.name.clone());
+        if negotiation_required && negotiation.is_none() {
+            return Err(SchemaError::NoNegotiation);
+        }
         Ok(Schema {
             inner: Arc::new(Inner {
                 entries: infos.into_iter().map(Entry::read).collect(),
@@ -203,9 +246,16 @@ impl Schema {
     }
 
     /// The command that ends capabilities negotiation (`qmp_capabilities`,
-    /// or the schema's command with the feature `qmp-negotiation`).
+    /// or the schema's command with the feature `qmp-negotiation`); empty
+    /// for a guest agent's schema ([`Schema::agent`]), which has none.
     pub fn negotiation_command(&self) -> &str {
-        &self.inner.negotiation
+        self.inner.negotiation.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a command ends capabilities negotiation: a schema a server
+    /// can serve.
+    pub(crate) fn negotiates(&self) -> bool {
+        self.inner.negotiation.is_some()
     }
 
     /// Every entry, in order.
@@ -293,6 +343,34 @@ fn references(kind: &InfoKind) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agent_schema_checks_arguments_but_has_no_negotiation() {
+        let agent = qmp_types::agent::INTROSPECTION;
+        assert!(matches!(
+            Schema::generated(agent),
+            Err(SchemaError::NoNegotiation)
+        ));
+        let schema = Schema::agent(agent).unwrap();
+        assert!(!schema.negotiates());
+        assert_eq!(schema.negotiation_command(), "");
+        let arguments = serde_json::json!({"handle": "seven"});
+        assert_eq!(
+            schema.check_arguments("guest-file-read", arguments.as_object().unwrap()),
+            Err("Invalid parameter type for 'handle', expected: integer".to_owned())
+        );
+        // QMP's bindings do negotiate.
+        assert!(Schema::agent(qmp_types::INTROSPECTION)
+            .unwrap()
+            .negotiates());
+    }
+
+    #[test]
+    #[should_panic(expected = "the schema has no negotiation command")]
+    fn no_server_serves_an_agent_schema() {
+        let schema = Schema::agent(qmp_types::agent::INTROSPECTION).unwrap();
+        let _ = crate::Server::builder(schema, crate::Router::<()>::new());
+    }
 
     #[test]
     fn the_bindings_read_lazily_as_they_read_whole() {

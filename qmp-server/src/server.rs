@@ -329,7 +329,17 @@ impl<S> std::fmt::Debug for Server<S> {
 impl<S: Clone + Send + Sync + 'static> Server<S> {
     /// The settings of a server for `schema`, running `router`'s handlers
     /// with `state`.
+    ///
+    /// # Panics
+    ///
+    /// If `schema` has no negotiation command: a guest agent's
+    /// ([`Schema::agent`]), which no QMP server can serve.
     pub fn builder(schema: Schema, router: Router<S>) -> ServerBuilder<S> {
+        assert!(
+            schema.negotiates(),
+            "Server::builder: the schema has no negotiation command (a guest agent's, \
+             from Schema::agent, is for checking arguments, not for serving)"
+        );
         ServerBuilder {
             schema,
             router,

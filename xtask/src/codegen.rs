@@ -113,11 +113,14 @@ fn generated_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
 }
 
 /// The guest agent's bindings: commands and types, no events (the agent
-/// has none) and no introspection (it has no `query-qmp-schema`).
+/// has none), and the introspection the agent would report if it had a
+/// `query-qmp-schema` (it has not): for checking arguments by type, as
+/// `qmp agent` does.
 fn agent_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
     let generated = Builder::new()
         .schema(root.join(AGENT_SCHEMA))
         .compat_facts(root.join(crate::compat::AGENT.facts))
+        .introspection(true)
         .strict(true)
         .protocol(Protocol::GuestAgent)
         .runtime_path("crate")
@@ -130,13 +133,25 @@ fn agent_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
         (
             out.join("mod.rs"),
             format!(
-                "{header}//! Bindings generated from `{AGENT_SCHEMA}`.\n\npub mod commands;\npub mod types;\n"
+                "{header}//! Bindings generated from `{AGENT_SCHEMA}`.\n\npub mod commands;\npub mod types;\n\n\
+                 {AGENT_INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
             ),
+        ),
+        (
+            out.join("introspection.json"),
+            generated.introspection.clone().unwrap_or_default(),
         ),
         (out.join("types.rs"), format!("{header}{}", generated.types)),
         (out.join("commands.rs"), format!("{header}{}", generated.commands)),
     ])
 }
+
+/// The doc comment of the agent's `INTROSPECTION`.
+const AGENT_INTROSPECTION_DOC: &str = "\
+/// The agent's schema in the form of QMP's `query-qmp-schema` (which the
+/// agent itself does not have), type names kept, integer types kept
+/// apart: for checking a command's arguments by type before sending it.
+";
 
 /// The doc comment of `DOCS` in the generated `mod.rs`.
 const DOCS_DOC: &str = "\

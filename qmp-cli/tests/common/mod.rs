@@ -1,7 +1,16 @@
-//! What the `qmp` binary's tests share: the toy VM served in this process.
+//! What the `qmp` binary's tests share: the toy VM served in this process,
+//! and the wait for a run of the binary.
 
+// Each test crate uses a part of it.
+#![allow(dead_code)]
+
+use std::io::Read;
 use std::path::PathBuf;
-use std::thread::JoinHandle;
+use std::process::{Child, Output};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use qmp_test_support::HANG_GUARD;
 
 /// The toy VM on `qmp.sock` in a fresh directory, served by a runtime on a
 /// thread of its own until stopped or dropped (which also removes the
@@ -61,5 +70,36 @@ impl Drop for Toy {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits for `child` to end, reading its output meanwhile; kills it and
+/// fails past the hang guard.
+pub fn finish(mut child: Child) -> Output {
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("qmp did not end within {HANG_GUARD:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("read"),
+        stderr: stderr.join().expect("read"),
     }
 }

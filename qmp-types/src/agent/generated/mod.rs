@@ -4,3 +4,8 @@
 
 pub mod commands;
 pub mod types;
+
+/// The agent's schema in the form of QMP's `query-qmp-schema` (which the
+/// agent itself does not have), type names kept, integer types kept
+/// apart: for checking a command's arguments by type before sending it.
+pub const INTROSPECTION: &str = include_str!("introspection.json");

@@ -1,0 +1,147 @@
+//! `qmp agent`: QEMU's guest agent from the command line. A command with
+//! `key=value` arguments typed and checked by the agent's schema, as for
+//! QMP; a program run in the guest; a guest file read or written; the
+//! agent's commands listed.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use qmp_client::agent::{Agent, Connector};
+use qmp_server::Schema;
+use qmp_types::introspection::InfoKind;
+use serde_json::Value;
+
+use crate::cli::{AgentAction, AgentOptions, Output};
+use crate::exit::{Exit, Failure};
+use crate::oneshot::{render, Words};
+use crate::output::Out;
+
+/// The variable naming the agent's socket when `--socket` is not given.
+pub const SOCKET_ENV: &str = "QMP_AGENT_SOCKET";
+
+/// The agent's schema, from the bindings' introspection.
+fn schema() -> Schema {
+    Schema::agent(qmp_types::agent::INTROSPECTION)
+        .expect("the agent bindings' introspection is valid")
+}
+
+/// Runs `qmp agent`: `socket` is `--socket` when given on the command
+/// line.
+pub async fn run(
+    socket: Option<PathBuf>,
+    timeout: Option<f64>,
+    output: &Output,
+    options: AgentOptions,
+) -> Result<(), Failure> {
+    let schema = schema();
+    match options.action {
+        AgentAction::Commands => list(&schema),
+        AgentAction::Exec { program, args } => {
+            let agent = connect(socket, timeout).await?;
+            let run = agent.exec(&program, &args).await?;
+            Out::stdout().bytes(&run.stdout)?;
+            eprint!("{}", String::from_utf8_lossy(&run.stderr));
+            if run.stdout_truncated || run.stderr_truncated {
+                eprintln!("qmp: the agent kept only the start of the output");
+            }
+            // The program's own status, as ssh gives it.
+            let status = match (run.exit_code, run.signal) {
+                (Some(code), _) => code,
+                (None, Some(signal)) => 128 + signal,
+                (None, None) => 1,
+            };
+            std::process::exit(i32::try_from(status).unwrap_or(1));
+        }
+        AgentAction::Cat { path } => {
+            let agent = connect(socket, timeout).await?;
+            let contents = agent.read_file(&path).await?;
+            Out::stdout().bytes(&contents)
+        }
+        AgentAction::Write { path } => {
+            let mut contents = Vec::new();
+            std::io::stdin().read_to_end(&mut contents).map_err(|e| {
+                Failure::new(Exit::Usage, format!("cannot read standard input: {e}"))
+            })?;
+            let agent = connect(socket, timeout).await?;
+            agent.write_file(&path, &contents).await?;
+            Ok(())
+        }
+        AgentAction::Run(words) => command(&schema, socket, timeout, output, words).await,
+    }
+}
+
+/// `qmp agent COMMAND key=value...`.
+async fn command(
+    schema: &Schema,
+    socket: Option<PathBuf>,
+    timeout: Option<f64>,
+    output: &Output,
+    words: Vec<String>,
+) -> Result<(), Failure> {
+    let Words {
+        name,
+        arguments,
+        style,
+        json,
+        fds,
+    } = Words::split(output, words)?;
+    if !fds.is_empty() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--fd: the guest agent takes no file descriptors",
+        ));
+    }
+    let name = name.as_str();
+    let hint = "run `qmp agent commands` for the keys";
+    let arguments = crate::args::build(schema, name, &arguments, json.as_deref(), hint)
+        .map_err(|message| Failure::new(Exit::Usage, message))?;
+    let agent = connect(socket, timeout).await?;
+    let answer = agent.execute_raw(name, Value::Object(arguments)).await?;
+    Out::stdout().text(&render(&answer, style))
+}
+
+/// Connects to the agent at `socket`, else at `$QMP_AGENT_SOCKET`.
+async fn connect(socket: Option<PathBuf>, timeout: Option<f64>) -> Result<Agent, Failure> {
+    let Some(path) = socket.or_else(|| std::env::var_os(SOCKET_ENV).map(PathBuf::from)) else {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!("no agent: give --socket PATH (or set {SOCKET_ENV})"),
+        ));
+    };
+    let mut connector = Connector::new();
+    if let Some(seconds) = timeout {
+        connector = connector.sync_timeout(Duration::from_secs_f64(seconds));
+    }
+    let agent = connector.unix(&path).await.map_err(|e| {
+        let failure = Failure::from(e);
+        Failure::new(
+            failure.exit,
+            format!(
+                "cannot reach the agent at {}: {}",
+                path.display(),
+                failure.message
+            ),
+        )
+    })?;
+    Ok(agent.with_timeout(timeout.map(Duration::from_secs_f64)))
+}
+
+/// `qmp agent commands`: each command with its arguments, one a line.
+fn list(schema: &Schema) -> Result<(), Failure> {
+    let mut text = String::new();
+    for info in schema.infos() {
+        let InfoKind::Command { arg_type, .. } = &info.kind else {
+            continue;
+        };
+        text += &info.name;
+        if let Some(InfoKind::Object { members, .. }) = schema.get(arg_type).map(|i| &i.kind) {
+            for member in members {
+                let mark = if member.optional { "?" } else { "" };
+                text += &format!(" {}{mark}={}", member.name, member.ty);
+            }
+        }
+        text.push('\n');
+    }
+    Out::stdout().text(&text)
+}
