@@ -694,7 +694,7 @@ pub struct GuestAgent {
 }
 
 impl GuestAgent {
-    /// Starts the agent `binary` and waits until its socket is there.
+    /// Starts the agent `binary` and waits until it listens.
     pub fn start(binary: &Path) -> io::Result<GuestAgent> {
         GuestAgent::start_with(binary, &[])
     }
@@ -746,7 +746,9 @@ impl GuestAgent {
             binary: binary.to_path_buf(),
         };
         let start = Instant::now();
-        while !agent.socket.exists() {
+        // Until it listens, not only until its socket is bound: a first
+        // connection in between is refused.
+        while !listening(&agent.socket) {
             if let Err(e) = still_starting(&mut agent.child, &agent.binary, start) {
                 let log = agent.log();
                 return Err(io::Error::new(e.kind(), format!("{e}; its log: {log:?}")));
@@ -754,6 +756,21 @@ impl GuestAgent {
             std::thread::sleep(Duration::from_millis(5));
         }
         Ok(agent)
+    }
+
+    /// Each release's agent ([`RELEASES`]), started with `extra`
+    /// arguments; a release whose agent is missing is skipped, or fails
+    /// when required ([`Release::guest_agent`]).
+    pub fn every_release(extra: &[String]) -> Vec<(Release, GuestAgent)> {
+        RELEASES
+            .into_iter()
+            .filter_map(|release| {
+                let binary = release.guest_agent()?;
+                let agent = GuestAgent::start_with(&binary, extra)
+                    .unwrap_or_else(|e| panic!("{release}: {e}"));
+                Some((release, agent))
+            })
+            .collect()
     }
 
     /// The arguments that disable `commands` (at least one): both
@@ -765,8 +782,8 @@ impl GuestAgent {
     }
 
     /// A connection to the agent. Retries while the socket refuses
-    /// connections (between the agent's `bind` and `listen`), at most
-    /// [`HANG_GUARD`].
+    /// connections (which qemu-ga in `unix-listen` mode may do for a
+    /// moment after a client left), at most [`HANG_GUARD`].
     pub fn connect(&mut self) -> io::Result<UnixStream> {
         let start = Instant::now();
         loop {
@@ -784,6 +801,24 @@ impl GuestAgent {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("qemu-ga.log")).unwrap_or_default()
     }
+}
+
+/// Whether a Unix socket listens at `path`, by the kernel's table of
+/// Unix sockets (`/proc/net/unix`: the flag `__SO_ACCEPTCON`, 0x10000);
+/// where that cannot be read, whether the socket file is there.
+fn listening(path: &Path) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/unix") else {
+        return path.exists();
+    };
+    let path = path.to_string_lossy();
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(7) == Some(&&*path)
+            && fields
+                .get(3)
+                .and_then(|flags| u32::from_str_radix(flags, 16).ok())
+                .is_some_and(|flags| flags & 0x10000 != 0)
+    })
 }
 
 impl Drop for GuestAgent {

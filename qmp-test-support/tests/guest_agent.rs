@@ -12,7 +12,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use qmp_test_support::{GuestAgent, Release, HANG_GUARD, RELEASES};
+use qmp_test_support::{GuestAgent, Release, HANG_GUARD};
 use serde_json::{json, Value};
 
 /// One connection to an agent, a line at a time.
@@ -93,20 +93,6 @@ impl Peer {
     }
 }
 
-/// Each release's agent, started with `extra` arguments; skipped (or
-/// failed, when required) when missing.
-fn agents(extra: &[String]) -> Vec<(Release, GuestAgent)> {
-    RELEASES
-        .into_iter()
-        .filter_map(|release| {
-            let binary = release.guest_agent()?;
-            let agent =
-                GuestAgent::start_with(&binary, extra).unwrap_or_else(|e| panic!("{release}: {e}"));
-            Some((release, agent))
-        })
-        .collect()
-}
-
 /// `"10.0."` for QEMU 10.0.
 fn version_prefix(release: Release) -> String {
     let (major, minor) = release.version();
@@ -136,7 +122,7 @@ fn info(peer: &mut Peer) -> (String, Vec<(String, bool)>) {
 
 #[test]
 fn no_greeting_then_sync_and_info() {
-    for (release, mut agent) in agents(&[]) {
+    for (release, mut agent) in GuestAgent::every_release(&[]) {
         let mut peer = Peer::connect(&mut agent, release);
         peer.expect_silence(Duration::from_millis(300));
 
@@ -177,7 +163,7 @@ fn no_greeting_then_sync_and_info() {
 
 #[test]
 fn sync_delimited_answers_after_a_sentinel_byte() {
-    for (release, mut agent) in agents(&[]) {
+    for (release, mut agent) in GuestAgent::every_release(&[]) {
         let mut peer = Peer::connect(&mut agent, release);
         peer.send(r#"{"execute":"guest-sync-delimited","arguments":{"id":12345}}"#);
         let raw = peer.read_raw();
@@ -189,7 +175,7 @@ fn sync_delimited_answers_after_a_sentinel_byte() {
 #[test]
 fn a_blocked_command_gets_the_agents_error() {
     let blocked = GuestAgent::block_args(&["guest-get-time"]);
-    for (release, mut agent) in agents(&blocked) {
+    for (release, mut agent) in GuestAgent::every_release(&blocked) {
         let mut peer = Peer::connect(&mut agent, release);
         let (_, commands) = info(&mut peer);
         assert!(
