@@ -1,5 +1,5 @@
 //! The live side: `query-qmp-schema` from a running QEMU, read into the
-//! same [`SchemaInfo`] form our schema is introspected into.
+//! same [`SchemaInfo`](qmp_types::introspection::SchemaInfo) form our schema is introspected into.
 
 use std::path::Path;
 
