@@ -3,7 +3,7 @@
 //! QMP; a program run in the guest; a guest file read or written; the
 //! agent's commands listed.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -41,7 +41,9 @@ pub async fn run(
             let agent = connect(socket, timeout).await?;
             let run = agent.exec(&program, &args).await?;
             Out::stdout().bytes(&run.stdout)?;
-            eprint!("{}", String::from_utf8_lossy(&run.stderr));
+            // Bytes as the program wrote them; nothing to do if stderr
+            // is gone.
+            let _ = std::io::stderr().write_all(&run.stderr);
             if run.stdout_truncated || run.stderr_truncated {
                 eprintln!("qmp: the agent kept only the start of the output");
             }
