@@ -37,9 +37,16 @@ pub async fn run(
     let schema = schema();
     match options.action {
         AgentAction::Commands => list(&schema),
-        AgentAction::Exec { program, args } => {
+        AgentAction::Exec { stdin, command } => {
+            let (program, args) = command
+                .split_first()
+                .ok_or_else(|| Failure::new(Exit::Usage, "exec: no program given"))?;
+            let input = if stdin { Some(read_stdin()?) } else { None };
             let agent = connect(socket, timeout).await?;
-            let run = agent.exec(&program, &args).await?;
+            let run = match input {
+                Some(input) => agent.exec_with_input(program, args, &input).await?,
+                None => agent.exec(program, args).await?,
+            };
             Out::stdout().bytes(&run.stdout)?;
             // Bytes as the program wrote them; nothing to do if stderr
             // is gone.
@@ -61,16 +68,22 @@ pub async fn run(
             Out::stdout().bytes(&contents)
         }
         AgentAction::Write { path } => {
-            let mut contents = Vec::new();
-            std::io::stdin().read_to_end(&mut contents).map_err(|e| {
-                Failure::new(Exit::Usage, format!("cannot read standard input: {e}"))
-            })?;
+            let contents = read_stdin()?;
             let agent = connect(socket, timeout).await?;
             agent.write_file(&path, &contents).await?;
             Ok(())
         }
         AgentAction::Run(words) => command(&schema, socket, timeout, output, words).await,
     }
+}
+
+/// This process's standard input, whole.
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut contents = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut contents)
+        .map_err(|e| Failure::new(Exit::Usage, format!("cannot read standard input: {e}")))?;
+    Ok(contents)
 }
 
 /// `qmp agent COMMAND key=value...`.

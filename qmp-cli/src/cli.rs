@@ -183,11 +183,18 @@ pub enum AgentAction {
     /// print its output; `qmp` exits with the program's status (128 + the
     /// signal that ended it).
     Exec {
-        /// The program, looked up on the guest's PATH.
-        program: String,
-        /// Its arguments (after `--` when they start with `-`).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// Send this program's standard input to the guest program.
+        #[arg(long)]
+        stdin: bool,
+        /// The program, looked up on the guest's PATH, then its arguments,
+        /// taken as they are (`sh -s` runs `sh` with `-s`).
+        #[arg(
+            value_name = "PROGRAM [ARG]...",
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        command: Vec<String>,
     },
     /// Print the guest file at PATH.
     Cat {

@@ -136,6 +136,27 @@ fn exec_prints_the_output_and_exits_with_the_status() {
         assert_eq!(output.status.code(), Some(3), "{release}");
         assert_eq!(output.stdout, b"out\n", "{release}");
         assert_eq!(output.stderr, b"err\n", "{release}");
+        // A script on standard input, with --stdin; `-s` is sh's.
+        let script = b"echo \"got $#\"; exit 5\n";
+        let args = [
+            "agent",
+            "-s",
+            socket(&agent),
+            "exec",
+            "--stdin",
+            "sh",
+            "-s",
+            "a",
+            "b",
+        ];
+        let output = qmp_with(&args, script, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(5),
+            "{release}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(output.stdout, b"got 2\n", "{release}");
     }
 }
 

@@ -262,6 +262,14 @@ async fn exec_returns_output_and_exit_status() {
         assert_eq!(run.stderr, b"err\n", "{release}");
         assert!(!run.stdout_truncated && !run.stderr_truncated);
 
+        // Bytes of every value in, the same out.
+        let input: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let echoed = guard(client.exec_with_input("cat", &[] as &[&str], &input))
+            .await
+            .unwrap_or_else(|e| panic!("{release}: exec cat: {e}"));
+        assert!(echoed.success(), "{release}: {echoed:?}");
+        assert!(echoed.stdout == input, "{release}: cat gave other bytes");
+
         let ok = guard(client.exec("true", &[] as &[&str])).await.unwrap();
         assert!(ok.success(), "{release}: {ok:?}");
 

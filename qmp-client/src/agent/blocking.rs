@@ -82,6 +82,17 @@ impl Agent {
         self.runtime.block_on(self.inner.exec(program, args))
     }
 
+    /// [`Agent::exec`] with `input` on the program's standard input.
+    pub fn exec_with_input<S: AsRef<str>>(
+        &self,
+        program: &str,
+        args: &[S],
+        input: &[u8],
+    ) -> Result<ExecOutput, Error> {
+        self.runtime
+            .block_on(self.inner.exec_with_input(program, args, input))
+    }
+
     /// Runs `command` as given and waits for it.
     pub fn exec_command(&self, command: GuestExec) -> Result<ExecOutput, Error> {
         self.runtime.block_on(self.inner.exec_command(command))

@@ -6,8 +6,17 @@ use std::time::Duration;
 use qmp_types::agent::commands::{GuestExec, GuestExecStatus};
 use qmp_types::agent::types::GuestExecCaptureOutput;
 
-use super::{decode, Agent};
+use super::{decode, encode, Agent};
 use crate::Error;
+
+/// `guest-exec` of `program` with `args`, both output streams kept.
+fn capturing<S: AsRef<str>>(program: &str, args: &[S]) -> GuestExec {
+    let mut command = GuestExec::new(program.to_owned());
+    command.arg = Some(args.iter().map(|a| a.as_ref().to_owned()).collect());
+    // A boolean, which every agent release takes (7.2 knows no other).
+    command.capture_output = Some(GuestExecCaptureOutput::Flag(true));
+    command
+}
 
 /// The first pause between two `guest-exec-status` polls; it doubles up
 /// to [`POLL_MAX`], so a short program is seen ending within milliseconds
@@ -64,10 +73,26 @@ impl Agent {
         program: &str,
         args: &[S],
     ) -> Result<ExecOutput, Error> {
-        let mut command = GuestExec::new(program.to_owned());
-        command.arg = Some(args.iter().map(|a| a.as_ref().to_owned()).collect());
-        // A boolean, which every agent release takes (7.2 knows no other).
-        command.capture_output = Some(GuestExecCaptureOutput::Flag(true));
+        self.exec_command(capturing(program, args)).await
+    }
+
+    /// [`Agent::exec`], with `input` on the program's standard input.
+    ///
+    /// ```no_run
+    /// # async fn run(agent: qmp_client::agent::Agent) -> Result<(), qmp_client::Error> {
+    /// let run = agent.exec_with_input("sh", &["-s"], b"uname -r\n").await?;
+    /// print!("{}", String::from_utf8_lossy(&run.stdout));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn exec_with_input<S: AsRef<str>>(
+        &self,
+        program: &str,
+        args: &[S],
+        input: &[u8],
+    ) -> Result<ExecOutput, Error> {
+        let mut command = capturing(program, args);
+        command.input_data = Some(encode(input));
         self.exec_command(command).await
     }
 
