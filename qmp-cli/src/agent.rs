@@ -1,7 +1,7 @@
 //! `qmp agent`: QEMU's guest agent from the command line. A command with
 //! `key=value` arguments typed and checked by the agent's schema, as for
 //! QMP; a program run in the guest; a guest file read or written; the
-//! agent's commands listed.
+//! agent's schema as `qmp schema` shows QMP's.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use qmp_client::agent::{Agent, Connector};
 use qmp_server::Schema;
-use qmp_types::introspection::InfoKind;
 use serde_json::Value;
 
 use crate::cli::{AgentAction, AgentOptions, Output};
@@ -36,7 +35,7 @@ pub async fn run(
 ) -> Result<(), Failure> {
     let schema = schema();
     match options.action {
-        AgentAction::Commands => list(&schema),
+        AgentAction::Schema(options) => crate::schema::run_agent(&schema, options),
         AgentAction::Exec { stdin, command } => {
             let (program, args) = command
                 .split_first()
@@ -108,7 +107,7 @@ async fn command(
         ));
     }
     let name = name.as_str();
-    let hint = "run `qmp agent commands` for the keys";
+    let hint = &format!("run `qmp agent schema {name}` for the keys");
     let arguments = crate::args::build(schema, name, &arguments, json.as_deref(), hint)
         .map_err(|message| Failure::new(Exit::Usage, message))?;
     let agent = connect(socket, timeout).await?;
@@ -140,23 +139,4 @@ async fn connect(socket: Option<PathBuf>, timeout: Option<f64>) -> Result<Agent,
         )
     })?;
     Ok(agent.with_timeout(timeout.map(Duration::from_secs_f64)))
-}
-
-/// `qmp agent commands`: each command with its arguments, one a line.
-fn list(schema: &Schema) -> Result<(), Failure> {
-    let mut text = String::new();
-    for info in schema.infos() {
-        let InfoKind::Command { arg_type, .. } = &info.kind else {
-            continue;
-        };
-        text += &info.name;
-        if let Some(InfoKind::Object { members, .. }) = schema.get(arg_type).map(|i| &i.kind) {
-            for member in members {
-                let mark = if member.optional { "?" } else { "" };
-                text += &format!(" {}{mark}={}", member.name, member.ty);
-            }
-        }
-        text.push('\n');
-    }
-    Out::stdout().text(&text)
 }

@@ -207,9 +207,9 @@ pub enum AgentAction {
         /// The file's path in the guest.
         path: String,
     },
-    /// List the agent's commands, each with its arguments
-    /// (`name=type`, `name?=type` when optional).
-    Commands,
+    /// A command's or type's description from the agent's schema, or
+    /// every command with none given.
+    Schema(SchemaOptions),
     /// Run the agent's COMMAND with `key=value` arguments;
     /// `--json '{...}'`, `--raw` and `--value` may follow it too.
     #[command(external_subcommand)]

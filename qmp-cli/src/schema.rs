@@ -31,20 +31,27 @@ const TABLE_WIDTH: usize = 100;
 const SHOWN: usize = 16;
 
 pub fn run(options: SchemaOptions) -> Result<(), Failure> {
-    let schema = Schema::bindings();
-    let docs = Docs::bindings();
+    show(&Schema::bindings(), &Docs::bindings(), options)
+}
+
+/// `qmp agent schema`: the same for the guest agent's schema.
+pub fn run_agent(schema: &Schema, options: SchemaOptions) -> Result<(), Failure> {
+    show(schema, &Docs::parse(qmp_types::agent::DOCS), options)
+}
+
+fn show(schema: &Schema, docs: &Docs, options: SchemaOptions) -> Result<(), Failure> {
     let text = match (&options.name, &options.search) {
         (_, Some(word)) => {
-            let found = search(&schema, &docs, word);
+            let found = search(schema, docs, word);
             if found.is_empty() {
                 eprintln!("qmp: no command, event or type has '{word}' in its name or docs");
             }
             found
         }
         (Some(name), None) => {
-            describe(&schema, &docs, name).map_err(|message| Failure::new(Exit::Usage, message))?
+            describe(schema, docs, name).map_err(|message| Failure::new(Exit::Usage, message))?
         }
-        (None, None) => list(&schema, &docs),
+        (None, None) => list(schema, docs),
     };
     Out::stdout().text(&text)
 }

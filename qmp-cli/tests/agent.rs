@@ -223,15 +223,24 @@ fn a_socket_without_an_agent_fails_the_sync() {
 }
 
 #[test]
-fn commands_lists_every_command_with_its_arguments() {
-    let output = qmp(&["agent", "commands"]);
+fn schema_lists_and_describes_the_agents_commands() {
+    let output = qmp(&["agent", "schema"]);
     let listing = ok(Release::Current, &output);
-    assert!(
-        listing.contains("\nguest-file-open path=str mode?=str\n"),
-        "{listing}"
-    );
     let commands = qmp_types::agent::INTROSPECTION
         .matches(r#""meta-type": "command""#)
         .count();
     assert_eq!(listing.lines().count(), commands, "{listing}");
+    assert!(listing.contains("\nguest-file-open "), "{listing}");
+
+    let page = ok(
+        Release::Current,
+        &qmp(&["agent", "schema", "guest-file-read"]),
+    );
+    assert!(page.starts_with("guest-file-read (command)\n"), "{page}");
+    assert!(page.contains("\n  handle: int\n"), "{page}");
+    assert!(page.contains("\n  count: int (optional)\n"), "{page}");
+
+    // A QMP command is not the agent's.
+    let wrong = qmp(&["agent", "schema", "query-status"]);
+    assert_eq!(wrong.status.code(), Some(2));
 }

@@ -134,9 +134,11 @@ fn agent_files(root: &Path) -> Result<Vec<(PathBuf, String)>, BuildError> {
             out.join("mod.rs"),
             format!(
                 "{header}//! Bindings generated from `{AGENT_SCHEMA}`.\n\npub mod commands;\npub mod types;\n\n\
-                 {AGENT_INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n"
+                 {AGENT_INTROSPECTION_DOC}pub const INTROSPECTION: &str = include_str!(\"introspection.json\");\n\n\
+                 {DOCS_DOC}pub const DOCS: &str = include_str!(\"docs.json\");\n"
             ),
         ),
+        (out.join("docs.json"), docs_json(&root.join(AGENT_SCHEMA))?),
         (
             out.join("introspection.json"),
             generated.introspection.clone().unwrap_or_default(),

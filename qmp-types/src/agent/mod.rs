@@ -27,7 +27,7 @@ use serde::Serialize;
 mod generated;
 
 #[cfg(feature = "agent")]
-pub use generated::{commands, types, INTROSPECTION};
+pub use generated::{commands, types, DOCS, INTROSPECTION};
 
 /// A command of QEMU's guest agent: its arguments are `Self`, serialized
 /// as the request's `arguments` object.

@@ -9,3 +9,17 @@ pub mod types;
 /// agent itself does not have), type names kept, integer types kept
 /// apart: for checking a command's arguments by type before sending it.
 pub const INTROSPECTION: &str = include_str!("introspection.json");
+
+/// The schema's documentation, for tools that show it: a JSON array with
+/// one object per definition written in the schema, in schema order, on a
+/// line of its own. `name` is the definition's (as in `INTROSPECTION`);
+/// each of the others is there only when the schema says something:
+/// `doc` (the description), `members` (an object from each documented
+/// member's name to its description: a command's arguments, an event's
+/// data, a struct's or union's members outside the branches, base members
+/// included, an enum's values, an alternate's alternatives by type name),
+/// `returns`, `errors`, `since`, `features` (name to description) and
+/// `if` (the condition, as text). Texts are the schema's: reStructuredText,
+/// `@name` for a member, lines joined with `\n`, continuation lines
+/// indented.
+pub const DOCS: &str = include_str!("docs.json");
