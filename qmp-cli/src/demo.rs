@@ -7,7 +7,7 @@
 //! negotiation refused once it is done. Each line sent is printed after
 //! `-> `, each line received after `<- `, as it went over the socket.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -24,8 +24,12 @@ use crate::output::Out;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 pub async fn run(options: DemoOptions) -> Result<(), Failure> {
-    let dir = TempDir::new()?;
-    let socket = dir.0.join("qmp.sock");
+    // Removed when dropped.
+    let dir = tempfile::Builder::new()
+        .prefix("qmp-demo-")
+        .tempdir()
+        .map_err(io_failure)?;
+    let socket = dir.path().join("qmp.sock");
     let mut out = Out::stdout();
     match &options.qemu {
         None => {
@@ -167,28 +171,4 @@ impl Peer {
 
 fn io_failure(error: std::io::Error) -> Failure {
     Failure::new(Exit::Connection, error.to_string())
-}
-
-/// A temporary directory for the socket, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, Failure> {
-        let base = std::env::temp_dir();
-        for n in 0..1000 {
-            let dir = base.join(format!("qmp-demo-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(TempDir(dir)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(io_failure(e)),
-            }
-        }
-        Err(Failure::new(Exit::Connection, "no temporary directory"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

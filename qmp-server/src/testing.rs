@@ -221,7 +221,8 @@ impl Progress {
 pub struct ScriptedServer {
     server: Server<Arc<Mutex<Progress>>>,
     progress: Arc<Mutex<Progress>>,
-    dir: PathBuf,
+    /// Removed when the server is dropped.
+    _dir: tempfile::TempDir,
     socket: PathBuf,
     finished: bool,
 }
@@ -243,8 +244,9 @@ impl ScriptedServer {
 
     /// Serves `script` with another schema.
     pub fn start_with(script: Script, schema: Schema) -> std::io::Result<ScriptedServer> {
-        let dir = temp_dir()?;
-        let socket = dir.join("qmp.sock");
+        // Short, so that the socket's path fits.
+        let dir = tempfile::Builder::new().prefix("qmp-script-").tempdir()?;
+        let socket = dir.path().join("qmp.sock");
         let listener = tokio::net::UnixListener::bind(&socket)?;
         let progress = Arc::new(Mutex::new(Progress {
             steps: script.steps,
@@ -260,7 +262,7 @@ impl ScriptedServer {
         Ok(ScriptedServer {
             server,
             progress,
-            dir,
+            _dir: dir,
             socket,
             finished: false,
         })
@@ -305,7 +307,6 @@ impl ScriptedServer {
 
 impl Drop for ScriptedServer {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
         if !self.finished && !std::thread::panicking() {
             let problems = self.problems();
             if !problems.is_empty() {
@@ -360,19 +361,4 @@ async fn play(
 
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
-}
-
-/// A new directory for the socket (short, so that the path fits).
-fn temp_dir() -> std::io::Result<PathBuf> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("qmp-script-{}-{n}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
 }
