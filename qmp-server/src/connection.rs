@@ -34,6 +34,10 @@ use crate::server::Shared;
 /// QEMU's `QMP_REQ_QUEUE_LEN_MAX`.
 pub(crate) const IN_BAND_QUEUE: usize = 8;
 
+/// The byte the guest agent writes before its answer to
+/// `guest-sync-delimited`.
+const SENTINEL: u8 = 0xFF;
+
 /// Answers waiting for the writer.
 const OUT_QUEUE: usize = 16;
 
@@ -73,7 +77,11 @@ pub(crate) async fn serve<S, R, W>(
     let writer = tokio::spawn(write_loop(writer, out_rx, shared.greeting.clone()));
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut message = Vec::with_capacity(4096);
-    let mut mode = Negotiated::default();
+    // The guest agent has no negotiation: every command from the start.
+    let mut mode = Negotiated {
+        operational: shared.agent,
+        oob: false,
+    };
     let mut worker: Option<mpsc::Sender<Job>> = None;
     loop {
         let read = tokio::select! {
@@ -208,6 +216,11 @@ async fn run<S: Clone + Send + Sync + 'static>(
     };
     let (answering, switched) = match dispatch::prepare(shared, mode, request, || received.take()) {
         Ok(Action::Return(value)) => return ran(return_line(&value, id.as_ref()), None),
+        Ok(Action::Delimited(value)) => {
+            let mut line = vec![SENTINEL];
+            line.extend(return_line(&value, id.as_ref()));
+            return ran(line, None);
+        }
         Ok(Action::Negotiate(negotiated)) => {
             return ran(return_line("{}", id.as_ref()), Some(negotiated))
         }
@@ -230,6 +243,10 @@ async fn run<S: Clone + Send + Sync + 'static>(
         ),
         Reply::Close => Ran {
             out: vec![Out::Close],
+            switched: None,
+        },
+        Reply::Silent => Ran {
+            out: Vec::new(),
             switched: None,
         },
     }
@@ -276,7 +293,10 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) {
     let mut writer = tokio::io::BufWriter::with_capacity(64 * 1024, writer);
     let mut events: Option<broadcast::Receiver<Arc<[u8]>>> = None;
-    if writer.write_all(&greeting).await.is_err() || writer.flush().await.is_err() {
+    // The guest agent's protocol has no greeting.
+    if !greeting.is_empty()
+        && (writer.write_all(&greeting).await.is_err() || writer.flush().await.is_err())
+    {
         return;
     }
     loop {

@@ -38,6 +38,9 @@ pub(crate) struct Negotiated {
 pub(crate) enum Action {
     /// Answer this return value (JSON text) at once.
     Return(String),
+    /// The same, after the guest agent's `0xFF` byte
+    /// (`guest-sync-delimited`).
+    Delimited(String),
     /// Switch to operational mode with these capabilities, answering `{}`.
     Negotiate(Negotiated),
     /// Run a handler; if it succeeds and this is set, switch to
@@ -48,6 +51,10 @@ pub(crate) enum Action {
 /// The built-in commands, answered by the server itself when the schema
 /// defines them.
 pub(crate) const BUILT_IN: [&str; 3] = ["query-version", "query-commands", "query-qmp-schema"];
+
+/// The guest agent's built-in commands: they echo their `id` argument
+/// (the second after a `0xFF` byte), to resynchronize a client.
+pub(crate) const AGENT_BUILT_IN: [&str; 2] = ["guest-sync", "guest-sync-delimited"];
 
 /// Checks `request` against the mode and the schema, and says what to do.
 pub(crate) fn prepare<S: Clone + Send + Sync + 'static>(
@@ -78,7 +85,21 @@ pub(crate) fn prepare<S: Clone + Send + Sync + 'static>(
         };
         refuse(ErrorClass::CommandNotFound, desc)
     };
-    let negotiation = name == shared.schema.negotiation_command();
+    if shared.agent && !oob && AGENT_BUILT_IN.contains(&name.as_str()) {
+        if let Some(info) = shared.schema.command(&name) {
+            validate::arguments(&shared.schema, info.arg_type, &arguments)
+                .map_err(|desc| refuse(ErrorClass::GenericError, desc))?;
+        }
+        let echoed = arguments
+            .get("id")
+            .map_or("null".to_owned(), Value::to_string);
+        return Ok(if name == "guest-sync" {
+            Action::Return(echoed)
+        } else {
+            Action::Delimited(echoed)
+        });
+    }
+    let negotiation = !shared.agent && name == shared.schema.negotiation_command();
     let route = shared.router.get(&name);
     // The test double's fallback takes every command after negotiation,
     // built-ins too.

@@ -85,6 +85,9 @@ pub(crate) enum Reply {
     /// No answer: the connection is closed (a test double's dropped
     /// connection).
     Close,
+    /// No answer, the connection going on: a guest agent command that
+    /// succeeded without one (`guest-shutdown`), in a test double.
+    Silent,
 }
 
 impl From<Result<String, CommandError>> for Reply {

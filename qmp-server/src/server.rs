@@ -37,8 +37,12 @@ pub(crate) struct Shared<S> {
     pub schema: Schema,
     pub router: Router<S>,
     pub state: S,
-    /// The greeting line.
+    /// The greeting line; empty for the guest agent's protocol.
     pub greeting: Arc<[u8]>,
+    /// The guest agent's protocol (a schema without a negotiation
+    /// command, [`Schema::agent`]): no greeting, no modes, no events, and
+    /// `guest-sync` and `guest-sync-delimited` answered by the server.
+    pub agent: bool,
     /// The capabilities offered.
     pub capabilities: Vec<String>,
     /// `query-version`'s answer (JSON text).
@@ -179,12 +183,17 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
         // QEMU reports every integer type as `int`.
         let reported = introspection::merge_integer_widths(reported);
         let introspection = compact(&introspection::to_json(&reported));
-        let greeting_line = format!(
-            "{{\"QMP\": {{\"version\": {}, \"capabilities\": {}}}}}\n",
-            self.version,
-            style::to_string(&self.capabilities).unwrap_or_default()
-        )
-        .into_bytes();
+        let agent = !self.schema.negotiates();
+        let greeting_line = if agent {
+            Vec::new()
+        } else {
+            format!(
+                "{{\"QMP\": {{\"version\": {}, \"capabilities\": {}}}}}\n",
+                self.version,
+                style::to_string(&self.capabilities).unwrap_or_default()
+            )
+            .into_bytes()
+        };
         let (shutdown, _) = watch::channel(false);
         Server {
             inner: Arc::new(Inner {
@@ -193,6 +202,7 @@ impl<S: Clone + Send + Sync + 'static> ServerBuilder<S> {
                     router: self.router,
                     state,
                     greeting: greeting_line.into(),
+                    agent,
                     capabilities: self.capabilities,
                     version: self.version,
                     commands: commands_json,
@@ -330,16 +340,15 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
     /// The settings of a server for `schema`, running `router`'s handlers
     /// with `state`.
     ///
-    /// # Panics
-    ///
-    /// If `schema` has no negotiation command: a guest agent's
-    /// ([`Schema::agent`]), which no QMP server can serve.
+    /// A schema without a negotiation command (the guest agent's,
+    /// [`Schema::agent`]) is served as QEMU's guest agent speaks: no
+    /// greeting, every command from the start, no events, and
+    /// `guest-sync` and `guest-sync-delimited` (its answer after a `0xFF`
+    /// byte) answered by the server itself, for a test double of the
+    /// agent ([`crate::testing`]): typed handlers take QMP commands, so an
+    /// agent's commands are played by the double's script (the router's
+    /// fallback).
     pub fn builder(schema: Schema, router: Router<S>) -> ServerBuilder<S> {
-        assert!(
-            schema.negotiates(),
-            "Server::builder: the schema has no negotiation command (a guest agent's, \
-             from Schema::agent, is for checking arguments, not for serving)"
-        );
         ServerBuilder {
             schema,
             router,

@@ -45,6 +45,35 @@
 //! left of the script; so is a script not run to its end. A
 //! `ScriptedServer` dropped without `finish` panics if its script went
 //! wrong (unless the thread is already panicking).
+//!
+//! The same for code that drives QEMU's guest agent, without a VM and
+//! without an agent acting on the machine the tests run on:
+//! [`Script::expect_agent`] takes the agent's commands, and
+//! [`ScriptedServer::start_agent`] speaks as the agent does (no greeting,
+//! `guest-sync` and `guest-sync-delimited` answered by the server itself,
+//! no answer where the script says [`ExpectAgent::answers_nothing`]).
+//!
+//! ```
+//! use qmp_server::testing::{Script, ScriptedServer};
+//! use qmp_types::agent::commands::{GuestGetHostName, GuestShutdown};
+//! use qmp_types::agent::types::GuestHostName;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let script = Script::new()
+//!     .expect_agent(GuestGetHostName::new())
+//!     .returns(GuestHostName::new("guest".to_owned()))
+//!     .expect_agent(GuestShutdown::new())
+//!     .answers_nothing();
+//! let server = ScriptedServer::start_agent(script).unwrap();
+//!
+//! let agent = qmp_client::agent::Agent::connect_unix(server.socket()).await.unwrap();
+//! assert_eq!(agent.execute(GuestGetHostName::new()).await.unwrap().host_name, "guest");
+//! agent.execute(GuestShutdown::new()).await.unwrap();
+//! agent.sync().await.unwrap(); // the double has read the shutdown
+//! server.finish().await.unwrap();
+//! # }
+//! ```
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -55,6 +84,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use qmp_types::agent::AgentCommand;
 use qmp_types::{Command, Event};
 
 use crate::router::{CommandError, Reply, Router};
@@ -82,6 +112,7 @@ enum Answer {
     Return(String),
     Error(CommandError),
     Close,
+    Nothing,
 }
 
 /// One expected command, waiting for its answer: call
@@ -105,6 +136,23 @@ impl Script {
     pub fn expect<C: Command>(self, command: C) -> Expect<C> {
         let arguments = serde_json::to_value(&command).unwrap_or(Value::Null);
         Expect {
+            script: self,
+            step: Step {
+                name: C::NAME.to_owned(),
+                arguments: normalize(arguments),
+                delay: None,
+                events: Vec::new(),
+                answer: Answer::Close,
+            },
+            command: std::marker::PhantomData,
+        }
+    }
+
+    /// Expects the guest agent's `command` next, with exactly its
+    /// arguments: a script for [`ScriptedServer::start_agent`].
+    pub fn expect_agent<C: AgentCommand>(self, command: C) -> ExpectAgent<C> {
+        let arguments = serde_json::to_value(&command).unwrap_or(Value::Null);
+        ExpectAgent {
             script: self,
             step: Step {
                 name: C::NAME.to_owned(),
@@ -159,6 +207,61 @@ impl<C: Command> Expect<C> {
 
     /// Closes the connection instead of answering (QEMU crashing or
     /// quitting mid-command).
+    pub fn disconnects(mut self) -> Script {
+        self.step.answer = Answer::Close;
+        self.done()
+    }
+
+    fn done(mut self) -> Script {
+        self.script.steps.push_back(self.step);
+        self.script
+    }
+}
+
+/// One expected guest agent command, waiting for its answer: call
+/// [`returns`](ExpectAgent::returns), [`fails`](ExpectAgent::fails),
+/// [`answers_nothing`](ExpectAgent::answers_nothing) or
+/// [`disconnects`](ExpectAgent::disconnects). The agent sends no events.
+#[must_use = "an expectation needs its answer: returns, fails, answers_nothing or disconnects"]
+#[derive(Debug)]
+pub struct ExpectAgent<C: AgentCommand> {
+    script: Script,
+    step: Step,
+    command: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C: AgentCommand> ExpectAgent<C> {
+    /// Waits `delay` before answering (a busy guest).
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.step.delay = Some(delay);
+        self
+    }
+
+    /// Answers with `value`, of the command's own return type.
+    pub fn returns(mut self, value: C::Returns) -> Script
+    where
+        C::Returns: Serialize,
+    {
+        let text = crate::style::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
+        self.step.answer = Answer::Return(text);
+        self.done()
+    }
+
+    /// Answers with the error `error`.
+    pub fn fails(mut self, error: CommandError) -> Script {
+        self.step.answer = Answer::Error(error);
+        self.done()
+    }
+
+    /// Sends no answer, as the agent does when `guest-shutdown` or
+    /// `guest-suspend-*` succeed; the connection goes on.
+    pub fn answers_nothing(mut self) -> Script {
+        self.step.answer = Answer::Nothing;
+        self.done()
+    }
+
+    /// Closes the connection instead of answering (the guest going away
+    /// mid-command).
     pub fn disconnects(mut self) -> Script {
         self.step.answer = Answer::Close;
         self.done()
@@ -242,7 +345,18 @@ impl ScriptedServer {
         ScriptedServer::start_with(script, Schema::bindings())
     }
 
-    /// Serves `script` with another schema.
+    /// Serves `script` as QEMU's guest agent would (no greeting, no
+    /// negotiation; `guest-sync` and `guest-sync-delimited` answered by
+    /// the server, outside the script), with the shipped agent schema.
+    /// Needs a Tokio runtime.
+    pub fn start_agent(script: Script) -> std::io::Result<ScriptedServer> {
+        let schema = Schema::agent(qmp_types::agent::INTROSPECTION)
+            .expect("the agent bindings' introspection is valid");
+        ScriptedServer::start_with(script, schema)
+    }
+
+    /// Serves `script` with another schema: a guest agent's
+    /// ([`Schema::agent`]) makes it speak as the agent does.
     pub fn start_with(script: Script, schema: Schema) -> std::io::Result<ScriptedServer> {
         // Short, so that the socket's path fits.
         let dir = tempfile::Builder::new().prefix("qmp-script-").tempdir()?;
@@ -356,6 +470,7 @@ async fn play(
         Answer::Return(value) => Reply::Return(value, step.events),
         Answer::Error(error) => Reply::Error(error),
         Answer::Close => Reply::Close,
+        Answer::Nothing => Reply::Silent,
     }
 }
 
