@@ -1,4 +1,5 @@
-//! One connection: the greeting, then lines in and answers and events out.
+//! One connection: the greeting, then lines in and answers and events out
+//! (for the guest agent's protocol: no greeting, no events).
 //!
 //! Three parts, so that nothing a peer does makes the server hold more
 //! than its limits:

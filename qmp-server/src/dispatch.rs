@@ -14,6 +14,11 @@
 //!    switches to operational mode; when the router has a handler for it,
 //!    only if the handler succeeds.
 //! 5. Anything else runs its handler, or is a built-in command.
+//!
+//! For the guest agent's protocol (a schema without a negotiation
+//! command) there are no modes: every connection is operational from the
+//! start, and `guest-sync` and `guest-sync-delimited` are answered first,
+//! once their arguments are checked.
 
 use serde_json::{Map, Value};
 
