@@ -121,9 +121,46 @@ enum Answer {
 #[must_use = "an expectation needs its answer: returns, fails or disconnects"]
 #[derive(Debug)]
 pub struct Expect<C: Command> {
+    pending: Pending,
+    command: std::marker::PhantomData<fn() -> C>,
+}
+
+/// A step waiting for its answer, and the script it goes to: what
+/// [`Expect`] and [`ExpectAgent`] share.
+#[derive(Debug)]
+struct Pending {
     script: Script,
     step: Step,
-    command: std::marker::PhantomData<fn() -> C>,
+}
+
+impl Pending {
+    /// Expects the command `name` with `command`'s arguments.
+    fn new<A: Serialize>(script: Script, name: &str, command: &A) -> Pending {
+        let arguments = serde_json::to_value(command).unwrap_or(Value::Null);
+        Pending {
+            script,
+            step: Step {
+                name: name.to_owned(),
+                arguments: normalize(arguments),
+                delay: None,
+                events: Vec::new(),
+                answer: Answer::Close,
+            },
+        }
+    }
+
+    /// Answers with `value`, serialized as the server writes JSON.
+    fn returns<T: Serialize>(self, value: &T) -> Script {
+        let text = crate::style::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+        self.answer(Answer::Return(text))
+    }
+
+    /// Ends the step with `answer`, and gives the script back.
+    fn answer(mut self, answer: Answer) -> Script {
+        self.step.answer = answer;
+        self.script.steps.push_back(self.step);
+        self.script
+    }
 }
 
 impl Script {
@@ -134,16 +171,8 @@ impl Script {
 
     /// Expects `command` next, with exactly its arguments.
     pub fn expect<C: Command>(self, command: C) -> Expect<C> {
-        let arguments = serde_json::to_value(&command).unwrap_or(Value::Null);
         Expect {
-            script: self,
-            step: Step {
-                name: C::NAME.to_owned(),
-                arguments: normalize(arguments),
-                delay: None,
-                events: Vec::new(),
-                answer: Answer::Close,
-            },
+            pending: Pending::new(self, C::NAME, &command),
             command: std::marker::PhantomData,
         }
     }
@@ -151,16 +180,8 @@ impl Script {
     /// Expects the guest agent's `command` next, with exactly its
     /// arguments: a script for [`ScriptedServer::start_agent`].
     pub fn expect_agent<C: AgentCommand>(self, command: C) -> ExpectAgent<C> {
-        let arguments = serde_json::to_value(&command).unwrap_or(Value::Null);
         ExpectAgent {
-            script: self,
-            step: Step {
-                name: C::NAME.to_owned(),
-                arguments: normalize(arguments),
-                delay: None,
-                events: Vec::new(),
-                answer: Answer::Close,
-            },
+            pending: Pending::new(self, C::NAME, &command),
             command: std::marker::PhantomData,
         }
     }
@@ -179,42 +200,33 @@ impl Script {
 impl<C: Command> Expect<C> {
     /// Waits `delay` before answering (a slow QEMU).
     pub fn delay(mut self, delay: Duration) -> Self {
-        self.step.delay = Some(delay);
+        self.pending.step.delay = Some(delay);
         self
     }
 
     /// Sends `event` after the answer, on the same connection.
     pub fn emits<E: Event>(mut self, event: &E) -> Self {
-        self.step.events.extend(event_line(E::NAME, event));
+        self.pending.step.events.extend(event_line(E::NAME, event));
         self
     }
 
     /// Answers with `value`, of the command's own return type.
-    pub fn returns(mut self, value: C::Returns) -> Script
+    pub fn returns(self, value: C::Returns) -> Script
     where
         C::Returns: Serialize,
     {
-        let text = crate::style::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
-        self.step.answer = Answer::Return(text);
-        self.done()
+        self.pending.returns(&value)
     }
 
     /// Answers with the error `error`.
-    pub fn fails(mut self, error: CommandError) -> Script {
-        self.step.answer = Answer::Error(error);
-        self.done()
+    pub fn fails(self, error: CommandError) -> Script {
+        self.pending.answer(Answer::Error(error))
     }
 
     /// Closes the connection instead of answering (QEMU crashing or
     /// quitting mid-command).
-    pub fn disconnects(mut self) -> Script {
-        self.step.answer = Answer::Close;
-        self.done()
-    }
-
-    fn done(mut self) -> Script {
-        self.script.steps.push_back(self.step);
-        self.script
+    pub fn disconnects(self) -> Script {
+        self.pending.answer(Answer::Close)
     }
 }
 
@@ -225,51 +237,40 @@ impl<C: Command> Expect<C> {
 #[must_use = "an expectation needs its answer: returns, fails, answers_nothing or disconnects"]
 #[derive(Debug)]
 pub struct ExpectAgent<C: AgentCommand> {
-    script: Script,
-    step: Step,
+    pending: Pending,
     command: std::marker::PhantomData<fn() -> C>,
 }
 
 impl<C: AgentCommand> ExpectAgent<C> {
     /// Waits `delay` before answering (a busy guest).
     pub fn delay(mut self, delay: Duration) -> Self {
-        self.step.delay = Some(delay);
+        self.pending.step.delay = Some(delay);
         self
     }
 
     /// Answers with `value`, of the command's own return type.
-    pub fn returns(mut self, value: C::Returns) -> Script
+    pub fn returns(self, value: C::Returns) -> Script
     where
         C::Returns: Serialize,
     {
-        let text = crate::style::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
-        self.step.answer = Answer::Return(text);
-        self.done()
+        self.pending.returns(&value)
     }
 
     /// Answers with the error `error`.
-    pub fn fails(mut self, error: CommandError) -> Script {
-        self.step.answer = Answer::Error(error);
-        self.done()
+    pub fn fails(self, error: CommandError) -> Script {
+        self.pending.answer(Answer::Error(error))
     }
 
     /// Sends no answer, as the agent does when `guest-shutdown` or
     /// `guest-suspend-*` succeed; the connection goes on.
-    pub fn answers_nothing(mut self) -> Script {
-        self.step.answer = Answer::Nothing;
-        self.done()
+    pub fn answers_nothing(self) -> Script {
+        self.pending.answer(Answer::Nothing)
     }
 
     /// Closes the connection instead of answering (the guest going away
     /// mid-command).
-    pub fn disconnects(mut self) -> Script {
-        self.step.answer = Answer::Close;
-        self.done()
-    }
-
-    fn done(mut self) -> Script {
-        self.script.steps.push_back(self.step);
-        self.script
+    pub fn disconnects(self) -> Script {
+        self.pending.answer(Answer::Close)
     }
 }
 
