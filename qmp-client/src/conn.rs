@@ -381,10 +381,9 @@ pub(crate) enum Peer {
     Agent,
 }
 
-/// The byte the guest agent sends before its answer to
-/// `guest-sync-delimited`: it never occurs in UTF-8, so whatever came
-/// before it on its line is stale and is dropped.
-pub(crate) const SENTINEL: u8 = 0xFF;
+/// The agent's sentinel byte: whatever came before it on its line is
+/// stale and is dropped.
+pub(crate) use qmp_types::agent::SENTINEL;
 
 /// What follows the last [`SENTINEL`] in `line`, or all of it.
 pub(crate) fn after_sentinel(line: &[u8]) -> &[u8] {

@@ -20,6 +20,7 @@
 
 use std::sync::Arc;
 
+use qmp_types::agent::SENTINEL;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::debug;
@@ -34,10 +35,6 @@ use crate::server::Shared;
 /// How many in-band requests wait at most while out-of-band ones run:
 /// QEMU's `QMP_REQ_QUEUE_LEN_MAX`.
 pub(crate) const IN_BAND_QUEUE: usize = 8;
-
-/// The byte the guest agent writes before its answer to
-/// `guest-sync-delimited`.
-const SENTINEL: u8 = 0xFF;
 
 /// Answers waiting for the writer.
 const OUT_QUEUE: usize = 16;

@@ -29,6 +29,11 @@ mod generated;
 #[cfg(feature = "agent")]
 pub use generated::{commands, types, DOCS, INTROSPECTION};
 
+/// The byte the agent writes before its answer to `guest-sync-delimited`,
+/// and a client before the request, to resynchronize: it never occurs in
+/// UTF-8, so whatever came before it is stale.
+pub const SENTINEL: u8 = 0xFF;
+
 /// A command of QEMU's guest agent: its arguments are `Self`, serialized
 /// as the request's `arguments` object.
 ///
