@@ -67,7 +67,16 @@ pub async fn run(connection: &Connection, options: EventsOptions) -> Result<(), 
         };
         let (event, timestamp) = match next {
             Some(Ok(item)) => item,
-            Some(Err(error)) => return Err(error.into()),
+            // The connection is gone: nothing more will come.
+            Some(Err(error @ (qmp_client::Error::Disconnected | qmp_client::Error::Io(_)))) => {
+                return Err(error.into())
+            }
+            // A line the client could not route, or events dropped while
+            // this process could not keep up: said, and the stream goes on.
+            Some(Err(error)) => {
+                eprintln!("qmp: {error}");
+                continue;
+            }
             None => {
                 return Err(Failure::new(
                     Exit::Connection,

@@ -499,3 +499,57 @@ fn schema_of_an_unknown_name_suggests_the_nearest() {
     let error = fails(&qmp(&["schema", "query-stauts"]), 2);
     assert!(error.contains("did you mean 'query-status'?"), "{error}");
 }
+
+/// A server no QEMU can play: after negotiation it sends events with a
+/// line that is not JSON after each, until qmp leaves.
+#[test]
+fn events_go_on_past_a_malformed_line_and_say_it() {
+    use std::io::Write;
+    let dir = TempDir(qmp_test_support::temp_dir("qmp-cli").expect("a directory"));
+    let socket = dir.0.join("qmp.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
+    let peer = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("qmp connects");
+        let mut write = stream.try_clone().expect("a second handle");
+        let mut lines = BufReader::new(stream).lines();
+        let greeting = r#"{"QMP": {"version": {"qemu": {"micro": 2, "minor": 0, "major": 10}, "package": ""}, "capabilities": []}}"#;
+        writeln!(write, "{greeting}").unwrap();
+        let request: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        assert_eq!(request["execute"], "qmp_capabilities");
+        writeln!(write, r#"{{"return": {{}}, "id": {}}}"#, request["id"]).unwrap();
+        // qmp subscribes after negotiating, when it will: events before
+        // that are not its. Every two events it sees have a bad line
+        // between them.
+        let event = |name: &str| {
+            format!(r#"{{"event": "{name}", "timestamp": {{"seconds": 1, "microseconds": 2}}}}"#)
+        };
+        let start = Instant::now();
+        while writeln!(
+            write,
+            "{}\nnot JSON\n{}\nnot JSON",
+            event("STOP"),
+            event("RESUME")
+        )
+        .is_ok()
+        {
+            assert!(start.elapsed() < HANG_GUARD, "qmp did not leave");
+            thread::sleep(Duration::from_millis(5));
+        }
+    });
+    let output = qmp(&[&at(&socket)[..], &["events", "--count", "2"][..]].concat());
+    let names = ok(&output);
+    assert!(
+        names == "STOP\nRESUME\n" || names == "RESUME\nSTOP\n",
+        "{names}"
+    );
+    let said = stderr(&output);
+    let lines = said.lines().count();
+    assert!(
+        (1..=2).contains(&lines)
+            && said
+                .lines()
+                .all(|l| l.starts_with("qmp: malformed message")),
+        "{said}"
+    );
+    peer.join().unwrap();
+}

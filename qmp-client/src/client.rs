@@ -147,6 +147,11 @@ impl<M: Mode, O: OobState> fmt::Debug for Client<M, O> {
 /// the largest answer QEMU 10.0 sends (`query-qmp-schema`, about 256 KiB).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
+/// How many bytes of events one subscription holds unread, by default:
+/// some 20,000 of QEMU's events (a few hundred bytes each; QEMU limits
+/// the rate of its most frequent ones to one a second).
+pub const DEFAULT_EVENT_QUEUE_LIMIT: usize = 4 << 20;
+
 /// How to connect: the settings a connection keeps for its lifetime, and
 /// the ways to open one.
 ///
@@ -162,12 +167,14 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 #[derive(Clone, Debug)]
 pub struct Connector {
     max_message_size: usize,
+    event_queue_limit: usize,
 }
 
 impl Default for Connector {
     fn default() -> Self {
         Connector {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            event_queue_limit: DEFAULT_EVENT_QUEUE_LIMIT,
         }
     }
 }
@@ -185,6 +192,28 @@ impl Connector {
     /// message.
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
+        self
+    }
+
+    /// How many bytes of events (counted as sent on the wire, plus a
+    /// little for each) one event subscription holds before it is read
+    /// (default [`DEFAULT_EVENT_QUEUE_LIMIT`]); it takes one event more
+    /// when empty, whatever its size. The reader never waits for a
+    /// subscription: what comes while it is full is dropped and reported
+    /// in its place as one [`Error::EventsDropped`] item. Other
+    /// subscriptions, calls and the connection are not affected.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), qmp_client::Error> {
+    /// let client = qmp_client::Connector::new()
+    ///     .event_queue_limit(64 << 10)
+    ///     .unix("/tmp/qmp.sock")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn event_queue_limit(mut self, bytes: usize) -> Self {
+        self.event_queue_limit = bytes;
         self
     }
 
@@ -322,7 +351,7 @@ impl Connector {
             capabilities = ?greeting.capabilities,
             "greeting"
         );
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(self.event_queue_limit));
         let outbox = Outbox::start(write, shared.clone());
         let inner = Inner::start(reader, outbox, shared, limit, conn::Peer::Qmp);
         Ok(Client {

@@ -23,9 +23,10 @@ use qmp_types::Timestamp;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::{debug, trace, warn};
 
+use crate::subscription::{self, Queue, Subscriber};
 use crate::Error;
 
 /// What a waiting call receives: the `return` value's JSON text (checked
@@ -38,6 +39,8 @@ pub(crate) struct EventRecord {
     pub(crate) name: String,
     pub(crate) data: Value,
     pub(crate) timestamp: Timestamp,
+    /// Its size on the wire, in bytes.
+    pub(crate) size: usize,
 }
 
 /// What subscribers are sent: events, and the messages that could be
@@ -60,7 +63,23 @@ pub(crate) enum Notice {
     },
 }
 
+/// What a queued notice counts against a subscription's limit besides its
+/// text: its allocation and record.
+const NOTICE_OVERHEAD: usize = 128;
+
 impl Notice {
+    /// What the notice counts against a subscription's limit: the size of
+    /// what it holds, about as the server sent it.
+    fn weight(&self) -> usize {
+        NOTICE_OVERHEAD
+            + match self {
+                Notice::Event(event) => event.size,
+                Notice::Malformed { reason, bytes } => reason.len() + bytes.len(),
+                Notice::UnmatchedError(body) => body.desc.len(),
+                Notice::TooLarge { .. } => 0,
+            }
+    }
+
     pub(crate) fn to_error(&self) -> Option<Error> {
         match self {
             Notice::Event(_) => None,
@@ -72,11 +91,6 @@ impl Notice {
             Notice::TooLarge { limit } => Some(Error::TooLarge { limit: *limit }),
         }
     }
-}
-
-pub(crate) struct Subscriber {
-    filter: Option<Box<[String]>>,
-    tx: mpsc::UnboundedSender<Arc<Notice>>,
 }
 
 /// A call's place in `pending`.
@@ -136,18 +150,21 @@ const UNANSWERED_IDS: u64 = 1 << 32;
 pub(crate) struct Shared {
     unanswered: AtomicU64,
     state: Mutex<State>,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            unanswered: AtomicU64::new(UNANSWERED_IDS),
-            state: Mutex::default(),
-        }
-    }
+    /// How many bytes each subscription's queue holds at most.
+    event_queue_limit: usize,
 }
 
 impl Shared {
+    /// The state of a new connection whose subscriptions hold at most
+    /// `event_queue_limit` bytes each.
+    pub(crate) fn new(event_queue_limit: usize) -> Self {
+        Shared {
+            unanswered: AtomicU64::new(UNANSWERED_IDS),
+            state: Mutex::default(),
+            event_queue_limit,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the maps consistent: every
         // operation on them is a single insert, remove or drain.
@@ -218,17 +235,14 @@ impl Shared {
     }
 
     /// A new subscriber for events (all of them, or those named).
-    pub(crate) fn subscribe(
-        &self,
-        filter: Option<Box<[String]>>,
-    ) -> mpsc::UnboundedReceiver<Arc<Notice>> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(crate) fn subscribe(&self, filter: Option<Box<[String]>>) -> Queue {
+        let (subscriber, queue) = subscription::channel(filter, self.event_queue_limit);
         let mut state = self.lock();
         // After close the sender is dropped at once: the stream is empty.
         if !state.closed {
-            state.subscribers.push(Subscriber { filter, tx });
+            state.subscribers.push(subscriber);
         }
-        rx
+        queue
     }
 
     /// Fails every pending call with `Disconnected` and ends every event
@@ -293,16 +307,13 @@ impl Shared {
     }
 
     fn notify(&self, notice: Notice) {
+        let weight = notice.weight();
         let notice = Arc::new(notice);
         let mut state = self.lock();
-        state.subscribers.retain(|sub| {
-            let wanted = match (&*notice, &sub.filter) {
-                (Notice::Event(event), Some(names)) => names.contains(&event.name),
-                _ => true,
-            };
-            // A subscriber whose receiver is gone is removed.
-            !wanted || sub.tx.send(notice.clone()).is_ok()
-        });
+        // A subscriber whose subscription is gone is removed.
+        state
+            .subscribers
+            .retain_mut(|subscriber| subscriber.offer(&notice, weight));
     }
 
     fn has_subscribers(&self) -> bool {
@@ -529,6 +540,7 @@ fn route(shared: &Shared, line: &[u8]) {
             name,
             data,
             timestamp,
+            size: text.len(),
         }));
     }
     if let Some(error) = error {

@@ -67,6 +67,22 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// An event subscription was not read while its queue was full
+    /// ([`Connector::event_queue_limit`](crate::Connector::event_queue_limit)):
+    /// `count` items that came meanwhile (events, or reports of messages
+    /// that could not be routed) were dropped here. The subscription goes
+    /// on with what came once there was room; other subscriptions, calls
+    /// and the connection are not affected.
+    #[error(
+        "{count} events dropped: the subscription was not read while it held \
+         its limit of {limit} bytes"
+    )]
+    EventsDropped {
+        /// How many items were dropped.
+        count: u64,
+        /// The subscription's limit, in bytes.
+        limit: usize,
+    },
     /// The guest agent did not answer the opening `guest-sync-delimited`
     /// in time: no agent runs in the guest, or another client holds the
     /// agent (it serves one at a time).

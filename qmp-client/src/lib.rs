@@ -57,7 +57,8 @@ pub mod blocking;
 
 pub use call::{Execute, Negotiate, NegotiateError};
 pub use client::{
-    Client, Connector, InBand, OobState, OutOfBand, ServerGreeting, DEFAULT_MAX_MESSAGE_SIZE,
+    Client, Connector, InBand, OobState, OutOfBand, ServerGreeting, DEFAULT_EVENT_QUEUE_LIMIT,
+    DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use error::{Error, MALFORMED_EXCERPT};
 pub use probe::{Differences, Probe};

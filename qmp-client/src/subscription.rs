@@ -2,10 +2,16 @@
 //!
 //! Every [`Subscription`] gets its own copy of every event (or of those it
 //! asked for by name) from the moment it was made, in the order the
-//! server sent them. Its queue is **unbounded, by choice**: QMP events are
-//! few and small, and an event lost to a bounded queue is a bug that shows
-//! only under load; a subscription that is never read grows without bound,
-//! so drop the ones you no longer read.
+//! server sent them.
+//!
+//! Its queue is **bounded**, so that a server cannot make the client hold
+//! without limit what a subscription nobody reads would otherwise keep:
+//! at most [`Connector::event_queue_limit`](crate::Connector::event_queue_limit)
+//! bytes of events, counted as their size on the wire, plus one. The
+//! reader never waits for a subscriber (that would stall every call's
+//! answer), so what comes while a queue is full is dropped, counted, and
+//! reported in its place as one [`Error::EventsDropped`] item, followed by
+//! what came once there was room again. Nothing is dropped without a trace.
 //!
 //! An event the schema does not know arrives as the event set's raw
 //! variant. An item is an error only when a known event's data does not
@@ -15,6 +21,7 @@
 
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -34,14 +41,105 @@ pub type EventItem<E> = Result<(E, Timestamp), Error>;
 /// [`Client::events`](crate::Client::events).
 #[derive(Debug)]
 pub struct Subscription<E> {
-    rx: mpsc::UnboundedReceiver<Arc<Notice>>,
+    queue: Queue,
     _set: PhantomData<fn() -> E>,
 }
 
+/// What a subscription's channel carries.
+#[derive(Debug)]
+enum Item {
+    /// A notice, and what it counts against the queue's limit.
+    Notice(Arc<Notice>, usize),
+    /// This many notices were dropped here, the queue being full.
+    Dropped(u64),
+}
+
+/// How many bytes a subscription's queue holds, seen from both ends.
+#[derive(Debug)]
+struct Budget {
+    queued: AtomicUsize,
+    limit: usize,
+}
+
+/// The receiving end of a subscription, before it is typed.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    rx: mpsc::UnboundedReceiver<Item>,
+    budget: Arc<Budget>,
+}
+
+/// The sending end of a subscription, kept by the connection: it queues
+/// what the subscriber asked for while there is room, and counts what it
+/// drops.
+pub(crate) struct Subscriber {
+    filter: Option<Box<[String]>>,
+    tx: mpsc::UnboundedSender<Item>,
+    budget: Arc<Budget>,
+    dropped: u64,
+}
+
+/// A new subscription's two ends: for the events named in `filter` (all
+/// when `None`) and every other notice, holding at most `limit` bytes
+/// (plus one notice).
+pub(crate) fn channel(filter: Option<Box<[String]>>, limit: usize) -> (Subscriber, Queue) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let budget = Arc::new(Budget {
+        queued: AtomicUsize::new(0),
+        limit,
+    });
+    let subscriber = Subscriber {
+        filter,
+        tx,
+        budget: budget.clone(),
+        dropped: 0,
+    };
+    (subscriber, Queue { rx, budget })
+}
+
+impl Subscriber {
+    /// Offers `notice`, which counts `weight` bytes: queued if the
+    /// subscriber wants it and there is room (an empty queue takes any
+    /// one), else dropped and counted. False once the subscription is
+    /// gone.
+    pub(crate) fn offer(&mut self, notice: &Arc<Notice>, weight: usize) -> bool {
+        let wanted = match (&**notice, &self.filter) {
+            (Notice::Event(event), Some(names)) => names.contains(&event.name),
+            _ => true,
+        };
+        if !wanted {
+            return !self.tx.is_closed();
+        }
+        // Only the receiver lowers the count, so room seen here stays.
+        let queued = self.budget.queued.load(Ordering::Acquire);
+        if queued > 0 && queued.saturating_add(weight) > self.budget.limit {
+            self.dropped += 1;
+            return !self.tx.is_closed();
+        }
+        if self.dropped > 0 {
+            let dropped = std::mem::take(&mut self.dropped);
+            if self.tx.send(Item::Dropped(dropped)).is_err() {
+                return false;
+            }
+        }
+        self.budget.queued.fetch_add(weight, Ordering::AcqRel);
+        self.tx.send(Item::Notice(notice.clone(), weight)).is_ok()
+    }
+}
+
+impl Drop for Subscriber {
+    /// The connection closed: what was dropped since the last item is
+    /// still reported, last.
+    fn drop(&mut self) {
+        if self.dropped > 0 {
+            let _ = self.tx.send(Item::Dropped(self.dropped));
+        }
+    }
+}
+
 impl<E: EventSet> Subscription<E> {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<Arc<Notice>>) -> Self {
+    pub(crate) fn new(queue: Queue) -> Self {
         Subscription {
-            rx,
+            queue,
             _set: PhantomData,
         }
     }
@@ -54,13 +152,29 @@ impl<E: EventSet> Subscription<E> {
 
     /// The next item if one is already queued, without waiting.
     pub fn try_next(&mut self) -> Option<EventItem<E>> {
-        self.rx.try_recv().ok().map(|notice| decode(&notice))
+        let item = self.queue.rx.try_recv().ok()?;
+        Some(self.take(item))
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<EventItem<E>>> {
-        self.rx
+        self.queue
+            .rx
             .poll_recv(cx)
-            .map(|notice| notice.map(|notice| decode(&notice)))
+            .map(|item| item.map(|item| self.take(item)))
+    }
+
+    /// An item taken off the queue, its room given back.
+    fn take(&self, item: Item) -> EventItem<E> {
+        match item {
+            Item::Notice(notice, weight) => {
+                self.queue.budget.queued.fetch_sub(weight, Ordering::AcqRel);
+                decode(&notice)
+            }
+            Item::Dropped(count) => Err(Error::EventsDropped {
+                count,
+                limit: self.queue.budget.limit,
+            }),
+        }
     }
 }
 

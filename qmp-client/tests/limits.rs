@@ -20,14 +20,6 @@ fn answer_size() -> usize {
     mib << 20
 }
 
-/// The process's peak resident memory so far, in bytes.
-fn peak_rss() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 #[tokio::test]
 async fn a_huge_answer_fails_its_call_without_the_client_holding_it() {
     let (client_end, server_end) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -59,11 +51,11 @@ async fn a_huge_answer_fails_its_call_without_the_client_holding_it() {
     let (read, write) = stream.into_split();
     let client = Connector::new().io(read, write).await.unwrap();
     let client = client.negotiate(&[]).await.unwrap();
-    let before = peak_rss();
+    let before = qmp_test_support::peak_rss();
     let result = tokio::time::timeout(GUARD, client.execute(QueryVersion::new()))
         .await
         .unwrap();
-    let grown = peak_rss().saturating_sub(before);
+    let grown = qmp_test_support::peak_rss().saturating_sub(before);
     assert!(
         matches!(
             result,

@@ -101,14 +101,6 @@ fn event_count() -> usize {
     2 * EVENT_BUFFER + in_flight.div_ceil(EVENT_PAD)
 }
 
-/// The process's peak resident memory so far, in bytes.
-fn peak_rss() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / f64::from(1 << 20)
 }
@@ -194,7 +186,7 @@ impl Load {
     /// measures the peak memory, and lets them go on.
     async fn measure(&self) -> usize {
         self.unless_failed(STEP_GUARD, self.step.wait()).await;
-        let peak = peak_rss();
+        let peak = qmp_test_support::peak_rss();
         self.step.wait().await;
         peak
     }
@@ -512,7 +504,7 @@ async fn many_connections_commands_and_events_with_huge_lines_and_slow_readers()
         let negotiated = started.elapsed();
         // Every connection is open and operational, and the test's own
         // lines are allocated and written: what follows is the load's.
-        let before = peak_rss();
+        let before = qmp_test_support::peak_rss();
         let emitter = tokio::spawn(emit(server.clone(), Arc::clone(&load)));
 
         // Peak memory, in the steps of the big connections:
@@ -570,7 +562,7 @@ async fn many_connections_commands_and_events_with_huge_lines_and_slow_readers()
             load.events,
             load.commands,
             started.elapsed(),
-            mib(peak_rss()),
+            mib(qmp_test_support::peak_rss()),
         );
     };
     tokio::time::timeout(RUN_GUARD, run)

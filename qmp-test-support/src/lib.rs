@@ -418,6 +418,23 @@ impl<'a> Monitor<'a> {
     }
 }
 
+/// The process's peak resident memory so far (`VmHWM`), in bytes: what a
+/// test that bounds memory compares before and after. Such a test wants
+/// a test binary of its own, since other tests move the process's peak.
+pub fn peak_rss() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("a VmHWM line");
+    let kib: usize = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|kib| kib.parse().ok())
+        .expect("VmHWM in kB");
+    kib * 1024
+}
+
 /// The file `name` in the first directory of `PATH` that has it.
 pub fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -59,7 +59,7 @@ use crate::client::{Inner, READ_BUFFER};
 use crate::conn::{self, Peer, Shared};
 use crate::outbox::Outbox;
 use crate::transport::{Plain, Transport};
-use crate::{Error, DEFAULT_MAX_MESSAGE_SIZE};
+use crate::{Error, DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_MESSAGE_SIZE};
 
 pub use exec::ExecOutput;
 
@@ -164,7 +164,9 @@ impl Connector {
     {
         let limit = self.max_message_size;
         let mut reader = BufReader::with_capacity(READ_BUFFER, read);
-        let shared = Arc::new(Shared::default());
+        // The agent sends no events: its subscribers are never made, and
+        // the limit is only there to be one.
+        let shared = Arc::new(Shared::new(DEFAULT_EVENT_QUEUE_LIMIT));
         let outbox = Outbox::start(write, shared.clone());
         let synced =
             tokio::time::timeout(self.sync_timeout, synchronize(&mut reader, &outbox, limit))
