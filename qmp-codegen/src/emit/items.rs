@@ -140,8 +140,11 @@ impl<'a> Emitter<'a> {
         if !self.errors.is_empty() {
             return Err(self.errors);
         }
+        // dead_code: bindings describe a whole protocol and a program uses
+        // part of it; included into a binary crate, every item it leaves
+        // unused would warn.
         let allow = quote! {
-            #![allow(deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding, clippy::too_many_arguments)]
+            #![allow(dead_code, deprecated, non_camel_case_types, clippy::large_enum_variant, clippy::enum_variant_names, clippy::derive_partial_eq_without_eq, clippy::upper_case_acronyms, clippy::match_single_binding, clippy::too_many_arguments)]
         };
         let runtime = &self.runtime;
         let (commands, events) = match self.config.protocol {

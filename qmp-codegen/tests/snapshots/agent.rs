@@ -3,6 +3,7 @@
 pub mod types {
 //! Types of the schema: enums, structs, unions and alternates.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
@@ -77,6 +78,7 @@ impl ::qmp_types::support::DecodeMembers for HostName {
 pub mod commands {
 //! Commands of the guest agent's schema: each struct holds a command's arguments.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,

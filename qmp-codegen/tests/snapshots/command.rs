@@ -3,6 +3,7 @@
 pub mod types {
 //! Types of the schema: enums, structs, unions and alternates.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
@@ -160,6 +161,7 @@ impl ::qmp_types::support::DecodeMembers for UsageInfo {
 pub mod commands {
 //! Commands of the schema: each struct holds a command's arguments.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
@@ -372,6 +374,7 @@ impl OperationalCommand for Sync {}
 pub mod events {
 //! Events of the schema: each struct holds an event's data.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,

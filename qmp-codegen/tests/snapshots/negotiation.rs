@@ -3,6 +3,7 @@
 pub mod types {
 //! Types of the schema: enums, structs, unions and alternates.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
@@ -16,6 +17,7 @@ pub mod types {
 pub mod commands {
 //! Commands of the schema: each struct holds a command's arguments.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
@@ -251,6 +253,7 @@ impl OperationalCommand for Status {}
 pub mod events {
 //! Events of the schema: each struct holds an event's data.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,

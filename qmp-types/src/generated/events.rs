@@ -2,6 +2,7 @@
 
 //! Events of the schema: each struct holds an event's data.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,

@@ -2,6 +2,7 @@
 
 //! Commands of the guest agent's schema: each struct holds a command's arguments.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,

@@ -2,6 +2,7 @@
 
 //! Types of the schema: enums, structs, unions and alternates.
 #![allow(
+    dead_code,
     deprecated,
     non_camel_case_types,
     clippy::large_enum_variant,
