@@ -1,7 +1,7 @@
 //! `qmp agent`: QEMU's guest agent from the command line. A command with
 //! `key=value` arguments typed and checked by the agent's schema, as for
 //! QMP; a program run in the guest; a guest file read or written; the
-//! agent's schema as `qmp schema` shows QMP's.
+//! agent's schema as `qmp schema` shows QMP's; a shell as `qmp shell`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ use crate::output::Out;
 pub const SOCKET_ENV: &str = "QMP_AGENT_SOCKET";
 
 /// The agent's schema, from the bindings' introspection.
-fn schema() -> Schema {
+pub fn schema() -> Schema {
     Schema::agent(qmp_types::agent::INTROSPECTION)
         .expect("the agent bindings' introspection is valid")
 }
@@ -36,6 +36,10 @@ pub async fn run(
     let schema = schema();
     match options.action {
         AgentAction::Schema(options) => crate::schema::run_agent(&schema, options),
+        AgentAction::Shell(options) => {
+            let agent = connect(socket, timeout).await?;
+            crate::shell::run_agent(agent, options).await
+        }
         AgentAction::Exec { stdin, command } => {
             let (program, args) = command
                 .split_first()

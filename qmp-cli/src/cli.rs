@@ -210,6 +210,10 @@ pub enum AgentAction {
     /// A command's or type's description from the agent's schema, or
     /// every command with none given.
     Schema(SchemaOptions),
+    /// Type the agent's commands interactively: arguments checked and
+    /// completed from its schema, history kept (in
+    /// `$XDG_STATE_HOME/qmp/agent-history` by default).
+    Shell(ShellOptions),
     /// Run the agent's COMMAND with `key=value` arguments;
     /// `--json '{...}'`, `--raw` and `--value` may follow it too.
     #[command(external_subcommand)]

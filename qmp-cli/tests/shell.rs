@@ -367,3 +367,63 @@ fn hmp_transaction_and_events_on_qemu() {
     leave(&mut shell);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `qmp agent shell` against qemu-ga 10.0 on a socket in a temporary
+/// directory: the agent's prompt, completion from its schema (a command,
+/// an argument), a command run, QMP's own words absent, a bad argument
+/// refused, and a history of its own.
+#[test]
+fn the_agent_shell_completes_and_runs_the_agents_commands() {
+    let Some(binary) = qmp_test_support::Release::Current.guest_agent() else {
+        return;
+    };
+    let agent = qmp_test_support::GuestAgent::start(&binary).expect("the agent starts");
+    let state = agent.dir.join("state-home");
+    let start = || {
+        let mut command = qmp();
+        command
+            .arg("agent")
+            .arg("--socket")
+            .arg(&agent.socket)
+            .arg("shell")
+            .env("XDG_STATE_HOME", &state);
+        spawn(command)
+    };
+    const AGENT_PROMPT: &str = "(QGA) ";
+    let mut shell = start();
+    expect(&mut shell, AGENT_PROMPT);
+    shell.send("guest-get-osi\t").unwrap();
+    expect(&mut shell, "guest-get-osinfo ");
+    shell.send("\r").unwrap();
+    expect(&mut shell, r#""kernel-release""#);
+    expect(&mut shell, AGENT_PROMPT);
+    // `h` is `help` alone here: no `hmp`, no QMP command.
+    shell.send("h\t").unwrap();
+    expect(&mut shell, "help ");
+    shell.send("guest-file-op\t").unwrap();
+    expect(&mut shell, "guest-file-open ");
+    shell.send("\r").unwrap();
+    expect(&mut shell, "mode=str (optional)");
+    expect(&mut shell, AGENT_PROMPT);
+    shell.send("guest-file-open pa\t").unwrap();
+    expect(&mut shell, "path=");
+    shell.send("/nonexistent/x mod=r\r").unwrap();
+    expect(&mut shell, "unknown argument 'mod'");
+    expect(&mut shell, AGENT_PROMPT);
+    shell.send("hmp info status\r").unwrap();
+    expect(&mut shell, "unknown command 'hmp'");
+    expect(&mut shell, AGENT_PROMPT);
+    leave(&mut shell);
+
+    let saved = read(&state.join("qmp/agent-history"));
+    assert!(saved.contains("guest-get-osinfo"), "{saved:?}");
+    assert!(!state.join("qmp/history").exists());
+    let mut again = start();
+    expect(&mut again, AGENT_PROMPT);
+    again.send(UP).unwrap();
+    expect(&mut again, "hmp info status");
+    again.send("\x15guest-ping\r").unwrap();
+    expect(&mut again, "{}");
+    expect(&mut again, AGENT_PROMPT);
+    leave(&mut again);
+}

@@ -15,6 +15,7 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 
 use super::line::{self, Word, TRANSACTION};
+use super::Dialect;
 use crate::args;
 
 /// What the editor is reading.
@@ -29,14 +30,16 @@ pub enum Mode {
 /// The line editor's helper: completion only.
 pub struct Helper {
     schema: Schema,
+    dialect: Dialect,
     /// Set by the editor's thread before each line.
     pub mode: Mode,
 }
 
 impl Helper {
-    pub fn new(schema: Schema) -> Helper {
+    pub fn new(schema: Schema, dialect: Dialect) -> Helper {
         Helper {
             schema,
+            dialect,
             mode: Mode::Command,
         }
     }
@@ -51,7 +54,12 @@ impl Completer for Helper {
         pos: usize,
         _: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        Ok(complete(&self.schema, self.mode, &line[..pos]))
+        Ok(complete(
+            &self.schema,
+            self.dialect,
+            self.mode,
+            &line[..pos],
+        ))
     }
 }
 
@@ -65,9 +73,6 @@ impl Validator for Helper {}
 
 impl rustyline::Helper for Helper {}
 
-/// The shell's own words, offered with the command names.
-const SHELL_WORDS: [&str; 4] = ["help", "hmp", "quit", TRANSACTION];
-
 /// What words the line names: commands, or transaction actions.
 #[derive(Clone, Copy, PartialEq)]
 enum Context {
@@ -77,7 +82,7 @@ enum Context {
 
 /// Where the word before the cursor starts, and what may replace it,
 /// for the text `before` the cursor.
-pub fn complete(schema: &Schema, mode: Mode, before: &str) -> (usize, Vec<Pair>) {
+pub fn complete(schema: &Schema, dialect: Dialect, mode: Mode, before: &str) -> (usize, Vec<Pair>) {
     let words = line::split(before);
     let (current, previous) = match words.split_last() {
         Some((last, previous)) if last.start + last.text.len() == before.len() => {
@@ -93,13 +98,15 @@ pub fn complete(schema: &Schema, mode: Mode, before: &str) -> (usize, Vec<Pair>)
     };
     let (context, segment) = match (mode, previous.split_first()) {
         (Mode::Transaction, _) => (Context::Action, last_action(previous)),
-        (Mode::Command, Some((first, rest))) if first.text == TRANSACTION => {
+        (Mode::Command, Some((first, rest)))
+            if dialect == Dialect::Qmp && first.text == TRANSACTION =>
+        {
             (Context::Action, last_action(rest))
         }
         (Mode::Command, _) => (Context::Command, previous),
     };
     let candidates = match segment.split_first() {
-        None => names(schema, context, current.text),
+        None => names(schema, dialect, context, current.text),
         Some((name, given)) => arguments(schema, context, name.text, given, current.text),
     };
     let mut candidates: Vec<Pair> = candidates
@@ -129,11 +136,16 @@ fn last_action<'w, 'a>(words: &'w [Word<'a>]) -> &'w [Word<'a>] {
 
 /// Command (or action) names that start with `prefix`, as (display,
 /// replacement); a whole name is followed by a space.
-fn names(schema: &Schema, context: Context, prefix: &str) -> Vec<(String, String)> {
+fn names(
+    schema: &Schema,
+    dialect: Dialect,
+    context: Context,
+    prefix: &str,
+) -> Vec<(String, String)> {
     let names: Vec<String> = match context {
         Context::Command => {
             let mut names = commands(schema);
-            names.extend(SHELL_WORDS.iter().map(|w| (*w).to_owned()));
+            names.extend(dialect.words().iter().map(|w| (*w).to_owned()));
             names
         }
         Context::Action => {
@@ -251,7 +263,7 @@ mod tests {
 
     /// The replacements offered, and the text they replace.
     fn offered(mode: Mode, before: &str) -> (String, Vec<String>) {
-        let (start, candidates) = complete(&Schema::bindings(), mode, before);
+        let (start, candidates) = complete(&Schema::bindings(), Dialect::Qmp, mode, before);
         (
             before[start..].to_owned(),
             candidates.into_iter().map(|c| c.replacement).collect(),

@@ -11,6 +11,7 @@ use qmp_server::Schema;
 use qmp_types::introspection::InfoKind;
 use serde_json::{Map, Value};
 
+use super::Dialect;
 use crate::args::{self, Target};
 
 /// The word that opens a transaction.
@@ -116,8 +117,9 @@ fn argument(word: &str) -> String {
     }
 }
 
-/// Reads a line typed at the shell's main prompt.
-pub fn parse(schema: &Schema, line: &str) -> Result<Line, String> {
+/// Reads a line typed at the shell's main prompt (`hmp` and
+/// `transaction(` are words of QMP's shell only).
+pub fn parse(schema: &Schema, dialect: Dialect, line: &str) -> Result<Line, String> {
     let (words, open) = scan(line);
     if let Some(quote) = open {
         return Err(format!("unterminated quote ({quote})"));
@@ -127,14 +129,15 @@ pub fn parse(schema: &Schema, line: &str) -> Result<Line, String> {
     };
     // What follows the first word, as typed.
     let tail = line[first.start + first.text.len()..].trim();
+    let qmp = dialect == Dialect::Qmp;
     match first.text {
         "help" | "?" => return Ok(Line::Help(rest.first().map(|w| w.text.to_owned()))),
         "quit" | "exit" if rest.is_empty() => return Ok(Line::Quit),
-        "hmp" if tail.is_empty() => {
+        "hmp" if qmp && tail.is_empty() => {
             return Err("hmp: give a human monitor command (`hmp info status`)".to_owned())
         }
-        "hmp" => return Ok(Line::Hmp(tail.to_owned())),
-        TRANSACTION => {
+        "hmp" if qmp => return Ok(Line::Hmp(tail.to_owned())),
+        TRANSACTION if qmp => {
             let (actions, closed) = actions(schema, rest)?;
             return Ok(Line::Transaction { actions, closed });
         }
@@ -291,7 +294,7 @@ mod tests {
     }
 
     fn run(line: &str) -> Result<Line, String> {
-        parse(&Schema::bindings(), line)
+        parse(&Schema::bindings(), Dialect::Qmp, line)
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `qmp shell`: commands typed on a line editor, checked against the
 //! schema before they are sent, with completion, history, and events
-//! printed as they arrive.
+//! printed as they arrive. `qmp agent shell`: the same for the guest
+//! agent (its schema, no events, no `hmp` or `transaction(`).
 //!
 //! The editor (rustyline) blocks, so it runs on a thread of its own
 //! ([`Reader`]): it reads one line when asked, with the prompt it is
@@ -19,6 +20,7 @@ mod line;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use qmp_client::agent::Agent;
 use qmp_client::{Client, Error};
 use qmp_server::Schema;
 use qmp_types::introspection::InfoKind;
@@ -35,12 +37,10 @@ use crate::exit::{Exit, Failure};
 use complete::{Helper, Mode};
 use line::Line;
 
-/// The main prompt (as QEMU's own `qmp-shell`'s).
-const PROMPT: &str = "(QEMU) ";
 /// The prompt inside `transaction(`.
 const TRANSACTION_PROMPT: &str = "(QEMU) transaction> ";
 
-const HELP: &str = "\
+const QMP_HELP: &str = "\
 COMMAND key=value...     run COMMAND; keys may be dotted (cache.direct=on),
                          values JSON (bitmaps=[\"a\",\"b\"]) or quoted (\"a b\")
 COMMAND {JSON}           run COMMAND with its arguments as one JSON object
@@ -55,10 +55,102 @@ Tab completes commands, arguments and values; Ctrl-C clears the line, or
 stops waiting for an answer. Arguments are checked before anything is
 sent. Events are printed as they arrive.";
 
+const AGENT_HELP: &str = "\
+COMMAND key=value...     run the agent's COMMAND; keys may be dotted, values
+                         JSON (arg=[\"-c\",\"uname\"]) or quoted (\"a b\")
+COMMAND {JSON}           run COMMAND with its arguments as one JSON object
+help [COMMAND]           this text, or COMMAND's arguments
+quit, exit, Ctrl-D       leave the shell
+
+Tab completes commands, arguments and values; Ctrl-C clears the line, or
+stops waiting for an answer. Arguments are checked before anything is
+sent.";
+
+/// Which peer the shell speaks to, and so which of its own words it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A QMP server: events, `hmp`, `transaction(`.
+    Qmp,
+    /// QEMU's guest agent: commands only.
+    Agent,
+}
+
+impl Dialect {
+    /// The main prompt (QMP's as QEMU's own `qmp-shell`'s).
+    fn prompt(self) -> &'static str {
+        match self {
+            Dialect::Qmp => "(QEMU) ",
+            Dialect::Agent => "(QGA) ",
+        }
+    }
+
+    /// The shell's own words, offered with the command names.
+    pub fn words(self) -> &'static [&'static str] {
+        match self {
+            Dialect::Qmp => &["help", "hmp", "quit", line::TRANSACTION],
+            Dialect::Agent => &["help", "quit"],
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Dialect::Qmp => QMP_HELP,
+            Dialect::Agent => AGENT_HELP,
+        }
+    }
+
+    /// The history file's name, in the state directory: each peer's
+    /// commands are kept apart.
+    fn history(self) -> &'static str {
+        match self {
+            Dialect::Qmp => "history",
+            Dialect::Agent => "agent-history",
+        }
+    }
+}
+
+/// Whom the shell's commands go to.
+enum Peer {
+    Qmp(Client),
+    Agent(Agent),
+}
+
+impl Peer {
+    async fn execute_raw(&self, name: &str, arguments: Value) -> Result<Value, Error> {
+        match self {
+            Peer::Qmp(client) => client.execute_raw(name, arguments).await,
+            Peer::Agent(agent) => agent.execute_raw(name, arguments).await,
+        }
+    }
+}
+
+/// `qmp shell`.
 pub async fn run(connection: &Connection, options: ShellOptions) -> Result<(), Failure> {
-    let schema = Schema::bindings();
     let connected = connect(connection).await?;
     let client = connected.client.clone();
+    let events = client.events_as::<RawEvent>();
+    let result = session(Peer::Qmp(client), Schema::bindings(), Some(events), options).await;
+    drop(connected);
+    result
+}
+
+/// `qmp agent shell`, on a connected agent.
+pub async fn run_agent(agent: Agent, options: ShellOptions) -> Result<(), Failure> {
+    let schema = crate::agent::schema();
+    session(Peer::Agent(agent), schema, None, options).await
+}
+
+/// The shell's loop, until Ctrl-D, `quit` or a broken connection.
+async fn session(
+    peer: Peer,
+    schema: Schema,
+    events: Option<qmp_client::Subscription<RawEvent>>,
+    options: ShellOptions,
+) -> Result<(), Failure> {
+    let dialect = match peer {
+        Peer::Qmp(_) => Dialect::Qmp,
+        Peer::Agent(_) => Dialect::Agent,
+    };
 
     let config = Config::builder()
         .completion_type(CompletionType::List)
@@ -67,8 +159,8 @@ pub async fn run(connection: &Connection, options: ShellOptions) -> Result<(), F
         .build();
     let mut editor: Editor<Helper, FileHistory> = Editor::with_config(config)
         .map_err(|e| Failure::new(Exit::Usage, format!("no line editor: {e}")))?;
-    editor.set_helper(Some(Helper::new(schema.clone())));
-    let history = options.history.clone().or_else(default_history);
+    editor.set_helper(Some(Helper::new(schema.clone(), dialect)));
+    let history = options.history.clone().or_else(|| default_history(dialect));
     if let Some(path) = &history {
         load_history(&mut editor, path);
     }
@@ -77,23 +169,21 @@ pub async fn run(connection: &Connection, options: ShellOptions) -> Result<(), F
         .create_external_printer()
         .ok()
         .map(|p| Box::new(p) as Box<dyn ExternalPrinter + Send>);
-    let events = tokio::spawn(print_events(
-        client.events_as::<RawEvent>(),
-        Printer(printer),
-        options.verbose,
-    ));
+    let events =
+        events.map(|events| tokio::spawn(print_events(events, Printer(printer), options.verbose)));
     let mut reader = Reader::spawn(editor, history);
 
     let mut shell = Shell {
         schema,
-        client,
+        peer,
+        dialect,
         verbose: options.verbose,
         transaction: None,
     };
     let result = loop {
         let (prompt, mode) = match shell.transaction {
             Some(_) => (TRANSACTION_PROMPT, Mode::Transaction),
-            None => (PROMPT, Mode::Command),
+            None => (dialect.prompt(), Mode::Command),
         };
         match reader.read(prompt, mode).await {
             Input::Line(text) => match shell.line(&text).await {
@@ -115,16 +205,18 @@ pub async fn run(connection: &Connection, options: ShellOptions) -> Result<(), F
             }
         }
     };
-    events.abort();
+    if let Some(events) = events {
+        events.abort();
+    }
     reader.close();
-    drop(connected);
     result
 }
 
 /// The shell's state between lines.
 struct Shell {
     schema: Schema,
-    client: Client,
+    peer: Peer,
+    dialect: Dialect,
     verbose: bool,
     /// The actions of an open `transaction(`.
     transaction: Option<Vec<Value>>,
@@ -146,10 +238,10 @@ impl Shell {
             }
             return Ok(true);
         }
-        match line::parse(&self.schema, text) {
+        match line::parse(&self.schema, self.dialect, text) {
             Ok(Line::Empty) => {}
             Ok(Line::Quit) => return Ok(false),
-            Ok(Line::Help(name)) => print(&help(&self.schema, name.as_deref())),
+            Ok(Line::Help(name)) => print(&help(&self.schema, self.dialect, name.as_deref())),
             Ok(Line::Hmp(command_line)) => {
                 let arguments = json!({"command-line": command_line});
                 let arguments = arguments.as_object().cloned().unwrap_or_default();
@@ -215,7 +307,7 @@ impl Shell {
             }
         }
         let answer = tokio::select! {
-            answer = self.client.execute_raw(name, arguments) => answer,
+            answer = self.peer.execute_raw(name, arguments) => answer,
             _ = tokio::signal::ctrl_c() => {
                 say("interrupted: no longer waiting for the answer");
                 return Ok(None);
@@ -269,11 +361,11 @@ fn say(text: &str) {
 }
 
 /// `help`, or `help NAME`.
-fn help(schema: &Schema, name: Option<&str>) -> String {
+fn help(schema: &Schema, dialect: Dialect, name: Option<&str>) -> String {
     let Some(name) = name else {
-        return HELP.to_owned();
+        return dialect.help().to_owned();
     };
-    if name == "transaction" || name == line::TRANSACTION {
+    if dialect == Dialect::Qmp && (name == "transaction" || name == line::TRANSACTION) {
         return format!(
             "transaction( ACTION key=value... ; ACTION key=value... )\n\
              or `transaction(` alone, an action per line, and `)`.\n\
@@ -306,8 +398,9 @@ fn help(schema: &Schema, name: Option<&str>) -> String {
     text
 }
 
-/// `$XDG_STATE_HOME/qmp/history`, else `~/.local/state/qmp/history`.
-fn default_history() -> Option<PathBuf> {
+/// `$XDG_STATE_HOME/qmp/history`, else `~/.local/state/qmp/history`
+/// (`agent-history` for the agent's).
+fn default_history(dialect: Dialect) -> Option<PathBuf> {
     let absolute = |var: &str| {
         std::env::var_os(var)
             .map(PathBuf::from)
@@ -315,7 +408,7 @@ fn default_history() -> Option<PathBuf> {
     };
     let state = absolute("XDG_STATE_HOME")
         .or_else(|| absolute("HOME").map(|home| home.join(".local/state")))?;
-    Some(state.join("qmp").join("history"))
+    Some(state.join("qmp").join(dialect.history()))
 }
 
 /// Loads the history at `path` (none yet is fine), making its directory.
