@@ -65,15 +65,22 @@ pub async fn run(
             };
             std::process::exit(i32::try_from(status).unwrap_or(1));
         }
+        // Both stream, a chunk at a time: a file larger than memory passes.
         AgentAction::Cat { path } => {
             let agent = connect(socket, timeout).await?;
-            let contents = agent.read_file(&path).await?;
-            Out::stdout().bytes(&contents)
+            match agent.read_file_to(&path, &mut tokio::io::stdout()).await {
+                // The reader left (`| head`): nothing more to say.
+                Err(qmp_client::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    Ok(())
+                }
+                read => read.map(drop).map_err(Failure::from),
+            }
         }
         AgentAction::Write { path } => {
-            let contents = read_stdin()?;
             let agent = connect(socket, timeout).await?;
-            agent.write_file(&path, &contents).await?;
+            agent
+                .write_file_from(&path, &mut tokio::io::stdin())
+                .await?;
             Ok(())
         }
         AgentAction::Run(words) => command(&schema, socket, timeout, output, words).await,

@@ -3,13 +3,17 @@
 //! client's private runtime.
 
 use std::fmt;
+use std::io::{Read, Write};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use qmp_types::agent::commands::GuestExec;
 use qmp_types::agent::AgentCommand;
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::{Connector, ExecOutput};
 use crate::blocking::Runtime;
@@ -108,6 +112,23 @@ impl Agent {
         self.runtime.block_on(self.inner.write_file(path, contents))
     }
 
+    /// Copies the guest file at `path` into `out`, a chunk at a time, as
+    /// [`crate::agent::Agent::read_file_to`]; the number of bytes.
+    pub fn read_file_to(&self, path: &str, out: impl Write) -> Result<u64, Error> {
+        let mut out = OnCaller(out);
+        self.runtime
+            .block_on(self.inner.read_file_to(path, &mut out))
+    }
+
+    /// Writes what `input` gives to the guest file at `path`, a chunk at a
+    /// time, as [`crate::agent::Agent::write_file_from`]; the number of
+    /// bytes.
+    pub fn write_file_from(&self, path: &str, input: impl Read) -> Result<u64, Error> {
+        let mut input = OnCaller(input);
+        self.runtime
+            .block_on(self.inner.write_file_from(path, &mut input))
+    }
+
     /// Sets the default timeout of this handle's calls.
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         self.inner.set_timeout(timeout);
@@ -121,5 +142,42 @@ impl Agent {
     /// The async agent this one drives.
     pub fn as_async(&self) -> &crate::agent::Agent {
         &self.inner
+    }
+}
+
+/// A blocking reader or writer as an async one, for the calls above: each
+/// poll blocks the thread that polls it, which is the caller's (the
+/// runtime's own thread only drives the socket).
+struct OnCaller<T>(T);
+
+// Never pinned structurally: the reader or writer is only used by `&mut`.
+impl<T> Unpin for OnCaller<T> {}
+
+impl<W: Write> AsyncWrite for OnCaller<W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(self.get_mut().0.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.get_mut().0.flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<R: Read> AsyncRead for OnCaller<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let read = self.get_mut().0.read(buf.initialize_unfilled());
+        Poll::Ready(read.map(|n| buf.advance(n)))
     }
 }
