@@ -92,9 +92,18 @@ async fn quit(vm: ToyVm, _: Quit) -> Result<Empty, CommandError> {
 }
 
 /// How long the toy VM's connections busy-poll for the next request
-/// after an answer ([`ServerBuilder::busy_poll`](crate::ServerBuilder::busy_poll)):
-/// QEMU's own default for its I/O threads (`poll-max-ns` 32768).
-pub const TOY_BUSY_POLL: Duration = Duration::from_micros(32);
+/// after an answer ([`ServerBuilder::busy_poll`](crate::ServerBuilder::busy_poll)).
+///
+/// Twice QEMU's own default for its I/O threads (`poll-max-ns` 32768):
+/// on this project's two-CPU virtual machines a client on the other CPU
+/// takes 25 to 40 µs to wake, read an answer and send its next request,
+/// so 32 µs missed a good share of requests, and each miss let the
+/// adaptive window fall to nothing and grow back. In the server bench,
+/// three runs each, client on CPU 0 and server on CPU 1: 24,800 to
+/// 34,200 round trips a second with 32 µs, 31,800 to 39,900 with 64 µs;
+/// with the threads where the kernel puts them, 18,100 to 20,800, then
+/// 34,300 to 39,400.
+pub const TOY_BUSY_POLL: Duration = Duration::from_micros(64);
 
 /// The toy VM's server, running, and a handle that says when it quit. It
 /// busy-polls for [`TOY_BUSY_POLL`] after each answer on a Unix socket.
