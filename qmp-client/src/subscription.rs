@@ -10,8 +10,9 @@
 //! bytes of events, counted as their size on the wire, plus one. The
 //! reader never waits for a subscriber (that would stall every call's
 //! answer), so what comes while a queue is full is dropped, counted, and
-//! reported in its place as one [`Error::EventsDropped`] item, followed by
-//! what came once there was room again. Nothing is dropped without a trace.
+//! reported in its place as one [`Error::EventsDropped`] item: once the
+//! queue is read empty, or before what came once there was room again.
+//! Nothing is dropped without a trace.
 //!
 //! An event the schema does not know arrives as the event set's raw
 //! variant. An item is an error only when a known event's data does not
@@ -21,7 +22,7 @@
 
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -54,11 +55,22 @@ enum Item {
     Dropped(u64),
 }
 
-/// How many bytes a subscription's queue holds, seen from both ends.
+/// How many bytes a subscription's queue holds, and how many notices it
+/// dropped and has not reported yet, seen from both ends. The count of
+/// dropped notices is taken whole (`swap`) by whichever end reports it
+/// first: the sender before the next notice it queues, the receiver when
+/// it finds the queue empty; so the report comes once, and in its place.
 #[derive(Debug)]
 struct Budget {
     queued: AtomicUsize,
+    dropped: AtomicU64,
     limit: usize,
+}
+
+impl Budget {
+    fn take_dropped(&self) -> u64 {
+        self.dropped.swap(0, Ordering::AcqRel)
+    }
 }
 
 /// The receiving end of a subscription, before it is typed.
@@ -75,7 +87,6 @@ pub(crate) struct Subscriber {
     filter: Option<Box<[String]>>,
     tx: mpsc::UnboundedSender<Item>,
     budget: Arc<Budget>,
-    dropped: u64,
 }
 
 /// A new subscription's two ends: for the events named in `filter` (all
@@ -85,13 +96,13 @@ pub(crate) fn channel(filter: Option<Box<[String]>>, limit: usize) -> (Subscribe
     let (tx, rx) = mpsc::unbounded_channel();
     let budget = Arc::new(Budget {
         queued: AtomicUsize::new(0),
+        dropped: AtomicU64::new(0),
         limit,
     });
     let subscriber = Subscriber {
         filter,
         tx,
         budget: budget.clone(),
-        dropped: 0,
     };
     (subscriber, Queue { rx, budget })
 }
@@ -112,27 +123,15 @@ impl Subscriber {
         // Only the receiver lowers the count, so room seen here stays.
         let queued = self.budget.queued.load(Ordering::Acquire);
         if queued > 0 && queued.saturating_add(weight) > self.budget.limit {
-            self.dropped += 1;
+            self.budget.dropped.fetch_add(1, Ordering::AcqRel);
             return !self.tx.is_closed();
         }
-        if self.dropped > 0 {
-            let dropped = std::mem::take(&mut self.dropped);
-            if self.tx.send(Item::Dropped(dropped)).is_err() {
-                return false;
-            }
+        let dropped = self.budget.take_dropped();
+        if dropped > 0 && self.tx.send(Item::Dropped(dropped)).is_err() {
+            return false;
         }
         self.budget.queued.fetch_add(weight, Ordering::AcqRel);
         self.tx.send(Item::Notice(notice.clone(), weight)).is_ok()
-    }
-}
-
-impl Drop for Subscriber {
-    /// The connection closed: what was dropped since the last item is
-    /// still reported, last.
-    fn drop(&mut self) {
-        if self.dropped > 0 {
-            let _ = self.tx.send(Item::Dropped(self.dropped));
-        }
     }
 }
 
@@ -152,15 +151,35 @@ impl<E: EventSet> Subscription<E> {
 
     /// The next item if one is already queued, without waiting.
     pub fn try_next(&mut self) -> Option<EventItem<E>> {
-        let item = self.queue.rx.try_recv().ok()?;
-        Some(self.take(item))
+        match self.queue.rx.try_recv() {
+            Ok(item) => Some(self.take(item)),
+            Err(_) => self.dropped(),
+        }
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<EventItem<E>>> {
-        self.queue
-            .rx
-            .poll_recv(cx)
-            .map(|item| item.map(|item| self.take(item)))
+        match self.queue.rx.poll_recv(cx) {
+            Poll::Ready(Some(item)) => Poll::Ready(Some(self.take(item))),
+            // Read empty, or ended: what was dropped since the last item
+            // is reported now. (Nothing is dropped while the queue is
+            // empty, so no wakeup is missed.)
+            Poll::Ready(None) => Poll::Ready(self.dropped()),
+            Poll::Pending => match self.dropped() {
+                Some(report) => Poll::Ready(Some(report)),
+                None => Poll::Pending,
+            },
+        }
+    }
+
+    /// The report of what was dropped and not yet reported, if anything.
+    fn dropped(&self) -> Option<EventItem<E>> {
+        match self.queue.budget.take_dropped() {
+            0 => None,
+            count => Some(Err(Error::EventsDropped {
+                count,
+                limit: self.queue.budget.limit,
+            })),
+        }
     }
 
     /// An item taken off the queue, its room given back.
