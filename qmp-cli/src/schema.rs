@@ -83,16 +83,16 @@ impl Doc {
 
 /// The documentation of every definition, by name.
 #[derive(Debug, Default)]
-struct Docs(HashMap<String, Doc>);
+pub struct Docs(HashMap<String, Doc>);
 
 impl Docs {
     /// `qmp_types::DOCS`, which is generated and checked by the project's
     /// tests: anything unreadable in it is left out, not fatal.
-    fn bindings() -> Docs {
+    pub fn bindings() -> Docs {
         Docs::parse(qmp_types::DOCS)
     }
 
-    fn parse(json: &str) -> Docs {
+    pub fn parse(json: &str) -> Docs {
         let Ok(Value::Array(entries)) = serde_json::from_str::<Value>(json) else {
             return Docs::default();
         };
@@ -244,7 +244,7 @@ fn cut(line: &str, width: usize) -> String {
 }
 
 /// The description of `name`, or why there is none.
-fn describe(schema: &Schema, docs: &Docs, name: &str) -> Result<String, String> {
+pub fn describe(schema: &Schema, docs: &Docs, name: &str) -> Result<String, String> {
     let Some(info) = schema.get(name) else {
         let named: Vec<&str> = schema
             .infos()

@@ -269,7 +269,8 @@ fn help_and_ctrl_c() {
     shell.send("help\r").unwrap();
     expect(&mut shell, "hmp COMMAND...");
     shell.send("help block-dirty-bitmap-add\r").unwrap();
-    expect(&mut shell, "granularity=uint32 (optional)");
+    expect(&mut shell, "granularity: uint32 (optional)");
+    expect(&mut shell, "How many bytes of the disk each bit stands for");
     // Ctrl-C clears the line: nothing of it runs.
     expect(&mut shell, PROMPT);
     shell.send("query-stauts").unwrap();
@@ -403,7 +404,7 @@ fn the_agent_shell_completes_and_runs_the_agents_commands() {
     shell.send("guest-file-op\t").unwrap();
     expect(&mut shell, "guest-file-open ");
     shell.send("\r").unwrap();
-    expect(&mut shell, "mode=str (optional)");
+    expect(&mut shell, "mode: str (optional)");
     expect(&mut shell, AGENT_PROMPT);
     shell.send("guest-file-open pa\t").unwrap();
     expect(&mut shell, "path=");

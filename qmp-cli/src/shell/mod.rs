@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use qmp_client::agent::Agent;
 use qmp_client::{Client, Error};
 use qmp_server::Schema;
-use qmp_types::introspection::InfoKind;
 use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -34,6 +33,7 @@ use crate::cli::{Connection, ShellOptions};
 use crate::connect::connect;
 use crate::events::RawEvent;
 use crate::exit::{Exit, Failure};
+use crate::schema::{describe, Docs};
 use complete::{Helper, Mode};
 use line::Line;
 
@@ -48,7 +48,7 @@ hmp COMMAND...           run a human monitor command, print its text
 transaction( ACTION key=value... ; ACTION... )
                          run the actions as one transaction; or `transaction(`
                          alone, an action per line, and `)` to run them
-help [COMMAND]           this text, or COMMAND's arguments
+help [NAME]              this text, or NAME's description (`qmp schema NAME`)
 quit, exit, Ctrl-D       leave the shell (QEMU's own quit: `quit {}`)
 
 Tab completes commands, arguments and values; Ctrl-C clears the line, or
@@ -59,7 +59,7 @@ const AGENT_HELP: &str = "\
 COMMAND key=value...     run the agent's COMMAND; keys may be dotted, values
                          JSON (arg=[\"-c\",\"uname\"]) or quoted (\"a b\")
 COMMAND {JSON}           run COMMAND with its arguments as one JSON object
-help [COMMAND]           this text, or COMMAND's arguments
+help [NAME]              this text, or NAME's description (`qmp agent schema NAME`)
 quit, exit, Ctrl-D       leave the shell
 
 Tab completes commands, arguments and values; Ctrl-C clears the line, or
@@ -374,28 +374,12 @@ fn help(schema: &Schema, dialect: Dialect, name: Option<&str>) -> String {
             line::action_names(schema).join(", ")
         );
     }
-    let arg_type = match crate::args::arg_type(schema, name) {
-        Ok(arg_type) => arg_type,
-        Err(message) => return format!("error: {message}"),
+    // As `qmp schema NAME` (`qmp agent schema NAME`) shows it.
+    let docs = match dialect {
+        Dialect::Qmp => Docs::bindings(),
+        Dialect::Agent => Docs::parse(qmp_types::agent::DOCS),
     };
-    let members = crate::args::members(schema, &arg_type);
-    if members.is_empty() {
-        return format!("{name} takes no arguments");
-    }
-    let mut text = format!("{name}:");
-    for member in members {
-        let what = match schema.get(&member.ty).map(|i| &i.kind) {
-            Some(InfoKind::Enum { members }) => members
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>()
-                .join("|"),
-            _ => member.ty.clone(),
-        };
-        let optional = if member.optional { " (optional)" } else { "" };
-        text.push_str(&format!("\n  {}={what}{optional}", member.name));
-    }
-    text
+    describe(schema, &docs, name).unwrap_or_else(|message| format!("error: {message}"))
 }
 
 /// `$XDG_STATE_HOME/qmp/history`, else `~/.local/state/qmp/history`
