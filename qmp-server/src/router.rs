@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use qmp_types::agent::AgentCommand;
 use qmp_types::mode::Modes;
 use qmp_types::wire::{ErrorBody, ErrorClass};
 use qmp_types::Command;
@@ -112,17 +113,22 @@ trait Erased<S>: Send + Sync {
     fn call(&self, state: S, arguments: Map<String, Value>, fds: Fds) -> Answering;
 }
 
-struct Typed<C, F> {
+/// A typed handler of command `C` returning `R`, a QMP command's or the
+/// guest agent's.
+struct Typed<C, R, F> {
     handler: F,
-    command: std::marker::PhantomData<fn() -> C>,
+    /// Whether success is answered (`false`: the command's success is
+    /// seen otherwise, as `guest-shutdown`'s is).
+    success_response: bool,
+    command: std::marker::PhantomData<fn() -> (C, R)>,
 }
 
-impl<S, C, F, Fut> Erased<S> for Typed<C, F>
+impl<S, C, R, F, Fut> Erased<S> for Typed<C, R, F>
 where
-    C: Command + DeserializeOwned + Send + 'static,
-    C::Returns: Serialize,
+    C: DeserializeOwned + Send + 'static,
+    R: Serialize,
     F: Fn(S, C, Fds) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<C::Returns, CommandError>> + Send + 'static,
+    Fut: Future<Output = Result<R, CommandError>> + Send + 'static,
 {
     fn call(&self, state: S, arguments: Map<String, Value>, fds: Fds) -> Answering {
         // The arguments were checked against the schema; this decode fails
@@ -135,8 +141,10 @@ where
             }
         };
         let answer = (self.handler)(state, command, fds);
+        let success_response = self.success_response;
         Box::pin(async move {
             let value = match answer.await {
+                Ok(_) if !success_response => return Reply::Silent,
                 Ok(value) => value,
                 Err(error) => return Reply::Error(error),
             };
@@ -231,10 +239,52 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         let route = Route {
             handler: Arc::new(Typed {
                 handler,
-                command: std::marker::PhantomData,
+                success_response: C::SUCCESS_RESPONSE,
+                command: std::marker::PhantomData::<fn() -> (C, C::Returns)>,
             }),
             allow_oob: C::ALLOW_OOB,
             modes: C::MODES,
+        };
+        self.routes.insert(C::NAME, route);
+        self
+    }
+
+    /// Runs `handler` for the guest agent's command `C`, on a server for
+    /// an agent schema ([`Schema::agent`](crate::Schema::agent)): `async
+    /// fn(S, C) -> Result<C::Returns, CommandError>`, as [`Router::route`]
+    /// for QMP. A command the agent answers only on failure
+    /// (`guest-shutdown`) is answered with nothing when the handler
+    /// succeeds.
+    ///
+    /// ```
+    /// use qmp_server::{CommandError, Router};
+    /// use qmp_types::agent::commands::GuestGetHostName;
+    /// use qmp_types::agent::types::GuestHostName;
+    ///
+    /// async fn host_name(_: (), _: GuestGetHostName) -> Result<GuestHostName, CommandError> {
+    ///     Ok(GuestHostName::new("fake-guest".into()))
+    /// }
+    ///
+    /// let router = Router::new().route_agent(host_name);
+    /// assert!(router.has("guest-get-host-name"));
+    /// ```
+    pub fn route_agent<C, F, Fut>(mut self, handler: F) -> Self
+    where
+        C: AgentCommand + DeserializeOwned + Send + 'static,
+        C::Returns: Serialize,
+        F: Fn(S, C) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<C::Returns, CommandError>> + Send + 'static,
+    {
+        let route = Route {
+            handler: Arc::new(Typed {
+                handler: move |state, command: C, _fds| handler(state, command),
+                success_response: C::SUCCESS_RESPONSE,
+                command: std::marker::PhantomData::<fn() -> (C, C::Returns)>,
+            }),
+            // The agent has no modes and no out-of-band execution: every
+            // command runs from the start.
+            allow_oob: false,
+            modes: Modes::Both,
         };
         self.routes.insert(C::NAME, route);
         self

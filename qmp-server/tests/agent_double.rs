@@ -162,3 +162,103 @@ async fn the_double_answers_as_the_live_agent_does() {
     }
     double.finish().await.unwrap();
 }
+
+/// A fake agent with typed handlers (`Router::route_agent`), as a
+/// downstream test writes one when a script is not enough: our agent
+/// client syncs with it, gets the handler's typed answer, and a
+/// `guest-shutdown` whose handler succeeds is answered with nothing.
+#[tokio::test]
+async fn typed_agent_handlers_serve_the_agent_client() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use qmp_server::{Router, Schema, Server};
+
+    async fn host_name(
+        _: Arc<AtomicBool>,
+        _: GuestGetHostName,
+    ) -> Result<GuestHostName, CommandError> {
+        Ok(GuestHostName::new("typed-fake".to_owned()))
+    }
+    async fn shutdown(
+        down: Arc<AtomicBool>,
+        command: GuestShutdown,
+    ) -> Result<qmp_types::Empty, CommandError> {
+        if command.mode.as_deref() == Some("reboot") {
+            return Err(CommandError::generic("this fake only powers down"));
+        }
+        down.store(true, Ordering::SeqCst);
+        Ok(qmp_types::Empty {})
+    }
+
+    let schema = Schema::agent(qmp_types::agent::INTROSPECTION).unwrap();
+    let router = Router::new().route_agent(host_name).route_agent(shutdown);
+    let down = Arc::new(AtomicBool::new(false));
+    let server = Server::builder(schema, router).build(down.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("qga.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let serving = tokio::spawn({
+        let server = server.clone();
+        async move { server.serve_unix(listener).await }
+    });
+
+    let agent = tokio::time::timeout(HANG_GUARD, Agent::connect_unix(&socket))
+        .await
+        .unwrap()
+        .unwrap();
+    let name = agent.execute(GuestGetHostName::new()).await.unwrap();
+    assert_eq!(name.host_name, "typed-fake");
+    // Refused by the handler: an answer (which the raw call waits for; a
+    // typed guest-shutdown returns once sent), and the fake stays up.
+    let refused = agent
+        .execute_raw("guest-shutdown", serde_json::json!({"mode": "reboot"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Server { desc, .. } if desc == "this fake only powers down"),
+        "{refused:?}"
+    );
+    assert!(!down.load(Ordering::SeqCst));
+    // Success: no answer (the client does not wait for one); the next
+    // call gets its own.
+    agent.execute(GuestShutdown::new()).await.unwrap();
+    let name = agent.execute(GuestGetHostName::new()).await.unwrap();
+    assert_eq!(name.host_name, "typed-fake");
+    assert!(down.load(Ordering::SeqCst));
+    // A command without a handler is not found, in the agent's words.
+    let missing = agent
+        .execute_raw("guest-get-time", serde_json::Value::Null)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&missing, Error::Server { class, .. } if class.as_str() == "CommandNotFound"),
+        "{missing:?}"
+    );
+
+    drop(agent);
+
+    // On the wire: the shutdown's success has no line at all.
+    let socket_path = socket.clone();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut stream = UnixStream::connect(&socket_path).unwrap();
+        stream
+            .write_all(
+                b"{\"execute\": \"guest-shutdown\", \"id\": 1}\n\
+                  {\"execute\": \"guest-get-host-name\", \"id\": 2}\n",
+            )
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        first.trim_end(),
+        r#"{"return": {"host-name": "typed-fake"}, "id": 2}"#
+    );
+
+    server.shutdown().await;
+    serving.await.unwrap().unwrap();
+}
